@@ -1,0 +1,123 @@
+package config
+
+import "time"
+
+// Config is the whole bantin configuration, loaded once by Load and passed
+// down. After Load every source carries its effective settings: fields left
+// empty in the YAML are filled from Defaults, paths are resolved against the
+// directory of the config file.
+type Config struct {
+	// Path is the file the config was read from; Dir is its directory.
+	Path string `yaml:"-"`
+	Dir  string `yaml:"-"`
+
+	Listen   string   `yaml:"listen"`
+	BaseURL  string   `yaml:"base_url"`
+	Database string   `yaml:"database"`
+	Defaults Defaults `yaml:"defaults"`
+	// Include lists globs (relative to the config file) of further YAML
+	// files that may hold sources: and topics:.
+	Include []string `yaml:"include"`
+	WebSub  WebSub   `yaml:"websub"`
+	Sources []Source `yaml:"sources"`
+	Topics  []Topic  `yaml:"topics"`
+}
+
+// Defaults apply to every source that does not override them.
+type Defaults struct {
+	Interval    Duration `yaml:"interval"`     // 15m
+	MinInterval Duration `yaml:"min_interval"` // 5m
+	MaxInterval Duration `yaml:"max_interval"` // 24h
+	Timeout     Duration `yaml:"timeout"`      // 20s
+	Timezone    string   `yaml:"timezone"`     // Asia/Ho_Chi_Minh
+	Retention   Duration `yaml:"retention"`    // 90d
+	MaxBody     ByteSize `yaml:"max_body"`     // 10 MiB
+	PerHost     int      `yaml:"per_host"`     // 2
+	Workers     int      `yaml:"workers"`      // 16
+	UserAgent   string   `yaml:"user_agent"`   // empty: bantin/VERSION (+base_url)
+}
+
+// WebSub configures publishing to hubs and the built-in hub.
+type WebSub struct {
+	Hubs    []string `yaml:"hubs"`
+	Builtin bool     `yaml:"builtin"`
+	// Subscribe enables subscribing to hubs that sources advertise.
+	Subscribe *bool `yaml:"subscribe"`
+}
+
+// Source is one upstream feed. After Load the duration, timezone and size
+// fields hold effective values (the source's own, else the defaults).
+type Source struct {
+	ID           string   `yaml:"id"`
+	URL          string   `yaml:"url"` // http(s)://, file:// or a path resolved to file://
+	Title        string   `yaml:"title"`
+	Tags         []string `yaml:"tags"`
+	Language     string   `yaml:"language"`
+	Interval     Duration `yaml:"interval"`
+	MinInterval  Duration `yaml:"min_interval"`
+	MaxInterval  Duration `yaml:"max_interval"`
+	Timeout      Duration `yaml:"timeout"`
+	Timezone     string   `yaml:"timezone"`
+	Retention    Duration `yaml:"retention"`
+	MaxBody      ByteSize `yaml:"max_body"`
+	AllowPrivate bool     `yaml:"allow_private"`
+
+	// Location is Timezone loaded; set by Load.
+	Location *time.Location `yaml:"-"`
+	// File, Line and Column locate the source's entry in the YAML.
+	Pos Pos `yaml:"-"`
+}
+
+// Topic is an editorial topic published as its own feeds.
+type Topic struct {
+	Slug         string   `yaml:"slug"`
+	Title        string   `yaml:"title"`
+	Description  string   `yaml:"description"`
+	Limit        int      `yaml:"limit"`          // default 50
+	MaxPerSource int      `yaml:"max_per_source"` // 0: no cap
+	MaxAge       Duration `yaml:"max_age"`        // 0: no limit
+	Dedupe       *bool    `yaml:"dedupe"`         // nil means true
+	Match        *Rule    `yaml:"match"`
+	Pin          []string `yaml:"pin"`  // item links pinned at the top
+	Hide         []string `yaml:"hide"` // item links never shown
+	Pos          Pos      `yaml:"-"`
+}
+
+// DedupeOn reports whether the topic folds duplicate stories into one.
+func (t Topic) DedupeOn() bool { return t.Dedupe == nil || *t.Dedupe }
+
+// Rule is a node of the topic rule language: every key present must hold.
+type Rule struct {
+	Keywords   []string `yaml:"keywords"`
+	Title      []string `yaml:"title"`
+	Tags       []string `yaml:"tags"`
+	Sources    []string `yaml:"sources"`
+	Regex      []string `yaml:"regex"` // a string or a list in YAML
+	Authors    []string `yaml:"authors"`
+	Domains    []string `yaml:"domains"`
+	Languages  []string `yaml:"languages"`
+	Categories []string `yaml:"categories"`
+	MaxAge     Duration `yaml:"max_age"`
+
+	Any  []*Rule `yaml:"any"`
+	All  []*Rule `yaml:"all"`
+	None []*Rule `yaml:"none"`
+
+	Pos Pos `yaml:"-"`
+}
+
+// Pos is a position in a config file.
+type Pos struct {
+	File   string
+	Line   int
+	Column int
+}
+
+// Duration is a time.Duration written in YAML as "15m", "1h30m" or "90d".
+type Duration time.Duration
+
+// D returns the duration as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// ByteSize is a size written in YAML as 10485760, "10MiB", "512KB" or "1MB".
+type ByteSize int64

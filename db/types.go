@@ -1,0 +1,100 @@
+package db
+
+import (
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by lookups of a single record that does not exist.
+var ErrNotFound = errors.New("db: not found")
+
+// Source is the stored state of one upstream feed: its identity from the
+// config plus everything the poller learnt about it.
+type Source struct {
+	ID        string // config id
+	ConfigURL string // URL as written in the config
+	URL       string // URL actually fetched (differs after a permanent move or autodiscovery)
+	Title     string // the feed's own title
+	SiteURL   string // the feed's <link>
+	Language  string // the feed's language, if any
+	Removed   bool   // no longer in the config (kept for its items)
+	Disabled  bool   // 410 Gone: never polled again until the config URL changes
+
+	// HTTP cache validators from the last 200.
+	ETag         string
+	LastModified string
+
+	LastAttempt    time.Time
+	LastSuccess    time.Time
+	LastStatus     int // HTTP status of the last attempt, 0 for transport errors
+	LastError      string
+	LastNew        int
+	LastUpdated    int
+	LastDuration   time.Duration
+	Failures       int       // consecutive failures
+	NextDue        time.Time // zero: due now
+	RetryAfter     time.Time // no request before this (429/503 Retry-After)
+	MovedTo        string    // target of a permanent redirect being counted
+	MovedCount     int       // consecutive polls that saw MovedTo
+	DiscoveredFrom string    // the HTML page the feed URL was found on
+	HubURL         string    // WebSub hub advertised by the feed
+	HubTopic       string    // WebSub topic (self) URL advertised by the feed
+	HubLeaseEnd    time.Time
+	HubSecret      string
+}
+
+// Person is an author.
+type Person struct {
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+	URI   string `json:"uri,omitempty"`
+}
+
+// Enclosure is an attached media file.
+type Enclosure struct {
+	URL    string `json:"url"`
+	Type   string `json:"type,omitempty"`
+	Length int64  `json:"length,omitempty"`
+}
+
+// Tag is a display name and its slug.
+type Tag struct {
+	Slug  string
+	Name  string
+	Count int // number of items, where a query fills it
+}
+
+// Item is one normalised upstream entry.
+type Item struct {
+	ID       int64  // row id; 0 before it is stored
+	SourceID string // config id of the source
+	GUID     string // identity within the source (upstream guid/id, else link, else hash)
+	Link     string // absolute upstream link
+	// CanonicalLink is Link with tracking parameters dropped, for dedupe.
+	CanonicalLink string
+	Title         string // plain text, NFC
+	Summary       string // sanitised HTML, NFC
+	Content       string // sanitised HTML, NFC
+	Authors       []Person
+	// Categories are the upstream categories as written (NFC), before the
+	// source's tags are added.
+	Categories []string
+	// Tags are the upstream categories plus the source's tags.
+	Tags       []Tag
+	Enclosures []Enclosure
+	ImageURL   string
+	Language   string
+	Published  time.Time // UTC; first-seen time when upstream gave none
+	Updated    time.Time // UTC; equals Published when upstream gave none
+	FirstSeen  time.Time // UTC; when bantin first stored it
+	// Hash is a digest of the item's stored content, to tell an update
+	// from an unchanged re-fetch.
+	Hash string
+	// Topics lists the slugs of the topics the item belongs to.
+	Topics []string
+
+	// Source fields for publishing (filled by queries that join sources).
+	SourceTitle string
+	SourceURL   string // the source feed URL
+	SourceSite  string // the source's site link
+}
