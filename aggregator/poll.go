@@ -1,0 +1,267 @@
+package aggregator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"time"
+
+	"bantin/aggregator/classifier"
+	"bantin/aggregator/fetcher"
+	"bantin/aggregator/normaliser"
+	"bantin/db"
+)
+
+// sortByDue orders ids by their sources' next due time, oldest first.
+func sortByDue(ids []string, states map[string]*db.Source) {
+	slices.SortFunc(ids, func(a, b string) int {
+		if c := states[a].NextDue.Compare(states[b].NextDue); c != 0 {
+			return c
+		}
+		if a < b {
+			return -1
+		}
+		return 1
+	})
+}
+
+// poll fetches, parses, normalises and classifies one source. It calls
+// release as soon as the network part is over, so the host's slot frees
+// up while the CPU-bound part runs. It never touches the database.
+func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
+	start := p.Now()
+	o.job = j
+	st := j.state
+	st.LastAttempt = start
+	defer func() {
+		o.dur = p.Now().Sub(start)
+		st.LastDuration = o.dur
+		o.job.state = st
+	}()
+
+	fetchURL := st.URL
+	if fetchURL == "" {
+		fetchURL = st.ConfigURL
+	}
+	req := fetcher.Request{
+		URL:          fetchURL,
+		ETag:         st.ETag,
+		LastModified: st.LastModified,
+		Timeout:      j.src.Timeout.D(),
+		MaxBytes:     int64(j.src.MaxBody),
+		AllowPrivate: j.src.AllowPrivate,
+	}
+	resp, err := p.Fetcher.Fetch(ctx, req)
+	released := false
+	releaseOnce := func() {
+		if !released {
+			released = true
+			release()
+		}
+	}
+	defer releaseOnce()
+	if err != nil {
+		releaseOnce()
+		if isCanceled(ctx, err) {
+			o.canceled = true
+			return o
+		}
+		p.fail(&st, &o, err)
+		return o
+	}
+	o.status = resp.Status
+	st.LastStatus = resp.Status
+	p.trackMove(&st, fetchURL, resp.PermanentURL)
+	h := hints{MaxAge: resp.MaxAge, Expires: resp.Expires}
+	if resp.NotModified {
+		releaseOnce()
+		o.notMod = true
+		p.succeed(&st, h)
+		return o
+	}
+
+	parsed, perr := normaliser.Parse(resp.Body, resp.ContentType, resp.URL)
+	if perr != nil && normaliser.IsHTML(resp.Body, resp.ContentType) {
+		// A web page instead of a feed: follow its advertised feed.
+		feedURL, derr := p.discover(ctx, &st, fetchURL, resp, j)
+		if derr != nil {
+			releaseOnce()
+			p.fail(&st, &o, derr)
+			return o
+		}
+		resp, err = p.Fetcher.Fetch(ctx, fetcher.Request{URL: feedURL, Timeout: req.Timeout, MaxBytes: req.MaxBytes, AllowPrivate: req.AllowPrivate})
+		if err != nil {
+			releaseOnce()
+			if isCanceled(ctx, err) {
+				o.canceled = true
+				return o
+			}
+			p.fail(&st, &o, fmt.Errorf("discovered feed %s: %w", feedURL, err))
+			return o
+		}
+		o.status, st.LastStatus = resp.Status, resp.Status
+		st.DiscoveredFrom = fetchURL
+		st.URL = feedURL
+		st.MovedTo, st.MovedCount = "", 0
+		parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL)
+	}
+	releaseOnce()
+	if perr != nil {
+		p.fail(&st, &o, perr)
+		return o
+	}
+	st.ETag, st.LastModified = resp.ETag, resp.LastModified
+	if f := parsed.Feed; f != nil {
+		st.Title, st.SiteURL, st.Language = f.Title, f.Link, f.Language
+	}
+	st.HubURL, st.HubTopic = parsed.HubURL, parsed.SelfURL
+
+	_, cl := p.snapshot()
+	items := normaliser.Normalise(parsed, normaliser.Options{
+		SourceID:   j.src.ID,
+		SourceTags: j.src.Tags,
+		Location:   j.src.Location,
+		Language:   j.src.Language,
+		Now:        start.UTC(),
+		BaseURL:    resp.URL,
+	})
+	for i := range items {
+		items[i].Topics = cl.Classify(DocOf(&items[i]), start)
+	}
+	if items == nil {
+		items = []db.Item{}
+	}
+	o.items = items
+	h.TTL, h.Period, h.SkipHours, h.SkipDays = parsed.TTL, parsed.UpdatePeriod, parsed.SkipHours, parsed.SkipDays
+	p.succeed(&st, h)
+	return o
+}
+
+// succeed records a successful poll and schedules the next one.
+func (p *Poller) succeed(st *db.Source, h hints) {
+	now := p.Now()
+	st.LastSuccess = now
+	st.LastError = ""
+	st.Failures = 0
+	st.RetryAfter = time.Time{}
+	src := p.sourceConfig(st.ID)
+	if src != nil {
+		st.NextDue = nextAfterSuccess(now, src, h)
+	}
+}
+
+// fail records a failed poll: exponential backoff with jitter up to
+// max_interval, Retry-After honoured, 410 Gone disables the source.
+func (p *Poller) fail(st *db.Source, o *outcome, err error) {
+	now := p.Now()
+	o.err = err
+	st.LastError = err.Error()
+	st.Failures++
+	var se *fetcher.StatusError
+	if errors.As(err, &se) {
+		o.status, st.LastStatus = se.Code, se.Code
+		if se.Code == 410 {
+			st.Disabled = true
+		}
+		if !se.RetryAfter.IsZero() {
+			st.RetryAfter = se.RetryAfter
+		}
+	} else {
+		st.LastStatus = 0
+	}
+	src := p.sourceConfig(st.ID)
+	if src != nil {
+		st.NextDue = now.Add(backoff(src, st.Failures))
+	}
+	if st.RetryAfter.After(st.NextDue) {
+		st.NextDue = st.RetryAfter
+	}
+}
+
+// movedAfter is how many consecutive polls must see the same permanent
+// redirect before the stored URL follows it.
+const movedAfter = 3
+
+// trackMove counts consecutive permanent redirects to the same target and
+// moves the source's URL once there have been movedAfter of them.
+func (p *Poller) trackMove(st *db.Source, fetched, permanent string) {
+	if permanent == "" || permanent == fetched {
+		st.MovedTo, st.MovedCount = "", 0
+		return
+	}
+	if st.MovedTo == permanent {
+		st.MovedCount++
+	} else {
+		st.MovedTo, st.MovedCount = permanent, 1
+	}
+	if st.MovedCount >= movedAfter {
+		st.URL = permanent
+		st.ETag, st.LastModified = "", ""
+		st.MovedTo, st.MovedCount = "", 0
+	}
+}
+
+// discover finds the feed advertised by an HTML page and checks that
+// following it does not lead from a public address to a private one.
+func (p *Poller) discover(ctx context.Context, st *db.Source, pageURL string, resp *fetcher.Response, j job) (string, error) {
+	links := normaliser.Discover(resp.Body, resp.URL)
+	if len(links) == 0 {
+		return "", fmt.Errorf("aggregator: %s is an HTML page that advertises no feed", pageURL)
+	}
+	target := links[0]
+	if !j.src.AllowPrivate && !p.isPrivateURL(ctx, pageURL) && p.isPrivateURL(ctx, target) {
+		return "", fmt.Errorf("aggregator: discovered feed %s: %w", target, fetcher.ErrPrivateAddress)
+	}
+	return target, nil
+}
+
+// isPrivateURL reports whether raw names a loopback, private or link-local host.
+func (p *Poller) isPrivateURL(ctx context.Context, raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "file" {
+		return err == nil
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); ip != nil {
+		return fetcher.IsPrivateIP(ip)
+	}
+	if host == "localhost" {
+		return true
+	}
+	ips, err := net.DefaultResolver.LookupIP(ctx, "ip", host)
+	if err != nil {
+		return false
+	}
+	for _, ip := range ips {
+		if fetcher.IsPrivateIP(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// DocOf is what the classifier sees of a stored item.
+func DocOf(it *db.Item) *classifier.Doc {
+	d := &classifier.Doc{
+		Title:      it.Title,
+		Summary:    it.Summary,
+		Content:    it.Content,
+		Categories: it.Categories,
+		Source:     it.SourceID,
+		Link:       it.Link,
+		Language:   it.Language,
+		Published:  it.Published,
+	}
+	for _, t := range it.Tags {
+		d.Tags = append(d.Tags, t.Slug)
+	}
+	for _, a := range it.Authors {
+		if a.Name != "" {
+			d.Authors = append(d.Authors, a.Name)
+		}
+	}
+	return d
+}

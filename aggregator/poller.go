@@ -1,0 +1,422 @@
+// Package aggregator polls the configured sources and stores what they
+// publish: a dispatcher hands due sources to a bounded pool of fetch
+// workers (never more than per_host at once to one host), and a single
+// writer goroutine stores each outcome in one transaction.
+package aggregator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"bantin/aggregator/classifier"
+	"bantin/aggregator/fetcher"
+	"bantin/config"
+	"bantin/db"
+)
+
+// Version is reported in the User-Agent; cmd/bantin sets it.
+var Version = "dev"
+
+// Poller polls sources and stores their items. It is safe for concurrent
+// use; Reload may be called while Run is running.
+type Poller struct {
+	Store   *db.DB
+	Fetcher *fetcher.Fetcher
+	Logger  *slog.Logger
+	Metrics *Metrics
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+
+	mu         sync.RWMutex
+	cfg        *config.Config
+	classifier *classifier.Classifier
+	reloaded   chan struct{}
+}
+
+// New returns a Poller for cfg that stores into store. It syncs the
+// configured sources into the database.
+func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Logger) (*Poller, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ua := cfg.Defaults.UserAgent
+	if ua == "" {
+		ua = fmt.Sprintf("bantin/%s (+%s)", Version, cfg.BaseURL)
+	}
+	p := &Poller{
+		Store:    store,
+		Fetcher:  fetcher.New(ua),
+		Logger:   logger,
+		Now:      time.Now,
+		reloaded: make(chan struct{}, 1),
+	}
+	if err := p.Reload(ctx, cfg); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Reload switches to cfg: compiles its topics and syncs its sources into the
+// database (new ones become due at once; removed ones stop being polled but
+// keep their items). Topic membership is recomputed by RecomputeTopics.
+func (p *Poller) Reload(ctx context.Context, cfg *config.Config) error {
+	cl, err := classifier.Compile(cfg.Topics)
+	if err != nil {
+		return fmt.Errorf("aggregator: compile topics: %w", err)
+	}
+	specs := make([]db.SourceSpec, len(cfg.Sources))
+	for i, s := range cfg.Sources {
+		specs[i] = db.SourceSpec{ID: s.ID, URL: s.URL, Title: s.Title}
+	}
+	if err := p.Store.SyncSources(ctx, specs); err != nil {
+		return fmt.Errorf("aggregator: sync sources: %w", err)
+	}
+	p.mu.Lock()
+	p.cfg, p.classifier = cfg, cl
+	p.mu.Unlock()
+	select {
+	case p.reloaded <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// sourceConfig returns the configured source with that id, or nil.
+func (p *Poller) sourceConfig(id string) *config.Source {
+	cfg, _ := p.snapshot()
+	if s, ok := cfg.Source(id); ok {
+		return s
+	}
+	return nil
+}
+
+func (p *Poller) snapshot() (*config.Config, *classifier.Classifier) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.cfg, p.classifier
+}
+
+// Result is the outcome of polling one source.
+type Result struct {
+	SourceID    string
+	Status      int // HTTP status; 0 when the request failed before a response
+	NotModified bool
+	New         int
+	Updated     int
+	Duration    time.Duration
+	Err         error
+}
+
+// Summary totals a poll pass.
+type Summary struct {
+	Sources, Failed, NotModified, New, Updated int
+	Duration                                   time.Duration
+}
+
+// PollOnce polls the sources that are due (all of them with all=true, which
+// still honours Retry-After and disabled sources), calls report for each
+// as it is stored, and returns when every one is done or ctx ends.
+func (p *Poller) PollOnce(ctx context.Context, all bool, report func(Result)) (Summary, error) {
+	start := p.Now()
+	var sum Summary
+	err := p.loop(ctx, true, all, func(r Result) {
+		sum.Sources++
+		switch {
+		case r.Err != nil:
+			sum.Failed++
+		case r.NotModified:
+			sum.NotModified++
+		}
+		sum.New += r.New
+		sum.Updated += r.Updated
+		if report != nil {
+			report(r)
+		}
+	})
+	sum.Duration = p.Now().Sub(start)
+	return sum, err
+}
+
+// Run polls sources as they fall due until ctx is cancelled, then lets
+// in-flight database writes finish and returns.
+func (p *Poller) Run(ctx context.Context) error {
+	return p.loop(ctx, false, false, func(r Result) {
+		if r.Err != nil {
+			p.Logger.Warn("poll failed", slog.String("source", r.SourceID), slog.Int("status", r.Status), slog.Any("error", r.Err))
+			return
+		}
+		p.Logger.Debug("polled", slog.String("source", r.SourceID), slog.Int("status", r.Status),
+			slog.Int("new", r.New), slog.Int("updated", r.Updated), slog.Duration("duration", r.Duration))
+	})
+}
+
+// due reports whether st should be polled at now.
+func due(st *db.Source, now time.Time, all bool) bool {
+	if st.Disabled || st.Removed {
+		return false
+	}
+	if now.Before(st.RetryAfter) {
+		return false
+	}
+	return all || !now.Before(st.NextDue)
+}
+
+// job is one source to poll.
+type job struct {
+	state db.Source
+	src   *config.Source
+	host  string
+}
+
+// outcome is what a worker hands to the writer.
+type outcome struct {
+	job
+	items    []db.Item // nil: only the source state changes
+	status   int
+	notMod   bool
+	err      error
+	canceled bool // the poll was cut short by shutdown: nothing to record
+	dur      time.Duration
+}
+
+// hostOf is the per_host limit key of a source URL; local files are not limited.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "file" {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+// loop is the dispatcher shared by Run (once=false) and PollOnce (once=true).
+func (p *Poller) loop(ctx context.Context, once, all bool, report func(Result)) error {
+	cfg, _ := p.snapshot()
+	states, err := p.loadStates(ctx)
+	if err != nil {
+		return err
+	}
+	workers := max(cfg.Defaults.Workers, 1)
+	perHost := max(cfg.Defaults.PerHost, 1)
+
+	var (
+		mu       sync.Mutex
+		inflight = map[string]bool{}
+		hostBusy = map[string]int{}
+		busy     int
+		wake     = make(chan struct{}, 1)
+	)
+	signal := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	jobs := make(chan job, workers)
+	outcomes := make(chan outcome, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				release := func() {
+					mu.Lock()
+					hostBusy[j.host]--
+					mu.Unlock()
+					signal()
+				}
+				outcomes <- p.poll(ctx, j, release)
+			}
+		}()
+	}
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		// Writes are not tied to ctx: a started transaction completes even
+		// during shutdown, so nothing reported stored is lost.
+		wctx := context.WithoutCancel(ctx)
+		for o := range outcomes {
+			r, st := p.write(wctx, o)
+			mu.Lock()
+			states[st.ID] = &st
+			delete(inflight, st.ID)
+			busy--
+			mu.Unlock()
+			if !o.canceled {
+				report(r)
+			}
+			signal()
+		}
+	}()
+
+	// The queue of sources to poll, in due order; in once mode it is
+	// fixed at the start.
+	var queue []string
+	pending := map[string]bool{}
+	fill := func(now time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range sortedDue(states, now, all) {
+			if !inflight[id] && !pending[id] {
+				queue = append(queue, id)
+				pending[id] = true
+			}
+		}
+	}
+	fill(p.Now())
+	ticker := time.NewTicker(time.Second)
+	defer ticker.Stop()
+	for {
+		// Dispatch as many queued sources as workers and host limits allow.
+		cfg, _ = p.snapshot()
+		mu.Lock()
+		var rest []string
+		for i, id := range queue {
+			if busy >= workers {
+				rest = append(rest, queue[i:]...)
+				break
+			}
+			st := states[id]
+			src, ok := cfg.Source(id)
+			if st == nil || !ok {
+				delete(pending, id)
+				continue
+			}
+			u := st.URL
+			if u == "" {
+				u = st.ConfigURL
+			}
+			h := hostOf(u)
+			if h != "" && hostBusy[h] >= perHost {
+				rest = append(rest, id)
+				continue
+			}
+			hostBusy[h]++
+			busy++
+			inflight[id] = true
+			delete(pending, id)
+			jobs <- job{state: *st, src: src, host: h}
+		}
+		queue = rest
+		idle := busy == 0 && len(queue) == 0
+		mu.Unlock()
+		if once && idle {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-wake:
+			continue
+		case <-p.reloaded:
+			if once {
+				continue
+			}
+			if fresh, err := p.loadStates(ctx); err == nil {
+				mu.Lock()
+				for id, st := range fresh {
+					if !inflight[id] {
+						states[id] = st
+					}
+				}
+				for id := range states {
+					if fresh[id] == nil && !inflight[id] {
+						delete(states, id)
+					}
+				}
+				mu.Unlock()
+			}
+			fill(p.Now())
+			continue
+		case <-ticker.C:
+			if !once {
+				fill(p.Now())
+			}
+			continue
+		}
+		break // ctx done
+	}
+	close(jobs)
+	wg.Wait()
+	close(outcomes)
+	<-writerDone
+	if once {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// loadStates reads the stored state of every configured source.
+func (p *Poller) loadStates(ctx context.Context) (map[string]*db.Source, error) {
+	cfg, _ := p.snapshot()
+	all, err := p.Store.Sources(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aggregator: load sources: %w", err)
+	}
+	m := make(map[string]*db.Source, len(all))
+	for i := range all {
+		if _, ok := cfg.Source(all[i].ID); ok && !all[i].Removed {
+			m[all[i].ID] = &all[i]
+		}
+	}
+	return m, nil
+}
+
+// sortedDue lists the ids of the sources due at now, the most overdue first.
+func sortedDue(states map[string]*db.Source, now time.Time, all bool) []string {
+	var ids []string
+	for id, st := range states {
+		if due(st, now, all) {
+			ids = append(ids, id)
+		}
+	}
+	sortByDue(ids, states)
+	return ids
+}
+
+// write stores an outcome and returns the result to report and the new state.
+func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
+	r := Result{SourceID: o.state.ID, Status: o.status, NotModified: o.notMod, Err: o.err, Duration: o.dur}
+	if o.canceled {
+		return r, o.state
+	}
+	st := o.state
+	if o.items != nil {
+		res, err := p.Store.SaveFetch(ctx, st, o.items)
+		if err != nil {
+			// The items could not be stored: record the failure on the
+			// source and retry soon, rather than lose the fetch silently.
+			r.Err = fmt.Errorf("store: %w", err)
+			st = o.job.state
+			st.LastAttempt = p.Now()
+			st.LastError = r.Err.Error()
+			st.Failures++
+			st.NextDue = p.Now().Add(backoff(o.src, st.Failures))
+			if err := p.Store.SaveSourceState(ctx, st); err != nil {
+				p.Logger.Error("save source state", slog.String("source", st.ID), slog.Any("error", err))
+			}
+		} else {
+			r.New, r.Updated = res.New, res.Updated
+			if st.LastNew != res.New || st.LastUpdated != res.Updated {
+				st.LastNew, st.LastUpdated = res.New, res.Updated
+				if err := p.Store.SaveSourceState(ctx, st); err != nil {
+					p.Logger.Error("save source state", slog.String("source", st.ID), slog.Any("error", err))
+				}
+			}
+		}
+	} else if err := p.Store.SaveSourceState(ctx, st); err != nil {
+		p.Logger.Error("save source state", slog.String("source", st.ID), slog.Any("error", err))
+	}
+	p.Metrics.observe(r)
+	return r, st
+}
+
+// isCanceled reports whether err comes from our own shutdown.
+func isCanceled(ctx context.Context, err error) bool {
+	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}

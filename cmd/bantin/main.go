@@ -1,0 +1,98 @@
+// Command bantin polls feeds into SQLite and republishes them per topic and
+// per tag as RSS 2.0, Atom 1.0 and JSON Feed 1.1.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, a *app, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"run", "poll sources on their schedule and serve the published feeds (the daemon)", cmdRun},
+		{"poll", "poll the sources that are due once, then exit (-all: every source)", cmdPoll},
+		{"serve", "serve the published feeds over HTTP without polling", cmdServe},
+		{"check", "validate the config file", cmdCheck},
+		{"sources", "show every source's polling state (-json for JSON)", cmdSources},
+		{"curate", "pin, unpin, hide or unhide an item in a topic; list curations", cmdCurate},
+		{"explain", "show why an item is in or out of a topic", cmdExplain},
+		{"preview", "print a topic feed as it would be published", cmdPreview},
+		{"import-opml", "turn an OPML subscription list into YAML sources", cmdImportOPML},
+		{"version", "print the version", cmdVersion},
+	}
+}
+
+// run executes the subcommand in args and returns the process exit code:
+// 0 on success, 1 when the command failed, 2 on a usage error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			err := c.run(ctx, a, args[1:])
+			switch {
+			case err == nil:
+				return 0
+			case err == errHelp:
+				return 0
+			case err == errSilent:
+				return 1
+			case isUsage(err):
+				fmt.Fprintf(stderr, "bantin %s: %v\n", c.name, err)
+				return 2
+			default:
+				fmt.Fprintf(stderr, "bantin %s: %v\n", c.name, err)
+				return 1
+			}
+		}
+	}
+	fmt.Fprintf(stderr, "bantin: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "bantin %s: feed aggregator and republisher\n\nUsage: bantin COMMAND [flags] [args]\n\nCommands:\n", version)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nEvery command takes -config PATH (default bantin.yaml, or $BANTIN_CONFIG) and -h.\n")
+}
+
+func cmdVersion(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("version", "")
+	if _, err := a.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "bantin %s\n", version)
+	return nil
+}
