@@ -21,6 +21,16 @@ type Config struct {
 	WebSub  WebSub   `yaml:"websub"`
 	Sources []Source `yaml:"sources"`
 	Topics  []Topic  `yaml:"topics"`
+
+	// Files lists the absolute paths of every file read by Load: the
+	// config itself, then the included files in the order read. A
+	// watcher can reload when any of them changes.
+	Files []string `yaml:"-"`
+
+	// Lookup indexes built by Load; Source and Topic fall back to a scan
+	// when they are missing or stale.
+	sourceIdx map[string]int
+	topicIdx  map[string]int
 }
 
 // Defaults apply to every source that does not override them.

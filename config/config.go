@@ -1,0 +1,266 @@
+// Package config loads and validates bantin's YAML configuration.
+//
+// Load reads the file through yaml.Node so that every problem is reported
+// with its position as "FILE:LINE:COL: message"; it collects all problems
+// (unknown keys, bad values, duplicates, dangling references) into one
+// *ErrorList instead of stopping at the first. After a successful Load the
+// Config is complete: defaults applied, paths absolute, each Source holding
+// its effective settings, every string in Unicode NFC.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	_ "time/tzdata" // time zones work even where the system has no zoneinfo
+)
+
+// DefaultTopicLimit is the number of items a topic feed holds when the
+// topic sets no limit.
+const DefaultTopicLimit = 50
+
+// Default returns the built-in settings that a config file overrides.
+// Database is relative ("bantin.db"); Load resolves it against the config
+// file's directory.
+func Default() *Config {
+	return &Config{
+		Listen:   "127.0.0.1:8080",
+		BaseURL:  "http://localhost:8080",
+		Database: "bantin.db",
+		Defaults: Defaults{
+			Interval:    Duration(15 * time.Minute),
+			MinInterval: Duration(5 * time.Minute),
+			MaxInterval: Duration(24 * time.Hour),
+			Timeout:     Duration(20 * time.Second),
+			Timezone:    "Asia/Ho_Chi_Minh",
+			Retention:   Duration(90 * day),
+			MaxBody:     10 << 20,
+			PerHost:     2,
+			Workers:     16,
+		},
+	}
+}
+
+// Load reads and validates the config file at path and the files it
+// includes. Problems in the files are returned as *ErrorList; a file that
+// cannot be read gives an error wrapping the os error (errors.Is(err,
+// fs.ErrNotExist) works).
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(data, path)
+}
+
+// Parse is Load on data already read from the file named file: positions
+// name file, and relative paths (database, source paths, include globs)
+// resolve against its directory. Included files are read from disk. An
+// empty file is none: the result is Default() with Path and Dir set.
+func Parse(data []byte, file string) (*Config, error) {
+	name := file
+	if name == "" {
+		name = "<config>"
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c := Default()
+	c.Path = abs
+	c.Dir = filepath.Dir(abs)
+	if file == "" {
+		c.Dir = abs
+	}
+	c.Files = []string{c.Path}
+
+	d := &decoder{file: name, dir: c.Dir, files: map[string]int{name: 0}}
+	if root := d.parseYAML(data); root != nil {
+		d.top(root, c)
+	}
+	d.includes(c, name)
+	d.finish(c)
+	if len(d.errs) > 0 {
+		errs := sortErrors(d.errs, d.files)
+		return nil, &errs
+	}
+	return c, nil
+}
+
+// includes reads the files matched by c.Include, in pattern order and
+// sorted within a pattern; each file is read once and the main file never.
+func (d *decoder) includes(c *Config, mainName string) {
+	seen := map[string]bool{c.Path: true}
+	for i, pattern := range c.Include {
+		at := d.inclPos[i]
+		glob := pattern
+		if !filepath.IsAbs(glob) {
+			glob = filepath.Join(c.Dir, glob)
+		}
+		matches, err := filepath.Glob(glob)
+		if err != nil {
+			d.errorAt(at, "include %q: %v", pattern, err)
+			continue
+		}
+		sort.Strings(matches)
+		found := false
+		for _, m := range matches {
+			if st, err := os.Stat(m); err != nil || st.IsDir() {
+				continue
+			}
+			found = true
+			if seen[m] {
+				continue
+			}
+			seen[m] = true
+			shown := m
+			if !filepath.IsAbs(pattern) {
+				if rel, err := filepath.Rel(c.Dir, m); err == nil {
+					shown = filepath.Join(filepath.Dir(mainName), rel)
+				}
+			}
+			d.includeFile(c, m, shown, at)
+		}
+		if !found {
+			d.errorAt(at, "include %q matches no file", pattern)
+		}
+	}
+}
+
+func (d *decoder) includeFile(c *Config, path, shown string, at Pos) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		d.errorAt(at, "include: %v", err)
+		return
+	}
+	c.Files = append(c.Files, path)
+	if _, ok := d.files[shown]; !ok {
+		d.files[shown] = len(d.files)
+	}
+	file, dir := d.file, d.dir
+	d.file, d.dir = shown, filepath.Dir(path)
+	if root := d.parseYAML(data); root != nil {
+		d.included(root, c)
+	}
+	d.file, d.dir = file, dir
+}
+
+// finish runs the checks that need every file read, then fills in the
+// effective per-source settings and resolves the database path.
+func (d *decoder) finish(c *Config) {
+	def := &c.Defaults
+	if def.MinInterval > def.MaxInterval {
+		at := d.defMax
+		if at.Line == 0 {
+			at = d.defMin
+		}
+		d.errorAt(at, "min_interval %s is greater than max_interval %s", def.MinInterval, def.MaxInterval)
+	}
+
+	c.sourceIdx = make(map[string]int, len(c.Sources))
+	for i, s := range c.Sources {
+		if s.ID == "" {
+			continue
+		}
+		if j, ok := c.sourceIdx[s.ID]; ok {
+			d.errorAt(d.srcMeta[i].id, "duplicate source id %q (first defined at %s)", s.ID, d.srcMeta[j].id)
+			continue
+		}
+		c.sourceIdx[s.ID] = i
+	}
+	c.topicIdx = make(map[string]int, len(c.Topics))
+	for i, t := range c.Topics {
+		if t.Slug == "" {
+			continue
+		}
+		if j, ok := c.topicIdx[t.Slug]; ok {
+			d.errorAt(d.slugPos[i], "duplicate topic slug %q (first defined at %s)", t.Slug, d.slugPos[j])
+			continue
+		}
+		c.topicIdx[t.Slug] = i
+	}
+	for _, r := range d.refs {
+		if _, ok := c.sourceIdx[r.id]; ok {
+			continue
+		}
+		msg := fmt.Sprintf("rule refers to unknown source %q", r.id)
+		ids := make([]string, 0, len(c.sourceIdx))
+		for id := range c.sourceIdx {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		if s := suggest(r.id, ids); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		d.errorAt(r.pos, "%s", msg)
+	}
+
+	locs := map[string]*time.Location{}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		fill(&s.Interval, def.Interval)
+		fill(&s.MinInterval, def.MinInterval)
+		fill(&s.MaxInterval, def.MaxInterval)
+		fill(&s.Timeout, def.Timeout)
+		fill(&s.Retention, def.Retention)
+		fill(&s.MaxBody, def.MaxBody)
+		fill(&s.Timezone, def.Timezone)
+		if m := d.srcMeta[i]; (m.min.Line > 0 || m.max.Line > 0) && s.MinInterval > s.MaxInterval {
+			at := m.max
+			if at.Line == 0 {
+				at = m.min
+			}
+			d.errorAt(at, "source %s: min_interval %s is greater than max_interval %s", quoteOr(s.ID, "without id"), s.MinInterval, s.MaxInterval)
+		}
+		loc, ok := locs[s.Timezone]
+		if !ok {
+			var err error
+			if loc, err = time.LoadLocation(s.Timezone); err != nil {
+				loc = nil // reported where the zone was written
+			}
+			locs[s.Timezone] = loc
+		}
+		s.Location = loc
+	}
+
+	if !filepath.IsAbs(c.Database) {
+		c.Database = filepath.Join(c.Dir, c.Database)
+	}
+}
+
+// fill sets *v to def when it is the zero value.
+func fill[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// Source returns the source with the given id.
+func (c *Config) Source(id string) (*Source, bool) {
+	if i, ok := c.sourceIdx[id]; ok && i < len(c.Sources) && c.Sources[i].ID == id {
+		return &c.Sources[i], true
+	}
+	for i := range c.Sources {
+		if c.Sources[i].ID == id {
+			return &c.Sources[i], true
+		}
+	}
+	return nil, false
+}
+
+// Topic returns the topic with the given slug.
+func (c *Config) Topic(slug string) (*Topic, bool) {
+	if i, ok := c.topicIdx[slug]; ok && i < len(c.Topics) && c.Topics[i].Slug == slug {
+		return &c.Topics[i], true
+	}
+	for i := range c.Topics {
+		if c.Topics[i].Slug == slug {
+			return &c.Topics[i], true
+		}
+	}
+	return nil, false
+}

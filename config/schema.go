@@ -1,0 +1,583 @@
+package config
+
+import (
+	"net"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// top decodes the top-level mapping of the main config file into c.
+func (d *decoder) top(root *yaml.Node, c *Config) {
+	for _, p := range d.mapping(root, "at top level", topKeys) {
+		switch p.key {
+		case "listen":
+			if s, ok := d.str(p.v, p.key); ok {
+				if d.checkListen(p.v, s) {
+					c.Listen = s
+				}
+			}
+		case "base_url":
+			if s, ok := d.str(p.v, p.key); ok {
+				if u, ok := d.checkHTTPURL(p.v, p.key, s); ok {
+					c.BaseURL = strings.TrimRight(u, "/")
+				}
+			}
+		case "database":
+			if s, ok := d.str(p.v, p.key); ok {
+				if strings.TrimSpace(s) == "" {
+					d.errorf(resolve(p.v), "database must name a file")
+				} else {
+					c.Database = s
+				}
+			}
+		case "defaults":
+			d.defaults(p.v, &c.Defaults)
+		case "include":
+			vals, nodes := d.strs(p.v, p.key)
+			c.Include = append(c.Include, vals...)
+			for _, n := range nodes {
+				d.inclPos = append(d.inclPos, d.pos(n))
+			}
+		case "websub":
+			d.websub(p.v, &c.WebSub)
+		case "sources":
+			d.sources(p.v, c)
+		case "topics":
+			d.topics(p.v, c)
+		}
+	}
+}
+
+// included decodes the top-level mapping of an included file.
+func (d *decoder) included(root *yaml.Node, c *Config) {
+	for _, p := range d.mapping(root, "in an included file", includeKeys) {
+		switch p.key {
+		case "sources":
+			d.sources(p.v, c)
+		case "topics":
+			d.topics(p.v, c)
+		}
+	}
+}
+
+func (d *decoder) checkListen(n *yaml.Node, s string) bool {
+	n = resolve(n)
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		d.errorf(n, "listen %q must be host:port (e.g. 127.0.0.1:8080 or :8080)", s)
+		return false
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		d.errorf(n, "listen %q: port %q must be a number from 0 to 65535", s, port)
+		return false
+	}
+	if strings.ContainsAny(host, " /") {
+		d.errorf(n, "listen %q: %q is not a host name or address", s, host)
+		return false
+	}
+	return true
+}
+
+// checkHTTPURL checks that s is an absolute http(s) URL with a host.
+func (d *decoder) checkHTTPURL(n *yaml.Node, key, s string) (string, bool) {
+	n = resolve(n)
+	s = strings.TrimSpace(s)
+	u, err := url.Parse(s)
+	if err != nil {
+		d.errorf(n, "%s %q is not a valid URL: %v", key, s, unwrapURLError(err))
+		return "", false
+	}
+	if sc := strings.ToLower(u.Scheme); sc != "http" && sc != "https" || u.Host == "" {
+		d.errorf(n, "%s %q must be an absolute http:// or https:// URL", key, s)
+		return "", false
+	}
+	return s, true
+}
+
+func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
+
+func (d *decoder) defaults(n *yaml.Node, def *Defaults) {
+	for _, p := range d.mapping(n, "in defaults", defaultsKeys) {
+		switch p.key {
+		case "interval":
+			d.setDuration(p, &def.Interval, true)
+		case "min_interval":
+			if d.setDuration(p, &def.MinInterval, true) {
+				d.defMin = d.pos(resolve(p.v))
+			}
+		case "max_interval":
+			if d.setDuration(p, &def.MaxInterval, true) {
+				d.defMax = d.pos(resolve(p.v))
+			}
+		case "timeout":
+			d.setDuration(p, &def.Timeout, true)
+		case "retention":
+			d.setDuration(p, &def.Retention, false)
+		case "timezone":
+			if tz, ok := d.timezone(p.v); ok {
+				def.Timezone = tz
+			}
+		case "max_body":
+			if v, ok := d.byteSize(p.v, p.key); ok {
+				def.MaxBody = v
+			}
+		case "per_host":
+			if v, ok := d.integer(p.v, p.key, 1); ok {
+				def.PerHost = v
+			}
+		case "workers":
+			if v, ok := d.integer(p.v, p.key, 1); ok {
+				def.Workers = v
+			}
+		case "user_agent":
+			if s, ok := d.str(p.v, p.key); ok {
+				if strings.ContainsAny(s, "\r\n") {
+					d.errorf(resolve(p.v), "user_agent must be one line")
+				} else {
+					def.UserAgent = strings.TrimSpace(s)
+				}
+			}
+		}
+	}
+}
+
+func (d *decoder) setDuration(p pair, dst *Duration, positive bool) bool {
+	v, ok := d.duration(p.v, p.key, positive)
+	if ok {
+		*dst = v
+	}
+	return ok
+}
+
+// timezone checks an IANA zone name with time.LoadLocation.
+func (d *decoder) timezone(n *yaml.Node) (string, bool) {
+	s, ok := d.str(n, "timezone")
+	if !ok {
+		return "", false
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		d.errorf(resolve(n), "timezone is empty; give an IANA name such as Asia/Ho_Chi_Minh or UTC")
+		return "", false
+	}
+	if _, err := time.LoadLocation(s); err != nil {
+		d.errorf(resolve(n), "unknown timezone %q; give an IANA name such as Asia/Ho_Chi_Minh or UTC", s)
+		return "", false
+	}
+	return s, true
+}
+
+func (d *decoder) websub(n *yaml.Node, w *WebSub) {
+	for _, p := range d.mapping(n, "in websub", websubKeys) {
+		switch p.key {
+		case "hubs":
+			vals, nodes := d.strs(p.v, p.key)
+			for i, v := range vals {
+				if u, ok := d.checkHTTPURL(nodes[i], "hub", v); ok {
+					w.Hubs = append(w.Hubs, u)
+				}
+			}
+		case "builtin":
+			if b, ok := d.boolean(p.v, p.key); ok {
+				w.Builtin = b
+			}
+		case "subscribe":
+			if b, ok := d.boolean(p.v, p.key); ok {
+				w.Subscribe = &b
+			}
+		}
+	}
+}
+
+// list checks that n is a sequence and returns its items; null is an
+// empty list.
+func (d *decoder) list(n *yaml.Node, key string) []*yaml.Node {
+	n = resolve(n)
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "%s must be a list (each item starting with \"- \"), got %s", key, kindName(n))
+		return nil
+	}
+	return n.Content
+}
+
+func (d *decoder) sources(n *yaml.Node, c *Config) {
+	for _, item := range d.list(n, "sources") {
+		item = resolve(item)
+		s := Source{Pos: d.pos(item)}
+		var meta sourceMeta
+		if item.Kind != yaml.MappingNode {
+			d.errorf(item, "a source must be a mapping with at least id: and url:, got %s", kindName(item))
+			continue
+		}
+		hasID, hasURL := false, false
+		for _, p := range d.mapping(item, "in source", sourceKeys) {
+			v := resolve(p.v)
+			switch p.key {
+			case "id":
+				hasID = true
+				if id, ok := d.ident(p.v, "source id"); ok {
+					s.ID = id
+					meta.id = d.pos(v)
+				}
+			case "url":
+				hasURL = true
+				if raw, ok := d.str(p.v, p.key); ok {
+					if u, ok := d.sourceURL(v, raw); ok {
+						s.URL = u
+					}
+				}
+			case "title":
+				if t, ok := d.str(p.v, p.key); ok {
+					s.Title = strings.TrimSpace(t)
+				}
+			case "tags":
+				s.Tags, _ = d.strs(p.v, p.key)
+			case "language":
+				if l, ok := d.language(p.v); ok {
+					s.Language = l
+				}
+			case "interval":
+				d.setDuration(p, &s.Interval, false)
+			case "min_interval":
+				if d.setDuration(p, &s.MinInterval, false) && s.MinInterval > 0 {
+					meta.min = d.pos(v)
+				}
+			case "max_interval":
+				if d.setDuration(p, &s.MaxInterval, false) && s.MaxInterval > 0 {
+					meta.max = d.pos(v)
+				}
+			case "timeout":
+				d.setDuration(p, &s.Timeout, false)
+			case "retention":
+				d.setDuration(p, &s.Retention, false)
+			case "timezone":
+				if tz, ok := d.timezone(p.v); ok {
+					s.Timezone = tz
+				}
+			case "max_body":
+				if b, ok := d.byteSize(p.v, p.key); ok {
+					s.MaxBody = b
+				}
+			case "allow_private":
+				if b, ok := d.boolean(p.v, p.key); ok {
+					s.AllowPrivate = b
+				}
+			}
+		}
+		if !hasID {
+			d.errorf(item, "source has no id")
+		}
+		if !hasURL {
+			d.errorf(item, "source %s has no url", quoteOr(s.ID, "without id"))
+		}
+		c.Sources = append(c.Sources, s)
+		d.srcMeta = append(d.srcMeta, meta)
+	}
+}
+
+func quoteOr(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return strconv.Quote(s)
+}
+
+// ident decodes a source id or topic slug: lowercase ASCII letters, digits
+// and '-', starting with a letter or digit.
+func (d *decoder) ident(n *yaml.Node, what string) (string, bool) {
+	s, ok := d.str(n, what)
+	if !ok {
+		return "", false
+	}
+	if !idRE.MatchString(s) {
+		if s == "" {
+			d.errorf(resolve(n), "%s is empty", what)
+		} else {
+			d.errorf(resolve(n), "%s %q may hold only lowercase letters a-z, digits and '-', and must not start with '-'", what, s)
+		}
+		return "", false
+	}
+	return s, true
+}
+
+func (d *decoder) language(n *yaml.Node) (string, bool) {
+	s, ok := d.str(n, "language")
+	if !ok {
+		return "", false
+	}
+	l := strings.ToLower(strings.TrimSpace(s))
+	if !languageRE.MatchString(l) {
+		d.errorf(resolve(n), "language %q is not a language tag such as vi or en-US", s)
+		return "", false
+	}
+	return l, true
+}
+
+// sourceURL checks a source url and makes plain paths and relative file:
+// URLs absolute file:// URLs, relative to the directory of the file that
+// holds them.
+func (d *decoder) sourceURL(n *yaml.Node, raw string) (string, bool) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		d.errorf(n, "url is empty")
+		return "", false
+	}
+	if !schemeRE.MatchString(raw) {
+		return fileURL(d.absPath(raw)), true
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		d.errorf(n, "url %q is not a valid URL: %v", raw, unwrapURLError(err))
+		return "", false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		if u.Host == "" {
+			d.errorf(n, "url %q has no host", raw)
+			return "", false
+		}
+		return raw, true
+	case "file":
+		switch {
+		case u.Opaque != "": // file:feeds/x.xml
+			p, err := url.PathUnescape(u.Opaque)
+			if err != nil {
+				d.errorf(n, "url %q is not a valid URL: %v", raw, err)
+				return "", false
+			}
+			return fileURL(d.absPath(p)), true
+		case u.Host != "" && u.Host != "localhost":
+			d.errorf(n, "url %q: a file URL takes no host; write file:///absolute/path or a plain relative path", raw)
+			return "", false
+		case u.Path == "":
+			d.errorf(n, "url %q names no file", raw)
+			return "", false
+		}
+		return fileURL(u.Path), true
+	}
+	d.errorf(n, "url %q: scheme %q is not supported (use http://, https://, file:// or a path)", raw, u.Scheme)
+	return "", false
+}
+
+func (d *decoder) absPath(p string) string {
+	p = filepath.FromSlash(p)
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(d.dir, p)
+	}
+	return filepath.Clean(p)
+}
+
+func fileURL(p string) string {
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String()
+}
+
+func (d *decoder) topics(n *yaml.Node, c *Config) {
+	for _, item := range d.list(n, "topics") {
+		item = resolve(item)
+		t := Topic{Pos: d.pos(item)}
+		var slugPos Pos
+		if item.Kind != yaml.MappingNode {
+			d.errorf(item, "a topic must be a mapping with at least slug:, got %s", kindName(item))
+			continue
+		}
+		hasSlug := false
+		var hideNodes []*yaml.Node
+		for _, p := range d.mapping(item, "in topic", topicKeys) {
+			v := resolve(p.v)
+			switch p.key {
+			case "slug":
+				hasSlug = true
+				if s, ok := d.ident(p.v, "topic slug"); ok {
+					t.Slug = s
+					slugPos = d.pos(v)
+				}
+			case "title":
+				if s, ok := d.str(p.v, p.key); ok {
+					t.Title = strings.TrimSpace(s)
+				}
+			case "description":
+				if s, ok := d.str(p.v, p.key); ok {
+					t.Description = strings.TrimSpace(s)
+				}
+			case "limit":
+				if l, ok := d.integer(p.v, p.key, 0); ok {
+					t.Limit = l
+				}
+			case "max_per_source":
+				if l, ok := d.integer(p.v, p.key, 0); ok {
+					t.MaxPerSource = l
+				}
+			case "max_age":
+				d.setDuration(p, &t.MaxAge, true)
+			case "dedupe":
+				if b, ok := d.boolean(p.v, p.key); ok {
+					t.Dedupe = &b
+				}
+			case "match":
+				t.Match = d.rule(p.v, 0)
+			case "pin":
+				t.Pin, _ = d.links(p.v, p.key)
+			case "hide":
+				t.Hide, hideNodes = d.links(p.v, p.key)
+			}
+		}
+		if !hasSlug {
+			d.errorf(item, "topic has no slug")
+		}
+		for i, h := range t.Hide {
+			if slices.Contains(t.Pin, h) {
+				d.errorf(hideNodes[i], "link %q is both pinned and hidden", h)
+			}
+		}
+		if t.Limit == 0 {
+			t.Limit = DefaultTopicLimit
+		}
+		if t.Title == "" {
+			t.Title = t.Slug
+		}
+		c.Topics = append(c.Topics, t)
+		d.slugPos = append(d.slugPos, slugPos)
+	}
+}
+
+// links decodes pin:/hide: lists: absolute URLs.
+func (d *decoder) links(n *yaml.Node, key string) ([]string, []*yaml.Node) {
+	vals, nodes := d.strs(n, key)
+	var out []string
+	var outNodes []*yaml.Node
+	for i, v := range vals {
+		u, err := url.Parse(v)
+		if err != nil || !u.IsAbs() || u.Host == "" {
+			d.errorf(nodes[i], "%s: %q is not an absolute link (https://...)", key, v)
+			continue
+		}
+		out = append(out, v)
+		outNodes = append(outNodes, nodes[i])
+	}
+	return out, outNodes
+}
+
+const maxRuleDepth = 64
+
+const ruleHelp = "keywords, title, tags, sources, regex, authors, domains, languages, categories, max_age, any, all or none"
+
+// rule decodes a rule mapping and its sub-rules.
+func (d *decoder) rule(n *yaml.Node, depth int) *Rule {
+	n = resolve(n)
+	if depth > maxRuleDepth {
+		d.errorf(n, "rules nested deeper than %d levels", maxRuleDepth)
+		return nil
+	}
+	if isNull(n) || n.Kind == yaml.MappingNode && len(n.Content) == 0 {
+		d.errorf(n, "empty rule: a rule needs at least one of %s", ruleHelp)
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "a rule must be a mapping with keys such as %s; got %s", ruleHelp, kindName(n))
+		return nil
+	}
+	r := &Rule{Pos: d.pos(n)}
+	for _, p := range d.mapping(n, "in rule", ruleKeys) {
+		switch p.key {
+		case "keywords":
+			r.Keywords, _ = d.strs(p.v, p.key)
+		case "title":
+			r.Title, _ = d.strs(p.v, p.key)
+		case "tags":
+			r.Tags, _ = d.strs(p.v, p.key)
+		case "authors":
+			r.Authors, _ = d.strs(p.v, p.key)
+		case "categories":
+			r.Categories, _ = d.strs(p.v, p.key)
+		case "sources":
+			vals, nodes := d.strs(p.v, p.key)
+			for i, v := range vals {
+				if !idRE.MatchString(v) {
+					d.errorf(nodes[i], "sources: %q is not a source id (lowercase letters a-z, digits and '-')", v)
+					continue
+				}
+				r.Sources = append(r.Sources, v)
+				d.refs = append(d.refs, ref{id: v, pos: d.pos(nodes[i])})
+			}
+		case "regex":
+			vals, nodes := d.strs(p.v, p.key)
+			for i, v := range vals {
+				if _, err := regexp.Compile(v); err != nil {
+					d.errorf(nodes[i], "regex %q: %v", v, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+					continue
+				}
+				r.Regex = append(r.Regex, v)
+			}
+		case "domains":
+			vals, nodes := d.strs(p.v, p.key)
+			for i, v := range vals {
+				dom := strings.TrimSuffix(strings.ToLower(v), ".")
+				if !domainRE.MatchString(dom) {
+					d.errorf(nodes[i], "domains: %q is not a host name such as vnexpress.net", v)
+					continue
+				}
+				r.Domains = append(r.Domains, dom)
+			}
+		case "languages":
+			vals, nodes := d.strs(p.v, p.key)
+			for i, v := range vals {
+				l := strings.ToLower(v)
+				if !languageRE.MatchString(l) {
+					d.errorf(nodes[i], "languages: %q is not a language tag such as vi or en-US", v)
+					continue
+				}
+				r.Languages = append(r.Languages, l)
+			}
+		case "max_age":
+			d.setDuration(p, &r.MaxAge, true)
+		case "any":
+			r.Any = d.rules(p.v, p.key, depth)
+		case "all":
+			r.All = d.rules(p.v, p.key, depth)
+		case "none":
+			r.None = d.rules(p.v, p.key, depth)
+		}
+	}
+	return r
+}
+
+// rules decodes the list under any/all/none; a single mapping counts as a
+// list of one.
+func (d *decoder) rules(n *yaml.Node, key string, depth int) []*Rule {
+	n = resolve(n)
+	var items []*yaml.Node
+	switch {
+	case n.Kind == yaml.MappingNode:
+		items = []*yaml.Node{n}
+	case n.Kind == yaml.SequenceNode && len(n.Content) > 0:
+		items = n.Content
+	case n.Kind == yaml.SequenceNode:
+		d.errorf(n, "%s is an empty list; give at least one rule", key)
+		return nil
+	default:
+		d.errorf(n, "%s needs a list of rules, got %s", key, kindName(n))
+		return nil
+	}
+	var out []*Rule
+	for _, it := range items {
+		if r := d.rule(it, depth+1); r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -1,0 +1,193 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	day  = 24 * time.Hour
+	week = 7 * day
+)
+
+// ParseDuration parses a Go duration ("15m", "1h30m", "500ms") extended with
+// the units d (24h) and w (7d), which may be mixed with the others: "90d",
+// "2w", "1d12h", "1.5d". A bare "0" is zero. Negative values parse; callers
+// reject them where they make no sense.
+func ParseDuration(s string) (Duration, error) {
+	orig := s
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, fmt.Errorf("invalid duration %q: empty", orig)
+	}
+	neg := false
+	if s[0] == '-' || s[0] == '+' {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if s == "0" {
+		return 0, nil
+	}
+	if s == "" {
+		return 0, fmt.Errorf("invalid duration %q", orig)
+	}
+	// Split into number+unit terms; d and w are handled here, every other
+	// term goes to time.ParseDuration so its units and errors stay Go's.
+	var total float64
+	for s != "" {
+		i := 0
+		for i < len(s) && (s[i] == '.' || s[i] >= '0' && s[i] <= '9') {
+			i++
+		}
+		if i == 0 {
+			return 0, fmt.Errorf("invalid duration %q: expected a number (e.g. 15m, 1h30m, 90d)", orig)
+		}
+		j := i
+		for j < len(s) && s[j] != '.' && (s[j] < '0' || s[j] > '9') {
+			j++
+		}
+		num, unit := s[:i], s[i:j]
+		s = s[j:]
+		if unit == "" {
+			return 0, fmt.Errorf("invalid duration %q: missing unit (e.g. 15m, 1h30m, 90d)", orig)
+		}
+		switch unit {
+		case "d", "w":
+			f, err := strconv.ParseFloat(num, 64)
+			if err != nil {
+				return 0, fmt.Errorf("invalid duration %q", orig)
+			}
+			if unit == "d" {
+				total += f * float64(day)
+			} else {
+				total += f * float64(week)
+			}
+		default:
+			d, err := time.ParseDuration(num + unit)
+			if err != nil {
+				return 0, fmt.Errorf("invalid duration %q: unknown unit %q (use ns, us, ms, s, m, h, d, w)", orig, unit)
+			}
+			total += float64(d)
+		}
+		if total > math.MaxInt64 {
+			return 0, fmt.Errorf("invalid duration %q: too large", orig)
+		}
+	}
+	if neg {
+		total = -total
+	}
+	return Duration(total), nil
+}
+
+// String formats the duration the way it is written in the config: whole
+// days as "90d", everything else as time.Duration does ("15m0s").
+func (d Duration) String() string {
+	td := time.Duration(d)
+	if td != 0 && td%day == 0 {
+		return strconv.FormatInt(int64(td/day), 10) + "d"
+	}
+	return td.String()
+}
+
+// MarshalText implements encoding.TextMarshaler using String.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler using ParseDuration.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	*d = v
+	return nil
+}
+
+var byteUnits = map[string]float64{
+	"":    1,
+	"b":   1,
+	"k":   1 << 10,
+	"kb":  1e3,
+	"kib": 1 << 10,
+	"m":   1 << 20,
+	"mb":  1e6,
+	"mib": 1 << 20,
+	"g":   1 << 30,
+	"gb":  1e9,
+	"gib": 1 << 30,
+	"t":   1 << 40,
+	"tb":  1e12,
+	"tib": 1 << 40,
+}
+
+// ParseByteSize parses a size: a plain number of bytes ("10485760"), or a
+// number with a unit, optionally separated by a space: SI units KB, MB, GB,
+// TB (powers of 1000), binary units KiB, MiB, GiB, TiB and the short K, M,
+// G, T (powers of 1024), B for bytes. Units are case-insensitive; fractions
+// are allowed ("1.5MiB"). Negative sizes are errors.
+func ParseByteSize(s string) (ByteSize, error) {
+	orig := s
+	s = strings.TrimSpace(s)
+	i := 0
+	for i < len(s) && (s[i] == '.' || s[i] == '-' || s[i] == '+' || s[i] >= '0' && s[i] <= '9') {
+		i++
+	}
+	num, unit := s[:i], strings.ToLower(strings.TrimSpace(s[i:]))
+	if num == "" {
+		return 0, fmt.Errorf("invalid size %q: expected a number (e.g. 10MiB, 512KB, 1048576)", orig)
+	}
+	mult, ok := byteUnits[unit]
+	if !ok {
+		return 0, fmt.Errorf("invalid size %q: unknown unit %q (use B, KB, MB, GB, KiB, MiB, GiB)", orig, s[i:])
+	}
+	if unit == "" {
+		n, err := strconv.ParseInt(num, 10, 64)
+		if err == nil {
+			if n < 0 {
+				return 0, fmt.Errorf("invalid size %q: negative", orig)
+			}
+			return ByteSize(n), nil
+		}
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, fmt.Errorf("invalid size %q: expected a number (e.g. 10MiB, 512KB, 1048576)", orig)
+	}
+	if f < 0 {
+		return 0, fmt.Errorf("invalid size %q: negative", orig)
+	}
+	v := f * mult
+	if v >= math.MaxInt64 {
+		return 0, fmt.Errorf("invalid size %q: too large", orig)
+	}
+	return ByteSize(v), nil
+}
+
+// String formats the size with the largest binary unit that divides it
+// exactly ("10MiB"), else in bytes ("1000").
+func (b ByteSize) String() string {
+	for _, u := range []struct {
+		name string
+		n    ByteSize
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if b != 0 && b%u.n == 0 {
+			return strconv.FormatInt(int64(b/u.n), 10) + u.name
+		}
+	}
+	return strconv.FormatInt(int64(b), 10)
+}
+
+// MarshalText implements encoding.TextMarshaler using String.
+func (b ByteSize) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler using ParseByteSize.
+func (b *ByteSize) UnmarshalText(data []byte) error {
+	v, err := ParseByteSize(string(data))
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	*b = v
+	return nil
+}
