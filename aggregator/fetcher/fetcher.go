@@ -1,0 +1,415 @@
+// Package fetcher downloads feeds over HTTP(S) or from file:// URLs. It owns
+// the HTTP semantics of polling: timeouts, User-Agent, conditional GET,
+// gzip/deflate decoding under a size cap, manual redirect handling (chain
+// cap, loop detection, permanent-move tracking), server-side request forgery
+// protection, typed status errors with Retry-After and cache hints.
+//
+// It parses nothing: the caller hands Response.Body to the normaliser.
+package fetcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/idna"
+)
+
+// Defaults used when the corresponding Fetcher field is zero.
+const (
+	DefaultMaxBytes     = 10 << 20
+	DefaultMaxRedirects = 5
+	DefaultTimeout      = 20 * time.Second
+	DefaultUserAgent    = "bantin"
+)
+
+// Timeouts of the transport built by New.
+const (
+	ConnectTimeout        = 10 * time.Second
+	TLSHandshakeTimeout   = 10 * time.Second
+	ResponseHeaderTimeout = 30 * time.Second
+	IdleConnTimeout       = 90 * time.Second
+	MaxIdleConnsPerHost   = 4
+)
+
+// Accept is the Accept header sent with every request: feed types first.
+const Accept = "application/rss+xml, application/atom+xml, application/feed+json, " +
+	"application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
+
+// Sentinel errors; Fetch wraps them with the URL, test them with errors.Is.
+var (
+	// ErrTooLarge: the body (after decompression) exceeds the byte cap.
+	ErrTooLarge = errors.New("response body too large")
+	// ErrTooManyRedirects: the redirect chain is longer than MaxRedirects.
+	ErrTooManyRedirects = errors.New("too many redirects")
+	// ErrRedirectLoop: a redirect leads to a URL already visited in the chain.
+	ErrRedirectLoop = errors.New("redirect loop")
+	// ErrPrivateAddress: a request would reach a loopback, private,
+	// link-local, unspecified, CGNAT or ULA address although the policy
+	// forbids it (see Request.AllowPrivate).
+	ErrPrivateAddress = errors.New("refused: private or loopback address")
+	// ErrTimeout: the whole-request timeout (Request.Timeout or
+	// Fetcher.Timeout) elapsed, including while reading the body.
+	ErrTimeout = errors.New("timeout")
+)
+
+// Fetcher performs feed requests. The zero value is usable: nil or zero
+// fields fall back to the defaults above and a client like New's is built on
+// first use. A Fetcher is safe for concurrent use; do not change its fields
+// while fetches are running.
+type Fetcher struct {
+	// Client sends the requests. nil: a client built like New's. A caller's
+	// own client is used as is, except that it never follows redirects
+	// itself; its transport does not enforce the address policy at dial
+	// time (only the per-hop check applies), so prefer New's.
+	Client *http.Client
+	// UserAgent is sent with every request, e.g. "bantin/1.2 (+https://x)".
+	UserAgent string
+	// MaxBytes caps the body, counted after decompression. Default 10 MiB.
+	MaxBytes int64
+	// MaxRedirects caps the redirect chain. 0 means DefaultMaxRedirects;
+	// negative means no redirect is followed (each one is ErrTooManyRedirects).
+	MaxRedirects int
+	// Timeout bounds one whole fetch (connect, redirects, headers, body).
+	// Default 20s; Request.Timeout overrides it.
+	Timeout time.Duration
+	// LookupIP resolves host names, both for the address policy and for
+	// dialing (so the address checked is the address connected to). nil:
+	// net.DefaultResolver. Tests set it to fake public names.
+	LookupIP func(ctx context.Context, host string) ([]net.IP, error)
+
+	// dialHook, when set (tests only), rewrites the address actually
+	// connected to after the policy check: it lets a fake "public" IP reach
+	// a loopback test server.
+	dialHook func(addr string) string
+
+	once   sync.Once
+	client *http.Client
+}
+
+// New returns a Fetcher with its own http.Client: 10s connect timeout, TLS
+// handshake and response-header timeouts, idle connection limits, HTTP/2,
+// proxy from the environment, no transparent decompression (the fetcher
+// decodes itself so the size cap applies after inflation) and a dialer
+// that enforces the address policy of each request.
+func New(userAgent string) *Fetcher {
+	f := &Fetcher{UserAgent: userAgent}
+	f.Client = f.newClient()
+	return f
+}
+
+func (f *Fetcher) newClient() *http.Client {
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           f.dialContext,
+		ForceAttemptHTTP2:     true,
+		TLSHandshakeTimeout:   TLSHandshakeTimeout,
+		ResponseHeaderTimeout: ResponseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+		IdleConnTimeout:       IdleConnTimeout,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   MaxIdleConnsPerHost,
+		DisableCompression:    true,
+	}
+	return &http.Client{Transport: tr, CheckRedirect: noRedirect}
+}
+
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// httpClient returns the client to use: a shallow copy that never follows
+// redirects (Fetch follows them itself).
+func (f *Fetcher) httpClient() *http.Client {
+	c := f.Client
+	if c == nil {
+		f.once.Do(func() { f.client = f.newClient() })
+		c = f.client
+	}
+	cc := *c
+	cc.CheckRedirect = noRedirect
+	return &cc
+}
+
+// Request describes one fetch.
+type Request struct {
+	URL string // http://, https:// or file://
+	// ETag and LastModified are the validators from the previous 200; when
+	// set they are sent as If-None-Match / If-Modified-Since.
+	ETag, LastModified string
+	// Timeout overrides Fetcher.Timeout when > 0.
+	Timeout time.Duration
+	// MaxBytes overrides Fetcher.MaxBytes when > 0.
+	MaxBytes int64
+	// AllowPrivate lifts the address policy: redirects may lead to
+	// loopback/private addresses. Without it they may only if the original
+	// URL's host itself is on such an address.
+	AllowPrivate bool
+}
+
+// Response is the outcome of a successful fetch (2xx or 304).
+type Response struct {
+	Status      int  // 200.., or 304
+	NotModified bool // 304: Body is nil; the validators still hold
+	Body        []byte
+	ContentType string // Content-Type header as sent (charset included)
+	// ETag and LastModified are the validators to send next time: those of
+	// this response, or on a 304 without them, the request's.
+	ETag, LastModified string
+	// URL is the final URL after redirects.
+	URL string
+	// PermanentURL is set when the request was redirected and every
+	// redirect of the chain was 301 or 308: it is the final URL, where the
+	// source has permanently moved. A 302, 303 or 307 anywhere in the chain
+	// leaves it empty.
+	PermanentURL string
+	// MaxAge is Cache-Control max-age (0 when absent; s-maxage ignored).
+	MaxAge time.Duration
+	// Expires is the Expires header as an absolute time on our clock
+	// (shifted by the server's Date header when present); zero when absent
+	// or invalid.
+	Expires time.Time
+	Header  http.Header
+}
+
+func (f *Fetcher) maxBytes(req Request) int64 {
+	switch {
+	case req.MaxBytes > 0:
+		return req.MaxBytes
+	case f.MaxBytes > 0:
+		return f.MaxBytes
+	}
+	return DefaultMaxBytes
+}
+
+func (f *Fetcher) timeout(req Request) time.Duration {
+	switch {
+	case req.Timeout > 0:
+		return req.Timeout
+	case f.Timeout > 0:
+		return f.Timeout
+	}
+	return DefaultTimeout
+}
+
+func (f *Fetcher) maxRedirects() int {
+	switch {
+	case f.MaxRedirects < 0:
+		return 0
+	case f.MaxRedirects == 0:
+		return DefaultMaxRedirects
+	}
+	return f.MaxRedirects
+}
+
+// Fetch downloads req.URL. It returns a Response for 2xx and 304 (with
+// NotModified and no body). Errors start with "fetcher:", name the URL and
+// wrap one of: *StatusError (4xx/5xx, with Retry-After), ErrTooLarge,
+// ErrTooManyRedirects, ErrRedirectLoop, ErrPrivateAddress, ErrTimeout, the
+// context's error when ctx ends, or the network/file error.
+func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return nil, fmt.Errorf("fetcher: parse URL %q: %w", req.URL, err)
+	}
+	switch u.Scheme {
+	case "file":
+		return f.fetchFile(u, req)
+	case "http", "https":
+	default:
+		return nil, fmt.Errorf("fetcher: %s: unsupported URL scheme %q", u.Redacted(), u.Scheme)
+	}
+	if err := asciiHost(u); err != nil {
+		return nil, err
+	}
+	timeout := f.timeout(req)
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	pol := &policy{allowPrivate: req.AllowPrivate, origin: true, lookup: f.lookup}
+	ctx = context.WithValue(ctx, policyKey{}, pol)
+	client := f.httpClient()
+
+	wrap := func(u *url.URL, err error) error {
+		if parent.Err() != nil {
+			return fmt.Errorf("fetcher: GET %s: %w", u.Redacted(), parent.Err())
+		}
+		if ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("fetcher: GET %s: %w after %s: %w", u.Redacted(), ErrTimeout, timeout, err)
+		}
+		return fmt.Errorf("fetcher: GET %s: %w", u.Redacted(), err)
+	}
+
+	start := u
+	visited := map[string]bool{u.String(): true}
+	permanent := true
+	redirects := 0
+	var resp *http.Response
+	for {
+		if err := pol.checkHop(ctx, u, f.proxied(client, u)); err != nil {
+			if redirects > 0 && errors.Is(err, ErrPrivateAddress) {
+				return nil, fmt.Errorf("fetcher: GET %s: redirect to %s: %w", start.Redacted(), u.Redacted(), err)
+			}
+			return nil, wrap(u, err)
+		}
+		resp, err = f.send(ctx, client, u, req)
+		if err != nil {
+			return nil, wrap(u, err)
+		}
+		if !isRedirect(resp.StatusCode) {
+			break
+		}
+		loc := resp.Header.Get("Location")
+		discard(resp.Body)
+		if loc == "" {
+			return nil, fmt.Errorf("fetcher: GET %s: %s without Location header", u.Redacted(), resp.Status)
+		}
+		next, err := u.Parse(loc)
+		if err != nil {
+			return nil, fmt.Errorf("fetcher: GET %s: bad redirect Location %q: %w", u.Redacted(), loc, err)
+		}
+		if next.Scheme != "http" && next.Scheme != "https" {
+			return nil, fmt.Errorf("fetcher: GET %s: redirect to unsupported scheme %q", u.Redacted(), next.Scheme)
+		}
+		if err := asciiHost(next); err != nil {
+			return nil, err
+		}
+		next.Fragment, next.RawFragment = "", ""
+		if visited[next.String()] {
+			return nil, fmt.Errorf("fetcher: GET %s: %w: %s leads back to %s", start.Redacted(), ErrRedirectLoop, u.Redacted(), next.Redacted())
+		}
+		redirects++
+		if redirects > f.maxRedirects() {
+			return nil, fmt.Errorf("fetcher: GET %s: %w (more than %d)", start.Redacted(), ErrTooManyRedirects, f.maxRedirects())
+		}
+		visited[next.String()] = true
+		if resp.StatusCode != http.StatusMovedPermanently && resp.StatusCode != http.StatusPermanentRedirect {
+			permanent = false
+		}
+		u = next
+	}
+	defer resp.Body.Close()
+
+	out := &Response{
+		Status:       resp.StatusCode,
+		ContentType:  resp.Header.Get("Content-Type"),
+		ETag:         resp.Header.Get("ETag"),
+		LastModified: resp.Header.Get("Last-Modified"),
+		URL:          u.String(),
+		Header:       resp.Header,
+	}
+	if redirects > 0 && permanent {
+		out.PermanentURL = out.URL
+	}
+	out.MaxAge, out.Expires = cacheHints(resp.Header, time.Now())
+
+	switch code := resp.StatusCode; {
+	case code == http.StatusNotModified:
+		out.NotModified = true
+		if out.ETag == "" {
+			out.ETag = req.ETag
+		}
+		if out.LastModified == "" {
+			out.LastModified = req.LastModified
+		}
+		return out, nil
+	case code >= 200 && code < 300:
+	case code >= 400 && code < 600:
+		discard(resp.Body)
+		return nil, newStatusError(resp, u, time.Now())
+	default:
+		discard(resp.Body)
+		return nil, fmt.Errorf("fetcher: GET %s: unexpected status %s", u.Redacted(), resp.Status)
+	}
+
+	body, err := readBody(resp, f.maxBytes(req))
+	if err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return nil, fmt.Errorf("fetcher: GET %s: %w (limit %d bytes)", u.Redacted(), err, f.maxBytes(req))
+		}
+		return nil, wrap(u, fmt.Errorf("read body: %w", err))
+	}
+	out.Body = body
+	return out, nil
+}
+
+// send issues one GET without following redirects.
+func (f *Fetcher) send(ctx context.Context, client *http.Client, u *url.URL, req Request) (*http.Response, error) {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	ua := f.UserAgent
+	if ua == "" {
+		ua = DefaultUserAgent
+	}
+	hr.Header.Set("User-Agent", ua)
+	hr.Header.Set("Accept", Accept)
+	hr.Header.Set("Accept-Encoding", "gzip, deflate")
+	if req.ETag != "" {
+		hr.Header.Set("If-None-Match", req.ETag)
+	}
+	if req.LastModified != "" {
+		hr.Header.Set("If-Modified-Since", req.LastModified)
+	}
+	return client.Do(hr)
+}
+
+// proxied reports whether requests to u go through a proxy: the proxy then
+// resolves names, so only literal addresses can be checked locally.
+func (f *Fetcher) proxied(c *http.Client, u *url.URL) bool {
+	tr, ok := c.Transport.(*http.Transport)
+	if !ok || tr == nil || tr.Proxy == nil {
+		return false
+	}
+	p, err := tr.Proxy(&http.Request{URL: u, Header: http.Header{}})
+	return err == nil && p != nil
+}
+
+func isRedirect(code int) bool {
+	switch code {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// discard reads a little of an unwanted body so the connection can be
+// reused, then closes it.
+func discard(body io.ReadCloser) {
+	io.CopyN(io.Discard, body, 4<<10)
+	body.Close()
+}
+
+// asciiHost converts an internationalised host name to its ASCII (punycode)
+// form in place, so the policy checks the name the transport dials.
+func asciiHost(u *url.URL) error {
+	h := u.Hostname()
+	if h == "" {
+		return fmt.Errorf("fetcher: %s: URL has no host", u.Redacted())
+	}
+	for i := 0; i < len(h); i++ {
+		if h[i] >= 0x80 {
+			a, err := idna.Lookup.ToASCII(h)
+			if err != nil {
+				return fmt.Errorf("fetcher: %s: bad host name: %w", u.Redacted(), err)
+			}
+			if p := u.Port(); p != "" {
+				u.Host = net.JoinHostPort(a, p)
+			} else {
+				u.Host = a
+			}
+			return nil
+		}
+	}
+	if strings.ContainsAny(h, " \t") {
+		return fmt.Errorf("fetcher: %s: bad host name", u.Redacted())
+	}
+	return nil
+}

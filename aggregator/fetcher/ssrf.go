@@ -1,0 +1,242 @@
+package fetcher
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// nonPublic lists the address ranges a public origin may not lead to.
+var nonPublic = func() []netip.Prefix {
+	var ps []netip.Prefix
+	for _, s := range []string{
+		"0.0.0.0/8",      // "this network", unspecified
+		"10.0.0.0/8",     // private
+		"100.64.0.0/10",  // carrier-grade NAT
+		"127.0.0.0/8",    // loopback
+		"169.254.0.0/16", // link-local (cloud metadata)
+		"172.16.0.0/12",  // private
+		"192.0.0.0/24",   // IETF protocol assignments
+		"192.168.0.0/16", // private
+		"198.18.0.0/15",  // benchmarking
+		"224.0.0.0/4",    // multicast
+		"240.0.0.0/4",    // reserved, broadcast
+		"::/128",         // unspecified
+		"::1/128",        // loopback
+		"fc00::/7",       // unique local (ULA)
+		"fe80::/10",      // link-local
+		"fec0::/10",      // site-local (deprecated)
+		"ff00::/8",       // multicast
+		"100::/64",       // discard-only
+	} {
+		ps = append(ps, netip.MustParsePrefix(s))
+	}
+	return ps
+}()
+
+// Prefixes of IPv6 addresses that embed an IPv4 address, which is checked.
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour = netip.MustParsePrefix("2002::/16")
+)
+
+// IsPrivateIP reports whether ip is not a public unicast address: loopback,
+// private (RFC 1918), link-local, unspecified, carrier-grade NAT
+// (100.64/10), IPv6 unique-local (fc00::/7), multicast, or reserved. IPv4
+// embedded in IPv6 (mapped, NAT64 64:ff9b::/96, 6to4 2002::/16) is judged by
+// its IPv4 part. A nil or malformed ip counts as private (fail closed).
+func IsPrivateIP(ip net.IP) bool {
+	a, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return true
+	}
+	return isPrivateAddr(a)
+}
+
+func isPrivateAddr(a netip.Addr) bool {
+	a = a.Unmap().WithZone("")
+	if a.Is6() {
+		b := a.As16()
+		switch {
+		case nat64.Contains(a):
+			return isPrivateAddr(netip.AddrFrom4([4]byte(b[12:16])))
+		case sixToFour.Contains(a):
+			return isPrivateAddr(netip.AddrFrom4([4]byte(b[2:6])))
+		}
+	}
+	for _, p := range nonPublic {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// policyKey carries a fetch's *policy in the request context down to the
+// dialer.
+type policyKey struct{}
+
+// policy is the address policy of one fetch: which hosts the chain visited
+// and the addresses they were checked at, so the dialer connects to exactly
+// those (a DNS answer that changes between check and dial cannot slip a
+// private address in).
+type policy struct {
+	lookup func(ctx context.Context, host string) ([]net.IP, error)
+
+	mu           sync.Mutex
+	allowPrivate bool // Request.AllowPrivate, or the origin itself is private
+	origin       bool // the next checkHop is the original URL
+	hosts        map[string][]net.IP
+}
+
+// checkHop resolves u's host and applies the policy before a request is sent
+// to it. The original URL's host decides whether private addresses are
+// allowed for the whole chain. proxied: the request goes through a proxy,
+// which resolves names itself, so only literal addresses are checked.
+func (p *policy) checkHop(ctx context.Context, u *url.URL, proxied bool) error {
+	p.mu.Lock()
+	origin, allow := p.origin, p.allowPrivate
+	p.origin = false
+	p.mu.Unlock()
+	if allow {
+		return nil
+	}
+	host := strings.ToLower(u.Hostname())
+	var ips []net.IP
+	if a, err := netip.ParseAddr(host); err == nil {
+		ips = []net.IP{a.AsSlice()}
+	} else if !proxied {
+		if ips = p.cached(host); ips == nil {
+			ips, err = p.lookup(ctx, host)
+			if err != nil {
+				return fmt.Errorf("lookup %s: %w", host, err)
+			}
+			if len(ips) == 0 {
+				return fmt.Errorf("lookup %s: no addresses", host)
+			}
+		}
+	}
+	private := net.IP(nil)
+	for _, ip := range ips {
+		if IsPrivateIP(ip) {
+			private = ip
+			break
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hosts == nil {
+		p.hosts = make(map[string][]net.IP)
+	}
+	p.hosts[host] = ips
+	if private == nil {
+		return nil
+	}
+	if origin {
+		// The configured URL itself is on a private address: trusted.
+		p.allowPrivate = true
+		return nil
+	}
+	return fmt.Errorf("%s resolves to %s: %w", host, private, ErrPrivateAddress)
+}
+
+func (p *policy) cached(host string) []net.IP {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.hosts[host]
+}
+
+// lookup resolves host with f.LookupIP or the default resolver.
+func (f *Fetcher) lookup(ctx context.Context, host string) ([]net.IP, error) {
+	if f.LookupIP != nil {
+		return f.LookupIP(ctx, host)
+	}
+	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	ips := make([]net.IP, len(addrs))
+	for i, a := range addrs {
+		ips[i] = a.IP
+	}
+	return ips, nil
+}
+
+// dialContext is the transport's dialer. For a host of the fetch's chain it
+// connects only to the addresses checked by checkHop, refusing private ones
+// unless the policy allows them; a host outside the chain can only be the
+// environment's proxy and is dialled as is. Without a policy in ctx (the
+// client used directly) private addresses are refused.
+func (f *Fetcher) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("fetcher: dial %s: %w", addr, err)
+	}
+	key := strings.ToLower(host)
+	check := true
+	var ips []net.IP
+	if p, _ := ctx.Value(policyKey{}).(*policy); p != nil {
+		p.mu.Lock()
+		cached, hop := p.hosts[key]
+		allow := p.allowPrivate
+		p.mu.Unlock()
+		switch {
+		case allow || !hop:
+			check = false
+		default:
+			ips = cached
+		}
+	}
+	if len(ips) == 0 {
+		if a, err := netip.ParseAddr(host); err == nil {
+			ips = []net.IP{a.AsSlice()}
+		} else if ips, err = f.lookup(ctx, host); err != nil {
+			return nil, fmt.Errorf("fetcher: dial %s: %w", addr, err)
+		}
+	}
+	if len(ips) == 0 {
+		return nil, fmt.Errorf("fetcher: dial %s: no addresses", addr)
+	}
+	var lastErr error
+	for _, ip := range ips {
+		if check && IsPrivateIP(ip) {
+			lastErr = fmt.Errorf("fetcher: dial %s: %s: %w", addr, ip, ErrPrivateAddress)
+			continue
+		}
+		target := net.JoinHostPort(ip.String(), port)
+		d := net.Dialer{Timeout: ConnectTimeout, KeepAlive: 30 * time.Second}
+		if f.dialHook != nil {
+			target = f.dialHook(target)
+		} else if check {
+			d.Control = controlPublic
+		}
+		c, err := d.DialContext(ctx, network, target)
+		if err == nil {
+			return c, nil
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+// controlPublic refuses, at socket level, to connect to a non-public
+// address: the last line of defence whatever resolved the name.
+func controlPublic(network, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("fetcher: dial %s: %w", address, err)
+	}
+	if isPrivateAddr(ap.Addr()) {
+		return fmt.Errorf("fetcher: dial %s: %w", address, ErrPrivateAddress)
+	}
+	return nil
+}
