@@ -1,0 +1,110 @@
+package normaliser
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// trackingParams are query parameters that identify a campaign or a click,
+// never the resource. Parameters starting with "utm_" are dropped too.
+var trackingParams = map[string]bool{
+	"fbclid": true, "gclid": true, "dclid": true, "gbraid": true, "wbraid": true,
+	"msclkid": true, "mc_cid": true, "mc_eid": true, "yclid": true, "igshid": true,
+	"_ga": true, "_gl": true, "ref_src": true, "ref_url": true, "twclid": true,
+	"ttclid": true, "li_fat_id": true, "_hsenc": true, "_hsmi": true, "mkt_tok": true,
+	"oly_anon_id": true, "oly_enc_id": true, "vero_id": true, "vero_conv": true,
+	"rb_clickid": true, "s_cid": true, "wt.mc_id": true, "wt_mc_id": true,
+	"ncid": true, "cmpid": true, "spm": true, "scid": true, "__twitter_impression": true,
+	"zarsrc": true, "gidzl": true, // Zalo (Vietnam) share tracking
+}
+
+// CanonicalLink returns raw in the form used to recognise one story reached
+// through different URLs: scheme and host lower-cased, default ports (80 for
+// http, 443 for https) and the fragment dropped, tracking parameters
+// (utm_*, fbclid, gclid, dclid, msclkid, mc_cid, mc_eid, yclid, igshid,
+// _ga, ref_src, and similar) removed, the remaining query parameters sorted
+// (their order never changes the resource on news sites), an empty path
+// written "/". The path's case is kept. Values that are not absolute
+// http(s) URLs are returned trimmed, with only scheme and host lowered.
+// CanonicalLink is idempotent.
+func CanonicalLink(raw string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" {
+		return raw
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return u.String()
+	}
+	u.Fragment, u.RawFragment = "", ""
+	host, port := u.Host, u.Port()
+	if port != "" {
+		host = strings.TrimSuffix(u.Host, ":"+port)
+	} else {
+		host = strings.TrimSuffix(u.Host, ":")
+	}
+	host = strings.TrimSuffix(host, ".")
+	if port == "" || (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
+		u.Host = host
+	} else {
+		u.Host = host + ":" + port
+	}
+	if u.Path == "" && u.RawPath == "" {
+		u.Path = "/"
+	}
+	u.RawQuery = cleanQuery(u.RawQuery)
+	u.ForceQuery = false
+	return u.String()
+}
+
+// cleanQuery drops tracking parameters and sorts the rest, keeping each
+// pair's original encoding.
+func cleanQuery(q string) string {
+	if q == "" {
+		return ""
+	}
+	var keep []string
+	for _, pair := range strings.Split(q, "&") {
+		if pair == "" {
+			continue
+		}
+		k, _, _ := strings.Cut(pair, "=")
+		if uk, err := url.QueryUnescape(k); err == nil {
+			k = uk
+		}
+		k = strings.ToLower(k)
+		if strings.HasPrefix(k, "utm_") || trackingParams[k] {
+			continue
+		}
+		keep = append(keep, pair)
+	}
+	slices.Sort(keep)
+	return strings.Join(keep, "&")
+}
+
+// resolve makes ref absolute against base; it returns ref unchanged when
+// either does not parse, and ref when base is empty.
+func resolve(base, ref string) string {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return ""
+	}
+	r, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	if r.IsAbs() || base == "" {
+		return ref
+	}
+	b, err := url.Parse(strings.TrimSpace(base))
+	if err != nil || !b.IsAbs() {
+		return ref
+	}
+	return b.ResolveReference(r).String()
+}

@@ -1,0 +1,353 @@
+package normaliser
+
+import (
+	"bytes"
+	"mime"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
+)
+
+// Encoding names reported in Parsed.Encoding for the Unicode encodings.
+const (
+	encUTF8    = "utf-8"
+	encUTF16BE = "utf-16be"
+	encUTF16LE = "utf-16le"
+	encUTF32BE = "utf-32be"
+	encUTF32LE = "utf-32le"
+)
+
+// xmlDeclRe matches an XML declaration at the start of a document (after
+// optional white space) and captures its encoding pseudo-attribute value.
+var (
+	xmlDeclRe     = regexp.MustCompile(`^\s*<\?xml\s[^>]*?\?>`)
+	xmlDeclEncRe  = regexp.MustCompile(`(?i)\bencoding\s*=\s*["']\s*([^"'\s]*)\s*["']`)
+	xmlDeclStdRe  = regexp.MustCompile(`(?i)\bstandalone\s*=\s*["'](yes|no)["']`)
+	unicodeLabels = map[string]string{
+		"utf-8": encUTF8, "utf8": encUTF8, "unicode-1-1-utf-8": encUTF8,
+		"utf-16be": encUTF16BE, "utf-16le": encUTF16LE, "utf-16": "", "utf16": "", "unicode": "", "ucs-2": "", "iso-10646-ucs-2": "",
+		"utf-32be": encUTF32BE, "utf-32le": encUTF32LE, "utf-32": "", "utf32": "", "ucs-4": "", "iso-10646-ucs-4": "",
+	}
+)
+
+// decoded is the outcome of charset detection: the document as UTF-8 and the
+// name of the encoding it was decoded from.
+type decoded struct {
+	text     []byte
+	encoding string
+}
+
+// decode detects the encoding of body and returns it transcoded to UTF-8.
+//
+// Order of precedence: the charset parameter of contentType, a byte order
+// mark, the byte pattern of "<?" in UTF-16/32 without a BOM, the XML
+// declaration's encoding, then sniffing (valid UTF-8, else windows-1252). A
+// declared legacy charset is overridden by UTF-8 when the bytes are valid
+// UTF-8 and contain multi-byte sequences (mislabelled UTF-8), or when the
+// declared decoder rejects the bytes while UTF-8 accepts them. Bytes invalid
+// in UTF-8 inside an otherwise UTF-8 document are read as windows-1252, so
+// the result is always valid UTF-8.
+func decode(body []byte, contentType string) decoded {
+	bomEnc, bomLen := sniffBOM(body)
+	patEnc := sniffPattern(body)
+	declLabel := declaredEncoding(body[bomLen:], firstNonEmpty(bomEnc, patEnc))
+
+	var labels []string
+	if l := httpCharset(contentType); l != "" {
+		labels = append(labels, l)
+	}
+	if bomEnc != "" {
+		labels = append(labels, bomEnc)
+	}
+	if patEnc != "" {
+		labels = append(labels, patEnc)
+	}
+	if declLabel != "" {
+		labels = append(labels, declLabel)
+	}
+	for _, label := range labels {
+		name, enc := lookupEncoding(label, bomEnc, patEnc)
+		if name == "" {
+			continue // unknown label: try the next source of truth
+		}
+		if d, ok := decodeWith(body, bomLen, name, enc); ok {
+			return d
+		}
+	}
+	return decoded{text: lenientUTF8(body[bomLen:]), encoding: sniffName(body[bomLen:])}
+}
+
+func sniffName(b []byte) string {
+	if utf8.Valid(b) {
+		return encUTF8
+	}
+	return "windows-1252"
+}
+
+// decodeWith decodes body (whose BOM is bomLen bytes long) as name/enc. It
+// reports false when the encoding cannot apply (a UTF-16/32 label on bytes
+// that are not).
+func decodeWith(body []byte, bomLen int, name string, enc encoding.Encoding) (decoded, bool) {
+	rest := body[bomLen:]
+	switch name {
+	case encUTF8:
+		return decoded{text: lenientUTF8(rest), encoding: encUTF8}, true
+	case encUTF16BE, encUTF16LE, encUTF32BE, encUTF32LE:
+		if bomLen == 1 || bomLen == 3 { // a UTF-8 BOM contradicts the label
+			return decoded{}, false
+		}
+		if bomLen == 0 && sniffPattern(rest) == "" && !looksWide(rest, name) {
+			return decoded{}, false
+		}
+		out, err := enc.NewDecoder().Bytes(rest)
+		if err != nil {
+			return decoded{}, false
+		}
+		return decoded{text: lenientUTF8(out), encoding: name}, true
+	}
+	// A legacy charset. Mislabelled UTF-8 is far more common on the web
+	// than legacy text that happens to be valid multi-byte UTF-8.
+	if utf8.Valid(rest) && hasMultiByte(rest) {
+		return decoded{text: append([]byte(nil), rest...), encoding: encUTF8}, true
+	}
+	out, err := enc.NewDecoder().Bytes(rest)
+	if err != nil || (bytes.ContainsRune(out, utf8.RuneError) && !bytes.ContainsRune(rest, utf8.RuneError) && utf8.Valid(rest)) {
+		if utf8.Valid(rest) {
+			return decoded{text: append([]byte(nil), rest...), encoding: encUTF8}, true
+		}
+		if err != nil {
+			return decoded{}, false
+		}
+	}
+	return decoded{text: lenientUTF8(out), encoding: name}, true
+}
+
+// looksWide reports whether b plausibly is text in the named UTF-16/32
+// variant: some of its first characters are ASCII in that layout.
+func looksWide(b []byte, name string) bool {
+	if len(b) < 4 {
+		return false
+	}
+	switch name {
+	case encUTF16BE:
+		return b[0] == 0 && b[1] != 0
+	case encUTF16LE:
+		return b[0] != 0 && b[1] == 0
+	case encUTF32BE:
+		return b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] != 0
+	case encUTF32LE:
+		return b[0] != 0 && b[1] == 0 && b[2] == 0 && b[3] == 0
+	}
+	return false
+}
+
+func hasMultiByte(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// lenientUTF8 returns b as valid UTF-8: valid sequences are kept, every byte
+// that is not part of one is read as windows-1252 (documents mixing UTF-8 and
+// Latin-1 are common in the wild).
+func lenientUTF8(b []byte) []byte {
+	if utf8.Valid(b) {
+		return append([]byte(nil), b...)
+	}
+	out := make([]byte, 0, len(b)+len(b)/8)
+	dec := charmap.Windows1252
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size <= 1 {
+			out = utf8.AppendRune(out, dec.DecodeByte(b[0]))
+			b = b[1:]
+			continue
+		}
+		out = append(out, b[:size]...)
+		b = b[size:]
+	}
+	return out
+}
+
+// httpCharset returns the charset parameter of a Content-Type value, or "".
+func httpCharset(contentType string) string {
+	if contentType == "" {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(contentType)
+	if err == nil {
+		return cleanLabel(params["charset"])
+	}
+	// Lenient fallback for values mime rejects (e.g. charset='us-ascii').
+	for _, part := range strings.Split(contentType, ";")[1:] {
+		k, v, ok := strings.Cut(part, "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "charset") {
+			return cleanLabel(v)
+		}
+	}
+	return ""
+}
+
+func cleanLabel(l string) string {
+	return strings.ToLower(strings.Trim(strings.TrimSpace(l), `"' `))
+}
+
+// sniffBOM returns the encoding named by a byte order mark and its length.
+func sniffBOM(b []byte) (string, int) {
+	switch {
+	case bytes.HasPrefix(b, []byte{0x00, 0x00, 0xFE, 0xFF}):
+		return encUTF32BE, 4
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE, 0x00, 0x00}):
+		return encUTF32LE, 4
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		return encUTF8, 3
+	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		return encUTF16BE, 2
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
+		return encUTF16LE, 2
+	}
+	return "", 0
+}
+
+// sniffPattern recognises UTF-16/32 without a BOM from how "<" (or "<?")
+// is laid out in the first bytes (XML 1.0 appendix F).
+func sniffPattern(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte{0x00, 0x00, 0x00, 0x3C}):
+		return encUTF32BE
+	case bytes.HasPrefix(b, []byte{0x3C, 0x00, 0x00, 0x00}):
+		return encUTF32LE
+	case bytes.HasPrefix(b, []byte{0x00, 0x3C, 0x00, 0x3F}), bytes.HasPrefix(b, []byte{0x00, 0x3C, 0x00}):
+		return encUTF16BE
+	case bytes.HasPrefix(b, []byte{0x3C, 0x00, 0x3F, 0x00}), bytes.HasPrefix(b, []byte{0x3C, 0x00}) && len(b) > 2 && b[2] != 0:
+		return encUTF16LE
+	}
+	return ""
+}
+
+// declaredEncoding returns the lower-cased encoding label of the XML
+// declaration at the start of b, decoding the prefix first when the
+// document is UTF-16/32 (wide is then its encoding name).
+func declaredEncoding(b []byte, wide string) string {
+	head := b
+	if len(head) > 1024 {
+		head = head[:1024]
+	}
+	if wide != "" && wide != encUTF8 {
+		_, enc := lookupEncoding(wide, "", "")
+		if enc == nil {
+			return ""
+		}
+		out, err := enc.NewDecoder().Bytes(head[:len(head)&^3])
+		if err != nil {
+			return ""
+		}
+		head = out
+	}
+	decl := xmlDeclRe.Find(head)
+	if decl == nil {
+		return ""
+	}
+	m := xmlDeclEncRe.FindSubmatch(decl)
+	if m == nil {
+		return ""
+	}
+	return cleanLabel(string(m[1]))
+}
+
+// lookupEncoding maps a charset label to a canonical name and decoder. The
+// generic "utf-16"/"utf-32" labels take their byte order from the BOM or
+// the byte pattern (big-endian by default). It returns "" for unknown
+// labels.
+func lookupEncoding(label, bomEnc, patEnc string) (string, encoding.Encoding) {
+	label = cleanLabel(label)
+	if name, ok := unicodeLabels[label]; ok {
+		if name == "" { // generic UTF-16 or UTF-32: byte order from the data
+			wide := firstNonEmpty(bomEnc, patEnc)
+			if strings.HasPrefix(label, "utf-32") || strings.HasPrefix(label, "utf32") || strings.HasPrefix(label, "ucs-4") || label == "iso-10646-ucs-4" {
+				name = encUTF32BE
+				if wide == encUTF32LE {
+					name = encUTF32LE
+				}
+			} else {
+				name = encUTF16BE
+				if wide == encUTF16LE {
+					name = encUTF16LE
+				}
+			}
+		}
+		return name, unicodeEncoding(name)
+	}
+	if enc, err := htmlindex.Get(label); err == nil {
+		name, _ := htmlindex.Name(enc)
+		if name == "" {
+			name = label
+		}
+		if name == "utf-8" {
+			return encUTF8, nil
+		}
+		if strings.HasPrefix(name, "utf-16") {
+			return name, unicodeEncoding(name)
+		}
+		return name, enc
+	}
+	if enc, err := ianaindex.IANA.Encoding(label); err == nil && enc != nil {
+		name, _ := ianaindex.IANA.Name(enc)
+		if name == "" {
+			name = label
+		}
+		return strings.ToLower(name), enc
+	}
+	return "", nil
+}
+
+func unicodeEncoding(name string) encoding.Encoding {
+	switch name {
+	case encUTF16BE:
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
+	case encUTF16LE:
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	case encUTF32BE:
+		return utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM)
+	case encUTF32LE:
+		return utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM)
+	}
+	return nil
+}
+
+// rewriteDecl replaces the XML declaration of the UTF-8 text b (if any) by
+// one that declares version 1.0 and UTF-8, so the XML decoder neither
+// re-decodes the text nor rejects an unsupported version.
+func rewriteDecl(b []byte) []byte {
+	loc := xmlDeclRe.FindIndex(b)
+	if loc == nil {
+		return b
+	}
+	decl := `<?xml version="1.0" encoding="utf-8"`
+	if m := xmlDeclStdRe.Find(b[loc[0]:loc[1]]); m != nil {
+		decl += " " + string(m)
+	}
+	decl += "?>"
+	out := make([]byte, 0, len(b)-(loc[1]-loc[0])+len(decl))
+	out = append(out, decl...)
+	return append(out, b[loc[1]:]...)
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,236 @@
+package normaliser
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var (
+	// weekdayPrefix matches a leading day name ("Mon, ", "Thứ hai, ",
+	// "Chủ nhật, ") that carries no information.
+	weekdayPrefix = regexp.MustCompile(`(?i)^\s*(?:[a-z]{2,9}\.?|th[ứư]\s+\p{L}+|ch[ủu]\s+nh[ậa]t|t\d)\s*,\s*`)
+	// gmtOffset matches "GMT+7", "(GMT+07:00)", "UTC-5", "+07", "+07:00"
+	// after a time, to be rewritten as a numeric offset.
+	gmtOffset = regexp.MustCompile(`(?i)\(?\s*(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*\)?\s*$`)
+	// shortOffset matches a trailing "+07" (hours only).
+	shortOffset = regexp.MustCompile(`([+-])(\d{2})$`)
+	// dmyRe matches numeric dates: "26/04/2020 10:11", "26-04-2020 10:11:12",
+	// "9/14/2026 6:44:00 PM", "26/04/2020", with an optional zone after.
+	dmyRe = regexp.MustCompile(`(?i)^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\s*(?:-|,)?\s*(\d{1,2})[:h](\d{2})(?::(\d{2}))?\s*(am|pm|sa|ch)?)?\s*(.*)$`)
+	// timeRe finds a clock time, after which a zone may follow.
+	timeRe = regexp.MustCompile(`\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?`)
+	// zoneAfterTime recognises a zone designator in what follows the time.
+	zoneAfterTime = regexp.MustCompile(`^(?:Z|[+-]\d{1,2}(?::?\d{2})?\b|\(?(?i:GMT|UTC|UT)|\(?[A-Z]{2,5}\b)`)
+	ampmPrefix    = regexp.MustCompile(`^(?i:am|pm|sa|ch)\b`)
+	// zoneNames maps zone abbreviations Go cannot resolve to offsets.
+	zoneNames = map[string]string{
+		"UT": "+0000", "UTC": "+0000", "GMT": "+0000", "Z": "+0000",
+		"EST": "-0500", "EDT": "-0400", "CST": "-0600", "CDT": "-0500",
+		"MST": "-0700", "MDT": "-0600", "PST": "-0800", "PDT": "-0700",
+		"ICT": "+0700", "JST": "+0900", "KST": "+0900", "HKT": "+0800",
+		"SGT": "+0800", "AEST": "+1000", "AEDT": "+1100", "CET": "+0100",
+		"CEST": "+0200", "BST": "+0100", "IST": "+0530", "WIB": "+0700",
+	}
+	trailingZoneName = regexp.MustCompile(`\s\(?([A-Za-z]{1,5})\)?$`)
+)
+
+// zonedLayouts are tried after the weekday is stripped and the zone made
+// numeric.
+var zonedLayouts = []string{
+	"2 Jan 2006 15:04:05 -0700",
+	"2 Jan 2006 15:04 -0700",
+	"2 Jan 06 15:04:05 -0700",
+	"2 Jan 06 15:04 -0700",
+	"2 January 2006 15:04:05 -0700",
+	"2 Jan 2006 15:04:05 -07:00",
+	"2 Jan 2006 15:04:05.999999999 -0700",
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05-0700",
+	"2006-01-02T15:04-07:00",
+	"2006-01-02 15:04:05 -0700",
+	"2006-01-02 15:04:05 -07:00",
+	"2006-01-02 15:04:05-07:00",
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04 -0700",
+	"Jan 2, 2006 15:04:05 -0700",
+	"Jan 2, 2006 3:04:05 PM -0700",
+	"Jan 2 2006 15:04:05 -0700",
+	"January 2, 2006 15:04:05 -0700",
+	"Jan _2 15:04:05 -0700 2006",
+	"Jan _2 15:04:05 2006 -0700",
+}
+
+// localLayouts carry no zone: the source's time zone applies.
+var localLayouts = []string{
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02T15:04:05",
+	"2006-01-02T15:04",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02 15:04:05",
+	"2006-01-02 15:04",
+	"2006-01-02",
+	"2006/01/02 15:04:05",
+	"2006/01/02 15:04",
+	"2006/01/02",
+	"2 Jan 2006 15:04:05",
+	"2 Jan 2006 15:04",
+	"2 Jan 06 15:04:05",
+	"2 January 2006 15:04:05",
+	"2 January 2006",
+	"2 Jan 2006",
+	"Jan 2, 2006 15:04:05",
+	"Jan 2, 2006 3:04:05 PM",
+	"Jan 2, 2006 3:04 PM",
+	"Jan 2, 2006",
+	"January 2, 2006 15:04:05",
+	"January 2, 2006 3:04 PM",
+	"January 2, 2006",
+	"Jan _2 15:04:05 2006",
+	"20060102T150405",
+	"20060102",
+}
+
+// parseDate parses a date as feeds write it. A date without a zone is read
+// in loc. fallback is what gofeed parsed (it knows more exotic formats but
+// reads zone-less dates as UTC): it is used when no layout here matches,
+// re-read in loc when raw carries no zone. ok is false when there is no
+// date at all.
+func parseDate(raw string, fallback *time.Time, loc *time.Location) (time.Time, bool) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	s := strings.Join(strings.Fields(raw), " ")
+	if s == "" {
+		if fallback != nil && !fallback.IsZero() {
+			return fallback.UTC(), true
+		}
+		return time.Time{}, false
+	}
+	if t, ok := parseDateString(s, loc); ok {
+		return t.UTC(), true
+	}
+	if fallback == nil || fallback.IsZero() {
+		return time.Time{}, false
+	}
+	if !hasZone(s) {
+		f := fallback.UTC()
+		return time.Date(f.Year(), f.Month(), f.Day(), f.Hour(), f.Minute(), f.Second(), f.Nanosecond(), loc).UTC(), true
+	}
+	return fallback.UTC(), true
+}
+
+func parseDateString(s string, loc *time.Location) (time.Time, bool) {
+	s = weekdayPrefix.ReplaceAllString(s, "")
+	s = strings.TrimSpace(s)
+	if m := dmyRe.FindStringSubmatch(s); m != nil {
+		if t, ok := parseNumericDate(m, loc); ok {
+			return t, true
+		}
+	}
+	z := normaliseZone(s)
+	for _, layout := range zonedLayouts {
+		if t, err := time.Parse(layout, z); err == nil {
+			return t, true
+		}
+	}
+	for _, layout := range localLayouts {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// normaliseZone rewrites "GMT+7", "+07", "(ICT)" and friends at the end of
+// s as a numeric "-0700" style offset.
+func normaliseZone(s string) string {
+	if m := gmtOffset.FindStringSubmatchIndex(s); m != nil && timeRe.MatchString(s[:m[0]]) {
+		sign, hh, mm := s[m[2]:m[3]], s[m[4]:m[5]], "00"
+		if m[6] >= 0 {
+			mm = s[m[6]:m[7]]
+		}
+		if len(hh) == 1 {
+			hh = "0" + hh
+		}
+		return strings.TrimSpace(s[:m[0]]) + " " + sign + hh + mm
+	}
+	if m := trailingZoneName.FindStringSubmatchIndex(s); m != nil {
+		if off, ok := zoneNames[strings.ToUpper(s[m[2]:m[3]])]; ok {
+			return s[:m[0]] + " " + off
+		}
+	}
+	if strings.HasSuffix(s, "Z") && timeRe.MatchString(s) && !strings.Contains(s, "T") {
+		return strings.TrimSuffix(s, "Z") + " +0000"
+	}
+	if m := shortOffset.FindStringSubmatchIndex(s); m != nil && timeRe.MatchString(s[:m[0]]) {
+		return s[:m[0]] + s[m[2]:m[3]] + s[m[4]:m[5]] + "00"
+	}
+	return s
+}
+
+// parseNumericDate interprets a dmyRe match: day first (Vietnamese and
+// most of the world), month first when a 12-hour clock says US style or the
+// day would be out of range.
+func parseNumericDate(m []string, loc *time.Location) (time.Time, bool) {
+	a, _ := strconv.Atoi(m[1])
+	b, _ := strconv.Atoi(m[2])
+	year, _ := strconv.Atoi(m[3])
+	ampm := strings.ToLower(m[7])
+	day, month := a, b
+	if (ampm == "am" || ampm == "pm") && a <= 12 || b > 12 {
+		day, month = b, a
+	}
+	if month < 1 || month > 12 || day < 1 || day > 31 {
+		return time.Time{}, false
+	}
+	hour, minute, sec := 0, 0, 0
+	if m[4] != "" {
+		hour, _ = strconv.Atoi(m[4])
+		minute, _ = strconv.Atoi(m[5])
+		if m[6] != "" {
+			sec, _ = strconv.Atoi(m[6])
+		}
+		switch ampm {
+		case "pm", "ch": // "CH" = chiều (afternoon) in Vietnamese
+			if hour < 12 {
+				hour += 12
+			}
+		case "am", "sa": // "SA" = sáng (morning)
+			if hour == 12 {
+				hour = 0
+			}
+		}
+		if hour > 23 || minute > 59 || sec > 60 {
+			return time.Time{}, false
+		}
+	}
+	zone := loc
+	if rest := strings.TrimSpace(m[8]); rest != "" {
+		rest = strings.Trim(rest, "()")
+		z := normaliseZone("00:00 " + rest)
+		if t, err := time.Parse("15:04 -0700", z); err == nil {
+			zone = t.Location()
+		} else {
+			return time.Time{}, false
+		}
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, zone)
+	if t.Day() != day { // 31 February and friends
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// hasZone reports whether the date string s names a zone after its clock
+// time. Dates without a time are zone-less.
+func hasZone(s string) bool {
+	locs := timeRe.FindAllStringIndex(s, -1)
+	if locs == nil {
+		return false
+	}
+	rest := strings.TrimSpace(s[locs[len(locs)-1][1]:])
+	rest = strings.TrimSpace(ampmPrefix.ReplaceAllString(rest, ""))
+	return zoneAfterTime.MatchString(rest)
+}

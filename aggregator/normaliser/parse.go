@@ -1,0 +1,319 @@
+// Package normaliser turns the bytes of an upstream feed into bantin's item
+// records. It is pure: no I/O, no clock (the caller passes Now), no logging.
+//
+// Parse detects the character encoding, transcodes to UTF-8 in Unicode NFC,
+// parses RSS, Atom or JSON Feed with gofeed and extracts scheduling hints.
+// Normalise maps the parsed items to db.Item: identities, plain-text titles,
+// sanitised HTML, UTC dates, tags and a content hash. Discover finds feed
+// links on an HTML page, and CanonicalLink strips tracking from a URL.
+package normaliser
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
+	ext "github.com/mmcdole/gofeed/extensions"
+	jsonfeed "github.com/mmcdole/gofeed/json"
+	"github.com/mmcdole/gofeed/rss"
+	"golang.org/x/text/unicode/norm"
+)
+
+// ErrUnknownFormat is returned (wrapped) by Parse when the body is neither
+// RSS, Atom nor JSON Feed.
+var ErrUnknownFormat = errors.New("normaliser: unknown feed format (not RSS, Atom or JSON Feed)")
+
+// Parsed is a parsed feed plus what the poller needs to schedule it.
+type Parsed struct {
+	// Feed is gofeed's universal feed; its text is UTF-8 in NFC.
+	Feed *gofeed.Feed
+	// Encoding is the name of the character encoding the body was decoded
+	// from ("utf-8", "windows-1258", "utf-16le", ...).
+	Encoding string
+	// TTL is RSS <ttl> (zero when absent or invalid).
+	TTL time.Duration
+	// UpdatePeriod is sy:updatePeriod divided by sy:updateFrequency (zero
+	// when absent).
+	UpdatePeriod time.Duration
+	// SkipHours are the RSS skipHours (0-23, UTC, sorted, deduplicated).
+	SkipHours []int
+	// SkipDays are the RSS skipDays (sorted, deduplicated).
+	SkipDays []time.Weekday
+	// HubURL is the WebSub hub (link rel="hub"), absolute, or "".
+	HubURL string
+	// SelfURL is the feed's own URL (link rel="self"), absolute, or "".
+	SelfURL string
+	// BaseURL is the baseURL given to Parse: the URL the body came from.
+	BaseURL string
+}
+
+// Parse decodes body (served with contentType from baseURL) and parses it.
+//
+// The encoding is taken from the HTTP charset parameter, else a byte order
+// mark, else the XML declaration, else sniffed (UTF-8 when valid, else
+// windows-1252); UTF-16/32 without a BOM is recognised; a declared legacy
+// charset on bytes that are valid multi-byte UTF-8 is treated as UTF-8. The
+// text is transcoded to UTF-8 and NFC before gofeed sees it. A document that
+// gofeed rejects is retried once after repairs (illegal control characters
+// removed, HTML named entities made numeric, junk before the root element
+// dropped). DTD entities are never expanded (encoding/xml ignores internal
+// subsets), so entity bombs cost nothing.
+//
+// Errors wrap ErrUnknownFormat when the body is not a feed at all.
+func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
+	dec := decode(body, contentType)
+	text := norm.NFC.Bytes(rewriteDecl(dec.text))
+
+	feed, err := parseFeed(text)
+	if err != nil {
+		fixed := repair(text)
+		if !bytes.Equal(fixed, text) {
+			if f2, err2 := parseFeed(fixed); err2 == nil {
+				feed, err = f2, nil
+			}
+		}
+	}
+	if err != nil {
+		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			return nil, fmt.Errorf("%w", ErrUnknownFormat)
+		}
+		return nil, fmt.Errorf("normaliser: parse %s feed: %w", dec.encoding, err)
+	}
+	nfcFeed(feed)
+	p := &Parsed{Feed: feed, Encoding: dec.encoding, BaseURL: baseURL}
+	p.extractHints(baseURL)
+	return p, nil
+}
+
+func parseFeed(text []byte) (f *gofeed.Feed, err error) {
+	defer func() {
+		// gofeed is third-party code fed hostile input: a panic in it must
+		// become an error for this one feed, not a crash of the poller.
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("normaliser: parser panic: %v", r)
+		}
+	}()
+	fp := gofeed.NewParser()
+	fp.KeepOriginalFeed = true
+	return fp.Parse(bytes.NewReader(text))
+}
+
+var (
+	// rootRe finds the root element of a feed, to drop junk before it.
+	rootRe = regexp.MustCompile(`(?i)<(rss|feed|rdf:rdf)[\s>]`)
+	// namedEntityRe matches an HTML named character reference.
+	namedEntityRe = regexp.MustCompile(`&([A-Za-z][A-Za-z0-9]{1,31});`)
+	xmlEntities   = map[string]bool{"amp": true, "lt": true, "gt": true, "quot": true, "apos": true}
+)
+
+// repair makes almost-XML well-formed: it drops characters XML forbids,
+// rewrites HTML named entities as numeric references, and cuts text before
+// the root element (browser "view source" copies).
+func repair(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if isXMLChar(r) && !(r == utf8.RuneError && size == 1) {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
+	}
+	out = namedEntityRe.ReplaceAllFunc(out, func(m []byte) []byte {
+		name := string(m[1 : len(m)-1])
+		if xmlEntities[name] {
+			return m
+		}
+		s := html.UnescapeString(string(m))
+		if s == string(m) {
+			return []byte("&amp;" + name + ";") // unknown: keep it as text
+		}
+		var num []byte
+		for _, r := range s {
+			num = fmt.Appendf(num, "&#%d;", r)
+		}
+		return num
+	})
+	if loc := rootRe.FindIndex(out); loc != nil && loc[0] > 0 {
+		head := out[:loc[0]]
+		if !bytes.Contains(head, []byte("<?xml")) || bytes.Index(head, []byte("<?xml")) > 0 {
+			out = out[loc[0]:]
+		}
+	}
+	return out
+}
+
+func isXMLChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D ||
+		(r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
+}
+
+// nfcFeed puts the feed's and items' main text fields in NFC (entities
+// decoded by the parser may produce decomposed text).
+func nfcFeed(f *gofeed.Feed) {
+	f.Title = nfc(f.Title)
+	f.Description = nfc(f.Description)
+	for i, c := range f.Categories {
+		f.Categories[i] = nfc(c)
+	}
+	for _, a := range f.Authors {
+		if a != nil {
+			a.Name = nfc(a.Name)
+		}
+	}
+	for _, it := range f.Items {
+		if it == nil {
+			continue
+		}
+		it.Title = nfc(it.Title)
+		it.Description = nfc(it.Description)
+		it.Content = nfc(it.Content)
+		for i, c := range it.Categories {
+			it.Categories[i] = nfc(c)
+		}
+		for _, a := range it.Authors {
+			if a != nil {
+				a.Name = nfc(a.Name)
+			}
+		}
+	}
+}
+
+func nfc(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return norm.NFC.String(s)
+}
+
+// extractHints fills the scheduling and WebSub fields from the original
+// format-specific feed.
+func (p *Parsed) extractHints(baseURL string) {
+	var links []linkRel
+	switch orig := p.Feed.OriginalFeed().(type) {
+	case *rss.Feed:
+		if n, err := strconv.Atoi(strings.TrimSpace(orig.TTL)); err == nil && n > 0 {
+			p.TTL = time.Duration(n) * time.Minute
+		}
+		p.SkipHours = skipHours(orig.SkipHours)
+		p.SkipDays = skipDays(orig.SkipDays)
+		p.UpdatePeriod = updatePeriod(orig.Extensions)
+		links = extLinks(orig.Extensions)
+	case *atom.Feed:
+		for _, l := range orig.Links {
+			if l != nil {
+				links = append(links, linkRel{rel: l.Rel, href: l.Href})
+			}
+		}
+		p.UpdatePeriod = updatePeriod(orig.Extensions)
+	case *jsonfeed.Feed:
+		if orig.FeedURL != "" {
+			links = append(links, linkRel{rel: "self", href: orig.FeedURL})
+		}
+	}
+	for _, l := range links {
+		rels := strings.Fields(strings.ToLower(l.rel))
+		href := strings.TrimSpace(l.href)
+		if href == "" {
+			continue
+		}
+		if p.HubURL == "" && slices.Contains(rels, "hub") {
+			p.HubURL = resolve(baseURL, href)
+		}
+		if p.SelfURL == "" && slices.Contains(rels, "self") {
+			p.SelfURL = resolve(baseURL, href)
+		}
+	}
+}
+
+type linkRel struct{ rel, href string }
+
+// extLinks returns the <atom:link> elements of an RSS channel (any prefix
+// gofeed filed them under).
+func extLinks(e ext.Extensions) []linkRel {
+	var out []linkRel
+	for _, prefix := range []string{"atom", "atom10", "atom03"} {
+		for _, l := range e[prefix]["link"] {
+			out = append(out, linkRel{rel: l.Attrs["rel"], href: l.Attrs["href"]})
+		}
+	}
+	return out
+}
+
+func skipHours(ss []string) []int {
+	var out []int
+	for _, s := range ss {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 0 || n > 24 {
+			continue
+		}
+		n %= 24 // some feeds count 1-24
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func skipDays(ss []string) []time.Weekday {
+	var out []time.Weekday
+	for _, s := range ss {
+		s = strings.ToLower(strings.TrimSpace(s))
+		for d := time.Sunday; d <= time.Saturday; d++ {
+			name := strings.ToLower(d.String())
+			if s == name || (len(s) >= 3 && strings.HasPrefix(name, s)) {
+				if !slices.Contains(out, d) {
+					out = append(out, d)
+				}
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// updatePeriod reads sy:updatePeriod and sy:updateFrequency.
+func updatePeriod(e ext.Extensions) time.Duration {
+	sy := e["sy"]
+	if sy == nil {
+		return 0
+	}
+	var period time.Duration
+	if v := sy["updatePeriod"]; len(v) > 0 {
+		switch strings.ToLower(strings.TrimSpace(v[0].Value)) {
+		case "hourly":
+			period = time.Hour
+		case "daily":
+			period = 24 * time.Hour
+		case "weekly":
+			period = 7 * 24 * time.Hour
+		case "monthly":
+			period = 30 * 24 * time.Hour
+		case "yearly":
+			period = 365 * 24 * time.Hour
+		}
+	}
+	freq := 1
+	if v := sy["updateFrequency"]; len(v) > 0 {
+		if n, err := strconv.Atoi(strings.TrimSpace(v[0].Value)); err == nil && n > 0 {
+			freq = n
+		}
+	}
+	if period == 0 {
+		if _, ok := sy["updateFrequency"]; !ok {
+			return 0
+		}
+		period = 24 * time.Hour // the module's default period is daily
+	}
+	return period / time.Duration(freq)
+}
