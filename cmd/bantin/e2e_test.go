@@ -1,0 +1,354 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mmcdole/gofeed"
+	"golang.org/x/text/unicode/norm"
+)
+
+// upstream is a test feed server with conditional GET and mutable feeds.
+type upstream struct {
+	mu          sync.Mutex
+	feeds       map[string]upstreamFeed
+	requests    atomic.Int64
+	conditional atomic.Int64 // requests that carried If-None-Match or If-Modified-Since
+	notModified atomic.Int64
+}
+
+type upstreamFeed struct {
+	body        []byte
+	contentType string
+}
+
+func (u *upstream) set(path string, body []byte, ct string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.feeds[path] = upstreamFeed{body, ct}
+}
+
+func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	u.requests.Add(1)
+	u.mu.Lock()
+	f, ok := u.feeds[r.URL.Path]
+	u.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	sum := sha256.Sum256(f.body)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	if r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Modified-Since") != "" {
+		u.conditional.Add(1)
+	}
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Content-Type", f.contentType)
+	if r.Header.Get("If-None-Match") == etag {
+		u.notModified.Add(1)
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Write(f.body)
+}
+
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "feeds", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// runCLI runs the bantin command in-process and returns its exit code and output.
+func runCLI(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(ctx, args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func get(t *testing.T, url string) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
+// TestEndToEnd polls an httptest upstream of Vietnamese and English RSS and
+// Atom feeds (one windows-1258, one NFD), serves, and checks the published
+// feeds; then re-polls to check conditional requests and in-place updates.
+func TestEndToEnd(t *testing.T) {
+	up := &upstream{feeds: map[string]upstreamFeed{}}
+	up.set("/ktdt.rss", readFixture(t, "kinhtedothi-thoi-su.rss"), "application/rss+xml; charset=utf-8")
+	up.set("/baocu.rss", readFixture(t, "baocu-1258.rss"), "text/xml") // charset only in the XML declaration
+	up.set("/hanoitimes.atom", readFixture(t, "hanoi-times.atom"), "application/atom+xml")
+	nfd := norm.NFD.Bytes(readFixture(t, "vnexpress-kinh-doanh.rss"))
+	if bytes.Equal(nfd, readFixture(t, "vnexpress-kinh-doanh.rss")) {
+		t.Fatal("NFD fixture is not decomposed")
+	}
+	up.set("/vne.rss", nfd, "application/rss+xml")
+	srv := httptest.NewServer(up)
+	defer srv.Close()
+
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cfgPath := filepath.Join(dir, "bantin.yaml")
+	cfg := fmt.Sprintf(`listen: %s
+base_url: http://%s
+database: data/bantin.db
+defaults:
+  interval: 15m
+  timezone: Asia/Ho_Chi_Minh
+  retention: 3650d
+sources:
+  - id: ktdt
+    url: %s/ktdt.rss
+    title: "Kinh tế & Đô thị"
+    tags: ["Hà Nội", "Thời sự"]
+  - id: baocu
+    url: %s/baocu.rss
+  - id: hanoitimes
+    url: %s/hanoitimes.atom
+  - id: vne
+    url: %s/vne.rss
+topics:
+  - slug: dai-hoi-dang
+    title: "Đại hội Đảng"
+    match:
+      any:
+        - keywords: ["Đại hội Đảng", "đại hội đại biểu"]
+        - tags: ["dai-hoi-dang"]
+      none:
+        - keywords: ["quảng cáo"]
+  - slug: ha-noi
+    title: "Hà Nội"
+    match:
+      any: [ {keywords: ["ha noi", "hanoi"]} ]
+`, addr, addr, srv.URL, srv.URL, srv.URL, srv.URL)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	code, out, errOut := runCLI(t, ctx, "poll", "-config", cfgPath)
+	if code != 0 {
+		t.Fatalf("poll exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for _, id := range []string{"ktdt", "baocu", "hanoitimes", "vne"} {
+		if !regexp.MustCompile(`(?m)^` + id + `\s+200\s+new (\d+)`).MatchString(out) {
+			t.Errorf("poll output has no success line for %s:\n%s", id, out)
+		}
+	}
+	if !strings.Contains(out, "11 new items") {
+		t.Errorf("poll summary: want 11 new items:\n%s", out)
+	}
+
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan int, 1)
+	go func() {
+		code, _, _ := runCLI(t, sctx, "serve", "-config", cfgPath)
+		served <- code
+	}()
+	defer func() {
+		stop()
+		select {
+		case code := <-served:
+			if code != 0 {
+				t.Errorf("serve exit %d", code)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop within 10s")
+		}
+	}()
+	base := "http://" + addr
+	waitHealthy(t, base)
+
+	// The Đại hội Đảng topic: matched by keyword with and without
+	// diacritics, from the UTF-8, windows-1258 and NFD feeds, newest first.
+	wantDHD := []string{
+		"Bảo đảm tiến độ, thành công Đại hội Đảng các cấp tại Thanh Xuân",   // 26 Nov 10:11 +07
+		"Hà Nội khai mạc Đại hội Đảng bộ thành phố",                         // 26 Nov 07:30 +07 (windows-1258)
+		"Đảng bộ phường Thanh Xuân Bắc tổ chức đại hội đại biểu nhiệm kỳ 2025-2030", // 25 Nov 16:05 +07
+		"Đại hội Đảng bộ Ngân hàng Nhà nước thành công tốt đẹp",             // 25 Nov 08:00 zone-less (NFD)
+	}
+	for _, format := range []string{"atom", "rss", "json"} {
+		resp, body := get(t, base+"/topics/dai-hoi-dang."+format)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d", format, resp.StatusCode)
+		}
+		if ct := resp.Header.Get("Content-Type"); !strings.Contains(ct, "charset=utf-8") {
+			t.Errorf("%s: Content-Type %q lacks charset", format, ct)
+		}
+		if !utf8.Valid(body) || !norm.NFC.IsNormal(body) {
+			t.Errorf("%s: published bytes are not NFC UTF-8", format)
+		}
+		feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("%s: gofeed cannot parse our feed: %v", format, err)
+		}
+		var titles []string
+		for _, it := range feed.Items {
+			titles = append(titles, it.Title)
+		}
+		if strings.Join(titles, "\n") != strings.Join(wantDHD, "\n") {
+			t.Errorf("%s: topic items\n got: %q\nwant: %q", format, titles, wantDHD)
+		}
+		if format == "atom" {
+			validateAtom(t, body)
+		}
+	}
+
+	// The zone-less vnexpress date is read in Asia/Ho_Chi_Minh (UTC+7).
+	_, body := get(t, base+"/topics/dai-hoi-dang.json")
+	var jf struct {
+		Items []struct {
+			Title string `json:"title"`
+			Date  string `json:"date_published"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(body, &jf); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range jf.Items {
+		if strings.HasPrefix(it.Title, "Đại hội Đảng bộ Ngân hàng") {
+			d, err := time.Parse(time.RFC3339, it.Date)
+			if err != nil || !d.Equal(time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)) {
+				t.Errorf("zone-less date: got %q, want 2026-11-25T01:00:00Z", it.Date)
+			}
+		}
+	}
+
+	// Tag feed from the source's tags and upstream categories.
+	resp, body := get(t, base+"/tags/ha-noi.atom")
+	if resp.StatusCode != 200 {
+		t.Fatalf("tag feed status %d", resp.StatusCode)
+	}
+	validateAtom(t, body)
+	// 4 ktdt items (source tag), 1 baocu item and 1 Hanoi Times entry (categories).
+	if n := strings.Count(string(body), "<entry"); n != 6 {
+		t.Errorf("tag ha-noi: %d entries, want 6", n)
+	}
+	if resp, _ := get(t, base+"/topics/no-such-topic.rss"); resp.StatusCode != 404 {
+		t.Errorf("unknown topic: status %d, want 404", resp.StatusCode)
+	}
+
+	// Conditional GET on our side: the same ETag gives 304.
+	resp, _ = get(t, base+"/topics/ha-noi.rss")
+	req, _ := http.NewRequest("GET", base+"/topics/ha-noi.rss", nil)
+	req.Header.Set("If-None-Match", resp.Header.Get("ETag"))
+	r2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match: status %d, want 304", r2.StatusCode)
+	}
+
+	// A second poll of unchanged feeds: conditional requests, all 304, nothing new.
+	before := up.conditional.Load()
+	code, out, errOut = runCLI(t, ctx, "poll", "-all", "-config", cfgPath)
+	if code != 0 {
+		t.Fatalf("second poll exit %d: %s %s", code, out, errOut)
+	}
+	if got := up.conditional.Load() - before; got != 4 {
+		t.Errorf("second poll sent %d conditional requests, want 4", got)
+	}
+	if !strings.Contains(out, "4 not modified, 0 new items, 0 updated") {
+		t.Errorf("second poll summary:\n%s", out)
+	}
+
+	// A changed item is updated in place, not duplicated.
+	changed := bytes.Replace(readFixture(t, "kinhtedothi-thoi-su.rss"),
+		[]byte("tiến hành khẩn trương, tích cực."), []byte("tiến hành khẩn trương, tích cực và hiệu quả."), 1)
+	up.set("/ktdt.rss", changed, "application/rss+xml; charset=utf-8")
+	code, out, _ = runCLI(t, ctx, "poll", "-all", "-config", cfgPath)
+	if code != 0 || !strings.Contains(out, "0 new items, 1 updated") {
+		t.Errorf("poll after change: exit %d\n%s", code, out)
+	}
+	time.Sleep(1100 * time.Millisecond) // the server re-checks for changes once a second
+	_, body = get(t, base+"/topics/dai-hoi-dang.atom")
+	if n := strings.Count(string(body), "<entry"); n != len(wantDHD) {
+		t.Errorf("after update: %d entries, want %d", n, len(wantDHD))
+	}
+	if !strings.Contains(string(body), "và hiệu quả") {
+		t.Errorf("after update: published feed lacks the new content")
+	}
+}
+
+func waitHealthy(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("server at %s not healthy within 10s", base)
+}
+
+// validateAtom checks body against the RFC 4287 RELAX NG schema with jing,
+// when jing and ../shared are available.
+func validateAtom(t *testing.T, body []byte) {
+	t.Helper()
+	schema := filepath.Join("..", "..", "..", "shared", "corpus", "schemas", "atom.rnc")
+	jing, err := exec.LookPath("jing")
+	if err != nil {
+		t.Log("jing not installed: Atom not validated against RELAX NG")
+		return
+	}
+	if _, err := os.Stat(schema); err != nil {
+		t.Log("../shared absent: Atom not validated against RELAX NG")
+		return
+	}
+	f := filepath.Join(t.TempDir(), "feed.atom")
+	if err := os.WriteFile(f, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(jing, "-c", schema, f).CombinedOutput(); err != nil {
+		t.Errorf("Atom fails RFC 4287 RELAX NG: %v\n%s", err, out)
+	}
+}
