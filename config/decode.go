@@ -193,6 +193,9 @@ func (d *decoder) mapping(n *yaml.Node, where string, allowed []string) []pair {
 			continue
 		}
 		seen[key] = k
+		if strings.HasPrefix(key, "x-") && (where == "at top level" || where == "in an included file") {
+			continue // extension key: a place for YAML anchors, ignored
+		}
 		if !slices.Contains(allowed, key) {
 			d.unknownKey(k, key, where, allowed)
 			continue
@@ -230,10 +233,18 @@ func (d *decoder) merge(v *yaml.Node, where string, allowed []string) []pair {
 
 func (d *decoder) unknownKey(k *yaml.Node, key, where string, allowed []string) {
 	msg := fmt.Sprintf("unknown key %q %s", key, where)
-	if s := suggest(key, allowed); s != "" {
-		msg += fmt.Sprintf("; did you mean %q?", s)
-	} else if h := misplacedHints[where][key]; h != "" {
+	hints := misplacedHints[where]
+	elsewhere := make([]string, 0, len(hints))
+	for h := range hints {
+		elsewhere = append(elsewhere, h)
+	}
+	slices.Sort(elsewhere)
+	if h := hints[key]; h != "" {
 		msg += " (" + h + ")"
+	} else if s := suggest(key, allowed); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	} else if s := suggest(key, elsewhere); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s) + " (" + hints[s] + ")"
 	} else {
 		msg += " (known keys: " + strings.Join(allowed, ", ") + ")"
 	}

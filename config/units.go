@@ -19,7 +19,8 @@ const (
 // reject them where they make no sense.
 func ParseDuration(s string) (Duration, error) {
 	orig := s
-	s = strings.TrimSpace(s)
+	// Spaces between terms are allowed: "1h 30m", "90 d".
+	s = strings.Join(strings.Fields(s), "")
 	if s == "" {
 		return 0, fmt.Errorf("invalid duration %q: empty", orig)
 	}
@@ -89,7 +90,15 @@ func (d Duration) String() string {
 	if td != 0 && td%day == 0 {
 		return strconv.FormatInt(int64(td/day), 10) + "d"
 	}
-	return td.String()
+	str := td.String()
+	// "1h30m0s" -> "1h30m", "2h0m0s" -> "2h": as an editor writes it.
+	if strings.HasSuffix(str, "m0s") {
+		str = strings.TrimSuffix(str, "0s")
+		if strings.HasSuffix(str, "h0m") {
+			str = strings.TrimSuffix(str, "0m")
+		}
+	}
+	return str
 }
 
 // MarshalText implements encoding.TextMarshaler using String.
@@ -140,7 +149,7 @@ func ParseByteSize(s string) (ByteSize, error) {
 	}
 	mult, ok := byteUnits[unit]
 	if !ok {
-		return 0, fmt.Errorf("invalid size %q: unknown unit %q (use B, KB, MB, GB, KiB, MiB, GiB)", orig, s[i:])
+		return 0, fmt.Errorf("invalid size %q: unknown unit %q (use B, KB, MB, GB, KiB, MiB, GiB)", orig, strings.TrimSpace(s[i:]))
 	}
 	if unit == "" {
 		n, err := strconv.ParseInt(num, 10, 64)
