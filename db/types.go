@@ -15,10 +15,13 @@ type Source struct {
 	ConfigURL string // URL as written in the config
 	URL       string // URL actually fetched (differs after a permanent move or autodiscovery)
 	Title     string // the feed's own title
-	SiteURL   string // the feed's <link>
-	Language  string // the feed's language, if any
-	Removed   bool   // no longer in the config (kept for its items)
-	Disabled  bool   // 410 Gone: never polled again until the config URL changes
+	// DisplayTitle is the title given in the config (SourceSpec.Title), ""
+	// when the config gives none; set only by SyncSources.
+	DisplayTitle string
+	SiteURL      string // the feed's <link>
+	Language     string // the feed's language, if any
+	Removed      bool   // no longer in the config (kept for its items)
+	Disabled     bool   // 410 Gone: never polled again until the config URL changes
 
 	// HTTP cache validators from the last 200.
 	ETag         string
@@ -94,7 +97,7 @@ type Item struct {
 	Topics []string
 
 	// Source fields for publishing (filled by queries that join sources).
-	SourceTitle string
+	SourceTitle string // the config's title of the source, else the feed's own
 	SourceURL   string // the source feed URL
 	SourceSite  string // the source's site link
 }

@@ -1,0 +1,101 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Curation actions.
+const (
+	Pin  = "pin"
+	Hide = "hide"
+)
+
+// Curation is an editor's decision about one item in one topic.
+type Curation struct {
+	Topic  string
+	ItemID int64
+	Link   string // the item's link
+	Title  string // the item's title
+	Action string // Pin or Hide
+	At     time.Time
+}
+
+// SetCuration turns action (Pin or Hide) on or off for the item in topic.
+// An item has at most one action per topic: pinning a hidden item unhides
+// it and vice versa. Turning off an action the item does not have is a
+// no-op. It returns ErrNotFound for an unknown item. Curations disappear
+// with their item (when pruning removes it; pinned items are never pruned).
+func (d *DB) SetCuration(ctx context.Context, topic string, itemID int64, action string, on bool) error {
+	if action != Pin && action != Hide {
+		return fmt.Errorf("db: set curation: unknown action %q (want %q or %q)", action, Pin, Hide)
+	}
+	if topic == "" {
+		return fmt.Errorf("db: set curation: empty topic")
+	}
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM items WHERE id = ?`, itemID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("item %d: %w", itemID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		var r sql.Result
+		if on {
+			r, err = tx.ExecContext(ctx, `INSERT INTO curations (topic, item_id, action, at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (topic, item_id) DO UPDATE SET action = excluded.action, at = excluded.at
+				WHERE curations.action != excluded.action`,
+				topic, itemID, action, toNanos(d.now()))
+		} else {
+			r, err = tx.ExecContext(ctx, `DELETE FROM curations WHERE topic = ? AND item_id = ? AND action = ?`,
+				topic, itemID, action)
+		}
+		if err != nil {
+			return err
+		}
+		if n, err := r.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return bumpChangeSeq(ctx, tx)
+	})
+	if err != nil {
+		return fmt.Errorf("db: set curation %s of item %d in %q: %w", action, itemID, topic, err)
+	}
+	return nil
+}
+
+// Curations lists the curations of topic ("" = every topic) by topic, then
+// time, then item id.
+func (d *DB) Curations(ctx context.Context, topic string) ([]Curation, error) {
+	q := `SELECT c.topic, c.item_id, i.link, i.title, c.action, c.at
+		FROM curations c JOIN items i ON i.id = c.item_id`
+	var args []any
+	if topic != "" {
+		q += ` WHERE c.topic = ?`
+		args = append(args, topic)
+	}
+	rows, err := d.sql.QueryContext(ctx, q+` ORDER BY c.topic, c.at, c.item_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("db: list curations: %w", err)
+	}
+	defer rows.Close()
+	var out []Curation
+	for rows.Next() {
+		var c Curation
+		var at int64
+		if err := rows.Scan(&c.Topic, &c.ItemID, &c.Link, &c.Title, &c.Action, &at); err != nil {
+			return nil, fmt.Errorf("db: list curations: %w", err)
+		}
+		c.At = fromNanos(at)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: list curations: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,197 @@
+// Package db stores sources, items, tags, topic membership and curation in
+// one SQLite file (modernc.org/sqlite, WAL mode).
+//
+// Reads run concurrently on pooled connections. Writes are serialised: inside
+// one process by a write lock (so a process never waits on SQLITE_BUSY from
+// itself), across processes by SQLite's lock with a 10 s busy timeout. Every
+// write method runs in one transaction, so a crash at any moment leaves either
+// all of it or none of it.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// DB is an open bantin database. It is safe for concurrent use.
+type DB struct {
+	sql *sql.DB
+	// wlock is the in-process write lock: a channel rather than a mutex so
+	// that waiting for it honours the context.
+	wlock chan struct{}
+	// now is the clock, replaceable in tests.
+	now func() time.Time
+}
+
+// dsnParams are applied by the driver to every new connection.
+const dsnParams = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+	"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+// DSN returns the driver data source name Open uses for path: a file: URI
+// (path escaped) carrying the per-connection pragmas.
+func DSN(path string) string {
+	u := url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(path)}
+	return u.String() + "?" + dsnParams
+}
+
+// Open opens the database at path, creating the file and its parent
+// directories when missing, and applies any pending migrations. It refuses
+// a database written by a newer bantin (schema version above the one this
+// binary knows).
+func Open(ctx context.Context, path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("db: resolve path %q: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("db: create directory for %q: %w", path, err)
+	}
+	sdb, err := sql.Open("sqlite", DSN(abs))
+	if err != nil {
+		return nil, fmt.Errorf("db: open %q: %w", path, err)
+	}
+	sdb.SetMaxOpenConns(8)
+	sdb.SetMaxIdleConns(8)
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
+	d := &DB{sql: sdb, wlock: make(chan struct{}, 1), now: time.Now}
+	if err := sdb.PingContext(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("db: open %q: %w", path, err)
+	}
+	if err := d.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Close closes the database. Pending writes have completed or rolled back
+// by the time their methods returned.
+func (d *DB) Close() error {
+	// Best effort: refresh the planner's statistics for the next open.
+	_, _ = d.sql.Exec("PRAGMA optimize")
+	if err := d.sql.Close(); err != nil {
+		return fmt.Errorf("db: close: %w", err)
+	}
+	return nil
+}
+
+// SQL returns the underlying *sql.DB, for tests and diagnostics. Writes
+// through it bypass the write lock.
+func (d *DB) SQL() *sql.DB { return d.sql }
+
+// write runs fn in one immediate transaction under the write lock and
+// commits it; any error from fn, or a cancelled ctx, rolls it back.
+func (d *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	select {
+	case d.wlock <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-d.wlock }()
+	tx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// bumpChangeSeq increments the change sequence inside tx.
+func bumpChangeSeq(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('change_seq', 1)
+		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`)
+	if err != nil {
+		return fmt.Errorf("bump change sequence: %w", err)
+	}
+	return nil
+}
+
+// ChangeSeq returns the change sequence: a number that increases on every
+// write that changes what is published (items, tags, topic membership,
+// curation, pruning, source titles).
+func (d *DB) ChangeSeq(ctx context.Context) (int64, error) {
+	var n int64
+	err := d.sql.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'change_seq'`).Scan(&n)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("db: read change sequence: %w", err)
+	}
+	return n, nil
+}
+
+// TopicsHash returns the topics hash recorded by SetTopicsHash, "" if none.
+func (d *DB) TopicsHash(ctx context.Context) (string, error) {
+	var h string
+	err := d.sql.QueryRowContext(ctx, `SELECT CAST(value AS TEXT) FROM meta WHERE key = 'topics_hash'`).Scan(&h)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("db: read topics hash: %w", err)
+	}
+	return h, nil
+}
+
+// SetTopicsHash records h, the digest of the topic rules that the stored
+// topic membership was computed with.
+func (d *DB) SetTopicsHash(ctx context.Context, h string) error {
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('topics_hash', ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, h)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("db: set topics hash: %w", err)
+	}
+	return nil
+}
+
+// Times are stored as unix nanoseconds; 0 is the zero time. Times outside
+// what int64 nanoseconds can hold (years 1678..2262) are clamped.
+var (
+	minTime = time.Unix(0, math.MinInt64+1).UTC()
+	maxTime = time.Unix(0, math.MaxInt64).UTC()
+)
+
+func toNanos(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return 0
+	case t.Before(minTime):
+		return minTime.UnixNano()
+	case t.After(maxTime):
+		return maxTime.UnixNano()
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

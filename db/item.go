@@ -1,0 +1,502 @@
+package db
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// SaveResult tells what one SaveFetch changed.
+type SaveResult struct {
+	New, Updated int
+	IDs          []int64 // IDs of the new and updated items, in input order
+}
+
+// SaveFetch stores the outcome of one successful fetch of source s in ONE
+// transaction: a crash at any moment leaves all of it or none of it.
+//
+// Items are matched by (s.ID, GUID). A new item is inserted with FirstSeen
+// as given (now when zero; Published when zero becomes FirstSeen). A known
+// item whose Hash differs is updated in place: it keeps its ID and
+// FirstSeen, and its tags and topics are replaced by the given ones. A
+// known item with the same Hash is left untouched. An item whose identity
+// has a tombstone (it was pruned) is skipped. An item without Hash gets one
+// computed from its content. Items must have a GUID and a SourceID of ""
+// or s.ID.
+//
+// The source state is written as SaveSourceState does, except that
+// LastNew and LastUpdated are set to the counts of this call. The change
+// sequence is bumped when any item was inserted or updated.
+func (d *DB) SaveFetch(ctx context.Context, s Source, items []Item) (SaveResult, error) {
+	for i := range items {
+		it := &items[i]
+		if it.GUID == "" {
+			return SaveResult{}, fmt.Errorf("db: save fetch of %q: item %d has no GUID", s.ID, i)
+		}
+		if it.SourceID != "" && it.SourceID != s.ID {
+			return SaveResult{}, fmt.Errorf("db: save fetch of %q: item %d belongs to source %q", s.ID, i, it.SourceID)
+		}
+	}
+	var res SaveResult
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		res = SaveResult{}
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM sources WHERE id = ?`, s.ID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("source %q: %w", s.ID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		w, err := prepareItemWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer w.close()
+		now := d.now().UTC()
+		for i := range items {
+			it := items[i] // a copy: defaults below must not leak into the caller's slice
+			it.SourceID = s.ID
+			id, outcome, err := w.save(ctx, &it, now)
+			if err != nil {
+				return fmt.Errorf("item %q: %w", it.GUID, err)
+			}
+			switch outcome {
+			case saveNew:
+				res.New++
+				res.IDs = append(res.IDs, id)
+			case saveUpdated:
+				res.Updated++
+				res.IDs = append(res.IDs, id)
+			}
+		}
+		s.LastNew, s.LastUpdated = res.New, res.Updated
+		if err := saveSourceState(ctx, tx, s); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("source %q: %w", s.ID, ErrNotFound)
+			}
+			return fmt.Errorf("source state: %w", err)
+		}
+		if res.New+res.Updated > 0 {
+			return bumpChangeSeq(ctx, tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return SaveResult{}, fmt.Errorf("db: save fetch of %q: %w", s.ID, err)
+	}
+	return res, nil
+}
+
+type saveOutcome int
+
+const (
+	saveSkipped saveOutcome = iota // tombstoned
+	saveUnchanged
+	saveNew
+	saveUpdated
+)
+
+// itemWriter holds the statements SaveFetch runs for every item.
+type itemWriter struct {
+	tomb, find, insert, update                    *sql.Stmt
+	upsertTag, delTags, insTag, delTopics, insTop *sql.Stmt
+}
+
+func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
+	w := &itemWriter{}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&w.tomb, `SELECT 1 FROM tombstones WHERE source_id = ? AND guid = ?`},
+		{&w.find, `SELECT id, hash FROM items WHERE source_id = ? AND guid = ?`},
+		{&w.insert, `INSERT INTO items (source_id, guid, link, canonical_link, title, summary, content,
+			authors, categories, enclosures, image_url, language, published, updated, first_seen, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.update, `UPDATE items SET link = ?, canonical_link = ?, title = ?, summary = ?, content = ?,
+			authors = ?, categories = ?, enclosures = ?, image_url = ?, language = ?, published = ?,
+			updated = ?, hash = ? WHERE id = ?`},
+		{&w.upsertTag, `INSERT INTO tags (slug, name) VALUES (?, ?) ON CONFLICT (slug) DO NOTHING`},
+		{&w.delTags, `DELETE FROM item_tags WHERE item_id = ?`},
+		{&w.insTag, `INSERT INTO item_tags (item_id, tag_slug, position, published) VALUES (?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`},
+		{&w.delTopics, `DELETE FROM item_topics WHERE item_id = ?`},
+		{&w.insTop, `INSERT INTO item_topics (item_id, topic_slug, position, published) VALUES (?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`},
+	} {
+		st, err := tx.PrepareContext(ctx, p.sql)
+		if err != nil {
+			w.close()
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		*p.dst = st
+	}
+	return w, nil
+}
+
+func (w *itemWriter) close() {
+	for _, st := range []*sql.Stmt{w.tomb, w.find, w.insert, w.update, w.upsertTag, w.delTags,
+		w.insTag, w.delTopics, w.insTop} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, saveOutcome, error) {
+	var one int
+	err := w.tomb.QueryRowContext(ctx, it.SourceID, it.GUID).Scan(&one)
+	if err == nil {
+		return 0, saveSkipped, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, err
+	}
+	if it.Hash == "" {
+		it.Hash = contentHash(it)
+	}
+	if it.FirstSeen.IsZero() {
+		it.FirstSeen = now
+	}
+	if it.Published.IsZero() {
+		it.Published = it.FirstSeen
+	}
+	authors, categories, enclosures, err := itemJSON(it)
+	if err != nil {
+		return 0, 0, err
+	}
+	published := toNanos(it.Published)
+
+	var id int64
+	var oldHash string
+	err = w.find.QueryRowContext(ctx, it.SourceID, it.GUID).Scan(&id, &oldHash)
+	var outcome saveOutcome
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		r, err := w.insert.ExecContext(ctx, it.SourceID, it.GUID, it.Link, it.CanonicalLink, it.Title,
+			it.Summary, it.Content, authors, categories, enclosures, it.ImageURL, it.Language,
+			published, toNanos(it.Updated), toNanos(it.FirstSeen), it.Hash)
+		if err != nil {
+			return 0, 0, fmt.Errorf("insert: %w", err)
+		}
+		if id, err = r.LastInsertId(); err != nil {
+			return 0, 0, err
+		}
+		outcome = saveNew
+	case err != nil:
+		return 0, 0, err
+	case oldHash == it.Hash:
+		return id, saveUnchanged, nil
+	default:
+		_, err := w.update.ExecContext(ctx, it.Link, it.CanonicalLink, it.Title, it.Summary, it.Content,
+			authors, categories, enclosures, it.ImageURL, it.Language, published,
+			toNanos(it.Updated), it.Hash, id)
+		if err != nil {
+			return 0, 0, fmt.Errorf("update: %w", err)
+		}
+		if _, err := w.delTags.ExecContext(ctx, id); err != nil {
+			return 0, 0, err
+		}
+		if _, err := w.delTopics.ExecContext(ctx, id); err != nil {
+			return 0, 0, err
+		}
+		outcome = saveUpdated
+	}
+	for pos, t := range it.Tags {
+		if t.Slug == "" {
+			continue
+		}
+		name := t.Name
+		if name == "" {
+			name = t.Slug
+		}
+		if _, err := w.upsertTag.ExecContext(ctx, t.Slug, name); err != nil {
+			return 0, 0, fmt.Errorf("tag %q: %w", t.Slug, err)
+		}
+		if _, err := w.insTag.ExecContext(ctx, id, t.Slug, pos, published); err != nil {
+			return 0, 0, fmt.Errorf("tag %q: %w", t.Slug, err)
+		}
+	}
+	for pos, slug := range it.Topics {
+		if slug == "" {
+			continue
+		}
+		if _, err := w.insTop.ExecContext(ctx, id, slug, pos, published); err != nil {
+			return 0, 0, fmt.Errorf("topic %q: %w", slug, err)
+		}
+	}
+	return id, outcome, nil
+}
+
+// contentHash is the fallback Hash for items that come without one.
+func contentHash(it *Item) string {
+	h := sha256.New()
+	b, _ := json.Marshal([]any{it.Link, it.Title, it.Summary, it.Content, it.Authors, it.Categories,
+		it.Tags, it.Enclosures, it.ImageURL, it.Language, toNanos(it.Published), toNanos(it.Updated)})
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// itemJSON encodes the list fields stored as JSON text ("" for empty).
+func itemJSON(it *Item) (authors, categories, enclosures string, err error) {
+	enc := func(n int, v any) (string, error) {
+		if n == 0 {
+			return "", nil
+		}
+		b, err := json.Marshal(v)
+		return string(b), err
+	}
+	if authors, err = enc(len(it.Authors), it.Authors); err != nil {
+		return
+	}
+	if categories, err = enc(len(it.Categories), it.Categories); err != nil {
+		return
+	}
+	enclosures, err = enc(len(it.Enclosures), it.Enclosures)
+	return
+}
+
+// itemCols are the columns scanItem reads; queries join items i and sources s.
+const itemCols = `i.id, i.source_id, i.guid, i.link, i.canonical_link, i.title, i.summary, i.content,
+	i.authors, i.categories, i.enclosures, i.image_url, i.language, i.published, i.updated,
+	i.first_seen, i.hash, s.display_title, s.title, s.url, s.site_url`
+
+func scanItem(sc interface{ Scan(...any) error }) (Item, error) {
+	var it Item
+	var authors, categories, enclosures, displayTitle, feedTitle string
+	var published, updated, firstSeen int64
+	err := sc.Scan(&it.ID, &it.SourceID, &it.GUID, &it.Link, &it.CanonicalLink, &it.Title, &it.Summary,
+		&it.Content, &authors, &categories, &enclosures, &it.ImageURL, &it.Language, &published,
+		&updated, &firstSeen, &it.Hash, &displayTitle, &feedTitle, &it.SourceURL, &it.SourceSite)
+	if err != nil {
+		return Item{}, err
+	}
+	it.Published = fromNanos(published)
+	it.Updated = fromNanos(updated)
+	it.FirstSeen = fromNanos(firstSeen)
+	it.SourceTitle = displayTitle
+	if it.SourceTitle == "" {
+		it.SourceTitle = feedTitle
+	}
+	for _, f := range []struct {
+		text string
+		dst  any
+	}{{authors, &it.Authors}, {categories, &it.Categories}, {enclosures, &it.Enclosures}} {
+		if f.text == "" {
+			continue
+		}
+		if err := json.Unmarshal([]byte(f.text), f.dst); err != nil {
+			return Item{}, fmt.Errorf("item %d: decode list: %w", it.ID, err)
+		}
+	}
+	return it, nil
+}
+
+// queryItems runs an item query and fills Tags and Topics of the result in
+// batch.
+func (d *DB) queryItems(ctx context.Context, query string, args ...any) ([]Item, error) {
+	rows, err := d.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var items []Item
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		items = append(items, it)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := d.fillTagsTopics(ctx, items); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// batchSize bounds the number of ids bound in one IN (...) list.
+const batchSize = 500
+
+// fillTagsTopics loads Tags and Topics of items with one query per table
+// (per batchSize items), never one per item.
+func (d *DB) fillTagsTopics(ctx context.Context, items []Item) error {
+	idx := make(map[int64]int, len(items))
+	for i := range items {
+		idx[items[i].ID] = i
+	}
+	for start := 0; start < len(items); start += batchSize {
+		end := min(start+batchSize, len(items))
+		args := make([]any, 0, end-start)
+		for _, it := range items[start:end] {
+			args = append(args, it.ID)
+		}
+		in := placeholders(len(args))
+		rows, err := d.sql.QueryContext(ctx, `SELECT it.item_id, it.tag_slug, t.name
+			FROM item_tags it JOIN tags t ON t.slug = it.tag_slug
+			WHERE it.item_id IN (`+in+`) ORDER BY it.item_id, it.position`, args...)
+		if err != nil {
+			return fmt.Errorf("load tags: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var t Tag
+			if err := rows.Scan(&id, &t.Slug, &t.Name); err != nil {
+				rows.Close()
+				return fmt.Errorf("load tags: %w", err)
+			}
+			it := &items[idx[id]]
+			it.Tags = append(it.Tags, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("load tags: %w", err)
+		}
+		rows, err = d.sql.QueryContext(ctx, `SELECT item_id, topic_slug FROM item_topics
+			WHERE item_id IN (`+in+`) ORDER BY item_id, position`, args...)
+		if err != nil {
+			return fmt.Errorf("load topics: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var slug string
+			if err := rows.Scan(&id, &slug); err != nil {
+				rows.Close()
+				return fmt.Errorf("load topics: %w", err)
+			}
+			it := &items[idx[id]]
+			it.Topics = append(it.Topics, slug)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("load topics: %w", err)
+		}
+	}
+	return nil
+}
+
+func placeholders(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strings.Repeat("?,", n-1) + "?"
+}
+
+// Item returns the item with that id (with Tags, Topics and Source
+// fields), or ErrNotFound.
+func (d *DB) Item(ctx context.Context, id int64) (Item, error) {
+	items, err := d.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN sources s ON s.id = i.source_id
+		WHERE i.id = ?`, id)
+	if err != nil {
+		return Item{}, fmt.Errorf("db: read item %d: %w", id, err)
+	}
+	if len(items) == 0 {
+		return Item{}, fmt.Errorf("db: item %d: %w", id, ErrNotFound)
+	}
+	return items[0], nil
+}
+
+// Items returns the items with those ids, in the order of ids; ids that do
+// not exist are left out.
+func (d *DB) Items(ctx context.Context, ids []int64) ([]Item, error) {
+	byID := make(map[int64]Item, len(ids))
+	for start := 0; start < len(ids); start += batchSize {
+		end := min(start+batchSize, len(ids))
+		args := make([]any, 0, end-start)
+		for _, id := range ids[start:end] {
+			args = append(args, id)
+		}
+		items, err := d.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN sources s ON s.id = i.source_id
+			WHERE i.id IN (`+placeholders(len(args))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("db: read items: %w", err)
+		}
+		for _, it := range items {
+			byID[it.ID] = it
+		}
+	}
+	out := make([]Item, 0, len(byID))
+	for _, id := range ids {
+		if it, ok := byID[id]; ok {
+			out = append(out, it)
+			delete(byID, id) // a repeated id is returned once
+		}
+	}
+	return out, nil
+}
+
+// ItemByLink returns the newest item (by Published, then ID) whose Link or
+// CanonicalLink equals link, or ErrNotFound. Callers that accept user input
+// should try both the link as given and its canonical form.
+func (d *DB) ItemByLink(ctx context.Context, link string) (Item, error) {
+	if link == "" {
+		return Item{}, fmt.Errorf("db: item with empty link: %w", ErrNotFound)
+	}
+	items, err := d.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN sources s ON s.id = i.source_id
+		WHERE i.id IN (SELECT id FROM items WHERE link = ?1 UNION SELECT id FROM items WHERE canonical_link = ?1)
+		ORDER BY i.published DESC, i.id DESC LIMIT 1`, link)
+	if err != nil {
+		return Item{}, fmt.Errorf("db: find item by link: %w", err)
+	}
+	if len(items) == 0 {
+		return Item{}, fmt.Errorf("db: item with link %q: %w", link, ErrNotFound)
+	}
+	return items[0], nil
+}
+
+// ScanItems returns up to limit items with ID > afterID in ID order, with
+// Tags and Topics: the way to walk every stored item in batches (topic
+// recompute).
+func (d *DB) ScanItems(ctx context.Context, afterID int64, limit int) ([]Item, error) {
+	if limit <= 0 {
+		limit = batchSize
+	}
+	items, err := d.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN sources s ON s.id = i.source_id
+		WHERE i.id > ? ORDER BY i.id LIMIT ?`, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("db: scan items: %w", err)
+	}
+	return items, nil
+}
+
+// ItemCount returns the number of stored items.
+func (d *DB) ItemCount(ctx context.Context) (int, error) {
+	var n int
+	if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM items`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("db: count items: %w", err)
+	}
+	return n, nil
+}
+
+// SourceCounts returns the number of stored items per source id (sources
+// without items are absent).
+func (d *DB) SourceCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := d.sql.QueryContext(ctx, `SELECT source_id, count(*) FROM items GROUP BY source_id`)
+	if err != nil {
+		return nil, fmt.Errorf("db: count items per source: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("db: count items per source: %w", err)
+		}
+		out[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: count items per source: %w", err)
+	}
+	return out, nil
+}

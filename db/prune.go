@@ -1,0 +1,66 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Prune deletes up to batch (<= 0: 500) items of source sourceID published
+// before `before`, oldest first, that no topic pins, in one short
+// transaction, and leaves a tombstone of each identity so SaveFetch never
+// stores it again. Call it repeatedly until it returns fewer than batch, so
+// that polling writes interleave. It returns the number deleted.
+func (d *DB) Prune(ctx context.Context, sourceID string, before time.Time, batch int) (int, error) {
+	if batch <= 0 {
+		batch = batchSize
+	}
+	n := 0
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		n = 0
+		rows, err := tx.QueryContext(ctx, `SELECT id, guid FROM items
+			WHERE source_id = ? AND published < ?
+			AND NOT EXISTS (SELECT 1 FROM curations c WHERE c.item_id = items.id AND c.action = 'pin')
+			ORDER BY published LIMIT ?`, sourceID, toNanos(before), batch)
+		if err != nil {
+			return err
+		}
+		type victim struct {
+			id   int64
+			guid string
+		}
+		var vs []victim
+		for rows.Next() {
+			var v victim
+			if err := rows.Scan(&v.id, &v.guid); err != nil {
+				rows.Close()
+				return err
+			}
+			vs = append(vs, v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		now := toNanos(d.now())
+		for _, v := range vs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tombstones (source_id, guid, pruned_at) VALUES (?, ?, ?)
+				ON CONFLICT DO UPDATE SET pruned_at = excluded.pruned_at`, sourceID, v.guid, now); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM items WHERE id = ?`, v.id); err != nil {
+				return err
+			}
+		}
+		n = len(vs)
+		if n > 0 {
+			return bumpChangeSeq(ctx, tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("db: prune %q: %w", sourceID, err)
+	}
+	return n, nil
+}

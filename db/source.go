@@ -1,0 +1,203 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// SourceSpec is a source as the config declares it.
+type SourceSpec struct {
+	ID    string
+	URL   string // the URL as written in the config
+	Title string // the config's title, "" for none (then the feed's own title is used)
+}
+
+// SyncSources makes the stored sources follow the config: specs not yet
+// stored are inserted; stored sources absent from specs are marked Removed
+// (they and their items are kept); present ones are un-removed and get the
+// spec's title. When a spec's URL differs from the stored ConfigURL the
+// source starts afresh: URL is reset to the new one and Disabled, the
+// permanent-redirect count, discovery, cache validators, backoff,
+// Retry-After, next due time and WebSub state are cleared.
+func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
+	seen := make(map[string]bool, len(specs))
+	for _, sp := range specs {
+		if sp.ID == "" {
+			return fmt.Errorf("db: sync sources: empty source id")
+		}
+		if seen[sp.ID] {
+			return fmt.Errorf("db: sync sources: duplicate source id %q", sp.ID)
+		}
+		seen[sp.ID] = true
+	}
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		type row struct {
+			configURL, displayTitle string
+			removed                 bool
+		}
+		stored := map[string]row{}
+		rows, err := tx.QueryContext(ctx, `SELECT id, config_url, display_title, removed FROM sources`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			var r row
+			if err := rows.Scan(&id, &r.configURL, &r.displayTitle, &r.removed); err != nil {
+				rows.Close()
+				return err
+			}
+			stored[id] = r
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+
+		changed := false
+		for _, sp := range specs {
+			old, ok := stored[sp.ID]
+			switch {
+			case !ok:
+				_, err = tx.ExecContext(ctx, `INSERT INTO sources (id, config_url, url, display_title)
+					VALUES (?, ?, ?, ?)`, sp.ID, sp.URL, sp.URL, sp.Title)
+				changed = true
+			case old.configURL != sp.URL:
+				_, err = tx.ExecContext(ctx, `UPDATE sources SET config_url = ?, url = ?,
+					display_title = ?, removed = 0, disabled = 0, etag = '', last_modified = '',
+					failures = 0, next_due = 0, retry_after = 0, moved_to = '', moved_count = 0,
+					discovered_from = '', hub_url = '', hub_topic = '', hub_lease_end = 0, hub_secret = ''
+					WHERE id = ?`, sp.URL, sp.URL, sp.Title, sp.ID)
+				changed = true
+			case old.removed || old.displayTitle != sp.Title:
+				_, err = tx.ExecContext(ctx, `UPDATE sources SET display_title = ?, removed = 0 WHERE id = ?`,
+					sp.Title, sp.ID)
+				changed = true
+			}
+			if err != nil {
+				return fmt.Errorf("source %q: %w", sp.ID, err)
+			}
+		}
+		for id, old := range stored {
+			if seen[id] || old.removed {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE sources SET removed = 1 WHERE id = ?`, id); err != nil {
+				return fmt.Errorf("source %q: %w", id, err)
+			}
+			changed = true
+		}
+		if changed {
+			return bumpChangeSeq(ctx, tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("db: sync sources: %w", err)
+	}
+	return nil
+}
+
+const sourceCols = `id, config_url, display_title, url, title, site_url, language, removed, disabled,
+	etag, last_modified, last_attempt, last_success, last_status, last_error, last_new, last_updated,
+	last_duration, failures, next_due, retry_after, moved_to, moved_count, discovered_from,
+	hub_url, hub_topic, hub_lease_end, hub_secret`
+
+func scanSource(sc interface{ Scan(...any) error }) (Source, error) {
+	var s Source
+	var lastAttempt, lastSuccess, lastDuration, nextDue, retryAfter, leaseEnd int64
+	err := sc.Scan(&s.ID, &s.ConfigURL, &s.DisplayTitle, &s.URL, &s.Title, &s.SiteURL, &s.Language,
+		&s.Removed, &s.Disabled, &s.ETag, &s.LastModified, &lastAttempt, &lastSuccess, &s.LastStatus,
+		&s.LastError, &s.LastNew, &s.LastUpdated, &lastDuration, &s.Failures, &nextDue, &retryAfter,
+		&s.MovedTo, &s.MovedCount, &s.DiscoveredFrom, &s.HubURL, &s.HubTopic, &leaseEnd, &s.HubSecret)
+	if err != nil {
+		return Source{}, err
+	}
+	s.LastAttempt = fromNanos(lastAttempt)
+	s.LastSuccess = fromNanos(lastSuccess)
+	s.LastDuration = time.Duration(lastDuration)
+	s.NextDue = fromNanos(nextDue)
+	s.RetryAfter = fromNanos(retryAfter)
+	s.HubLeaseEnd = fromNanos(leaseEnd)
+	return s, nil
+}
+
+// Sources returns every stored source, removed ones included, by id.
+func (d *DB) Sources(ctx context.Context) ([]Source, error) {
+	rows, err := d.sql.QueryContext(ctx, `SELECT `+sourceCols+` FROM sources ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("db: list sources: %w", err)
+	}
+	defer rows.Close()
+	var out []Source
+	for rows.Next() {
+		s, err := scanSource(rows)
+		if err != nil {
+			return nil, fmt.Errorf("db: list sources: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: list sources: %w", err)
+	}
+	return out, nil
+}
+
+// Source returns the source with that id, or ErrNotFound.
+func (d *DB) Source(ctx context.Context, id string) (Source, error) {
+	s, err := scanSource(d.sql.QueryRowContext(ctx, `SELECT `+sourceCols+` FROM sources WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Source{}, fmt.Errorf("db: source %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Source{}, fmt.Errorf("db: read source %q: %w", id, err)
+	}
+	return s, nil
+}
+
+// SaveSourceState writes every poll-state field of s (everything but ID,
+// ConfigURL, DisplayTitle and Removed, which belong to SyncSources) to the
+// stored source s.ID. It returns ErrNotFound for an unknown source.
+func (d *DB) SaveSourceState(ctx context.Context, s Source) error {
+	err := d.write(ctx, func(tx *sql.Tx) error { return saveSourceState(ctx, tx, s) })
+	if err != nil {
+		return fmt.Errorf("db: save source %q: %w", s.ID, err)
+	}
+	return nil
+}
+
+// saveSourceState is SaveSourceState inside tx. It bumps the change
+// sequence when a field that published feeds show (title, site, URL)
+// changed.
+func saveSourceState(ctx context.Context, tx *sql.Tx, s Source) error {
+	var oldTitle, oldSite, oldURL string
+	err := tx.QueryRowContext(ctx, `SELECT title, site_url, url FROM sources WHERE id = ?`, s.ID).
+		Scan(&oldTitle, &oldSite, &oldURL)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE sources SET url = ?, title = ?, site_url = ?, language = ?,
+		disabled = ?, etag = ?, last_modified = ?, last_attempt = ?, last_success = ?, last_status = ?,
+		last_error = ?, last_new = ?, last_updated = ?, last_duration = ?, failures = ?, next_due = ?,
+		retry_after = ?, moved_to = ?, moved_count = ?, discovered_from = ?, hub_url = ?, hub_topic = ?,
+		hub_lease_end = ?, hub_secret = ?
+		WHERE id = ?`,
+		s.URL, s.Title, s.SiteURL, s.Language, boolInt(s.Disabled), s.ETag, s.LastModified,
+		toNanos(s.LastAttempt), toNanos(s.LastSuccess), s.LastStatus, s.LastError, s.LastNew,
+		s.LastUpdated, int64(s.LastDuration), s.Failures, toNanos(s.NextDue), toNanos(s.RetryAfter),
+		s.MovedTo, s.MovedCount, s.DiscoveredFrom, s.HubURL, s.HubTopic, toNanos(s.HubLeaseEnd),
+		s.HubSecret, s.ID)
+	if err != nil {
+		return err
+	}
+	if oldTitle != s.Title || oldSite != s.SiteURL || oldURL != s.URL {
+		return bumpChangeSeq(ctx, tx)
+	}
+	return nil
+}
