@@ -1,0 +1,183 @@
+package publisher
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/feeds"
+)
+
+// The Atom output starts from gorilla/feeds' AtomFeed and copies it into
+// the structs below, which add what RFC 4287 and readers need and gorilla
+// cannot express: xml:lang, several links with rel/title/length, categories
+// with term/scheme/label, several authors, atom:source, generator.
+
+const xmlNS = "http://www.w3.org/XML/1998/namespace"
+
+type atomFeed struct {
+	XMLName   xml.Name          `xml:"feed"`
+	Xmlns     string            `xml:"xmlns,attr"`
+	Lang      string            `xml:"http://www.w3.org/XML/1998/namespace lang,attr,omitempty"`
+	Title     string            `xml:"title"`
+	Subtitle  string            `xml:"subtitle,omitempty"`
+	ID        string            `xml:"id"`
+	Updated   string            `xml:"updated"`
+	Links     []atomLink        `xml:"link"`
+	Author    *feeds.AtomAuthor `xml:"author"`
+	Generator *atomGenerator    `xml:"generator"`
+	Entries   []*atomEntry      `xml:"entry"`
+}
+
+type atomGenerator struct {
+	URI     string `xml:"uri,attr,omitempty"`
+	Version string `xml:"version,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+type atomLink struct {
+	Href     string `xml:"href,attr"`
+	Rel      string `xml:"rel,attr,omitempty"`
+	Type     string `xml:"type,attr,omitempty"`
+	Hreflang string `xml:"hreflang,attr,omitempty"`
+	Title    string `xml:"title,attr,omitempty"`
+	Length   string `xml:"length,attr,omitempty"`
+}
+
+type atomCategory struct {
+	Term   string `xml:"term,attr"`
+	Scheme string `xml:"scheme,attr,omitempty"`
+	Label  string `xml:"label,attr,omitempty"`
+}
+
+type atomEntry struct {
+	XMLName    xml.Name            `xml:"entry"`
+	Lang       string              `xml:"http://www.w3.org/XML/1998/namespace lang,attr,omitempty"`
+	Title      string              `xml:"title"`
+	ID         string              `xml:"id"`
+	Published  string              `xml:"published,omitempty"`
+	Updated    string              `xml:"updated"`
+	Authors    []*feeds.AtomAuthor `xml:"author"`
+	Categories []atomCategory      `xml:"category"`
+	Links      []atomLink          `xml:"link"`
+	Summary    *feeds.AtomSummary  `xml:"summary"`
+	Content    *feeds.AtomContent  `xml:"content"`
+	Source     *atomSource         `xml:"source"`
+}
+
+type atomSource struct {
+	ID    string     `xml:"id"`
+	Title string     `xml:"title,omitempty"`
+	Links []atomLink `xml:"link"`
+}
+
+func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func renderAtom(f *Feed) ([]byte, error) {
+	base := gorillaFeed(f)
+	g := (&feeds.Atom{Feed: base}).AtomFeed()
+
+	out := &atomFeed{
+		Xmlns:     g.Xmlns,
+		Lang:      f.language(),
+		Title:     g.Title,
+		Subtitle:  g.Subtitle,
+		ID:        f.ID,
+		Updated:   g.Updated,
+		Author:    g.Author,
+		Generator: &atomGenerator{URI: "https://github.com/bantin", Text: "bantin"},
+	}
+	if out.ID == "" {
+		out.ID = f.Self[FormatAtom]
+	}
+	if self := f.selfURL(FormatAtom); self != "" {
+		out.Links = append(out.Links, atomLink{Href: self, Rel: "self", Type: mimeType(FormatAtom)})
+	}
+	if f.SiteLink != "" {
+		out.Links = append(out.Links, atomLink{Href: f.SiteLink, Rel: "alternate", Type: "text/html"})
+	}
+	if f.Cursor != "" && f.Self[FormatAtom] != "" {
+		out.Links = append(out.Links, atomLink{Href: f.Self[FormatAtom], Rel: "first", Type: mimeType(FormatAtom)})
+	}
+	if next := f.nextURL(FormatAtom); next != "" {
+		out.Links = append(out.Links, atomLink{Href: next, Rel: "next", Type: mimeType(FormatAtom)})
+	}
+	for _, h := range f.Hubs {
+		out.Links = append(out.Links, atomLink{Href: h, Rel: "hub"})
+	}
+	for i, ge := range g.Entries {
+		out.Entries = append(out.Entries, atomEntryFrom(f, f.Entries[i], ge))
+	}
+
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return nil, fmt.Errorf("publisher: render atom: %w", err)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}
+
+// atomEntryFrom extends gorilla's entry ge for e.
+func atomEntryFrom(f *Feed, e Entry, ge *feeds.AtomEntry) *atomEntry {
+	it := e.Item
+	x := &atomEntry{
+		Lang:      cleanLang(it.Language),
+		Title:     ge.Title,
+		ID:        ge.Id,
+		Published: atomTime(itemPublished(it)),
+		Updated:   ge.Updated,
+		Summary:   ge.Summary,
+		Content:   ge.Content,
+	}
+	for _, l := range ge.Links {
+		if l.Href != "" && l.Rel == "alternate" {
+			x.Links = append(x.Links, atomLink{Href: l.Href, Rel: l.Rel, Type: l.Type})
+		}
+	}
+	for _, enc := range it.Enclosures {
+		if enc.URL == "" {
+			continue
+		}
+		l := atomLink{Href: enc.URL, Rel: "enclosure", Type: enclosureType(enc)}
+		if enc.Length > 0 {
+			l.Length = strconv.FormatInt(enc.Length, 10)
+		}
+		x.Links = append(x.Links, l)
+	}
+	for _, r := range e.Related {
+		if r.Link != "" {
+			x.Links = append(x.Links, atomLink{Href: r.Link, Rel: "related", Type: "text/html", Title: sourceName(r)})
+		}
+	}
+	for _, p := range it.Authors {
+		if p.Name == "" && p.Email == "" {
+			continue
+		}
+		name := p.Name
+		if name == "" {
+			name = p.Email
+		}
+		a := &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: name, Email: p.Email}}
+		if isWebURL(p.URI) {
+			a.Uri = p.URI
+		}
+		x.Authors = append(x.Authors, a)
+	}
+	for _, t := range sortedTags(it) {
+		x.Categories = append(x.Categories, atomCategory{Term: t.Slug, Scheme: tagScheme(f.BaseURL), Label: t.Name})
+	}
+	src := &atomSource{ID: sourceFeedID(f.BaseURL, it.SourceID), Title: sourceName(it)}
+	if isWebURL(it.SourceURL) {
+		src.Links = append(src.Links, atomLink{Href: it.SourceURL, Rel: "self"})
+	}
+	if isWebURL(it.SourceSite) {
+		src.Links = append(src.Links, atomLink{Href: it.SourceSite, Rel: "alternate", Type: "text/html"})
+	}
+	x.Source = src
+	return x
+}

@@ -1,0 +1,314 @@
+// Package publisher republishes stored items as topic and tag feeds in RSS
+// 2.0, Atom 1.0 and JSON Feed 1.1, serves them over HTTP with caching and
+// paging, and renders the human index page and the OPML list.
+//
+// Rendering (Render) is pure: a Feed in, bytes out, the same bytes for the
+// same Feed. Composition (Compose) turns the stored members of a topic into
+// the entries to publish (curation, age, per-source cap, dedupe). The Server
+// ties both to the database.
+package publisher
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"bantin/db"
+)
+
+// Formats served, as used in URLs (slug.FORMAT) and by Render.
+const (
+	FormatRSS  = "rss"
+	FormatAtom = "atom"
+	FormatJSON = "json"
+)
+
+// Formats lists the three formats in the order the index page offers them.
+var Formats = []string{FormatRSS, FormatAtom, FormatJSON}
+
+// ContentType returns the Content-Type (with charset) served for a format,
+// "" for an unknown format.
+func ContentType(format string) string {
+	switch format {
+	case FormatRSS:
+		return "application/rss+xml; charset=utf-8"
+	case FormatAtom:
+		return "application/atom+xml; charset=utf-8"
+	case FormatJSON:
+		return "application/feed+json; charset=utf-8"
+	}
+	return ""
+}
+
+// mimeType is ContentType without parameters (for link type attributes).
+func mimeType(format string) string {
+	ct := ContentType(format)
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		return ct[:i]
+	}
+	return ct
+}
+
+// idYear is the date part of every tag: URI bantin mints (RFC 4151). It is
+// fixed forever so that ids never change.
+const idYear = "2026"
+
+// Feed is one page of a published feed, independent of format.
+type Feed struct {
+	Title       string // plain text
+	Description string // plain text
+	// ID is the feed's stable id (Atom id); FeedID mints one.
+	ID string
+	// BaseURL is the configured base_url (no trailing slash); it seeds entry
+	// ids and category schemes.
+	BaseURL string
+	// SiteLink is the human page the feed belongs to (base_url + "/").
+	SiteLink string
+	// Self maps each format to the URL of this feed in that format, without
+	// any paging cursor.
+	Self map[string]string
+	// Cursor is the paging cursor of this page ("" for the first page); the
+	// self link carries it.
+	Cursor string
+	// Next is the cursor of the next (older) page, "" when there is none.
+	Next string
+	// Language is the feed's primary language (RFC 5646); when empty the
+	// most common entry language is used.
+	Language string
+	// Updated is the feed's last change; zero means the newest entry's
+	// Updated (or the Unix epoch for an empty feed), so output stays
+	// deterministic.
+	Updated time.Time
+	// Hubs are WebSub hub URLs announced with rel="hub".
+	Hubs []string
+	// Entries in publishing order.
+	Entries []Entry
+}
+
+// Entry is one published item, possibly standing for several stored items
+// that report the same story.
+type Entry struct {
+	Item   db.Item
+	Pinned bool
+	// Related are the other reports of the same story folded into this
+	// entry, oldest first. They are named in the output ("Also reported
+	// by"), never published as entries of their own.
+	Related []db.Item
+}
+
+// Render serialises f in format "rss", "atom" or "json". The output depends
+// only on f.
+func Render(f *Feed, format string) ([]byte, error) {
+	switch format {
+	case FormatRSS:
+		return renderRSS(f)
+	case FormatAtom:
+		return renderAtom(f)
+	case FormatJSON:
+		return renderJSON(f)
+	}
+	return nil, fmt.Errorf("publisher: unknown format %q", format)
+}
+
+// tagAuthority is the tag: URI authority for baseURL: its host name, or
+// "bantin.invalid" when it has none.
+func tagAuthority(baseURL string) string {
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		return strings.ToLower(u.Hostname())
+	}
+	return "bantin.invalid"
+}
+
+// EntryID returns the stable id bantin publishes for the item (sourceID,
+// guid): "tag:HOST,2026:SOURCEID/" plus a digest of the guid, HOST being
+// base_url's host. The same inputs always give the same id, whatever the
+// upstream guid looks like; the upstream link is published separately.
+func EntryID(baseURL, sourceID, guid string) string {
+	sum := sha256.Sum256([]byte(guid))
+	return "tag:" + tagAuthority(baseURL) + "," + idYear + ":" + url.PathEscape(sourceID) + "/" + hex.EncodeToString(sum[:12])
+}
+
+// FeedID returns the stable id of a published feed: kind is "topic" or
+// "tag", slug its slug. All formats and pages of one feed share it.
+func FeedID(baseURL, kind, slug string) string {
+	return "tag:" + tagAuthority(baseURL) + "," + idYear + ":" + kind + "/" + url.PathEscape(slug)
+}
+
+// sourceFeedID is the id of an upstream source in Atom <source>.
+func sourceFeedID(baseURL, sourceID string) string {
+	return "tag:" + tagAuthority(baseURL) + "," + idYear + ":source/" + url.PathEscape(sourceID)
+}
+
+// tagScheme is the category scheme (Atom) and domain (RSS) of bantin tags.
+func tagScheme(baseURL string) string {
+	return strings.TrimRight(baseURL, "/") + "/tags/"
+}
+
+var langTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
+
+// cleanLang turns an upstream language value into an RFC 5646-shaped tag
+// ("vi_VN " -> "vi-VN") or "" when it is not one.
+func cleanLang(s string) string {
+	s = strings.ReplaceAll(strings.TrimSpace(s), "_", "-")
+	if !langTag.MatchString(s) {
+		return ""
+	}
+	return s
+}
+
+// primaryLang returns the language most entries carry (ties broken by the
+// tag's order), or "" when none carries one.
+func primaryLang(entries []Entry) string {
+	counts := map[string]int{}
+	for _, e := range entries {
+		if l := strings.ToLower(cleanLang(e.Item.Language)); l != "" {
+			counts[l]++
+		}
+	}
+	best, n := "", 0
+	for l, c := range counts {
+		if c > n || (c == n && l < best) {
+			best, n = l, c
+		}
+	}
+	return best
+}
+
+func (f *Feed) language() string {
+	if l := cleanLang(f.Language); l != "" {
+		return l
+	}
+	return primaryLang(f.Entries)
+}
+
+func (f *Feed) updated() time.Time {
+	if !f.Updated.IsZero() {
+		return f.Updated.UTC().Truncate(time.Second)
+	}
+	var t time.Time
+	for _, e := range f.Entries {
+		if u := itemUpdated(e.Item); u.After(t) {
+			t = u
+		}
+	}
+	if t.IsZero() {
+		return time.Unix(0, 0).UTC()
+	}
+	return t
+}
+
+// selfURL returns the URL of this page in format.
+func (f *Feed) selfURL(format string) string {
+	return pageURL(f.Self[format], f.Cursor)
+}
+
+// nextURL returns the URL of the next page in format, "" when none.
+func (f *Feed) nextURL(format string) string {
+	if f.Next == "" {
+		return ""
+	}
+	return pageURL(f.Self[format], f.Next)
+}
+
+func pageURL(base, cursor string) string {
+	if cursor == "" || base == "" {
+		return base
+	}
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "before=" + url.QueryEscape(cursor)
+}
+
+// itemPublished and itemUpdated give the item's dates in UTC, to the second.
+func itemPublished(it db.Item) time.Time {
+	t := it.Published
+	if t.IsZero() {
+		t = it.FirstSeen
+	}
+	return t.UTC().Truncate(time.Second)
+}
+
+func itemUpdated(it db.Item) time.Time {
+	u := it.Updated.UTC().Truncate(time.Second)
+	if p := itemPublished(it); u.Before(p) {
+		return p
+	}
+	return u
+}
+
+// sourceName is how an item's source is named to readers.
+func sourceName(it db.Item) string {
+	if s := strings.TrimSpace(it.SourceTitle); s != "" {
+		return s
+	}
+	return it.SourceID
+}
+
+// isWebURL reports whether s is an absolute http(s) URL, the only kind of
+// link bantin republishes (file:// source paths stay private).
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// alsoReported returns the names of the related items' sources, in order,
+// each once, leaving out the entry's own source.
+func alsoReported(e Entry) []string {
+	seen := map[string]bool{sourceName(e.Item): true}
+	var names []string
+	for _, r := range e.Related {
+		n := sourceName(r)
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// contentHTML is the entry's full HTML: content (else summary) plus, for
+// folded duplicates, an "Also reported by" paragraph.
+func contentHTML(e Entry) string {
+	c := e.Item.Content
+	if strings.TrimSpace(c) == "" {
+		c = e.Item.Summary
+	}
+	if names := alsoReported(e); len(names) > 0 {
+		c += "<p>Also reported by: " + html.EscapeString(strings.Join(names, ", ")) + "</p>"
+	}
+	return c
+}
+
+// enclosureType returns the enclosure's MIME type, or a generic one.
+func enclosureType(e db.Enclosure) string {
+	if t := strings.TrimSpace(e.Type); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// sortedTags returns the item's tags ordered by slug, each slug once.
+func sortedTags(it db.Item) []db.Tag {
+	seen := map[string]bool{}
+	var out []db.Tag
+	for _, t := range it.Tags {
+		if t.Slug == "" || seen[t.Slug] {
+			continue
+		}
+		seen[t.Slug] = true
+		if t.Name == "" {
+			t.Name = t.Slug
+		}
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Slug < out[j].Slug })
+	return out
+}

@@ -1,0 +1,43 @@
+package publisher
+
+import (
+	"github.com/gorilla/feeds"
+)
+
+// feedAuthor names the publisher of every feed (Atom requires an author at
+// feed level when entries may lack one).
+const feedAuthor = "bantin"
+
+// gorillaFeed builds the gorilla/feeds model every format starts from; the
+// format renderers then extend gorilla's output structs with what the
+// specs need and gorilla cannot express.
+func gorillaFeed(f *Feed) *feeds.Feed {
+	g := &feeds.Feed{
+		Title:       f.Title,
+		Link:        &feeds.Link{Href: f.SiteLink},
+		Description: f.Description,
+		Author:      &feeds.Author{Name: feedAuthor},
+		Updated:     f.updated(),
+		Id:          f.ID,
+	}
+	for _, e := range f.Entries {
+		it := e.Item
+		gi := &feeds.Item{
+			Title:       it.Title,
+			Description: it.Summary,
+			Id:          EntryID(f.BaseURL, it.SourceID, it.GUID),
+			IsPermaLink: "false",
+			Created:     itemPublished(it),
+			Updated:     itemUpdated(it),
+			Content:     contentHTML(e),
+		}
+		if it.Link != "" {
+			gi.Link = &feeds.Link{Href: it.Link}
+		}
+		if len(it.Authors) > 0 {
+			gi.Author = &feeds.Author{Name: it.Authors[0].Name, Email: it.Authors[0].Email}
+		}
+		g.Add(gi)
+	}
+	return g
+}

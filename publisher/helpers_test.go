@@ -1,0 +1,105 @@
+package publisher
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"bantin/db"
+)
+
+const testBase = "http://news.example.org"
+
+// moduleRoot returns the directory holding go.mod.
+func moduleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found")
+		}
+		dir = parent
+	}
+}
+
+// sharedSchema returns the path of a schema file under ../shared/corpus/schemas
+// (relative to the module root), skipping the test when it is absent.
+func sharedSchema(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join(moduleRoot(t), "..", "shared", "corpus", "schemas", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("shared corpus absent: %v", err)
+	}
+	return p
+}
+
+// needTool returns the path of an executable or skips.
+func needTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s not installed", name)
+	}
+	return p
+}
+
+// fixtureItems loads testdata/publisher/items.json.
+func fixtureItems(t testing.TB) []db.Item {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(moduleRoot(t), "testdata", "publisher", "items.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []db.Item
+	if err := json.Unmarshal(data, &items); err != nil {
+		t.Fatalf("items.json: %v", err)
+	}
+	return items
+}
+
+// fixtureFeed is a topic feed over the fixture items: the first entry folds
+// in a duplicate from another source, the second is pinned, and the page
+// links to an older one.
+func fixtureFeed(t testing.TB) *Feed {
+	t.Helper()
+	items := fixtureItems(t)
+	dup := items[3]
+	dup.ID, dup.SourceID, dup.GUID = 99, "thanhnien", "tn-1"
+	dup.Link = "https://thanhnien.vn/quoc-hoi-luat-dat-dai.htm"
+	dup.SourceTitle = "Thanh Niên & <Bạn đọc>"
+	f := &Feed{
+		Title:       "Đại hội <Đảng> & \"Quốc hội\"",
+		Description: "Tin về Đại hội Đảng & Quốc hội",
+		ID:          FeedID(testBase, "topic", "dai-hoi-dang"),
+		BaseURL:     testBase,
+		SiteLink:    testBase + "/",
+		Self: map[string]string{
+			FormatRSS:  testBase + "/topics/dai-hoi-dang.rss",
+			FormatAtom: testBase + "/topics/dai-hoi-dang.atom",
+			FormatJSON: testBase + "/topics/dai-hoi-dang.json",
+		},
+		Next: db.Cursor{Published: time.Date(2024, 1, 15, 12, 30, 45, 0, time.UTC), ID: 4}.String(),
+		Hubs: []string{"https://pubsubhubbub.appspot.com/"},
+	}
+	for i, it := range items {
+		e := Entry{Item: it}
+		if i == 0 {
+			e.Related = []db.Item{dup}
+		}
+		if i == 1 {
+			e.Pinned = true
+		}
+		f.Entries = append(f.Entries, e)
+	}
+	return f
+}

@@ -1,0 +1,135 @@
+package publisher
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/gorilla/feeds"
+)
+
+// The JSON Feed output starts from gorilla/feeds' JSONFeed and wraps it:
+// feed_url, language, next_url, hubs and the 1.1 authors are set on
+// gorilla's struct; items are wrapped to add the _bantin extension, every
+// enclosure as an attachment, and to always publish "items" (gorilla omits
+// an empty list, which the 1.1 schema rejects).
+
+const jsonFeedVersion = "https://jsonfeed.org/version/1.1"
+
+type jsonFeed struct {
+	*feeds.JSONFeed
+	Items []*jsonItem `json:"items"`
+}
+
+type jsonItem struct {
+	*feeds.JSONItem
+	// ContentHTML shadows gorilla's to be published even when empty: the
+	// 1.1 schema requires content_html or content_text on every item.
+	ContentHTML string `json:"content_html"`
+	// Attachments shadows gorilla's, which names the size "size" instead
+	// of the spec's "size_in_bytes".
+	Attachments []jsonAttachment `json:"attachments,omitempty"`
+	Bantin      *jsonBantin      `json:"_bantin,omitempty"`
+}
+
+type jsonAttachment struct {
+	URL      string `json:"url"`
+	MIMEType string `json:"mime_type"`
+	Title    string `json:"title,omitempty"`
+	Size     int64  `json:"size_in_bytes,omitempty"`
+}
+
+// jsonBantin is the _bantin item extension: where the item came from and,
+// for a story reported by several sources, the others.
+type jsonBantin struct {
+	SourceID       string        `json:"source_id"`
+	SourceTitle    string        `json:"source_title,omitempty"`
+	SourceURL      string        `json:"source_url,omitempty"`
+	Pinned         bool          `json:"pinned,omitempty"`
+	AlsoReportedBy []jsonRelated `json:"also_reported_by,omitempty"`
+}
+
+type jsonRelated struct {
+	Source string `json:"source"`
+	Title  string `json:"title,omitempty"`
+	URL    string `json:"url,omitempty"`
+}
+
+func renderJSON(f *Feed) ([]byte, error) {
+	base := gorillaFeed(f)
+	g := (&feeds.JSON{Feed: base}).JSONFeed()
+	g.Version = jsonFeedVersion
+	g.FeedUrl = f.selfURL(FormatJSON)
+	g.NextUrl = f.nextURL(FormatJSON)
+	g.Language = f.language()
+	for _, h := range f.Hubs {
+		g.Hubs = append(g.Hubs, &feeds.JSONHub{Type: "WebSub", Url: h})
+	}
+	gItems := g.Items
+	g.Items = nil
+
+	out := &jsonFeed{JSONFeed: g, Items: []*jsonItem{}}
+	for i, gi := range gItems {
+		out.Items = append(out.Items, jsonItemFrom(f.Entries[i], gi))
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return nil, fmt.Errorf("publisher: render json: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func jsonItemFrom(e Entry, gi *feeds.JSONItem) *jsonItem {
+	it := e.Item
+	// Dates as RFC 3339 in UTC to the second, like the other formats.
+	pub, upd := itemPublished(it), itemUpdated(it)
+	gi.PublishedDate, gi.ModifiedDate = &pub, &upd
+	gi.ExternalUrl = ""
+	gi.Image = ""
+	if isWebURL(it.ImageURL) {
+		gi.Image = it.ImageURL
+	}
+	gi.Author, gi.Authors = nil, nil
+	for _, p := range it.Authors {
+		a := &feeds.JSONAuthor{Name: p.Name}
+		if a.Name == "" {
+			a.Name = p.Email
+		}
+		if isWebURL(p.URI) {
+			a.Url = p.URI
+		}
+		if a.Name == "" && a.Url == "" {
+			continue
+		}
+		gi.Authors = append(gi.Authors, a)
+	}
+	if len(gi.Authors) > 0 {
+		gi.Author = gi.Authors[0] // JSON Feed 1.0 readers
+	}
+	for _, t := range sortedTags(it) {
+		gi.Tags = append(gi.Tags, t.Name)
+	}
+	var atts []jsonAttachment
+	for _, enc := range it.Enclosures {
+		if enc.URL == "" {
+			continue
+		}
+		gi.Attachments = append(gi.Attachments, feeds.JSONAttachment{Url: enc.URL, MIMEType: enclosureType(enc)})
+		atts = append(atts, jsonAttachment{URL: enc.URL, MIMEType: enclosureType(enc), Size: max(enc.Length, 0)})
+	}
+	x := &jsonItem{JSONItem: gi, ContentHTML: gi.ContentHTML, Attachments: atts, Bantin: &jsonBantin{
+		SourceID:    it.SourceID,
+		SourceTitle: it.SourceTitle,
+		Pinned:      e.Pinned,
+	}}
+	if isWebURL(it.SourceURL) {
+		x.Bantin.SourceURL = it.SourceURL
+	}
+	for _, r := range e.Related {
+		x.Bantin.AlsoReportedBy = append(x.Bantin.AlsoReportedBy, jsonRelated{Source: sourceName(r), Title: r.Title, URL: r.Link})
+	}
+	return x
+}

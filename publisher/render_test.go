@@ -1,0 +1,271 @@
+package publisher
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
+
+func renderAll(t *testing.T, f *Feed) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, format := range Formats {
+		b, err := Render(f, format)
+		if err != nil {
+			t.Fatalf("Render(%s): %v", format, err)
+		}
+		out[format] = b
+	}
+	return out
+}
+
+func TestRenderGolden(t *testing.T) {
+	f := fixtureFeed(t)
+	for _, format := range Formats {
+		t.Run(format, func(t *testing.T) {
+			got, err := Render(f, format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, _ := Render(f, format)
+			if !bytes.Equal(got, again) {
+				t.Fatalf("Render(%s) is not deterministic", format)
+			}
+			path := filepath.Join(moduleRoot(t), "testdata", "golden", "topic."+format)
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("Render(%s) differs from %s (run with -update after checking):\n%s", format, path, got)
+			}
+		})
+	}
+}
+
+func TestRenderUnknownFormat(t *testing.T) {
+	if _, err := Render(fixtureFeed(t), "html"); err == nil {
+		t.Fatal("Render(html): got nil error, want one")
+	}
+}
+
+// writeTemp writes data to a file in a temp dir and returns its path.
+func writeTemp(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func emptyFeed(t *testing.T) *Feed {
+	f := fixtureFeed(t)
+	f.Entries, f.Next, f.Hubs = nil, "", nil
+	return f
+}
+
+func TestAtomValidRelaxNG(t *testing.T) {
+	jing := needTool(t, "jing")
+	schema := sharedSchema(t, "atom.rnc")
+	cases := []struct {
+		name string
+		feed *Feed
+	}{
+		{"fixture", fixtureFeed(t)},
+		{"empty", emptyFeed(t)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := Render(c.feed, FormatAtom)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := writeTemp(t, "feed.atom", b)
+			out, err := exec.Command(jing, "-c", schema, p).CombinedOutput()
+			if err != nil {
+				t.Fatalf("jing: %v\n%s\n%s", err, out, b)
+			}
+		})
+	}
+}
+
+func TestJSONFeedSchema(t *testing.T) {
+	schema := sharedSchema(t, "jsonfeed-1.1.schema.json")
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import jsonschema").Run(); err != nil {
+		t.Skip("python3 jsonschema not available")
+	}
+	const script = `
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+doc = json.load(open(sys.argv[2]))
+v = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+errs = [e.message + " at " + "/".join(map(str, e.path)) for e in v.iter_errors(doc)]
+print("\n".join(errs))
+sys.exit(1 if errs else 0)
+`
+	for _, c := range []struct {
+		name string
+		feed *Feed
+	}{{"fixture", fixtureFeed(t)}, {"empty", emptyFeed(t)}} {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := Render(c.feed, FormatJSON)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := writeTemp(t, "feed.json", b)
+			if out, err := exec.Command(py, "-c", script, schema, p).CombinedOutput(); err != nil {
+				t.Fatalf("schema: %v\n%s", err, out)
+			}
+		})
+	}
+}
+
+func TestFeedparserNoBozo(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import feedparser").Run(); err != nil {
+		t.Skip("python3 feedparser not available")
+	}
+	const script = `
+import json, sys, feedparser
+d = feedparser.parse(open(sys.argv[1], "rb").read())
+print(json.dumps({"bozo": int(d.bozo), "exc": str(d.get("bozo_exception", "")), "version": d.version,
+  "titles": [e.get("title", "") for e in d.entries], "ids": [e.get("id", "") for e in d.entries]}))
+`
+	f := fixtureFeed(t)
+	for _, format := range []string{FormatRSS, FormatAtom, FormatJSON} {
+		t.Run(format, func(t *testing.T) {
+			b, err := Render(f, format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(py, "-c", script, writeTemp(t, "feed."+format, b)).Output()
+			if err != nil {
+				t.Fatalf("feedparser: %v", err)
+			}
+			var got struct {
+				Bozo    int
+				Exc     string
+				Version string
+				Titles  []string
+				IDs     []string
+			}
+			if err := json.Unmarshal(out, &got); err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			if format == FormatJSON && got.Version == "" {
+				t.Skip("this feedparser does not read JSON Feed")
+			}
+			if got.Bozo != 0 {
+				t.Fatalf("bozo = %d (%s), want 0", got.Bozo, got.Exc)
+			}
+			if len(got.Titles) != len(f.Entries) {
+				t.Fatalf("entries = %d, want %d", len(got.Titles), len(f.Entries))
+			}
+			for i, e := range f.Entries {
+				if got.Titles[i] != e.Item.Title {
+					t.Errorf("entry %d title = %q, want %q", i, got.Titles[i], e.Item.Title)
+				}
+				if want := EntryID(f.BaseURL, e.Item.SourceID, e.Item.GUID); got.IDs[i] != want {
+					t.Errorf("entry %d id = %q, want %q", i, got.IDs[i], want)
+				}
+			}
+		})
+	}
+}
+
+// parsedItem is what the cross-format test compares.
+type parsedItem struct {
+	ID, Title, Link string
+	Published       time.Time
+	Categories      string
+	Enclosure       string
+	Authors         string
+}
+
+func parseBack(t *testing.T, b []byte) (*gofeed.Feed, []parsedItem) {
+	t.Helper()
+	pf, err := gofeed.NewParser().Parse(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("gofeed: %v\n%s", err, b)
+	}
+	var items []parsedItem
+	for _, it := range pf.Items {
+		p := parsedItem{ID: it.GUID, Title: it.Title, Link: it.Link, Categories: strings.Join(it.Categories, "|")}
+		if it.PublishedParsed != nil {
+			p.Published = it.PublishedParsed.UTC()
+		}
+		if len(it.Enclosures) > 0 {
+			e := it.Enclosures[0]
+			p.Enclosure = e.URL + " " + e.Type
+		}
+		var names []string
+		for _, a := range it.Authors {
+			names = append(names, a.Name)
+		}
+		p.Authors = strings.Join(names, "|")
+		items = append(items, p)
+	}
+	return pf, items
+}
+
+func TestCrossFormat(t *testing.T) {
+	f := fixtureFeed(t)
+	out := renderAll(t, f)
+	parsed := map[string][]parsedItem{}
+	for _, format := range Formats {
+		pf, items := parseBack(t, out[format])
+		parsed[format] = items
+		if pf.Title != f.Title {
+			t.Errorf("%s: feed title = %q, want %q", format, pf.Title, f.Title)
+		}
+		if len(items) != len(f.Entries) {
+			t.Fatalf("%s: %d items, want %d", format, len(items), len(f.Entries))
+		}
+	}
+	for i, e := range f.Entries {
+		want := parsedItem{
+			ID:        EntryID(testBase, e.Item.SourceID, e.Item.GUID),
+			Title:     e.Item.Title,
+			Link:      e.Item.Link,
+			Published: e.Item.Published.UTC(),
+		}
+		var cats []string
+		for _, tg := range sortedTags(e.Item) {
+			cats = append(cats, tg.Name)
+		}
+		want.Categories = strings.Join(cats, "|")
+		if len(e.Item.Enclosures) > 0 {
+			want.Enclosure = e.Item.Enclosures[0].URL + " " + enclosureType(e.Item.Enclosures[0])
+		}
+		var names []string
+		for _, a := range e.Item.Authors {
+			names = append(names, a.Name)
+		}
+		for _, format := range Formats {
+			want.Authors = strings.Join(names, "|")
+			if format == FormatRSS {
+				want.Authors = strings.Join(names, ", ") // one dc:creator
+			}
+			if got := parsed[format][i]; got != want {
+				t.Errorf("%s item %d:\n got %+v\nwant %+v", format, i, got, want)
+			}
+		}
+	}
+}
