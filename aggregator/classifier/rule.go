@@ -1,0 +1,467 @@
+package classifier
+
+import (
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"bantin/fold"
+)
+
+type kind uint8
+
+const (
+	kTrue  kind = iota // empty rule: holds
+	kFalse             // topic without a rule: never holds
+	kAll
+	kAny
+	kNone
+	kKeywords
+	kTitle
+	kTags
+	kSources
+	kRegex
+	kAuthors
+	kDomains
+	kLanguages
+	kCategories
+	kMaxAge
+)
+
+var kindNames = [...]string{
+	kTrue: "(empty rule)", kFalse: "(no match rule)", kAll: "all", kAny: "any", kNone: "none",
+	kKeywords: "keywords", kTitle: "title", kTags: "tags", kSources: "sources", kRegex: "regex",
+	kAuthors: "authors", kDomains: "domains", kLanguages: "languages", kCategories: "categories",
+	kMaxAge: "max_age",
+}
+
+func (k kind) String() string { return kindNames[k] }
+
+// node is a compiled rule: a combinator with kids or a leaf with values.
+type node struct {
+	kind       kind
+	implicit   bool     // kAll made from a mapping with several keys
+	topicLevel bool     // kMaxAge from the topic's own max_age
+	shown      []string // values as written, for Explain
+	strs       []string // normalised values: slugs, ids, domains, languages
+	phrases    []int32
+	res        []*regexp.Regexp
+	authors    [][]string // folded words of each author
+	dur        time.Duration
+	kids       []*node
+}
+
+// gated reports whether n can only hold when at least one of its triggers
+// (phrase hits, tags, sources, categories) fires for the item. Topics
+// whose root is gated are evaluated only for items that fire a trigger.
+func (n *node) gated() bool {
+	switch n.kind {
+	case kKeywords, kTitle, kTags, kSources, kCategories, kFalse:
+		return true
+	case kAll:
+		for _, k := range n.kids {
+			if k.gated() {
+				return true
+			}
+		}
+		return false
+	case kAny:
+		for _, k := range n.kids {
+			if !k.gated() {
+				return false
+			}
+		}
+		return true // also an empty any, which never holds
+	}
+	return false
+}
+
+type triggers struct {
+	phrases                   []int32
+	tags, sources, categories []string
+}
+
+// triggers collects every trigger in n's tree. For a gated topic this is a
+// superset of the triggers that can make it hold, which is all that is
+// needed: an extra trigger costs an evaluation, never a wrong answer.
+func (n *node) triggers(t *triggers) {
+	switch n.kind {
+	case kKeywords, kTitle:
+		t.phrases = append(t.phrases, n.phrases...)
+	case kTags:
+		t.tags = append(t.tags, n.strs...)
+	case kSources:
+		t.sources = append(t.sources, n.strs...)
+	case kCategories:
+		t.categories = append(t.categories, n.strs...)
+	}
+	for _, k := range n.kids {
+		k.triggers(t)
+	}
+}
+
+// state is the per-item scratch of one Classify or Explain call. States are
+// pooled; the hit table is cleared through the touched list.
+type state struct {
+	c       *Classifier
+	doc     *Doc
+	now     time.Time
+	explain bool
+
+	texts  [3]string // title, summary text, content text (NFC)
+	buf    []byte
+	folded []byte
+	toks   []token
+
+	hits    []uint8 // per phrase: fields it was found in
+	touched []int32 // phrases with hits != 0
+	spans   map[int32]*[3][2]int32
+
+	tags, categories []string
+
+	hostDone bool
+	host     string
+
+	authorsDone bool
+	authorWords [][]string
+
+	mark  []uint32 // per topic: == epoch when already a candidate
+	epoch uint32
+	cand  []int32
+}
+
+func (c *Classifier) newState() *state {
+	return &state{
+		c:    c,
+		hits: make([]uint8, len(c.phrases)),
+		mark: make([]uint32, len(c.topics)),
+	}
+}
+
+func fieldIndex(f uint8) int {
+	switch f {
+	case inTitle:
+		return 0
+	case inSummary:
+		return 1
+	}
+	return 2
+}
+
+// prepare extracts the item's text, finds every phrase in it and
+// normalises tags and categories.
+func (st *state) prepare(d *Doc, now time.Time, explain bool) {
+	st.doc, st.now, st.explain = d, now, explain
+	st.hostDone, st.authorsDone = false, false
+	st.texts[0] = fold.NFC(d.Title)
+	st.texts[1] = st.htmlText(d.Summary)
+	st.texts[2] = st.htmlText(d.Content)
+
+	st.toks, st.folded = st.toks[:0], st.folded[:0]
+	st.toks, st.folded = tokenize(st.texts[0], inTitle, st.toks, st.folded)
+	st.toks, st.folded = tokenize(st.texts[1], inSummary, st.toks, st.folded)
+	st.toks, st.folded = tokenize(st.texts[2], inContent, st.toks, st.folded)
+	st.matchPhrases()
+
+	st.tags = st.tags[:0]
+	for _, t := range d.Tags {
+		if !isSlug(t) {
+			t = fold.Slug(t)
+		}
+		st.tags = append(st.tags, t)
+	}
+	st.categories = st.categories[:0]
+	for _, t := range d.Categories {
+		if !isSlug(t) {
+			t = fold.Slug(t)
+		}
+		st.categories = append(st.categories, t)
+	}
+}
+
+func (st *state) htmlText(s string) string {
+	if strings.IndexByte(s, '<') >= 0 || strings.IndexByte(s, '&') >= 0 {
+		st.buf = appendHTMLText(st.buf[:0], s)
+		s = string(st.buf)
+	}
+	return fold.NFC(s)
+}
+
+// isSlug reports whether s is already an ASCII slug, so Slug would return
+// it unchanged.
+func isSlug(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '-' && s[i-1] != '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (st *state) matchPhrases() {
+	c := st.c
+	for i := range st.toks {
+		tk := &st.toks[i]
+		ids := c.first[string(st.folded[tk.fstart:tk.fend])]
+		for _, p := range ids {
+			if !st.explain && st.hits[p]&tk.field != 0 {
+				continue
+			}
+			last, ok := st.matchAt(&c.phrases[p], i)
+			if !ok {
+				continue
+			}
+			if st.hits[p] == 0 {
+				st.touched = append(st.touched, p)
+			}
+			st.hits[p] |= tk.field
+			if st.explain {
+				sp := st.spans[p]
+				if sp == nil {
+					sp = &[3][2]int32{{-1, -1}, {-1, -1}, {-1, -1}}
+					st.spans[p] = sp
+				}
+				if f := fieldIndex(tk.field); sp[f][0] < 0 {
+					sp[f] = [2]int32{tk.start, st.toks[last].end}
+				}
+			}
+		}
+	}
+}
+
+// matchAt reports whether phrase ph occurs at token i (whose folded form
+// equals the phrase's first folded word), and the index of its last token.
+func (st *state) matchAt(ph *phrase, i int) (int, bool) {
+	field := st.toks[i].field
+	text := st.texts[fieldIndex(field)]
+	for j := range ph.words {
+		k := i + j
+		if k >= len(st.toks) {
+			return 0, false
+		}
+		t := &st.toks[k]
+		w := &ph.words[j]
+		if t.field != field {
+			return 0, false
+		}
+		if j > 0 && string(st.folded[t.fstart:t.fend]) != w.fold {
+			return 0, false
+		}
+		if w.exact != "" && !strings.EqualFold(text[t.start:t.end], w.exact) {
+			return 0, false
+		}
+	}
+	return i + len(ph.words) - 1, true
+}
+
+// eval reports whether n holds for the prepared item, short-circuiting.
+func (st *state) eval(n *node) bool {
+	switch n.kind {
+	case kAll:
+		for _, k := range n.kids {
+			if !st.eval(k) {
+				return false
+			}
+		}
+		return true
+	case kAny:
+		for _, k := range n.kids {
+			if st.eval(k) {
+				return true
+			}
+		}
+		return false
+	case kNone:
+		for _, k := range n.kids {
+			if st.eval(k) {
+				return false
+			}
+		}
+		return true
+	}
+	ok, _ := st.leaf(n, false)
+	return ok
+}
+
+// leaf evaluates a leaf node; with detail it also describes what matched
+// (or, for some keys, what the item had instead).
+func (st *state) leaf(n *node, detail bool) (bool, string) {
+	d := st.doc
+	switch n.kind {
+	case kTrue:
+		return true, ""
+	case kFalse:
+		return false, ""
+	case kKeywords, kTitle:
+		mask := uint8(inTitle | inSummary | inContent)
+		if n.kind == kTitle {
+			mask = inTitle
+		}
+		matched := false
+		var parts []string
+		for _, p := range n.phrases {
+			if st.hits[p]&mask == 0 {
+				continue
+			}
+			matched = true
+			if !detail {
+				return true, ""
+			}
+			parts = append(parts, st.describeHit(p, mask))
+		}
+		return matched, strings.Join(parts, ", ")
+	case kTags:
+		return anyIn(n.strs, st.tags, detail, "item tags")
+	case kCategories:
+		return anyIn(n.strs, st.categories, detail, "item categories")
+	case kSources:
+		ok := slices.Contains(n.strs, d.Source)
+		if !detail {
+			return ok, ""
+		}
+		if ok {
+			return true, d.Source
+		}
+		return false, "(source " + orNone(d.Source) + ")"
+	case kRegex:
+		for _, re := range n.res {
+			for f := 0; f < 2; f++ {
+				if loc := re.FindStringIndex(st.texts[f]); loc != nil {
+					if !detail {
+						return true, ""
+					}
+					return true, quote(st.texts[f][loc[0]:loc[1]]) + " (" + fieldNames[f] + ")"
+				}
+			}
+		}
+		return false, ""
+	case kAuthors:
+		st.prepareAuthors()
+		for _, want := range n.authors {
+			for i, have := range st.authorWords {
+				if containsSeq(have, want) {
+					return true, quote(d.Authors[i])
+				}
+			}
+		}
+		return false, ""
+	case kDomains:
+		h := st.itemHost()
+		for _, dom := range n.strs {
+			if h != "" && (h == dom || strings.HasSuffix(h, dom) && h[len(h)-len(dom)-1] == '.') {
+				return true, h
+			}
+		}
+		if h == "" {
+			return false, "(item has no link host)"
+		}
+		return false, "(host " + h + ")"
+	case kLanguages:
+		l := normLang(d.Language)
+		for _, want := range n.strs {
+			if l != "" && (l == want || strings.HasPrefix(l, want+"-")) {
+				return true, d.Language
+			}
+		}
+		if l == "" {
+			return false, "(item has no language)"
+		}
+		return false, "(item language " + d.Language + ")"
+	case kMaxAge:
+		ok := !d.Published.Before(st.now.Add(-n.dur))
+		if !detail {
+			return ok, ""
+		}
+		if d.Published.IsZero() {
+			return ok, "(item has no date)"
+		}
+		return ok, "(age " + fmtDuration(st.now.Sub(d.Published)) + ")"
+	}
+	return false, ""
+}
+
+func (st *state) describeHit(p int32, mask uint8) string {
+	var fields []string
+	text := ""
+	for f := 0; f < 3; f++ {
+		bit := uint8(1) << f
+		if st.hits[p]&mask&bit == 0 {
+			continue
+		}
+		fields = append(fields, fieldNames[f])
+		if sp := st.spans[p]; text == "" && sp != nil && sp[f][0] >= 0 {
+			text = st.texts[f][sp[f][0]:sp[f][1]]
+		}
+	}
+	return quote(text) + " (" + strings.Join(fields, ", ") + ")"
+}
+
+func anyIn(want, have []string, detail bool, what string) (bool, string) {
+	var got []string
+	for _, w := range want {
+		if slices.Contains(have, w) {
+			if !detail {
+				return true, ""
+			}
+			got = append(got, w)
+		}
+	}
+	if len(got) > 0 {
+		return true, strings.Join(got, ", ")
+	}
+	if !detail {
+		return false, ""
+	}
+	if len(have) == 0 {
+		return false, "(no " + what + ")"
+	}
+	return false, "(" + what + ": " + strings.Join(have, ", ") + ")"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func containsSeq(have, want []string) bool {
+	for i := 0; i+len(want) <= len(have); i++ {
+		if slices.Equal(have[i:i+len(want)], want) {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *state) prepareAuthors() {
+	if st.authorsDone {
+		return
+	}
+	st.authorsDone = true
+	st.authorWords = st.authorWords[:0]
+	for _, a := range st.doc.Authors {
+		_, f := words(a)
+		st.authorWords = append(st.authorWords, f)
+	}
+}
+
+func (st *state) itemHost() string {
+	if !st.hostDone {
+		st.hostDone = true
+		st.host = ""
+		if u, err := url.Parse(strings.TrimSpace(st.doc.Link)); err == nil {
+			st.host = normHost(u.Hostname())
+		}
+	}
+	return st.host
+}
