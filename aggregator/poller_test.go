@@ -1,0 +1,412 @@
+package aggregator
+
+import (
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"bantin/config"
+	"bantin/db"
+)
+
+const okFeed = `<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>T</title><link>https://example.com/</link>
+<item><title>Tin một</title><link>https://example.com/1</link><guid>g1</guid><pubDate>Mon, 02 Nov 2026 10:00:00 +0700</pubDate></item>
+<item><title>Tin hai</title><link>https://example.com/2</link><guid>g2</guid><pubDate>Mon, 02 Nov 2026 11:00:00 +0700</pubDate></item>
+</channel></rss>`
+
+// testPoller builds a Poller over a fresh database for a config whose
+// sources section is given; {{URL}} is replaced by the upstream URL.
+func testPoller(t *testing.T, upstream, sources string, extra ...string) (*Poller, *db.DB) {
+	t.Helper()
+	dir := t.TempDir()
+	yaml := "database: test.db\ndefaults:\n  interval: 10m\n  min_interval: 1m\n  max_interval: 2h\n  timeout: 2s\n  retention: 3650d\n" +
+		strings.Join(extra, "") + "sources:\n" + strings.ReplaceAll(sources, "{{URL}}", upstream)
+	path := filepath.Join(dir, "bantin.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("config: %v\n%s", err, yaml)
+	}
+	ctx := context.Background()
+	store, err := db.Open(ctx, cfg.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	p, err := New(ctx, cfg, store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, store
+}
+
+// clock is a settable time source for Poller.Now.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func pollAll(t *testing.T, p *Poller, all bool) map[string]Result {
+	t.Helper()
+	res := map[string]Result{}
+	var mu sync.Mutex
+	if _, err := p.PollOnce(context.Background(), all, func(r Result) {
+		mu.Lock()
+		res[r.SourceID] = r
+		mu.Unlock()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func source(t *testing.T, store *db.DB, id string) db.Source {
+	t.Helper()
+	s, err := store.Source(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestRetryAfterIsRespectedPerSource(t *testing.T) {
+	var limited, other atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("/limited", func(w http.ResponseWriter, r *http.Request) {
+		limited.Add(1)
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	mux.HandleFunc("/dated", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	mux.HandleFunc("/other", func(w http.ResponseWriter, r *http.Request) {
+		other.Add(1)
+		io.WriteString(w, okFeed)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	p, store := testPoller(t, srv.URL, "  - {id: limited, url: '{{URL}}/limited'}\n  - {id: dated, url: '{{URL}}/dated'}\n  - {id: other, url: '{{URL}}/other'}\n")
+	clk := &clock{t: time.Now()}
+	p.Now = clk.Now
+
+	res := pollAll(t, p, true)
+	if res["limited"].Status != 429 || res["limited"].Err == nil {
+		t.Fatalf("limited: got %+v, want a 429 error", res["limited"])
+	}
+	st := source(t, store, "limited")
+	if d := time.Until(st.RetryAfter); d < 100*time.Second || d > 130*time.Second {
+		t.Errorf("RetryAfter in %v, want about 120s", d)
+	}
+	if d := time.Until(source(t, store, "dated").RetryAfter); d < 55*time.Minute || d > 61*time.Minute {
+		t.Errorf("HTTP-date Retry-After in %v, want about 1h", d)
+	}
+
+	// Even -all sends nothing to a source before its Retry-After; the
+	// other source on the same host is not held back.
+	clk.Add(60 * time.Second)
+	res = pollAll(t, p, true)
+	if n := limited.Load(); n != 1 {
+		t.Errorf("requests to the rate-limited source: %d, want 1 (none before Retry-After)", n)
+	}
+	if _, ok := res["limited"]; ok {
+		t.Errorf("the rate-limited source was polled before Retry-After")
+	}
+	if other.Load() != 2 {
+		t.Errorf("other source on the same host polled %d times, want 2", other.Load())
+	}
+	clk.Add(70 * time.Second)
+	pollAll(t, p, true)
+	if n := limited.Load(); n != 2 {
+		t.Errorf("after Retry-After passed: %d requests, want 2", n)
+	}
+}
+
+func TestBackoffGrowsCapsAndResets(t *testing.T) {
+	var fail atomic.Bool
+	fail.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fail.Load() {
+			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		}
+		io.WriteString(w, okFeed)
+	}))
+	defer srv.Close()
+	p, store := testPoller(t, srv.URL, "  - {id: flaky, url: '{{URL}}/feed'}\n")
+	clk := &clock{t: time.Now()}
+	p.Now = clk.Now
+
+	var prev time.Duration
+	for i := 1; i <= 6; i++ {
+		pollAll(t, p, true)
+		st := source(t, store, "flaky")
+		if st.Failures != i {
+			t.Fatalf("poll %d: Failures=%d, want %d", i, st.Failures, i)
+		}
+		delay := st.NextDue.Sub(clk.Now())
+		if delay > 2*time.Hour {
+			t.Errorf("poll %d: delay %v exceeds max_interval 2h", i, delay)
+		}
+		if i <= 3 && delay <= prev {
+			t.Errorf("poll %d: delay %v did not grow from %v", i, delay, prev)
+		}
+		if i >= 5 && delay < 90*time.Minute {
+			t.Errorf("poll %d: delay %v, want near max_interval 2h (a failing source keeps being retried there)", i, delay)
+		}
+		if st.LastError == "" || st.LastStatus != 500 {
+			t.Errorf("poll %d: state %q/%d does not show the failure", i, st.LastError, st.LastStatus)
+		}
+		prev = delay
+	}
+	fail.Store(false)
+	pollAll(t, p, true)
+	st := source(t, store, "flaky")
+	if st.Failures != 0 || st.LastError != "" {
+		t.Errorf("after success: Failures=%d LastError=%q, want reset", st.Failures, st.LastError)
+	}
+	if d := st.NextDue.Sub(clk.Now()); d < 10*time.Minute || d > 12*time.Minute {
+		t.Errorf("after success: next due in %v, want the 10m interval (+jitter)", d)
+	}
+}
+
+func TestGoneDisablesSource(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		http.Error(w, "gone", http.StatusGone)
+	}))
+	defer srv.Close()
+	p, store := testPoller(t, srv.URL, "  - {id: gone, url: '{{URL}}/feed'}\n")
+	pollAll(t, p, true)
+	if st := source(t, store, "gone"); !st.Disabled || st.LastStatus != 410 {
+		t.Fatalf("after 410: Disabled=%v status=%d, want disabled 410", st.Disabled, st.LastStatus)
+	}
+	pollAll(t, p, true)
+	if n.Load() != 1 {
+		t.Errorf("a disabled source was polled again (%d requests)", n.Load())
+	}
+	all, _ := store.Sources(context.Background())
+	if len(all) != 1 || all[0].ID != "gone" {
+		t.Errorf("disabled source not kept in the database: %+v", all)
+	}
+}
+
+func TestPermanentRedirectMovesAfterThreePolls(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusMovedPermanently) })
+	mux.HandleFunc("/old308", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusPermanentRedirect) })
+	mux.HandleFunc("/temp", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusFound) })
+	mux.HandleFunc("/temp307", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusTemporaryRedirect) })
+	mux.HandleFunc("/new", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, okFeed) })
+	mux.HandleFunc("/loop-a", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop-b", http.StatusFound) })
+	mux.HandleFunc("/loop-b", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop-a", http.StatusFound) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	p, store := testPoller(t, srv.URL, "  - {id: perm, url: '{{URL}}/old'}\n  - {id: perm308, url: '{{URL}}/old308'}\n  - {id: temp, url: '{{URL}}/temp'}\n  - {id: temp307, url: '{{URL}}/temp307'}\n  - {id: loop, url: '{{URL}}/loop-a'}\n")
+	for i := 1; i <= 3; i++ {
+		res := pollAll(t, p, true)
+		for _, id := range []string{"perm", "perm308"} {
+			st := source(t, store, id)
+			moved := st.URL == srv.URL+"/new"
+			if moved != (i == 3) {
+				t.Errorf("%s after poll %d: URL=%q (moved=%v), want moved only after the 3rd", id, i, st.URL, moved)
+			}
+			if want := srv.URL + "/old" + strings.TrimPrefix(id, "perm"); st.ConfigURL != want {
+				t.Errorf("%s: config URL %q, want %q kept", id, st.ConfigURL, want)
+			}
+		}
+		for _, id := range []string{"temp", "temp307"} {
+			if st := source(t, store, id); st.URL != "" && st.URL != st.ConfigURL {
+				t.Errorf("%s after poll %d: URL changed to %q on a temporary redirect", id, i, st.URL)
+			}
+		}
+		if r := res["loop"]; r.Err == nil || !strings.Contains(r.Err.Error(), "loop") {
+			t.Errorf("redirect loop: got %v, want a loop error", r.Err)
+		}
+	}
+}
+
+func TestPerHostLimitIsNeverExceeded(t *testing.T) {
+	var cur, peak atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := cur.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+		cur.Add(-1)
+		io.WriteString(w, okFeed)
+	}))
+	defer srv.Close()
+	var b strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&b, "  - {id: s%02d, url: '{{URL}}/f%d'}\n", i, i)
+	}
+	p, _ := testPoller(t, srv.URL, b.String(), "  per_host: 3\n  workers: 8\n")
+	res := pollAll(t, p, true)
+	if len(res) != 12 {
+		t.Fatalf("polled %d sources, want 12", len(res))
+	}
+	if got := peak.Load(); got > 3 || got < 2 {
+		t.Errorf("peak concurrent requests to one host: %d, want at most per_host=3 (and more than 1)", got)
+	}
+}
+
+func TestHostileUpstreamsAreCutOff(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/bomb", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Content-Type", "application/rss+xml")
+		gz := gzip.NewWriter(w)
+		zeros := make([]byte, 1<<20)
+		for range 1024 { // 1 GiB inflated
+			if _, err := gz.Write(zeros); err != nil {
+				return
+			}
+		}
+		gz.Close()
+	})
+	mux.HandleFunc("/drip", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		for range 100 {
+			if _, err := w.Write([]byte(" ")); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	})
+	mux.HandleFunc("/laughs", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, billionLaughs)
+	})
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, okFeed) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	p, store := testPoller(t, srv.URL,
+		"  - {id: bomb, url: '{{URL}}/bomb', max_body: 1MiB}\n  - {id: drip, url: '{{URL}}/drip', timeout: 1s}\n  - {id: laughs, url: '{{URL}}/laughs'}\n  - {id: ok, url: '{{URL}}/ok'}\n")
+	start := time.Now()
+	res := pollAll(t, p, true)
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("the pass took %v; hostile sources must be cut off within their limits", el)
+	}
+	if r := res["bomb"]; r.Err == nil || !strings.Contains(strings.ToLower(r.Err.Error()), "large") {
+		t.Errorf("gzip bomb: got %v, want a too-large error", r.Err)
+	}
+	if r := res["drip"]; r.Err == nil || r.Duration > 2500*time.Millisecond {
+		t.Errorf("slow drip: got err=%v after %v, want an error at the 1s timeout", r.Err, r.Duration)
+	}
+	if r := res["ok"]; r.Err != nil || r.New != 2 {
+		t.Errorf("healthy source beside hostile ones: %+v, want 2 new items", r)
+	}
+	if r := res["ok"]; r.Duration > time.Second {
+		t.Errorf("healthy source took %v: hostile sources delayed it", r.Duration)
+	}
+	// Billion laughs: harmless (no expansion); stored text stays small.
+	items, err := store.ScanItems(context.Background(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if len(it.Title)+len(it.Summary)+len(it.Content) > 1<<16 {
+			t.Errorf("item %s/%s holds %d bytes: entities were expanded", it.SourceID, it.GUID, len(it.Title)+len(it.Summary)+len(it.Content))
+		}
+	}
+}
+
+const billionLaughs = `<?xml version="1.0"?>
+<!DOCTYPE rss [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<rss version="2.0"><channel><title>&lol9;</title>
+<item><title>&lol9;</title><link>https://example.com/lol</link><description>&lol9;</description></item>
+</channel></rss>`
+
+func TestHTMLPageAutodiscoversItsFeed(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><html><head><title>Trang chủ</title>
+<link rel="stylesheet" href="/s.css">
+<link rel="alternate" type="application/rss+xml" title="Tin mới" href="/rss/tin-moi.rss">
+</head><body><p>Xin chào</p></body></html>`)
+	})
+	mux.HandleFunc("/rss/tin-moi.rss", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, okFeed)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	p, store := testPoller(t, srv.URL, "  - {id: site, url: '{{URL}}/'}\n")
+	res := pollAll(t, p, true)
+	if r := res["site"]; r.Err != nil || r.New != 2 {
+		t.Fatalf("autodiscovery poll: %+v, want 2 new items", r)
+	}
+	st := source(t, store, "site")
+	if st.URL != srv.URL+"/rss/tin-moi.rss" || st.DiscoveredFrom != srv.URL+"/" {
+		t.Errorf("discovery not recorded: URL=%q DiscoveredFrom=%q", st.URL, st.DiscoveredFrom)
+	}
+	// The next poll goes straight to the discovered feed.
+	res = pollAll(t, p, true)
+	if r := res["site"]; r.Err != nil {
+		t.Errorf("second poll of discovered feed: %v", r.Err)
+	}
+}
+
+func TestRepeatedGUIDsAndFutureDates(t *testing.T) {
+	feed := `<?xml version="1.0"?><rss version="2.0"><channel><title>Broken</title><link>https://broken.example/</link>
+<item><title>A</title><link>https://broken.example/a</link><guid>same</guid><pubDate>Mon, 02 Nov 2026 10:00:00 +0000</pubDate></item>
+<item><title>B</title><link>https://broken.example/b</link><guid>same</guid><pubDate>Mon, 02 Nov 2026 11:00:00 +0000</pubDate></item>
+<item><title>From the future</title><link>https://broken.example/c</link><guid>c</guid><pubDate>Fri, 01 Jan 2100 00:00:00 +0000</pubDate></item>
+</channel></rss>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, feed) }))
+	defer srv.Close()
+	p, store := testPoller(t, srv.URL, "  - {id: broken, url: '{{URL}}/'}\n")
+	res := pollAll(t, p, true)
+	if r := res["broken"]; r.New != 3 {
+		t.Fatalf("want 3 distinct items from repeated guids, got %+v", r)
+	}
+	items, _ := store.ScanItems(context.Background(), 0, 10)
+	for _, it := range items {
+		if it.Published.After(time.Now().Add(time.Hour)) {
+			t.Errorf("item %q published %v: future dates must be clamped to first-seen", it.Title, it.Published)
+		}
+	}
+}
