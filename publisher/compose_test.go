@@ -1,0 +1,210 @@
+package publisher
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"bantin/config"
+	"bantin/db"
+)
+
+var t0 = time.Date(2024, 3, 10, 12, 0, 0, 0, time.UTC)
+
+func mkItem(id int64, src, link, title string, age time.Duration) db.Item {
+	return db.Item{
+		ID: id, SourceID: src, GUID: fmt.Sprintf("g%d", id), Link: link, Title: title,
+		Published: t0.Add(-age), Updated: t0.Add(-age), SourceTitle: "Source " + strings.ToUpper(src),
+	}
+}
+
+// summary renders entries as "ID(related IDs)*" ("*" = pinned).
+func summary(entries []Entry) string {
+	var parts []string
+	for _, e := range entries {
+		s := fmt.Sprint(e.Item.ID)
+		if len(e.Related) > 0 {
+			var ids []string
+			for _, r := range e.Related {
+				ids = append(ids, fmt.Sprint(r.ID))
+			}
+			s += "(" + strings.Join(ids, ",") + ")"
+		}
+		if e.Pinned {
+			s += "*"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestCompose(t *testing.T) {
+	off := false
+	h := time.Hour
+	// Three reports of one story: tracking parameters, host case, near title.
+	story := []db.Item{
+		mkItem(1, "a", "https://vnexpress.net/luat-dat-dai.html?utm_source=facebook&fbclid=XYZ", "Quốc hội thông qua Luật Đất đai sửa đổi", 1*h),
+		mkItem(2, "b", "https://VNEXPRESS.net/luat-dat-dai.html#binh-luan", "Luật Đất đai: Quốc hội bỏ phiếu", 3*h),
+		mkItem(3, "c", "https://thanhnien.vn/quoc-hoi-luat-dat-dai.htm", "Quốc hội chính thức thông qua luật đất đai sửa đổi", 2*h),
+	}
+	other := mkItem(4, "a", "https://vnexpress.net/bao-so-3.html", "Bão số 3 đổ bộ Quảng Ninh", 30*time.Minute)
+	cases := []struct {
+		name       string
+		topic      config.Topic
+		candidates []db.Item
+		curations  []db.Curation
+		want       string
+	}{
+		{
+			name:       "three sources one story, earliest kept",
+			candidates: []db.Item{other, story[0], story[2], story[1]},
+			want:       "4 2(3,1)",
+		},
+		{
+			name:       "dedupe off",
+			topic:      config.Topic{Dedupe: &off},
+			candidates: []db.Item{other, story[0], story[2], story[1]},
+			want:       "4 1 3 2",
+		},
+		{
+			name: "titles equal after folding within 48h",
+			candidates: []db.Item{
+				mkItem(1, "a", "https://a.vn/1", "BÃO SỐ 3 ĐỔ BỘ!", 1*h),
+				mkItem(2, "b", "https://b.vn/2", "Bão số 3   đổ bộ", 2*h),
+				mkItem(3, "c", "https://c.vn/3", "Bao so 3 do bo", 80*h),
+			},
+			want: "2(1) 3",
+		},
+		{
+			name: "near titles outside 48h stay apart",
+			candidates: []db.Item{
+				mkItem(1, "a", "https://a.vn/1", "Quốc hội thông qua Luật Đất đai sửa đổi", 1*h),
+				mkItem(2, "b", "https://b.vn/2", "Quốc hội chính thức thông qua luật đất đai sửa đổi", 60*h),
+			},
+			want: "1 2",
+		},
+		{
+			name: "short titles are not near",
+			candidates: []db.Item{
+				mkItem(1, "a", "https://a.vn/1", "Tin sáng", 1*h),
+				mkItem(2, "b", "https://b.vn/2", "Tin tối", 2*h),
+			},
+			want: "1 2",
+		},
+		{
+			name:       "pins lead whatever their date",
+			topic:      config.Topic{Pin: []string{"https://C.vn/old?utm_medium=x"}},
+			candidates: []db.Item{mkItem(1, "a", "https://a.vn/1", "Một", h), mkItem(2, "b", "https://b.vn/2", "Hai", 2*h), mkItem(3, "c", "https://c.vn/old", "Ba", 900*h), mkItem(5, "d", "https://d.vn/5", "Năm", 1000*h)},
+			curations:  []db.Curation{{ItemID: 5, Action: db.Pin}},
+			want:       "3* 5* 1 2",
+		},
+		{
+			name:       "hides absent",
+			topic:      config.Topic{Hide: []string{"https://B.vn/2#x"}},
+			candidates: []db.Item{mkItem(1, "a", "https://a.vn/1", "Một", h), mkItem(2, "b", "https://b.vn/2", "Hai", 2*h), mkItem(3, "c", "https://c.vn/3", "Ba", 3*h)},
+			curations:  []db.Curation{{ItemID: 3, Action: db.Hide}, {ItemID: 1, Action: db.Hide, Topic: "other-topic"}},
+			want:       "1",
+		},
+		{
+			name:       "hidden wins over pinned",
+			topic:      config.Topic{Hide: []string{"https://a.vn/1"}},
+			candidates: []db.Item{mkItem(1, "a", "https://a.vn/1", "Một", h), mkItem(2, "b", "https://b.vn/2", "Hai", 2*h)},
+			curations:  []db.Curation{{ItemID: 1, Action: db.Pin}},
+			want:       "2",
+		},
+		{
+			name:       "max age",
+			topic:      config.Topic{MaxAge: config.Duration(24 * h)},
+			candidates: []db.Item{mkItem(1, "a", "https://a.vn/1", "Một", h), mkItem(2, "b", "https://b.vn/2", "Hai", 23*h), mkItem(3, "c", "https://c.vn/3", "Ba", 25*h)},
+			want:       "1 2",
+		},
+		{
+			name:       "max per source",
+			topic:      config.Topic{MaxPerSource: 2},
+			candidates: []db.Item{mkItem(1, "a", "https://a.vn/1", "Một", h), mkItem(2, "a", "https://a.vn/2", "Hai", 2*h), mkItem(3, "a", "https://a.vn/3", "Ba", 3*h), mkItem(4, "b", "https://b.vn/4", "Bốn", 4*h)},
+			want:       "1 2 4",
+		},
+		{
+			name:       "limit",
+			topic:      config.Topic{Limit: 2},
+			candidates: []db.Item{mkItem(1, "a", "https://a.vn/1", "Một", h), mkItem(2, "b", "https://b.vn/2", "Hai", 2*h), mkItem(3, "c", "https://c.vn/3", "Ba", 3*h)},
+			want:       "1 2",
+		},
+		{
+			name:       "limit counts stories, not reports",
+			topic:      config.Topic{Limit: 2},
+			candidates: []db.Item{other, story[0], story[2], story[1], mkItem(9, "z", "https://z.vn/9", "Chín", 5*h)},
+			want:       "4 2(3,1)",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.topic.Slug = "t"
+			before := fmt.Sprint(c.candidates)
+			got := summary(Compose(c.topic, c.candidates, c.curations, t0))
+			if got != c.want {
+				t.Errorf("Compose = %q, want %q", got, c.want)
+			}
+			if after := fmt.Sprint(c.candidates); after != before {
+				t.Errorf("Compose modified its candidates")
+			}
+		})
+	}
+}
+
+func TestComposerStopsBeforeNewEntryWhenFull(t *testing.T) {
+	c := NewComposer(config.Topic{Slug: "t", Limit: 1}, nil, t0, true)
+	a := mkItem(1, "a", "https://a.vn/x?utm_source=1", "Một hai ba bốn", time.Hour)
+	dup := mkItem(2, "b", "https://a.vn/x", "Khác", 2*time.Hour)
+	next := mkItem(3, "c", "https://c.vn/3", "Ba", 3*time.Hour)
+	for _, step := range []struct {
+		item db.Item
+		want bool
+	}{{a, true}, {dup, true}, {next, false}} {
+		if got := c.Add(step.item); got != step.want {
+			t.Errorf("Add(%d) = %v, want %v", step.item.ID, got, step.want)
+		}
+	}
+	if got, want := summary(c.Entries()), "2(1)"; got != want {
+		t.Errorf("Entries = %q, want %q", got, want)
+	}
+}
+
+func TestCanonLink(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"tracking and fragment", "HTTPS://Example.COM:443/a?utm_source=x&b=2&fbclid=1&a=1#frag", "https://example.com/a?a=1&b=2"},
+		{"default http port, empty path", "http://example.com:80", "http://example.com/"},
+		{"other port kept", "http://example.com:8080/x", "http://example.com:8080/x"},
+		{"relative as written", "/a/b", "/a/b"},
+		{"empty", "  ", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := canonLink(c.in); got != c.want {
+				t.Errorf("canonLink(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}
+
+func TestTitleSimilarity(t *testing.T) {
+	cases := []struct {
+		name string
+		a, b string
+		near bool
+	}{
+		{"one word added", "Quốc hội thông qua Luật Đất đai sửa đổi", "Quốc hội chính thức thông qua luật đất đai sửa đổi", true},
+		{"different story", "Quốc hội thông qua Luật Đất đai sửa đổi", "Quốc hội thông qua Luật Thủ đô", false},
+		{"english word appended", "Storm Yagi hits northern Vietnam", "Storm Yagi hits northern Vietnam hard", true},
+		{"english two words changed", "Storm Yagi hits northern Vietnam", "Typhoon Yagi hits northern Vietnam hard", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			j := jaccard(shingles(titleKey(c.a)), shingles(titleKey(c.b)))
+			if got := j >= NearTitle; got != c.near {
+				t.Errorf("jaccard = %.2f, near = %v, want %v", j, got, c.near)
+			}
+		})
+	}
+}
