@@ -1,0 +1,209 @@
+// Package bench measures bantin's poller against a loopback upstream of
+// synthetic feeds served by a separate process, so the figures (time, peak
+// resident memory) are the poller's own.
+//
+// Ingest polls Feeds feeds of Items items each into a fresh database and
+// compares the time with gofeed alone parsing the same bytes in one
+// goroutine. Repoll polls Sources sources once (not measured), then again:
+// every answer is 304, and that second pass is measured.
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"bantin/aggregator"
+	"bantin/config"
+	"bantin/db"
+)
+
+// Options size the benchmark.
+type Options struct {
+	Feeds   int // feeds in the ingest phase (2000)
+	Items   int // items per feed in the ingest phase (50)
+	Sources int // sources in the re-poll phase (10000)
+	PerHost int // per_host limit (the upstream is one host)
+	Workers int
+	Dir     string    // scratch directory for the databases
+	Out     io.Writer // progress and figures
+	// UpstreamCmd starts the upstream process; it must print its base URL
+	// on the first line of stdout and serve until killed.
+	UpstreamCmd *exec.Cmd
+}
+
+// Report holds the measured figures.
+type Report struct {
+	IngestItems     int
+	IngestBytes     int64
+	IngestTime      time.Duration
+	IngestPeakRSS   int64 // bytes
+	GofeedTime      time.Duration
+	RepollSources   int
+	RepollTime      time.Duration
+	RepollPeakRSS   int64
+	RepollNotMod    int
+	RepollItemWrite int
+}
+
+// Ratio is the ingest time over gofeed's parse time.
+func (r Report) Ratio() float64 { return r.IngestTime.Seconds() / r.GofeedTime.Seconds() }
+
+// Print writes the figures.
+func (r Report) Print(w io.Writer) {
+	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
+	fmt.Fprintf(w, "first ingest: %d items (%.1f MB of XML) in %v = %.0f items/s, peak RSS %.1f MiB\n",
+		r.IngestItems, float64(r.IngestBytes)/1e6, r.IngestTime.Round(time.Millisecond),
+		float64(r.IngestItems)/r.IngestTime.Seconds(), mib(r.IngestPeakRSS))
+	fmt.Fprintf(w, "gofeed alone, same bytes, one goroutine: %v\n", r.GofeedTime.Round(time.Millisecond))
+	fmt.Fprintf(w, "ratio bantin/gofeed: %.2fx (target <= 2x)\n", r.Ratio())
+	fmt.Fprintf(w, "re-poll of %d unchanged sources: %v, %d not modified, %d items written, peak RSS %.1f MiB (targets: < 15 s, all 304, 0 writes, < 150 MiB)\n",
+		r.RepollSources, r.RepollTime.Round(time.Millisecond), r.RepollNotMod, r.RepollItemWrite, mib(r.RepollPeakRSS))
+}
+
+// Run runs both phases.
+func Run(ctx context.Context, o Options) (Report, error) {
+	var rep Report
+	base, stop, err := startUpstream(o.UpstreamCmd)
+	if err != nil {
+		return rep, err
+	}
+	defer stop()
+
+	// Phase 1: first ingest.
+	p, store, err := poller(ctx, o, "ingest", base, o.Feeds, o.Items)
+	if err != nil {
+		return rep, err
+	}
+	resetPeakRSS()
+	start := time.Now()
+	sum, err := p.PollOnce(ctx, true, nil)
+	rep.IngestTime = time.Since(start)
+	rep.IngestPeakRSS = peakRSS()
+	store.Close()
+	if err != nil {
+		return rep, err
+	}
+	if sum.Failed > 0 {
+		return rep, fmt.Errorf("bench: %d of %d feeds failed in the ingest phase", sum.Failed, sum.Sources)
+	}
+	rep.IngestItems = sum.New
+	fmt.Fprintf(o.Out, "ingest done: %d sources, %d items\n", sum.Sources, sum.New)
+
+	// The baseline: gofeed parsing the same bytes, one after another.
+	parser := gofeed.NewParser()
+	for i := range o.Feeds {
+		b := Feed(i, o.Items)
+		rep.IngestBytes += int64(len(b))
+		t := time.Now()
+		if _, err := parser.Parse(bytes.NewReader(b)); err != nil {
+			return rep, fmt.Errorf("bench: gofeed: %w", err)
+		}
+		rep.GofeedTime += time.Since(t)
+	}
+
+	// Phase 2: re-poll of unchanged sources.
+	p, store, err = poller(ctx, o, "repoll", base, o.Sources, 3)
+	if err != nil {
+		return rep, err
+	}
+	defer store.Close()
+	if sum, err := p.PollOnce(ctx, true, nil); err != nil || sum.Failed > 0 {
+		return rep, fmt.Errorf("bench: first poll of the re-poll phase: %d failed: %v", sum.Failed, err)
+	}
+	fmt.Fprintf(o.Out, "re-poll phase primed: %d sources\n", o.Sources)
+	resetPeakRSS()
+	start = time.Now()
+	sum, err = p.PollOnce(ctx, true, nil)
+	rep.RepollTime = time.Since(start)
+	rep.RepollPeakRSS = peakRSS()
+	if err != nil {
+		return rep, err
+	}
+	rep.RepollSources, rep.RepollNotMod, rep.RepollItemWrite = sum.Sources, sum.NotModified, sum.New+sum.Updated
+	return rep, nil
+}
+
+// poller writes a config of n synthetic sources and opens a poller on a
+// fresh database.
+func poller(ctx context.Context, o Options, name, base string, n, items int) (*aggregator.Poller, *db.DB, error) {
+	dir := filepath.Join(o.Dir, name)
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "database: bench.db\ndefaults:\n  interval: 15m\n  retention: 3650d\n  per_host: %d\n  workers: %d\nsources:\n", o.PerHost, o.Workers)
+	for i := range n {
+		fmt.Fprintf(&b, "  - {id: s%05d, url: '%s/feed/%d/%d.xml'}\n", i, base, i, items)
+	}
+	path := filepath.Join(dir, "bantin.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := db.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := aggregator.New(ctx, cfg, store, nil)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return p, store, nil
+}
+
+// startUpstream starts the upstream process and reads its base URL.
+func startUpstream(cmd *exec.Cmd) (string, func(), error) {
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("bench: start upstream: %w", err)
+	}
+	stop := func() { cmd.Process.Kill(); cmd.Wait() }
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		stop()
+		return "", nil, fmt.Errorf("bench: upstream did not report its address: %w", err)
+	}
+	return strings.TrimSpace(line), stop, nil
+}
+
+// resetPeakRSS resets the kernel's high-water mark of resident memory
+// (Linux: writing 5 to /proc/self/clear_refs), so each phase is measured alone.
+func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS returns VmHWM from /proc/self/status, in bytes (0 if unknown).
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}

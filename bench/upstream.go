@@ -1,0 +1,85 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// words to build synthetic articles from, Vietnamese and English.
+var words = strings.Fields(`Hà Nội thành phố đại hội Đảng bộ kinh tế ngân hàng lãi suất chứng khoán
+giá vàng bất động sản giao thông Vành đai quận huyện nhân dân chính phủ Quốc hội doanh nghiệp
+xuất khẩu nông nghiệp giáo dục y tế bệnh viện học sinh thời tiết mưa bão miền Bắc miền Trung
+the city council market bank interest rate stock exchange growth policy government report
+week investors company export rice coffee tourism festival road bridge metro line project`)
+
+// Feed returns the synthetic RSS feed number i with n items, about 1 KB
+// of text per item. The same (i, n) always gives the same bytes.
+func Feed(i, n int) []byte {
+	var b bytes.Buffer
+	b.Grow(n * 1100)
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Nguồn tin %d</title><link>https://nguon%d.example/</link><description>Synthetic feed</description><language>vi</language>
+`, i, i)
+	seed := uint32(i*7919 + 1)
+	next := func() int {
+		seed ^= seed << 13
+		seed ^= seed >> 17
+		seed ^= seed << 5
+		return int(seed % uint32(len(words)))
+	}
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for j := range n {
+		b.WriteString("<item><title>")
+		for range 10 {
+			b.WriteString(words[next()])
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d</title><link>https://nguon%d.example/bai/%d.html</link><guid isPermaLink=\"false\">n%d-%d</guid>", j, i, j, i, j)
+		fmt.Fprintf(&b, "<pubDate>%s</pubDate><category>%s</category><description><![CDATA[<p>", base.Add(time.Duration(i*n+j)*time.Minute).Format(time.RFC1123Z), words[next()])
+		for k := range 120 {
+			b.WriteString(words[next()])
+			if k%20 == 19 {
+				b.WriteString(".</p><p>")
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString("</p>]]></description></item>\n")
+	}
+	b.WriteString("</channel></rss>\n")
+	return b.Bytes()
+}
+
+// Serve serves synthetic feeds at /feed/{i}/{n}.xml with strong ETags and
+// 304 answers, on a loopback port, printing its base URL first. It returns
+// only on error.
+func Serve(printURL func(string)) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	printURL("http://" + ln.Addr().String())
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /feed/{i}/{n}", func(w http.ResponseWriter, r *http.Request) {
+		i, err1 := strconv.Atoi(r.PathValue("i"))
+		n, err2 := strconv.Atoi(strings.TrimSuffix(r.PathValue("n"), ".xml"))
+		if err1 != nil || err2 != nil || n > 1000 {
+			http.NotFound(w, r)
+			return
+		}
+		etag := fmt.Sprintf(`"f%d-%d"`, i, n)
+		w.Header().Set("ETag", etag)
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Write(Feed(i, n))
+	})
+	return http.Serve(ln, mux)
+}
