@@ -121,7 +121,12 @@ func Compile(topics []config.Topic) (*Classifier, error) {
 			root = b.rule(t.Match)
 		}
 		if t.MaxAge > 0 {
-			root = &node{kind: kAll, implicit: true, kids: []*node{root, {kind: kMaxAge, dur: t.MaxAge.D(), topicLevel: true}}}
+			age := &node{kind: kMaxAge, dur: t.MaxAge.D(), topicLevel: true}
+			if root.kind == kAll && root.implicit {
+				root.kids = append(root.kids, age)
+			} else {
+				root = &node{kind: kAll, implicit: true, kids: []*node{root, age}}
+			}
 		}
 		if len(b.errs) > 0 {
 			errs = append(errs, b.errs...)

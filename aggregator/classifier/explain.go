@@ -82,8 +82,18 @@ func (st *state) explainNode(n *node) *Step {
 
 func label(n *node) string {
 	switch n.kind {
-	case kKeywords, kTitle, kRegex, kAuthors:
+	case kKeywords, kTitle, kAuthors:
 		return n.kind.String() + " " + quoteList(n.shown)
+	case kRegex:
+		q := make([]string, len(n.shown))
+		for i, s := range n.shown {
+			if strconv.CanBackquote(s) {
+				q[i] = "`" + s + "`"
+			} else {
+				q[i] = quote(s)
+			}
+		}
+		return "regex [" + strings.Join(q, " ") + "]"
 	case kTags, kCategories:
 		return n.kind.String() + " [" + strings.Join(n.strs, " ") + "]"
 	case kSources, kDomains, kLanguages:

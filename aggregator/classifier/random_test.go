@@ -1,0 +1,276 @@
+package classifier
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"bantin/config"
+	"bantin/fold"
+)
+
+// This file checks the compiled, trigger-gated classifier against a naive
+// reference evaluator written directly on config.Rule, over random rules and
+// random items.
+
+var randWords = []string{
+	"Hà", "Nội", "ha", "noi", "HÀ", "nổi", "Đảng", "đang", "dang", "ĐẢNG", "đại", "hội",
+	"Dai", "hoi", "quảng", "cáo", "climate", "change", "Covid", "19", "Москва", "москва",
+}
+
+var randSeps = []string{" ", ", ", "-", ". ", " – ", "\n"}
+
+func randText(r *rand.Rand, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(randSeps[r.IntN(len(randSeps))])
+		}
+		b.WriteString(randWords[r.IntN(len(randWords))])
+	}
+	return b.String()
+}
+
+func randPhrases(r *rand.Rand) []string {
+	out := make([]string, 1+r.IntN(3))
+	for i := range out {
+		out[i] = randText(r, 1+r.IntN(3))
+	}
+	return out
+}
+
+func pick[T any](r *rand.Rand, list ...T) T { return list[r.IntN(len(list))] }
+
+func randRule(r *rand.Rand, depth int) *config.Rule {
+	rule := &config.Rule{}
+	keys := 1 + r.IntN(2)
+	for k := 0; k < keys; k++ {
+		choice := r.IntN(11)
+		if depth >= 3 && choice >= 8 {
+			choice = r.IntN(8)
+		}
+		switch choice {
+		case 0, 1:
+			rule.Keywords = randPhrases(r)
+		case 2:
+			rule.Title = randPhrases(r)
+		case 3:
+			rule.Tags = []string{pick(r, "ha-noi", "Thời sự", "x")}
+		case 4:
+			rule.Sources = []string{pick(r, "a", "b")}
+		case 5:
+			rule.Languages = []string{pick(r, "vi", "en")}
+		case 6:
+			rule.Categories = []string{pick(r, "Thời sự", "the-thao")}
+		case 7:
+			rule.MaxAge = config.Duration(time.Duration(1+r.IntN(48)) * time.Hour)
+		default:
+			subs := make([]*config.Rule, r.IntN(4))
+			for i := range subs {
+				subs[i] = randRule(r, depth+1)
+			}
+			switch choice {
+			case 8:
+				rule.Any = subs
+			case 9:
+				rule.All = subs
+			default:
+				rule.None = subs
+			}
+		}
+	}
+	return rule
+}
+
+func randDoc(r *rand.Rand) Doc {
+	d := Doc{
+		Title:     randText(r, r.IntN(6)),
+		Summary:   randText(r, r.IntN(10)),
+		Content:   randText(r, r.IntN(20)),
+		Source:    pick(r, "a", "b", "c"),
+		Language:  pick(r, "vi", "vi-VN", "en", ""),
+		Published: now.Add(-time.Duration(r.IntN(72)) * time.Hour),
+	}
+	for i := r.IntN(3); i > 0; i-- {
+		d.Tags = append(d.Tags, pick(r, "ha-noi", "thoi-su", "y"))
+	}
+	for i := r.IntN(2); i > 0; i-- {
+		d.Categories = append(d.Categories, pick(r, "Thời Sự", "Thể thao"))
+	}
+	return d
+}
+
+// refPhrase is a naive phrase search over plain text: split into words,
+// compare word by word.
+func refPhrase(phrase, text string) bool {
+	split := func(s string) []string {
+		return strings.FieldsFunc(fold.NFC(s), func(r rune) bool { return !fold.IsWordRune(r) })
+	}
+	pw, tw := split(phrase), split(text)
+	if len(pw) == 0 {
+		return false
+	}
+	for i := 0; i+len(pw) <= len(tw); i++ {
+		ok := true
+		for j, w := range pw {
+			t := tw[i+j]
+			if fold.Fold(t) != fold.Fold(w) || fold.HasDiacritics(w) && !strings.EqualFold(t, w) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func refAnyPhrase(phrases []string, texts ...string) bool {
+	for _, p := range phrases {
+		for _, t := range texts {
+			if refPhrase(p, t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func refIn(want, have []string) bool {
+	for _, w := range want {
+		for _, h := range have {
+			if fold.Slug(w) == fold.Slug(h) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func refEval(r *config.Rule, d *Doc) bool {
+	ok := true
+	if r.Keywords != nil {
+		ok = ok && refAnyPhrase(r.Keywords, d.Title, d.Summary, d.Content)
+	}
+	if r.Title != nil {
+		ok = ok && refAnyPhrase(r.Title, d.Title)
+	}
+	if r.Tags != nil {
+		ok = ok && refIn(r.Tags, d.Tags)
+	}
+	if r.Sources != nil {
+		ok = ok && slices.Contains(r.Sources, d.Source)
+	}
+	if r.Languages != nil {
+		l := strings.ToLower(d.Language)
+		found := false
+		for _, w := range r.Languages {
+			found = found || l == w || strings.HasPrefix(l, w+"-")
+		}
+		ok = ok && found
+	}
+	if r.Categories != nil {
+		ok = ok && refIn(r.Categories, d.Categories)
+	}
+	if r.MaxAge != 0 {
+		ok = ok && now.Sub(d.Published) <= r.MaxAge.D()
+	}
+	if r.Any != nil {
+		found := false
+		for _, s := range r.Any {
+			found = found || refEval(s, d)
+		}
+		ok = ok && found
+	}
+	for _, s := range r.All {
+		ok = ok && refEval(s, d)
+	}
+	for _, s := range r.None {
+		ok = ok && !refEval(s, d)
+	}
+	return ok
+}
+
+func TestRandomAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	matched, total := 0, 0
+	for round := 0; round < 30; round++ {
+		topics := make([]config.Topic, 40)
+		for i := range topics {
+			topics[i] = config.Topic{Slug: "t" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Match: randRule(r, 0)}
+			if r.IntN(10) == 0 {
+				topics[i].Match = nil
+			}
+		}
+		c := mustCompile(t, topics...)
+		for n := 0; n < 50; n++ {
+			d := randDoc(r)
+			var want []string
+			for _, tp := range topics {
+				if tp.Match != nil && refEval(tp.Match, &d) {
+					want = append(want, tp.Slug)
+				}
+			}
+			got := c.Classify(&d, now)
+			matched += len(got)
+			total += len(topics)
+			if !slices.Equal(got, want) {
+				t.Fatalf("round %d doc %d: Classify = %q, reference = %q\ndoc: %+v", round, n, got, want, d)
+			}
+			for _, tp := range topics {
+				e, err := c.Explain(tp.Slug, &d, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if e.Match != slices.Contains(got, tp.Slug) {
+					t.Fatalf("round %d doc %d: Explain(%s).Match = %v disagrees with Classify %q\n%s", round, n, tp.Slug, e.Match, got, e)
+				}
+			}
+		}
+	}
+	// The generator must exercise both outcomes.
+	if matched < total/20 || matched > total*19/20 {
+		t.Errorf("%d of %d topic checks matched: random rules too one-sided", matched, total)
+	}
+	t.Logf("%d of %d topic checks matched", matched, total)
+}
+
+// FuzzClassify feeds random phrases and texts to the matcher: no panics,
+// deterministic results, Explain agrees with Classify, and a phrase is
+// always found in a text made of itself.
+func FuzzClassify(f *testing.F) {
+	f.Add("ha noi", "Tin Hà Nội hôm nay")
+	f.Add("Đảng", "ĐẠI HỘI ĐẢNG đang")
+	f.Add("東京", "東京都")
+	f.Add("a\u0301", "<p>&aacute; <b>x</b></p>")
+	f.Add("--", "")
+	f.Fuzz(func(t *testing.T, phrase, text string) {
+		c, err := Compile([]config.Topic{{Slug: "t", Match: kw(phrase)}, {Slug: "u", Match: &config.Rule{None: []*config.Rule{kw(phrase)}}}})
+		if err != nil {
+			return // a phrase without words
+		}
+		d := &Doc{Title: text, Summary: text, Content: text}
+		got := c.Classify(d, now)
+		if again := c.Classify(d, now); !slices.Equal(got, again) {
+			t.Fatalf("Classify not deterministic: %q then %q", got, again)
+		}
+		if len(got) != 1 {
+			t.Fatalf("Classify = %q, want exactly one of t (keywords) and u (none)", got)
+		}
+		e, err := c.Explain("t", d, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Match != (got[0] == "t") {
+			t.Fatalf("Explain.Match = %v, Classify = %q", e.Match, got)
+		}
+		_ = e.String()
+		self := &Doc{Title: "x " + phrase + " y"}
+		if !slices.Contains(c.Classify(self, now), "t") {
+			t.Fatalf("phrase %q not found in %q", phrase, self.Title)
+		}
+	})
+}
