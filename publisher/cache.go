@@ -1,0 +1,152 @@
+package publisher
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// cacheKey names one cached response.
+type cacheKey struct {
+	kind   string // "topic", "tag", "index", "opml"
+	slug   string
+	format string
+	cursor string // paging cursor, "" for the first page
+}
+
+// rendered is a response body ready to serve, with its gzip copy and
+// validators precomputed so that serving it allocates little.
+type rendered struct {
+	body, gz     []byte
+	contentType  string
+	etag         string // strong: quoted sha256 prefix of body
+	etagGz       string // the gzip representation's strong ETag
+	lastMod      time.Time
+	lastModStr   string
+	cacheControl string
+	bodyLen      string
+	gzLen        string
+	expires      time.Time // zero: until the next invalidation
+}
+
+func newRendered(body []byte, contentType string, now time.Time, maxAge int) *rendered {
+	sum := sha256.Sum256(body)
+	tag := hex.EncodeToString(sum[:16])
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(body)
+	zw.Close()
+	r := &rendered{
+		body:         body,
+		gz:           buf.Bytes(),
+		contentType:  contentType,
+		etag:         `"` + tag + `"`,
+		etagGz:       `"` + tag + `-gz"`,
+		cacheControl: "public, max-age=" + strconv.Itoa(maxAge),
+		bodyLen:      strconv.Itoa(len(body)),
+		gzLen:        strconv.Itoa(buf.Len()),
+	}
+	r.setLastModified(now)
+	return r
+}
+
+func (r *rendered) setLastModified(t time.Time) {
+	r.lastMod = t.UTC().Truncate(time.Second)
+	r.lastModStr = r.lastMod.Format(http.TimeFormat)
+}
+
+// write serves r: 304 when the request's validators match, else the body
+// (gzip when accepted), nothing after the headers for HEAD.
+func (r *rendered) write(w http.ResponseWriter, req *http.Request) {
+	gz := acceptsGzip(req.Header.Get("Accept-Encoding"))
+	h := w.Header()
+	h["Vary"] = []string{"Accept-Encoding"}
+	h["Cache-Control"] = []string{r.cacheControl}
+	h["Last-Modified"] = []string{r.lastModStr}
+	if gz {
+		h["Etag"] = []string{r.etagGz}
+	} else {
+		h["Etag"] = []string{r.etag}
+	}
+	if r.notModified(req) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Type"] = []string{r.contentType}
+	body := r.body
+	if gz {
+		h["Content-Encoding"] = []string{"gzip"}
+		h["Content-Length"] = []string{r.gzLen}
+		body = r.gz
+	} else {
+		h["Content-Length"] = []string{r.bodyLen}
+	}
+	w.WriteHeader(http.StatusOK)
+	if req.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// notModified evaluates If-None-Match (weak comparison, lists, "*",
+// either representation's tag) and, only when absent, If-Modified-Since.
+func (r *rendered) notModified(req *http.Request) bool {
+	if inm := req.Header.Get("If-None-Match"); inm != "" {
+		return etagMatch(inm, r.etag)
+	}
+	if ims := req.Header.Get("If-Modified-Since"); ims != "" {
+		t, err := http.ParseTime(ims)
+		return err == nil && !r.lastMod.After(t)
+	}
+	return false
+}
+
+// etagMatch reports whether the If-None-Match header value list matches
+// etag (a quoted strong tag) by weak comparison; the "-gz" variant of the
+// same tag matches too.
+func etagMatch(list, etag string) bool {
+	for _, t := range strings.Split(list, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" {
+			return true
+		}
+		t = strings.TrimPrefix(t, "W/")
+		if t == etag || t == strings.TrimSuffix(etag, `"`)+`-gz"` {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether an Accept-Encoding value accepts gzip (q > 0).
+func acceptsGzip(ae string) bool {
+	if ae == "" {
+		return false
+	}
+	star := false
+	for _, part := range strings.Split(ae, ",") {
+		coding, params, _ := strings.Cut(part, ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
+			continue
+		}
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				}
+			}
+		}
+		if coding != "*" {
+			return q > 0 // an explicit gzip entry decides
+		}
+		star = q > 0
+	}
+	return star
+}

@@ -1,0 +1,180 @@
+package publisher
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/xml"
+	"fmt"
+	"html/template"
+	"strings"
+
+	"bantin/config"
+)
+
+//go:embed templates/index.html
+var templateFS embed.FS
+
+var indexTmpl = template.Must(template.ParseFS(templateFS, "templates/index.html"))
+
+// indexItems is how many latest items the index shows per topic.
+const indexItems = 5
+
+type indexLink struct{ Label, Type, URL string }
+
+type indexItem struct {
+	Title, Link, Source, Lang, Date, DateISO string
+}
+
+type indexTopic struct {
+	Slug, Title, Description string
+	Links                    []indexLink
+	Items                    []indexItem
+}
+
+type indexTag struct {
+	Slug, Name string
+	Count      int
+	Links      []indexLink
+}
+
+type indexLabels struct {
+	Topics, Tags, Subscribe, NoItems, Skip string
+}
+
+var labels = map[string]indexLabels{
+	"en": {Topics: "Topics", Tags: "Tags", Subscribe: "Subscribe", NoItems: "No items yet.", Skip: "Skip to content"},
+	"vi": {Topics: "Chủ đề", Tags: "Thẻ", Subscribe: "Đăng ký", NoItems: "Chưa có bài.", Skip: "Chuyển đến nội dung"},
+}
+
+type indexData struct {
+	Lang, Title    string
+	L              indexLabels
+	OPML, OPMLTags string
+	Topics         []indexTopic
+	Tags           []indexTag
+}
+
+var formatLabels = map[string]string{FormatRSS: "RSS", FormatAtom: "Atom", FormatJSON: "JSON Feed"}
+
+func feedLinks(base, kind, slug string) []indexLink {
+	var out []indexLink
+	for _, f := range Formats {
+		out = append(out, indexLink{Label: formatLabels[f], Type: mimeType(f), URL: feedURL(base, kind, slug, f)})
+	}
+	return out
+}
+
+// renderIndex renders the HTML index: every topic with its description,
+// latest items and subscribe links, then the tags with counts. Every
+// upstream string goes through html/template's contextual escaping.
+func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, error) {
+	base := baseURL(cfg)
+	d := indexData{Title: "bantin", OPML: base + "/opml.xml", OPMLTags: base + "/opml.xml?tags=1"}
+	vi, total := 0, 0
+	for _, t := range cfg.Topics {
+		f, _, _, err := s.page(ctx, cfg, kindTopic, t.Slug, "")
+		if err != nil {
+			return nil, err
+		}
+		it := indexTopic{Slug: t.Slug, Title: f.Title, Description: t.Description, Links: feedLinks(base, kindTopic, t.Slug)}
+		for i, e := range f.Entries {
+			if l := cleanLang(e.Item.Language); l != "" {
+				total++
+				if strings.EqualFold(strings.SplitN(l, "-", 2)[0], "vi") {
+					vi++
+				}
+			}
+			if i >= indexItems {
+				continue
+			}
+			title := e.Item.Title
+			if strings.TrimSpace(title) == "" {
+				title = "(untitled)"
+			}
+			link := ""
+			if isWebURL(e.Item.Link) {
+				link = e.Item.Link
+			}
+			pub := itemPublished(e.Item)
+			it.Items = append(it.Items, indexItem{
+				Title: title, Link: link, Source: sourceName(e.Item), Lang: cleanLang(e.Item.Language),
+				Date: pub.Format("2006-01-02 15:04 UTC"), DateISO: pub.Format("2006-01-02T15:04:05Z"),
+			})
+		}
+		d.Topics = append(d.Topics, it)
+	}
+	tags, err := s.tagList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tags {
+		d.Tags = append(d.Tags, indexTag{Slug: t.Slug, Name: t.Name, Count: t.Count, Links: feedLinks(base, kindTag, t.Slug)})
+	}
+	d.Lang = "en"
+	if total > 0 && vi*2 > total {
+		d.Lang = "vi"
+	}
+	d.L = labels[d.Lang]
+	var buf bytes.Buffer
+	if err := indexTmpl.Execute(&buf, d); err != nil {
+		return nil, fmt.Errorf("publisher: render index: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// OPML 2.0 document.
+type opmlDoc struct {
+	XMLName xml.Name    `xml:"opml"`
+	Version string      `xml:"version,attr"`
+	Title   string      `xml:"head>title"`
+	Owner   string      `xml:"head>ownerId,omitempty"`
+	Docs    string      `xml:"head>docs"`
+	Body    []opmlEntry `xml:"body>outline"`
+}
+
+type opmlEntry struct {
+	Type        string `xml:"type,attr"`
+	Text        string `xml:"text,attr"`
+	Title       string `xml:"title,attr"`
+	Description string `xml:"description,attr,omitempty"`
+	XMLURL      string `xml:"xmlUrl,attr"`
+	HTMLURL     string `xml:"htmlUrl,attr"`
+	Language    string `xml:"language,attr,omitempty"`
+	Version     string `xml:"version,attr"`
+}
+
+// renderOPML lists every topic feed (RSS) or, with tags, every tag feed.
+func (s *Server) renderOPML(ctx context.Context, cfg *config.Config, tags bool) ([]byte, error) {
+	base := baseURL(cfg)
+	doc := opmlDoc{Version: "2.0", Title: "bantin topics", Owner: base + "/", Docs: "http://opml.org/spec2.opml"}
+	if tags {
+		doc.Title = "bantin tags"
+		list, err := s.tagList(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range list {
+			doc.Body = append(doc.Body, opmlEntry{Type: "rss", Text: t.Name, Title: t.Name,
+				XMLURL: feedURL(base, kindTag, t.Slug, FormatRSS), HTMLURL: base + "/", Version: "RSS2"})
+		}
+	} else {
+		for _, t := range cfg.Topics {
+			title := t.Title
+			if title == "" {
+				title = t.Slug
+			}
+			doc.Body = append(doc.Body, opmlEntry{Type: "rss", Text: title, Title: title, Description: t.Description,
+				XMLURL: feedURL(base, kindTopic, t.Slug, FormatRSS), HTMLURL: base + "/", Version: "RSS2"})
+		}
+	}
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("publisher: render opml: %w", err)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}
