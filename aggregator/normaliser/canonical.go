@@ -34,14 +34,17 @@ func CanonicalLink(raw string) string {
 		return ""
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Opaque != "" {
+	if err != nil {
 		return raw
 	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	u.Host = strings.ToLower(u.Host)
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return u.String()
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" || u.Host == "" {
+		// Not a web URL: returned as written (scheme lowered), never
+		// re-encoded, so the result stays idempotent.
+		return scheme + raw[len(u.Scheme):]
 	}
+	u.Scheme = scheme
+	u.Host = strings.ToLower(u.Host)
 	u.Fragment, u.RawFragment = "", ""
 	host, port := u.Host, u.Port()
 	if port != "" {

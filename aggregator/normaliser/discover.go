@@ -148,7 +148,7 @@ func Discover(body []byte, baseURL string) []string {
 			continue
 		}
 		rank := 0
-		if ti >= 4 {
+		if ti >= 3 {
 			rank = 1 // generic XML/JSON: maybe not a feed
 		}
 		title := strings.ToLower(attrs["title"])

@@ -169,7 +169,7 @@ func normaliseItem(it *gofeed.Item, base string, loc *time.Location, now time.Ti
 }
 
 // itemLink returns the item's link made absolute: <link>, else the first
-// of its links, else a permalink guid.
+// of its links, else a permalink guid; "" unless it is http(s).
 func itemLink(it *gofeed.Item, base string) string {
 	l := strings.TrimSpace(it.Link)
 	if l == "" {
@@ -189,7 +189,7 @@ func itemLink(it *gofeed.Item, base string) string {
 	if l == "" {
 		return ""
 	}
-	return nfc(resolve(base, l))
+	return webURL(base, l)
 }
 
 // identity computes the item's GUID (see Normalise).
@@ -280,7 +280,7 @@ func enclosures(es []*gofeed.Enclosure, base string) []db.Enclosure {
 		if e == nil {
 			continue
 		}
-		u := nfc(resolve(base, e.URL))
+		u := webURL(base, e.URL)
 		if u == "" || slices.ContainsFunc(out, func(x db.Enclosure) bool { return x.URL == u }) {
 			continue
 		}
@@ -293,37 +293,50 @@ func enclosures(es []*gofeed.Enclosure, base string) []db.Enclosure {
 	return out
 }
 
-// imageURL picks the item's image: gofeed's item image, else Media RSS
-// thumbnail or image content, else the first image enclosure.
+// imageURL picks the item's image: a Media RSS thumbnail, else gofeed's
+// item image (iTunes image, media:content image, image enclosure, first
+// <img> of the content), else an image in a media:group, else the first
+// image enclosure. Only http(s) URLs are returned.
 func imageURL(it *gofeed.Item, base string, encs []db.Enclosure) string {
-	if it.Image != nil && strings.TrimSpace(it.Image.URL) != "" {
-		return nfc(resolve(base, it.Image.URL))
+	media := it.Extensions["media"]
+	var candidates []string
+	for _, th := range media["thumbnail"] {
+		candidates = append(candidates, th.Attrs["url"])
 	}
-	if media := it.Extensions["media"]; media != nil {
-		for _, th := range media["thumbnail"] {
-			if u := strings.TrimSpace(th.Attrs["url"]); u != "" {
-				return nfc(resolve(base, u))
-			}
+	if it.Image != nil {
+		candidates = append(candidates, it.Image.URL)
+	}
+	for _, g := range media["group"] {
+		for _, th := range g.Children["thumbnail"] {
+			candidates = append(candidates, th.Attrs["url"])
 		}
-		for _, c := range media["content"] {
-			if u := strings.TrimSpace(c.Attrs["url"]); u != "" &&
-				(c.Attrs["medium"] == "image" || strings.HasPrefix(c.Attrs["type"], "image/")) {
-				return nfc(resolve(base, u))
-			}
-		}
-		for _, g := range media["group"] {
-			for _, c := range g.Children["content"] {
-				if u := strings.TrimSpace(c.Attrs["url"]); u != "" &&
-					(c.Attrs["medium"] == "image" || strings.HasPrefix(c.Attrs["type"], "image/")) {
-					return nfc(resolve(base, u))
-				}
+		for _, c := range g.Children["content"] {
+			if c.Attrs["medium"] == "image" || strings.HasPrefix(c.Attrs["type"], "image/") {
+				candidates = append(candidates, c.Attrs["url"])
 			}
 		}
 	}
 	for _, e := range encs {
 		if strings.HasPrefix(e.Type, "image/") {
-			return e.URL
+			candidates = append(candidates, e.URL)
 		}
+	}
+	for _, c := range candidates {
+		if u := webURL(base, c); u != "" {
+			return u
+		}
+	}
+	return ""
+}
+
+// webURL resolves ref against base and returns it when it is an http(s)
+// URL, else "". Links, images and enclosures of other schemes
+// (javascript:, data:, ...) are not republished.
+func webURL(base, ref string) string {
+	u := nfc(resolve(base, ref))
+	lower := strings.ToLower(u)
+	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+		return u
 	}
 	return ""
 }

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
@@ -112,10 +113,13 @@ var (
 	rootRe = regexp.MustCompile(`(?i)<(rss|feed|rdf:rdf)[\s>]`)
 	// namedEntityRe matches an HTML named character reference.
 	namedEntityRe = regexp.MustCompile(`&([A-Za-z][A-Za-z0-9]{1,31});`)
-	xmlEntities   = map[string]bool{"amp": true, "lt": true, "gt": true, "quot": true, "apos": true}
+	// numericRefRe matches a numeric character reference.
+	numericRefRe = regexp.MustCompile(`&#([xX][0-9A-Fa-f]{1,8}|[0-9]{1,10});`)
+	xmlEntities  = map[string]bool{"amp": true, "lt": true, "gt": true, "quot": true, "apos": true}
 )
 
-// repair makes almost-XML well-formed: it drops characters XML forbids,
+// repair makes almost-XML well-formed: it drops characters XML forbids
+// (raw or as numeric references),
 // rewrites HTML named entities as numeric references, and cuts text before
 // the root element (browser "view source" copies).
 func repair(b []byte) []byte {
@@ -141,6 +145,20 @@ func repair(b []byte) []byte {
 			num = fmt.Appendf(num, "&#%d;", r)
 		}
 		return num
+	})
+	out = numericRefRe.ReplaceAllFunc(out, func(m []byte) []byte {
+		ref := string(m[2 : len(m)-1])
+		var n uint64
+		var err error
+		if ref[0] == 'x' || ref[0] == 'X' {
+			n, err = strconv.ParseUint(ref[1:], 16, 32)
+		} else {
+			n, err = strconv.ParseUint(ref, 10, 32)
+		}
+		if err != nil || n > unicode.MaxRune || !isXMLChar(rune(n)) {
+			return nil // a reference to a character XML forbids
+		}
+		return m
 	})
 	if loc := rootRe.FindIndex(out); loc != nil && loc[0] > 0 {
 		head := out[:loc[0]]

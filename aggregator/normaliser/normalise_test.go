@@ -1,0 +1,468 @@
+package normaliser
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"bantin/db"
+)
+
+var testNow = time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)
+
+func TestNormaliseDates(t *testing.T) {
+	loc := MustLocation(t, "Asia/Ho_Chi_Minh")
+	p := MustParse(t, MustReadFixture(t, "dates.rss"), "", "https://dates.example/rss")
+	items := byGUID(Normalise(p, Options{Location: loc, Now: testNow}))
+	local1011 := time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC) // 10:11 in Hanoi
+	tests := map[string]time.Time{
+		"rfc822":         local1011,
+		"gmt":            local1011,
+		"nozone822":      local1011,
+		"iso-nozone":     local1011,
+		"iso-t-nozone":   local1011,
+		"iso-zone":       local1011,
+		"vn-slash":       local1011,
+		"vn-dash":        local1011,
+		"vn-weekday":     local1011,
+		"vn-thu":         local1011.AddDate(0, 0, 1),
+		"vn-thu-nozone":  local1011.AddDate(0, 0, 1),
+		"gmt-plus":       local1011,
+		"short-offset":   local1011,
+		"two-digit-year": local1011,
+		"us-ampm":        local1011,
+		"est":            local1011,
+		"date-only":      time.Date(2020, 4, 25, 17, 0, 0, 0, time.UTC),
+		"dc-date":        local1011,
+		"missing":        testNow,
+		"garbage":        testNow,
+		"future":         testNow,
+		"near-future":    time.Date(2021, 6, 1, 10, 0, 0, 0, time.UTC),
+	}
+	for guid, want := range tests {
+		t.Run(guid, func(t *testing.T) {
+			it, ok := items[guid]
+			if !ok {
+				t.Fatalf("no item %q", guid)
+			}
+			if !it.Published.Equal(want) || it.Published.Location() != time.UTC {
+				t.Errorf("Published = %v, want %v (UTC)", it.Published, want)
+			}
+			if !it.Updated.Equal(it.Published) {
+				t.Errorf("Updated = %v, want Published %v", it.Updated, it.Published)
+			}
+			if !it.FirstSeen.Equal(testNow) {
+				t.Errorf("FirstSeen = %v, want %v", it.FirstSeen, testNow)
+			}
+		})
+	}
+}
+
+func TestNormaliseDateLocationDefaultsToUTC(t *testing.T) {
+	p := MustParse(t, MustReadFixture(t, "dates.rss"), "", "")
+	items := byGUID(Normalise(p, Options{Now: testNow}))
+	if got, want := items["iso-nozone"].Published, time.Date(2020, 4, 26, 10, 11, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("Published = %v, want %v", got, want)
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	loc := MustLocation(t, "Asia/Ho_Chi_Minh")
+	tests := map[string]struct {
+		raw  string
+		want time.Time
+		ok   bool
+	}{
+		"rfc3339 fraction":   {"2020-04-26T03:11:00.123Z", time.Date(2020, 4, 26, 3, 11, 0, 123e6, time.UTC), true},
+		"vn sa (morning)":    {"26/04/2020 10:11 SA", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"vn ch (afternoon)":  {"26/04/2020 02:11 CH", time.Date(2020, 4, 26, 7, 11, 0, 0, time.UTC), true},
+		"vn 14h30":           {"26/04/2020 14h30", time.Date(2020, 4, 26, 7, 30, 0, 0, time.UTC), true},
+		"vn dash separator":  {"26/04/2020 - 10:11", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"vn GMT+07:00":       {"Thứ Hai, 27/04/2020, 10:11 (GMT+07:00)", time.Date(2020, 4, 27, 3, 11, 0, 0, time.UTC), true},
+		"day-first date":     {"13/01/2021", time.Date(2021, 1, 12, 17, 0, 0, 0, time.UTC), true},
+		"impossible date":    {"31/02/2021 10:00", time.Time{}, false},
+		"no weekday rfc822":  {"26 Apr 2020 10:11:00 +0700", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"long month":         {"April 26, 2020", time.Date(2020, 4, 25, 17, 0, 0, 0, time.UTC), true},
+		"UTC name":           {"2020-04-26 03:11:00 UTC", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"empty":              {"   ", time.Time{}, false},
+		"words":              {"yesterday", time.Time{}, false},
+		"ICT abbreviation":   {"Sun, 26 Apr 2020 10:11:00 ICT", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"negative offset":    {"Sat, 25 Apr 2020 22:11:00 -0500", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"colon offset rfc22": {"Sun, 26 Apr 2020 10:11:00 +07:00", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, ok := parseDate(tc.raw, nil, loc)
+			if ok != tc.ok || !got.Equal(tc.want) {
+				t.Errorf("parseDate(%q) = %v, %v; want %v, %v", tc.raw, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+// TestParseDateFallback covers formats only gofeed knows: its parse is used,
+// and re-read in the location when the string has no zone.
+func TestParseDateFallback(t *testing.T) {
+	loc := MustLocation(t, "Asia/Ho_Chi_Minh")
+	gofeedUTC := time.Date(2020, 4, 26, 10, 11, 0, 0, time.UTC)
+	tests := map[string]struct {
+		raw  string
+		want time.Time
+	}{
+		"zone-less": {"Sunday the 26th of April 2020 at 10:11", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC)},
+		"zoned":     {"Sunday the 26th of April 2020 at 10:11 +0000", gofeedUTC},
+		"no raw":    {"", gofeedUTC},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, ok := parseDate(tc.raw, &gofeedUTC, loc)
+			if !ok || !got.Equal(tc.want) {
+				t.Errorf("parseDate = %v, %v; want %v", got, ok, tc.want)
+			}
+		})
+	}
+}
+
+func TestNormaliseIdentity(t *testing.T) {
+	p := MustParse(t, MustReadFixture(t, "guids.rss"), "", "https://ids.example/rss")
+	items := Normalise(p, Options{Now: testNow})
+	var guids []string
+	for _, it := range items {
+		guids = append(guids, it.GUID)
+	}
+	titleHash := func(s string) string { return shortHash(s) }
+	want := []string{
+		"https://ids.example/a",                    // repeated guid -> link
+		"https://ids.example/b",                    // repeated guid -> link
+		"https://ids.example/c#" + titleHash("C1"), // repeated guid and link -> link#hash(title)
+		"https://ids.example/c#" + titleHash("C2"), //
+		"unique-1",                             // trimmed guid
+		"https://ids.example/relative/no-guid", // no guid -> absolute link
+		"",                                     // placeholder for the hash identity
+		"https://ids.example/permalink",        // permalink guid
+	}
+	if len(guids) != len(want) {
+		t.Fatalf("GUIDs = %q, want %d items", guids, len(want))
+	}
+	for i := range want {
+		if i == 6 {
+			if !strings.HasPrefix(guids[i], "sha256:") || len(guids[i]) != len("sha256:")+64 {
+				t.Errorf("GUID[%d] = %q, want sha256:<64 hex>", i, guids[i])
+			}
+			continue
+		}
+		if guids[i] != want[i] {
+			t.Errorf("GUID[%d] = %q, want %q", i, guids[i], want[i])
+		}
+	}
+	if items[7].Link != "https://ids.example/permalink" {
+		t.Errorf("permalink guid item Link = %q", items[7].Link)
+	}
+	// Identities are stable across fetches at different times.
+	again := Normalise(MustParse(t, MustReadFixture(t, "guids.rss"), "", "https://ids.example/rss"), Options{Now: testNow.Add(time.Hour)})
+	for i := range items {
+		if again[i].GUID != items[i].GUID {
+			t.Errorf("GUID[%d] changed between fetches: %q -> %q", i, items[i].GUID, again[i].GUID)
+		}
+	}
+}
+
+func TestNormaliseDropsExactDuplicates(t *testing.T) {
+	body := `<rss version="2.0"><channel><title>d</title>
+<item><guid>x</guid><title>Same</title><link>https://d.example/x</link></item>
+<item><guid>x</guid><title>Same</title><link>https://d.example/x</link></item>
+<item><guid>y</guid><title>Other</title></item></channel></rss>`
+	items := Normalise(MustParse(t, []byte(body), "", ""), Options{Now: testNow})
+	if len(items) != 2 {
+		t.Fatalf("got %d items, want 2 (an exact duplicate dropped)", len(items))
+	}
+}
+
+func TestNormaliseTitles(t *testing.T) {
+	tests := map[string]struct {
+		xmlTitle string
+		want     string
+	}{
+		"plain":                 {"Hà Nội mùa thu", "Hà Nội mùa thu"},
+		"escaped markup":        {"&lt;b&gt;Bold&lt;/b&gt; news", "Bold news"},
+		"cdata markup":          {"<![CDATA[<em>Giá</em> vàng <br/>tăng]]>", "Giá vàng tăng"},
+		"entity decoded once":   {"Tom &amp;amp; Jerry", "Tom & Jerry"},
+		"literal ampersand":     {"AT&amp;T", "AT&T"},
+		"numeric ref in cdata":  {"<![CDATA[Gi&#225; v&#224;ng]]>", "Giá vàng"},
+		"lone less-than":        {"1 &lt; 2 and 3 &gt; 2", "1 < 2 and 3 > 2"},
+		"white space collapsed": {"  Tin \n\t  mới  ", "Tin mới"},
+		"nbsp collapsed":        {"Tin&#160;&#160;mới", "Tin mới"},
+		"script dropped":        {"&lt;script&gt;alert(1)&lt;/script&gt;Safe", "Safe"},
+		"quotes kept":           {"He said &quot;hi&quot; &amp; 'bye'", `He said "hi" & 'bye'`},
+		"nfd text":              {"Ha\u0300 No\u0323\u0302i", "Hà Nội"},
+		"empty falls back":      {"", "Summary text used as the title"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			body := `<rss version="2.0"><channel><title>c</title><item><guid>1</guid><title>` + tc.xmlTitle +
+				`</title><description>&lt;p&gt;Summary text used as the title&lt;/p&gt;</description></item></channel></rss>`
+			items := Normalise(MustParse(t, []byte(body), "", ""), Options{Now: testNow})
+			if len(items) != 1 {
+				t.Fatalf("got %d items", len(items))
+			}
+			if items[0].Title != tc.want {
+				t.Errorf("Title = %q, want %q", items[0].Title, tc.want)
+			}
+			checkText(t, "Title", items[0].Title)
+		})
+	}
+}
+
+func TestNormaliseSanitises(t *testing.T) {
+	p := MustParse(t, MustReadFixture(t, "xss.rss"), "", "https://xss.example/rss")
+	items := Normalise(p, Options{Now: testNow})
+	if len(items) != 1 {
+		t.Fatalf("got %d items", len(items))
+	}
+	it := items[0]
+	if it.Title != "Safe title" {
+		t.Errorf("Title = %q, want %q", it.Title, "Safe title")
+	}
+	html := strings.ToLower(it.Summary)
+	forbidden := []string{
+		"<script", "alert(", "onerror", "onclick", "javascript:", "vbscript:", "<iframe", "expression(",
+		"<style", "style=", "<meta", "http-equiv", "<form", "<input", "<button", "<object", "<embed",
+		"data:text", "svg+xml",
+	}
+	for _, bad := range forbidden {
+		if strings.Contains(html, bad) {
+			t.Errorf("summary contains %q:\n%s", bad, it.Summary)
+		}
+	}
+	kept := []string{
+		"<p>", "<em>this</em>", "<strong>text</strong>",
+		`<a href="https://xss.example/rel"`, `<img src="https://xss.example/x.png" alt="pic"`,
+		`src="data:image/png;base64,iVBORw0KGgo="`, "<ul><li>one</li>", "<ol><li>x</li></ol>",
+		"<blockquote>quote</blockquote>", "<pre><code>code()</code></pre>", "<table>", "<th>h</th>", "<td>d</td>",
+		"<figure>", "<figcaption>Caption</figcaption>", "<h2>Heading</h2>", "<br>",
+		`href="mailto:editor@xss.example"`, "nofollow", "styled",
+	}
+	for _, good := range kept {
+		if !strings.Contains(it.Summary, good) {
+			t.Errorf("summary lost %q:\n%s", good, it.Summary)
+		}
+	}
+}
+
+func TestNormaliseAtom(t *testing.T) {
+	p := MustParse(t, MustReadFixture(t, "atom.xml"), "application/atom+xml", "https://atom.example/blog/atom.xml")
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	items := Normalise(p, Options{Now: now, Language: "vi", SourceID: "atom-src"})
+	if len(items) != 2 {
+		t.Fatalf("got %d items", len(items))
+	}
+	first, second := items[0], items[1]
+	checks := map[string]struct{ got, want any }{
+		"first GUID":        {first.GUID, "tag:atom.example,2024:1"},
+		"first SourceID":    {first.SourceID, "atom-src"},
+		"first Link":        {first.Link, "https://atom.example/blog/posts/1.html"},
+		"first Title":       {first.Title, "Fish & Chips"},
+		"first Summary":     {first.Summary, "Short summary"},
+		"first Published":   {first.Published, time.Date(2024, 3, 1, 7, 0, 0, 0, time.UTC)},
+		"first Authors":     {first.Authors, []db.Person{{Name: "Feed Author", Email: "feed@atom.example"}}},
+		"first Categories":  {first.Categories, []string{"Food", "food"}},
+		"first Tags":        {first.Tags, []db.Tag{{Slug: "food", Name: "Food"}}},
+		"first Language":    {first.Language, "en"},
+		"second Authors":    {second.Authors, []db.Person{{Name: "Entry Author"}}},
+		"second Published":  {second.Published, time.Date(2024, 2, 28, 8, 0, 0, 0, time.UTC)},
+		"second Updated":    {second.Updated, time.Date(2024, 2, 29, 8, 0, 0, 0, time.UTC)},
+		"second Summary":    {second.Summary, "<p>Same</p>"},
+		"second no Content": {second.Content, ""},
+	}
+	for name, c := range checks {
+		t.Run(name, func(t *testing.T) {
+			if !equalAny(c.got, c.want) {
+				t.Errorf("got %#v, want %#v", c.got, c.want)
+			}
+		})
+	}
+	for _, want := range []string{`href="https://atom.example/about"`, `src="https://atom.example/blog/posts/img/a.png"`} {
+		if !strings.Contains(first.Content, want) {
+			t.Errorf("Content %q lacks %s", first.Content, want)
+		}
+	}
+}
+
+func equalAny(a, b any) bool {
+	switch x := a.(type) {
+	case time.Time:
+		return x.Equal(b.(time.Time))
+	case []db.Person:
+		return slices.Equal(x, b.([]db.Person))
+	case []string:
+		return slices.Equal(x, b.([]string))
+	case []db.Tag:
+		return slices.Equal(x, b.([]db.Tag))
+	}
+	return a == b
+}
+
+func TestNormaliseJSONFeed(t *testing.T) {
+	p := MustParse(t, MustReadFixture(t, "feed.json"), "application/feed+json", "https://json.example/feed.json")
+	items := Normalise(p, Options{Now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), SourceTags: []string{"Hà Nội", "Thời sự", "  "}})
+	if len(items) != 1 {
+		t.Fatalf("got %d items", len(items))
+	}
+	it := items[0]
+	if it.Title != "Tin nóng hôm nay" {
+		t.Errorf("Title = %q", it.Title)
+	}
+	if it.Link != "https://json.example/posts/1?utm_source=x&b=2&a=1" {
+		t.Errorf("Link = %q, want the upstream link unchanged", it.Link)
+	}
+	if it.CanonicalLink != "https://json.example/posts/1?a=1&b=2" {
+		t.Errorf("CanonicalLink = %q", it.CanonicalLink)
+	}
+	if strings.Contains(it.Content, "script") || !strings.Contains(it.Content, "<p>Nội dung") {
+		t.Errorf("Content = %q", it.Content)
+	}
+	if it.Summary != "Tóm tắt" {
+		t.Errorf("Summary = %q", it.Summary)
+	}
+	if want := []string{"Kinh tế", "kinh te", "Hà Nội"}; !slices.Equal(it.Categories, want) {
+		t.Errorf("Categories = %q, want %q", it.Categories, want)
+	}
+	wantTags := []db.Tag{{Slug: "kinh-te", Name: "Kinh tế"}, {Slug: "ha-noi", Name: "Hà Nội"}, {Slug: "thoi-su", Name: "Thời sự"}}
+	if !slices.Equal(it.Tags, wantTags) {
+		t.Errorf("Tags = %+v, want %+v", it.Tags, wantTags)
+	}
+	if want := []db.Enclosure{{URL: "https://json.example/audio/1.mp3", Type: "audio/mpeg", Length: 1234}}; !slices.Equal(it.Enclosures, want) {
+		t.Errorf("Enclosures = %+v, want %+v", it.Enclosures, want)
+	}
+	if it.Language != "vi" {
+		t.Errorf("Language = %q, want vi", it.Language)
+	}
+	if !it.Published.Equal(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("Published = %v", it.Published)
+	}
+	checkItemText(t, it)
+}
+
+func TestNormaliseRSSDetails(t *testing.T) {
+	body := `<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>Chi tiết</title><link>/site/</link><description>d</description><language>vi-VN</language>
+<managingEditor>desk@rss.example (Ban biên tập)</managingEditor>
+<item><guid>m1</guid><title>Media</title><link>bai-viet/1.html?utm_medium=rss&amp;id=7#top</link>
+<description>Tóm tắt</description><content:encoded><![CDATA[<p>Toàn văn <img src="/img/2.jpg"></p>]]></content:encoded>
+<author>reporter@rss.example (Phóng viên A)</author>
+<category> Thời   sự </category><category>Thời sự</category><category></category>
+<enclosure url="/audio/1.mp3" type="Audio/MPEG" length="not-a-number"/>
+<enclosure url="/img/cover.jpg" type="image/jpeg" length="2048"/>
+<media:thumbnail url="/img/thumb.jpg"/>
+<dc:language>en</dc:language>
+</item>
+<item><guid>m2</guid><title>No image</title><link>https://rss.example/2</link>
+<enclosure url="https://rss.example/img/e.png" type="image/png" length="10"/></item>
+</channel></rss>`
+	p := MustParse(t, []byte(body), "", "https://rss.example/feeds/main.rss")
+	items := Normalise(p, Options{Now: testNow, Language: "fr"})
+	if len(items) != 2 {
+		t.Fatalf("got %d items", len(items))
+	}
+	it := items[0]
+	checks := map[string]struct{ got, want any }{
+		"Link":          {it.Link, "https://rss.example/site/bai-viet/1.html?utm_medium=rss&id=7#top"},
+		"CanonicalLink": {it.CanonicalLink, "https://rss.example/site/bai-viet/1.html?id=7"},
+		"Summary":       {it.Summary, "Tóm tắt"},
+		"Authors":       {it.Authors, []db.Person{{Name: "Phóng viên A", Email: "reporter@rss.example"}}},
+		"Categories":    {it.Categories, []string{"Thời sự"}},
+		"ImageURL":      {it.ImageURL, "https://rss.example/img/thumb.jpg"},
+		"Language":      {it.Language, "en"},
+		"second Image":  {items[1].ImageURL, "https://rss.example/img/e.png"},
+		"second Lang":   {items[1].Language, "vi-vn"},
+	}
+	for name, c := range checks {
+		t.Run(name, func(t *testing.T) {
+			if !equalAny(c.got, c.want) {
+				t.Errorf("got %#v, want %#v", c.got, c.want)
+			}
+		})
+	}
+	if !strings.Contains(it.Content, `src="https://rss.example/img/2.jpg"`) {
+		t.Errorf("Content = %q, want an absolute img src", it.Content)
+	}
+	wantEnc := []db.Enclosure{
+		{URL: "https://rss.example/audio/1.mp3", Type: "audio/mpeg"},
+		{URL: "https://rss.example/img/cover.jpg", Type: "image/jpeg", Length: 2048},
+	}
+	if !slices.Equal(it.Enclosures, wantEnc) {
+		t.Errorf("Enclosures = %+v, want %+v", it.Enclosures, wantEnc)
+	}
+	// Feed language missing: the option applies.
+	p.Feed.Language = ""
+	if got := Normalise(p, Options{Now: testNow, Language: "FR"})[1].Language; got != "fr" {
+		t.Errorf("Language with option = %q, want fr", got)
+	}
+}
+
+func TestNormaliseHash(t *testing.T) {
+	body := func(title, date string) []byte {
+		d := ""
+		if date != "" {
+			d = "<pubDate>" + date + "</pubDate>"
+		}
+		return []byte(`<rss version="2.0"><channel><title>h</title><item><guid>g</guid><title>` + title +
+			`</title><link>https://h.example/1</link>` + d + `<description>body</description></item></channel></rss>`)
+	}
+	hash := func(b []byte, now time.Time) string {
+		return Normalise(MustParse(t, b, "", ""), Options{Now: now})[0].Hash
+	}
+	const date = "Mon, 01 Jan 2024 10:00:00 +0000"
+	base := hash(body("Title", date), testNow)
+	tests := map[string]struct {
+		hash string
+		same bool
+	}{
+		"same item, later fetch":           {hash(body("Title", date), testNow.Add(time.Hour)), true},
+		"changed title":                    {hash(body("Title 2", date), testNow), false},
+		"changed date":                     {hash(body("Title", "Tue, 02 Jan 2024 10:00:00 +0000"), testNow), false},
+		"same instant, other zone":         {hash(body("Title", "Mon, 01 Jan 2024 17:00:00 +0700"), testNow), true},
+		"future date clamped, later fetch": {hash(body("Title", "Fri, 01 Jan 2100 00:00:00 +0000"), testNow.Add(time.Hour)), false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if (tc.hash == base) != tc.same {
+				t.Errorf("hash equal to base = %v, want %v", tc.hash == base, tc.same)
+			}
+		})
+	}
+	noDate1 := hash(body("Title", ""), testNow)
+	noDate2 := hash(body("Title", ""), testNow.Add(48*time.Hour))
+	if noDate1 != noDate2 {
+		t.Errorf("hash of a dateless item depends on Now: %s vs %s", noDate1, noDate2)
+	}
+	future1 := hash(body("Title", "Fri, 01 Jan 2100 00:00:00 +0000"), testNow)
+	future2 := hash(body("Title", "Fri, 01 Jan 2100 00:00:00 +0000"), testNow.Add(48*time.Hour))
+	if future1 != future2 {
+		t.Errorf("hash of a clamped item depends on Now: %s vs %s", future1, future2)
+	}
+}
+
+func TestNormaliseNil(t *testing.T) {
+	if got := Normalise(nil, Options{}); got != nil {
+		t.Errorf("Normalise(nil) = %v, want nil", got)
+	}
+	if got := Normalise(&Parsed{}, Options{}); got != nil {
+		t.Errorf("Normalise(empty) = %v, want nil", got)
+	}
+}
+
+func TestNormaliseNFD(t *testing.T) {
+	p := MustParse(t, MustReadFixture(t, "nfd.rss"), "", "https://nfd.example/rss")
+	items := Normalise(p, Options{Now: testNow, SourceTags: []string{"Ha\u0300 No\u0323\u0302i"}})
+	if len(items) != 1 {
+		t.Fatalf("got %d items", len(items))
+	}
+	checkItemText(t, items[0])
+	wantTags := []db.Tag{{Slug: "thoi-su", Name: "Thời sự"}, {Slug: "chinh-tri", Name: "Chính trị"}, {Slug: "ha-noi", Name: "Hà Nội"}}
+	if !slices.Equal(items[0].Tags, wantTags) {
+		t.Errorf("Tags = %+v, want %+v", items[0].Tags, wantTags)
+	}
+}
