@@ -85,10 +85,10 @@ type Fetcher struct {
 	// net.DefaultResolver. Tests set it to fake public names.
 	LookupIP func(ctx context.Context, host string) ([]net.IP, error)
 
-	// dialHook, when set (tests only), rewrites the address actually
-	// connected to after the policy check: it lets a fake "public" IP reach
-	// a loopback test server.
-	dialHook func(addr string) string
+	// dialHook, when set (tests only), replaces the socket dial of one
+	// checked address: it lets a fake "public" IP reach a loopback test
+	// server, or simulate an address that never answers.
+	dialHook func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	once   sync.Once
 	client *http.Client
@@ -235,26 +235,35 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 	ctx = context.WithValue(ctx, policyKey{}, pol)
 	client := f.httpClient()
 
+	start := u
+	// where names the request in errors: the URL asked for, and after
+	// redirects the one that failed.
+	where := func(u *url.URL) string {
+		if u == start {
+			return u.Redacted()
+		}
+		return start.Redacted() + " (redirected to " + u.Redacted() + ")"
+	}
 	wrap := func(u *url.URL, err error) error {
 		if parent.Err() != nil {
-			return fmt.Errorf("fetcher: GET %s: %w", u.Redacted(), parent.Err())
+			return fmt.Errorf("fetcher: GET %s: %w", where(u), parent.Err())
 		}
 		if ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("fetcher: GET %s: %w after %s: %w", u.Redacted(), ErrTimeout, timeout, err)
+			return fmt.Errorf("fetcher: GET %s: %w after %s: %w", where(u), ErrTimeout, timeout, err)
 		}
-		return fmt.Errorf("fetcher: GET %s: %w", u.Redacted(), err)
+		// Connect and response-header timeouts of the transport.
+		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+			return fmt.Errorf("fetcher: GET %s: %w: %w", where(u), ErrTimeout, err)
+		}
+		return fmt.Errorf("fetcher: GET %s: %w", where(u), err)
 	}
 
-	start := u
 	visited := map[string]bool{u.String(): true}
 	permanent := true
 	redirects := 0
 	var resp *http.Response
 	for {
 		if err := pol.checkHop(ctx, u, f.proxied(client, u)); err != nil {
-			if redirects > 0 && errors.Is(err, ErrPrivateAddress) {
-				return nil, fmt.Errorf("fetcher: GET %s: redirect to %s: %w", start.Redacted(), u.Redacted(), err)
-			}
 			return nil, wrap(u, err)
 		}
 		resp, err = f.send(ctx, client, u, req)
@@ -267,25 +276,25 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		loc := resp.Header.Get("Location")
 		discard(resp.Body)
 		if loc == "" {
-			return nil, fmt.Errorf("fetcher: GET %s: %s without Location header", u.Redacted(), resp.Status)
+			return nil, fmt.Errorf("fetcher: GET %s: %s without Location header", where(u), resp.Status)
 		}
 		next, err := u.Parse(loc)
 		if err != nil {
-			return nil, fmt.Errorf("fetcher: GET %s: bad redirect Location %q: %w", u.Redacted(), loc, err)
+			return nil, fmt.Errorf("fetcher: GET %s: bad redirect Location %q: %w", where(u), loc, err)
 		}
 		if next.Scheme != "http" && next.Scheme != "https" {
-			return nil, fmt.Errorf("fetcher: GET %s: redirect to unsupported scheme %q", u.Redacted(), next.Scheme)
+			return nil, fmt.Errorf("fetcher: GET %s: redirect to unsupported scheme %q", where(u), next.Scheme)
 		}
 		if err := asciiHost(next); err != nil {
 			return nil, err
 		}
 		next.Fragment, next.RawFragment = "", ""
 		if visited[next.String()] {
-			return nil, fmt.Errorf("fetcher: GET %s: %w: %s leads back to %s", start.Redacted(), ErrRedirectLoop, u.Redacted(), next.Redacted())
+			return nil, fmt.Errorf("fetcher: GET %s: %w: %s leads back to %s", where(u), ErrRedirectLoop, u.Redacted(), next.Redacted())
 		}
 		redirects++
 		if redirects > f.maxRedirects() {
-			return nil, fmt.Errorf("fetcher: GET %s: %w (more than %d)", start.Redacted(), ErrTooManyRedirects, f.maxRedirects())
+			return nil, fmt.Errorf("fetcher: GET %s: %w (more than %d)", where(u), ErrTooManyRedirects, f.maxRedirects())
 		}
 		visited[next.String()] = true
 		if resp.StatusCode != http.StatusMovedPermanently && resp.StatusCode != http.StatusPermanentRedirect {
@@ -324,13 +333,13 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		return nil, newStatusError(resp, u, time.Now())
 	default:
 		discard(resp.Body)
-		return nil, fmt.Errorf("fetcher: GET %s: unexpected status %s", u.Redacted(), resp.Status)
+		return nil, fmt.Errorf("fetcher: GET %s: unexpected status %s", where(u), resp.Status)
 	}
 
 	body, err := readBody(resp, f.maxBytes(req))
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
-			return nil, fmt.Errorf("fetcher: GET %s: %w (limit %d bytes)", u.Redacted(), err, f.maxBytes(req))
+			return nil, fmt.Errorf("fetcher: GET %s: %w (limit %d bytes)", where(u), err, f.maxBytes(req))
 		}
 		return nil, wrap(u, fmt.Errorf("read body: %w", err))
 	}
@@ -357,7 +366,12 @@ func (f *Fetcher) send(ctx context.Context, client *http.Client, u *url.URL, req
 	if req.LastModified != "" {
 		hr.Header.Set("If-Modified-Since", req.LastModified)
 	}
-	return client.Do(hr)
+	resp, err := client.Do(hr)
+	if ue, ok := err.(*url.Error); ok {
+		// The URL is named by the caller's message already.
+		err = ue.Err
+	}
+	return resp, err
 }
 
 // proxied reports whether requests to u go through a proxy: the proxy then

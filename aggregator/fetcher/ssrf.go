@@ -176,7 +176,7 @@ func (f *Fetcher) lookup(ctx context.Context, host string) ([]net.IP, error) {
 func (f *Fetcher) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("fetcher: dial %s: %w", addr, err)
+		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
 	key := strings.ToLower(host)
 	check := true
@@ -197,26 +197,116 @@ func (f *Fetcher) dialContext(ctx context.Context, network, addr string) (net.Co
 		if a, err := netip.ParseAddr(host); err == nil {
 			ips = []net.IP{a.AsSlice()}
 		} else if ips, err = f.lookup(ctx, host); err != nil {
-			return nil, fmt.Errorf("fetcher: dial %s: %w", addr, err)
+			return nil, fmt.Errorf("dial %s: %w", addr, err)
 		}
 	}
 	if len(ips) == 0 {
-		return nil, fmt.Errorf("fetcher: dial %s: no addresses", addr)
+		return nil, fmt.Errorf("dial %s: no addresses", addr)
 	}
-	var lastErr error
+	var allowed []net.IP
+	var refused error
 	for _, ip := range ips {
 		if check && IsPrivateIP(ip) {
-			lastErr = fmt.Errorf("fetcher: dial %s: %s: %w", addr, ip, ErrPrivateAddress)
+			refused = fmt.Errorf("dial %s: %s: %w", addr, ip, ErrPrivateAddress)
 			continue
 		}
-		target := net.JoinHostPort(ip.String(), port)
-		d := net.Dialer{Timeout: ConnectTimeout, KeepAlive: 30 * time.Second}
-		if f.dialHook != nil {
-			target = f.dialHook(target)
-		} else if check {
-			d.Control = controlPublic
+		allowed = append(allowed, ip)
+	}
+	if len(allowed) == 0 {
+		return nil, refused
+	}
+	return f.dialParallel(ctx, network, port, allowed, check)
+}
+
+// fallbackDelay is how long the first address family gets before the other
+// one is tried in parallel (RFC 8305, as net.Dialer does).
+const fallbackDelay = 300 * time.Millisecond
+
+// dialParallel connects to one of ips: those of the first address's family
+// in order, and after fallbackDelay (or at once when they all failed) the
+// other family in parallel, so a black-holed IPv6 route does not cost the
+// connect timeout.
+func (f *Fetcher) dialParallel(ctx context.Context, network, port string, ips []net.IP, check bool) (net.Conn, error) {
+	var primaries, fallbacks []net.IP
+	for _, ip := range ips {
+		if (ip.To4() != nil) == (ips[0].To4() != nil) {
+			primaries = append(primaries, ip)
+		} else {
+			fallbacks = append(fallbacks, ip)
 		}
-		c, err := d.DialContext(ctx, network, target)
+	}
+	if len(fallbacks) == 0 {
+		return f.dialSerial(ctx, network, port, primaries, check)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		c   net.Conn
+		err error
+	}
+	results := make(chan result, 2)
+	start := func(ips []net.IP) {
+		go func() {
+			c, err := f.dialSerial(ctx, network, port, ips, check)
+			results <- result{c, err}
+		}()
+	}
+	start(primaries)
+	pending, fallbackStarted := 1, false
+	timer := time.NewTimer(fallbackDelay)
+	defer timer.Stop()
+	var firstErr error
+	for {
+		select {
+		case <-timer.C:
+			if !fallbackStarted {
+				start(fallbacks)
+				pending++
+				fallbackStarted = true
+			}
+		case r := <-results:
+			pending--
+			if r.err == nil {
+				// Close the loser should it connect after all.
+				go func(n int) {
+					for ; n > 0; n-- {
+						if r := <-results; r.c != nil {
+							r.c.Close()
+						}
+					}
+				}(pending)
+				return r.c, nil
+			}
+			if firstErr == nil {
+				firstErr = r.err
+			}
+			if !fallbackStarted {
+				start(fallbacks)
+				pending++
+				fallbackStarted = true
+			} else if pending == 0 {
+				return nil, firstErr
+			}
+		}
+	}
+}
+
+// dialSerial tries ips in order until one connects.
+func (f *Fetcher) dialSerial(ctx context.Context, network, port string, ips []net.IP, check bool) (net.Conn, error) {
+	var lastErr error
+	for _, ip := range ips {
+		target := net.JoinHostPort(ip.String(), port)
+		var c net.Conn
+		var err error
+		if f.dialHook != nil {
+			c, err = f.dialHook(ctx, network, target)
+		} else {
+			d := net.Dialer{Timeout: ConnectTimeout, KeepAlive: 30 * time.Second}
+			if check {
+				d.Control = controlPublic
+			}
+			c, err = d.DialContext(ctx, network, target)
+		}
 		if err == nil {
 			return c, nil
 		}
@@ -233,10 +323,10 @@ func (f *Fetcher) dialContext(ctx context.Context, network, addr string) (net.Co
 func controlPublic(network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return fmt.Errorf("fetcher: dial %s: %w", address, err)
+		return fmt.Errorf("dial %s: %w", address, err)
 	}
 	if isPrivateAddr(ap.Addr()) {
-		return fmt.Errorf("fetcher: dial %s: %w", address, ErrPrivateAddress)
+		return fmt.Errorf("dial %s: %w", address, ErrPrivateAddress)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestIsPrivateIP(t *testing.T) {
@@ -203,12 +204,7 @@ func TestFetchSSRF(t *testing.T) {
 			dns := testDNS()
 			f := New(testUA)
 			f.LookupIP = dns.lookup
-			f.dialHook = func(addr string) string {
-				if strings.HasPrefix(addr, "203.0.113.10:") {
-					return publicAddr
-				}
-				return addr
-			}
+			f.dialHook = hookTo(publicAddr)
 			// Fresh connections for every case: reuse would skip the dialer.
 			defer f.Client.CloseIdleConnections()
 			mu.Lock()
@@ -236,6 +232,64 @@ func TestFetchSSRF(t *testing.T) {
 			}
 			if n := dns.lookups("rebind.test"); n > 1 {
 				t.Errorf("rebind.test looked up %d times, want at most once per fetch", n)
+			}
+		})
+	}
+}
+
+// hookTo returns a dial hook connecting 203.0.113.10 and 2001:db8::1 (any
+// port) to publicAddr, never answering for 2001:db8::dead and 198.51.100.99
+// (black-holed routes), and dialing other addresses as they are.
+func hookTo(publicAddr string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		switch host, _, _ := net.SplitHostPort(addr); host {
+		case "203.0.113.10", "2001:db8::1":
+			return d.DialContext(ctx, network, publicAddr)
+		case "2001:db8::dead", "198.51.100.99":
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+}
+
+// TestDialFallback checks that a dead first address family does not stall
+// the connection (happy eyeballs) and that dead addresses of one family are
+// skipped in order.
+func TestDialFallback(t *testing.T) {
+	srv := mustServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	tests := map[string]struct {
+		answer  []string
+		wantErr bool
+	}{
+		"dead IPv6 first, IPv4 works":        {answer: []string{"2001:db8::dead", "203.0.113.10"}},
+		"dead IPv4 first, IPv6 works":        {answer: []string{"198.51.100.99", "2001:db8::1"}},
+		"IPv4 first":                         {answer: []string{"203.0.113.10", "2001:db8::dead"}},
+		"two dead IPv6, then IPv4":           {answer: []string{"2001:db8::dead", "2001:db8::dead", "203.0.113.10"}},
+		"only dead addresses: timeout error": {answer: []string{"2001:db8::dead", "198.51.100.99"}, wantErr: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			dns := &fakeDNS{answers: map[string][][]string{"dual.test": {tc.answer}}}
+			f := New(testUA)
+			f.LookupIP = dns.lookup
+			f.dialHook = hookTo(srv.Listener.Addr().String())
+			defer f.Client.CloseIdleConnections()
+			start := time.Now()
+			resp, err := f.Fetch(context.Background(), Request{URL: "http://dual.test/", Timeout: 700 * time.Millisecond})
+			elapsed := time.Since(start)
+			if tc.wantErr {
+				if !errors.Is(err, ErrTimeout) {
+					t.Fatalf("err = %v, want ErrTimeout", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Fetch: %v", err)
+			}
+			if string(resp.Body) != "ok" || elapsed > time.Second {
+				t.Errorf("Body %q after %v, want %q within 1s", resp.Body, elapsed, "ok")
 			}
 		})
 	}
