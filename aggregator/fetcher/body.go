@@ -2,7 +2,6 @@ package fetcher
 
 import (
 	"bufio"
-	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
@@ -52,18 +51,44 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 			return nil, fmt.Errorf("decode %s: %w", encs[i], err)
 		}
 	}
-	var buf bytes.Buffer
-	if len(encs) == 0 && resp.ContentLength > 0 {
-		buf.Grow(int(resp.ContentLength))
+	hint := int64(0)
+	if len(encs) == 0 {
+		hint = resp.ContentLength
 	}
-	n, err := buf.ReadFrom(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, err
+	return readCapped(r, max, hint)
+}
+
+// readCapped reads r to EOF into a slice that never grows beyond max+1
+// bytes (bytes.Buffer would double past the cap); more than max bytes is
+// ErrTooLarge. sizeHint > 0 (a trustworthy Content-Length) sizes the buffer
+// at once.
+func readCapped(r io.Reader, max, sizeHint int64) ([]byte, error) {
+	size := int64(32 << 10)
+	if sizeHint > 0 {
+		size = sizeHint + 1 // +1: room to see EOF without growing
 	}
-	if n > max {
-		return nil, ErrTooLarge
+	b := make([]byte, 0, min(size, max+1))
+	for {
+		if len(b) == cap(b) {
+			if int64(len(b)) > max {
+				return nil, ErrTooLarge
+			}
+			nb := make([]byte, len(b), min(int64(2*cap(b)), max+1))
+			copy(nb, b)
+			b = nb
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			if int64(len(b)) > max {
+				return nil, ErrTooLarge
+			}
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return buf.Bytes(), nil
 }
 
 // deflateReader decodes HTTP "deflate", which should be zlib-wrapped

@@ -177,14 +177,18 @@ type Response struct {
 	Header  http.Header
 }
 
+// maxBytesLimit keeps max+1 arithmetic safe for absurd settings.
+const maxBytesLimit = 1 << 40
+
 func (f *Fetcher) maxBytes(req Request) int64 {
+	n := int64(DefaultMaxBytes)
 	switch {
 	case req.MaxBytes > 0:
-		return req.MaxBytes
+		n = req.MaxBytes
 	case f.MaxBytes > 0:
-		return f.MaxBytes
+		n = f.MaxBytes
 	}
-	return DefaultMaxBytes
+	return min(n, maxBytesLimit)
 }
 
 func (f *Fetcher) timeout(req Request) time.Duration {
