@@ -1,0 +1,529 @@
+package publisher
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"bantin/config"
+	"bantin/db"
+)
+
+const topicSlug = "dat-dai"
+
+// testEnv is a real SQLite database behind a Server behind an httptest
+// server on 127.0.0.1.
+type testEnv struct {
+	t   *testing.T
+	db  *db.DB
+	cfg *config.Config
+	srv *Server
+	ts  *httptest.Server
+	now time.Time
+}
+
+func testConfig() *config.Config {
+	return &config.Config{
+		BaseURL:  testBase,
+		Defaults: config.Defaults{Interval: config.Duration(15 * time.Minute)},
+		Sources: []config.Source{
+			{ID: "a", URL: "https://a.example.vn/rss", Interval: config.Duration(10 * time.Minute)},
+			{ID: "b", URL: "https://b.example.vn/rss", Interval: config.Duration(30 * time.Minute)},
+			{ID: "c", URL: "https://c.example.vn/rss", Interval: config.Duration(20 * time.Minute)},
+			{ID: "d", URL: "https://d.example.vn/rss", Interval: config.Duration(45 * time.Minute)},
+		},
+		Topics: []config.Topic{
+			{Slug: topicSlug, Title: "Đất đai <b>&amp;</b> \"nhà ở\"", Description: "Luật Đất đai & thị trường", Limit: 50},
+			{Slug: "khac", Title: "Khác", Limit: 2},
+		},
+	}
+}
+
+func newEnv(t *testing.T) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "bantin.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	cfg := testConfig()
+	var specs []db.SourceSpec
+	for _, s := range cfg.Sources {
+		specs = append(specs, db.SourceSpec{ID: s.ID, URL: s.URL, Title: "Báo " + strings.ToUpper(s.ID)})
+	}
+	if err := d.SyncSources(ctx, specs); err != nil {
+		t.Fatal(err)
+	}
+	e := &testEnv{t: t, db: d, cfg: cfg, now: time.Date(2024, 3, 10, 12, 0, 0, 0, time.UTC)}
+	e.srv = New(cfg, d, nil)
+	e.srv.SeqCheckInterval = 0
+	e.srv.now = func() time.Time { return e.now }
+	e.ts = httptest.NewServer(e.srv.Handler())
+	t.Cleanup(e.ts.Close)
+	return e
+}
+
+// save stores items of one source (GUID defaults to the link).
+func (e *testEnv) save(src string, items ...db.Item) []int64 {
+	e.t.Helper()
+	ctx := context.Background()
+	s, err := e.db.Source(ctx, src)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i := range items {
+		items[i].SourceID = src
+		if items[i].GUID == "" {
+			items[i].GUID = items[i].Link
+		}
+		if items[i].Updated.IsZero() {
+			items[i].Updated = items[i].Published
+		}
+		if items[i].FirstSeen.IsZero() {
+			items[i].FirstSeen = items[i].Published
+		}
+	}
+	res, err := e.db.SaveFetch(ctx, s, items)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res.IDs
+}
+
+func (e *testEnv) item(link, title string, age time.Duration, topics ...string) db.Item {
+	return db.Item{
+		Link: link, Title: title, Summary: "<p>" + title + "</p>", Language: "vi",
+		Published: e.now.Add(-age), Topics: topics,
+		Tags: []db.Tag{{Slug: "dat-dai", Name: "Đất đai"}},
+	}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request without transparent decompression.
+func (e *testEnv) do(method, path string, header map[string]string) response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.ts.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	resp, err := client.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: body}
+}
+
+func (e *testEnv) get(path string) response {
+	e.t.Helper()
+	r := e.do("GET", path, nil)
+	if r.status != http.StatusOK {
+		e.t.Fatalf("GET %s: status %d, want 200: %s", path, r.status, r.body)
+	}
+	return r
+}
+
+func (e *testEnv) seed() {
+	h := time.Hour
+	e.save("a", e.item("https://a.example.vn/1", "Giá nhà tăng", 1*h, topicSlug))
+	e.save("b", e.item("https://b.example.vn/2", "Thị trường bất động sản", 2*h, topicSlug))
+	e.save("c", e.item("https://c.example.vn/3", "Chuyện khác", 3*h, "khac"))
+}
+
+func TestHandlerRoutes(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	cases := []struct {
+		name, path string
+		status     int
+		ctype      string
+		contains   string
+	}{
+		{"topic rss", "/topics/" + topicSlug + ".rss", 200, "application/rss+xml; charset=utf-8", "Giá nhà tăng"},
+		{"topic atom", "/topics/" + topicSlug + ".atom", 200, "application/atom+xml; charset=utf-8", "Giá nhà tăng"},
+		{"topic json", "/topics/" + topicSlug + ".json", 200, "application/feed+json; charset=utf-8", "Giá nhà tăng"},
+		{"tag rss", "/tags/dat-dai.rss", 200, "application/rss+xml; charset=utf-8", "Chuyện khác"},
+		{"tag atom", "/tags/dat-dai.atom", 200, "application/atom+xml; charset=utf-8", "Chuyện khác"},
+		{"tag json", "/tags/dat-dai.json", 200, "application/feed+json; charset=utf-8", "Chuyện khác"},
+		{"index", "/", 200, "text/html; charset=utf-8", "/topics/" + topicSlug + ".atom"},
+		{"opml", "/opml.xml", 200, "text/x-opml; charset=utf-8", `xmlUrl="` + testBase + `/topics/khac.rss"`},
+		{"opml tags", "/opml.xml?tags=1", 200, "text/x-opml; charset=utf-8", `xmlUrl="` + testBase + `/tags/dat-dai.rss"`},
+		{"healthz", "/healthz", 200, "text/plain; charset=utf-8", "ok"},
+		{"unknown topic", "/topics/nope.rss", 404, "text/plain; charset=utf-8", "not found"},
+		{"unknown tag", "/tags/nope.atom", 404, "text/plain; charset=utf-8", "not found"},
+		{"tag without items", "/tags/khac.json", 404, "text/plain; charset=utf-8", "not found"},
+		{"unknown format", "/topics/" + topicSlug + ".html", 404, "text/plain; charset=utf-8", "format"},
+		{"no format", "/topics/" + topicSlug, 404, "text/plain; charset=utf-8", "no such feed"},
+		{"bad cursor", "/topics/" + topicSlug + ".rss?before=yesterday", 400, "text/plain; charset=utf-8", "bad cursor"},
+		{"unknown page", "/nope", 404, "text/plain; charset=utf-8", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.do("GET", c.path, nil)
+			if r.status != c.status {
+				t.Fatalf("status = %d, want %d: %s", r.status, c.status, r.body)
+			}
+			if got := r.header.Get("Content-Type"); got != c.ctype {
+				t.Errorf("Content-Type = %q, want %q", got, c.ctype)
+			}
+			if !bytes.Contains(r.body, []byte(c.contains)) {
+				t.Errorf("body lacks %q:\n%s", c.contains, r.body)
+			}
+		})
+	}
+	if got := e.do("POST", "/topics/"+topicSlug+".rss", nil).status; got != http.StatusMethodNotAllowed {
+		t.Errorf("POST status = %d, want 405", got)
+	}
+}
+
+func TestHandlerCaching(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	path := "/topics/" + topicSlug + ".atom"
+	first := e.get(path)
+	etag, lastMod := first.header.Get("ETag"), first.header.Get("Last-Modified")
+	if !strings.HasPrefix(etag, `"`) || !strings.HasSuffix(etag, `"`) || len(etag) < 18 {
+		t.Fatalf("ETag = %q, want a quoted strong tag", etag)
+	}
+	if _, err := http.ParseTime(lastMod); err != nil {
+		t.Fatalf("Last-Modified = %q: %v", lastMod, err)
+	}
+	if got := first.header.Get("Vary"); got != "Accept-Encoding" {
+		t.Errorf("Vary = %q, want Accept-Encoding", got)
+	}
+	if got, want := first.header.Get("Cache-Control"), "public, max-age=600"; got != want {
+		t.Errorf("Cache-Control = %q, want %q (shortest interval of a and b)", got, want)
+	}
+	lm, _ := http.ParseTime(lastMod)
+	cases := []struct {
+		name   string
+		method string
+		header map[string]string
+		status int
+		body   bool
+	}{
+		{"if-none-match", "GET", map[string]string{"If-None-Match": etag}, 304, false},
+		{"if-none-match list with weak", "GET", map[string]string{"If-None-Match": `"other", W/` + etag}, 304, false},
+		{"if-none-match star", "GET", map[string]string{"If-None-Match": "*"}, 304, false},
+		{"if-none-match other", "GET", map[string]string{"If-None-Match": `"other"`}, 200, true},
+		{"if-none-match wins over ims", "GET", map[string]string{"If-None-Match": `"other"`, "If-Modified-Since": lastMod}, 200, true},
+		{"if-modified-since equal", "GET", map[string]string{"If-Modified-Since": lastMod}, 304, false},
+		{"if-modified-since later", "GET", map[string]string{"If-Modified-Since": lm.Add(time.Hour).Format(http.TimeFormat)}, 304, false},
+		{"if-modified-since earlier", "GET", map[string]string{"If-Modified-Since": lm.Add(-time.Second).Format(http.TimeFormat)}, 200, true},
+		{"head", "HEAD", nil, 200, false},
+		{"head conditional", "HEAD", map[string]string{"If-None-Match": etag}, 304, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.do(c.method, path, c.header)
+			if r.status != c.status {
+				t.Fatalf("status = %d, want %d", r.status, c.status)
+			}
+			if got := len(r.body) > 0; got != c.body {
+				t.Errorf("has body = %v, want %v", got, c.body)
+			}
+			if r.header.Get("ETag") != etag {
+				t.Errorf("ETag = %q, want %q", r.header.Get("ETag"), etag)
+			}
+			if c.method == "HEAD" && c.status == 200 {
+				if got, want := r.header.Get("Content-Length"), fmt.Sprint(len(first.body)); got != want {
+					t.Errorf("HEAD Content-Length = %s, want %s", got, want)
+				}
+			}
+		})
+	}
+
+	t.Run("gzip", func(t *testing.T) {
+		r := e.do("GET", path, map[string]string{"Accept-Encoding": "br;q=1, gzip;q=0.8"})
+		if r.header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("Content-Encoding = %q, want gzip", r.header.Get("Content-Encoding"))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(r.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(plain, first.body) {
+			t.Error("gunzipped body differs from the identity body")
+		}
+		gzTag := r.header.Get("ETag")
+		if gzTag == etag {
+			t.Errorf("gzip ETag = identity ETag %q, want a distinct strong tag", gzTag)
+		}
+		if got := e.do("GET", path, map[string]string{"Accept-Encoding": "gzip", "If-None-Match": gzTag}).status; got != 304 {
+			t.Errorf("If-None-Match gzip tag: status %d, want 304", got)
+		}
+		if got := e.do("GET", path, map[string]string{"Accept-Encoding": "gzip;q=0, *"}).header.Get("Content-Encoding"); got != "" {
+			t.Errorf("gzip;q=0: Content-Encoding = %q, want none", got)
+		}
+	})
+
+	t.Run("served bytes are stable until a change", func(t *testing.T) {
+		again := e.get(path)
+		if again.header.Get("ETag") != etag || !bytes.Equal(again.body, first.body) {
+			t.Fatal("second GET differs without a database change")
+		}
+		e.now = e.now.Add(time.Hour) // unchanged content keeps Last-Modified across re-renders
+		e.save("d", e.item("https://d.example.vn/9", "Ngoài chủ đề", time.Hour, "khac"))
+		if r := e.get(path); r.header.Get("Last-Modified") != lastMod || r.header.Get("ETag") != etag {
+			t.Errorf("after an unrelated change: ETag %s Last-Modified %s, want %s %s",
+				r.header.Get("ETag"), r.header.Get("Last-Modified"), etag, lastMod)
+		}
+	})
+
+	t.Run("a change invalidates", func(t *testing.T) {
+		e.save("a", e.item("https://a.example.vn/new", "Tin mới về đất đai", 10*time.Minute, topicSlug))
+		r := e.get(path)
+		if r.header.Get("ETag") == etag {
+			t.Fatal("ETag unchanged after a new item")
+		}
+		if !bytes.Contains(r.body, []byte("Tin mới về đất đai")) {
+			t.Error("new item missing after change")
+		}
+		if got := e.do("GET", path, map[string]string{"If-Modified-Since": lastMod}).status; got != 200 {
+			t.Errorf("If-Modified-Since old Last-Modified after change: %d, want 200", got)
+		}
+	})
+
+	t.Run("reload invalidates", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Topics[0].Title = "Đất đai (mới)"
+		e.srv.Reload(cfg)
+		if r := e.get(path); !bytes.Contains(r.body, []byte("<title>Đất đai (mới)</title>")) {
+			t.Errorf("title after Reload not updated:\n%s", r.body)
+		}
+		if got := e.do("GET", "/topics/khac.rss", nil).status; got != 200 {
+			t.Errorf("khac after reload: %d", got)
+		}
+		cfg = testConfig()
+		cfg.Topics = cfg.Topics[:1]
+		e.srv.Reload(cfg)
+		if got := e.do("GET", "/topics/khac.rss", nil).status; got != 404 {
+			t.Errorf("removed topic after reload: %d, want 404", got)
+		}
+	})
+}
+
+// jsonPage is what the paging test reads from a JSON Feed page.
+type jsonPage struct {
+	NextURL string `json:"next_url"`
+	FeedURL string `json:"feed_url"`
+	Items   []struct {
+		ID    string `json:"id"`
+		Title string `json:"title"`
+	} `json:"items"`
+}
+
+func TestHandlerPaging(t *testing.T) {
+	e := newEnv(t)
+	var all []string
+	for i := range 5 {
+		title := fmt.Sprintf("Tin số %d", i)
+		e.save("c", e.item(fmt.Sprintf("https://c.example.vn/p%d", i), title, time.Duration(i+1)*time.Hour, "khac"))
+		all = append(all, title)
+	}
+	var got []string
+	path := "/topics/khac.json"
+	for pages := 0; path != ""; pages++ {
+		if pages > 5 {
+			t.Fatal("paging does not end")
+		}
+		var p jsonPage
+		if err := json.Unmarshal(e.get(path).body, &p); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Items) > 2 {
+			t.Fatalf("page %d has %d items, limit 2", pages, len(p.Items))
+		}
+		for _, it := range p.Items {
+			got = append(got, it.Title)
+		}
+		path = strings.TrimPrefix(p.NextURL, testBase)
+	}
+	if strings.Join(got, "|") != strings.Join(all, "|") {
+		t.Errorf("paged titles = %q, want %q", got, all)
+	}
+
+	atom := string(e.get("/topics/khac.atom").body)
+	rss := string(e.get("/topics/khac.rss").body)
+	for name, body := range map[string]string{"atom": atom, "rss": rss} {
+		if !strings.Contains(body, `rel="next"`) || !strings.Contains(body, "khac."+name+"?before=") {
+			t.Errorf("%s first page lacks rel=next to khac.%s?before=...:\n%s", name, name, body)
+		}
+	}
+}
+
+func TestHandlerComposition(t *testing.T) {
+	e := newEnv(t)
+	h := time.Hour
+	ctx := context.Background()
+	// One story from three sources: tracking parameters, host case, near title.
+	e.save("b", e.item("https://vnexpress.net/luat-dat-dai.html?utm_source=facebook&fbclid=X", "Quốc hội thông qua Luật Đất đai sửa đổi", 2*h, topicSlug))
+	e.save("c", e.item("https://VNExpress.NET/luat-dat-dai.html#comments", "Luật Đất đai được thông qua", 1*h, topicSlug))
+	e.save("a", e.item("https://thanhnien.vn/quoc-hoi-dat-dai.htm", "Quốc hội chính thức thông qua luật đất đai sửa đổi", 3*h, topicSlug))
+	other := e.save("d", e.item("https://d.example.vn/gia-dat", "Giá đất Hà Nội", 30*time.Minute, topicSlug))
+	pinned := e.save("d", e.item("https://d.example.vn/cu", "Bài cũ được ghim", 500*h, topicSlug))
+	hidden := e.save("d", e.item("https://d.example.vn/an", "Bài bị ẩn", 4*h, topicSlug))
+	e.save("d", e.item("https://d.example.vn/an-yaml", "Bài ẩn trong YAML", 5*h, topicSlug))
+	if err := e.db.SetCuration(ctx, topicSlug, pinned[0], db.Pin, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SetCuration(ctx, topicSlug, hidden[0], db.Hide, true); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Topics[0].Hide = []string{"https://D.example.vn/an-yaml?utm_campaign=x"}
+	e.srv.Reload(cfg)
+	_ = other
+
+	var feed struct {
+		Items []struct {
+			Title       string `json:"title"`
+			ContentHTML string `json:"content_html"`
+			Bantin      struct {
+				SourceID       string `json:"source_id"`
+				Pinned         bool   `json:"pinned"`
+				AlsoReportedBy []struct {
+					Source string `json:"source"`
+					URL    string `json:"url"`
+				} `json:"also_reported_by"`
+			} `json:"_bantin"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(e.get("/topics/"+topicSlug+".json").body, &feed); err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, it := range feed.Items {
+		titles = append(titles, it.Title)
+	}
+	want := []string{"Bài cũ được ghim", "Giá đất Hà Nội", "Quốc hội chính thức thông qua luật đất đai sửa đổi"}
+	if strings.Join(titles, "|") != strings.Join(want, "|") {
+		t.Fatalf("titles = %q, want %q", titles, want)
+	}
+	if !feed.Items[0].Bantin.Pinned {
+		t.Error("first item not marked pinned")
+	}
+	story := feed.Items[2]
+	if story.Bantin.SourceID != "a" {
+		t.Errorf("kept report from %q, want the earliest (a)", story.Bantin.SourceID)
+	}
+	var names []string
+	for _, r := range story.Bantin.AlsoReportedBy {
+		names = append(names, r.Source)
+	}
+	if got, want := strings.Join(names, ", "), "Báo B, Báo C"; got != want {
+		t.Errorf("also_reported_by = %q, want %q", got, want)
+	}
+	if !strings.Contains(story.ContentHTML, "<p>Also reported by: Báo B, Báo C</p>") {
+		t.Errorf("content lacks the also-reported line: %s", story.ContentHTML)
+	}
+
+	atom := e.get("/topics/" + topicSlug + ".atom").body
+	var af struct {
+		Entries []struct {
+			Links []struct {
+				Rel   string `xml:"rel,attr"`
+				Href  string `xml:"href,attr"`
+				Title string `xml:"title,attr"`
+			} `xml:"link"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(atom, &af); err != nil {
+		t.Fatal(err)
+	}
+	var related []string
+	for _, l := range af.Entries[2].Links {
+		if l.Rel == "related" {
+			related = append(related, l.Title+" "+l.Href)
+		}
+	}
+	wantRel := []string{
+		"Báo B https://vnexpress.net/luat-dat-dai.html?utm_source=facebook&fbclid=X",
+		"Báo C https://VNExpress.NET/luat-dat-dai.html#comments",
+	}
+	if strings.Join(related, "\n") != strings.Join(wantRel, "\n") {
+		t.Errorf("atom related links:\n%s\nwant:\n%s", strings.Join(related, "\n"), strings.Join(wantRel, "\n"))
+	}
+	rss := e.get("/topics/" + topicSlug + ".rss").body
+	if !bytes.Contains(rss, []byte("Also reported by: Báo B, Báo C")) {
+		t.Error("rss lacks the also-reported line")
+	}
+	for _, absent := range []string{"Bài bị ẩn", "Bài ẩn trong YAML"} {
+		for _, format := range Formats {
+			if bytes.Contains(e.get("/topics/"+topicSlug+"."+format).body, []byte(absent)) {
+				t.Errorf("%s: hidden item %q published", format, absent)
+			}
+		}
+	}
+	// Stored items stay separate and intact.
+	for _, link := range []string{"https://VNExpress.NET/luat-dat-dai.html#comments", "https://d.example.vn/an"} {
+		if _, err := e.db.ItemByLink(ctx, link); err != nil {
+			t.Errorf("stored item %s: %v", link, err)
+		}
+	}
+}
+
+func TestHealthzDown(t *testing.T) {
+	e := newEnv(t)
+	e.db.Close()
+	if r := e.do("GET", "/healthz", nil); r.status != http.StatusServiceUnavailable {
+		t.Errorf("healthz with closed DB: %d, want 503", r.status)
+	}
+}
+
+func TestListenAndServeShutsDown(t *testing.T) {
+	e := newEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.srv.Serve(ctx, ln) }()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("healthz: %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve after cancel: %v, want nil", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return after cancel")
+	}
+}
