@@ -278,6 +278,11 @@ func TestFetchGzipBomb(t *testing.T) {
 			if _, err := zw.Write(zeros); err != nil || r.Context().Err() != nil {
 				return
 			}
+			// Stream as we go: each 64 KiB of zeros is ~100 bytes on the wire.
+			if err := zw.Flush(); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
 		}
 		zw.Close()
 	}))
