@@ -20,7 +20,13 @@ var indexTmpl = template.Must(template.ParseFS(templateFS, "templates/index.html
 // indexItems is how many latest items the index shows per topic.
 const indexItems = 5
 
-type indexLink struct{ Label, Type, URL string }
+type indexLink struct {
+	Label, Type, URL string
+	// TypeAttr is ` type="..."` written literally: html/template would
+	// escape the "+" of the MIME type, which naive autodiscovery misreads.
+	// The value is one of our constants, never upstream text.
+	TypeAttr template.HTMLAttr
+}
 
 type indexItem struct {
 	Title, Link, Source, Lang, Date, DateISO string
@@ -60,7 +66,8 @@ var formatLabels = map[string]string{FormatRSS: "RSS", FormatAtom: "Atom", Forma
 func feedLinks(base, kind, slug string) []indexLink {
 	var out []indexLink
 	for _, f := range Formats {
-		out = append(out, indexLink{Label: formatLabels[f], Type: mimeType(f), URL: feedURL(base, kind, slug, f)})
+		out = append(out, indexLink{Label: formatLabels[f], Type: mimeType(f), URL: feedURL(base, kind, slug, f),
+			TypeAttr: template.HTMLAttr(`type="` + mimeType(f) + `"`)})
 	}
 	return out
 }
