@@ -11,14 +11,17 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // DB is an open bantin database. It is safe for concurrent use.
@@ -97,7 +100,7 @@ func (d *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return ctx.Err()
 	}
 	defer func() { <-d.wlock }()
-	tx, err := d.sql.BeginTx(ctx, nil)
+	tx, err := d.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -109,6 +112,42 @@ func (d *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// busyRetry bounds how long begin keeps retrying a database that another
+// process keeps locked.
+const busyRetry = 2 * time.Minute
+
+// begin starts an immediate transaction. SQLite's busy timeout waits up to
+// 10 s for another process's write lock; a process that writes back to back
+// can still win every race for it, so begin retries after a short random
+// pause until busyRetry has passed or ctx is done.
+func (d *DB) begin(ctx context.Context) (*sql.Tx, error) {
+	deadline := time.Now().Add(busyRetry)
+	for {
+		tx, err := d.sql.BeginTx(ctx, nil)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return tx, err
+		}
+		t := time.NewTimer(time.Duration(1+rand.IntN(20)) * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED (any extended
+// code).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code() & 0xff
+	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
 }
 
 // bumpChangeSeq increments the change sequence inside tx.

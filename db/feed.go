@@ -95,7 +95,7 @@ func feedQuery(table, slugCol, slug string, q ItemQuery) (string, []any) {
 		where = append(where, "(m.published, m.item_id) < (?, ?)")
 		args = append(args, toNanos(q.Before.Published), q.Before.ID)
 	}
-	if q.SkipHidden {
+	if q.SkipHidden && table == "item_topics" {
 		where = append(where, `NOT EXISTS (SELECT 1 FROM curations c
 			WHERE c.topic = m.topic_slug AND c.item_id = m.item_id AND c.action = 'hide')`)
 	}

@@ -103,20 +103,26 @@ const (
 	saveUpdated
 )
 
+// lookupSQL tells, in one round trip, whether (source_id, guid) is
+// tombstoned and the id and hash of the stored item (NULL when new).
+const lookupSQL = `SELECT EXISTS (SELECT 1 FROM tombstones WHERE source_id = ?1 AND guid = ?2),
+	i.id, i.hash FROM (SELECT 1) LEFT JOIN items i ON i.source_id = ?1 AND i.guid = ?2`
+
 // itemWriter holds the statements SaveFetch runs for every item.
 type itemWriter struct {
-	tomb, find, insert, update                    *sql.Stmt
+	find, insert, update                          *sql.Stmt
 	upsertTag, delTags, insTag, delTopics, insTop *sql.Stmt
+	// tags holds the slugs already upserted in this transaction.
+	tags map[string]bool
 }
 
 func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
-	w := &itemWriter{}
+	w := &itemWriter{tags: map[string]bool{}}
 	for _, p := range []struct {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&w.tomb, `SELECT 1 FROM tombstones WHERE source_id = ? AND guid = ?`},
-		{&w.find, `SELECT id, hash FROM items WHERE source_id = ? AND guid = ?`},
+		{&w.find, lookupSQL},
 		{&w.insert, `INSERT INTO items (source_id, guid, link, canonical_link, title, summary, content,
 			authors, categories, enclosures, image_url, language, published, updated, first_seen, hash)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
@@ -142,7 +148,7 @@ func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
 }
 
 func (w *itemWriter) close() {
-	for _, st := range []*sql.Stmt{w.tomb, w.find, w.insert, w.update, w.upsertTag, w.delTags,
+	for _, st := range []*sql.Stmt{w.find, w.insert, w.update, w.upsertTag, w.delTags,
 		w.insTag, w.delTopics, w.insTop} {
 		if st != nil {
 			st.Close()
@@ -151,13 +157,14 @@ func (w *itemWriter) close() {
 }
 
 func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, saveOutcome, error) {
-	var one int
-	err := w.tomb.QueryRowContext(ctx, it.SourceID, it.GUID).Scan(&one)
-	if err == nil {
-		return 0, saveSkipped, nil
+	var tombstoned bool
+	var storedID sql.NullInt64
+	var storedHash sql.NullString
+	if err := w.find.QueryRowContext(ctx, it.SourceID, it.GUID).Scan(&tombstoned, &storedID, &storedHash); err != nil {
+		return 0, 0, fmt.Errorf("look up: %w", err)
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, err
+	if tombstoned {
+		return 0, saveSkipped, nil
 	}
 	if it.Hash == "" {
 		it.Hash = contentHash(it)
@@ -174,12 +181,10 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 	}
 	published := toNanos(it.Published)
 
-	var id int64
-	var oldHash string
-	err = w.find.QueryRowContext(ctx, it.SourceID, it.GUID).Scan(&id, &oldHash)
+	id := storedID.Int64
 	var outcome saveOutcome
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case !storedID.Valid:
 		r, err := w.insert.ExecContext(ctx, it.SourceID, it.GUID, it.Link, it.CanonicalLink, it.Title,
 			it.Summary, it.Content, authors, categories, enclosures, it.ImageURL, it.Language,
 			published, toNanos(it.Updated), toNanos(it.FirstSeen), it.Hash)
@@ -190,9 +195,7 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 			return 0, 0, err
 		}
 		outcome = saveNew
-	case err != nil:
-		return 0, 0, err
-	case oldHash == it.Hash:
+	case storedHash.String == it.Hash:
 		return id, saveUnchanged, nil
 	default:
 		_, err := w.update.ExecContext(ctx, it.Link, it.CanonicalLink, it.Title, it.Summary, it.Content,
@@ -217,8 +220,11 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 		if name == "" {
 			name = t.Slug
 		}
-		if _, err := w.upsertTag.ExecContext(ctx, t.Slug, name); err != nil {
-			return 0, 0, fmt.Errorf("tag %q: %w", t.Slug, err)
+		if !w.tags[t.Slug] {
+			if _, err := w.upsertTag.ExecContext(ctx, t.Slug, name); err != nil {
+				return 0, 0, fmt.Errorf("tag %q: %w", t.Slug, err)
+			}
+			w.tags[t.Slug] = true
 		}
 		if _, err := w.insTag.ExecContext(ctx, id, t.Slug, pos, published); err != nil {
 			return 0, 0, fmt.Errorf("tag %q: %w", t.Slug, err)
@@ -435,6 +441,10 @@ func (d *DB) Items(ctx context.Context, ids []int64) ([]Item, error) {
 	return out, nil
 }
 
+const itemByLinkSQL = `SELECT ` + itemCols + ` FROM items i JOIN sources s ON s.id = i.source_id
+	WHERE i.id IN (SELECT id FROM items WHERE link = ?1 UNION SELECT id FROM items WHERE canonical_link = ?1)
+	ORDER BY i.published DESC, i.id DESC LIMIT 1`
+
 // ItemByLink returns the newest item (by Published, then ID) whose Link or
 // CanonicalLink equals link, or ErrNotFound. Callers that accept user input
 // should try both the link as given and its canonical form.
@@ -442,9 +452,7 @@ func (d *DB) ItemByLink(ctx context.Context, link string) (Item, error) {
 	if link == "" {
 		return Item{}, fmt.Errorf("db: item with empty link: %w", ErrNotFound)
 	}
-	items, err := d.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN sources s ON s.id = i.source_id
-		WHERE i.id IN (SELECT id FROM items WHERE link = ?1 UNION SELECT id FROM items WHERE canonical_link = ?1)
-		ORDER BY i.published DESC, i.id DESC LIMIT 1`, link)
+	items, err := d.queryItems(ctx, itemByLinkSQL, link)
 	if err != nil {
 		return Item{}, fmt.Errorf("db: find item by link: %w", err)
 	}

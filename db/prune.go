@@ -7,6 +7,12 @@ import (
 	"time"
 )
 
+// pruneCandidatesSQL selects the oldest unpinned items of a source.
+const pruneCandidatesSQL = `SELECT id, guid FROM items
+	WHERE source_id = ? AND published < ?
+	AND NOT EXISTS (SELECT 1 FROM curations c WHERE c.item_id = items.id AND c.action = 'pin')
+	ORDER BY published LIMIT ?`
+
 // Prune deletes up to batch (<= 0: 500) items of source sourceID published
 // before `before`, oldest first, that no topic pins, in one short
 // transaction, and leaves a tombstone of each identity so SaveFetch never
@@ -19,10 +25,7 @@ func (d *DB) Prune(ctx context.Context, sourceID string, before time.Time, batch
 	n := 0
 	err := d.write(ctx, func(tx *sql.Tx) error {
 		n = 0
-		rows, err := tx.QueryContext(ctx, `SELECT id, guid FROM items
-			WHERE source_id = ? AND published < ?
-			AND NOT EXISTS (SELECT 1 FROM curations c WHERE c.item_id = items.id AND c.action = 'pin')
-			ORDER BY published LIMIT ?`, sourceID, toNanos(before), batch)
+		rows, err := tx.QueryContext(ctx, pruneCandidatesSQL, sourceID, toNanos(before), batch)
 		if err != nil {
 			return err
 		}
