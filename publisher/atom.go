@@ -139,6 +139,10 @@ func atomEntryFrom(f *Feed, e Entry, ge *feeds.AtomEntry) *atomEntry {
 			x.Links = append(x.Links, atomLink{Href: l.Href, Rel: l.Rel, Type: l.Type})
 		}
 	}
+	if x.Content == nil && len(x.Links) == 0 {
+		// RFC 4287 4.1.1: an entry without an alternate link needs content.
+		x.Content = &feeds.AtomContent{Type: "text"}
+	}
 	for _, enc := range it.Enclosures {
 		if enc.URL == "" {
 			continue

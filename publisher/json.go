@@ -26,6 +26,8 @@ type jsonItem struct {
 	// ContentHTML shadows gorilla's to be published even when empty: the
 	// 1.1 schema requires content_html or content_text on every item.
 	ContentHTML string `json:"content_html"`
+	// Language is the item's language (JSON Feed 1.1), when known.
+	Language string `json:"language,omitempty"`
 	// Attachments shadows gorilla's, which names the size "size" instead
 	// of the spec's "size_in_bytes".
 	Attachments []jsonAttachment `json:"attachments,omitempty"`
@@ -120,7 +122,7 @@ func jsonItemFrom(e Entry, gi *feeds.JSONItem) *jsonItem {
 		gi.Attachments = append(gi.Attachments, feeds.JSONAttachment{Url: enc.URL, MIMEType: enclosureType(enc)})
 		atts = append(atts, jsonAttachment{URL: enc.URL, MIMEType: enclosureType(enc), Size: max(enc.Length, 0)})
 	}
-	x := &jsonItem{JSONItem: gi, ContentHTML: gi.ContentHTML, Attachments: atts, Bantin: &jsonBantin{
+	x := &jsonItem{JSONItem: gi, ContentHTML: gi.ContentHTML, Language: cleanLang(it.Language), Attachments: atts, Bantin: &jsonBantin{
 		SourceID:    it.SourceID,
 		SourceTitle: it.SourceTitle,
 		Pinned:      e.Pinned,

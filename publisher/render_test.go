@@ -197,6 +197,8 @@ type parsedItem struct {
 	Categories      string
 	Enclosure       string
 	Authors         string
+	Content         string
+	Updated         time.Time
 }
 
 func parseBack(t *testing.T, b []byte) (*gofeed.Feed, []parsedItem) {
@@ -220,6 +222,10 @@ func parseBack(t *testing.T, b []byte) (*gofeed.Feed, []parsedItem) {
 			names = append(names, a.Name)
 		}
 		p.Authors = strings.Join(names, "|")
+		p.Content = it.Content
+		if it.UpdatedParsed != nil {
+			p.Updated = it.UpdatedParsed.UTC()
+		}
 		items = append(items, p)
 	}
 	return pf, items
@@ -258,7 +264,12 @@ func TestCrossFormat(t *testing.T) {
 		for _, a := range e.Item.Authors {
 			names = append(names, a.Name)
 		}
+		want.Content = contentHTML(e)
 		for _, format := range Formats {
+			want.Updated = e.Item.Updated.UTC()
+			if format == FormatRSS {
+				want.Updated = time.Time{} // RSS items have no updated date
+			}
 			want.Authors = strings.Join(names, "|")
 			if format == FormatRSS {
 				want.Authors = strings.Join(names, ", ") // one dc:creator
