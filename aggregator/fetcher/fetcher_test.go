@@ -344,8 +344,9 @@ func TestFetchSlow(t *testing.T) {
 				t.Fatalf("err = %v, want ErrTimeout", err)
 			}
 			checkErrPrefix(t, err, s.URL)
-			if elapsed > tc.timeout+tc.timeout/2 {
-				t.Errorf("cut off after %v, want within %v", elapsed, tc.timeout+tc.timeout/2)
+			// Slack for a loaded 2-core machine under -race.
+			if limit := tc.timeout + max(tc.timeout/2, 500*time.Millisecond); elapsed > limit {
+				t.Errorf("cut off after %v, want within %v", elapsed, limit)
 			}
 		})
 	}
