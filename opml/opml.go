@@ -146,11 +146,10 @@ func Parse(r io.Reader) (*Document, error) {
 	p := parser{dec: dec}
 	doc, err := p.document()
 	if err != nil {
-		var se *xml.SyntaxError
-		if errors.As(err, &se) {
-			return nil, fmt.Errorf("opml: line %d: %s: %w", se.Line, se.Msg, err)
+		if strings.HasPrefix(err.Error(), "opml: ") {
+			return nil, err
 		}
-		return nil, err
+		return nil, fmt.Errorf("opml: %w", err) // "XML syntax error on line N: ..."
 	}
 	return doc, nil
 }

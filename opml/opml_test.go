@@ -223,10 +223,10 @@ func TestParseErrors(t *testing.T) {
 		{"not xml", "hello", "opml: not an XML document"},
 		{"rss instead of opml", `<rss version="2.0"><channel/></rss>`, "opml: not an OPML document (root element <rss>)"},
 		{"no body", `<opml version="2.0"><head><title>x</title></head></opml>`, "opml: document has no <body>"},
-		{"truncated", `<opml><body><outline text="a">`, "opml: line 1: unexpected EOF"},
-		{"truncated after body", `<opml><body></body>`, "opml: line 1: unexpected EOF"},
-		{"bad attribute", `<opml><body><outline text="a></body></opml>`, "opml: line 1:"},
-		{"unknown encoding", `<?xml version="1.0" encoding="x-nope"?><opml><body/></opml>`, `unsupported encoding "x-nope"`},
+		{"truncated", `<opml><body><outline text="a">`, "opml: XML syntax error on line 1: unexpected EOF"},
+		{"truncated after body", `<opml><body></body>`, "opml: XML syntax error on line 1: unexpected EOF"},
+		{"bad attribute", `<opml><body><outline text="a></body></opml>`, "opml: XML syntax error on line 1:"},
+		{"unknown encoding", `<?xml version="1.0" encoding="x-nope"?><opml><body/></opml>`, `opml: unsupported encoding "x-nope"`},
 		{"too deep", deep, "opml: outlines nest deeper than 64 levels"},
 	}
 	for _, tt := range tests {
