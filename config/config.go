@@ -10,6 +10,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -108,7 +109,9 @@ func (d *decoder) includes(c *Config, mainName string) {
 		sort.Strings(matches)
 		found := false
 		for _, m := range matches {
-			if st, err := os.Stat(m); err != nil || st.IsDir() {
+			// Only regular files: a glob reaching /dev or a FIFO must not
+			// block or read forever.
+			if st, err := os.Stat(m); err != nil || !st.Mode().IsRegular() {
 				continue
 			}
 			found = true
@@ -131,7 +134,7 @@ func (d *decoder) includes(c *Config, mainName string) {
 }
 
 func (d *decoder) includeFile(c *Config, path, shown string, at Pos) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path, maxIncludeSize)
 	if err != nil {
 		d.errorAt(at, "include: %v", err)
 		return
@@ -146,6 +149,26 @@ func (d *decoder) includeFile(c *Config, path, shown string, at Pos) {
 		d.included(root, c)
 	}
 	d.file, d.dir = file, dir
+}
+
+// maxIncludeSize bounds an included file; configs are small, a file this
+// large was matched by mistake.
+const maxIncludeSize = 16 << 20
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d MiB", path, limit>>20)
+	}
+	return data, nil
 }
 
 // finish runs the checks that need every file read, then fills in the

@@ -78,13 +78,16 @@ type decoder struct {
 	dir  string // its absolute directory, for relative paths
 	errs ErrorList
 
-	files   map[string]int // display name -> order read, for sorting errors
-	srcMeta []sourceMeta   // parallel to Config.Sources
-	slugPos []Pos          // parallel to Config.Topics
-	refs    []ref
-	inclPos []Pos // parallel to Config.Include
-	defMin  Pos   // where defaults.min_interval / max_interval were set
-	defMax  Pos
+	files     map[string]int // display name -> order read, for sorting errors
+	srcMeta   []sourceMeta   // parallel to Config.Sources
+	slugPos   []Pos          // parallel to Config.Topics
+	refs      []ref
+	inclPos   []Pos // parallel to Config.Include
+	defMin    Pos   // where defaults.min_interval / max_interval were set
+	defMax    Pos
+	rules     int                 // rules decoded so far, bounded by maxRules
+	merging   map[*yaml.Node]bool // mappings being merged, to stop cycles
+	ruleStack map[*yaml.Node]bool // rules being decoded, to stop cycles
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos {
@@ -215,6 +218,16 @@ func (d *decoder) mapping(n *yaml.Node, where string, allowed []string) []pair {
 // names; earlier mappings in a list win, as YAML specifies.
 func (d *decoder) merge(v *yaml.Node, where string, allowed []string) []pair {
 	v = resolve(v)
+	// An anchor may be merged into itself (&m {<<: *m}); stop the cycle.
+	if d.merging[v] {
+		d.errorf(v, "merge key refers back to the mapping that holds it")
+		return nil
+	}
+	if d.merging == nil {
+		d.merging = map[*yaml.Node]bool{}
+	}
+	d.merging[v] = true
+	defer delete(d.merging, v)
 	if v.Kind == yaml.SequenceNode {
 		var out []pair
 		have := map[string]bool{}

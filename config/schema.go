@@ -472,7 +472,10 @@ func (d *decoder) links(n *yaml.Node, key string) ([]string, []*yaml.Node) {
 	return out, outNodes
 }
 
-const maxRuleDepth = 64
+const (
+	maxRuleDepth = 64
+	maxRules     = 100000
+)
 
 const ruleHelp = "keywords, title, tags, sources, regex, authors, domains, languages, categories, max_age, any, all or none"
 
@@ -491,6 +494,23 @@ func (d *decoder) rule(n *yaml.Node, depth int) *Rule {
 		d.errorf(n, "a rule must be a mapping with keys such as %s; got %s", ruleHelp, kindName(n))
 		return nil
 	}
+	// Aliases can make a small file describe a huge tree; refuse to expand
+	// one beyond any plausible editorial use.
+	if d.rules++; d.rules > maxRules {
+		if d.rules == maxRules+1 {
+			d.errorf(n, "more than %d rules (are aliases nested too deeply?)", maxRules)
+		}
+		return nil
+	}
+	if d.ruleStack[n] {
+		d.errorf(n, "rule contains itself (through an alias)")
+		return nil
+	}
+	if d.ruleStack == nil {
+		d.ruleStack = map[*yaml.Node]bool{}
+	}
+	d.ruleStack[n] = true
+	defer delete(d.ruleStack, n)
 	r := &Rule{Pos: d.pos(n)}
 	for _, p := range d.mapping(n, "in rule", ruleKeys) {
 		switch p.key {
@@ -546,19 +566,19 @@ func (d *decoder) rule(n *yaml.Node, depth int) *Rule {
 		case "max_age":
 			d.setDuration(p, &r.MaxAge, true)
 		case "any":
-			r.Any = d.rules(p.v, p.key, depth)
+			r.Any = d.ruleList(p.v, p.key, depth)
 		case "all":
-			r.All = d.rules(p.v, p.key, depth)
+			r.All = d.ruleList(p.v, p.key, depth)
 		case "none":
-			r.None = d.rules(p.v, p.key, depth)
+			r.None = d.ruleList(p.v, p.key, depth)
 		}
 	}
 	return r
 }
 
-// rules decodes the list under any/all/none; a single mapping counts as a
+// ruleList decodes the list under any/all/none; a single mapping counts as a
 // list of one.
-func (d *decoder) rules(n *yaml.Node, key string, depth int) []*Rule {
+func (d *decoder) ruleList(n *yaml.Node, key string, depth int) []*Rule {
 	n = resolve(n)
 	var items []*yaml.Node
 	switch {
