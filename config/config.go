@@ -1,11 +1,3 @@
-// Package config loads and validates bantin's YAML configuration.
-//
-// Load reads the file through yaml.Node so that every problem is reported
-// with its position as "FILE:LINE:COL: message"; it collects all problems
-// (unknown keys, bad values, duplicates, dangling references) into one
-// *ErrorList instead of stopping at the first. After a successful Load the
-// Config is complete: defaults applied, paths absolute, each Source holding
-// its effective settings, every string in Unicode NFC.
 package config
 
 import (
@@ -59,8 +51,9 @@ func Load(path string) (*Config, error) {
 
 // Parse is Load on data already read from the file named file: positions
 // name file, and relative paths (database, source paths, include globs)
-// resolve against its directory. Included files are read from disk. An
-// empty file is none: the result is Default() with Path and Dir set.
+// resolve against its directory (the working directory when file is "",
+// which positions show as "<config>"). Included files are read from disk.
+// An empty document is valid: the result is Default() with paths resolved.
 func Parse(data []byte, file string) (*Config, error) {
 	name := file
 	if name == "" {
@@ -71,12 +64,12 @@ func Parse(data []byte, file string) (*Config, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	c := Default()
-	c.Path = abs
-	c.Dir = filepath.Dir(abs)
-	if file == "" {
+	if file == "" { // data from nowhere: relative paths resolve against the working directory
 		c.Dir = abs
+	} else {
+		c.Path, c.Dir = abs, filepath.Dir(abs)
+		c.Files = []string{c.Path}
 	}
-	c.Files = []string{c.Path}
 
 	d := &decoder{file: name, dir: c.Dir, files: map[string]int{name: 0}}
 	if root := d.parseYAML(data); root != nil {

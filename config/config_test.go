@@ -751,3 +751,16 @@ func TestLookup(t *testing.T) {
 		t.Error("Topic on a hand-built config: not found")
 	}
 }
+
+func TestParseWithoutFileName(t *testing.T) {
+	_, err := Parse([]byte("bogus: 1\n"), "")
+	if want := `<config>:1:1: unknown key "bogus" at top level (known keys: listen, base_url, database, defaults, include, websub, sources, topics)`; err == nil || err.Error() != want {
+		t.Errorf("error:\n got %v\nwant %s", err, want)
+	}
+	c := mustParse(t, "database: x.db\n", "")
+	wd, _ := os.Getwd()
+	if c.Path != "" || c.Dir != wd || c.Database != filepath.Join(wd, "x.db") || len(c.Files) != 0 {
+		t.Errorf("Parse(data, \"\"): Path %q Dir %q Database %q Files %q; want \"\", %q, %q, none",
+			c.Path, c.Dir, c.Database, c.Files, wd, filepath.Join(wd, "x.db"))
+	}
+}
