@@ -714,3 +714,22 @@ func TestSaveSourceStateRoundTrip(t *testing.T) {
 		t.Errorf("Source round trip:\n got %s\nwant %s", g, w)
 	}
 }
+
+func TestCancelledWriteStoresNothing(t *testing.T) {
+	d, _ := mustOpen(t)
+	mustSync(t, d, "s")
+	s, _ := d.Source(context.Background(), "s")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := d.SaveFetch(ctx, s, []Item{mkItem("s", "a", 1, []string{"X"}, "t")})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("SaveFetch with cancelled ctx: err = %v, want context.Canceled", err)
+	}
+	// The write lock is free again and nothing was stored.
+	if n, _ := d.ItemCount(context.Background()); n != 0 {
+		t.Errorf("ItemCount = %d, want 0", n)
+	}
+	if res := mustSave(t, d, "s", mkItem("s", "a", 1, nil)); res.New != 1 {
+		t.Errorf("SaveFetch after cancelled one: New = %d, want 1", res.New)
+	}
+}

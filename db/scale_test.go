@@ -120,7 +120,7 @@ func TestConcurrentReadersWhileWriting(t *testing.T) {
 	}
 	defer d2.Close()
 
-	const batches, per = 30, 25
+	const batches, per = 12, 25
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
@@ -179,6 +179,7 @@ func TestConcurrentReadersWhileWriting(t *testing.T) {
 						return
 					}
 				}
+				time.Sleep(time.Millisecond) // leave the writers some CPU
 			}
 		}()
 	}
@@ -254,4 +255,46 @@ func BenchmarkSaveFetch50Unchanged(b *testing.B) {
 		}
 	}
 	reportRates(b, b.N*50, time.Since(start), cpuTime()-cpu0)
+}
+
+// BenchmarkTopicPage100k measures reading a 50-item page (with tags, topics
+// and source fields) from a topic and a tag of a 100,000-item database, at
+// the head and deep in the feed through a cursor.
+func BenchmarkTopicPage100k(b *testing.B) {
+	ctx := context.Background()
+	d, _ := mustOpen(b)
+	mustSync(b, d, "s1", "s2", "s3", "s4")
+	const n = 100_000
+	for start := 0; start < n; start += 500 {
+		src := fmt.Sprintf("s%d", start/500%4+1)
+		var items []Item
+		for i := start; i < start+500; i++ {
+			topics := []string{"t0"}
+			if i%4 != 0 {
+				topics = append(topics, fmt.Sprintf("t%d", i%4))
+			}
+			items = append(items, mkItem(src, fmt.Sprint(i), i, []string{"x0", fmt.Sprintf("x%d", i%100)}, topics...))
+		}
+		mustSave(b, d, src, items...)
+	}
+	deep := &Cursor{Published: t0.Add(n / 2 * time.Minute), ID: n / 2}
+	for _, bc := range []struct {
+		name string
+		run  func() ([]Item, error)
+	}{
+		{"topic head", func() ([]Item, error) { return d.TopicItems(ctx, "t0", ItemQuery{Limit: 50}) }},
+		{"topic deep", func() ([]Item, error) {
+			return d.TopicItems(ctx, "t2", ItemQuery{Limit: 50, Before: deep, SkipHidden: true})
+		}},
+		{"rare tag head", func() ([]Item, error) { return d.TagItems(ctx, "x42", ItemQuery{Limit: 50}) }},
+		{"tags", func() ([]Item, error) { _, err := d.Tags(ctx); return nil, err }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for range b.N {
+				if _, err := bc.run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
