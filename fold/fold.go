@@ -21,7 +21,51 @@ import (
 
 // NFC returns s in Unicode Normalization Form C. It returns s itself when s
 // is already in NFC.
-func NFC(s string) string { return norm.NFC.String(s) }
+func NFC(s string) string {
+	if isNFCQuick(s) {
+		return s
+	}
+	return norm.NFC.String(s)
+}
+
+// nfcSafeLimit bounds the runes of the quick NFC check table.
+const nfcSafeLimit = 0x3000
+
+// nfcSafe has a bit set for each rune below nfcSafeLimit that is in NFC on
+// its own and never combines with the rune before it: a string made only
+// of such runes is in NFC.
+var nfcSafe = func() []uint64 {
+	t := make([]uint64, nfcSafeLimit/64)
+	for r := rune(0); r < nfcSafeLimit; r++ {
+		s := string(r)
+		if !utf8.ValidRune(r) || !norm.NFC.IsNormalString(s) {
+			continue
+		}
+		if p := norm.NFC.PropertiesString(s); p.BoundaryBefore() && p.CCC() == 0 {
+			t[r/64] |= 1 << (r % 64)
+		}
+	}
+	return t
+}()
+
+// isNFCQuick reports whether s is certainly in NFC (false means: ask the
+// normaliser). It handles Vietnamese, other Latin, Greek and Cyrillic text
+// and common punctuation without consulting the normalisation tables.
+func isNFCQuick(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r >= nfcSafeLimit || nfcSafe[r/64]&(1<<(r%64)) == 0 {
+			return false
+		}
+		i += n
+	}
+	return true
+}
 
 // Fold returns s in NFC, lowercased, with diacritics removed (see the package
 // comment) and compatibility characters decomposed ("ﬁ"→"fi", fullwidth

@@ -206,7 +206,12 @@ func FuzzFold(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, s string) { checkFold(t, s) })
+	f.Fuzz(func(t *testing.T, s string) {
+		checkFold(t, s)
+		if got, want := NFC(s), norm.NFC.String(s); got != want {
+			t.Fatalf("NFC(%q) = %q, want %q", s, got, want)
+		}
+	})
 }
 
 func FuzzSlug(f *testing.F) {
@@ -220,5 +225,15 @@ func TestInvariantsOnSeeds(t *testing.T) {
 	for _, s := range fuzzSeeds {
 		checkFold(t, s)
 		checkSlug(t, s)
+	}
+}
+
+func TestNFCQuickAgreesWithNorm(t *testing.T) {
+	for r := rune(0); r < nfcSafeLimit; r++ {
+		for _, s := range []string{string(r), "a" + string(r), "e" + string(r) + "\u0301", string(r) + "\u0323\u0302", "\u1100" + string(r), "가" + string(r), "\u0b47" + string(r)} {
+			if got, want := NFC(s), norm.NFC.String(s); got != want {
+				t.Errorf("NFC(%q) = %q, want %q", s, got, want)
+			}
+		}
 	}
 }

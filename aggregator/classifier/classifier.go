@@ -3,7 +3,8 @@
 // Compile turns the topics' match rules (config.Rule trees) into one
 // Classifier. All keyword and title phrases of all topics go into a single
 // matcher: an item's text is tokenized and folded once, each word is looked
-// up in a map from folded first words to candidate phrases, and only the
+// up once in the vocabulary of all phrase words, phrases are found through
+// their first word (one-word phrases) or first two words, and only the
 // topics that a matched phrase (or a matching tag, source or category) can
 // make true are evaluated, plus the few topics whose rules can hold without
 // any of those (rules built on none, regex, authors, domains, languages or
@@ -58,7 +59,11 @@ type Classifier struct {
 	bySlug map[string]int
 
 	phrases []phrase
-	first   map[string][]int32 // folded first word -> phrase ids
+	simple  []bool             // by phrase: two words, no diacritics: found by its key alone
+	vocab   map[string]int32   // folded word of any phrase -> word id
+	singles [][]int32          // by word id: one-word phrases
+	pairs   map[uint64][]int32 // first and second word ids -> longer phrases
+	starts  []bool             // by word id: some longer phrase starts with it
 
 	// Topics that can only match when one of these triggers fires, by
 	// trigger; always lists the topics evaluated for every item.
@@ -83,9 +88,11 @@ type phrase struct {
 }
 
 type pword struct {
-	fold  string // folded form, always compared
+	id    int32  // word id of the folded form, always compared
 	exact string // NFC as written when it has diacritics: compared case-insensitively
 }
+
+func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
 // Compile builds a Classifier from topics, in config order. It returns an
 // error for a duplicate or empty slug, a nil sub-rule, a regex that does
@@ -95,7 +102,8 @@ type pword struct {
 func Compile(topics []config.Topic) (*Classifier, error) {
 	c := &Classifier{
 		bySlug:         make(map[string]int, len(topics)),
-		first:          make(map[string][]int32),
+		vocab:          make(map[string]int32),
+		pairs:          make(map[uint64][]int32),
 		tagTopics:      make(map[string][]int32),
 		sourceTopics:   make(map[string][]int32),
 		categoryTopics: make(map[string][]int32),
@@ -392,20 +400,43 @@ func (b *builder) phrases(k kind, list []string) *node {
 		ph := phrase{words: make([]pword, len(folded))}
 		var key strings.Builder
 		for i := range folded {
-			ph.words[i].fold = folded[i]
+			ph.words[i].id = b.wordID(folded[i])
 			if fold.HasDiacritics(written[i]) {
 				ph.words[i].exact = written[i]
 			}
-			fmt.Fprintf(&key, "%s\x00%s\x01", ph.words[i].fold, strings.ToLower(ph.words[i].exact))
+			fmt.Fprintf(&key, "%s\x00%s\x01", folded[i], strings.ToLower(ph.words[i].exact))
 		}
 		id, ok := b.phraseIDs[key.String()]
 		if !ok {
-			id = int32(len(b.c.phrases))
+			c := b.c
+			id = int32(len(c.phrases))
 			b.phraseIDs[key.String()] = id
-			b.c.phrases = append(b.c.phrases, ph)
-			b.c.first[folded[0]] = append(b.c.first[folded[0]], id)
+			c.phrases = append(c.phrases, ph)
+			w0 := ph.words[0].id
+			simple := len(ph.words) == 2 && ph.words[0].exact == "" && ph.words[1].exact == ""
+			c.simple = append(c.simple, simple)
+			if len(ph.words) == 1 {
+				c.singles[w0] = append(c.singles[w0], id)
+			} else {
+				c.starts[w0] = true
+				k := pairKey(w0, ph.words[1].id)
+				c.pairs[k] = append(c.pairs[k], id)
+			}
 		}
 		n.phrases = append(n.phrases, id)
 	}
 	return n
+}
+
+// wordID interns a folded phrase word.
+func (b *builder) wordID(w string) int32 {
+	c := b.c
+	if id, ok := c.vocab[w]; ok {
+		return id
+	}
+	id := int32(len(c.singles))
+	c.vocab[w] = id
+	c.singles = append(c.singles, nil)
+	c.starts = append(c.starts, false)
+	return id
 }

@@ -211,49 +211,69 @@ func (st *state) matchPhrases() {
 	c := st.c
 	for i := range st.toks {
 		tk := &st.toks[i]
-		ids := c.first[string(st.folded[tk.fstart:tk.fend])]
-		for _, p := range ids {
-			if !st.explain && st.hits[p]&tk.field != 0 {
-				continue
-			}
-			last, ok := st.matchAt(&c.phrases[p], i)
-			if !ok {
-				continue
-			}
-			if st.hits[p] == 0 {
-				st.touched = append(st.touched, p)
-			}
-			st.hits[p] |= tk.field
-			if st.explain {
-				sp := st.spans[p]
-				if sp == nil {
-					sp = &[3][2]int32{{-1, -1}, {-1, -1}, {-1, -1}}
-					st.spans[p] = sp
-				}
-				if f := fieldIndex(tk.field); sp[f][0] < 0 {
-					sp[f] = [2]int32{tk.start, st.toks[last].end}
-				}
+		if id, ok := c.vocab[string(st.folded[tk.fstart:tk.fend])]; ok {
+			tk.word = id
+		}
+	}
+	for i := range st.toks {
+		w := st.toks[i].word
+		if w < 0 {
+			continue
+		}
+		if ids := c.singles[w]; ids != nil {
+			st.tryPhrases(ids, i)
+		}
+		if c.starts[w] && i+1 < len(st.toks) {
+			if nx := &st.toks[i+1]; nx.word >= 0 && nx.field == st.toks[i].field {
+				st.tryPhrases(c.pairs[pairKey(w, nx.word)], i)
 			}
 		}
 	}
 }
 
-// matchAt reports whether phrase ph occurs at token i (whose folded form
-// equals the phrase's first folded word), and the index of its last token.
+// tryPhrases checks the candidate phrases ids at token i and records hits.
+func (st *state) tryPhrases(ids []int32, i int) {
+	tk := &st.toks[i]
+	for _, p := range ids {
+		if !st.explain && st.hits[p]&tk.field != 0 {
+			continue
+		}
+		last := i + 1
+		if !st.c.simple[p] {
+			var ok bool
+			if last, ok = st.matchAt(&st.c.phrases[p], i); !ok {
+				continue
+			}
+		}
+		if st.hits[p] == 0 {
+			st.touched = append(st.touched, p)
+		}
+		st.hits[p] |= tk.field
+		if st.explain {
+			sp := st.spans[p]
+			if sp == nil {
+				sp = &[3][2]int32{{-1, -1}, {-1, -1}, {-1, -1}}
+				st.spans[p] = sp
+			}
+			if f := fieldIndex(tk.field); sp[f][0] < 0 {
+				sp[f] = [2]int32{tk.start, st.toks[last].end}
+			}
+		}
+	}
+}
+
+// matchAt reports whether phrase ph occurs at token i, and the index of its
+// last token.
 func (st *state) matchAt(ph *phrase, i int) (int, bool) {
 	field := st.toks[i].field
 	text := st.texts[fieldIndex(field)]
+	if i+len(ph.words) > len(st.toks) {
+		return 0, false
+	}
 	for j := range ph.words {
-		k := i + j
-		if k >= len(st.toks) {
-			return 0, false
-		}
-		t := &st.toks[k]
+		t := &st.toks[i+j]
 		w := &ph.words[j]
-		if t.field != field {
-			return 0, false
-		}
-		if j > 0 && string(st.folded[t.fstart:t.fend]) != w.fold {
+		if t.field != field || t.word != w.id {
 			return 0, false
 		}
 		if w.exact != "" && !strings.EqualFold(text[t.start:t.end], w.exact) {

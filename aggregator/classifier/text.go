@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"bytes"
 	"html"
 	"strings"
 	"unicode"
@@ -24,6 +25,7 @@ type token struct {
 	start, end   int32 // byte offsets in the field's text
 	fstart, fend int32 // byte offsets in the folded buffer
 	field        uint8 // one of inTitle, inSummary, inContent
+	word         int32 // word id in the classifier's vocabulary, or -1
 }
 
 // isIdeographic reports whether r is written without spaces between words
@@ -33,11 +35,46 @@ func isIdeographic(r rune) bool {
 	return r >= 0x2E80 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
 }
 
-func decodeRune(s string, i int) (rune, int) {
-	if c := s[i]; c < utf8.RuneSelf {
-		return rune(c), 1
+// asciiWord marks the ASCII bytes that are word characters.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = fold.IsWordRune(rune(c))
 	}
-	return utf8.DecodeRuneInString(s[i:])
+	return t
+}()
+
+// Character classes of the runes below classLimit (Latin, Greek, Cyrillic,
+// Vietnamese, punctuation), looked up instead of the unicode tables.
+const (
+	classWord = 1 << iota
+	classMark
+	classLimit = 0x2100
+)
+
+var classes = func() (t [classLimit]uint8) {
+	for r := range t {
+		if fold.IsWordRune(rune(r)) {
+			t[r] |= classWord
+		}
+		if unicode.IsMark(rune(r)) {
+			t[r] |= classMark
+		}
+	}
+	return t
+}()
+
+func class(r rune) uint8 {
+	if r < classLimit {
+		return classes[r]
+	}
+	var c uint8
+	if fold.IsWordRune(r) {
+		c |= classWord
+	}
+	if unicode.IsMark(r) {
+		c |= classMark
+	}
+	return c
 }
 
 // tokenize appends the words of s (NFC) to toks and their folded forms to
@@ -45,33 +82,46 @@ func decodeRune(s string, i int) (rune, int) {
 // a word. Every other character separates words.
 func tokenize(s string, field uint8, toks []token, folded []byte) ([]token, []byte) {
 	for i := 0; i < len(s); {
-		r, n := decodeRune(s, i)
-		if !fold.IsWordRune(r) || r >= utf8.RuneSelf && unicode.IsMark(r) {
-			i += n
-			continue
-		}
+		c := s[i]
 		start := i
-		i += n
-		if isIdeographic(r) {
-			for i < len(s) {
-				r2, n2 := decodeRune(s, i)
-				if r2 < utf8.RuneSelf || !unicode.IsMark(r2) {
-					break
-				}
-				i += n2
+		ideo := false
+		if c < utf8.RuneSelf {
+			if !asciiWord[c] {
+				i++
+				continue
 			}
+			i++
 		} else {
-			for i < len(s) {
-				r2, n2 := decodeRune(s, i)
-				if !fold.IsWordRune(r2) || isIdeographic(r2) {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			i += n
+			if class(r) != classWord {
+				continue // not a word rune, or a mark
+			}
+			ideo = isIdeographic(r)
+		}
+		for i < len(s) {
+			c := s[i]
+			if c < utf8.RuneSelf {
+				if ideo || !asciiWord[c] {
 					break
 				}
-				i += n2
+				i++
+				continue
 			}
+			r, n := utf8.DecodeRuneInString(s[i:])
+			cl := class(r)
+			if ideo {
+				if cl&classMark == 0 {
+					break
+				}
+			} else if cl&classWord == 0 || isIdeographic(r) {
+				break
+			}
+			i += n
 		}
 		fs := len(folded)
 		folded = fold.AppendFold(folded, s[start:i])
-		toks = append(toks, token{int32(start), int32(i), int32(fs), int32(len(folded)), field})
+		toks = append(toks, token{int32(start), int32(i), int32(fs), int32(len(folded)), field, -1})
 	}
 	return toks, folded
 }
@@ -107,10 +157,13 @@ func appendHTMLText(dst []byte, s string) []byte {
 	}
 	start := len(dst)
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c != '<' {
-			dst = append(dst, c)
-			i++
+		if s[i] != '<' {
+			j := strings.IndexByte(s[i:], '<')
+			if j < 0 {
+				j = len(s) - i
+			}
+			dst = append(dst, s[i:i+j]...)
+			i += j
 			continue
 		}
 		rest := s[i:]
@@ -125,7 +178,7 @@ func appendHTMLText(dst []byte, s string) []byte {
 		}
 		end := strings.IndexByte(rest, '>')
 		if end < 0 || len(rest) < 2 || !isTagStart(rest[1]) {
-			dst = append(dst, c) // a lone '<' is text
+			dst = append(dst, '<') // a lone '<' is text
 			i++
 			continue
 		}
@@ -143,7 +196,7 @@ func appendHTMLText(dst []byte, s string) []byte {
 			dst = append(dst, ' ')
 		}
 	}
-	if strings.IndexByte(string(dst[start:]), '&') >= 0 {
+	if bytes.IndexByte(dst[start:], '&') >= 0 {
 		text := html.UnescapeString(string(dst[start:]))
 		dst = append(dst[:start], text...)
 	}
