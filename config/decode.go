@@ -354,7 +354,7 @@ func (d *decoder) strs(n *yaml.Node, key string) ([]string, []*yaml.Node) {
 			continue
 		}
 		v := strings.TrimSpace(norm.NFC.String(it.Value))
-		if v == "" || isNull(it) {
+		if isNull(it) || v == "" {
 			d.errorf(it, "%s: empty item", key)
 			continue
 		}
@@ -364,10 +364,19 @@ func (d *decoder) strs(n *yaml.Node, key string) ([]string, []*yaml.Node) {
 	return vals, nodes
 }
 
+// value decodes a scalar that must be present: null is an error.
+func (d *decoder) value(n *yaml.Node, key string) (string, bool) {
+	if isNull(resolve(n)) {
+		d.errorf(resolve(n), "%s has no value", key)
+		return "", false
+	}
+	return d.str(n, key)
+}
+
 // duration decodes a Duration; negative values are errors, zero is
 // allowed unless positive is set.
 func (d *decoder) duration(n *yaml.Node, key string, positive bool) (Duration, bool) {
-	s, ok := d.str(n, key)
+	s, ok := d.value(n, key)
 	if !ok {
 		return 0, false
 	}
@@ -388,7 +397,7 @@ func (d *decoder) duration(n *yaml.Node, key string, positive bool) (Duration, b
 }
 
 func (d *decoder) byteSize(n *yaml.Node, key string) (ByteSize, bool) {
-	s, ok := d.str(n, key)
+	s, ok := d.value(n, key)
 	if !ok {
 		return 0, false
 	}
@@ -407,7 +416,7 @@ func (d *decoder) byteSize(n *yaml.Node, key string) (ByteSize, bool) {
 
 // integer decodes an int that must be >= lo.
 func (d *decoder) integer(n *yaml.Node, key string, lo int) (int, bool) {
-	s, ok := d.str(n, key)
+	s, ok := d.value(n, key)
 	if !ok {
 		return 0, false
 	}
@@ -429,7 +438,7 @@ func (d *decoder) integer(n *yaml.Node, key string, lo int) (int, bool) {
 }
 
 func (d *decoder) boolean(n *yaml.Node, key string) (bool, bool) {
-	s, ok := d.str(n, key)
+	s, ok := d.value(n, key)
 	if !ok {
 		return false, false
 	}
