@@ -27,7 +27,7 @@ func parseFile(t *testing.T, name string) *Document {
 
 // TestParseReaderExports checks the fixtures shaped like the exports of
 // Feedly, Inoreader, Miniflux, FreshRSS and newsboat, plus two encodings.
-func TestParseReaderExports(t *testing.T) {
+func TestOPMLParseReaderExports(t *testing.T) {
 	type want struct {
 		title, version string
 		feeds          []Feed
@@ -105,7 +105,7 @@ func TestParseReaderExports(t *testing.T) {
 	}
 }
 
-func TestParseFreshRSSExtensionAttrs(t *testing.T) {
+func TestOPMLParseFreshRSSExtensionAttrs(t *testing.T) {
 	doc := parseFile(t, "freshrss.opml.xml")
 	o := doc.Outlines[1].Outlines[0]
 	var got string
@@ -132,7 +132,7 @@ func TestParseFreshRSSExtensionAttrs(t *testing.T) {
 	}
 }
 
-func TestFeedsStructure(t *testing.T) {
+func TestOPMLFeedsStructure(t *testing.T) {
 	tests := []struct {
 		name string
 		in   string
@@ -212,7 +212,7 @@ func TestFeedsStructure(t *testing.T) {
 	}
 }
 
-func TestParseErrors(t *testing.T) {
+func TestOPMLParseErrors(t *testing.T) {
 	deep := "<opml><body>" + strings.Repeat("<outline text='x'>", MaxDepth+1) + strings.Repeat("</outline>", MaxDepth+1) + "</body></opml>"
 	tests := []struct {
 		name string
@@ -239,14 +239,14 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-func TestParseTooLarge(t *testing.T) {
+func TestOPMLParseTooLarge(t *testing.T) {
 	r := strings.NewReader("<opml><body>" + strings.Repeat(" ", MaxSize) + "</body></opml>")
 	if _, err := Parse(r); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("Parse error = %v, want ErrTooLarge", err)
 	}
 }
 
-func TestFeedsNil(t *testing.T) {
+func TestOPMLFeedsNil(t *testing.T) {
 	if got := Feeds(nil); got != nil {
 		t.Errorf("Feeds(nil) = %v, want nil", got)
 	}

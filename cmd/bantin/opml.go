@@ -24,6 +24,10 @@ import (
 // maxIDLen caps the length of source ids made from titles.
 const maxIDLen = 40
 
+// reloadConfig loads the config after import-opml -write replaced it;
+// tests replace it to exercise the restore path.
+var reloadConfig = config.Load
+
 var languageTagRE = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{1,8})*$`)
 
 // importedSource is one source entry import-opml writes.
@@ -405,7 +409,7 @@ func writeSources(path string, data []byte, exists bool, existing []config.Sourc
 	if err := replaceFile(path, data, exists, out); err != nil {
 		return err
 	}
-	cfg, err = config.Load(path)
+	cfg, err = reloadConfig(path)
 	if err == nil {
 		err = check(cfg)
 	}

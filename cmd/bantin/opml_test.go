@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -592,5 +594,82 @@ func TestOPMLURLKey(t *testing.T) {
 		if got := feedURL(in); got != want {
 			t.Errorf("feedURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestImportOPMLWriteRestoresWhenReloadFails(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "bantin.yaml")
+	orig := "# keep me\nsources:\n  - id: a\n    url: https://a.example/\n"
+	writeFile(t, cfgPath, orig)
+	reloadConfig = func(path string) (*config.Config, error) {
+		return nil, errors.New("config: simulated failure")
+	}
+	defer func() { reloadConfig = config.Load }()
+	code, out, errOut := runOPML(t, opmlFixture("newsboat.opml"), "-write", "-config", cfgPath)
+	if code != 1 || out != "" || !strings.Contains(errOut, "the edited config does not load, "+cfgPath+" restored: config: simulated failure") {
+		t.Errorf("code %d, stdout %q, stderr:\n%s", code, out, errOut)
+	}
+	if b, _ := os.ReadFile(cfgPath); string(b) != orig {
+		t.Errorf("file not restored:\n%s", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("temporary files left behind: %v", ents)
+	}
+
+	// A config the import created is removed again.
+	newPath := filepath.Join(dir, "new.yaml")
+	if code, _, errOut := runOPML(t, opmlFixture("newsboat.opml"), "-write", "-config", newPath); code != 1 {
+		t.Errorf("new config: code %d, stderr:\n%s", code, errOut)
+	}
+	if _, err := os.Stat(newPath); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("new config left behind after a failed reload: %v", err)
+	}
+}
+
+func TestImportOPMLWriteThroughSymlinkKeepsMode(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real.yaml")
+	if err := os.WriteFile(target, []byte("sources:\n  - id: a\n    url: https://a.example/\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "bantin.yaml")
+	if err := os.Symlink("real.yaml", link); err != nil {
+		t.Skipf("no symlinks: %v", err)
+	}
+	if code, _, errOut := runOPML(t, opmlFixture("windows-1258.opml"), "-write", "-config", link); code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, errOut)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("the symlink was replaced: %v %v", fi, err)
+	}
+	fi, err := os.Stat(target)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode of the config = %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+	cfg, err := config.Load(link)
+	if err != nil || len(cfg.Sources) != 2 || cfg.Sources[1].ID != "bao-cu-thoi-su" {
+		t.Errorf("after -write: %v, %+v", err, cfg)
+	}
+}
+
+func TestImportOPMLLanguageAndCategories(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "l.opml")
+	writeFile(t, file, `<?xml version="1.0"?>
+<opml version="2.0"><body><outline title="News" text="News">
+<outline type="rss" text="VOV" xmlUrl="https://vov.vn/rss" language="VI" category="/Việt Nam/Thời sự,news"/>
+<outline type="rss" text="Unknown" xmlUrl="https://u.example/rss" language="unknown"/>
+</outline></body></opml>`)
+	code, out, errOut := runOPML(t, file, "-config", filepath.Join(dir, "none.yaml"))
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, errOut)
+	}
+	want := []yamlSource{
+		{ID: "vov", URL: "https://vov.vn/rss", Title: "VOV", Tags: []string{"News", "Việt Nam", "Thời sự"}, Language: "vi"},
+		{ID: "unknown", URL: "https://u.example/rss", Title: "Unknown", Tags: []string{"News"}},
+	}
+	if got := decodeItems(t, out); !reflect.DeepEqual(got, want) {
+		t.Errorf("sources:\n got %+v\nwant %+v", got, want)
 	}
 }
