@@ -579,7 +579,11 @@ func insertSources(data []byte, sources []*importedSource) ([]byte, error) {
 		}
 		var cut []int // byte range of the value on the key's line, if written
 		if val.Line == key.Line && (val.Value != "" || val.Kind == yaml.SequenceNode) {
-			from := lineStart(val.Line) + columnOffset(lines[val.Line-1], val.Column)
+			line, from := lines[val.Line-1], lineStart(val.Line)
+			if val.Line == 1 && bytes.HasPrefix(line, []byte("\uFEFF")) {
+				line, from = line[3:], 3 // the parser does not count a BOM as a column
+			}
+			from += columnOffset(line, val.Column)
 			to := from + len(val.Value)
 			if val.Kind == yaml.SequenceNode {
 				j := bytes.IndexByte(data[from:], ']')

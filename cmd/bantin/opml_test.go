@@ -266,6 +266,17 @@ topics:
 			header: true,
 		},
 		{
+			name:   "no sources section, no final newline",
+			before: "listen: 127.0.0.1:9090",
+			indent: 2,
+			header: true,
+		},
+		{
+			name:   "byte order mark",
+			before: "\uFEFF# with BOM\nsources:\n  - id: a\n    url: https://a.example/\n",
+			indent: 2,
+		},
+		{
 			name:   "empty file",
 			before: "",
 			indent: 2,
@@ -360,6 +371,11 @@ func TestImportOPMLWriteEmptySources(t *testing.T) {
 			name:   "empty flow list with a comment",
 			config: "sources: []   # to do\ntopics: []\n",
 			want:   "sources:   # to do\n  - id: lwn-net\n",
+		},
+		{
+			name:   "empty flow list on the first line after a byte order mark",
+			config: "\uFEFFsources: []\n",
+			want:   "\uFEFFsources:\n  - id: lwn-net\n",
 		},
 		{
 			name:   "tilde",
@@ -660,6 +676,7 @@ func TestImportOPMLLanguageAndCategories(t *testing.T) {
 <opml version="2.0"><body><outline title="News" text="News">
 <outline type="rss" text="VOV" xmlUrl="https://vov.vn/rss" language="VI" category="/Việt Nam/Thời sự,news"/>
 <outline type="rss" text="Unknown" xmlUrl="https://u.example/rss" language="unknown"/>
+<outline type="rss" text="No host" xmlUrl="https:///rss"/>
 </outline></body></opml>`)
 	code, out, errOut := runOPML(t, file, "-config", filepath.Join(dir, "none.yaml"))
 	if code != 0 {
@@ -671,5 +688,8 @@ func TestImportOPMLLanguageAndCategories(t *testing.T) {
 	}
 	if got := decodeItems(t, out); !reflect.DeepEqual(got, want) {
 		t.Errorf("sources:\n got %+v\nwant %+v", got, want)
+	}
+	if wantErr := "skipped unsupported: https:///rss (not a valid URL)\nimported 2 sources, skipped 0 duplicates and 1 unsupported\n"; !strings.HasSuffix(errOut, wantErr) {
+		t.Errorf("stderr:\n got %q\nwant suffix %q", errOut, wantErr)
 	}
 }
