@@ -81,6 +81,9 @@ func Parse(data []byte, file string) (*Config, error) {
 		errs := sortErrors(d.errs, d.files)
 		return nil, &errs
 	}
+	if len(d.warn) > 0 {
+		c.Warnings = sortErrors(d.warn, d.files)
+	}
 	return c, nil
 }
 
@@ -215,6 +218,7 @@ func (d *decoder) finish(c *Config) {
 	}
 
 	locs := map[string]*time.Location{}
+	urls := map[string]int{} // url -> index of the first source using it
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		fill(&s.Interval, def.Interval)
@@ -230,6 +234,21 @@ func (d *decoder) finish(c *Config) {
 				at = m.min
 			}
 			d.errorAt(at, "source %s: min_interval %s is greater than max_interval %s", quoteOr(s.ID, "without id"), s.MinInterval, s.MaxInterval)
+		}
+		if m := d.srcMeta[i]; m.interval.Line > 0 && s.MinInterval <= s.MaxInterval {
+			switch {
+			case s.Interval < s.MinInterval:
+				d.warnAt(m.interval, "interval %s is below min_interval %s: source %q will be polled every %s", s.Interval, s.MinInterval, s.ID, s.MinInterval)
+			case s.Interval > s.MaxInterval:
+				d.warnAt(m.interval, "interval %s is above max_interval %s: source %q will be polled every %s", s.Interval, s.MaxInterval, s.ID, s.MaxInterval)
+			}
+		}
+		if s.URL != "" {
+			if j, ok := urls[s.URL]; ok {
+				d.warnAt(d.srcMeta[i].url, "source %q has the same url as source %q (%s): the feed is fetched twice", s.ID, c.Sources[j].ID, d.srcMeta[j].url)
+			} else {
+				urls[s.URL] = i
+			}
 		}
 		loc, ok := locs[s.Timezone]
 		if !ok {

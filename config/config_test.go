@@ -199,6 +199,9 @@ func TestParseFull(t *testing.T) {
 			{Slug: "minimal", Title: "minimal", Limit: 50, Pos: Pos{file, 60, 5}},
 		},
 		Files: []string{file},
+		Warnings: ErrorList{
+			{Pos: Pos{file, 60, 5}, Msg: `topic "minimal" has no match rule and no pins: its feed stays empty`},
+		},
 	}
 	// The lookup indexes are internal; compare everything else.
 	c.sourceIdx, c.topicIdx = nil, nil
@@ -766,5 +769,35 @@ func TestParseWithoutFileName(t *testing.T) {
 	if c.Path != "" || c.Dir != wd || c.Database != filepath.Join(wd, "x.db") || len(c.Files) != 0 {
 		t.Errorf("Parse(data, \"\"): Path %q Dir %q Database %q Files %q; want \"\", %q, %q, none",
 			c.Path, c.Dir, c.Database, c.Files, wd, filepath.Join(wd, "x.db"))
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"none", "sources:\n  - id: a\n    url: http://a/\n    interval: 10m\ntopics:\n  - slug: t\n    pin: [https://x/1]\n", nil},
+		{"interval below min_interval", "sources:\n  - id: a\n    url: http://a/\n    interval: 1m\n",
+			[]string{`w.yaml:4:15: interval 1m is below min_interval 5m: source "a" will be polled every 5m`}},
+		{"interval above max_interval", "defaults:\n  max_interval: 2h\nsources:\n  - id: a\n    url: http://a/\n    interval: 3h\n",
+			[]string{`w.yaml:6:15: interval 3h is above max_interval 2h: source "a" will be polled every 2h`}},
+		{"same url twice", "sources:\n  - id: a\n    url: http://a/x\n  - id: b\n    url: http://a/x\n",
+			[]string{`w.yaml:5:10: source "b" has the same url as source "a" (w.yaml:3:10): the feed is fetched twice`}},
+		{"topic that can never have items", "topics:\n  - slug: t\n",
+			[]string{`w.yaml:2:5: topic "t" has no match rule and no pins: its feed stays empty`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustParse(t, tc.src, "w.yaml")
+			var got []string
+			for _, w := range c.Warnings {
+				got = append(got, w.Error())
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("warnings:\n got %q\nwant %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -68,6 +68,8 @@ type ref struct {
 // sourceMeta keeps the positions validation needs after decoding.
 type sourceMeta struct {
 	id       Pos // the id value
+	url      Pos // the url value
+	interval Pos // the interval value; zero when not set
 	min, max Pos // min_interval / max_interval values; zero when not set
 }
 
@@ -77,6 +79,7 @@ type decoder struct {
 	file string // the file being read, as shown in positions
 	dir  string // its absolute directory, for relative paths
 	errs ErrorList
+	warn ErrorList
 
 	files     map[string]int // display name -> order read, for sorting errors
 	srcMeta   []sourceMeta   // parallel to Config.Sources
@@ -96,6 +99,10 @@ func (d *decoder) pos(n *yaml.Node) Pos {
 
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
 	d.errorAt(d.pos(n), format, args...)
+}
+
+func (d *decoder) warnAt(p Pos, format string, args ...any) {
+	d.warn = append(d.warn, &Error{Pos: p, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (d *decoder) errorAt(p Pos, format string, args ...any) {

@@ -16,6 +16,9 @@ func TestExampleVietnam(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load(%s):\n%v", path, err)
 	}
+	if len(c.Warnings) > 0 {
+		t.Errorf("Load(%s) warnings:\n%v", path, c.Warnings)
+	}
 
 	hosts := map[string]bool{}
 	for _, s := range c.Sources {

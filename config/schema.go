@@ -239,6 +239,7 @@ func (d *decoder) sources(n *yaml.Node, c *Config) {
 				if raw, ok := d.str(p.v, p.key); ok {
 					if u, ok := d.sourceURL(v, raw); ok {
 						s.URL = u
+						meta.url = d.pos(v)
 					}
 				}
 			case "title":
@@ -252,7 +253,9 @@ func (d *decoder) sources(n *yaml.Node, c *Config) {
 					s.Language = l
 				}
 			case "interval":
-				d.setDuration(p, &s.Interval, false)
+				if d.setDuration(p, &s.Interval, false) && s.Interval > 0 {
+					meta.interval = d.pos(v)
+				}
 			case "min_interval":
 				if d.setDuration(p, &s.MinInterval, false) && s.MinInterval > 0 {
 					meta.min = d.pos(v)
@@ -443,6 +446,9 @@ func (d *decoder) topics(n *yaml.Node, c *Config) {
 			if slices.Contains(t.Pin, h) {
 				d.errorf(hideNodes[i], "link %q is both pinned and hidden", h)
 			}
+		}
+		if t.Match == nil && len(t.Pin) == 0 && t.Slug != "" {
+			d.warnAt(t.Pos, "topic %q has no match rule and no pins: its feed stays empty", t.Slug)
 		}
 		if t.Limit == 0 {
 			t.Limit = DefaultTopicLimit

@@ -27,6 +27,11 @@ type Config struct {
 	// watcher can reload when any of them changes.
 	Files []string `yaml:"-"`
 
+	// Warnings are problems that do not stop Load: likely mistakes such
+	// as two sources with the same URL. Sorted like ErrorList; `bantin
+	// check` may print them.
+	Warnings ErrorList `yaml:"-"`
+
 	// Lookup indexes built by Load; Source and Topic fall back to a scan
 	// when they are missing or stale.
 	sourceIdx map[string]int
