@@ -3,9 +3,15 @@
 //
 // Reads run concurrently on pooled connections. Writes are serialised: inside
 // one process by a write lock (so a process never waits on SQLITE_BUSY from
-// itself), across processes by SQLite's lock with a 10 s busy timeout. Every
-// write method runs in one transaction, so a crash at any moment leaves either
-// all of it or none of it.
+// itself), across processes by SQLite's lock with a 10 s busy timeout (and
+// retries beyond it). Every write method runs in one transaction, so a crash
+// at any moment leaves either all of it or none of it; a write cancelled
+// through its context rolls back. With synchronous=NORMAL in WAL mode a
+// committed transaction survives the process being killed (kill -9); after
+// a power loss the last commits may be lost, never half-applied.
+//
+// Times are stored as unix nanoseconds and returned in UTC; the zero time
+// is stored as 0.
 package db
 
 import (

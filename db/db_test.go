@@ -733,3 +733,27 @@ func TestCancelledWriteStoresNothing(t *testing.T) {
 		t.Errorf("SaveFetch after cancelled one: New = %d, want 1", res.New)
 	}
 }
+
+func TestTagNameIsFirstSeen(t *testing.T) {
+	ctx := context.Background()
+	d, _ := mustOpen(t)
+	mustSync(t, d, "s1", "s2")
+	first := mkItem("s1", "a", 1, nil)
+	first.Tags = []Tag{{Slug: "ha-noi", Name: "Hà Nội"}, {Slug: "ha-noi", Name: "dup in one item"}, {Slug: ""}}
+	second := mkItem("s2", "b", 2, nil)
+	second.Tags = []Tag{{Slug: "ha-noi", Name: "HÀ NỘI"}, {Slug: "thoi-su"}}
+	mustSave(t, d, "s1", first)
+	mustSave(t, d, "s2", second)
+	tags, err := d.Tags(ctx)
+	want := []Tag{{Slug: "ha-noi", Name: "Hà Nội", Count: 2}, {Slug: "thoi-su", Name: "thoi-su", Count: 1}}
+	if err != nil || !slices.Equal(tags, want) {
+		t.Errorf("Tags = %v, %v; want %v", tags, err, want)
+	}
+	items, _ := d.TagItems(ctx, "ha-noi", ItemQuery{})
+	if len(items) != 2 || !slices.Equal(items[1].Tags, []Tag{{Slug: "ha-noi", Name: "Hà Nội"}}) {
+		t.Errorf("TagItems(ha-noi) = %+v, want 2 items, the older with one tag", items)
+	}
+	if tg, err := d.Tag(ctx, "ha-noi"); err != nil || tg != want[0] {
+		t.Errorf("Tag(ha-noi) = %v, %v; want %v", tg, err, want[0])
+	}
+}
