@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -203,11 +202,35 @@ func TestParseFull(t *testing.T) {
 			{Pos: Pos{file, 60, 5}, Msg: `topic "minimal" has no match rule and no pins: its feed stays empty`},
 		},
 	}
-	// The lookup indexes are internal; compare everything else.
+	// Compare part by part so a failure names what differs; the lookup
+	// indexes are internal.
 	c.sourceIdx, c.topicIdx = nil, nil
+	gotSources, gotTopics := c.Sources, c.Topics
+	wantSources, wantTopics := want.Sources, want.Topics
+	c.Sources, c.Topics, want.Sources, want.Topics = nil, nil, nil, nil
 	if !reflect.DeepEqual(c, want) {
-		t.Errorf("Parse(full) mismatch:\n got %s\nwant %s", dump(c), dump(want))
+		t.Errorf("top level:\n got %+v\nwant %+v", c, want)
 	}
+	if len(gotSources) != len(wantSources) || len(gotTopics) != len(wantTopics) {
+		t.Fatalf("got %d sources, %d topics; want %d, %d", len(gotSources), len(gotTopics), len(wantSources), len(wantTopics))
+	}
+	for i := range wantSources {
+		if !reflect.DeepEqual(gotSources[i], wantSources[i]) {
+			t.Errorf("source %d:\n got %+v\nwant %+v", i, gotSources[i], wantSources[i])
+		}
+	}
+	for i := range wantTopics {
+		g, w := gotTopics[i], wantTopics[i]
+		if !reflect.DeepEqual(g.Match, w.Match) {
+			t.Errorf("topic %d match:\n got %s %s\nwant %s %s", i,
+				canonicalRule(g.Match), rulePositions(g.Match), canonicalRule(w.Match), rulePositions(w.Match))
+		}
+		g.Match, w.Match = nil, nil
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("topic %d:\n got %+v\nwant %+v", i, g, w)
+		}
+	}
+	c.Topics = gotTopics
 	if !c.Topics[1].DedupeOn() || c.Topics[0].DedupeOn() {
 		t.Errorf("DedupeOn: got %v, %v; want false, true", c.Topics[0].DedupeOn(), c.Topics[1].DedupeOn())
 	}
@@ -220,28 +243,6 @@ func mustLoc(t *testing.T, name string) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
-}
-
-// dump prints a config readably for failure messages.
-func dump(c *Config) string {
-	var b strings.Builder
-	b.WriteString(strings.ReplaceAll(strings.TrimSpace(fmtValue(c)), "\n", "\n    "))
-	return b.String()
-}
-
-func fmtValue(c *Config) string {
-	var b strings.Builder
-	cc := *c
-	srcs, tops := cc.Sources, cc.Topics
-	cc.Sources, cc.Topics = nil, nil
-	b.WriteString(strings.TrimSpace(fmt.Sprintf("%+v", cc)))
-	for _, s := range srcs {
-		b.WriteString("\nsource " + fmt.Sprintf("%+v", s))
-	}
-	for _, tp := range tops {
-		b.WriteString("\ntopic " + fmt.Sprintf("%+v", tp) + " match " + canonicalRule(tp.Match) + " " + rulePositions(tp.Match))
-	}
-	return b.String()
 }
 
 func rulePositions(r *Rule) string {
