@@ -25,7 +25,7 @@ import (
 // BANTIN_TEST_MAIN=1 it runs main's run() on the arguments and exits.
 func TestMain(m *testing.M) {
 	if os.Getenv("BANTIN_TEST_MAIN") == "1" {
-		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(mainWithSignals(os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }

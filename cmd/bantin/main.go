@@ -15,10 +15,14 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
+	os.Exit(mainWithSignals(os.Args[1:]))
+}
+
+// mainWithSignals runs the command with SIGINT and SIGTERM cancelling its context.
+func mainWithSignals(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	defer stop()
+	return run(ctx, args, os.Stdout, os.Stderr)
 }
 
 // command is one subcommand.

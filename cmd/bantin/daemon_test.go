@@ -1,0 +1,147 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startDaemon runs `bantin run` in a child process and waits until it serves.
+func startDaemon(t *testing.T, cfgPath, addr string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "run", "-config", cfgPath, "-listen", addr)
+	cmd.Env = append(os.Environ(), "BANTIN_TEST_MAIN=1")
+	cmd.Stdout = io.Discard
+	logf, err := os.Create(filepath.Join(t.TempDir(), "daemon.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("daemon log:\n%s", b)
+		}
+	})
+	waitHealthy(t, "http://"+addr)
+	return cmd
+}
+
+// waitFor polls cond every 50ms until it holds or the timeout passes.
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %v waiting for %s", timeout, what)
+}
+
+// TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM starts `bantin run`, adds a
+// source and a topic to the YAML, sends SIGHUP and expects them to take
+// effect without a restart; then sends SIGTERM while a fetch hangs and
+// expects a clean exit within 10 s.
+func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
+	hang := make(chan struct{})
+	defer close(hang)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/a.rss", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `<rss version="2.0"><channel><title>A</title><item><title>Tin Hà Nội</title><link>https://a.example/1</link><guid>a1</guid></item></channel></rss>`)
+	})
+	mux.HandleFunc("/b.rss", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `<rss version="2.0"><channel><title>B</title><item><title>Giá vàng hôm nay</title><link>https://b.example/1</link><guid>b1</guid><category>Kinh tế</category></item></channel></rss>`)
+	})
+	mux.HandleFunc("/slow.rss", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cfgPath := filepath.Join(dir, "bantin.yaml")
+	head := fmt.Sprintf("base_url: http://%s\ndatabase: d.db\ndefaults:\n  retention: 3650d\n  timeout: 60s\n", addr)
+	write := func(body string) {
+		if err := os.WriteFile(cfgPath, []byte(head+body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(fmt.Sprintf("sources:\n  - {id: a, url: '%s/a.rss'}\ntopics:\n  - {slug: ha-noi, title: Hà Nội, match: {keywords: [ha noi]}}\n", srv.URL))
+	cmd := startDaemon(t, cfgPath, addr)
+	base := "http://" + addr
+
+	count := func(path string) int {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			return -1
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return -1
+		}
+		var f struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		json.NewDecoder(resp.Body).Decode(&f)
+		return len(f.Items)
+	}
+	waitFor(t, "source a polled at start", 10*time.Second, func() bool { return count("/topics/ha-noi.json") == 1 })
+	if n := count("/topics/kinh-te.json"); n != -1 {
+		t.Fatalf("topic kinh-te exists before reload")
+	}
+
+	write(fmt.Sprintf("sources:\n  - {id: a, url: '%s/a.rss'}\n  - {id: b, url: '%s/b.rss'}\n  - {id: slow, url: '%s/slow.rss'}\ntopics:\n  - {slug: ha-noi, title: Hà Nội, match: {keywords: [ha noi]}}\n  - {slug: kinh-te, title: Kinh tế, match: {tags: [kinh-te]}}\n", srv.URL, srv.URL, srv.URL))
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "new source and topic after SIGHUP", 10*time.Second, func() bool { return count("/topics/kinh-te.json") == 1 })
+	if n := count("/tags/kinh-te.json"); n != 1 {
+		t.Errorf("tag feed kinh-te after reload: %d items, want 1", n)
+	}
+
+	// A broken config on SIGHUP keeps the running one.
+	write("sources: [ {id: a, url: 'ftp://nope'} ]\n")
+	cmd.Process.Signal(syscall.SIGHUP)
+	time.Sleep(300 * time.Millisecond)
+	if n := count("/topics/kinh-te.json"); n != 1 {
+		t.Errorf("after a bad reload the running config was lost (kinh-te: %d)", n)
+	}
+
+	// SIGTERM with the slow fetch in flight: clean exit within 10 s.
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v, want status 0", err)
+		}
+		if el := time.Since(start); el > 10*time.Second {
+			t.Errorf("took %v to stop", el)
+		}
+	case <-time.After(12 * time.Second):
+		t.Fatal("daemon did not exit within 10s of SIGTERM")
+	}
+}
