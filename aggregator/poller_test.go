@@ -216,9 +216,13 @@ func TestGoneDisablesSource(t *testing.T) {
 func TestPermanentRedirectMovesAfterThreePolls(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusMovedPermanently) })
-	mux.HandleFunc("/old308", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusPermanentRedirect) })
+	mux.HandleFunc("/old308", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/new", http.StatusPermanentRedirect)
+	})
 	mux.HandleFunc("/temp", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusFound) })
-	mux.HandleFunc("/temp307", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusTemporaryRedirect) })
+	mux.HandleFunc("/temp307", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/new", http.StatusTemporaryRedirect)
+	})
 	mux.HandleFunc("/new", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, okFeed) })
 	mux.HandleFunc("/loop-a", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop-b", http.StatusFound) })
 	mux.HandleFunc("/loop-b", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop-a", http.StatusFound) })

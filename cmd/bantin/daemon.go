@@ -234,4 +234,3 @@ func printResult(a *app, r aggregator.Result) {
 	}
 	fmt.Fprintf(a.stdout, "%-28s %4d  new %-4d updated %-4d %s\n", r.SourceID, r.Status, r.New, r.Updated, d)
 }
-

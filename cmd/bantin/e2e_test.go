@@ -204,10 +204,10 @@ topics:
 	// The Đại hội Đảng topic: matched by keyword with and without
 	// diacritics, from the UTF-8, windows-1258 and NFD feeds, newest first.
 	wantDHD := []string{
-		"Bảo đảm tiến độ, thành công Đại hội Đảng các cấp tại Thanh Xuân",   // 26 Nov 10:11 +07
-		"Hà Nội khai mạc Đại hội Đảng bộ thành phố",                         // 26 Nov 07:30 +07 (windows-1258)
+		"Bảo đảm tiến độ, thành công Đại hội Đảng các cấp tại Thanh Xuân",           // 26 Nov 10:11 +07
+		"Hà Nội khai mạc Đại hội Đảng bộ thành phố",                                 // 26 Nov 07:30 +07 (windows-1258)
 		"Đảng bộ phường Thanh Xuân Bắc tổ chức đại hội đại biểu nhiệm kỳ 2025-2030", // 25 Nov 16:05 +07
-		"Đại hội Đảng bộ Ngân hàng Nhà nước thành công tốt đẹp",             // 25 Nov 08:00 zone-less (NFD)
+		"Đại hội Đảng bộ Ngân hàng Nhà nước thành công tốt đẹp",                     // 25 Nov 08:00 zone-less (NFD)
 	}
 	for _, format := range []string{"atom", "rss", "json"} {
 		resp, body := get(t, base+"/topics/dai-hoi-dang."+format)
