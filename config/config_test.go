@@ -802,3 +802,26 @@ func TestWarnings(t *testing.T) {
 		})
 	}
 }
+
+func TestMergeList(t *testing.T) {
+	src := `x-a: &a {interval: 1h, language: vi}
+x-b: &b {interval: 2h, timeout: 5s}
+sources:
+  - <<: [*a, *b]
+    id: s
+    url: http://s/
+`
+	c := mustParse(t, src, "m.yaml")
+	s, _ := c.Source("s")
+	if s.Interval.String() != "1h" || s.Timeout.String() != "5s" || s.Language != "vi" {
+		t.Errorf("merged list: interval %s timeout %s language %q; want 1h (first wins), 5s, vi", s.Interval, s.Timeout, s.Language)
+	}
+	got := parseErrors(t, "x-a: &a {colour: red}\nsources:\n  - <<: [*a, 3]\n    id: s\n    url: http://s/\n")
+	want := []string{
+		`t.yaml:1:10: unknown key "colour" in source (known keys: id, url, title, tags, language, interval, min_interval, max_interval, timeout, timezone, retention, max_body, allow_private)`,
+		`t.yaml:3:14: expected a mapping in source, got "3"`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("errors:\n got %q\nwant %q", got, want)
+	}
+}
