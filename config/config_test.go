@@ -825,3 +825,11 @@ sources:
 		t.Errorf("errors:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestByteOrderMark: editors on Windows save YAML with a UTF-8 BOM.
+func TestByteOrderMark(t *testing.T) {
+	c := mustParse(t, "\ufefflisten: \":9999\"\nsources:\n  - id: a\n    url: http://a/\n", "bom.yaml")
+	if c.Listen != ":9999" || c.Sources[0].Pos != (Pos{"bom.yaml", 3, 5}) {
+		t.Errorf("with BOM: listen %q, source pos %v; want :9999 at bom.yaml:3:5", c.Listen, c.Sources[0].Pos)
+	}
+}
