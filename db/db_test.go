@@ -174,6 +174,8 @@ func TestSaveFetchCounts(t *testing.T) {
 	changed := mkItem("src", "b", 2, nil)
 	changed.Title = "B sửa"
 	changed.Hash = "h-b2"
+	changedE := mkItem("src", "e", 6, nil)
+	changedE.Hash = "h-e2"
 	steps := []struct {
 		name                string
 		items               []Item
@@ -184,6 +186,7 @@ func TestSaveFetchCounts(t *testing.T) {
 		{"unchanged refetch", []Item{mkItem("src", "a", 1, nil), mkItem("src", "b", 2, nil), mkItem("src", "c", 3, nil)}, 0, 0, 3},
 		{"one changed one new", []Item{mkItem("src", "a", 1, nil), changed, mkItem("src", "d", 4, nil)}, 1, 1, 4},
 		{"empty fetch", nil, 0, 0, 4},
+		{"guid repeated in one fetch", []Item{mkItem("src", "e", 5, nil), changedE, mkItem("src", "e", 5, nil)}, 1, 0, 5},
 	}
 	ctx := context.Background()
 	for _, st := range steps {
@@ -206,8 +209,8 @@ func TestSaveFetchCounts(t *testing.T) {
 		}
 	}
 	counts, err := d.SourceCounts(ctx)
-	if err != nil || counts["src"] != 4 {
-		t.Errorf("SourceCounts = %v, %v; want src: 4", counts, err)
+	if err != nil || counts["src"] != 5 {
+		t.Errorf("SourceCounts = %v, %v; want src: 5", counts, err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -59,6 +60,9 @@ func (d *DB) SaveFetch(ctx context.Context, s Source, items []Item) (SaveResult,
 			return err
 		}
 		defer w.close()
+		if err := w.lookup(ctx, tx, s.ID, items); err != nil {
+			return err
+		}
 		now := d.now().UTC()
 		for i := range items {
 			it := items[i] // a copy: defaults below must not leak into the caller's slice
@@ -72,8 +76,10 @@ func (d *DB) SaveFetch(ctx context.Context, s Source, items []Item) (SaveResult,
 				res.New++
 				res.IDs = append(res.IDs, id)
 			case saveUpdated:
-				res.Updated++
-				res.IDs = append(res.IDs, id)
+				if !slices.Contains(res.IDs, id) { // a GUID repeated in one fetch counts once
+					res.Updated++
+					res.IDs = append(res.IDs, id)
+				}
 			}
 		}
 		s.LastNew, s.LastUpdated = res.New, res.Updated
@@ -103,26 +109,37 @@ const (
 	saveUpdated
 )
 
-// lookupSQL tells, in one round trip, whether (source_id, guid) is
-// tombstoned and the id and hash of the stored item (NULL when new).
-const lookupSQL = `SELECT EXISTS (SELECT 1 FROM tombstones WHERE source_id = ?1 AND guid = ?2),
-	i.id, i.hash FROM (SELECT 1) LEFT JOIN items i ON i.source_id = ?1 AND i.guid = ?2`
+// lookupItemsSQL and lookupTombsSQL find which GUIDs of a fetch are stored
+// or tombstoned; the IN list is appended.
+const (
+	lookupItemsSQL = `SELECT guid, id, hash FROM items WHERE source_id = ? AND guid IN (`
+	lookupTombsSQL = `SELECT guid FROM tombstones WHERE source_id = ? AND guid IN (`
+)
+
+// stored is what the database holds for one identity.
+type stored struct {
+	id   int64 // 0: no item
+	hash string
+	tomb bool
+}
 
 // itemWriter holds the statements SaveFetch runs for every item.
 type itemWriter struct {
-	find, insert, update                          *sql.Stmt
+	insert, update                                *sql.Stmt
 	upsertTag, delTags, insTag, delTopics, insTop *sql.Stmt
 	// tags holds the slugs already upserted in this transaction.
 	tags map[string]bool
+	// known maps the GUIDs of the fetch to their stored state, kept up to
+	// date as items are written (a GUID may repeat within a fetch).
+	known map[string]stored
 }
 
 func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
-	w := &itemWriter{tags: map[string]bool{}}
+	w := &itemWriter{tags: map[string]bool{}, known: map[string]stored{}}
 	for _, p := range []struct {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&w.find, lookupSQL},
 		{&w.insert, `INSERT INTO items (source_id, guid, link, canonical_link, title, summary, content,
 			authors, categories, enclosures, image_url, language, published, updated, first_seen, hash)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
@@ -147,8 +164,62 @@ func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
 	return w, nil
 }
 
+// lookup loads into w.known the stored state of the GUIDs of items, with
+// two queries per batchSize GUIDs.
+func (w *itemWriter) lookup(ctx context.Context, tx *sql.Tx, sourceID string, items []Item) error {
+	guids := make([]any, 0, len(items))
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
+		if !seen[it.GUID] {
+			seen[it.GUID] = true
+			guids = append(guids, it.GUID)
+		}
+	}
+	for start := 0; start < len(guids); start += batchSize {
+		chunk := guids[start:min(start+batchSize, len(guids))]
+		args := append([]any{sourceID}, chunk...)
+		in := placeholders(len(chunk)) + ")"
+		rows, err := tx.QueryContext(ctx, lookupItemsSQL+in, args...)
+		if err != nil {
+			return fmt.Errorf("look up items: %w", err)
+		}
+		for rows.Next() {
+			var guid string
+			var k stored
+			if err := rows.Scan(&guid, &k.id, &k.hash); err != nil {
+				rows.Close()
+				return fmt.Errorf("look up items: %w", err)
+			}
+			w.known[guid] = k
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("look up items: %w", err)
+		}
+		rows, err = tx.QueryContext(ctx, lookupTombsSQL+in, args...)
+		if err != nil {
+			return fmt.Errorf("look up tombstones: %w", err)
+		}
+		for rows.Next() {
+			var guid string
+			if err := rows.Scan(&guid); err != nil {
+				rows.Close()
+				return fmt.Errorf("look up tombstones: %w", err)
+			}
+			k := w.known[guid]
+			k.tomb = true
+			w.known[guid] = k
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("look up tombstones: %w", err)
+		}
+	}
+	return nil
+}
+
 func (w *itemWriter) close() {
-	for _, st := range []*sql.Stmt{w.find, w.insert, w.update, w.upsertTag, w.delTags,
+	for _, st := range []*sql.Stmt{w.insert, w.update, w.upsertTag, w.delTags,
 		w.insTag, w.delTopics, w.insTop} {
 		if st != nil {
 			st.Close()
@@ -157,13 +228,8 @@ func (w *itemWriter) close() {
 }
 
 func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, saveOutcome, error) {
-	var tombstoned bool
-	var storedID sql.NullInt64
-	var storedHash sql.NullString
-	if err := w.find.QueryRowContext(ctx, it.SourceID, it.GUID).Scan(&tombstoned, &storedID, &storedHash); err != nil {
-		return 0, 0, fmt.Errorf("look up: %w", err)
-	}
-	if tombstoned {
+	k := w.known[it.GUID]
+	if k.tomb {
 		return 0, saveSkipped, nil
 	}
 	if it.Hash == "" {
@@ -181,10 +247,10 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 	}
 	published := toNanos(it.Published)
 
-	id := storedID.Int64
+	id := k.id
 	var outcome saveOutcome
 	switch {
-	case !storedID.Valid:
+	case id == 0:
 		r, err := w.insert.ExecContext(ctx, it.SourceID, it.GUID, it.Link, it.CanonicalLink, it.Title,
 			it.Summary, it.Content, authors, categories, enclosures, it.ImageURL, it.Language,
 			published, toNanos(it.Updated), toNanos(it.FirstSeen), it.Hash)
@@ -195,7 +261,7 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 			return 0, 0, err
 		}
 		outcome = saveNew
-	case storedHash.String == it.Hash:
+	case k.hash == it.Hash:
 		return id, saveUnchanged, nil
 	default:
 		_, err := w.update.ExecContext(ctx, it.Link, it.CanonicalLink, it.Title, it.Summary, it.Content,
@@ -212,6 +278,7 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 		}
 		outcome = saveUpdated
 	}
+	w.known[it.GUID] = stored{id: id, hash: it.Hash}
 	for pos, t := range it.Tags {
 		if t.Slug == "" {
 			continue

@@ -86,9 +86,10 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"prune candidates", pruneCandidatesSQL, []any{"s1", 1, 10},
 			[]string{"items_source_published (source_id=? AND published<?)"},
 			[]string{"SCAN", "TEMP B-TREE"}},
-		{"saved identity", lookupSQL, []any{"s1", "g"},
-			[]string{"sqlite_autoindex_items_1 (source_id=? AND guid=?)", "SEARCH tombstones USING PRIMARY KEY (source_id=? AND guid=?)"},
-			[]string{"SCAN i", "SCAN items", "SCAN tombstones"}},
+		{"stored identities", lookupItemsSQL + "?,?,?)", []any{"s1", "g", "h", "i"},
+			[]string{"sqlite_autoindex_items_1 (source_id=? AND guid=?)"}, []string{"SCAN"}},
+		{"tombstoned identities", lookupTombsSQL + "?,?,?)", []any{"s1", "g", "h", "i"},
+			[]string{"SEARCH tombstones USING PRIMARY KEY (source_id=? AND guid=?)"}, []string{"SCAN"}},
 		{"tags of a page", `SELECT it.item_id, it.tag_slug, t.name FROM item_tags it JOIN tags t ON t.slug = it.tag_slug
 			WHERE it.item_id IN (?,?,?) ORDER BY it.item_id, it.position`, []any{1, 2, 3},
 			[]string{"SEARCH it USING PRIMARY KEY (item_id=?)"}, []string{"SCAN"}},
