@@ -147,9 +147,15 @@ type Request struct {
 	// MaxBytes overrides Fetcher.MaxBytes when > 0.
 	MaxBytes int64
 	// AllowPrivate lifts the address policy: redirects may lead to
-	// loopback/private addresses. Without it they may only if the original
-	// URL's host itself is on such an address.
+	// loopback/private addresses. Without it they may only if the origin's
+	// host itself is on such an address.
 	AllowPrivate bool
+	// Origin, when set, is the URL whose host decides the address policy
+	// instead of URL's: pass the source's configured URL when fetching a
+	// feed link discovered on its page, or a URL it was moved to, so that
+	// a public page cannot point the fetcher at a private address. A
+	// file:// origin counts as private (the local config is trusted).
+	Origin string
 }
 
 // Response is the outcome of a successful fetch (2xx or 304).
@@ -238,6 +244,25 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 	pol := &policy{allowPrivate: req.AllowPrivate, origin: true, lookup: f.lookup}
 	ctx = context.WithValue(ctx, policyKey{}, pol)
 	client := f.httpClient()
+	if req.Origin != "" && !req.AllowPrivate {
+		o, err := url.Parse(req.Origin)
+		if err != nil {
+			return nil, fmt.Errorf("fetcher: GET %s: parse origin %q: %w", u.Redacted(), req.Origin, err)
+		}
+		switch o.Scheme {
+		case "file":
+			pol.allowPrivate = true
+		case "http", "https":
+			if err := asciiHost(o); err != nil {
+				return nil, err
+			}
+			if err := pol.checkHop(ctx, o, f.proxied(client, o)); err != nil {
+				return nil, fmt.Errorf("fetcher: GET %s: origin %s: %w", u.Redacted(), o.Redacted(), err)
+			}
+		default:
+			return nil, fmt.Errorf("fetcher: GET %s: origin %s: unsupported URL scheme %q", u.Redacted(), o.Redacted(), o.Scheme)
+		}
+	}
 
 	start := u
 	// where names the request in errors: the URL asked for, and after

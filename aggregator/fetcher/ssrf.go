@@ -143,6 +143,9 @@ func (p *policy) checkHop(ctx context.Context, u *url.URL, proxied bool) error {
 		p.allowPrivate = true
 		return nil
 	}
+	if private.Equal(net.ParseIP(host)) {
+		return fmt.Errorf("address %s: %w", host, ErrPrivateAddress)
+	}
 	return fmt.Errorf("%s resolves to %s: %w", host, private, ErrPrivateAddress)
 }
 

@@ -187,17 +187,22 @@ func TestFetchSSRF(t *testing.T) {
 
 	tests := map[string]struct {
 		url          string
+		origin       string
 		allowPrivate bool
 		wantErr      error
 		wantBody     string
 	}{
-		"public feed":                             {url: pub("public.test", "/feed"), wantBody: "public /feed"},
-		"public to loopback literal refused":      {url: pub("public.test", "/to-literal"), wantErr: ErrPrivateAddress},
-		"public to loopback name refused":         {url: pub("public.test", "/to-name"), wantErr: ErrPrivateAddress},
-		"public to localhost refused":             {url: pub("public.test", "/to-localhost"), wantErr: ErrPrivateAddress},
-		"AllowPrivate follows":                    {url: pub("public.test", "/to-name"), allowPrivate: true, wantBody: "secret"},
-		"private origin may go private":           {url: "http://" + publicAddr + "/to-literal", wantBody: "secret"},
-		"DNS rebinding dials the checked address": {url: pub("rebind.test", "/feed"), wantBody: "public /feed"},
+		"link on a public page to loopback refused": {url: secret.URL + "/secret", origin: pub("public.test", "/page"), wantErr: ErrPrivateAddress},
+		"link on a private page to loopback":        {url: secret.URL + "/secret", origin: "http://" + publicAddr + "/page", wantBody: "secret"},
+		"link from a file:// source to loopback":    {url: secret.URL + "/secret", origin: "file:///srv/page.html", wantBody: "secret"},
+		"link on a public page to a public feed":    {url: pub("public.test", "/feed"), origin: pub("public.test", "/page"), wantBody: "public /feed"},
+		"public feed":                               {url: pub("public.test", "/feed"), wantBody: "public /feed"},
+		"public to loopback literal refused":        {url: pub("public.test", "/to-literal"), wantErr: ErrPrivateAddress},
+		"public to loopback name refused":           {url: pub("public.test", "/to-name"), wantErr: ErrPrivateAddress},
+		"public to localhost refused":               {url: pub("public.test", "/to-localhost"), wantErr: ErrPrivateAddress},
+		"AllowPrivate follows":                      {url: pub("public.test", "/to-name"), allowPrivate: true, wantBody: "secret"},
+		"private origin may go private":             {url: "http://" + publicAddr + "/to-literal", wantBody: "secret"},
+		"DNS rebinding dials the checked address":   {url: pub("rebind.test", "/feed"), wantBody: "public /feed"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -210,7 +215,7 @@ func TestFetchSSRF(t *testing.T) {
 			mu.Lock()
 			secretHits = 0
 			mu.Unlock()
-			resp, err := f.Fetch(context.Background(), Request{URL: tc.url, AllowPrivate: tc.allowPrivate})
+			resp, err := f.Fetch(context.Background(), Request{URL: tc.url, Origin: tc.origin, AllowPrivate: tc.allowPrivate})
 			mu.Lock()
 			hits := secretHits
 			mu.Unlock()
