@@ -208,3 +208,15 @@ func TestTitleSimilarity(t *testing.T) {
 		})
 	}
 }
+
+func TestComposerOlderPageLeavesPinsOut(t *testing.T) {
+	pin := mkItem(1, "a", "https://a.vn/1", "Một", time.Hour)
+	c := NewComposer(config.Topic{Slug: "t", Pin: []string{"https://a.vn/1"}}, []db.Curation{{ItemID: 2, Action: db.Pin}}, t0, false)
+	c.AddPinned(pin)
+	for _, it := range []db.Item{pin, mkItem(2, "b", "https://b.vn/2", "Hai", 2*time.Hour), mkItem(3, "c", "https://c.vn/3", "Ba", 3*time.Hour)} {
+		c.Add(it)
+	}
+	if got, want := summary(c.Entries()), "3"; got != want {
+		t.Errorf("older page = %q, want %q (pins only lead the first page)", got, want)
+	}
+}

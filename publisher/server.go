@@ -377,7 +377,7 @@ func findTopic(cfg *config.Config, slug string) (config.Topic, bool) {
 // tagList returns the tags with items (cached until the next change).
 func (s *Server) tagList(ctx context.Context) ([]db.Tag, error) {
 	s.mu.RLock()
-	tags := s.tags
+	tags, gen := s.tags, s.gen
 	s.mu.RUnlock()
 	if tags != nil {
 		return tags, nil
@@ -390,7 +390,9 @@ func (s *Server) tagList(ctx context.Context) ([]db.Tag, error) {
 		tags = []db.Tag{}
 	}
 	s.mu.Lock()
-	s.tags = tags
+	if s.gen == gen { // not invalidated meanwhile
+		s.tags = tags
+	}
 	s.mu.Unlock()
 	return tags, nil
 }

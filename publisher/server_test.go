@@ -25,7 +25,7 @@ const topicSlug = "dat-dai"
 // testEnv is a real SQLite database behind a Server behind an httptest
 // server on 127.0.0.1.
 type testEnv struct {
-	t   *testing.T
+	t   testing.TB
 	db  *db.DB
 	cfg *config.Config
 	srv *Server
@@ -50,7 +50,7 @@ func testConfig() *config.Config {
 	}
 }
 
-func newEnv(t *testing.T) *testEnv {
+func newEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "bantin.db"))
