@@ -16,6 +16,9 @@ func cmdCheck(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintln(a.stderr, err)
 		return errSilent
 	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(a.stderr, "%s (warning)\n", w)
+	}
 	fmt.Fprintf(a.stdout, "%s: ok (%d sources, %d topics)\n", cfg.Path, len(cfg.Sources), len(cfg.Topics))
 	return nil
 }
