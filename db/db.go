@@ -85,8 +85,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // Close closes the database. Pending writes have completed or rolled back
 // by the time their methods returned.
 func (d *DB) Close() error {
-	// Best effort: refresh the planner's statistics for the next open.
-	_, _ = d.sql.Exec("PRAGMA optimize")
 	if err := d.sql.Close(); err != nil {
 		return fmt.Errorf("db: close: %w", err)
 	}
