@@ -111,6 +111,25 @@ func AppendFold(dst []byte, s string) []byte {
 	return dst
 }
 
+// FoldRune returns the folded form of r when it does not depend on the
+// runes around it (ASCII, Latin, Greek, Cyrillic, combining diacritics,
+// general punctuation): for a word made only of such runes, Fold is the
+// concatenation of their FoldRune forms. ok is false for other runes; fold
+// words containing them with Fold or AppendFold.
+func FoldRune(r rune) (f string, ok bool) {
+	if 0 <= r && r < utf8.RuneSelf {
+		return asciiFold[r], true
+	}
+	return fastFold(r)
+}
+
+var asciiFold = func() (t [utf8.RuneSelf]string) {
+	for c := range t {
+		t[c] = strings.ToLower(string(rune(c)))
+	}
+	return t
+}()
+
 // HasDiacritics reports whether word, after NFC, carries anything Fold
 // removes or rewrites beyond lowercasing: accents and marks (ấ, ö), letters
 // like đ, ø, ß, or compatibility forms. Keyword matching uses it to decide

@@ -237,3 +237,25 @@ func TestNFCQuickAgreesWithNorm(t *testing.T) {
 		}
 	}
 }
+
+func TestFoldRune(t *testing.T) {
+	for r := rune(0); r < 0x3000; r++ {
+		f, ok := FoldRune(r)
+		if !ok {
+			continue
+		}
+		for _, s := range []string{string(r), "Ab" + string(r) + "Đ"} {
+			var b strings.Builder
+			for _, x := range s {
+				fx, ok := FoldRune(x)
+				if !ok {
+					t.Fatalf("FoldRune(%q) not ok", x)
+				}
+				b.WriteString(fx)
+			}
+			if got, want := b.String(), Fold(s); got != want {
+				t.Errorf("FoldRune concatenation of %q = %q, Fold = %q (FoldRune(%q) = %q)", s, got, want, r, f)
+			}
+		}
+	}
+}

@@ -59,7 +59,7 @@ var sentenceEnd = regexp.MustCompile(`[.!?\n]+\s*`)
 func loadBenchCorpus() benchCorpus {
 	vi := builtinVietnamese
 	if b, err := os.ReadFile(seedArticle); err == nil {
-		vi = string(b)
+		vi += "\n" + string(b)
 	}
 	var c benchCorpus
 	for _, s := range sentenceEnd.Split(vi, -1) {
@@ -70,8 +70,11 @@ func loadBenchCorpus() benchCorpus {
 	}
 	seen := map[string]bool{}
 	for _, w := range c.viWords {
-		w = strings.Trim(w, ",;:()\"“”")
-		if k := strings.ToLower(w); w != "" && !seen[k] {
+		w = strings.TrimFunc(w, func(r rune) bool { return !fold.IsWordRune(r) })
+		if _, f := words(w); len(f) != 1 {
+			continue // punctuation, or several words like "2020-2025"
+		}
+		if k := strings.ToLower(w); !seen[k] {
 			seen[k] = true
 			c.viVocab = append(c.viVocab, w)
 		}
@@ -92,11 +95,11 @@ func benchTopics(c benchCorpus, n int) []config.Topic {
 	r := rand.New(rand.NewPCG(42, uint64(n)))
 	phrase := func() string {
 		var words []string
-		switch k := r.IntN(100); {
-		case k < 1: // a real n-gram of the text: hits now and then
+		switch k := r.IntN(1000); {
+		case k < 3: // a real n-gram of the text: hits now and then
 			i := r.IntN(len(c.viWords) - 3)
 			words = c.viWords[i : i+2+r.IntN(2)]
-		case k < 50:
+		case k < 500:
 			for j := 2 + r.IntN(2); j > 0; j-- {
 				words = append(words, c.viVocab[r.IntN(len(c.viVocab))])
 			}

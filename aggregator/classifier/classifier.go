@@ -59,11 +59,14 @@ type Classifier struct {
 	bySlug map[string]int
 
 	phrases []phrase
+	pwords  []pword            // the words of all phrases, back to back
 	simple  []bool             // by phrase: two words, no diacritics: found by its key alone
-	vocab   map[string]int32   // folded word of any phrase -> word id
+	vocab   map[string]int32   // folded word of any phrase -> word id (compile time)
+	pairs   map[uint64][]int32 // first and second word ids -> longer phrases (compile time)
 	singles [][]int32          // by word id: one-word phrases
-	pairs   map[uint64][]int32 // first and second word ids -> longer phrases
 	starts  []bool             // by word id: some longer phrase starts with it
+	vocabT  vocabTable         // vocab for Classify
+	pairsT  pairTable          // pairs for Classify
 
 	// Topics that can only match when one of these triggers fires, by
 	// trigger; always lists the topics evaluated for every item.
@@ -82,17 +85,16 @@ type topic struct {
 	gated bool
 }
 
-// phrase is one distinct keyword phrase, shared by every rule using it.
+// phrase is one distinct keyword phrase, shared by every rule using it:
+// its words are pwords[off : off+n].
 type phrase struct {
-	words []pword
+	off, n int32
 }
 
 type pword struct {
 	id    int32  // word id of the folded form, always compared
 	exact string // NFC as written when it has diacritics: compared case-insensitively
 }
-
-func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
 // Compile builds a Classifier from topics, in config order. It returns an
 // error for a duplicate or empty slug, a nil sub-rule, a regex that does
@@ -146,6 +148,7 @@ func Compile(topics []config.Topic) (*Classifier, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	c.vocabT, c.pairsT = newVocabTable(c.vocab), newPairTable(c.pairs)
 	c.phraseTopics = make([][]int32, len(c.phrases))
 	for i, t := range c.topics {
 		id := int32(i)
@@ -397,29 +400,29 @@ func (b *builder) phrases(k kind, list []string) *node {
 			b.errorf("%s phrase %q has no letters or digits", k, p)
 			continue
 		}
-		ph := phrase{words: make([]pword, len(folded))}
+		pw := make([]pword, len(folded))
 		var key strings.Builder
 		for i := range folded {
-			ph.words[i].id = b.wordID(folded[i])
+			pw[i].id = b.wordID(folded[i])
 			if fold.HasDiacritics(written[i]) {
-				ph.words[i].exact = written[i]
+				pw[i].exact = written[i]
 			}
-			fmt.Fprintf(&key, "%s\x00%s\x01", folded[i], strings.ToLower(ph.words[i].exact))
+			fmt.Fprintf(&key, "%s\x00%s\x01", folded[i], strings.ToLower(pw[i].exact))
 		}
 		id, ok := b.phraseIDs[key.String()]
 		if !ok {
 			c := b.c
 			id = int32(len(c.phrases))
 			b.phraseIDs[key.String()] = id
-			c.phrases = append(c.phrases, ph)
-			w0 := ph.words[0].id
-			simple := len(ph.words) == 2 && ph.words[0].exact == "" && ph.words[1].exact == ""
-			c.simple = append(c.simple, simple)
-			if len(ph.words) == 1 {
+			c.phrases = append(c.phrases, phrase{off: int32(len(c.pwords)), n: int32(len(pw))})
+			c.pwords = append(c.pwords, pw...)
+			w0 := pw[0].id
+			c.simple = append(c.simple, len(pw) == 2 && pw[0].exact == "" && pw[1].exact == "")
+			if len(pw) == 1 {
 				c.singles[w0] = append(c.singles[w0], id)
 			} else {
 				c.starts[w0] = true
-				k := pairKey(w0, ph.words[1].id)
+				k := pairKey(w0, pw[1].id)
 				c.pairs[k] = append(c.pairs[k], id)
 			}
 		}

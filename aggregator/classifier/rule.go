@@ -155,14 +155,10 @@ func fieldIndex(f uint8) int {
 func (st *state) prepare(d *Doc, now time.Time, explain bool) {
 	st.doc, st.now, st.explain = d, now, explain
 	st.hostDone, st.authorsDone = false, false
-	st.texts[0] = fold.NFC(d.Title)
-	st.texts[1] = st.htmlText(d.Summary)
-	st.texts[2] = st.htmlText(d.Content)
-
 	st.toks, st.folded = st.toks[:0], st.folded[:0]
-	st.toks, st.folded = tokenize(st.texts[0], inTitle, st.toks, st.folded)
-	st.toks, st.folded = tokenize(st.texts[1], inSummary, st.toks, st.folded)
-	st.toks, st.folded = tokenize(st.texts[2], inContent, st.toks, st.folded)
+	st.texts[0], st.toks, st.folded = tokenizeText(d.Title, inTitle, st.toks, st.folded)
+	st.texts[1], st.toks, st.folded = tokenizeText(st.htmlText(d.Summary), inSummary, st.toks, st.folded)
+	st.texts[2], st.toks, st.folded = tokenizeText(st.htmlText(d.Content), inContent, st.toks, st.folded)
 	st.matchPhrases()
 
 	st.tags = st.tags[:0]
@@ -181,12 +177,13 @@ func (st *state) prepare(d *Doc, now time.Time, explain bool) {
 	}
 }
 
+// htmlText returns the text of an HTML fragment (not normalised).
 func (st *state) htmlText(s string) string {
 	if strings.IndexByte(s, '<') >= 0 || strings.IndexByte(s, '&') >= 0 {
 		st.buf = appendHTMLText(st.buf[:0], s)
 		s = string(st.buf)
 	}
-	return fold.NFC(s)
+	return s
 }
 
 // isSlug reports whether s is already an ASCII slug, so Slug would return
@@ -211,9 +208,7 @@ func (st *state) matchPhrases() {
 	c := st.c
 	for i := range st.toks {
 		tk := &st.toks[i]
-		if id, ok := c.vocab[string(st.folded[tk.fstart:tk.fend])]; ok {
-			tk.word = id
-		}
+		tk.word = c.vocabT.lookup(tk.hash, st.folded[tk.fstart:tk.fend])
 	}
 	for i := range st.toks {
 		w := st.toks[i].word
@@ -225,7 +220,7 @@ func (st *state) matchPhrases() {
 		}
 		if c.starts[w] && i+1 < len(st.toks) {
 			if nx := &st.toks[i+1]; nx.word >= 0 && nx.field == st.toks[i].field {
-				st.tryPhrases(c.pairs[pairKey(w, nx.word)], i)
+				st.tryPhrases(c.pairsT.lookup(pairKey(w, nx.word)), i)
 			}
 		}
 	}
@@ -241,7 +236,7 @@ func (st *state) tryPhrases(ids []int32, i int) {
 		last := i + 1
 		if !st.c.simple[p] {
 			var ok bool
-			if last, ok = st.matchAt(&st.c.phrases[p], i); !ok {
+			if last, ok = st.matchAt(st.c.phrases[p], i); !ok {
 				continue
 			}
 		}
@@ -264,15 +259,14 @@ func (st *state) tryPhrases(ids []int32, i int) {
 
 // matchAt reports whether phrase ph occurs at token i, and the index of its
 // last token.
-func (st *state) matchAt(ph *phrase, i int) (int, bool) {
-	field := st.toks[i].field
-	text := st.texts[fieldIndex(field)]
-	if i+len(ph.words) > len(st.toks) {
+func (st *state) matchAt(ph phrase, i int) (int, bool) {
+	if i+int(ph.n) > len(st.toks) {
 		return 0, false
 	}
-	for j := range ph.words {
+	field := st.toks[i].field
+	text := st.texts[fieldIndex(field)]
+	for j, w := range st.c.pwords[ph.off : ph.off+ph.n] {
 		t := &st.toks[i+j]
-		w := &ph.words[j]
 		if t.field != field || t.word != w.id {
 			return 0, false
 		}
@@ -280,7 +274,7 @@ func (st *state) matchAt(ph *phrase, i int) (int, bool) {
 			return 0, false
 		}
 	}
-	return i + len(ph.words) - 1, true
+	return i + int(ph.n) - 1, true
 }
 
 // eval reports whether n holds for the prepared item, short-circuiting.

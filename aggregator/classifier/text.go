@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"bantin/fold"
 )
 
@@ -22,10 +24,11 @@ var fieldNames = [...]string{"title", "summary", "content"}
 // token is one word of an item's text: where it sits in the field's text
 // and where its folded form sits in the shared folded buffer.
 type token struct {
-	start, end   int32 // byte offsets in the field's text
-	fstart, fend int32 // byte offsets in the folded buffer
-	field        uint8 // one of inTitle, inSummary, inContent
-	word         int32 // word id in the classifier's vocabulary, or -1
+	start, end   int32  // byte offsets in the field's text
+	fstart, fend int32  // byte offsets in the folded buffer
+	field        uint8  // one of inTitle, inSummary, inContent
+	word         int32  // word id in the classifier's vocabulary, or -1
+	hash         uint64 // hashString of the folded form
 }
 
 // isIdeographic reports whether r is written without spaces between words
@@ -43,29 +46,57 @@ var asciiWord = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
-// Character classes of the runes below classLimit (Latin, Greek, Cyrillic,
-// Vietnamese, punctuation), looked up instead of the unicode tables.
+// Properties of the runes below classLimit (Latin, Greek, Cyrillic,
+// Vietnamese, punctuation), looked up in one table instead of the unicode,
+// normalisation and folding tables.
 const (
-	classWord = 1 << iota
-	classMark
-	classLimit = 0x2100
+	classWord    = 1 << iota // a letter, number or mark (fold.IsWordRune)
+	classMark                // a combining mark
+	classNFCSafe             // in NFC alone and never combines with the rune before
+	classFast                // fold.FoldRune knows it: its folded bytes are in the table
+	classLimit   = 0x2100
 )
 
-var classes = func() (t [classLimit]uint8) {
-	for r := range t {
-		if fold.IsWordRune(rune(r)) {
-			t[r] |= classWord
-		}
-		if unicode.IsMark(rune(r)) {
-			t[r] |= classMark
-		}
-	}
-	return t
-}()
+type runeInfo struct {
+	off uint16 // folded form: foldArena[off : off+n]
+	n   uint8
+	cls uint8
+}
 
+var (
+	foldArena string
+	runeTab   [classLimit]runeInfo
+)
+
+func init() {
+	var arena strings.Builder
+	for r := rune(0); r < classLimit; r++ {
+		var ri runeInfo
+		if fold.IsWordRune(r) {
+			ri.cls |= classWord
+		}
+		if unicode.IsMark(r) {
+			ri.cls |= classMark
+		}
+		if s := string(r); utf8.ValidRune(r) && norm.NFC.IsNormalString(s) {
+			if p := norm.NFC.PropertiesString(s); p.BoundaryBefore() && p.CCC() == 0 {
+				ri.cls |= classNFCSafe
+			}
+		}
+		if f, ok := fold.FoldRune(r); ok && len(f) < 256 {
+			ri.cls |= classFast
+			ri.off, ri.n = uint16(arena.Len()), uint8(len(f))
+			arena.WriteString(f)
+		}
+		runeTab[r] = ri
+	}
+	foldArena = arena.String()
+}
+
+// class returns the classWord and classMark bits of any rune.
 func class(r rune) uint8 {
 	if r < classLimit {
-		return classes[r]
+		return runeTab[r].cls & (classWord | classMark)
 	}
 	var c uint8
 	if fold.IsWordRune(r) {
@@ -77,27 +108,72 @@ func class(r rune) uint8 {
 	return c
 }
 
-// tokenize appends the words of s (NFC) to toks and their folded forms to
+// tokenize appends the words of s to toks and their folded forms to
 // folded. Words are runs of letters, numbers and marks; a mark cannot start
-// a word. Every other character separates words.
+// a word. Every other character separates words. Han, Hiragana and Katakana
+// characters (with their marks) are words of their own. Each word is
+// folded as it is scanned. s must be in NFC; use tokenizeText for text
+// that may not be.
 func tokenize(s string, field uint8, toks []token, folded []byte) ([]token, []byte) {
+	toks, folded, _ = scan(s, field, toks, folded)
+	return toks, folded
+}
+
+// tokenizeText is tokenize for text of unknown normalisation: it returns
+// the NFC text that the tokens refer to.
+func tokenizeText(s string, field uint8, toks []token, folded []byte) (string, []token, []byte) {
+	n0, f0 := len(toks), len(folded)
+	toks, folded, nfc := scan(s, field, toks, folded)
+	if !nfc {
+		if n := fold.NFC(s); n != s {
+			s = n
+			toks, folded, _ = scan(s, field, toks[:n0], folded[:f0])
+		}
+	}
+	return s, toks, folded
+}
+
+// scan does the work of tokenize and also reports whether s is certainly
+// in NFC already.
+func scan(s string, field uint8, toks []token, folded []byte) (_ []token, _ []byte, nfc bool) {
+	nfc = true
 	for i := 0; i < len(s); {
 		c := s[i]
-		start := i
-		ideo := false
+		start, fs := i, len(folded)
+		ideo, slow := false, false
 		if c < utf8.RuneSelf {
 			if !asciiWord[c] {
 				i++
 				continue
 			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			folded = append(folded, c)
 			i++
 		} else {
 			r, n := utf8.DecodeRuneInString(s[i:])
 			i += n
-			if class(r) != classWord {
-				continue // not a word rune, or a mark
+			if r < classLimit {
+				ri := runeTab[r]
+				if ri.cls&classNFCSafe == 0 {
+					nfc = false
+				}
+				if ri.cls&(classWord|classMark) != classWord {
+					continue // not a word rune, or a mark
+				}
+				if ri.cls&classFast != 0 {
+					folded = append(folded, foldArena[ri.off:ri.off+uint16(ri.n)]...)
+				} else {
+					slow = true
+				}
+			} else {
+				nfc = false
+				if class(r) != classWord {
+					continue
+				}
+				ideo, slow = isIdeographic(r), true
 			}
-			ideo = isIdeographic(r)
 		}
 		for i < len(s) {
 			c := s[i]
@@ -105,25 +181,52 @@ func tokenize(s string, field uint8, toks []token, folded []byte) ([]token, []by
 				if ideo || !asciiWord[c] {
 					break
 				}
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				folded = append(folded, c)
 				i++
 				continue
 			}
 			r, n := utf8.DecodeRuneInString(s[i:])
-			cl := class(r)
-			if ideo {
-				if cl&classMark == 0 {
+			if r < classLimit {
+				ri := runeTab[r]
+				if ideo && ri.cls&classMark == 0 || ri.cls&classWord == 0 {
 					break
 				}
-			} else if cl&classWord == 0 || isIdeographic(r) {
-				break
+				if ri.cls&classNFCSafe == 0 {
+					nfc = false
+				}
+				if ri.cls&classFast != 0 {
+					if !slow {
+						folded = append(folded, foldArena[ri.off:ri.off+uint16(ri.n)]...)
+					}
+				} else {
+					slow = true
+				}
+			} else {
+				cl := class(r)
+				if ideo {
+					if cl&classMark == 0 {
+						break
+					}
+				} else if cl&classWord == 0 || isIdeographic(r) {
+					break
+				}
+				nfc, slow = false, true
 			}
 			i += n
 		}
-		fs := len(folded)
-		folded = fold.AppendFold(folded, s[start:i])
-		toks = append(toks, token{int32(start), int32(i), int32(fs), int32(len(folded)), field, -1})
+		if slow {
+			folded = fold.AppendFold(folded[:fs], s[start:i])
+		}
+		h := uint64(fnvOffset)
+		for _, b := range folded[fs:] {
+			h = (h ^ uint64(b)) * fnvPrime
+		}
+		toks = append(toks, token{int32(start), int32(i), int32(fs), int32(len(folded)), field, -1, h})
 	}
-	return toks, folded
+	return toks, folded, nfc
 }
 
 // words splits s into its words (as tokenize does) and returns each word
