@@ -63,7 +63,15 @@ var (
 // Fetcher performs feed requests. The zero value is usable: nil or zero
 // fields fall back to the defaults above and a client like New's is built on
 // first use. A Fetcher is safe for concurrent use; do not change its fields
-// while fetches are running.
+// while fetches are running, nor copy it after first use.
+//
+// Address policy (server-side request forgery): unless Request.AllowPrivate,
+// when the origin (Request.Origin, else Request.URL) is on a public address,
+// no hop of the chain may reach a non-public one (see IsPrivateIP). Each hop
+// is checked before it is requested, and New's dialer connects only to the
+// addresses that were checked, so DNS rebinding cannot bypass it. Through a
+// proxy from the environment, names are resolved by the proxy and only
+// literal addresses are checked here.
 type Fetcher struct {
 	// Client sends the requests. nil: a client built like New's. A caller's
 	// own client is used as is, except that it never follows redirects

@@ -189,12 +189,8 @@ func (f *Fetcher) dialContext(ctx context.Context, network, addr string) (net.Co
 		cached, hop := p.hosts[key]
 		allow := p.allowPrivate
 		p.mu.Unlock()
-		switch {
-		case allow || !hop:
-			check = false
-		default:
-			ips = cached
-		}
+		ips = cached // nil unless a hop of the chain
+		check = hop && !allow
 	}
 	if len(ips) == 0 {
 		if a, err := netip.ParseAddr(host); err == nil {
