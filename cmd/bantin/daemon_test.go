@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -116,6 +117,26 @@ func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 	waitFor(t, "new source and topic after SIGHUP", 10*time.Second, func() bool { return count("/topics/kinh-te.json") == 1 })
 	if n := count("/tags/kinh-te.json"); n != 1 {
 		t.Errorf("tag feed kinh-te after reload: %d items, want 1", n)
+	}
+
+	// Prometheus metrics: fetch outcomes, durations, items, per-source last success.
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, m := range []string{
+		`bantin_fetches_total{outcome="ok"}`,
+		`bantin_fetch_duration_seconds_bucket`,
+		`bantin_items_ingested_total{kind="new"} 2`,
+		`bantin_sources_failing 0`,
+		`bantin_source_last_success_timestamp_seconds{source="a"}`,
+		`bantin_source_last_success_timestamp_seconds{source="b"}`,
+	} {
+		if !strings.Contains(string(metrics), m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
 	}
 
 	// A broken config on SIGHUP keeps the running one.

@@ -296,6 +296,22 @@ topics:
 		t.Errorf("second poll summary:\n%s", out)
 	}
 
+	// bantin sources: a table and JSON with every source's state.
+	code, out, _ = runCLI(t, ctx, "sources", "-config", cfgPath)
+	if code != 0 || !regexp.MustCompile(`(?m)^ktdt\s+ok\s+304\s`).MatchString(out) {
+		t.Errorf("bantin sources: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, ctx, "sources", "-json", "-config", cfgPath)
+	var views []sourceView
+	if err := json.Unmarshal([]byte(out), &views); code != 0 || err != nil || len(views) != 4 {
+		t.Fatalf("bantin sources -json: exit %d, %v, %d sources\n%s", code, err, len(views), out)
+	}
+	for _, v := range views {
+		if v.State != "ok" || v.Status != 304 || v.LastSuccess.IsZero() || v.NextDue.IsZero() || v.Failures != 0 {
+			t.Errorf("source %s state: %+v", v.ID, v)
+		}
+	}
+
 	// A changed item is updated in place, not duplicated.
 	changed := bytes.Replace(readFixture(t, "kinhtedothi-thoi-su.rss"),
 		[]byte("tiến hành khẩn trương, tích cực."), []byte("tiến hành khẩn trương, tích cực và hiệu quả."), 1)
