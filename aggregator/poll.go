@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"slices"
 	"time"
 
@@ -53,6 +51,9 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		Timeout:      j.src.Timeout.D(),
 		MaxBytes:     int64(j.src.MaxBody),
 		AllowPrivate: j.src.AllowPrivate,
+		// The configured URL decides whether private addresses are fair
+		// game, also after a move or an autodiscovery.
+		Origin: st.ConfigURL,
 	}
 	resp, err := p.Fetcher.Fetch(ctx, req)
 	released := false
@@ -86,13 +87,15 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	parsed, perr := normaliser.Parse(resp.Body, resp.ContentType, resp.URL)
 	if perr != nil && normaliser.IsHTML(resp.Body, resp.ContentType) {
 		// A web page instead of a feed: follow its advertised feed.
-		feedURL, derr := p.discover(ctx, &st, fetchURL, resp, j)
-		if derr != nil {
+		links := normaliser.Discover(resp.Body, resp.URL)
+		if len(links) == 0 {
 			releaseOnce()
-			p.fail(&st, &o, derr)
+			p.fail(&st, &o, fmt.Errorf("aggregator: %s is an HTML page that advertises no feed", fetchURL))
 			return o
 		}
-		resp, err = p.Fetcher.Fetch(ctx, fetcher.Request{URL: feedURL, Timeout: req.Timeout, MaxBytes: req.MaxBytes, AllowPrivate: req.AllowPrivate})
+		feedURL := links[0]
+		req.URL, req.ETag, req.LastModified = feedURL, "", ""
+		resp, err = p.Fetcher.Fetch(ctx, req)
 		if err != nil {
 			releaseOnce()
 			if isCanceled(ctx, err) {
@@ -113,6 +116,15 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		p.fail(&st, &o, perr)
 		return o
 	}
+	// Parsed feeds take several times their size in memory: bound how
+	// much parsing is in flight so a burst of huge feeds cannot blow up
+	// the daemon's resident memory.
+	weight := min(int64(len(resp.Body))*parseExpansion, parseBudget)
+	if err := p.parseMem.Acquire(ctx, weight); err != nil {
+		o.canceled = true
+		return o
+	}
+	defer p.parseMem.Release(weight)
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	if f := parsed.Feed; f != nil {
 		st.Title, st.SiteURL, st.Language = f.Title, f.Link, f.Language
@@ -202,45 +214,6 @@ func (p *Poller) trackMove(st *db.Source, fetched, permanent string) {
 		st.ETag, st.LastModified = "", ""
 		st.MovedTo, st.MovedCount = "", 0
 	}
-}
-
-// discover finds the feed advertised by an HTML page and checks that
-// following it does not lead from a public address to a private one.
-func (p *Poller) discover(ctx context.Context, st *db.Source, pageURL string, resp *fetcher.Response, j job) (string, error) {
-	links := normaliser.Discover(resp.Body, resp.URL)
-	if len(links) == 0 {
-		return "", fmt.Errorf("aggregator: %s is an HTML page that advertises no feed", pageURL)
-	}
-	target := links[0]
-	if !j.src.AllowPrivate && !p.isPrivateURL(ctx, pageURL) && p.isPrivateURL(ctx, target) {
-		return "", fmt.Errorf("aggregator: discovered feed %s: %w", target, fetcher.ErrPrivateAddress)
-	}
-	return target, nil
-}
-
-// isPrivateURL reports whether raw names a loopback, private or link-local host.
-func (p *Poller) isPrivateURL(ctx context.Context, raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "file" {
-		return err == nil
-	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); ip != nil {
-		return fetcher.IsPrivateIP(ip)
-	}
-	if host == "localhost" {
-		return true
-	}
-	ips, err := net.DefaultResolver.LookupIP(ctx, "ip", host)
-	if err != nil {
-		return false
-	}
-	for _, ip := range ips {
-		if fetcher.IsPrivateIP(ip) {
-			return true
-		}
-	}
-	return false
 }
 
 // DocOf is what the classifier sees of a stored item.

@@ -14,10 +14,19 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"bantin/aggregator/classifier"
 	"bantin/aggregator/fetcher"
 	"bantin/config"
 	"bantin/db"
+)
+
+// parseBudget bounds the estimated memory of feeds being normalised at
+// once; parseExpansion estimates a parsed feed's size from its bytes.
+const (
+	parseBudget    = 64 << 20
+	parseExpansion = 4
 )
 
 // Version is reported in the User-Agent; cmd/bantin sets it.
@@ -32,6 +41,8 @@ type Poller struct {
 	Metrics *Metrics
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+
+	parseMem *semaphore.Weighted
 
 	mu         sync.RWMutex
 	cfg        *config.Config
@@ -55,6 +66,7 @@ func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Log
 		Logger:   logger,
 		Now:      time.Now,
 		reloaded: make(chan struct{}, 1),
+		parseMem: semaphore.NewWeighted(parseBudget),
 	}
 	if err := p.Reload(ctx, cfg); err != nil {
 		return nil, err
