@@ -22,8 +22,9 @@ const crashBatch = 50
 
 // TestCrashChild is the child process of TestKillNineLosesNothingReported:
 // it stores batches of crashBatch items as fast as it can, each with an
-// update of an item of the previous batch, and prints "stored N" after
-// batch N has committed.
+// update of an item of the previous batch, and prints "begin N" before
+// and "stored N" after batch N is written. Every fourth batch it also
+// prunes up to 30 old items, as retention does.
 func TestCrashChild(t *testing.T) {
 	path := os.Getenv(crashEnv)
 	if path == "" {
@@ -59,18 +60,27 @@ func TestCrashChild(t *testing.T) {
 			items = append(items, upd)
 		}
 		s.LastAttempt = time.Now()
+		fmt.Printf("begin %d\n", n)
 		if _, err := d.SaveFetch(ctx, s, items); err != nil {
 			fmt.Println("error", err)
 			os.Exit(2)
 		}
 		fmt.Printf("stored %d\n", n) // os.Stdout is unbuffered
+		if n%4 == 3 { // retention runs between fetches, in small batches
+			cut := t0.Add(time.Duration(n*crashBatch-120) * time.Minute)
+			if _, err := d.Prune(ctx, "s", cut, 30); err != nil {
+				fmt.Println("error", err)
+				os.Exit(2)
+			}
+		}
 	}
 }
 
 // TestKillNineLosesNothingReported SIGKILLs a process that is storing
 // fetches, at a random moment, several times over the same file, then
 // checks the database: integrity ok, no duplicate identity, every batch
-// reported stored present, and no batch half-stored.
+// reported stored present (or pruned, leaving tombstones), no batch
+// half-stored, no item both stored and tombstoned, tag counts right.
 func TestKillNineLosesNothingReported(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns child processes")
@@ -107,11 +117,16 @@ func TestKillNineLosesNothingReported(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Lines written before the kill also count as reported.
+		last := ""
 		for sc.Scan() {
-			if n, ok := strings.CutPrefix(sc.Text(), "stored "); ok {
+			last = sc.Text()
+			if n, ok := strings.CutPrefix(last, "stored "); ok {
 				v, _ := strconv.Atoi(n)
 				reported[r] = v + 1
 			}
+		}
+		if strings.HasPrefix(last, "begin ") {
+			t.Logf("round %d: killed inside SaveFetch of batch %s", round, strings.TrimPrefix(last, "begin "))
 		}
 		cmd.Wait()
 		if lines < killAfter {
@@ -143,8 +158,15 @@ func checkAfterCrash(t *testing.T, path string, reported map[string]int) {
 		GROUP BY source_id, guid HAVING count(*) > 1)`).Scan(&dups); err != nil || dups != 0 {
 		t.Errorf("duplicate identities = %d, %v; want 0", dups, err)
 	}
-	// Items per batch: crashBatch (stored) or absent; never in between.
-	rows, err := d.SQL().Query(`SELECT substr(guid, 1, instr(guid, '-i') - 1), count(*) FROM items GROUP BY 1`)
+	var both int
+	if err := d.SQL().QueryRow(`SELECT count(*) FROM items i JOIN tombstones t
+		ON t.source_id = i.source_id AND t.guid = i.guid`).Scan(&both); err != nil || both != 0 {
+		t.Errorf("items that are also tombstoned = %d, %v; want 0", both, err)
+	}
+	// Items per batch, stored or pruned (tombstoned): crashBatch or none,
+	// never in between.
+	rows, err := d.SQL().Query(`SELECT substr(guid, 1, instr(guid, '-i') - 1), count(*)
+		FROM (SELECT guid FROM items UNION ALL SELECT guid FROM tombstones) GROUP BY 1`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,17 +179,20 @@ func checkAfterCrash(t *testing.T, path string, reported map[string]int) {
 			t.Fatal(err)
 		}
 		if n != crashBatch {
-			t.Errorf("batch %s has %d items, want %d (a fetch is all or nothing)", batch, n, crashBatch)
+			t.Errorf("batch %s has %d items stored or pruned, want %d (a fetch is all or nothing)", batch, n, crashBatch)
 		}
 		present[batch] = n
 	}
 	for r, n := range reported {
 		for b := range n {
 			if key := fmt.Sprintf("r%s-b%d", r, b); present[key] == 0 {
-				t.Errorf("batch %s was reported stored but is missing", key)
+				t.Errorf("batch %s was reported stored but is neither stored nor pruned", key)
 			}
 		}
 	}
+	var nItems, nTombs int
+	d.SQL().QueryRow(`SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM tombstones)`).Scan(&nItems, &nTombs)
+	t.Logf("after the kill: %d items stored, %d pruned", nItems, nTombs)
 	// Tag counts maintained by triggers agree with the rows.
 	var bad int
 	if err := d.SQL().QueryRow(`SELECT count(*) FROM tags t WHERE t.count !=

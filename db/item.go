@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -64,6 +63,7 @@ func (d *DB) SaveFetch(ctx context.Context, s Source, items []Item) (SaveResult,
 			return err
 		}
 		now := d.now().UTC()
+		counted := make(map[int64]bool, len(items))
 		for i := range items {
 			it := items[i] // a copy: defaults below must not leak into the caller's slice
 			it.SourceID = s.ID
@@ -71,15 +71,15 @@ func (d *DB) SaveFetch(ctx context.Context, s Source, items []Item) (SaveResult,
 			if err != nil {
 				return fmt.Errorf("item %q: %w", it.GUID, err)
 			}
-			switch outcome {
-			case saveNew:
+			if outcome != saveNew && outcome != saveUpdated || counted[id] {
+				continue // a GUID repeated in one fetch counts once
+			}
+			counted[id] = true
+			res.IDs = append(res.IDs, id)
+			if outcome == saveNew {
 				res.New++
-				res.IDs = append(res.IDs, id)
-			case saveUpdated:
-				if !slices.Contains(res.IDs, id) { // a GUID repeated in one fetch counts once
-					res.Updated++
-					res.IDs = append(res.IDs, id)
-				}
+			} else {
+				res.Updated++
 			}
 		}
 		s.LastNew, s.LastUpdated = res.New, res.Updated
