@@ -66,7 +66,7 @@ func TestCrashChild(t *testing.T) {
 			os.Exit(2)
 		}
 		fmt.Printf("stored %d\n", n) // os.Stdout is unbuffered
-		if n%4 == 3 { // retention runs between fetches, in small batches
+		if n%4 == 3 {                // retention runs between fetches, in small batches
 			cut := t0.Add(time.Duration(n*crashBatch-120) * time.Minute)
 			if _, err := d.Prune(ctx, "s", cut, 30); err != nil {
 				fmt.Println("error", err)
