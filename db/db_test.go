@@ -760,3 +760,39 @@ func TestTagNameIsFirstSeen(t *testing.T) {
 		t.Errorf("Tag(ha-noi) = %v, %v; want %v", tg, err, want[0])
 	}
 }
+
+func TestMigrationsApplyInOrderEachInOneTransaction(t *testing.T) {
+	ctx := context.Background()
+	d, _ := mustOpen(t)
+	base, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := len(base) + 1
+	good := migration{Version: next, Name: "good.sql", SQL: `CREATE TABLE extra (x INTEGER); INSERT INTO extra VALUES (1);`}
+	bad := migration{Version: next + 1, Name: "bad.sql", SQL: `CREATE TABLE half (x INTEGER); INSERT INTO nope VALUES (1);`}
+
+	err = d.applyMigrations(ctx, append(slices.Clone(base), good, bad))
+	if err == nil || !strings.Contains(err.Error(), "bad.sql") {
+		t.Fatalf("applying a failing migration: err = %v, want one naming bad.sql", err)
+	}
+	var v, extra, half int
+	d.SQL().QueryRow("PRAGMA user_version").Scan(&v)
+	d.SQL().QueryRow("SELECT count(*) FROM extra").Scan(&extra)
+	d.SQL().QueryRow("SELECT count(*) FROM sqlite_schema WHERE name = 'half'").Scan(&half)
+	if v != next || extra != 1 || half != 0 {
+		t.Errorf("after good+bad: user_version %d, extra rows %d, half tables %d; want %d, 1, 0", v, extra, half, next)
+	}
+	// Re-running applies nothing twice.
+	if err := d.applyMigrations(ctx, append(slices.Clone(base), good)); err != nil {
+		t.Fatalf("re-apply: %v", err)
+	}
+	d.SQL().QueryRow("SELECT count(*) FROM extra").Scan(&extra)
+	if extra != 1 {
+		t.Errorf("extra rows after re-apply = %d, want 1", extra)
+	}
+	// The embedded set is older than this database now.
+	if err := d.migrate(ctx); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("migrate on a newer database: err = %v, want a 'newer' error", err)
+	}
+}

@@ -70,6 +70,11 @@ func (d *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("db: %w", err)
 	}
+	return d.applyMigrations(ctx, ms)
+}
+
+// applyMigrations is migrate with the list of migrations given, for tests.
+func (d *DB) applyMigrations(ctx context.Context, ms []migration) error {
 	known := 0
 	if len(ms) > 0 {
 		known = ms[len(ms)-1].Version
