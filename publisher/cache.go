@@ -32,7 +32,15 @@ type rendered struct {
 	bodyLen      string
 	gzLen        string
 	expires      time.Time // zero: until the next invalidation
+	hdr          struct {
+		cacheControl, lastModified, etag, etagGz, contentType, gzLen, bodyLen []string
+	}
 }
+
+var (
+	varyAE  = []string{"Accept-Encoding"}
+	gzipEnc = []string{"gzip"}
+)
 
 func newRendered(body []byte, contentType string, now time.Time, maxAge int) *rendered {
 	sum := sha256.Sum256(body)
@@ -51,13 +59,19 @@ func newRendered(body []byte, contentType string, now time.Time, maxAge int) *re
 		bodyLen:      strconv.Itoa(len(body)),
 		gzLen:        strconv.Itoa(buf.Len()),
 	}
+	r.hdr.cacheControl = []string{r.cacheControl}
+	r.hdr.etag, r.hdr.etagGz = []string{r.etag}, []string{r.etagGz}
+	r.hdr.contentType = []string{contentType}
+	r.hdr.gzLen, r.hdr.bodyLen = []string{r.gzLen}, []string{r.bodyLen}
 	r.setLastModified(now)
 	return r
 }
 
+// setLastModified sets Last-Modified (before r is shared).
 func (r *rendered) setLastModified(t time.Time) {
 	r.lastMod = t.UTC().Truncate(time.Second)
 	r.lastModStr = r.lastMod.Format(http.TimeFormat)
+	r.hdr.lastModified = []string{r.lastModStr}
 }
 
 // write serves r: 304 when the request's validators match, else the body
@@ -65,26 +79,28 @@ func (r *rendered) setLastModified(t time.Time) {
 func (r *rendered) write(w http.ResponseWriter, req *http.Request) {
 	gz := acceptsGzip(req.Header.Get("Accept-Encoding"))
 	h := w.Header()
-	h["Vary"] = []string{"Accept-Encoding"}
-	h["Cache-Control"] = []string{r.cacheControl}
-	h["Last-Modified"] = []string{r.lastModStr}
+	// The value slices are shared by every response of r and never
+	// modified after newRendered.
+	h["Vary"] = varyAE
+	h["Cache-Control"] = r.hdr.cacheControl
+	h["Last-Modified"] = r.hdr.lastModified
 	if gz {
-		h["Etag"] = []string{r.etagGz}
+		h["Etag"] = r.hdr.etagGz
 	} else {
-		h["Etag"] = []string{r.etag}
+		h["Etag"] = r.hdr.etag
 	}
 	if r.notModified(req) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h["Content-Type"] = []string{r.contentType}
+	h["Content-Type"] = r.hdr.contentType
 	body := r.body
 	if gz {
-		h["Content-Encoding"] = []string{"gzip"}
-		h["Content-Length"] = []string{r.gzLen}
+		h["Content-Encoding"] = gzipEnc
+		h["Content-Length"] = r.hdr.gzLen
 		body = r.gz
 	} else {
-		h["Content-Length"] = []string{r.bodyLen}
+		h["Content-Length"] = r.hdr.bodyLen
 	}
 	w.WriteHeader(http.StatusOK)
 	if req.Method != http.MethodHead {
@@ -109,13 +125,19 @@ func (r *rendered) notModified(req *http.Request) bool {
 // etag (a quoted strong tag) by weak comparison; the "-gz" variant of the
 // same tag matches too.
 func etagMatch(list, etag string) bool {
-	for _, t := range strings.Split(list, ",") {
+	for list != "" {
+		var t string
+		t, list, _ = strings.Cut(list, ",")
 		t = strings.TrimSpace(t)
 		if t == "*" {
 			return true
 		}
 		t = strings.TrimPrefix(t, "W/")
-		if t == etag || t == strings.TrimSuffix(etag, `"`)+`-gz"` {
+		if t == etag {
+			return true
+		}
+		// The gzip variant: etag with -gz before the closing quote.
+		if len(t) == len(etag)+3 && strings.HasSuffix(t, `-gz"`) && t[:len(etag)-1] == etag[:len(etag)-1] {
 			return true
 		}
 	}

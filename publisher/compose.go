@@ -13,12 +13,16 @@ import (
 )
 
 // Dedupe parameters. Two reports are one story when their canonical links
-// are equal (at any distance in time), or, when published within
-// DedupeWindow of each other, when their titles are equal after folding
-// (case, diacritics, punctuation, white space) or when the Jaccard
-// similarity of their titles' word 2-shingles is at least NearTitle.
-// Titles of fewer than MinShingleWords words are only compared for
-// equality: two-word titles share too little to be called near.
+// are equal (at any distance in time), or, when they come from different
+// sources and were published within DedupeWindow of each other, when
+// their titles are equal after folding (case, diacritics, punctuation,
+// white space) or near-equal: the Jaccard similarity of their titles' word
+// 2-shingles is at least NearTitle and both titles carry the same numbers
+// ("Xổ số ngày 1/3" and "Xổ số ngày 2/3" are different stories). Titles of
+// fewer than MinShingleWords words are only compared for equality: short
+// titles share too little to be called near. Titles are not compared
+// within one source, whose near-identical titles are a series, not a
+// repeat.
 const (
 	DedupeWindow    = 48 * time.Hour
 	NearTitle       = 0.6
@@ -87,6 +91,7 @@ type member struct {
 	published time.Time
 	canon     string
 	title     string // folded, punctuation-free
+	numbers   string // the title's numeric words, in order
 	shingles  map[string]bool
 }
 
@@ -293,7 +298,8 @@ func newMember(it db.Item) member {
 		link = it.Link
 	}
 	title := titleKey(it.Title)
-	return member{item: it, published: itemPublished(it), canon: canonLink(link), title: title, shingles: shingles(title)}
+	return member{item: it, published: itemPublished(it), canon: canonLink(link), title: title,
+		numbers: numbers(title), shingles: shingles(title)}
 }
 
 // sameStory reports whether m reports the story of g.
@@ -306,13 +312,13 @@ func sameStory(g *group, m member) bool {
 		if d < 0 {
 			d = -d
 		}
-		if d > DedupeWindow || m.title == "" {
+		if d > DedupeWindow || m.title == "" || m.item.SourceID == o.item.SourceID {
 			continue
 		}
 		if m.title == o.title {
 			return true
 		}
-		if jaccard(m.shingles, o.shingles) >= NearTitle {
+		if m.numbers == o.numbers && jaccard(m.shingles, o.shingles) >= NearTitle {
 			return true
 		}
 	}
@@ -326,6 +332,17 @@ func titleKey(s string) string {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
 	})
 	return strings.Join(words, " ")
+}
+
+// numbers returns the words of a title key that contain a digit.
+func numbers(key string) string {
+	var out []string
+	for _, w := range strings.Fields(key) {
+		if strings.IndexFunc(w, unicode.IsDigit) >= 0 {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // shingles returns the set of word 2-shingles of a title key, nil for

@@ -85,6 +85,30 @@ func TestCompose(t *testing.T) {
 			want: "1 2",
 		},
 		{
+			name: "same title from one source is a series",
+			candidates: []db.Item{
+				mkItem(1, "a", "https://a.vn/1", "Bản tin thời sự sáng nay", 1*h),
+				mkItem(2, "a", "https://a.vn/2", "Bản tin thời sự sáng nay", 25*h),
+			},
+			want: "1 2",
+		},
+		{
+			name: "near titles with different numbers stay apart",
+			candidates: []db.Item{
+				mkItem(1, "a", "https://a.vn/1", "Kết quả xổ số miền Bắc ngày 10/3", 1*h),
+				mkItem(2, "b", "https://b.vn/2", "Kết quả xổ số miền Bắc ngày 9/3", 20*h),
+			},
+			want: "1 2",
+		},
+		{
+			name: "same link from one source is one story",
+			candidates: []db.Item{
+				mkItem(1, "a", "https://a.vn/1?utm_source=rss", "Tin A", 1*h),
+				mkItem(2, "a", "https://a.vn/1", "Tin A (cập nhật)", 2*h),
+			},
+			want: "2(1)",
+		},
+		{
 			name: "short titles are not near",
 			candidates: []db.Item{
 				mkItem(1, "a", "https://a.vn/1", "Tin sáng", 1*h),

@@ -53,8 +53,8 @@ type Server struct {
 	prev    map[cacheKey]*rendered // previous generation, for Last-Modified
 	tags    []db.Tag               // tags with items, nil until loaded
 
-	seqMu      sync.Mutex
-	seqChecked time.Time
+	seqMu   sync.Mutex
+	seqNext atomic.Int64 // unix nanos of the next change sequence check
 }
 
 // maxCached bounds the cached responses; beyond it (many distinct paging
@@ -181,8 +181,9 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 			return
 		}
 		cursor := ""
-		q := r.URL.Query()
-		if before, ok := q["before"]; ok {
+		if r.URL.RawQuery == "" {
+			// fast path: no query to parse
+		} else if before, ok := r.URL.Query()["before"]; ok {
 			c, err := db.ParseCursor(before[0])
 			if err != nil || len(before) > 1 {
 				http.Error(w, "publisher: bad cursor", http.StatusBadRequest)
@@ -252,8 +253,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, key cacheKey) {
 // get returns the response for key from the cache, rendering it when
 // missing (one render per key at a time).
 func (s *Server) get(ctx context.Context, key cacheKey) (*rendered, error) {
-	s.checkSeq(ctx)
 	now := s.now()
+	s.checkSeq(ctx, now)
 	s.mu.RLock()
 	res, gen := s.entries[key], s.gen
 	s.mu.RUnlock()
@@ -286,16 +287,18 @@ func (s *Server) get(ctx context.Context, key cacheKey) (*rendered, error) {
 
 // checkSeq drops the cache when the database's change sequence moved. At
 // most one request per SeqCheckInterval reads it; the others go on.
-func (s *Server) checkSeq(ctx context.Context) {
+func (s *Server) checkSeq(ctx context.Context, now time.Time) {
+	if s.SeqCheckInterval > 0 && now.UnixNano() < s.seqNext.Load() {
+		return
+	}
 	if !s.seqMu.TryLock() {
 		return
 	}
 	defer s.seqMu.Unlock()
-	now := s.now()
-	if s.SeqCheckInterval > 0 && now.Sub(s.seqChecked) < s.SeqCheckInterval {
+	if s.SeqCheckInterval > 0 && now.UnixNano() < s.seqNext.Load() {
 		return
 	}
-	s.seqChecked = now
+	s.seqNext.Store(now.Add(s.SeqCheckInterval).UnixNano())
 	seq, err := s.store.ChangeSeq(ctx)
 	if err != nil {
 		s.log.Warn("read change sequence", "err", err)
