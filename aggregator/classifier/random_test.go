@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"bantin/config"
 	"bantin/fold"
@@ -268,9 +270,30 @@ func FuzzClassify(f *testing.F) {
 			t.Fatalf("Explain.Match = %v, Classify = %q", e.Match, got)
 		}
 		_ = e.String()
+		if plainWords(phrase) && plainWords(text) {
+			want := refPhrase(phrase, text)
+			got := slices.Contains(c.Classify(&Doc{Title: text}, now), "t")
+			if got != want {
+				t.Fatalf("phrase %q in title %q: Classify = %v, reference = %v", phrase, text, got, want)
+			}
+		}
 		self := &Doc{Title: "x " + phrase + " y"}
 		if !slices.Contains(c.Classify(self, now), "t") {
 			t.Fatalf("phrase %q not found in %q", phrase, self.Title)
 		}
 	})
+}
+
+// plainWords reports whether s is valid UTF-8 without marks or ideographs,
+// where refPhrase's simple word split agrees with the tokenizer by design.
+func plainWords(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range fold.NFC(s) {
+		if unicode.IsMark(r) || isIdeographic(r) {
+			return false
+		}
+	}
+	return true
 }
