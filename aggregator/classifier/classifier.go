@@ -61,8 +61,8 @@ type Classifier struct {
 	phrases []phrase
 	pwords  []pword            // the words of all phrases, back to back
 	simple  []bool             // by phrase: two words, no diacritics: found by its key alone
-	vocab   map[string]int32   // folded word of any phrase -> word id (compile time)
-	pairs   map[uint64][]int32 // first and second word ids -> longer phrases (compile time)
+	vocab   map[string]int32   // folded word of any phrase -> word id (while compiling)
+	pairs   map[uint64][]int32 // first and second word ids -> longer phrases (while compiling)
 	singles [][]int32          // by word id: one-word phrases
 	starts  []bool             // by word id: some longer phrase starts with it
 	vocabT  vocabTable         // vocab for Classify
@@ -149,6 +149,7 @@ func Compile(topics []config.Topic) (*Classifier, error) {
 		return nil, errors.Join(errs...)
 	}
 	c.vocabT, c.pairsT = newVocabTable(c.vocab), newPairTable(c.pairs)
+	c.vocab, c.pairs = nil, nil // only needed while compiling
 	c.phraseTopics = make([][]int32, len(c.phrases))
 	for i, t := range c.topics {
 		id := int32(i)
