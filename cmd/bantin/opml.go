@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -230,7 +231,7 @@ func feedURL(u string) string {
 // dropped. ok is false unless raw is an http(s) URL with a host and no
 // white space.
 func urlKey(raw string) (key string, ok bool) {
-	if strings.IndexFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+	if strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return "", false
 	}
 	u, err := url.Parse(raw)
@@ -483,6 +484,13 @@ func insertSources(data []byte, sources []*importedSource) ([]byte, error) {
 	if bytes.Contains(data, []byte("\r\n")) {
 		eol = "\r\n"
 	}
+	if !utf8.Valid(data) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) || bytes.HasPrefix(data, []byte{0xFF, 0xFE}) {
+		return nil, errors.New("the file is not UTF-8")
+	}
+	if bytes.Count(data, []byte("\r")) != bytes.Count(data, []byte("\r\n")) ||
+		bytes.ContainsAny(data, "\u0085\u2028\u2029") {
+		return nil, errors.New("the file has line breaks other than LF and CRLF")
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
@@ -493,9 +501,10 @@ func insertSources(data []byte, sources []*importedSource) ([]byte, error) {
 		return nil, errors.New("the file holds several YAML documents")
 	}
 
-	// appendSection adds "sources:" and the items at the end of the file.
-	appendSection := func() ([]byte, error) {
-		items, err := encodeSources(sources, 2)
+	// appendSection adds "sources:" and the items at the end of the file,
+	// the key indented like the other top-level keys.
+	appendSection := func(indent int) ([]byte, error) {
+		items, err := encodeSources(sources, indent+2)
 		if err != nil {
 			return nil, err
 		}
@@ -506,11 +515,11 @@ func insertSources(data []byte, sources []*importedSource) ([]byte, error) {
 		if len(bytes.TrimSpace(out)) > 0 && !bytes.HasSuffix(out, []byte("\n\n")) && !bytes.HasSuffix(out, []byte("\r\n\r\n")) {
 			out = append(out, eol...)
 		}
-		out = append(out, "sources:"+eol...)
+		out = append(out, strings.Repeat(" ", indent)+"sources:"+eol...)
 		return append(out, withEOL(items, eol)...), nil
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
-		return appendSection()
+		return appendSection(0)
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode || root.Style&yaml.FlowStyle != 0 {
@@ -526,7 +535,7 @@ func insertSources(data []byte, sources []*importedSource) ([]byte, error) {
 		}
 	}
 	if key == nil {
-		return appendSection()
+		return appendSection(root.Column - 1)
 	}
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	lineStart := func(n int) int { // byte offset of 1-based line n
