@@ -1,6 +1,7 @@
 package opml
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -250,4 +251,37 @@ func TestOPMLFeedsNil(t *testing.T) {
 	if got := Feeds(nil); got != nil {
 		t.Errorf("Feeds(nil) = %v, want nil", got)
 	}
+}
+
+// FuzzOPMLParse checks that Parse never panics and that every feed it
+// returns has a URL and NFC text.
+func FuzzOPMLParse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "opml", "*"))
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(`<opml><body><outline text="a"><outline xmlUrl="x" category="/a/b,c"/></outline></body></opml>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := Parse(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		for _, feed := range Feeds(doc) {
+			if feed.XMLURL == "" {
+				t.Errorf("feed without URL: %+v", feed)
+			}
+			for _, s := range append([]string{feed.Title, feed.XMLURL}, feed.Tags...) {
+				if !norm.NFC.IsNormalString(s) {
+					t.Errorf("%q is not NFC", s)
+				}
+			}
+			for _, tag := range feed.Tags {
+				if tag == "" || strings.TrimSpace(tag) != tag {
+					t.Errorf("bad tag %q", tag)
+				}
+			}
+		}
+	})
 }
