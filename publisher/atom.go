@@ -144,7 +144,7 @@ func atomEntryFrom(f *Feed, e Entry, ge *feeds.AtomEntry) *atomEntry {
 		x.Content = &feeds.AtomContent{Type: "text"}
 	}
 	for _, enc := range it.Enclosures {
-		if enc.URL == "" {
+		if !isWebURL(enc.URL) {
 			continue
 		}
 		l := atomLink{Href: enc.URL, Rel: "enclosure", Type: enclosureType(enc)}
@@ -154,7 +154,7 @@ func atomEntryFrom(f *Feed, e Entry, ge *feeds.AtomEntry) *atomEntry {
 		x.Links = append(x.Links, l)
 	}
 	for _, r := range e.Related {
-		if r.Link != "" {
+		if isWebURL(r.Link) {
 			x.Links = append(x.Links, atomLink{Href: r.Link, Rel: "related", Type: "text/html", Title: sourceName(r)})
 		}
 	}

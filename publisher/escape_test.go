@@ -172,3 +172,23 @@ func TestIndexEscapesEverything(t *testing.T) {
 		t.Errorf("%d topic subscribe links, want 6", subscribe)
 	}
 }
+
+// TestOnlyWebLinksPublished: links with other schemes (javascript:, data:,
+// file:) never reach the output, in any format.
+func TestOnlyWebLinksPublished(t *testing.T) {
+	f := fixtureFeed(t)
+	it := &f.Entries[0].Item
+	it.Link = "javascript:alert(1)"
+	it.Enclosures = append(it.Enclosures, db.Enclosure{URL: "data:audio/mpeg;base64,AAAA", Type: "audio/mpeg"})
+	it.Authors = append(it.Authors, db.Person{Name: "X", URI: "vbscript:msgbox"})
+	it.ImageURL = "data:image/png;base64,AAAA"
+	f.Entries[0].Related[0].Link = "JaVaScRiPt:alert(2)"
+	for format, b := range renderAll(t, f) {
+		low := strings.ToLower(string(b))
+		for _, bad := range []string{"javascript:", "data:", "vbscript:", "file:///srv"} {
+			if strings.Contains(low, bad) {
+				t.Errorf("%s output contains %q", format, bad)
+			}
+		}
+	}
+}

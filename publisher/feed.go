@@ -253,10 +253,19 @@ func sourceName(it db.Item) string {
 }
 
 // isWebURL reports whether s is an absolute http(s) URL, the only kind of
-// link bantin republishes (file:// source paths stay private).
+// link bantin republishes: file:// source paths stay private, and
+// javascript:, data: and other schemes never reach a reader.
 func isWebURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// webURL returns s when it is an absolute http(s) URL, else "".
+func webURL(s string) string {
+	if isWebURL(s) {
+		return s
+	}
+	return ""
 }
 
 // alsoReported returns the names of the related items' sources, in order,

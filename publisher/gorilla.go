@@ -31,7 +31,7 @@ func gorillaFeed(f *Feed) *feeds.Feed {
 			Updated:     itemUpdated(it),
 			Content:     contentHTML(e),
 		}
-		if it.Link != "" {
+		if isWebURL(it.Link) {
 			gi.Link = &feeds.Link{Href: it.Link}
 		}
 		if len(it.Authors) > 0 {

@@ -116,7 +116,7 @@ func jsonItemFrom(e Entry, gi *feeds.JSONItem) *jsonItem {
 	}
 	var atts []jsonAttachment
 	for _, enc := range it.Enclosures {
-		if enc.URL == "" {
+		if !isWebURL(enc.URL) {
 			continue
 		}
 		gi.Attachments = append(gi.Attachments, feeds.JSONAttachment{Url: enc.URL, MIMEType: enclosureType(enc)})
@@ -131,7 +131,7 @@ func jsonItemFrom(e Entry, gi *feeds.JSONItem) *jsonItem {
 		x.Bantin.SourceURL = it.SourceURL
 	}
 	for _, r := range e.Related {
-		x.Bantin.AlsoReportedBy = append(x.Bantin.AlsoReportedBy, jsonRelated{Source: sourceName(r), Title: r.Title, URL: r.Link})
+		x.Bantin.AlsoReportedBy = append(x.Bantin.AlsoReportedBy, jsonRelated{Source: sourceName(r), Title: r.Title, URL: webURL(r.Link)})
 	}
 	return x
 }

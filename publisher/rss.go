@@ -151,7 +151,7 @@ func rssItemFrom(f *Feed, e Entry, gi *feeds.RssItem) *rssItem {
 	// RSS allows one enclosure per item in practice (RSS Board profile);
 	// the first is published, Atom and JSON carry them all.
 	for _, enc := range it.Enclosures {
-		if enc.URL == "" {
+		if !isWebURL(enc.URL) {
 			continue
 		}
 		x.Enclosure = &feeds.RssEnclosure{Url: enc.URL, Type: enclosureType(enc), Length: strconv.FormatInt(max(enc.Length, 0), 10)}
