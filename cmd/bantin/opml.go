@@ -46,6 +46,14 @@ type importPlan struct {
 	unsupported int
 }
 
+// cmdImportOPML implements `bantin import-opml FILE [-write]`: the feeds of
+// the OPML file become source entries (id, url, title, tags from the
+// folders). Without -write they are printed to stdout as YAML to paste under
+// sources:; with -write they are inserted after the last item of the
+// config's sources: list (or in a new sources: section), the rest of the
+// file kept byte for byte, and the config reloaded to check it. Feeds that
+// the config or the list already has, and feeds bantin cannot poll, are
+// skipped with one line each on stderr; a summary line ends the output.
 func cmdImportOPML(ctx context.Context, a *app, args []string) error {
 	fset := a.flags("import-opml", "FILE")
 	write := fset.Bool("write", false, "append the sources to the config file (which is created if missing) instead of printing them")
