@@ -1,0 +1,361 @@
+package interop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"bantin/aggregator"
+	"bantin/config"
+	"bantin/db"
+	"bantin/publisher"
+)
+
+// moduleRoot is the directory holding go.mod, found upwards from the
+// package directory.
+func moduleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("interop: go.mod not found above the package directory")
+		}
+		dir = parent
+	}
+}
+
+// fixtureDir is testdata/interop under the module root.
+func fixtureDir(t testing.TB) string {
+	return filepath.Join(moduleRoot(t), "testdata", "interop")
+}
+
+// schema returns the path of a schema in ../shared/corpus/schemas relative
+// to the module root, skipping the test when the corpus is absent.
+func schema(t *testing.T, name string) string {
+	t.Helper()
+	p := filepath.Join(moduleRoot(t), "..", "shared", "corpus", "schemas", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("schema %s not available (../shared/corpus absent): %v", name, err)
+	}
+	return p
+}
+
+// tool returns the path of an external program, skipping the test when it
+// is not installed.
+func tool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s not installed (CI installs it): %v", name, err)
+	}
+	return p
+}
+
+// systemPython is the Debian python3 that has python3-feedparser and
+// python3-jsonschema, not whatever python3 comes first on PATH. It skips
+// the test when that interpreter or the module is missing.
+func systemPython(t *testing.T, module string) string {
+	t.Helper()
+	py := "/usr/bin/python3"
+	if _, err := os.Stat(py); err != nil {
+		t.Skipf("%s not installed: %v", py, err)
+	}
+	if out, err := exec.Command(py, "-c", "import "+module).CombinedOutput(); err != nil {
+		t.Skipf("%s lacks module %s (apt-get install python3-%s): %v\n%s", py, module, module, err, out)
+	}
+	return py
+}
+
+// feedRef names one published feed.
+type feedRef struct {
+	Kind   string // "topic" or "tag"
+	Slug   string
+	Format string // "rss", "atom", "json"
+}
+
+func (f feedRef) Path() string {
+	dir := "/topics/"
+	if f.Kind == "tag" {
+		dir = "/tags/"
+	}
+	return dir + f.Slug + "." + f.Format
+}
+
+// Name is a file-name-safe label, also used for subtests.
+func (f feedRef) Name() string { return f.Kind + "-" + f.Slug + "." + f.Format }
+
+// storedItem is what bantin stored for one published entry.
+type storedItem struct {
+	Title string
+	Link  string
+}
+
+// site is the fixture polled into a fresh database and served by the
+// publisher on a loopback httptest server.
+type site struct {
+	Base     string // publisher base URL (no trailing slash)
+	Config   *config.Config
+	Store    *db.DB
+	Topics   []config.Topic
+	Tags     []db.Tag
+	Expected map[string][]storedItem // by Kind+"/"+Slug: the entries as stored, newest first
+}
+
+// Feeds lists every published topic and tag feed in every format.
+func (s *site) Feeds(formats ...string) []feedRef {
+	if len(formats) == 0 {
+		formats = publisher.Formats
+	}
+	var out []feedRef
+	for _, format := range formats {
+		for _, tp := range s.Topics {
+			out = append(out, feedRef{"topic", tp.Slug, format})
+		}
+		for _, tg := range s.Tags {
+			out = append(out, feedRef{"tag", tg.Slug, format})
+		}
+	}
+	return out
+}
+
+// Want returns the stored entries of the feed f, newest first.
+func (s *site) Want(f feedRef) []storedItem { return s.Expected[f.Kind+"/"+f.Slug] }
+
+// Fetch GETs a published feed and returns its body and Content-Type,
+// failing the test on any status but 200.
+func (s *site) Fetch(t *testing.T, path string) ([]byte, string) {
+	t.Helper()
+	resp, err := http.Get(s.Base + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d\n%s", path, resp.StatusCode, body)
+	}
+	return body, resp.Header.Get("Content-Type")
+}
+
+// SaveAll fetches the feeds into dir (one file per feed, named f.Name())
+// and returns the file paths in the order of feeds.
+func (s *site) SaveAll(t *testing.T, dir string, feeds []feedRef) []string {
+	t.Helper()
+	var files []string
+	for _, f := range feeds {
+		body, _ := s.Fetch(t, f.Path())
+		p := filepath.Join(dir, f.Name())
+		if err := os.WriteFile(p, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	return files
+}
+
+// upstreamHandler serves the fixture files with content types by
+// extension and strong validators.
+func upstreamHandler(dir string) http.Handler {
+	types := map[string]string{
+		".rss":  "application/rss+xml; charset=utf-8",
+		".atom": "application/atom+xml", // charset from the XML declaration
+		".json": "application/feed+json; charset=utf-8",
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := filepath.Base(r.URL.Path)
+		ct, ok := types[filepath.Ext(name)]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", ct)
+		http.ServeContent(w, r, name, st.ModTime(), f)
+	})
+}
+
+// newSite polls the fixture into a temporary database and serves it.
+func newSite(t *testing.T) *site {
+	t.Helper()
+	ctx := context.Background()
+	fixtures := fixtureDir(t)
+	up := httptest.NewServer(upstreamHandler(fixtures))
+	t.Cleanup(up.Close)
+	pub := httptest.NewUnstartedServer(nil)
+	t.Cleanup(pub.Close)
+	base := "http://" + pub.Listener.Addr().String()
+
+	tmpl, err := os.ReadFile(filepath.Join(fixtures, "bantin.yaml.tmpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := strings.NewReplacer("{{UP}}", up.URL, "{{BASE}}", base).Replace(string(tmpl))
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "bantin.yaml")
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	store, err := db.Open(ctx, cfg.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	p, err := aggregator.New(ctx, cfg, store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var failed []string
+	sum, err := p.PollOnce(ctx, true, func(r aggregator.Result) {
+		if r.Err != nil || r.Status != http.StatusOK || r.New == 0 {
+			mu.Lock()
+			failed = append(failed, fmt.Sprintf("%s: status %d, new %d, err %v", r.SourceID, r.Status, r.New, r.Err))
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatalf("poll: %v", err)
+	}
+	if len(failed) > 0 || sum.Sources != len(cfg.Sources) {
+		t.Fatalf("poll of the fixture: %d of %d sources polled; failures:\n%s", sum.Sources, len(cfg.Sources), strings.Join(failed, "\n"))
+	}
+
+	pub.Config.Handler = publisher.New(cfg, store, nil).Handler()
+	pub.Start()
+
+	s := &site{Base: base, Config: cfg, Store: store, Topics: cfg.Topics, Expected: map[string][]storedItem{}}
+	if s.Tags, err = store.Tags(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tp := range cfg.Topics {
+		limit := tp.Limit
+		if limit <= 0 {
+			limit = db.DefaultLimit
+		}
+		items, err := store.TopicItems(ctx, tp.Slug, db.ItemQuery{Limit: limit, SkipHidden: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Expected["topic/"+tp.Slug] = stored(items)
+	}
+	for _, tg := range s.Tags {
+		items, err := store.TagItems(ctx, tg.Slug, db.ItemQuery{Limit: db.DefaultLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Expected["tag/"+tg.Slug] = stored(items)
+	}
+	s.checkFixture(t)
+	return s
+}
+
+func stored(items []db.Item) []storedItem {
+	out := make([]storedItem, 0, len(items))
+	for _, it := range items {
+		out = append(out, storedItem{Title: it.Title, Link: it.Link})
+	}
+	return out
+}
+
+// checkFixture guards the fixture's shape, so that a reader check that
+// passes does so on the interesting cases: an empty topic, a topic cut
+// at its limit, titles with markup characters, an undated item, and
+// Vietnamese tags.
+func (s *site) checkFixture(t *testing.T) {
+	t.Helper()
+	if n := len(s.Expected["topic/trong"]); n != 0 {
+		t.Errorf("fixture: topic trong should be empty, has %d items", n)
+	}
+	if n := len(s.Expected["topic/moi-nhat"]); n != 3 {
+		t.Errorf("fixture: topic moi-nhat should be cut at its limit 3, has %d", n)
+	}
+	var all []string
+	for _, items := range s.Expected {
+		for _, it := range items {
+			all = append(all, it.Title)
+		}
+	}
+	joined := strings.Join(all, "\n")
+	for _, want := range []string{`&`, `"`, `<`} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("fixture: no stored title contains %q; titles:\n%s", want, joined)
+		}
+	}
+	slugs := map[string]bool{}
+	for _, tg := range s.Tags {
+		slugs[tg.Slug] = true
+	}
+	for _, want := range []string{"ha-noi", "thoi-su", "giao-thong", "technology", "podcast"} {
+		if !slugs[want] {
+			t.Errorf("fixture: tag %q missing; tags: %v", want, s.Tags)
+		}
+	}
+}
+
+// sortedTitles returns the titles sorted, for comparisons where a reader
+// does not keep the feed's order.
+func sortedTitles(items []storedItem) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.Title
+	}
+	sort.Strings(out)
+	return out
+}
+
+// runTool runs a command with a timeout and returns its combined output.
+func runTool(ctx context.Context, timeout time.Duration, name string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	out, err := cmd.CombinedOutput()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return out, fmt.Errorf("%s timed out after %v: %w", name, timeout, ctx.Err())
+	}
+	return out, err
+}
+
+// mediaType is a Content-Type without parameters.
+func mediaType(ct string) string {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ct
+	}
+	return mt
+}
