@@ -55,6 +55,8 @@ type Server struct {
 
 	seqMu   sync.Mutex
 	seqNext atomic.Int64 // unix nanos of the next change sequence check
+
+	hubs hubState
 }
 
 // maxCached bounds the cached responses; beyond it (many distinct paging
@@ -118,7 +120,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 }
 
 // ListenAndServe serves Handler on addr until ctx is cancelled, then shuts
-// down gracefully (in-flight requests get up to 10 s).
+// down gracefully (in-flight requests get up to 10 s). While serving it
+// announces changed feeds to the configured WebSub hubs (NotifyHubs every
+// HubInterval).
 func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -140,6 +144,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	hubCtx, stopHubs := context.WithCancel(ctx)
+	defer stopHubs()
+	go s.hubLoop(hubCtx)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("publisher: serve: %w", err)
@@ -161,11 +168,34 @@ const (
 	kindTag   = "tag"
 )
 
-// errNotFound and errBadRequest are mapped to 404 and 400.
+// Errors of Page (and 404 / 400 over HTTP).
 var (
-	errNotFound   = errors.New("not found")
-	errBadRequest = errors.New("bad request")
+	// ErrNotFound: no such topic, or no such tag with items.
+	ErrNotFound = errors.New("publisher: not found")
+	// ErrBadCursor: a paging cursor that does not parse.
+	ErrBadCursor = errors.New("publisher: bad cursor")
 )
+
+// Kinds of feed for Page.
+const (
+	KindTopic = kindTopic
+	KindTag   = kindTag
+)
+
+// Page returns one page of a topic (KindTopic) or tag (KindTag) feed as it
+// is published: composed (curation, dedupe, caps) and ready for Render.
+// cursor is "" for the first page, else a db.Cursor string. It is what
+// `bantin preview` prints; it does not use the response cache.
+func (s *Server) Page(ctx context.Context, kind, slug, cursor string) (*Feed, error) {
+	if s.store == nil {
+		return nil, fmt.Errorf("publisher: no database")
+	}
+	if kind != kindTopic && kind != kindTag {
+		return nil, fmt.Errorf("publisher: unknown feed kind %q", kind)
+	}
+	f, _, _, err := s.page(ctx, s.cfg.Load(), kind, slug, cursor)
+	return f, err
+}
 
 func (s *Server) handleFeed(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -236,11 +266,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, key cacheKey) {
 	}
 	res, err := s.get(r.Context(), key)
 	switch {
-	case errors.Is(err, errNotFound):
+	case errors.Is(err, ErrNotFound):
 		http.Error(w, "publisher: not found: "+key.slug, http.StatusNotFound)
 		return
-	case errors.Is(err, errBadRequest):
-		http.Error(w, "publisher: "+err.Error(), http.StatusBadRequest)
+	case errors.Is(err, ErrBadCursor):
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	case err != nil:
 		s.log.Error("render failed", "kind", key.kind, "slug", key.slug, "format", key.format, "err", err)
@@ -344,7 +374,7 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 		}
 		return newRendered(body, "text/x-opml; charset=utf-8", now, 300), nil
 	}
-	return nil, errNotFound
+	return nil, ErrNotFound
 }
 
 // baseURL is cfg's base_url without a trailing slash.
@@ -421,7 +451,7 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 	if cursor != "" {
 		c, err := db.ParseCursor(cursor)
 		if err != nil {
-			return nil, 0, 0, fmt.Errorf("%w: %w", errBadRequest, err)
+			return nil, 0, 0, fmt.Errorf("%w: %w", ErrBadCursor, err)
 		}
 		before = &c
 	}
@@ -430,7 +460,7 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 	case kindTopic:
 		t, ok := findTopic(cfg, slug)
 		if !ok {
-			return nil, 0, 0, errNotFound
+			return nil, 0, 0, fmt.Errorf("%w: topic %q", ErrNotFound, slug)
 		}
 		f.Title, f.Description = t.Title, t.Description
 		if t.MaxAge > 0 {
@@ -453,7 +483,7 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 			}
 		}
 		if tag == nil {
-			return nil, 0, 0, errNotFound
+			return nil, 0, 0, fmt.Errorf("%w: tag %q", ErrNotFound, slug)
 		}
 		f.Title = tag.Name
 		f.Description = "Tag: " + tag.Name

@@ -1,0 +1,103 @@
+package publisher
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestNotifyHubs(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil || r.Method != "POST" || r.Form.Get("hub.mode") != "publish" {
+			http.Error(w, "bad", 400)
+			return
+		}
+		mu.Lock()
+		got = append(got, r.Form.Get("hub.url"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer hub.Close()
+
+	e := newEnv(t)
+	e.seed()
+	cfg := testConfig()
+	cfg.WebSub.Hubs = []string{hub.URL + "/"}
+	e.srv.Reload(cfg)
+	ctx := context.Background()
+
+	steps := []struct {
+		name   string
+		change func()
+		want   []string
+	}{
+		{"first call records only", func() {}, nil},
+		{"no change", func() {}, nil},
+		{"new item in topic and tag", func() {
+			e.save("a", e.item("https://a.example.vn/moi", "Tin mới", time.Minute, topicSlug))
+		}, []string{
+			testBase + "/tags/dat-dai.atom", testBase + "/tags/dat-dai.json", testBase + "/tags/dat-dai.rss",
+			testBase + "/topics/dat-dai.atom", testBase + "/topics/dat-dai.json", testBase + "/topics/dat-dai.rss",
+		}},
+		{"change outside published first pages", func() {
+			it := e.item("https://d.example.vn/cu", "Tin ngoài chủ đề, không thẻ", time.Hour)
+			it.Tags = nil
+			e.save("d", it)
+		}, nil},
+	}
+	for _, st := range steps {
+		mu.Lock()
+		got = nil
+		mu.Unlock()
+		st.change()
+		n, err := e.srv.NotifyHubs(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		mu.Lock()
+		sort.Strings(got)
+		if strings.Join(got, "\n") != strings.Join(st.want, "\n") || n != len(st.want) {
+			t.Errorf("%s: announced (%d)\n%s\nwant\n%s", st.name, n, strings.Join(got, "\n"), strings.Join(st.want, "\n"))
+		}
+		mu.Unlock()
+	}
+
+	// Feeds carry the hub link.
+	if r := e.get("/topics/" + topicSlug + ".atom"); !strings.Contains(string(r.body), `<link href="`+hub.URL+`/" rel="hub">`) {
+		t.Error("atom feed lacks rel=hub link")
+	}
+}
+
+func TestPage(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	ctx := context.Background()
+	f, err := e.srv.Page(ctx, KindTopic, topicSlug, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Entries) != 2 || f.Entries[0].Item.Title != "Giá nhà tăng" {
+		t.Errorf("Page entries = %d, first %q; want 2, Giá nhà tăng", len(f.Entries), f.Entries[0].Item.Title)
+	}
+	cases := []struct {
+		name, kind, slug, cursor string
+		want                     error
+	}{
+		{"unknown topic", KindTopic, "nope", "", ErrNotFound},
+		{"unknown tag", KindTag, "nope", "", ErrNotFound},
+		{"bad cursor", KindTopic, topicSlug, "x", ErrBadCursor},
+	}
+	for _, c := range cases {
+		if _, err := e.srv.Page(ctx, c.kind, c.slug, c.cursor); !errors.Is(err, c.want) {
+			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
+		}
+	}
+}
