@@ -56,8 +56,12 @@ func queryPlan(tb testing.TB, d *DB, query string, args ...any) string {
 func TestQueryPlansUseIndexes(t *testing.T) {
 	d, _ := mustOpen(t)
 	mustSync(t, d, "s1", "s2")
-	fill(t, d, "s1", 1500)
-	fill(t, d, "s2", 500)
+	n := 1500
+	if raceEnabled {
+		n = 300
+	}
+	fill(t, d, "s1", n)
+	fill(t, d, "s2", n/3)
 	c := Cursor{Published: t0.Add(time.Hour), ID: 100}
 	topicQ, topicArgs := feedQuery("item_topics", "topic_slug", "t0", ItemQuery{Limit: 50})
 	topicPageQ, topicPageArgs := feedQuery("item_topics", "topic_slug", "t1", ItemQuery{Limit: 50, Before: &c, SkipHidden: true})
@@ -129,7 +133,10 @@ func TestConcurrentReadersWhileWriting(t *testing.T) {
 	}
 	defer d2.Close()
 
-	const batches, per = 12, 25
+	batches, per := 12, 25
+	if raceEnabled {
+		batches = 4
+	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
