@@ -46,12 +46,14 @@ type decoded struct {
 
 // decode detects the encoding of body and returns it transcoded to UTF-8.
 //
-// Order of precedence: the charset parameter of contentType, a byte order
-// mark, the byte pattern of "<?" in UTF-16/32 without a BOM, the XML
-// declaration's encoding, then sniffing (valid UTF-8, else windows-1252). A
-// declared legacy charset is overridden by UTF-8 when the bytes are valid
-// UTF-8 and contain multi-byte sequences (mislabelled UTF-8), or when the
-// declared decoder rejects the bytes while UTF-8 accepts them. Bytes invalid
+// Order of precedence: UTF-16/32 recognised from a byte order mark or from
+// the layout of "<?" (such bytes cannot be in any ASCII-compatible
+// charset), the charset parameter of contentType, a UTF-8 byte order mark,
+// the XML declaration's encoding, then sniffing (valid UTF-8, else
+// windows-1252). Unknown labels are skipped. A declared legacy charset is
+// overridden by UTF-8 when the bytes are valid UTF-8 and contain multi-byte
+// sequences (mislabelled UTF-8: legacy text is practically never valid
+// multi-byte UTF-8), or when its decoder rejects the bytes. Bytes invalid
 // in UTF-8 inside an otherwise UTF-8 document are read as windows-1252, so
 // the result is always valid UTF-8.
 func decode(body []byte, contentType string) decoded {
@@ -60,14 +62,16 @@ func decode(body []byte, contentType string) decoded {
 	declLabel := declaredEncoding(body[bomLen:], firstNonEmpty(bomEnc, patEnc))
 
 	var labels []string
+	if wide := firstNonEmpty(bomEnc, patEnc); wide != "" && wide != encUTF8 {
+		// Bytes laid out as UTF-16/32 cannot be in an ASCII-compatible
+		// charset, whatever the header says.
+		labels = append(labels, wide)
+	}
 	if l := httpCharset(contentType); l != "" {
 		labels = append(labels, l)
 	}
 	if bomEnc != "" {
 		labels = append(labels, bomEnc)
-	}
-	if patEnc != "" {
-		labels = append(labels, patEnc)
 	}
 	if declLabel != "" {
 		labels = append(labels, declLabel)
@@ -118,13 +122,8 @@ func decodeWith(body []byte, bomLen int, name string, enc encoding.Encoding) (de
 		return decoded{text: append([]byte(nil), rest...), encoding: encUTF8}, true
 	}
 	out, err := enc.NewDecoder().Bytes(rest)
-	if err != nil || (bytes.ContainsRune(out, utf8.RuneError) && !bytes.ContainsRune(rest, utf8.RuneError) && utf8.Valid(rest)) {
-		if utf8.Valid(rest) {
-			return decoded{text: append([]byte(nil), rest...), encoding: encUTF8}, true
-		}
-		if err != nil {
-			return decoded{}, false
-		}
+	if err != nil {
+		return decoded{}, false
 	}
 	return decoded{text: lenientUTF8(out), encoding: name}, true
 }

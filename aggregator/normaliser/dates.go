@@ -19,6 +19,9 @@ var (
 	// dmyRe matches numeric dates: "26/04/2020 10:11", "26-04-2020 10:11:12",
 	// "9/14/2026 6:44:00 PM", "26/04/2020", with an optional zone after.
 	dmyRe = regexp.MustCompile(`(?i)^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\s*(?:-|,)?\s*(\d{1,2})[:h](\d{2})(?::(\d{2}))?\s*(am|pm|sa|ch)?)?\s*(.*)$`)
+	// timeFirstRe matches "10:11 - 26/04/2020" and "10:11 ngày 26/04/2020",
+	// which are rewritten date first.
+	timeFirstRe = regexp.MustCompile(`^(\d{1,2}[:h]\d{2}(?::\d{2})?(?:\s*(?i:am|pm|sa|ch)\b)?)\s*[-,|]?\s*(?:(?i:ngày)\s+)?(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})(.*)$`)
 	// timeRe finds a clock time, after which a zone may follow.
 	timeRe = regexp.MustCompile(`\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?`)
 	// zoneAfterTime recognises a zone designator in what follows the time.
@@ -124,6 +127,9 @@ func parseDate(raw string, fallback *time.Time, loc *time.Location) (time.Time, 
 func parseDateString(s string, loc *time.Location) (time.Time, bool) {
 	s = weekdayPrefix.ReplaceAllString(s, "")
 	s = strings.TrimSpace(s)
+	if m := timeFirstRe.FindStringSubmatch(s); m != nil {
+		s = m[2] + " " + m[1] + m[3]
+	}
 	if m := dmyRe.FindStringSubmatch(s); m != nil {
 		if t, ok := parseNumericDate(m, loc); ok {
 			return t, true

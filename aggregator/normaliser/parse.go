@@ -72,7 +72,7 @@ type Parsed struct {
 // Errors wrap ErrUnknownFormat when the body is not a feed at all.
 func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
 	dec := decode(body, contentType)
-	text := norm.NFC.Bytes(rewriteDecl(dec.text))
+	text := norm.NFC.Bytes(demoronize(rewriteDecl(dec.text)))
 
 	feed, err := parseFeed(text)
 	if err != nil {
@@ -89,7 +89,7 @@ func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
 		}
 		return nil, fmt.Errorf("normaliser: parse %s feed: %w", dec.encoding, err)
 	}
-	nfcFeed(feed)
+	cleanFeed(feed)
 	p := &Parsed{Feed: feed, Encoding: dec.encoding, BaseURL: baseURL}
 	p.extractHints(baseURL)
 	return p, nil
@@ -174,32 +174,33 @@ func isXMLChar(r rune) bool {
 		(r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
 
-// nfcFeed puts the feed's and items' main text fields in NFC (entities
-// decoded by the parser may produce decomposed text).
-func nfcFeed(f *gofeed.Feed) {
-	f.Title = nfc(f.Title)
-	f.Description = nfc(f.Description)
+// cleanFeed repairs mojibake (UTF-8 read as windows-1252 upstream) in the
+// feed's and items' text fields and puts them in NFC (entities decoded by
+// the parser may produce decomposed text).
+func cleanFeed(f *gofeed.Feed) {
+	f.Title = clean(f.Title)
+	f.Description = clean(f.Description)
 	for i, c := range f.Categories {
-		f.Categories[i] = nfc(c)
+		f.Categories[i] = clean(c)
 	}
 	for _, a := range f.Authors {
 		if a != nil {
-			a.Name = nfc(a.Name)
+			a.Name = clean(a.Name)
 		}
 	}
 	for _, it := range f.Items {
 		if it == nil {
 			continue
 		}
-		it.Title = nfc(it.Title)
-		it.Description = nfc(it.Description)
-		it.Content = nfc(it.Content)
+		it.Title = clean(it.Title)
+		it.Description = clean(it.Description)
+		it.Content = clean(it.Content)
 		for i, c := range it.Categories {
-			it.Categories[i] = nfc(c)
+			it.Categories[i] = clean(c)
 		}
 		for _, a := range it.Authors {
 			if a != nil {
-				a.Name = nfc(a.Name)
+				a.Name = clean(a.Name)
 			}
 		}
 	}
@@ -210,6 +211,11 @@ func nfc(s string) string {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return norm.NFC.String(s)
+}
+
+// clean repairs mojibake in a parsed text field and puts it in NFC.
+func clean(s string) string {
+	return nfc(fixMojibake(s))
 }
 
 // extractHints fills the scheduling and WebSub fields from the original

@@ -113,6 +113,13 @@ func TestParseEncodings(t *testing.T) {
 		"utf-16le without BOM": {
 			body: mustEncode(t, utf16le, rssDoc(declFor("utf-16"), vi)), wantTitle: vi, wantEnc: "utf-16le",
 		},
+		"utf-16le BOM beats a utf-8 HTTP charset": {
+			body:        mustEncode(t, utf16leBOM, rssDoc(declFor("utf-16"), vi)),
+			contentType: "application/rss+xml; charset=utf-8", wantTitle: vi, wantEnc: "utf-16le",
+		},
+		"utf-16 HTTP charset on UTF-8 bytes is ignored": {
+			body: []byte(rssDoc("", vi)), contentType: "text/xml; charset=utf-16", wantTitle: vi, wantEnc: "utf-8",
+		},
 		"utf-16be without BOM and without declaration": {
 			body: mustEncode(t, utf16be, rssDoc("", vi)), wantTitle: vi, wantEnc: "utf-16be",
 		},
