@@ -33,7 +33,12 @@ type store interface {
 // Server serves the published feeds, the index page, OPML and /healthz.
 // Each response body is rendered once per content change and kept, with a
 // gzip copy, until the database's change sequence moves (checked at most
-// once per SeqCheckInterval) or Reload is called. It is safe for
+// once per SeqCheckInterval) or Reload is called; topic pages with max_age
+// are also re-rendered every minute. Every response carries a strong ETag
+// (a sha256 prefix of the bytes; the gzip copy's ends in "-gz") and a
+// Last-Modified that is the time the bytes were first rendered in this
+// process: a re-render that yields the same bytes keeps it, so curation
+// changes that do not touch item dates still move it. It is safe for
 // concurrent use.
 type Server struct {
 	store  store
@@ -211,15 +216,15 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 			return
 		}
 		cursor := ""
-		if r.URL.RawQuery == "" {
-			// fast path: no query to parse
-		} else if before, ok := r.URL.Query()["before"]; ok {
-			c, err := db.ParseCursor(before[0])
-			if err != nil || len(before) > 1 {
-				http.Error(w, "publisher: bad cursor", http.StatusBadRequest)
-				return
+		if r.URL.RawQuery != "" { // most requests have none: skip parsing
+			if before, ok := r.URL.Query()["before"]; ok {
+				c, err := db.ParseCursor(before[0])
+				if err != nil || len(before) > 1 {
+					http.Error(w, "publisher: bad cursor", http.StatusBadRequest)
+					return
+				}
+				cursor = c.String()
 			}
-			cursor = c.String()
 		}
 		key := cacheKey{kind: kind, slug: slug, format: format, cursor: cursor}
 		s.serve(w, r, key)
