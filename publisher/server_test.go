@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -525,5 +527,53 @@ func TestListenAndServeShutsDown(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Serve did not return after cancel")
+	}
+}
+
+// TestServedFeedsValid validates what the server actually serves (topic
+// with dedupe and pins, tag feed, an older page) with jing and xmllint.
+func TestServedFeedsValid(t *testing.T) {
+	jing := needTool(t, "jing")
+	atomSchema := sharedSchema(t, "atom.rnc")
+	e := newEnv(t)
+	e.seed()
+	e.save("c", e.item("https://VNExpress.net/x?utm_source=a", "Quốc hội thông qua Luật Đất đai sửa đổi", 5*time.Hour, topicSlug))
+	e.save("d", e.item("https://vnexpress.net/x", "Luật Đất đai được thông qua", 6*time.Hour, topicSlug))
+	for i := range 4 {
+		e.save("b", e.item(fmt.Sprintf("https://b.example.vn/k%d", i), fmt.Sprintf("Khác %d", i), time.Duration(i+1)*time.Hour, "khac"))
+	}
+	var p jsonPage
+	if err := json.Unmarshal(e.get("/topics/khac.json").body, &p); err != nil {
+		t.Fatal(err)
+	}
+	older := strings.TrimPrefix(strings.Replace(p.NextURL, ".json", ".atom", 1), testBase)
+	dir := t.TempDir()
+	var atoms, rsses []string
+	for i, path := range []string{"/topics/" + topicSlug, "/tags/dat-dai", "/topics/khac"} {
+		for _, format := range []string{FormatAtom, FormatRSS} {
+			file := filepath.Join(dir, fmt.Sprintf("%d.%s", i, format))
+			if err := os.WriteFile(file, e.get(path+"."+format).body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if format == FormatAtom {
+				atoms = append(atoms, file)
+			} else {
+				rsses = append(rsses, file)
+			}
+		}
+	}
+	file := filepath.Join(dir, "older.atom")
+	if err := os.WriteFile(file, e.get(older).body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	atoms = append(atoms, file)
+	if out, err := exec.Command(jing, append([]string{"-c", atomSchema}, atoms...)...).CombinedOutput(); err != nil {
+		t.Errorf("jing: %v\n%s", err, out)
+	}
+	if xmllint, err := exec.LookPath("xmllint"); err == nil {
+		rssSchema := sharedSchema(t, "rss-2_0.xsd")
+		if out, err := exec.Command(xmllint, append([]string{"--noout", "--schema", rssSchema}, rsses...)...).CombinedOutput(); err != nil {
+			t.Errorf("xmllint: %v\n%s", err, out)
+		}
 	}
 }
