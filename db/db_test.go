@@ -796,3 +796,31 @@ func TestMigrationsApplyInOrderEachInOneTransaction(t *testing.T) {
 		t.Errorf("migrate on a newer database: err = %v, want a 'newer' error", err)
 	}
 }
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.db")
+	if err := os.WriteFile(garbage, []byte(strings.Repeat("not a database ", 100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notDir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path string
+	}{
+		{"not a database", garbage},
+		{"parent is a file", filepath.Join(notDir, "x.db")},
+	} {
+		d, err := Open(context.Background(), tc.path)
+		if err == nil {
+			d.Close()
+			t.Errorf("%s: Open succeeded, want error", tc.name)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), "db: ") {
+			t.Errorf("%s: err = %q, want a \"db: \" prefix", tc.name, err)
+		}
+	}
+}
