@@ -538,6 +538,19 @@ func TestCurations(t *testing.T) {
 	if got, want := guids(items), []string{"c", "a"}; !slices.Equal(got, want) {
 		t.Errorf("TopicItems SkipHidden after update = %v, want %v", got, want)
 	}
+	// ... and a rule change that takes b out of the topic and back in.
+	for _, topics := range [][]string{{"other"}, {"t"}} {
+		if err := d.SetItemTopics(ctx, map[int64][]string{b: topics}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items, _ = d.TopicItems(ctx, "t", ItemQuery{SkipHidden: true})
+	if got, want := guids(items), []string{"c", "a"}; !slices.Equal(got, want) {
+		t.Errorf("TopicItems SkipHidden after rule change = %v, want %v", got, want)
+	}
+	if cs, _ := d.Curations(ctx, "t"); len(cs) != 2 || cs[1].ItemID != b || cs[1].Action != Hide {
+		t.Errorf("Curations after rule change = %+v, want the pin of a and the hide of b", cs)
+	}
 
 	for _, tc := range []struct {
 		name    string
