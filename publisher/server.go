@@ -334,10 +334,17 @@ func (s *Server) checkSeq(ctx context.Context, now time.Time) {
 		return
 	}
 	s.seqNext.Store(now.Add(s.SeqCheckInterval).UnixNano())
+	if _, err := s.syncSeqLocked(ctx); err != nil {
+		s.log.Warn("read change sequence", "err", err)
+	}
+}
+
+// syncSeqLocked reads the change sequence and drops the cache when it
+// moved; it returns the sequence the cache now reflects. s.seqMu is held.
+func (s *Server) syncSeqLocked(ctx context.Context) (int64, error) {
 	seq, err := s.store.ChangeSeq(ctx)
 	if err != nil {
-		s.log.Warn("read change sequence", "err", err)
-		return
+		return 0, err
 	}
 	s.mu.Lock()
 	if seq != s.seq {
@@ -345,6 +352,7 @@ func (s *Server) checkSeq(ctx context.Context, now time.Time) {
 		s.resetLocked()
 	}
 	s.mu.Unlock()
+	return seq, nil
 }
 
 // build renders the response for key.

@@ -38,16 +38,18 @@ func (s *Server) NotifyHubs(ctx context.Context) (int, error) {
 	h := &s.hubs
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	seq, err := s.store.ChangeSeq(ctx)
+	// Make the render cache reflect the current sequence before reading
+	// ETags (a render racing with a later change is caught next call:
+	// its sequence differs then).
+	s.seqMu.Lock()
+	seq, err := s.syncSeqLocked(ctx)
+	s.seqMu.Unlock()
 	if err != nil {
 		return 0, fmt.Errorf("publisher: websub: %w", err)
 	}
 	if h.primed && seq == h.seq {
 		return 0, nil
 	}
-	// Make the render cache reflect seq before reading ETags.
-	s.seqNext.Store(0)
-	s.checkSeq(ctx, s.now())
 
 	var keys []cacheKey
 	for _, t := range cfg.Topics {
