@@ -83,9 +83,17 @@ type triggers struct {
 	tags, sources, categories []string
 }
 
-// triggers collects every trigger in n's tree. For a gated topic this is a
-// superset of the triggers that can make it hold, which is all that is
-// needed: an extra trigger costs an evaluation, never a wrong answer.
+func (t *triggers) len() int {
+	return len(t.phrases) + len(t.tags) + len(t.sources) + len(t.categories)
+}
+
+// triggers collects, for a gated node, triggers of which at least one
+// fires whenever n holds: a leaf's own values; for any, the triggers of
+// every sub-rule; for all, those of the gated sub-rule with the fewest
+// (every sub-rule must hold, so one gated sub-rule is enough to watch).
+// Triggers under none are never needed. Fewer triggers mean fewer topics
+// evaluated per item; a missing one would be a wrong answer, which the
+// tests check against a reference evaluator.
 func (n *node) triggers(t *triggers) {
 	switch n.kind {
 	case kKeywords, kTitle:
@@ -96,9 +104,28 @@ func (n *node) triggers(t *triggers) {
 		t.sources = append(t.sources, n.strs...)
 	case kCategories:
 		t.categories = append(t.categories, n.strs...)
-	}
-	for _, k := range n.kids {
-		k.triggers(t)
+	case kAny:
+		for _, k := range n.kids {
+			k.triggers(t)
+		}
+	case kAll:
+		var best *triggers
+		for _, k := range n.kids {
+			if !k.gated() {
+				continue
+			}
+			var kt triggers
+			k.triggers(&kt)
+			if best == nil || kt.len() < best.len() {
+				best = &kt
+			}
+		}
+		if best != nil {
+			t.phrases = append(t.phrases, best.phrases...)
+			t.tags = append(t.tags, best.tags...)
+			t.sources = append(t.sources, best.sources...)
+			t.categories = append(t.categories, best.categories...)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package classifier
 import (
 	"bytes"
 	"html"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -133,23 +134,38 @@ func tokenizeText(s string, field uint8, toks []token, folded []byte) (string, [
 	return s, toks, folded
 }
 
+// lowerASCII maps ASCII bytes to lower case.
+var lowerASCII = func() (t [utf8.RuneSelf]byte) {
+	for c := range t {
+		t[c] = byte(c)
+		if 'A' <= c && c <= 'Z' {
+			t[c] += 'a' - 'A'
+		}
+	}
+	return t
+}()
+
 // scan does the work of tokenize and also reports whether s is certainly
-// in NFC already.
+// in NFC already. It hashes each folded word (hashString) as it goes.
 func scan(s string, field uint8, toks []token, folded []byte) (_ []token, _ []byte, nfc bool) {
 	nfc = true
+	// Words are separated by at least one byte or are ideographs of three
+	// bytes: at most len(s)/2+1 tokens, so toks never grows in the loop.
+	toks = slices.Grow(toks, len(s)/2+1)
+	folded = slices.Grow(folded, len(s)+8)
 	for i := 0; i < len(s); {
 		c := s[i]
+		if c < utf8.RuneSelf && !asciiWord[c] {
+			i++
+			continue
+		}
 		start, fs := i, len(folded)
+		h := uint64(fnvOffset)
 		ideo, slow := false, false
 		if c < utf8.RuneSelf {
-			if !asciiWord[c] {
-				i++
-				continue
-			}
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
+			c = lowerASCII[c]
 			folded = append(folded, c)
+			h = (h ^ uint64(c)) * fnvPrime
 			i++
 		} else {
 			r, n := utf8.DecodeRuneInString(s[i:])
@@ -163,7 +179,10 @@ func scan(s string, field uint8, toks []token, folded []byte) (_ []token, _ []by
 					continue // not a word rune, or a mark
 				}
 				if ri.cls&classFast != 0 {
-					folded = append(folded, foldArena[ri.off:ri.off+uint16(ri.n)]...)
+					for _, b := range []byte(foldArena[ri.off : ri.off+uint16(ri.n)]) {
+						folded = append(folded, b)
+						h = (h ^ uint64(b)) * fnvPrime
+					}
 				} else {
 					slow = true
 				}
@@ -178,33 +197,17 @@ func scan(s string, field uint8, toks []token, folded []byte) (_ []token, _ []by
 		for i < len(s) {
 			c := s[i]
 			if c < utf8.RuneSelf {
-				if ideo || !asciiWord[c] {
+				if !asciiWord[c] || ideo {
 					break
 				}
-				if 'A' <= c && c <= 'Z' {
-					c += 'a' - 'A'
-				}
+				c = lowerASCII[c]
 				folded = append(folded, c)
+				h = (h ^ uint64(c)) * fnvPrime
 				i++
 				continue
 			}
 			r, n := utf8.DecodeRuneInString(s[i:])
-			if r < classLimit {
-				ri := runeTab[r]
-				if ideo && ri.cls&classMark == 0 || ri.cls&classWord == 0 {
-					break
-				}
-				if ri.cls&classNFCSafe == 0 {
-					nfc = false
-				}
-				if ri.cls&classFast != 0 {
-					if !slow {
-						folded = append(folded, foldArena[ri.off:ri.off+uint16(ri.n)]...)
-					}
-				} else {
-					slow = true
-				}
-			} else {
+			if r >= classLimit {
 				cl := class(r)
 				if ideo {
 					if cl&classMark == 0 {
@@ -214,17 +217,34 @@ func scan(s string, field uint8, toks []token, folded []byte) (_ []token, _ []by
 					break
 				}
 				nfc, slow = false, true
+				i += n
+				continue
+			}
+			ri := runeTab[r]
+			if ri.cls&classWord == 0 || ideo && ri.cls&classMark == 0 {
+				break
+			}
+			if ri.cls&classNFCSafe == 0 {
+				nfc = false
 			}
 			i += n
+			if ri.cls&classFast == 0 {
+				slow = true
+			} else if !slow {
+				for _, b := range []byte(foldArena[ri.off : ri.off+uint16(ri.n)]) {
+					folded = append(folded, b)
+					h = (h ^ uint64(b)) * fnvPrime
+				}
+			}
 		}
 		if slow {
 			folded = fold.AppendFold(folded[:fs], s[start:i])
+			h = hashString(string(folded[fs:]))
 		}
-		h := uint64(fnvOffset)
-		for _, b := range folded[fs:] {
-			h = (h ^ uint64(b)) * fnvPrime
-		}
-		toks = append(toks, token{int32(start), int32(i), int32(fs), int32(len(folded)), field, -1, h})
+		toks = toks[:len(toks)+1] // capacity reserved above
+		t := &toks[len(toks)-1]
+		t.start, t.end, t.fstart, t.fend = int32(start), int32(i), int32(fs), int32(len(folded))
+		t.field, t.word, t.hash = field, -1, h
 	}
 	return toks, folded, nfc
 }
