@@ -105,8 +105,10 @@ func (f feedRef) Name() string { return f.Kind + "-" + f.Slug + "." + f.Format }
 
 // storedItem is what bantin stored for one published entry.
 type storedItem struct {
-	Title string
-	Link  string
+	Title     string
+	Link      string
+	ID        int64
+	Published time.Time
 }
 
 // site is the fixture polled into a fresh database and served by the
@@ -285,11 +287,22 @@ func newSite(t *testing.T) *site {
 	return s
 }
 
+// stored returns the items in the order a reader sees them: newest first
+// by the published date at the precision feeds carry (whole seconds),
+// then by ID, newest first. The database orders by the full-precision
+// date, which differs for items stored without an upstream date within
+// the same second (their date is the poll time).
 func stored(items []db.Item) []storedItem {
 	out := make([]storedItem, 0, len(items))
 	for _, it := range items {
-		out = append(out, storedItem{Title: it.Title, Link: it.Link})
+		out = append(out, storedItem{Title: it.Title, Link: it.Link, ID: it.ID, Published: it.Published.UTC().Truncate(time.Second)})
 	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Published.Equal(out[j].Published) {
+			return out[i].Published.After(out[j].Published)
+		}
+		return out[i].ID > out[j].ID
+	})
 	return out
 }
 
