@@ -151,7 +151,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- hs.Serve(ln) }()
 	hubCtx, stopHubs := context.WithCancel(ctx)
 	defer stopHubs()
-	go s.hubLoop(hubCtx)
+	go s.RunHubs(hubCtx)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("publisher: serve: %w", err)

@@ -128,8 +128,10 @@ func publishToHub(ctx context.Context, client *http.Client, hub, topic string) e
 	return nil
 }
 
-// hubLoop calls NotifyHubs every HubInterval until ctx ends.
-func (s *Server) hubLoop(ctx context.Context) {
+// RunHubs calls NotifyHubs every HubInterval until ctx ends. Serve runs
+// it; a caller that serves Handler with its own http.Server runs it in a
+// goroutine of its own.
+func (s *Server) RunHubs(ctx context.Context) {
 	tick := time.NewTicker(HubInterval)
 	defer tick.Stop()
 	for {
