@@ -124,7 +124,16 @@ func parseDate(raw string, fallback *time.Time, loc *time.Location) (time.Time, 
 	return fallback.UTC(), true
 }
 
+// fastLayouts are the layouts nearly every feed uses, tried on the raw
+// string before any rewriting.
+var fastLayouts = []string{time.RFC1123Z, time.RFC3339Nano, "Mon, 2 Jan 2006 15:04:05 -0700"}
+
 func parseDateString(s string, loc *time.Location) (time.Time, bool) {
+	for _, layout := range fastLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
 	s = weekdayPrefix.ReplaceAllString(s, "")
 	s = strings.TrimSpace(s)
 	if m := timeFirstRe.FindStringSubmatch(s); m != nil {

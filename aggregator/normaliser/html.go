@@ -1,7 +1,6 @@
 package normaliser
 
 import (
-	"bytes"
 	"html"
 	"net/url"
 	"regexp"
@@ -16,7 +15,8 @@ import (
 // policy is the sanitiser for republished HTML: bluemonday's UGC policy
 // (paragraphs, links, lists, emphasis, images, figures, tables, quotes,
 // code, headings; no script, style, iframe, object, embed, form, meta or
-// event handlers; URLs http, https and mailto, rel="nofollow" on links)
+// event handlers, no srcset; URLs http, https and mailto, rel="nofollow
+// noreferrer" on links)
 // plus data: URLs for raster images (never SVG, never on links: the
 // absolutising pass drops data: outside img src). A Policy is safe for
 // concurrent use once built.
@@ -25,15 +25,12 @@ var policy = func() *bluemonday.Policy {
 	p.AllowURLSchemeWithCustomPolicy("data", func(u *url.URL) bool {
 		return u.RawQuery == "" && u.Fragment == "" && dataImageRe.MatchString(u.Opaque)
 	})
-	p.RequireNoReferrerOnFullyQualifiedLinks(true)
+	p.RequireNoReferrerOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(false)
 	return p
 }()
 
 var dataImageRe = regexp.MustCompile(`^image/(gif|jpeg|jpg|png|webp|avif)(;[a-z0-9=.-]+)*;base64,[A-Za-z0-9+/=\s]*$`)
-
-// urlAttrs are the attributes whose values are URLs to make absolute.
-var urlAttrs = map[string]bool{"href": true, "src": true, "cite": true, "poster": true, "longdesc": true}
 
 // sanitise returns fragment as safe HTML with relative URLs made absolute
 // against base, in NFC.
@@ -42,50 +39,81 @@ func sanitise(fragment, base string) string {
 	if fragment == "" {
 		return ""
 	}
-	out := policy.Sanitize(absolutise(fragment, base))
+	if !strings.ContainsAny(fragment, "<>&\"'") {
+		return nfc(fragment) // plain text: nothing to sanitise or escape
+	}
+	out := absolutise(policy.Sanitize(fragment), base)
 	return nfc(strings.TrimSpace(out))
 }
 
-// absolutise rewrites href/src/srcset/... in fragment to absolute URLs
-// against base and drops data: URLs anywhere but <img src>. Text and other
-// markup pass through for the sanitiser to judge.
-func absolutise(fragment, base string) string {
-	if !strings.Contains(fragment, "=") {
-		return fragment
+// urlAttrs are the URL-valued attributes.
+var urlAttrs = map[string]bool{"href": true, "src": true, "srcset": true, "cite": true, "poster": true, "longdesc": true}
+
+// absolutise rewrites the URL attributes of sanitised HTML to absolute URLs
+// against base, and drops data: URLs anywhere but <img src>. It relies on
+// the sanitiser's output form: attribute values double-quoted and escaped,
+// and '"' escaped in text, so `name="` can only occur inside a tag.
+func absolutise(clean, base string) string {
+	if !strings.Contains(clean, `="`) {
+		return clean
 	}
-	z := nethtml.NewTokenizer(strings.NewReader(fragment))
-	var buf bytes.Buffer
-	buf.Grow(len(fragment) + 64)
+	var b strings.Builder
+	b.Grow(len(clean) + 64)
+	done := 0 // clean[:done] is written
+	pos := 0
 	for {
-		tt := z.Next()
-		if tt == nethtml.ErrorToken {
+		i := strings.Index(clean[pos:], `="`)
+		if i < 0 {
 			break
 		}
-		if tt != nethtml.StartTagToken && tt != nethtml.SelfClosingTagToken {
-			buf.Write(z.Raw())
+		i += pos
+		start := i + 2
+		end := strings.IndexByte(clean[start:], '"')
+		if end < 0 {
+			break
+		}
+		end += start
+		pos = end + 1
+		n := i
+		for n > 0 && (clean[n-1] >= 'a' && clean[n-1] <= 'z' || clean[n-1] == '-') {
+			n--
+		}
+		attr := clean[n:i]
+		if !urlAttrs[attr] || n == 0 || clean[n-1] != ' ' {
 			continue
 		}
-		tok := z.Token()
-		for i := range tok.Attr {
-			a := &tok.Attr[i]
-			key := strings.ToLower(a.Key)
-			switch {
-			case urlAttrs[key]:
-				v := strings.TrimSpace(a.Val)
-				if strings.HasPrefix(strings.ToLower(v), "data:") {
-					if !(tok.DataAtom == atom.Img && key == "src") {
-						a.Val = ""
-					}
-					continue
-				}
-				a.Val = resolve(base, v)
-			case key == "srcset":
-				a.Val = resolveSrcset(base, a.Val)
+		val := html.UnescapeString(clean[start:end])
+		switch {
+		case attr == "srcset":
+			val = resolveSrcset(base, val)
+		case strings.HasPrefix(strings.ToLower(strings.TrimSpace(val)), "data:"):
+			if !(attr == "src" && tagName(clean[:n]) == "img") {
+				b.WriteString(clean[done : n-1]) // drop ` attr="data:..."`
+				done = end + 1
+				continue
 			}
+		default:
+			val = resolve(base, val)
 		}
-		buf.WriteString(tok.String())
+		b.WriteString(clean[done:start])
+		b.WriteString(html.EscapeString(val))
+		done = end
 	}
-	return buf.String()
+	b.WriteString(clean[done:])
+	return b.String()
+}
+
+// tagName returns the name of the tag open at the end of s.
+func tagName(s string) string {
+	i := strings.LastIndexByte(s, '<')
+	if i < 0 {
+		return ""
+	}
+	name := s[i+1:]
+	if j := strings.IndexAny(name, " \t\n/>"); j >= 0 {
+		name = name[:j]
+	}
+	return strings.ToLower(name)
 }
 
 func resolveSrcset(base, v string) string {

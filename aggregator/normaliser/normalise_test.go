@@ -469,3 +469,27 @@ func TestNormaliseNFD(t *testing.T) {
 		t.Errorf("Tags = %+v, want %+v", items[0].Tags, wantTags)
 	}
 }
+
+func TestSanitiseURLs(t *testing.T) {
+	const base = "https://site.example/news/item.html"
+	tests := map[string]struct{ in, want string }{
+		"relative href":       {`<a href="../a?x=1&amp;y=2">a</a>`, `<a href="https://site.example/a?x=1&amp;y=2" rel="nofollow noreferrer">a</a>`},
+		"root-relative src":   {`<img src="/i.png">`, `<img src="https://site.example/i.png">`},
+		"protocol-relative":   {`<img src="//cdn.example/i.png">`, `<img src="https://cdn.example/i.png">`},
+		"srcset dropped":      {`<img src="a.png" srcset="a.png 1x, javascript:x 2x">`, `<img src="https://site.example/news/a.png">`},
+		"blockquote cite":     {`<blockquote cite="/src">q</blockquote>`, `<blockquote cite="https://site.example/src">q</blockquote>`},
+		"data image on link":  {`<a href="data:image/png;base64,iVBORw0KGgo=">x</a>`, `<a rel="nofollow noreferrer">x</a>`},
+		"data image in img":   {`<img src="data:image/png;base64,iVBORw0KGgo=">`, `<img src="data:image/png;base64,iVBORw0KGgo=">`},
+		"absolute kept":       {`<a href="https://other.example/">o</a>`, `<a href="https://other.example/" rel="nofollow noreferrer">o</a>`},
+		"attribute-like text": {`<p>say href="/x" here</p>`, `<p>say href=&#34;/x&#34; here</p>`},
+		"javascript dropped":  {`<a href="javascript:alert(1)">j</a>`, `j`},
+		"nfd text composed":   {"<p>Ha\u0300 No\u0323\u0302i</p>", "<p>Hà Nội</p>"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := sanitise(tc.in, base); got != tc.want {
+				t.Errorf("sanitise(%q) =\n  %q\nwant\n  %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}

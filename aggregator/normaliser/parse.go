@@ -63,7 +63,10 @@ type Parsed struct {
 // mark, else the XML declaration, else sniffed (UTF-8 when valid, else
 // windows-1252); UTF-16/32 without a BOM is recognised; a declared legacy
 // charset on bytes that are valid multi-byte UTF-8 is treated as UTF-8. The
-// text is transcoded to UTF-8 and NFC before gofeed sees it. A document that
+// text is transcoded to UTF-8 before gofeed sees it; C1 control characters
+// become their windows-1252 counterparts; the text fields gofeed returns
+// (titles, descriptions, content, categories, author names) are repaired
+// for mojibake and put in NFC. A document that
 // gofeed rejects is retried once after repairs (illegal control characters
 // removed, HTML named entities made numeric, junk before the root element
 // dropped). DTD entities are never expanded (encoding/xml ignores internal
@@ -72,7 +75,9 @@ type Parsed struct {
 // Errors wrap ErrUnknownFormat when the body is not a feed at all.
 func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
 	dec := decode(body, contentType)
-	text := norm.NFC.Bytes(demoronize(rewriteDecl(dec.text)))
+	// NFC is applied per text field after parsing (cleanFeed): entity
+	// references can only be resolved there, and one pass is enough.
+	text := demoronize(rewriteDecl(dec.text))
 
 	feed, err := parseFeed(text)
 	if err != nil {
@@ -206,11 +211,34 @@ func cleanFeed(f *gofeed.Feed) {
 	}
 }
 
+// nfc returns s as valid UTF-8 in NFC. Text made only of ASCII, Latin-1,
+// Latin Extended-A/B, IPA and Latin Extended Additional (which holds the
+// precomposed Vietnamese letters) is NFC already and skips the normaliser:
+// those characters are all starters that never compose with a following
+// character of the same set (TestNFCFastPath checks it).
 func nfc(s string) string {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || !nfcSafe(r) {
+			if !utf8.ValidString(s) {
+				s = strings.ToValidUTF8(s, "\uFFFD")
+			}
+			return norm.NFC.String(s)
+		}
+		i += size
 	}
-	return norm.NFC.String(s)
+	return s
+}
+
+// nfcSafe reports whether r is in the ranges nfc checks without the
+// normaliser.
+func nfcSafe(r rune) bool {
+	return r < 0x300 || (r >= 0x1E00 && r <= 0x1EFF)
 }
 
 // clean repairs mojibake in a parsed text field and puts it in NFC.
