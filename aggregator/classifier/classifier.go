@@ -93,7 +93,7 @@ type phrase struct {
 
 type pword struct {
 	id    int32  // word id of the folded form, always compared
-	exact string // NFC as written when it has diacritics: compared case-insensitively
+	exact string // when written with diacritics: NFC, lower case (lowerString); "" otherwise
 }
 
 // Compile builds a Classifier from topics, in config order. It returns an
@@ -406,9 +406,9 @@ func (b *builder) phrases(k kind, list []string) *node {
 		for i := range folded {
 			pw[i].id = b.wordID(folded[i])
 			if fold.HasDiacritics(written[i]) {
-				pw[i].exact = written[i]
+				pw[i].exact = lowerString(written[i])
 			}
-			fmt.Fprintf(&key, "%s\x00%s\x01", folded[i], strings.ToLower(pw[i].exact))
+			fmt.Fprintf(&key, "%s\x00%s\x01", folded[i], pw[i].exact)
 		}
 		id, ok := b.phraseIDs[key.String()]
 		if !ok {

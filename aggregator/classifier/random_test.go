@@ -118,7 +118,7 @@ func refPhrase(phrase, text string) bool {
 		ok := true
 		for j, w := range pw {
 			t := tw[i+j]
-			if fold.Fold(t) != fold.Fold(w) || fold.HasDiacritics(w) && !strings.EqualFold(t, w) {
+			if fold.Fold(t) != fold.Fold(w) || fold.HasDiacritics(w) && refLower(t) != refLower(w) {
 				ok = false
 				break
 			}
@@ -129,6 +129,10 @@ func refPhrase(phrase, text string) bool {
 	}
 	return false
 }
+
+// refLower is the case-insensitive form of words written with diacritics:
+// lower case, final sigma as sigma.
+func refLower(s string) string { return strings.ReplaceAll(strings.ToLower(s), "ς", "σ") }
 
 func refAnyPhrase(phrases []string, texts ...string) bool {
 	for _, p := range phrases {

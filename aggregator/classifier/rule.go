@@ -297,7 +297,7 @@ func (st *state) matchAt(ph phrase, i int) (int, bool) {
 		if t.field != field || t.word != w.id {
 			return 0, false
 		}
-		if w.exact != "" && !strings.EqualFold(text[t.start:t.end], w.exact) {
+		if w.exact != "" && !equalLower(text[t.start:t.end], w.exact) {
 			return 0, false
 		}
 	}

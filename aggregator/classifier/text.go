@@ -249,6 +249,61 @@ func scan(s string, field uint8, toks []token, folded []byte) (_ []token, _ []by
 	return toks, folded, nfc
 }
 
+// lowerRune is the case mapping of exact (diacritic-sensitive) word
+// comparison: unicode lower case, final sigma as sigma.
+func lowerRune(r rune) rune {
+	if r < classLimit {
+		return rune(lowerTab[r])
+	}
+	return unicode.ToLower(r)
+}
+
+var lowerTab = func() (t [classLimit]uint16) {
+	for r := range t {
+		l := unicode.ToLower(rune(r))
+		if l == 'ς' {
+			l = 'σ'
+		}
+		if l >= 1<<16 {
+			panic("classifier: lower case outside the BMP")
+		}
+		t[r] = uint16(l)
+	}
+	return t
+}()
+
+// lowerString maps s with lowerRune.
+func lowerString(s string) string { return strings.Map(lowerRune, s) }
+
+// equalLower reports whether lowerString(a) == lower, without building
+// the string: how a word of the item is compared with a phrase word written
+// with diacritics ("ĐẢNG" and "Đảng" are equal, "đang" is not).
+func equalLower(a, lower string) bool {
+	if a == lower {
+		return true
+	}
+	i, j := 0, 0
+	for i < len(a) && j < len(lower) {
+		ca, cb := a[i], lower[j]
+		if ca < utf8.RuneSelf && cb < utf8.RuneSelf {
+			if lowerASCII[ca] != cb {
+				return false
+			}
+			i++
+			j++
+			continue
+		}
+		ra, na := utf8.DecodeRuneInString(a[i:])
+		rb, nb := utf8.DecodeRuneInString(lower[j:])
+		if lowerRune(ra) != rb {
+			return false
+		}
+		i += na
+		j += nb
+	}
+	return i == len(a) && j == len(lower)
+}
+
 // words splits s into its words (as tokenize does) and returns each word
 // as written (NFC) and folded.
 func words(s string) (written, folded []string) {

@@ -61,3 +61,30 @@ func TestAppendHTMLText(t *testing.T) {
 		})
 	}
 }
+
+func TestEqualLower(t *testing.T) {
+	tests := map[string]struct {
+		text, word string
+		want       bool
+	}{
+		"same":         {"Đảng", "Đảng", true},
+		"upper":        {"ĐẢNG", "Đảng", true},
+		"lower":        {"đảng", "Đảng", true},
+		"other tone":   {"đang", "Đảng", false},
+		"no stroke":    {"Dảng", "Đảng", false},
+		"longer":       {"Đảngg", "Đảng", false},
+		"shorter":      {"Đản", "Đảng", false},
+		"greek sigma":  {"ΛΌΓΟΣ", "λόγος", true},
+		"german":       {"STRAßE", "Straße", true},
+		"cyrillic":     {"ЁЛКА", "ёлка", true},
+		"ascii case":   {"CAFÉ", "café", true},
+		"beyond table": {"ＡＢ", "ａｂ", true},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := equalLower(tt.text, lowerString(tt.word)); got != tt.want {
+				t.Errorf("equalLower(%q, lowerString(%q)) = %v, want %v", tt.text, tt.word, got, tt.want)
+			}
+		})
+	}
+}
