@@ -55,7 +55,53 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		// game, also after a move or an autodiscovery.
 		Origin: st.ConfigURL,
 	}
+	// A body that grows past bigBody takes one of the few "big" slots,
+	// held until its items are written: huge feeds are parsed a couple at
+	// a time, so their memory cannot add up across workers.
+	// Waiting for a slot must not eat into the request's timeout, so a
+	// body found big mid-download without a free slot is abandoned and
+	// fetched again once a slot is held; the source is then known big and
+	// takes its slot before fetching.
+	big := false
+	takeSlot := func() error {
+		if err := p.bigSlots.Acquire(ctx, 1); err != nil {
+			return err
+		}
+		big = true
+		return nil
+	}
+	if _, known := p.bigSources.Load(st.ID); known {
+		if err := takeSlot(); err != nil {
+			o.canceled = true
+			return o
+		}
+	}
+	req.Grow = func(size int64) error {
+		if big || size <= bigBody {
+			return nil
+		}
+		if p.bigSlots.TryAcquire(1) {
+			big = true
+			return nil
+		}
+		return errNeedSlot
+	}
+	defer func() {
+		if big {
+			if o.items != nil {
+				o.release = func() { p.bigSlots.Release(1) }
+			} else {
+				p.bigSlots.Release(1)
+			}
+		}
+	}()
 	resp, err := p.Fetcher.Fetch(ctx, req)
+	if errors.Is(err, errNeedSlot) {
+		p.bigSources.Store(st.ID, true)
+		if err = takeSlot(); err == nil {
+			resp, err = p.Fetcher.Fetch(ctx, req)
+		}
+	}
 	released := false
 	releaseOnce := func() {
 		if !released {
@@ -119,12 +165,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	// Parsed feeds take several times their size in memory: bound how
 	// much parsing is in flight so a burst of huge feeds cannot blow up
 	// the daemon's resident memory.
-	weight := min(int64(len(resp.Body))*parseExpansion, parseBudget)
-	if err := p.parseMem.Acquire(ctx, weight); err != nil {
-		o.canceled = true
-		return o
-	}
-	defer p.parseMem.Release(weight)
+
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	if f := parsed.Feed; f != nil {
 		st.Title, st.SiteURL, st.Language = f.Title, f.Link, f.Language
@@ -151,6 +192,10 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	p.succeed(&st, h)
 	return o
 }
+
+// errNeedSlot aborts a download that turned out big while no big slot
+// was free.
+var errNeedSlot = errors.New("aggregator: big feed, waiting for a slot")
 
 // succeed records a successful poll and schedules the next one.
 func (p *Poller) succeed(st *db.Source, h hints) {

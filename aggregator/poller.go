@@ -22,11 +22,12 @@ import (
 	"bantin/db"
 )
 
-// parseBudget bounds the estimated memory of feeds being normalised at
-// once; parseExpansion estimates a parsed feed's size from its bytes.
+// bigBody is the body size from which a fetch counts as big; at most
+// bigSlots big feeds are downloaded, parsed and waiting to be written at
+// once (a 10 MiB feed takes about ten times that while parsed).
 const (
-	parseBudget    = 64 << 20
-	parseExpansion = 4
+	bigBody  = 1 << 20
+	bigSlots = 2
 )
 
 // Version is reported in the User-Agent; cmd/bantin sets it.
@@ -42,7 +43,8 @@ type Poller struct {
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 
-	parseMem *semaphore.Weighted
+	bigSlots   *semaphore.Weighted
+	bigSources sync.Map // ids of sources whose bodies were big
 
 	mu         sync.RWMutex
 	cfg        *config.Config
@@ -66,7 +68,7 @@ func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Log
 		Logger:   logger,
 		Now:      time.Now,
 		reloaded: make(chan struct{}, 1),
-		parseMem: semaphore.NewWeighted(parseBudget),
+		bigSlots: semaphore.NewWeighted(bigSlots),
 	}
 	if err := p.Reload(ctx, cfg); err != nil {
 		return nil, err
@@ -195,6 +197,7 @@ type outcome struct {
 	err      error
 	canceled bool // the poll was cut short by shutdown: nothing to record
 	dur      time.Duration
+	release  func() // returns the memory budget taken for items, if any
 }
 
 // hostOf is the per_host limit key of a source URL; local files are not limited.
@@ -255,6 +258,9 @@ func (p *Poller) loop(ctx context.Context, once, all bool, report func(Result)) 
 		wctx := context.WithoutCancel(ctx)
 		for o := range outcomes {
 			r, st := p.write(wctx, o)
+			if o.release != nil {
+				o.release()
+			}
 			mu.Lock()
 			states[st.ID] = &st
 			delete(inflight, st.ID)
@@ -413,13 +419,9 @@ func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
 				p.Logger.Error("save source state", slog.String("source", st.ID), slog.Any("error", err))
 			}
 		} else {
+			// SaveFetch stored these counts with the source state.
 			r.New, r.Updated = res.New, res.Updated
-			if st.LastNew != res.New || st.LastUpdated != res.Updated {
-				st.LastNew, st.LastUpdated = res.New, res.Updated
-				if err := p.Store.SaveSourceState(ctx, st); err != nil {
-					p.Logger.Error("save source state", slog.String("source", st.ID), slog.Any("error", err))
-				}
-			}
+			st.LastNew, st.LastUpdated = res.New, res.Updated
 		}
 	} else if err := p.Store.SaveSourceState(ctx, st); err != nil {
 		p.Logger.Error("save source state", slog.String("source", st.ID), slog.Any("error", err))

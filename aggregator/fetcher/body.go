@@ -15,7 +15,7 @@ import (
 // deflate, identity, in any stack), and fails with ErrTooLarge as soon as
 // more than max bytes come out of the decoder: a compression bomb is
 // never inflated beyond max+1 bytes.
-func readBody(resp *http.Response, max int64) ([]byte, error) {
+func readBody(resp *http.Response, max int64, grow func(int64) error) ([]byte, error) {
 	var encs []string
 	for _, v := range resp.Header.Values("Content-Encoding") {
 		for _, e := range strings.Split(v, ",") {
@@ -55,7 +55,7 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 	if len(encs) == 0 {
 		hint = resp.ContentLength
 	}
-	return readCapped(r, max, hint)
+	return readCappedGrow(r, max, hint, grow)
 }
 
 // readCapped reads r to EOF into a slice that never grows beyond max+1
@@ -63,17 +63,35 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 // ErrTooLarge. sizeHint > 0 (a trustworthy Content-Length) sizes the buffer
 // at once.
 func readCapped(r io.Reader, max, sizeHint int64) ([]byte, error) {
+	return readCappedGrow(r, max, sizeHint, nil)
+}
+
+// readCappedGrow is readCapped that asks grow (if not nil) before every
+// allocation of the buffer.
+func readCappedGrow(r io.Reader, max, sizeHint int64, grow func(int64) error) ([]byte, error) {
 	size := int64(32 << 10)
 	if sizeHint > 0 {
 		size = sizeHint + 1 // +1: room to see EOF without growing
 	}
-	b := make([]byte, 0, min(size, max+1))
+	size = min(size, max+1)
+	if grow != nil {
+		if err := grow(size); err != nil {
+			return nil, err
+		}
+	}
+	b := make([]byte, 0, size)
 	for {
 		if len(b) == cap(b) {
 			if int64(len(b)) > max {
 				return nil, ErrTooLarge
 			}
-			nb := make([]byte, len(b), min(int64(2*cap(b)), max+1))
+			next := min(int64(2*cap(b)), max+1)
+			if grow != nil {
+				if err := grow(next); err != nil {
+					return nil, err
+				}
+			}
+			nb := make([]byte, len(b), next)
 			copy(nb, b)
 			b = nb
 		}

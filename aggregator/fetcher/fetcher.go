@@ -164,6 +164,10 @@ type Request struct {
 	// a public page cannot point the fetcher at a private address. A
 	// file:// origin counts as private (the local config is trusted).
 	Origin string
+	// Grow, when set, is called before the body buffer is allocated or
+	// grown to size bytes; an error aborts the fetch. The poller uses it
+	// to bound how many large bodies are held in memory at once.
+	Grow func(size int64) error
 }
 
 // Response is the outcome of a successful fetch (2xx or 304).
@@ -373,7 +377,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		return nil, fmt.Errorf("fetcher: GET %s: unexpected status %s", where(u), resp.Status)
 	}
 
-	body, err := readBody(resp, f.maxBytes(req))
+	body, err := readBody(resp, f.maxBytes(req), req.Grow)
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
 			return nil, fmt.Errorf("fetcher: GET %s: %w (limit %d bytes)", where(u), err, f.maxBytes(req))

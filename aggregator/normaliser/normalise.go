@@ -33,7 +33,7 @@ const futureSlack = 24 * time.Hour
 // for given p and o.
 //
 //   - GUID: the upstream guid/id, trimmed; else the absolute link; else
-//     "sha256:" + hash of title and date. Items of one feed that share a
+//     "sha256:" + hash of title and date; else (neither) "sha256:" + Hash. Items of one feed that share a
 //     guid use their link instead (link + "#" + title hash when links
 //     collide too); an item whose final identity repeats an earlier one is
 //     dropped.
@@ -101,7 +101,7 @@ func Normalise(p *Parsed, o Options) []db.Item {
 		}
 		item := normaliseItem(it, base, loc, now, feedAuthors, lang, o)
 		item.GUID = identity(it, item, guidCount, linkCount)
-		if item.GUID == "" || seen[item.GUID] {
+		if seen[item.GUID] {
 			continue
 		}
 		seen[item.GUID] = true
@@ -215,14 +215,12 @@ func identity(it *gofeed.Item, item db.Item, guidCount, linkCount map[string]int
 	if date == "" {
 		date = strings.TrimSpace(it.Updated)
 	}
-	key := item.Title + "\x00" + date
 	if item.Title == "" && date == "" {
-		key = item.Summary + "\x00" + item.Content
+		// Nothing but content (or nothing at all): the content digest is
+		// the only stable identity there is.
+		return "sha256:" + item.Hash
 	}
-	if strings.TrimSpace(key) == "\x00" || key == "\x00" {
-		return ""
-	}
-	sum := sha256.Sum256([]byte(key))
+	sum := sha256.Sum256([]byte(item.Title + "\x00" + date))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 

@@ -35,7 +35,8 @@ var ErrUnknownFormat = errors.New("normaliser: unknown feed format (not RSS, Ato
 
 // Parsed is a parsed feed plus what the poller needs to schedule it.
 type Parsed struct {
-	// Feed is gofeed's universal feed; its text is UTF-8 in NFC.
+	// Feed is gofeed's universal feed; its text is UTF-8 in NFC, and its
+	// Title is plain text (markup removed, references decoded once).
 	Feed *gofeed.Feed
 	// Encoding is the name of the character encoding the body was decoded
 	// from ("utf-8", "windows-1258", "utf-16le", ...).
@@ -183,7 +184,9 @@ func isXMLChar(r rune) bool {
 // feed's and items' text fields and puts them in NFC (entities decoded by
 // the parser may produce decomposed text).
 func cleanFeed(f *gofeed.Feed) {
-	f.Title = clean(f.Title)
+	// The feed's title is stored and republished as a source name: plain
+	// text like item titles.
+	f.Title = plainText(clean(f.Title))
 	f.Description = clean(f.Description)
 	for i, c := range f.Categories {
 		f.Categories[i] = clean(c)
