@@ -539,6 +539,12 @@ func checkStore(t *testing.T, st *corpusStats, store *db.DB, sources []sourceDef
 // in all three formats and checks each document; it returns the number of
 // documents. Every stored item must appear in some topic page.
 func publishAll(t *testing.T, st *corpusStats, cfg *config.Config, store *db.DB) int {
+	return publishVisit(t, st, cfg, store, nil)
+}
+
+// publishVisit is publishAll calling visit (when not nil) with every
+// well-formed topic and tag document.
+func publishVisit(t *testing.T, st *corpusStats, cfg *config.Config, store *db.DB, visit func(path, format string, body []byte)) int {
 	t.Helper()
 	ctx := context.Background()
 	h := publisher.New(cfg, store, nil).Handler()
@@ -559,6 +565,9 @@ func publishAll(t *testing.T, st *corpusStats, cfg *config.Config, store *db.DB)
 		if err := checkPublished(format, body); err != nil {
 			st.add(&st.renderProblems, "GET %s: %v", path, err)
 			return nil
+		}
+		if visit != nil {
+			visit(path, format, body)
 		}
 		return body
 	}
