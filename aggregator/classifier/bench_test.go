@@ -195,3 +195,15 @@ func BenchmarkClassify(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCompile measures building the classifier (config load and
+// reload) for 1,000 topics of 20 phrases.
+func BenchmarkCompile(b *testing.B) {
+	topics := benchTopics(loadBenchCorpus(), 1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compile(topics); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -408,7 +408,10 @@ func (b *builder) phrases(k kind, list []string) *node {
 			if fold.HasDiacritics(written[i]) {
 				pw[i].exact = lowerString(written[i])
 			}
-			fmt.Fprintf(&key, "%s\x00%s\x01", folded[i], pw[i].exact)
+			key.WriteString(folded[i])
+			key.WriteByte(0)
+			key.WriteString(pw[i].exact)
+			key.WriteByte(1)
 		}
 		id, ok := b.phraseIDs[key.String()]
 		if !ok {
