@@ -193,7 +193,7 @@ func (c *Classifier) Topics() []string {
 }
 
 // Classify returns the slugs of the topics d belongs to, in config order,
-// or nil. now is the reference time for max_age rules.
+// or nil. now is the reference time for max_age rules. d must not be nil.
 func (c *Classifier) Classify(d *Doc, now time.Time) []string {
 	st := c.pool.Get().(*state)
 	defer c.release(st)
@@ -241,8 +241,8 @@ func (c *Classifier) release(st *state) {
 		st.hits[p] = 0
 	}
 	st.touched = st.touched[:0]
-	st.doc = nil
-	st.spans = nil
+	// Drop references to the item so a pooled state does not keep it alive.
+	st.doc, st.spans, st.texts = nil, nil, [3]string{}
 	c.pool.Put(st)
 }
 
