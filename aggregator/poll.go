@@ -122,7 +122,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	o.status = resp.Status
 	st.LastStatus = resp.Status
 	p.trackMove(&st, fetchURL, resp.PermanentURL)
-	h := hints{MaxAge: resp.MaxAge, Expires: resp.Expires}
+	h := hints{MaxAge: resp.MaxAge, Expires: resp.Expires, TTL: st.FeedInterval, SkipHours: st.SkipHours, SkipDays: st.SkipDays}
 	if resp.NotModified {
 		releaseOnce()
 		o.notMod = true
@@ -189,6 +189,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	}
 	o.items = items
 	h.TTL, h.Period, h.SkipHours, h.SkipDays = parsed.TTL, parsed.UpdatePeriod, parsed.SkipHours, parsed.SkipDays
+	st.FeedInterval, st.SkipHours, st.SkipDays = max(parsed.TTL, parsed.UpdatePeriod), parsed.SkipHours, parsed.SkipDays
 	p.succeed(&st, h)
 	return o
 }

@@ -55,7 +55,7 @@ func nextAfterSuccess(now time.Time, src *config.Source, h hints) time.Time {
 		}
 	}
 	d = clamp(d, src.MinInterval.D(), src.MaxInterval.D())
-	next := now.Add(d + jitter(d))
+	next := now.Add(clamp(d+jitter(d), 0, src.MaxInterval.D()))
 	return skipForward(next, h, now.Add(src.MaxInterval.D()))
 }
 

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -104,15 +106,17 @@ func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 const sourceCols = `id, config_url, display_title, url, title, site_url, language, removed, disabled,
 	etag, last_modified, last_attempt, last_success, last_status, last_error, last_new, last_updated,
 	last_duration, failures, next_due, retry_after, moved_to, moved_count, discovered_from,
-	hub_url, hub_topic, hub_lease_end, hub_secret`
+	hub_url, hub_topic, hub_lease_end, hub_secret, feed_interval, skip_hours, skip_days`
 
 func scanSource(sc interface{ Scan(...any) error }) (Source, error) {
 	var s Source
-	var lastAttempt, lastSuccess, lastDuration, nextDue, retryAfter, leaseEnd int64
+	var lastAttempt, lastSuccess, lastDuration, nextDue, retryAfter, leaseEnd, feedInterval int64
+	var skipHours, skipDays string
 	err := sc.Scan(&s.ID, &s.ConfigURL, &s.DisplayTitle, &s.URL, &s.Title, &s.SiteURL, &s.Language,
 		&s.Removed, &s.Disabled, &s.ETag, &s.LastModified, &lastAttempt, &lastSuccess, &s.LastStatus,
 		&s.LastError, &s.LastNew, &s.LastUpdated, &lastDuration, &s.Failures, &nextDue, &retryAfter,
-		&s.MovedTo, &s.MovedCount, &s.DiscoveredFrom, &s.HubURL, &s.HubTopic, &leaseEnd, &s.HubSecret)
+		&s.MovedTo, &s.MovedCount, &s.DiscoveredFrom, &s.HubURL, &s.HubTopic, &leaseEnd, &s.HubSecret,
+		&feedInterval, &skipHours, &skipDays)
 	if err != nil {
 		return Source{}, err
 	}
@@ -122,6 +126,11 @@ func scanSource(sc interface{ Scan(...any) error }) (Source, error) {
 	s.NextDue = fromNanos(nextDue)
 	s.RetryAfter = fromNanos(retryAfter)
 	s.HubLeaseEnd = fromNanos(leaseEnd)
+	s.FeedInterval = time.Duration(feedInterval)
+	s.SkipHours = parseInts(skipHours)
+	for _, d := range parseInts(skipDays) {
+		s.SkipDays = append(s.SkipDays, time.Weekday(d))
+	}
 	return s, nil
 }
 
@@ -186,13 +195,13 @@ func saveSourceState(ctx context.Context, tx *sql.Tx, s Source) error {
 		disabled = ?, etag = ?, last_modified = ?, last_attempt = ?, last_success = ?, last_status = ?,
 		last_error = ?, last_new = ?, last_updated = ?, last_duration = ?, failures = ?, next_due = ?,
 		retry_after = ?, moved_to = ?, moved_count = ?, discovered_from = ?, hub_url = ?, hub_topic = ?,
-		hub_lease_end = ?, hub_secret = ?
+		hub_lease_end = ?, hub_secret = ?, feed_interval = ?, skip_hours = ?, skip_days = ?
 		WHERE id = ?`,
 		s.URL, s.Title, s.SiteURL, s.Language, boolInt(s.Disabled), s.ETag, s.LastModified,
 		toNanos(s.LastAttempt), toNanos(s.LastSuccess), s.LastStatus, s.LastError, s.LastNew,
 		s.LastUpdated, int64(s.LastDuration), s.Failures, toNanos(s.NextDue), toNanos(s.RetryAfter),
 		s.MovedTo, s.MovedCount, s.DiscoveredFrom, s.HubURL, s.HubTopic, toNanos(s.HubLeaseEnd),
-		s.HubSecret, s.ID)
+		s.HubSecret, int64(s.FeedInterval), joinInts(s.SkipHours), joinWeekdays(s.SkipDays), s.ID)
 	if err != nil {
 		return err
 	}
@@ -200,4 +209,34 @@ func saveSourceState(ctx context.Context, tx *sql.Tx, s Source) error {
 		return bumpChangeSeq(ctx, tx)
 	}
 	return nil
+}
+
+// joinInts and parseInts store small integer lists as "1,2,3".
+func joinInts(v []int) string {
+	parts := make([]string, len(v))
+	for i, n := range v {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ",")
+}
+
+func joinWeekdays(v []time.Weekday) string {
+	ints := make([]int, len(v))
+	for i, d := range v {
+		ints[i] = int(d)
+	}
+	return joinInts(ints)
+}
+
+func parseInts(s string) []int {
+	if s == "" {
+		return nil
+	}
+	var out []int
+	for _, p := range strings.Split(s, ",") {
+		if n, err := strconv.Atoi(p); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }

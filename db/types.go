@@ -44,6 +44,13 @@ type Source struct {
 	HubTopic       string    // WebSub topic (self) URL advertised by the feed
 	HubLeaseEnd    time.Time
 	HubSecret      string
+
+	// Scheduling hints from the feed's last successful parse, kept so a
+	// 304 is scheduled as the feed asked: the longest of <ttl> and
+	// sy:updatePeriod/updateFrequency, and RSS skipHours/skipDays (GMT).
+	FeedInterval time.Duration
+	SkipHours    []int
+	SkipDays     []time.Weekday
 }
 
 // Person is an author.

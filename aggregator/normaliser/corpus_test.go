@@ -1,8 +1,10 @@
 package normaliser
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -84,4 +86,114 @@ func TestCorpusVietnam(t *testing.T) {
 		})
 	}
 	t.Logf("%d files, %d items", len(files), total)
+}
+
+// forbiddenHTML matches markup that must never survive sanitising.
+var forbiddenHTML = regexp.MustCompile(`(?i)<script|<style|expression\s*\(|\son[a-z]+\s*=|javascript:|vbscript:|<iframe|<object|<embed|<form|<meta|http-equiv|<applet|<link|<base|<input|<textarea|data:[^i]`)
+
+// TestCorpusFeedparserSanitize runs feedparser's sanitizer cases through
+// Parse and Normalise: nothing dangerous survives in titles, summaries or
+// content, and every file with entries yields items.
+func TestCorpusFeedparserSanitize(t *testing.T) {
+	dir := corpusDir(t, filepath.Join("feedparser", "wellformed", "sanitize"))
+	files, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases, failures := 0, 0
+	for _, file := range files {
+		body, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases++
+		p, err := Parse(body, "", "http://example.com/feed")
+		if err != nil {
+			t.Errorf("%s: Parse: %v", filepath.Base(file), err)
+			failures++
+			continue
+		}
+		texts := map[string]string{"feed title": p.Feed.Title, "feed description": p.Feed.Description}
+		items := Normalise(p, Options{Now: now})
+		if len(items) == 0 && (bytes.Contains(body, []byte("<item")) || bytes.Contains(body, []byte("<entry"))) {
+			t.Errorf("%s: no items", filepath.Base(file))
+			failures++
+		}
+		for _, it := range items {
+			texts["title"], texts["summary"], texts["content"] = it.Title, it.Summary, it.Content
+			if strings.Contains(it.Title, "<") && tagRe.MatchString(it.Title) {
+				t.Errorf("%s: markup in title %q", filepath.Base(file), it.Title)
+				failures++
+			}
+		}
+		for name, s := range texts {
+			if m := forbiddenHTML.FindString(s); m != "" {
+				t.Errorf("%s: %s holds %q: %q", filepath.Base(file), name, m, s)
+				failures++
+			}
+		}
+	}
+	t.Logf("sanitizer cases: %d, failures: %d", cases, failures)
+}
+
+// notBozoExceptions are feedparser files that must parse cleanly but
+// yield no items here, with the reason.
+var notBozoExceptions = map[string]string{
+	"cdf": "CDF (Microsoft Channel Definition Format) is not a feed format gofeed or bantin supports",
+	"http_entry_contributor_url_base_content_location.xml": "Atom feed whose entries are <item> elements (invalid Atom)",
+	"http_entry_contributor_url_base_docuri.xml":           "Atom feed whose entries are <item> elements (invalid Atom)",
+	"unknown-namespace.xml":                                "Atom feed whose entries are <item> elements (invalid Atom)",
+}
+
+// TestCorpusFeedparserNotBozo parses every feedparser file expected to be
+// well-formed ("not bozo"), with its simulated Content-Type header: it must
+// parse, quickly, and yield items when it has entries.
+func TestCorpusFeedparserNotBozo(t *testing.T) {
+	dir := corpusDir(t, "feedparser")
+	index, err := os.ReadFile(filepath.Join(dir, "INDEX.tsv"))
+	if err != nil {
+		t.Skipf("no INDEX.tsv: %v", err)
+	}
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	files, excepted, failures := 0, 0, 0
+	for _, line := range strings.Split(string(index), "\n")[1:] {
+		f := strings.Split(line, "\t")
+		if len(f) < 4 || !strings.HasPrefix(f[3], "not bozo") {
+			continue
+		}
+		body, err := os.ReadFile(filepath.Join(dir, f[0]))
+		if err != nil {
+			continue
+		}
+		files++
+		contentType := ""
+		for _, h := range strings.Split(f[1], "|") {
+			if k, v, ok := strings.Cut(h, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "content-type") {
+				contentType = strings.TrimSpace(v)
+			}
+		}
+		reason := notBozoExceptions[filepath.Base(f[0])]
+		if strings.Contains(f[0], "/cdf/") || strings.Contains(f[0], "cdf_") {
+			reason = notBozoExceptions["cdf"]
+		}
+		start := time.Now()
+		p, err := Parse(body, contentType, "http://example.com/"+f[0])
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s: Parse took %v", f[0], d)
+		}
+		hasEntries := bytes.Contains(body, []byte("<item")) || bytes.Contains(body, []byte("<entry"))
+		var n int
+		if err == nil {
+			n = len(Normalise(p, Options{Now: now}))
+		}
+		switch {
+		case (err != nil || hasEntries && n == 0) && reason != "":
+			excepted++
+		case err != nil:
+			t.Errorf("%s: %v", f[0], err)
+			failures++
+		case hasEntries && n == 0:
+			t.Errorf("%s: no items", f[0])
+			failures++
+		}
+	}
+	t.Logf("not-bozo files: %d, failures: %d, documented exceptions: %d", files, failures, excepted)
 }

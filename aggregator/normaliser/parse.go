@@ -35,8 +35,9 @@ var ErrUnknownFormat = errors.New("normaliser: unknown feed format (not RSS, Ato
 
 // Parsed is a parsed feed plus what the poller needs to schedule it.
 type Parsed struct {
-	// Feed is gofeed's universal feed; its text is UTF-8 in NFC, and its
-	// Title is plain text (markup removed, references decoded once).
+	// Feed is gofeed's universal feed; its text is UTF-8 in NFC, its Title
+	// plain text (markup removed, references decoded once) and its
+	// Description sanitised HTML. Item fields are left for Normalise.
 	Feed *gofeed.Feed
 	// Encoding is the name of the character encoding the body was decoded
 	// from ("utf-8", "windows-1258", "utf-16le", ...).
@@ -95,7 +96,7 @@ func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
 		}
 		return nil, fmt.Errorf("normaliser: parse %s feed: %w", dec.encoding, err)
 	}
-	cleanFeed(feed)
+	cleanFeed(feed, baseURL)
 	p := &Parsed{Feed: feed, Encoding: dec.encoding, BaseURL: baseURL}
 	p.extractHints(baseURL)
 	return p, nil
@@ -182,12 +183,14 @@ func isXMLChar(r rune) bool {
 
 // cleanFeed repairs mojibake (UTF-8 read as windows-1252 upstream) in the
 // feed's and items' text fields and puts them in NFC (entities decoded by
-// the parser may produce decomposed text).
-func cleanFeed(f *gofeed.Feed) {
+// the parser may produce decomposed text). The feed's title becomes plain
+// text and its description sanitised HTML; item fields stay raw for
+// Normalise.
+func cleanFeed(f *gofeed.Feed, baseURL string) {
 	// The feed's title is stored and republished as a source name: plain
 	// text like item titles.
 	f.Title = plainText(clean(f.Title))
-	f.Description = clean(f.Description)
+	f.Description = sanitise(clean(f.Description), resolve(baseURL, f.Link))
 	for i, c := range f.Categories {
 		f.Categories[i] = clean(c)
 	}
