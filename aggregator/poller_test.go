@@ -414,3 +414,43 @@ func TestRepeatedGUIDsAndFutureDates(t *testing.T) {
 		}
 	}
 }
+
+// TestRetentionPrunesAndTombstones: items older than the source's retention
+// are pruned (unless pinned), and a pruned item still listed upstream does
+// not come back as new.
+func TestRetentionPrunesAndTombstones(t *testing.T) {
+	old := time.Now().Add(-30 * 24 * time.Hour).UTC().Format(time.RFC1123Z)
+	recent := time.Now().Add(-time.Hour).UTC().Format(time.RFC1123Z)
+	feed := `<rss version="2.0"><channel><title>R</title>
+<item><title>Old one</title><link>https://r.example/old</link><guid>old</guid><pubDate>` + old + `</pubDate></item>
+<item><title>Old pinned</title><link>https://r.example/pinned</link><guid>pinned</guid><pubDate>` + old + `</pubDate></item>
+<item><title>Recent</title><link>https://r.example/new</link><guid>new</guid><pubDate>` + recent + `</pubDate></item>
+</channel></rss>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, feed) }))
+	defer srv.Close()
+	p, store := testPoller(t, srv.URL, "  - {id: r, url: '{{URL}}/', retention: 7d}\n")
+	ctx := context.Background()
+	if r := pollAll(t, p, true)["r"]; r.New != 3 {
+		t.Fatalf("first poll: %+v, want 3 new", r)
+	}
+	pinned, err := store.ItemByLink(ctx, "https://r.example/pinned")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SetCuration(ctx, "any-topic", pinned.ID, db.Pin, true); err != nil {
+		t.Fatal(err)
+	}
+	n, err := p.Prune(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("Prune: %d, %v; want 1 item pruned", n, err)
+	}
+	if _, err := store.ItemByLink(ctx, "https://r.example/old"); err == nil {
+		t.Errorf("the old item is still stored")
+	}
+	if _, err := store.ItemByLink(ctx, "https://r.example/pinned"); err != nil {
+		t.Errorf("the pinned old item was pruned: %v", err)
+	}
+	if r := pollAll(t, p, true)["r"]; r.New != 0 {
+		t.Errorf("re-poll after pruning: %d new, want 0 (tombstone)", r.New)
+	}
+}
