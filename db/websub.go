@@ -1,0 +1,134 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// WebSubSubscription is a verified subscription to bantin's built-in
+// WebSub hub: the subscriber at Callback receives the feed at Topic, signed
+// with Secret ("" for none), until LeaseEnd.
+type WebSubSubscription struct {
+	Topic    string
+	Callback string
+	Secret   string
+	LeaseEnd time.Time
+	Created  time.Time // when (topic, callback) was first verified
+}
+
+// SaveWebSubSubscription stores s, replacing the secret and lease of an
+// existing subscription with the same Topic and Callback (whose Created is
+// kept). It does not touch the change sequence.
+func (d *DB) SaveWebSubSubscription(ctx context.Context, s WebSubSubscription) error {
+	if s.Topic == "" || s.Callback == "" {
+		return fmt.Errorf("db: save websub subscription: empty topic or callback")
+	}
+	created := s.Created
+	if created.IsZero() {
+		created = time.Now()
+	}
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO websub_subscriptions (topic, callback, secret, lease_end, created)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (topic, callback) DO UPDATE SET secret = excluded.secret, lease_end = excluded.lease_end`,
+			s.Topic, s.Callback, s.Secret, toNanos(s.LeaseEnd), toNanos(created))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("db: save websub subscription: %w", err)
+	}
+	return nil
+}
+
+// DeleteWebSubSubscription removes the subscription of callback to topic
+// and reports whether there was one.
+func (d *DB) DeleteWebSubSubscription(ctx context.Context, topic, callback string) (bool, error) {
+	var n int64
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM websub_subscriptions WHERE topic = ? AND callback = ?`, topic, callback)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("db: delete websub subscription: %w", err)
+	}
+	return n > 0, nil
+}
+
+// WebSubSubscriptions returns the subscriptions to topic ("" for every
+// topic) whose lease ends after now, ordered by topic then callback.
+func (d *DB) WebSubSubscriptions(ctx context.Context, topic string, now time.Time) ([]WebSubSubscription, error) {
+	q := `SELECT topic, callback, secret, lease_end, created FROM websub_subscriptions WHERE lease_end > ?`
+	args := []any{toNanos(now)}
+	if topic != "" {
+		q += ` AND topic = ?`
+		args = append(args, topic)
+	}
+	rows, err := d.sql.QueryContext(ctx, q+` ORDER BY topic, callback`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("db: list websub subscriptions: %w", err)
+	}
+	defer rows.Close()
+	var out []WebSubSubscription
+	for rows.Next() {
+		var s WebSubSubscription
+		var lease, created int64
+		if err := rows.Scan(&s.Topic, &s.Callback, &s.Secret, &lease, &created); err != nil {
+			return nil, fmt.Errorf("db: list websub subscriptions: %w", err)
+		}
+		s.LeaseEnd, s.Created = fromNanos(lease), fromNanos(created)
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: list websub subscriptions: %w", err)
+	}
+	return out, nil
+}
+
+// PruneWebSubSubscriptions deletes the subscriptions whose lease ended at
+// or before now and returns how many.
+func (d *DB) PruneWebSubSubscriptions(ctx context.Context, now time.Time) (int, error) {
+	var n int64
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM websub_subscriptions WHERE lease_end <= ?`, toNanos(now))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("db: prune websub subscriptions: %w", err)
+	}
+	return int(n), nil
+}
+
+// SetSourceHub writes only the WebSub subscriber state of source id (its
+// HubSecret and HubLeaseEnd), leaving every other field alone; the
+// subscriber uses it so as not to race with the poller's state writes. It
+// returns ErrNotFound for an unknown source and does not touch the change
+// sequence.
+func (d *DB) SetSourceHub(ctx context.Context, id, secret string, leaseEnd time.Time) error {
+	var n int64
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE sources SET hub_secret = ?, hub_lease_end = ? WHERE id = ?`,
+			secret, toNanos(leaseEnd), id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("db: set source %q hub state: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("db: set source %q hub state: %w", id, ErrNotFound)
+	}
+	return nil
+}

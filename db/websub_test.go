@@ -1,0 +1,112 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestWebSubSubscriptions(t *testing.T) {
+	ctx := context.Background()
+	d, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	const topA, topB = "http://x/topics/a.atom", "http://x/tags/b.rss"
+	subs := []WebSubSubscription{
+		{Topic: topA, Callback: "http://s1/cb", Secret: "k1", LeaseEnd: now.Add(time.Hour), Created: now},
+		{Topic: topA, Callback: "http://s2/cb", LeaseEnd: now.Add(-time.Second), Created: now},
+		{Topic: topB, Callback: "http://s1/cb", Secret: "k2", LeaseEnd: now.Add(2 * time.Hour), Created: now},
+	}
+	for _, s := range subs {
+		if err := d.SaveWebSubSubscription(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Renewal replaces secret and lease, keeps Created.
+	renew := WebSubSubscription{Topic: topA, Callback: "http://s1/cb", Secret: "k1b", LeaseEnd: now.Add(3 * time.Hour), Created: now.Add(time.Minute)}
+	if err := d.SaveWebSubSubscription(ctx, renew); err != nil {
+		t.Fatal(err)
+	}
+
+	cases := []struct {
+		name, topic string
+		want        []string // callback|secret
+	}{
+		{"one topic, expired left out", topA, []string{"http://s1/cb|k1b"}},
+		{"other topic", topB, []string{"http://s1/cb|k2"}},
+		{"all topics, by topic", "", []string{"http://s1/cb|k2", "http://s1/cb|k1b"}},
+		{"unknown topic", "http://x/topics/none.atom", nil},
+	}
+	for _, c := range cases {
+		got, err := d.WebSubSubscriptions(ctx, c.topic, now)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var gs []string
+		for _, s := range got {
+			gs = append(gs, s.Callback+"|"+s.Secret)
+			if !s.Created.Equal(now) {
+				t.Errorf("%s: Created = %v, want %v", c.name, s.Created, now)
+			}
+		}
+		if len(gs) != len(c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, gs, c.want)
+			continue
+		}
+		for i := range gs {
+			if gs[i] != c.want[i] {
+				t.Errorf("%s: got %v, want %v", c.name, gs, c.want)
+			}
+		}
+	}
+
+	if n, err := d.PruneWebSubSubscriptions(ctx, now); err != nil || n != 1 {
+		t.Errorf("prune = %d, %v; want 1, nil", n, err)
+	}
+	if ok, err := d.DeleteWebSubSubscription(ctx, topA, "http://s1/cb"); err != nil || !ok {
+		t.Errorf("delete = %v, %v; want true, nil", ok, err)
+	}
+	if ok, err := d.DeleteWebSubSubscription(ctx, topA, "http://s1/cb"); err != nil || ok {
+		t.Errorf("second delete = %v, %v; want false, nil", ok, err)
+	}
+	if err := d.SaveWebSubSubscription(ctx, WebSubSubscription{Topic: topA}); err == nil {
+		t.Error("save without callback: want error")
+	}
+}
+
+func TestSetSourceHub(t *testing.T) {
+	ctx := context.Background()
+	d, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.SyncSources(ctx, []SourceSpec{{ID: "a", URL: "http://a/feed"}}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := d.Source(ctx, "a")
+	s.HubURL, s.HubTopic, s.Title = "http://hub/", "http://a/feed", "A"
+	if err := d.SaveSourceState(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	seq0, _ := d.ChangeSeq(ctx)
+	lease := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := d.SetSourceHub(ctx, "a", "cafe", lease); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := d.Source(ctx, "a")
+	if got.HubSecret != "cafe" || !got.HubLeaseEnd.Equal(lease) || got.HubURL != "http://hub/" || got.Title != "A" {
+		t.Errorf("source = secret %q lease %v hub %q title %q; want cafe %v http://hub/ A", got.HubSecret, got.HubLeaseEnd, got.HubURL, got.Title, lease)
+	}
+	if seq, _ := d.ChangeSeq(ctx); seq != seq0 {
+		t.Errorf("change seq moved %d -> %d", seq0, seq)
+	}
+	if err := d.SetSourceHub(ctx, "nope", "", time.Time{}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown source: err = %v, want ErrNotFound", err)
+	}
+}
