@@ -50,6 +50,15 @@ func goldenTopics() []config.Topic {
 				},
 			},
 		},
+		{Slug: "curated-only"},
+		{
+			Slug:   "fresh-hanoi",
+			MaxAge: config.Duration(24 * time.Hour),
+			Match: &config.Rule{
+				Title: []string{"ha noi", "Hà Nội"},
+				None:  []*config.Rule{{Any: []*config.Rule{{Regex: []string{`(?i)quảng cáo`}}, {None: []*config.Rule{{Languages: []string{"vi"}}}}}}},
+			},
+		},
 	}
 }
 
@@ -95,6 +104,10 @@ func TestExplainGolden(t *testing.T) {
 		"every-key-miss":       {"every-key", docAd},
 		"english-nested-match": {"english-nested", docEnglish},
 		"english-nested-miss":  {"english-nested", docThanhXuan},
+		"curated-only":         {"curated-only", docThanhXuan},
+		"fresh-hanoi-old":      {"fresh-hanoi", docAd},
+		"fresh-hanoi-english":  {"fresh-hanoi", docEnglish},
+		"fresh-hanoi-match":    {"fresh-hanoi", Doc{Title: "HÀ NỘI: mưa lớn, ngập nhiều tuyến phố", Language: "vi", Published: now.Add(-2 * time.Hour)}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
