@@ -357,7 +357,11 @@ func (st *state) leaf(n *node, detail bool) (bool, string) {
 			if !detail {
 				return true, ""
 			}
-			parts = append(parts, st.describeHit(p, mask))
+			// Two phrases of a leaf may find the same words ("ha noi" and
+			// "Hà Nội"): say it once.
+			if d := st.describeHit(p, mask); !slices.Contains(parts, d) {
+				parts = append(parts, d)
+			}
 		}
 		return matched, strings.Join(parts, ", ")
 	case kTags:
