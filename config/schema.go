@@ -9,8 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
+
+	"bantin/fold"
 )
 
 // top decodes the top-level mapping of the main config file into c.
@@ -521,15 +524,15 @@ func (d *decoder) rule(n *yaml.Node, depth int) *Rule {
 	for _, p := range d.mapping(n, "in rule", ruleKeys) {
 		switch p.key {
 		case "keywords":
-			r.Keywords, _ = d.strs(p.v, p.key)
+			r.Keywords = d.matchable(p.v, p.key, false)
 		case "title":
-			r.Title, _ = d.strs(p.v, p.key)
+			r.Title = d.matchable(p.v, p.key, false)
 		case "tags":
-			r.Tags, _ = d.strs(p.v, p.key)
+			r.Tags = d.matchable(p.v, p.key, true)
 		case "authors":
-			r.Authors, _ = d.strs(p.v, p.key)
+			r.Authors = d.matchable(p.v, p.key, false)
 		case "categories":
-			r.Categories, _ = d.strs(p.v, p.key)
+			r.Categories = d.matchable(p.v, p.key, true)
 		case "sources":
 			vals, nodes := d.strs(p.v, p.key)
 			for i, v := range vals {
@@ -580,6 +583,26 @@ func (d *decoder) rule(n *yaml.Node, depth int) *Rule {
 		}
 	}
 	return r
+}
+
+// matchable decodes a list of phrases (slug false) or of tag or category
+// names (slug true) and rejects the values without a letter or digit: the
+// classifier refuses them, since they could never match anything.
+func (d *decoder) matchable(n *yaml.Node, key string, slug bool) []string {
+	vals, nodes := d.strs(n, key)
+	var out []string
+	for i, v := range vals {
+		ok := fold.Slug(v) != ""
+		if !slug {
+			ok = strings.IndexFunc(fold.Fold(v), func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+		}
+		if !ok {
+			d.errorf(nodes[i], "%s: %q has no letters or digits, so it can never match", key, v)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // ruleList decodes the list under any/all/none; a single mapping counts as a

@@ -1,9 +1,12 @@
 package conformance
 
 import (
+	"strings"
 	"testing"
 
+	"bantin/aggregator/classifier"
 	"bantin/aggregator/normaliser"
+	"bantin/config"
 )
 
 // TestFeedTitleIsPlainText: a feed's own title (stored as the source title
@@ -31,5 +34,41 @@ func TestFeedTitleIsPlainText(t *testing.T) {
 				t.Errorf("Feed.Title = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestConfigRejectsWhatCompileRejects: phrases, tags and categories without
+// a letter or digit are config errors with a position, not a config that
+// `bantin check` passes and `bantin run` then refuses (classifier.Compile
+// rejects them). Found by FuzzConfigCompile.
+func TestConfigRejectsWhatCompileRejects(t *testing.T) {
+	tests := []struct {
+		name, match, want string
+	}{
+		{"title punctuation", `{title: ["!!"]}`, `t.yaml:3:21: title: "!!" has no letters or digits, so it can never match`},
+		{"keyword combining mark", `{keywords: ["\u0301"]}`, "t.yaml:3:24: keywords: \"\u0301\" has no letters or digits, so it can never match"},
+		{"tag dashes", `{tags: ["---"]}`, `t.yaml:3:20: tags: "---" has no letters or digits, so it can never match`},
+		{"category symbols", `{categories: ["★"]}`, `t.yaml:3:26: categories: "★" has no letters or digits, so it can never match`},
+		{"author dots", `{authors: ["..."]}`, `t.yaml:3:23: authors: "..." has no letters or digits, so it can never match`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "topics:\n  - slug: a\n    match: " + tc.match + "\n"
+			_, err := config.Parse([]byte(src), "t.yaml")
+			if err == nil {
+				t.Fatalf("config.Parse accepted %s", tc.match)
+			}
+			if got := err.Error(); !strings.Contains(got, tc.want) {
+				t.Errorf("error %q, want it to contain %q", got, tc.want)
+			}
+		})
+	}
+	ok := "topics:\n  - slug: a\n    match: {keywords: [\"Hà Nội\", \"C++\"], tags: [\"東京\"], categories: [\"Thời sự\"], authors: [\"An\"], title: [\"3\"]}\n"
+	cfg, err := config.Parse([]byte(ok), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := classifier.Compile(cfg.Topics); err != nil {
+		t.Errorf("Compile rejects a config Parse accepts: %v", err)
 	}
 }

@@ -571,3 +571,44 @@ func elementsOf(fragment string) map[atom.Atom]bool {
 	}
 	return have
 }
+
+// TestSafetyCheckerCatches makes sure the checks above would see each
+// attack they look for, so that a clean corpus run means something.
+func TestSafetyCheckerCatches(t *testing.T) {
+	unsafe := map[string]string{
+		"script":           `<p>x</p><script>alert(1)</script>`,
+		"style expression": `<style>p { width: expression(alert(1)) }</style>`,
+		"style attribute":  `<p style="background:url(javascript:alert(1))">x</p>`,
+		"event handler":    `<img src="a.jpg" onerror="alert(1)">`,
+		"javascript href":  `<a href=" JaVa&#09;Script:alert(1)">x</a>`,
+		"vbscript href":    `<a href="vbscript:msgbox(1)">x</a>`,
+		"data href":        `<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>`,
+		"data img html":    `<img src="data:text/html,<script>alert(1)</script>">`,
+		"iframe":           `<iframe src="https://example.com/"></iframe>`,
+		"object":           `<object data="x.swf"></object>`,
+		"embed":            `<embed src="x.swf">`,
+		"form":             `<form action="https://example.com/"><input></form>`,
+		"meta refresh":     `<meta http-equiv="refresh" content="0;url=https://example.com/">`,
+	}
+	for name, frag := range unsafe {
+		if d := htmlDangers(frag); len(d) == 0 {
+			t.Errorf("%s: %q not flagged", name, frag)
+		}
+	}
+	safe := []string{
+		`<p>a <a href="https://example.com/">b</a> <em>c</em> <strong>d</strong></p>`,
+		`<img src="data:image/png;base64,iVBORw0KGgo=" alt="x">`,
+		`<table><tr><td>1</td></tr></table><figure><img src="/a.jpg"><figcaption>c</figcaption></figure>`,
+		`<p>on the table: onion</p>`,
+	}
+	for _, frag := range safe {
+		if d := htmlDangers(frag); len(d) > 0 {
+			t.Errorf("%q flagged: %q", frag, d)
+		}
+	}
+	for s, bad := range map[string]bool{"Tom & Jerry": false, "a <3 b": false, "<b>x</b>": true, "AT&amp;T": true, "x &#39; y": true} {
+		if got := len(plainDangers(s)) > 0; got != bad {
+			t.Errorf("plainDangers(%q) flagged = %v, want %v", s, got, bad)
+		}
+	}
+}
