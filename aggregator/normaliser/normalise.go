@@ -40,7 +40,8 @@ const futureSlack = 24 * time.Hour
 //   - Link: absolute, against the feed's link resolved against the feed URL.
 //     CanonicalLink: CanonicalLink(Link).
 //   - Title: plain text (markup removed, entities decoded once, white space
-//     collapsed), NFC; an untitled item gets an excerpt of its text.
+//     collapsed), NFC; an untitled item gets its media:title, else an
+//     excerpt of its text.
 //   - Summary, Content: sanitised HTML with absolute URLs, NFC; Content is
 //     empty when it equals Summary; with only content, Summary stays empty.
 //   - Authors: the item's, else the feed's. Categories: as written, NFC,
@@ -130,6 +131,9 @@ func normaliseItem(it *gofeed.Item, base string, loc *time.Location, now time.Ti
 		item.Content = ""
 	}
 	if item.Title == "" {
+		item.Title = plainText(clean(mediaTitle(it)))
+	}
+	if item.Title == "" {
 		item.Title = excerpt(firstNonEmpty(item.Summary, item.Content), 100)
 	}
 	if it.DublinCoreExt != nil && len(it.DublinCoreExt.Language) > 0 {
@@ -166,6 +170,24 @@ func normaliseItem(it *gofeed.Item, base string, loc *time.Location, now time.Ti
 	}
 	item.Hash = hashItem(&item, pub, hasPub, upd, hasUpd)
 	return item
+}
+
+// mediaTitle returns the item's Media RSS title, if any.
+func mediaTitle(it *gofeed.Item) string {
+	media := it.Extensions["media"]
+	for _, t := range media["title"] {
+		if strings.TrimSpace(t.Value) != "" {
+			return t.Value
+		}
+	}
+	for _, g := range media["group"] {
+		for _, t := range g.Children["title"] {
+			if strings.TrimSpace(t.Value) != "" {
+				return t.Value
+			}
+		}
+	}
+	return ""
 }
 
 // itemLink returns the item's link made absolute: <link>, else the first

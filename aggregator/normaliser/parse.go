@@ -10,9 +10,11 @@ package normaliser
 
 import (
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -126,7 +128,7 @@ var (
 )
 
 // repair makes almost-XML well-formed: it drops characters XML forbids
-// (raw or as numeric references),
+// (raw or as numeric references), closes a truncated document,
 // rewrites HTML named entities as numeric references, and cuts text before
 // the root element (browser "view source" copies).
 func repair(b []byte) []byte {
@@ -172,6 +174,51 @@ func repair(b []byte) []byte {
 		if !bytes.Contains(head, []byte("<?xml")) || bytes.Index(head, []byte("<?xml")) > 0 {
 			out = out[loc[0]:]
 		}
+	}
+	return closeTruncated(out)
+}
+
+// closeTruncated completes a document that ends early (a cut download, a
+// missing "</rss>"): it keeps the text up to the last complete token and
+// closes the elements still open.
+func closeTruncated(b []byte) []byte {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = false
+	var stack []xml.Name
+	good := int64(0)
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			if err != io.EOF && len(stack) == 0 {
+				return b // broken somewhere else, not truncated
+			}
+			break
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			stack = append(stack, t.Name)
+		case xml.EndElement:
+			for i := len(stack) - 1; i >= 0; i-- {
+				if stack[i] == t.Name {
+					stack = stack[:i]
+					break
+				}
+			}
+		}
+		good = d.InputOffset()
+	}
+	if len(stack) == 0 {
+		return b
+	}
+	out := append([]byte(nil), b[:good]...)
+	for i := len(stack) - 1; i >= 0; i-- {
+		out = append(out, "</"...)
+		if stack[i].Space != "" {
+			out = append(out, stack[i].Space...)
+			out = append(out, ':')
+		}
+		out = append(out, stack[i].Local...)
+		out = append(out, '>')
 	}
 	return out
 }

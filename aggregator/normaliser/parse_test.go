@@ -309,6 +309,12 @@ func TestParseRepairsAlmostXML(t *testing.T) {
 		"XML 1.1 declaration": {
 			body: rssDoc(`<?xml version="1.1" encoding="utf-8"?>`, "Một"), wantTitle: "Một",
 		},
+		"truncated end tag": {
+			body: strings.TrimSuffix(rssDoc("", "Một"), "s>"), wantTitle: "Một",
+		},
+		"cut mid-item": {
+			body: strings.Replace(rssDoc("", "Một"), "</item></channel></rss>", "<description>tóm t", 1), wantTitle: "Một",
+		},
 		"browser banner before the root": {
 			body:      "This XML file does not appear to have any style information associated with it.\n" + rssDoc("", "Một"),
 			wantTitle: "Một",
