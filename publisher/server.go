@@ -454,7 +454,7 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 		SiteLink: base + "/",
 		ID:       FeedID(base, kind, slug),
 		Cursor:   cursor,
-		Hubs:     cfg.WebSub.Hubs,
+		Hubs:     feedHubs(cfg),
 		Self:     map[string]string{},
 	}
 	for _, format := range Formats {

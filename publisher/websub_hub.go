@@ -1,0 +1,559 @@
+package publisher
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"bantin/config"
+	"bantin/db"
+)
+
+// HubPath is where the built-in WebSub hub takes subscription requests
+// (under base_url).
+const HubPath = "/websub/hub"
+
+// Lease bounds of the built-in hub: a request without hub.lease_seconds
+// gets DefaultLease; others are clamped to [MinLease, MaxLease].
+const (
+	DefaultLease = 10 * 24 * time.Hour
+	MinLease     = time.Minute
+	MaxLease     = 30 * 24 * time.Hour
+)
+
+// Limits on subscription requests.
+const (
+	maxSecretLen   = 199 // "MUST be less than 200 bytes"
+	maxCallbackLen = 2048
+	maxVerifying   = 16 // verifications of intent in flight at once
+	maxDelivering  = 16 // content distribution POSTs in flight at once
+)
+
+// errPrivateCallback refuses a callback on a loopback, private or
+// link-local address while base_url is public.
+var errPrivateCallback = errors.New("publisher: websub: callback on a private address")
+
+// Hub is bantin's built-in WebSub hub (websub.builtin: true), per the W3C
+// WebSub recommendation:
+//
+//   - ServeHTTP takes POST HubPath, form-encoded hub.mode=subscribe or
+//     unsubscribe, hub.topic (one of our topic or tag feed URLs:
+//     base_url/topics/SLUG.FORMAT or base_url/tags/SLUG.FORMAT),
+//     hub.callback (absolute http/https URL), hub.lease_seconds (optional,
+//     DefaultLease, clamped to [MinLease, MaxLease]) and hub.secret
+//     (optional, < 200 bytes). A valid request is answered 202 Accepted and
+//     verified asynchronously: GET callback?hub.mode&hub.topic&
+//     hub.challenge&hub.lease_seconds must answer 2xx with the challenge as
+//     its body; only then is the subscription stored (or removed). An
+//     invalid request gets 400 with the reason; hub.mode=publish for one of
+//     our feeds only triggers a distribution pass (204).
+//   - Distribute (run by Run every HubInterval) POSTs the full new bytes of
+//     every subscribed feed whose first page changed (same detection as
+//     NotifyHubs: the change sequence moved and the rendered bytes
+//     differ) to each subscriber with a live lease, with its Content-Type,
+//     Link: <hub>; rel="hub", <topic>; rel="self", and, when a secret was
+//     given, X-Hub-Signature: sha256=HEX(HMAC-SHA256(secret, body)).
+//     Failed deliveries are retried after each of Retries; a 410 Gone
+//     answer ends the subscription. Expired leases are dropped.
+//
+// Server-side request forgery: callbacks on loopback, private, link-local
+// or otherwise non-public addresses are refused (400 for literal
+// addresses, at connect time for names), unless base_url is itself on such
+// an address (an IP literal or a localhost name), as in a private
+// deployment or a test. Redirects from callbacks are not followed.
+//
+// Which feed bytes a subscriber last received is kept in memory: after a
+// restart the first pass only records the feeds' state, so a change made
+// while bantin was down is not pushed (subscribers still poll).
+type Hub struct {
+	srv   *Server
+	store *db.DB
+	log   *slog.Logger
+
+	// Client sends verifications and content; NewHub sets one whose
+	// dialer applies the address policy above.
+	Client *http.Client
+	// Now returns the current time (leases); tests may replace it.
+	Now func() time.Time
+	// Retries are the pauses before each retry of a failed delivery
+	// (NewHub: 5 s, 30 s, 2 min).
+	Retries []time.Duration
+
+	mu         sync.Mutex
+	seq        int64
+	primed     bool
+	etags      map[string]string // topic URL -> ETag of the bytes last distributed
+	lastPrune  time.Time
+	verifying  chan struct{}
+	delivering chan struct{}
+	wake       chan struct{}
+	wg         sync.WaitGroup
+}
+
+// NewHub returns the built-in hub of srv, storing subscriptions in store.
+// It is inert (404, no distribution) while the config's websub.builtin is
+// false.
+func NewHub(srv *Server, store *db.DB, logger *slog.Logger) *Hub {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Hub{
+		srv:        srv,
+		store:      store,
+		log:        logger,
+		Now:        time.Now,
+		Retries:    []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute},
+		etags:      map[string]string{},
+		verifying:  make(chan struct{}, maxVerifying),
+		delivering: make(chan struct{}, maxDelivering),
+		wake:       make(chan struct{}, 1),
+	}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: h.controlAddr}
+	h.Client = &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			Proxy:                 nil,
+			DialContext:           dialer.DialContext,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 20 * time.Second,
+			MaxIdleConnsPerHost:   2,
+			IdleConnTimeout:       30 * time.Second,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return h
+}
+
+// feedHubs is the hub list feeds advertise: websub.hubs, plus the
+// built-in hub when websub.builtin is on.
+func feedHubs(cfg *config.Config) []string {
+	if !cfg.WebSub.Builtin {
+		return cfg.WebSub.Hubs
+	}
+	own := baseURL(cfg) + HubPath
+	if slices.Contains(cfg.WebSub.Hubs, own) {
+		return cfg.WebSub.Hubs
+	}
+	return append(slices.Clip(cfg.WebSub.Hubs), own)
+}
+
+// URL is the built-in hub's public URL (base_url + HubPath).
+func (h *Hub) URL() string { return baseURL(h.srv.cfg.Load()) + HubPath }
+
+// allowPrivate reports whether callbacks may be on non-public addresses:
+// only when base_url itself is.
+func (h *Hub) allowPrivate() bool {
+	u, err := url.Parse(baseURL(h.srv.cfg.Load()))
+	if err != nil {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && isPrivateAddr(a)
+}
+
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// isPrivateAddr reports whether a is not a public unicast address.
+func isPrivateAddr(a netip.Addr) bool {
+	a = a.Unmap().WithZone("")
+	return !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() ||
+		a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() || a.IsMulticast() ||
+		a.IsUnspecified() || cgnat.Contains(a) || a == netip.AddrFrom4([4]byte{255, 255, 255, 255})
+}
+
+// controlAddr refuses, at socket level, connections to non-public
+// addresses unless allowPrivate.
+func (h *Hub) controlAddr(network, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("publisher: websub: dial %s: %w", address, err)
+	}
+	if isPrivateAddr(ap.Addr()) && !h.allowPrivate() {
+		return fmt.Errorf("%w: %s", errPrivateCallback, address)
+	}
+	return nil
+}
+
+// topicKey maps one of our first-page feed URLs to its cache key.
+func topicKey(cfg *config.Config, topic string) (cacheKey, bool) {
+	base := baseURL(cfg)
+	rest, ok := strings.CutPrefix(topic, base)
+	if !ok {
+		return cacheKey{}, false
+	}
+	kind := ""
+	if file, ok := strings.CutPrefix(rest, "/topics/"); ok {
+		kind, rest = kindTopic, file
+	} else if file, ok := strings.CutPrefix(rest, "/tags/"); ok {
+		kind, rest = kindTag, file
+	} else {
+		return cacheKey{}, false
+	}
+	dot := strings.LastIndexByte(rest, '.')
+	if dot <= 0 || strings.ContainsAny(rest, "/?#") {
+		return cacheKey{}, false
+	}
+	slug, err := url.PathUnescape(rest[:dot])
+	format := rest[dot+1:]
+	if err != nil || ContentType(format) == "" || feedURL(base, kind, slug, format) != topic {
+		return cacheKey{}, false
+	}
+	return cacheKey{kind: kind, slug: slug, format: format}, true
+}
+
+// ServeHTTP handles subscription requests to the built-in hub (POST).
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cfg := h.srv.cfg.Load()
+	if !cfg.WebSub.Builtin || h.store == nil {
+		http.Error(w, "publisher: websub: no hub here", http.StatusNotFound)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "publisher: websub: hub takes POST", http.StatusMethodNotAllowed)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		h.bad(w, "bad form: "+err.Error())
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded") {
+		h.bad(w, "Content-Type must be application/x-www-form-urlencoded")
+		return
+	}
+	f := r.PostForm
+	mode, topic := f.Get("hub.mode"), f.Get("hub.topic")
+	if mode == "publish" {
+		if topic == "" {
+			topic = f.Get("hub.url")
+		}
+		if _, ok := topicKey(cfg, topic); !ok {
+			h.bad(w, "hub.url is not a feed of this site")
+			return
+		}
+		select {
+		case h.wake <- struct{}{}:
+		default:
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if mode != "subscribe" && mode != "unsubscribe" {
+		h.bad(w, "hub.mode must be subscribe or unsubscribe")
+		return
+	}
+	key, ok := topicKey(cfg, topic)
+	if !ok {
+		h.bad(w, "hub.topic is not a feed of this site (want "+baseURL(cfg)+"/topics/SLUG.FORMAT or /tags/SLUG.FORMAT)")
+		return
+	}
+	if mode == "subscribe" {
+		if _, err := h.srv.get(r.Context(), key); errors.Is(err, ErrNotFound) {
+			h.bad(w, "hub.topic: no such feed")
+			return
+		} else if err != nil {
+			h.log.Error("websub: render topic", "topic", topic, "err", err)
+			http.Error(w, "publisher: websub: internal error", http.StatusInternalServerError)
+			return
+		}
+	}
+	callback := f.Get("hub.callback")
+	cb, err := url.Parse(callback)
+	switch {
+	case callback == "":
+		h.bad(w, "hub.callback missing")
+		return
+	case len(callback) > maxCallbackLen:
+		h.bad(w, "hub.callback too long")
+		return
+	case err != nil || (cb.Scheme != "http" && cb.Scheme != "https") || cb.Host == "" || cb.User != nil:
+		h.bad(w, "hub.callback must be an absolute http or https URL without credentials")
+		return
+	case cb.Fragment != "":
+		h.bad(w, "hub.callback must not have a fragment")
+		return
+	}
+	if a, err := netip.ParseAddr(strings.ToLower(cb.Hostname())); err == nil && isPrivateAddr(a) && !h.allowPrivate() {
+		h.bad(w, "hub.callback is on a private address")
+		return
+	}
+	lease := DefaultLease
+	if v := f.Get("hub.lease_seconds"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			h.bad(w, "hub.lease_seconds must be a positive integer")
+			return
+		}
+		lease = time.Duration(min(n, int64(MaxLease/time.Second))) * time.Second
+		lease = min(max(lease, MinLease), MaxLease)
+	}
+	secret := f.Get("hub.secret")
+	if len(secret) > maxSecretLen {
+		h.bad(w, "hub.secret must be less than 200 bytes")
+		return
+	}
+	select {
+	case h.verifying <- struct{}{}:
+	default:
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, "publisher: websub: too many pending verifications", http.StatusServiceUnavailable)
+		return
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		defer func() { <-h.verifying }()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		h.verify(ctx, mode, topic, key, callback, secret, lease)
+	}()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (h *Hub) bad(w http.ResponseWriter, reason string) {
+	http.Error(w, "publisher: websub: "+reason, http.StatusBadRequest)
+}
+
+// verify checks the subscriber's intent and, when confirmed, stores or
+// removes the subscription.
+func (h *Hub) verify(ctx context.Context, mode, topic string, key cacheKey, callback, secret string, lease time.Duration) {
+	var raw [20]byte
+	rand.Read(raw[:])
+	challenge := hex.EncodeToString(raw[:])
+	q := url.Values{"hub.mode": {mode}, "hub.topic": {topic}, "hub.challenge": {challenge}}
+	if mode == "subscribe" {
+		q.Set("hub.lease_seconds", strconv.FormatInt(int64(lease/time.Second), 10))
+	}
+	// The callback's own query is kept; ours is appended.
+	target := callback
+	if strings.Contains(callback, "?") {
+		target += "&" + q.Encode()
+	} else {
+		target += "?" + q.Encode()
+	}
+	log := h.log.With("mode", mode, "topic", topic, "callback", callback)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		log.Warn("websub: verification request", "err", err)
+		return
+	}
+	resp, err := h.Client.Do(req)
+	if err != nil {
+		log.Info("websub: verification failed", "err", err)
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(len(challenge))+64))
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || strings.TrimSpace(string(body)) != challenge {
+		log.Info("websub: subscriber did not confirm", "status", resp.StatusCode)
+		return
+	}
+	switch mode {
+	case "subscribe":
+		now := h.Now()
+		// Record the feed's current state first, so that a change right
+		// after this is pushed.
+		h.track(ctx, topic, key)
+		err = h.store.SaveWebSubSubscription(ctx, db.WebSubSubscription{
+			Topic: topic, Callback: callback, Secret: secret, LeaseEnd: now.Add(lease), Created: now,
+		})
+	case "unsubscribe":
+		_, err = h.store.DeleteWebSubSubscription(ctx, topic, callback)
+	}
+	if err != nil {
+		log.Error("websub: store subscription", "err", err)
+		return
+	}
+	log.Info("websub: verified", "lease", lease)
+}
+
+// track records the current ETag of topic if it is not tracked yet.
+func (h *Hub) track(ctx context.Context, topic string, key cacheKey) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.etags[topic]; ok {
+		return
+	}
+	if res, err := h.srv.get(ctx, key); err == nil {
+		h.etags[topic] = res.etag
+	}
+}
+
+// Distribute pushes every subscribed feed whose bytes changed since the
+// previous pass to its subscribers (deliveries run in the background, with
+// retries; Wait waits for them). Topics seen for the first time are only
+// recorded. It returns the number of deliveries started.
+func (h *Hub) Distribute(ctx context.Context) (int, error) {
+	cfg := h.srv.cfg.Load()
+	if !cfg.WebSub.Builtin || h.store == nil || h.srv.store == nil {
+		return 0, nil
+	}
+	now := h.Now()
+	if now.Sub(h.lastPrune) > 10*time.Minute {
+		if n, err := h.store.PruneWebSubSubscriptions(ctx, now); err != nil {
+			return 0, fmt.Errorf("publisher: websub: %w", err)
+		} else if n > 0 {
+			h.log.Info("websub: expired subscriptions dropped", "count", n)
+		}
+		h.lastPrune = now
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.srv.seqMu.Lock()
+	seq, err := h.srv.syncSeqLocked(ctx)
+	h.srv.seqMu.Unlock()
+	if err != nil {
+		return 0, fmt.Errorf("publisher: websub: %w", err)
+	}
+	if h.primed && seq == h.seq {
+		return 0, nil
+	}
+	subs, err := h.store.WebSubSubscriptions(ctx, "", now)
+	if err != nil {
+		return 0, fmt.Errorf("publisher: websub: %w", err)
+	}
+	h.seq, h.primed = seq, true
+	hub := baseURL(cfg) + HubPath
+	started := 0
+	for i := 0; i < len(subs); {
+		j := i
+		for j < len(subs) && subs[j].Topic == subs[i].Topic {
+			j++
+		}
+		group, topic := subs[i:j], subs[i].Topic
+		i = j
+		key, ok := topicKey(cfg, topic)
+		if !ok {
+			continue
+		}
+		res, err := h.srv.get(ctx, key)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		} else if err != nil {
+			return started, fmt.Errorf("publisher: websub: render %s: %w", topic, err)
+		}
+		prev, known := h.etags[topic]
+		h.etags[topic] = res.etag
+		if !known || prev == res.etag {
+			continue
+		}
+		for _, sub := range group {
+			h.wg.Add(1)
+			started++
+			go func() {
+				defer h.wg.Done()
+				h.deliver(ctx, hub, sub, res.body, res.contentType)
+			}()
+		}
+	}
+	return started, nil
+}
+
+// Signature returns the X-Hub-Signature value for body under secret:
+// "sha256=" and the hex HMAC-SHA256.
+func Signature(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// deliver POSTs body to one subscriber, retrying after each of Retries.
+func (h *Hub) deliver(ctx context.Context, hub string, sub db.WebSubSubscription, body []byte, contentType string) {
+	select {
+	case h.delivering <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	defer func() { <-h.delivering }()
+	log := h.log.With("topic", sub.Topic, "callback", sub.Callback)
+	for attempt := 0; ; attempt++ {
+		status, err := h.post(ctx, hub, sub, body, contentType)
+		if err == nil {
+			return
+		}
+		if status == http.StatusGone {
+			log.Info("websub: subscriber gone; subscription removed")
+			if _, err := h.store.DeleteWebSubSubscription(context.WithoutCancel(ctx), sub.Topic, sub.Callback); err != nil {
+				log.Error("websub: remove subscription", "err", err)
+			}
+			return
+		}
+		if attempt >= len(h.Retries) || ctx.Err() != nil {
+			log.Warn("websub: delivery failed", "attempts", attempt+1, "err", err)
+			return
+		}
+		t := time.NewTimer(h.Retries[attempt])
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (h *Hub) post(ctx context.Context, hub string, sub db.WebSubSubscription, body []byte, contentType string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Callback, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Link", "<"+hub+`>; rel="hub", <`+sub.Topic+`>; rel="self"`)
+	if sub.Secret != "" {
+		req.Header.Set("X-Hub-Signature", Signature(sub.Secret, body))
+	}
+	resp, err := h.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, fmt.Errorf("publisher: websub: callback status %s", resp.Status)
+	}
+	return resp.StatusCode, nil
+}
+
+// Wait waits for the verifications and deliveries in flight.
+func (h *Hub) Wait() { h.wg.Wait() }
+
+// Run calls Distribute every HubInterval (and at once on a publish ping)
+// until ctx ends, then waits for deliveries in flight (which ctx cancels).
+func (h *Hub) Run(ctx context.Context) {
+	tick := time.NewTicker(HubInterval)
+	defer tick.Stop()
+	defer h.Wait()
+	for {
+		if _, err := h.Distribute(ctx); err != nil && ctx.Err() == nil {
+			h.log.Warn("websub distribution", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-h.wake:
+		}
+	}
+}

@@ -1,0 +1,348 @@
+package publisher
+
+import (
+	"context"
+	"crypto/hmac"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"bantin/config"
+	"bantin/db"
+)
+
+// testSubscriber is a WebSub subscriber on 127.0.0.1: it echoes (or not)
+// verification challenges and records pushed content, checking its
+// signature with the secret it subscribed with.
+type testSubscriber struct {
+	t       *testing.T
+	ts      *httptest.Server
+	secret  string
+	mu      sync.Mutex
+	verify  []url.Values // verification requests seen
+	pushes  []push
+	failN   int // answer the next failN pushes with 500
+	noEcho  bool
+	attempt int
+}
+
+type push struct {
+	body        []byte
+	contentType string
+	link        string
+	sigOK       bool
+	sig         string
+}
+
+func newTestSubscriber(t *testing.T, secret string, noEcho bool) *testSubscriber {
+	s := &testSubscriber{t: t, secret: secret, noEcho: noEcho}
+	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.ts.Close)
+	return s
+}
+
+func (s *testSubscriber) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch r.Method {
+	case http.MethodGet:
+		q := r.URL.Query()
+		s.verify = append(s.verify, q)
+		if s.noEcho || q.Get("keep") != "1" {
+			w.WriteHeader(http.StatusOK)
+			io.WriteString(w, "no thanks")
+			return
+		}
+		io.WriteString(w, q.Get("hub.challenge"))
+	case http.MethodPost:
+		s.attempt++
+		if s.failN > 0 {
+			s.failN--
+			http.Error(w, "try later", http.StatusInternalServerError)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		sig := r.Header.Get("X-Hub-Signature")
+		s.pushes = append(s.pushes, push{
+			body: body, contentType: r.Header.Get("Content-Type"), link: r.Header.Get("Link"),
+			sig: sig, sigOK: s.secret != "" && hmac.Equal([]byte(sig), []byte(Signature(s.secret, body))),
+		})
+		w.WriteHeader(http.StatusAccepted)
+	}
+}
+
+// callback is the subscriber's callback URL, with a query of its own that
+// the hub must keep.
+func (s *testSubscriber) callback() string { return s.ts.URL + "/cb?keep=1" }
+
+// hubEnv is a testEnv whose base_url is its own loopback server, serving
+// the feeds and the built-in hub.
+func newHubEnv(t *testing.T) (*testEnv, *Hub, *config.Config) {
+	e := newEnv(t)
+	e.seed()
+	h := NewHub(e.srv, e.db, nil)
+	h.Retries = []time.Duration{10 * time.Millisecond, 10 * time.Millisecond}
+	mux := http.NewServeMux()
+	mux.Handle(HubPath, h)
+	mux.Handle("/", e.srv.Handler())
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	e.ts = ts
+	cfg := testConfig()
+	cfg.BaseURL = ts.URL
+	cfg.WebSub.Builtin = true
+	cfg.WebSub.Hubs = []string{"https://hub.example.org/"}
+	e.srv.Reload(cfg)
+	return e, h, cfg
+}
+
+func postForm(t *testing.T, u string, form url.Values) (int, string) {
+	t.Helper()
+	resp, err := http.PostForm(u, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestHubAdvertised(t *testing.T) {
+	e, h, _ := newHubEnv(t)
+	for _, format := range Formats {
+		r := e.get("/topics/" + topicSlug + "." + format)
+		for _, hub := range []string{"https://hub.example.org/", h.URL()} {
+			if !strings.Contains(string(r.body), hub) {
+				t.Errorf("%s feed does not advertise hub %s", format, hub)
+			}
+		}
+	}
+}
+
+func TestHubRejectsBadRequests(t *testing.T) {
+	e, h, cfg := newHubEnv(t)
+	sub := newTestSubscriber(t, "", false)
+	topic := cfg.BaseURL + "/topics/" + topicSlug + ".atom"
+	hubURL := e.ts.URL + HubPath
+	good := func(mod func(url.Values)) url.Values {
+		f := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.callback": {sub.callback()}}
+		mod(f)
+		return f
+	}
+	cases := []struct {
+		name   string
+		form   url.Values
+		reason string
+	}{
+		{"bad mode", good(func(f url.Values) { f.Set("hub.mode", "follow") }), "hub.mode"},
+		{"foreign topic", good(func(f url.Values) { f.Set("hub.topic", "https://elsewhere.example/topics/x.atom") }), "hub.topic"},
+		{"unknown topic", good(func(f url.Values) { f.Set("hub.topic", cfg.BaseURL+"/topics/khong-co.atom") }), "no such feed"},
+		{"unknown format", good(func(f url.Values) { f.Set("hub.topic", cfg.BaseURL+"/topics/"+topicSlug+".xml") }), "hub.topic"},
+		{"no callback", good(func(f url.Values) { f.Del("hub.callback") }), "hub.callback missing"},
+		{"ftp callback", good(func(f url.Values) { f.Set("hub.callback", "ftp://x.example/cb") }), "http or https"},
+		{"relative callback", good(func(f url.Values) { f.Set("hub.callback", "/cb") }), "http or https"},
+		{"long secret", good(func(f url.Values) { f.Set("hub.secret", strings.Repeat("k", 200)) }), "200 bytes"},
+		{"bad lease", good(func(f url.Values) { f.Set("hub.lease_seconds", "soon") }), "lease_seconds"},
+		{"negative lease", good(func(f url.Values) { f.Set("hub.lease_seconds", "-5") }), "lease_seconds"},
+	}
+	for _, c := range cases {
+		status, body := postForm(t, hubURL, c.form)
+		if status != http.StatusBadRequest || !strings.Contains(body, c.reason) {
+			t.Errorf("%s: %d %q, want 400 mentioning %q", c.name, status, body, c.reason)
+		}
+	}
+	h.Wait()
+	if len(sub.verify) != 0 {
+		t.Errorf("bad requests caused %d verifications", len(sub.verify))
+	}
+
+	// A public base_url refuses loopback callbacks (SSRF).
+	pub := testConfig()
+	pub.WebSub.Builtin = true
+	e.srv.Reload(pub)
+	status, body := postForm(t, hubURL, url.Values{"hub.mode": {"subscribe"},
+		"hub.topic": {testBase + "/topics/" + topicSlug + ".atom"}, "hub.callback": {sub.callback()}})
+	if status != http.StatusBadRequest || !strings.Contains(body, "private") {
+		t.Errorf("private callback with public base_url: %d %q, want 400 private", status, body)
+	}
+	// And with websub.builtin off there is no hub.
+	e.srv.Reload(testConfig())
+	if status, _ := postForm(t, hubURL, url.Values{}); status != http.StatusNotFound {
+		t.Errorf("builtin off: status %d, want 404", status)
+	}
+}
+
+func TestHubSubscribeDistributeUnsubscribe(t *testing.T) {
+	e, h, cfg := newHubEnv(t)
+	ctx := context.Background()
+	const secret = "bí mật-0123456789"
+	sub := newTestSubscriber(t, secret, false)
+	noEcho := newTestSubscriber(t, "", true)
+	plain := newTestSubscriber(t, "", false) // subscribes without a secret
+	topic := cfg.BaseURL + "/topics/" + topicSlug + ".atom"
+	hubURL := e.ts.URL + HubPath
+
+	subscribe := func(s *testSubscriber, mode, secret, lease string) {
+		t.Helper()
+		f := url.Values{"hub.mode": {mode}, "hub.topic": {topic}, "hub.callback": {s.callback()}}
+		if secret != "" {
+			f.Set("hub.secret", secret)
+		}
+		if lease != "" {
+			f.Set("hub.lease_seconds", lease)
+		}
+		if status, body := postForm(t, hubURL, f); status != http.StatusAccepted {
+			t.Fatalf("%s: status %d %q, want 202", mode, status, body)
+		}
+		h.Wait()
+	}
+	stored := func() map[string]db.WebSubSubscription {
+		t.Helper()
+		subs, err := e.db.WebSubSubscriptions(ctx, topic, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]db.WebSubSubscription{}
+		for _, s := range subs {
+			m[s.Callback] = s
+		}
+		return m
+	}
+
+	subscribe(sub, "subscribe", secret, "3600")
+	subscribe(noEcho, "subscribe", "", "")
+	subscribe(plain, "subscribe", "", "999999999")
+	got := stored()
+	if len(sub.verify) != 1 {
+		t.Fatalf("subscriber saw %d verifications, want 1", len(sub.verify))
+	}
+	v := sub.verify[0]
+	if v.Get("hub.mode") != "subscribe" || v.Get("hub.topic") != topic || v.Get("hub.lease_seconds") != "3600" ||
+		len(v.Get("hub.challenge")) < 16 || v.Get("keep") != "1" {
+		t.Errorf("verification query = %v", v)
+	}
+	s, ok := got[sub.callback()]
+	if !ok || s.Secret != secret || time.Until(s.LeaseEnd) < 59*time.Minute || time.Until(s.LeaseEnd) > time.Hour {
+		t.Errorf("stored subscription = %+v (found %v), want secret and a 1 h lease", s, ok)
+	}
+	if _, ok := got[noEcho.callback()]; ok || len(noEcho.verify) != 1 {
+		t.Errorf("subscriber without echo: stored %v after %d verifications, want not stored after 1", ok, len(noEcho.verify))
+	}
+	if p, ok := got[plain.callback()]; !ok || time.Until(p.LeaseEnd) > MaxLease {
+		t.Errorf("huge lease: stored %v lease end %v, want clamped to %v", ok, p.LeaseEnd, MaxLease)
+	}
+	// An expired subscription gets nothing.
+	expired := newTestSubscriber(t, "", false)
+	if err := e.db.SaveWebSubSubscription(ctx, db.WebSubSubscription{Topic: topic, Callback: expired.callback(),
+		LeaseEnd: time.Now().Add(-time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+
+	steps := []struct {
+		name    string
+		change  func()
+		failN   int
+		want    int // deliveries started
+		pushes  int // pushes sub holds afterwards
+		attempt int // POSTs sub saw in all
+	}{
+		{"first pass records", func() {}, 0, 0, 0, 0},
+		{"no change", func() {}, 0, 0, 0, 0},
+		{"new item in topic", func() {
+			e.save("a", e.item("https://a.example.vn/moi", "Tin mới về đất đai", time.Minute, topicSlug))
+		}, 0, 2, 1, 1},
+		{"change outside the topic", func() {
+			it := e.item("https://d.example.vn/khac", "Tin khác", time.Minute, "khac")
+			it.Tags = nil
+			e.save("d", it)
+		}, 0, 0, 1, 1},
+		{"retried after failures", func() {
+			e.save("b", e.item("https://b.example.vn/moi", "Giá đất lại tăng", 2*time.Minute, topicSlug))
+		}, 2, 2, 2, 4},
+	}
+	for _, st := range steps {
+		sub.mu.Lock()
+		sub.failN = st.failN
+		sub.mu.Unlock()
+		st.change()
+		n, err := h.Distribute(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		h.Wait()
+		sub.mu.Lock()
+		if n != st.want || len(sub.pushes) != st.pushes || sub.attempt != st.attempt {
+			t.Errorf("%s: started %d, pushes %d, attempts %d; want %d, %d, %d", st.name, n, len(sub.pushes), sub.attempt, st.want, st.pushes, st.attempt)
+		}
+		sub.mu.Unlock()
+	}
+	if len(expired.pushes) != 0 || len(noEcho.pushes) != 0 {
+		t.Errorf("expired got %d pushes, unverified %d; want 0", len(expired.pushes), len(noEcho.pushes))
+	}
+	feed := e.get("/topics/" + topicSlug + ".atom")
+	if len(sub.pushes) > 0 {
+		p := sub.pushes[len(sub.pushes)-1]
+		wantLink := "<" + h.URL() + `>; rel="hub", <` + topic + `>; rel="self"`
+		switch {
+		case string(p.body) != string(feed.body):
+			t.Errorf("pushed body differs from the served feed:\n%s\nwant\n%s", p.body, feed.body)
+		case !p.sigOK:
+			t.Errorf("X-Hub-Signature %q does not verify", p.sig)
+		case p.contentType != ContentType(FormatAtom):
+			t.Errorf("Content-Type = %q, want %q", p.contentType, ContentType(FormatAtom))
+		case p.link != wantLink:
+			t.Errorf("Link = %q, want %q", p.link, wantLink)
+		case !strings.Contains(string(p.body), "Giá đất lại tăng"):
+			t.Error("pushed feed lacks the new item")
+		}
+	}
+	if len(plain.pushes) != 2 || plain.pushes[0].sig != "" {
+		t.Errorf("subscriber without secret: %d pushes, signature %q; want 2 unsigned", len(plain.pushes), plain.pushes[0].sig)
+	}
+
+	// Unsubscribe: verified, removed, and no more pushes.
+	subscribe(sub, "unsubscribe", "", "")
+	if last := sub.verify[len(sub.verify)-1]; last.Get("hub.mode") != "unsubscribe" || last.Has("hub.lease_seconds") {
+		t.Errorf("unsubscribe verification = %v", last)
+	}
+	if _, ok := stored()[sub.callback()]; ok {
+		t.Error("subscription still stored after unsubscribe")
+	}
+	e.save("a", e.item("https://a.example.vn/sau", "Tin sau khi hủy", 30*time.Second, topicSlug))
+	if n, err := h.Distribute(ctx); err != nil || n != 1 {
+		t.Errorf("after unsubscribe: started %d, %v; want 1 (the plain subscriber)", n, err)
+	}
+	h.Wait()
+	if len(sub.pushes) != 2 {
+		t.Errorf("unsubscribed subscriber got %d pushes, want still 2", len(sub.pushes))
+	}
+}
+
+func TestTopicKey(t *testing.T) {
+	cfg := testConfig()
+	cases := []struct {
+		name, topic string
+		ok          bool
+		want        cacheKey
+	}{
+		{"topic atom", testBase + "/topics/dat-dai.atom", true, cacheKey{kind: kindTopic, slug: "dat-dai", format: "atom"}},
+		{"tag json", testBase + "/tags/ha-noi.json", true, cacheKey{kind: kindTag, slug: "ha-noi", format: "json"}},
+		{"escaped slug", testBase + "/tags/%E6%9D%B1%E4%BA%AC.rss", true, cacheKey{kind: kindTag, slug: "東京", format: "rss"}},
+		{"other host", "http://evil.example/topics/dat-dai.atom", false, cacheKey{}},
+		{"paged", testBase + "/topics/dat-dai.atom?before=x", false, cacheKey{}},
+		{"nested", testBase + "/topics/a/b.atom", false, cacheKey{}},
+		{"no format", testBase + "/topics/dat-dai", false, cacheKey{}},
+		{"index", testBase + "/", false, cacheKey{}},
+	}
+	for _, c := range cases {
+		got, ok := topicKey(cfg, c.topic)
+		if ok != c.ok || got != c.want {
+			t.Errorf("%s: topicKey = %+v, %v; want %+v, %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+}
