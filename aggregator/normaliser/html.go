@@ -47,10 +47,11 @@ func sanitise(fragment, base string) string {
 }
 
 // urlAttrs are the URL-valued attributes.
-var urlAttrs = map[string]bool{"href": true, "src": true, "srcset": true, "cite": true, "poster": true, "longdesc": true}
+var urlAttrs = map[string]bool{"href": true, "src": true, "cite": true, "poster": true, "longdesc": true}
 
 // absolutise rewrites the URL attributes of sanitised HTML to absolute URLs
-// against base, and drops data: URLs anywhere but <img src>. It relies on
+// against base, and drops data: URLs anywhere but <img src> and URLs that
+// resolve to other schemes than http, https and mailto. It relies on
 // the sanitiser's output form: attribute values double-quoted and escaped,
 // and '"' escaped in text, so `name="` can only occur inside a tag.
 func absolutise(clean, base string) string {
@@ -83,17 +84,20 @@ func absolutise(clean, base string) string {
 			continue
 		}
 		val := html.UnescapeString(clean[start:end])
-		switch {
-		case attr == "srcset":
-			val = resolveSrcset(base, val)
-		case strings.HasPrefix(strings.ToLower(strings.TrimSpace(val)), "data:"):
-			if !(attr == "src" && tagName(clean[:n]) == "img") {
-				b.WriteString(clean[done : n-1]) // drop ` attr="data:..."`
-				done = end + 1
-				continue
+		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(val)), "data:") {
+			if attr == "src" && tagName(clean[:n]) == "img" {
+				continue // a raster image the policy let through
 			}
-		default:
+			val = ""
+		} else {
 			val = resolve(base, val)
+		}
+		if !safeURL(val) {
+			// data: off an image, or a relative URL resolved against a
+			// base that is not a web URL: drop the attribute.
+			b.WriteString(clean[done : n-1])
+			done = end + 1
+			continue
 		}
 		b.WriteString(clean[done:start])
 		b.WriteString(html.EscapeString(val))
@@ -116,17 +120,18 @@ func tagName(s string) string {
 	return strings.ToLower(name)
 }
 
-func resolveSrcset(base, v string) string {
-	parts := strings.Split(v, ",")
-	for i, p := range parts {
-		f := strings.Fields(p)
-		if len(f) == 0 {
-			continue
-		}
-		f[0] = resolve(base, f[0])
-		parts[i] = strings.Join(f, " ")
+// safeURL reports whether a resolved URL may be republished: http, https
+// or mailto, or still relative (no base was known).
+func safeURL(u string) bool {
+	scheme, _, found := strings.Cut(u, ":")
+	if !found || strings.ContainsAny(scheme, "/?#") {
+		return u != ""
 	}
-	return strings.Join(parts, ", ")
+	switch strings.ToLower(scheme) {
+	case "http", "https", "mailto":
+		return true
+	}
+	return false
 }
 
 // tagRe recognises markup in a title (as opposed to a lone "<" in text).

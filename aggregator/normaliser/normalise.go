@@ -33,10 +33,10 @@ const futureSlack = 24 * time.Hour
 // for given p and o.
 //
 //   - GUID: the upstream guid/id, trimmed; else the absolute link; else
-//     "sha256:" + hash of title and date; else (neither) "sha256:" + Hash. Items of one feed that share a
-//     guid use their link instead (link + "#" + title hash when links
-//     collide too); an item whose final identity repeats an earlier one is
-//     dropped.
+//     "sha256:" + hash of title and date; else (neither) "sha256:" + Hash.
+//     Items of one feed that share a guid use their link instead (link +
+//     "#" + title hash when links collide too); an item whose final
+//     identity repeats an earlier one is dropped.
 //   - Link: absolute, against the feed's link resolved against the feed URL.
 //     CanonicalLink: CanonicalLink(Link).
 //   - Title: plain text (markup removed, entities decoded once, white space

@@ -492,4 +492,12 @@ func TestSanitiseURLs(t *testing.T) {
 			}
 		})
 	}
+	// A hostile base (a feed whose <link> is javascript:) never leaks into
+	// resolved URLs.
+	for _, hostile := range []string{"javascript:alert(1)", "data:text/html,x", "vbscript:x"} {
+		got := sanitise(`<a href="rel">x</a><img src="i.png">`, hostile)
+		if strings.Contains(strings.ToLower(got), hostile[:5]) {
+			t.Errorf("sanitise with base %q = %q", hostile, got)
+		}
+	}
 }

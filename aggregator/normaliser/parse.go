@@ -170,8 +170,9 @@ func repair(b []byte) []byte {
 		return m
 	})
 	if loc := rootRe.FindIndex(out); loc != nil && loc[0] > 0 {
-		head := out[:loc[0]]
-		if !bytes.Contains(head, []byte("<?xml")) || bytes.Index(head, []byte("<?xml")) > 0 {
+		head := bytes.ToLower(out[:loc[0]])
+		isHTML := bytes.Contains(head, []byte("<html")) || bytes.Contains(head, []byte("<!doctype html"))
+		if !isHTML && (!bytes.Contains(head, []byte("<?xml")) || bytes.Index(head, []byte("<?xml")) > 0) {
 			out = out[loc[0]:]
 		}
 	}
