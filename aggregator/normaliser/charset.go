@@ -27,9 +27,11 @@ const (
 // xmlDeclRe matches an XML declaration at the start of a document (after
 // optional white space) and captures its encoding pseudo-attribute value.
 var (
-	xmlDeclRe     = regexp.MustCompile(`^\s*<\?xml\s[^>]*?\?>`)
-	xmlDeclEncRe  = regexp.MustCompile(`(?i)\bencoding\s*=\s*["']\s*([^"'\s]*)\s*["']`)
-	xmlDeclStdRe  = regexp.MustCompile(`(?i)\bstandalone\s*=\s*["'](yes|no)["']`)
+	xmlDeclRe    = regexp.MustCompile(`^\s*<\?xml\s[^>]*?\?>`)
+	xmlDeclEncRe = regexp.MustCompile(`(?i)\bencoding\s*=\s*["']\s*([^"'\s]*)\s*["']`)
+	xmlDeclStdRe = regexp.MustCompile(`(?i)\bstandalone\s*=\s*["'](yes|no)["']`)
+	// xmlDeclOKRe matches a declaration the XML decoder takes as it is.
+	xmlDeclOKRe   = regexp.MustCompile(`^<\?xml\s+version\s*=\s*["']1\.0["'](\s+encoding\s*=\s*["'](?i:utf-?8)["'])?(\s+standalone\s*=\s*["'](yes|no)["'])?\s*\?>$`)
 	unicodeLabels = map[string]string{
 		"utf-8": encUTF8, "utf8": encUTF8, "unicode-1-1-utf-8": encUTF8,
 		"utf-16be": encUTF16BE, "utf-16le": encUTF16LE, "utf-16": "", "utf16": "", "unicode": "", "ucs-2": "", "iso-10646-ucs-2": "",
@@ -119,7 +121,7 @@ func decodeWith(body []byte, bomLen int, name string, enc encoding.Encoding) (de
 	// A legacy charset. Mislabelled UTF-8 is far more common on the web
 	// than legacy text that happens to be valid multi-byte UTF-8.
 	if utf8.Valid(rest) && hasMultiByte(rest) {
-		return decoded{text: append([]byte(nil), rest...), encoding: encUTF8}, true
+		return decoded{text: rest, encoding: encUTF8}, true
 	}
 	out, err := enc.NewDecoder().Bytes(rest)
 	if err != nil {
@@ -161,7 +163,7 @@ func hasMultiByte(b []byte) bool {
 // Latin-1 are common in the wild).
 func lenientUTF8(b []byte) []byte {
 	if utf8.Valid(b) {
-		return append([]byte(nil), b...)
+		return b // never modified in place: no copy needed
 	}
 	out := make([]byte, 0, len(b)+len(b)/8)
 	dec := charmap.Windows1252
@@ -331,6 +333,9 @@ func rewriteDecl(b []byte) []byte {
 	loc := xmlDeclRe.FindIndex(b)
 	if loc == nil {
 		return b
+	}
+	if loc[0] == 0 && xmlDeclOKRe.Match(b[:loc[1]]) {
+		return b // already says 1.0 and UTF-8 (or nothing): avoid a copy
 	}
 	decl := `<?xml version="1.0" encoding="utf-8"`
 	if m := xmlDeclStdRe.Find(b[loc[0]:loc[1]]); m != nil {
