@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +56,9 @@ type Report struct {
 	RepollPeakRSS   int64
 	RepollNotMod    int
 	RepollItemWrite int
+	HostileSources  int
+	HostilePeakRSS  int64
+	HostileTime     time.Duration
 }
 
 // Ratio is the ingest time over gofeed's parse time.
@@ -69,6 +74,8 @@ func (r Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "ratio bantin/gofeed: %.2fx (target <= 2x)\n", r.Ratio())
 	fmt.Fprintf(w, "re-poll of %d unchanged sources: %v, %d not modified, %d items written, peak RSS %.1f MiB (targets: < 15 s, all 304, 0 writes, < 150 MiB)\n",
 		r.RepollSources, r.RepollTime.Round(time.Millisecond), r.RepollNotMod, r.RepollItemWrite, mib(r.RepollPeakRSS))
+	fmt.Fprintf(w, "hostile sources (%d feeds of ~9.5 MB, billion laughs, 4 GiB gzip bomb): %v, peak RSS %.1f MiB (target < 200 MiB)\n",
+		r.HostileSources-2, r.HostileTime.Round(time.Millisecond), mib(r.HostilePeakRSS))
 }
 
 // Run runs both phases.
@@ -80,14 +87,41 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	defer stop()
 
+	// Phase 0: huge feeds and attacks, polled at once: peak memory.
+	var b strings.Builder
+	const huge = 12
+	for i := range huge {
+		fmt.Fprintf(&b, "  - {id: huge%02d, url: '%s/feed/%d/8500.xml'}\n", i, base, 100000+i)
+	}
+	fmt.Fprintf(&b, "  - {id: laughs, url: '%s/laughs.xml'}\n  - {id: bomb, url: '%s/bomb.xml'}\n", base, base)
+	p, store, err := pollerFor(ctx, o, "hostile", b.String())
+	if err != nil {
+		return rep, err
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS()
+	start := time.Now()
+	sum, err := p.PollOnce(ctx, true, nil)
+	rep.HostileTime = time.Since(start)
+	rep.HostilePeakRSS = peakRSS()
+	rep.HostileSources = sum.Sources
+	store.Close()
+	if err != nil {
+		return rep, err
+	}
+	fmt.Fprintf(o.Out, "hostile phase done: %d sources, %d failed (the bomb must fail)\n", sum.Sources, sum.Failed)
+	runtime.GC()
+	debug.FreeOSMemory()
+
 	// Phase 1: first ingest.
-	p, store, err := poller(ctx, o, "ingest", base, o.Feeds, o.Items)
+	p, store, err = poller(ctx, o, "ingest", base, o.Feeds, o.Items)
 	if err != nil {
 		return rep, err
 	}
 	resetPeakRSS()
-	start := time.Now()
-	sum, err := p.PollOnce(ctx, true, nil)
+	start = time.Now()
+	sum, err = p.PollOnce(ctx, true, nil)
 	rep.IngestTime = time.Since(start)
 	rep.IngestPeakRSS = peakRSS()
 	store.Close()
@@ -137,16 +171,23 @@ func Run(ctx context.Context, o Options) (Report, error) {
 // poller writes a config of n synthetic sources and opens a poller on a
 // fresh database.
 func poller(ctx context.Context, o Options, name, base string, n, items int) (*aggregator.Poller, *db.DB, error) {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "  - {id: s%05d, url: '%s/feed/%d/%d.xml'}\n", i, base, i, items)
+	}
+	return pollerFor(ctx, o, name, b.String())
+}
+
+// pollerFor writes a config with the given sources section and opens a
+// poller on a fresh database.
+func pollerFor(ctx context.Context, o Options, name, sources string) (*aggregator.Poller, *db.DB, error) {
 	dir := filepath.Join(o.Dir, name)
 	os.RemoveAll(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "database: bench.db\ndefaults:\n  interval: 15m\n  retention: 3650d\n  per_host: %d\n  workers: %d\nsources:\n", o.PerHost, o.Workers)
-	for i := range n {
-		fmt.Fprintf(&b, "  - {id: s%05d, url: '%s/feed/%d/%d.xml'}\n", i, base, i, items)
-	}
+	fmt.Fprintf(&b, "database: bench.db\ndefaults:\n  interval: 15m\n  retention: 3650d\n  per_host: %d\n  workers: %d\nsources:\n%s", o.PerHost, o.Workers, sources)
 	path := filepath.Join(dir, "bantin.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return nil, nil, err

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"net"
 	"net/http"
@@ -68,7 +69,7 @@ func Serve(printURL func(string)) error {
 	mux.HandleFunc("GET /feed/{i}/{n}", func(w http.ResponseWriter, r *http.Request) {
 		i, err1 := strconv.Atoi(r.PathValue("i"))
 		n, err2 := strconv.Atoi(strings.TrimSuffix(r.PathValue("n"), ".xml"))
-		if err1 != nil || err2 != nil || n > 1000 {
+		if err1 != nil || err2 != nil || n > 20000 {
 			http.NotFound(w, r)
 			return
 		}
@@ -81,5 +82,39 @@ func Serve(printURL func(string)) error {
 		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
 		w.Write(Feed(i, n))
 	})
+	mux.HandleFunc("GET /laughs.xml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write([]byte(BillionLaughs))
+	})
+	mux.HandleFunc("GET /bomb.xml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzip.NewWriter(w)
+		zeros := make([]byte, 1<<20)
+		for range 4096 { // 4 GiB inflated
+			if _, err := gz.Write(zeros); err != nil {
+				return
+			}
+		}
+		gz.Close()
+	})
 	return http.Serve(ln, mux)
 }
+
+// BillionLaughs is the classic XML entity-expansion attack, as a feed.
+const BillionLaughs = `<?xml version="1.0"?>
+<!DOCTYPE rss [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<rss version="2.0"><channel><title>&lol9;</title>
+<item><title>&lol9;</title><link>https://example.com/lol</link><description>&lol9;</description></item>
+</channel></rss>`
