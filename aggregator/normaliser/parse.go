@@ -61,22 +61,31 @@ type Parsed struct {
 	BaseURL string
 }
 
-// Parse decodes body (served with contentType from baseURL) and parses it.
+// Parse decodes body (served with contentType from baseURL) and parses it
+// as RSS (0.9x, 1.0, 2.0), Atom (0.3, 1.0) or JSON Feed.
 //
-// The encoding is taken from the HTTP charset parameter, else a byte order
-// mark, else the XML declaration, else sniffed (UTF-8 when valid, else
-// windows-1252); UTF-16/32 without a BOM is recognised; a declared legacy
-// charset on bytes that are valid multi-byte UTF-8 is treated as UTF-8. The
-// text is transcoded to UTF-8 before gofeed sees it; C1 control characters
-// become their windows-1252 counterparts; the text fields gofeed returns
-// (titles, descriptions, content, categories, author names) are repaired
-// for mojibake and put in NFC. A document that
-// gofeed rejects is retried once after repairs (illegal control characters
-// removed, HTML named entities made numeric, junk before the root element
-// dropped). DTD entities are never expanded (encoding/xml ignores internal
+// Encoding: UTF-16/32 recognised by a byte order mark or by the layout of
+// "<?" wins (such bytes cannot be in an ASCII-compatible charset); then the
+// HTTP charset parameter, a UTF-8 BOM, the XML declaration, and sniffing
+// (UTF-8 when valid, else windows-1252). Labels go through the WHATWG and
+// IANA indexes (windows-1258, iso-8859-x, koi8-r, shift_jis, euc-jp, big5,
+// gb2312/gbk, euc-kr, tis-620, windows-125x...). A declared legacy charset
+// on bytes that are valid multi-byte UTF-8 is treated as UTF-8
+// (mislabelled); stray invalid bytes in UTF-8 are read as windows-1252. The
+// text is transcoded to UTF-8 and its XML declaration rewritten before
+// gofeed sees it; C1 control characters become their windows-1252
+// counterparts; the text fields gofeed returns (titles, descriptions,
+// content, categories, author names) are repaired for mojibake and put in
+// NFC; the feed title is made plain text and its description sanitised.
+//
+// A document gofeed rejects is retried once after repairs: characters XML
+// forbids removed (raw or as references), HTML named entities made
+// numeric, junk before the root element dropped, a truncated document
+// closed. DTD entities are never expanded (encoding/xml ignores internal
 // subsets), so entity bombs cost nothing.
 //
-// Errors wrap ErrUnknownFormat when the body is not a feed at all.
+// Errors start with "normaliser: "; ErrUnknownFormat is returned when the
+// body is not a feed at all.
 func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
 	dec := decode(body, contentType)
 	// NFC is applied per text field after parsing (cleanFeed): entity
@@ -94,7 +103,7 @@ func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
 	}
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return nil, fmt.Errorf("%w", ErrUnknownFormat)
+			return nil, ErrUnknownFormat
 		}
 		return nil, fmt.Errorf("normaliser: parse %s feed: %w", dec.encoding, err)
 	}
