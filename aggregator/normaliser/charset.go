@@ -51,7 +51,8 @@ type decoded struct {
 // Order of precedence: UTF-16/32 recognised from a byte order mark or from
 // the layout of "<?" (such bytes cannot be in any ASCII-compatible
 // charset), the charset parameter of contentType, a UTF-8 byte order mark,
-// the XML declaration's encoding, then sniffing (valid UTF-8, else
+// the XML declaration's encoding, then sniffing (valid or mostly valid
+// UTF-8, else windows-1258 when the bytes look Vietnamese, else
 // windows-1252). Unknown labels are skipped. A declared legacy charset is
 // overridden by UTF-8 when the bytes are valid UTF-8 and contain multi-byte
 // sequences (mislabelled UTF-8: legacy text is practically never valid
@@ -87,14 +88,71 @@ func decode(body []byte, contentType string) decoded {
 			return d
 		}
 	}
-	return decoded{text: lenientUTF8(body[bomLen:]), encoding: sniffName(body[bomLen:])}
+	return sniffDecode(body[bomLen:])
 }
 
-func sniffName(b []byte) string {
+// sniffDecode decodes unlabelled bytes: UTF-8 when valid or mostly valid
+// (stray bytes read as windows-1252), else windows-1258 when the bytes look
+// like Vietnamese in that code page, else windows-1252.
+func sniffDecode(b []byte) decoded {
 	if utf8.Valid(b) {
-		return encUTF8
+		return decoded{text: b, encoding: encUTF8}
 	}
-	return "windows-1252"
+	valid, invalid := 0, 0
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			invalid++
+		case size > 1:
+			valid++
+		}
+		i += size
+	}
+	if valid >= invalid {
+		return decoded{text: lenientUTF8(b), encoding: encUTF8}
+	}
+	if looksWindows1258(b) {
+		if out, err := charmap.Windows1258.NewDecoder().Bytes(b); err == nil {
+			return decoded{text: out, encoding: "windows-1258"}
+		}
+	}
+	return decoded{text: lenientUTF8(b), encoding: "windows-1252"}
+}
+
+// looksWindows1258 reports whether legacy bytes read as Vietnamese in
+// windows-1258: its letters đ, Đ, ư, Ư (ð, Ð, ý, Ý in windows-1252, rare
+// in Western text) and its combining tone marks right after a vowel (Ì, ì,
+// Þ, Ò, ò in windows-1252) make up a good part of the non-ASCII bytes.
+func looksWindows1258(b []byte) bool {
+	nonASCII, score := 0, 0
+	prevVowel := false
+	for _, c := range b {
+		if c >= 0x80 {
+			nonASCII++
+		}
+		switch c {
+		case 0xF0, 0xD0, 0xFD, 0xDD:
+			score++
+		case 0xCC, 0xEC, 0xDE, 0xD2, 0xF2:
+			if prevVowel {
+				score++
+			}
+		}
+		prevVowel = isVowel1258(c)
+	}
+	return score >= 3 && score*3 >= nonASCII
+}
+
+// isVowel1258 reports whether c is a vowel a tone mark may follow in
+// windows-1258: ASCII vowels and â, ê, ô, ă, ơ, ư in either case.
+func isVowel1258(c byte) bool {
+	switch c {
+	case 'a', 'e', 'i', 'o', 'u', 'y', 'A', 'E', 'I', 'O', 'U', 'Y',
+		0xE2, 0xC2, 0xEA, 0xCA, 0xF4, 0xD4, 0xE3, 0xC3, 0xF5, 0xD5, 0xFD, 0xDD:
+		return true
+	}
+	return false
 }
 
 // decodeWith decodes body (whose BOM is bomLen bytes long) as name/enc. It

@@ -67,7 +67,8 @@ type Parsed struct {
 // Encoding: UTF-16/32 recognised by a byte order mark or by the layout of
 // "<?" wins (such bytes cannot be in an ASCII-compatible charset); then the
 // HTTP charset parameter, a UTF-8 BOM, the XML declaration, and sniffing
-// (UTF-8 when valid, else windows-1252). Labels go through the WHATWG and
+// (UTF-8 when valid or mostly valid, else windows-1258 when the bytes look
+// Vietnamese, else windows-1252). Labels go through the WHATWG and
 // IANA indexes (windows-1258, iso-8859-x, koi8-r, shift_jis, euc-jp, big5,
 // gb2312/gbk, euc-kr, tis-620, windows-125x...). A declared legacy charset
 // on bytes that are valid multi-byte UTF-8 is treated as UTF-8

@@ -156,6 +156,19 @@ func TestParseEncodings(t *testing.T) {
 		"stray latin-1 byte in UTF-8": {
 			body: []byte(rssDoc(declFor("utf-8"), "Hà Nội \xe9t\xe9")), wantTitle: "Hà Nội été", wantEnc: "utf-8",
 		},
+		"unlabelled windows-1258 sniffed": {
+			body: encode1258(t, rssDoc("", vi)), wantTitle: vi, wantEnc: "windows-1258",
+		},
+		"unlabelled windows-1258 short title sniffed": {
+			body: encode1258(t, rssDoc("", "Đà Nẵng")), wantTitle: "Đà Nẵng", wantEnc: "windows-1258",
+		},
+		"unlabelled latin-1 French and Italian stay windows-1252": {
+			body:      mustEncode(t, charmap.ISO8859_1, rssDoc("", "Così può essere: l'été à Genève, ça va")),
+			wantTitle: "Così può essere: l'été à Genève, ça va", wantEnc: "windows-1252",
+		},
+		"unlabelled NFD UTF-8 with a stray byte stays UTF-8": {
+			body: []byte(rssDoc("", "Hà Nội é")), wantTitle: "Hà Nội é", wantEnc: "utf-8",
+		},
 		"unknown label falls back to sniffing": {
 			body: []byte(rssDoc(declFor("x-no-such-charset"), vi)), wantTitle: vi, wantEnc: "utf-8",
 		},
