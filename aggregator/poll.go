@@ -208,6 +208,7 @@ func (p *Poller) succeed(st *db.Source, h hints) {
 	src := p.sourceConfig(st.ID)
 	if src != nil {
 		st.NextDue = nextAfterSuccess(now, src, h)
+		p.relaxForWebSub(st, src, now)
 	}
 }
 

@@ -40,6 +40,10 @@ type Poller struct {
 	Fetcher *fetcher.Fetcher
 	Logger  *slog.Logger
 	Metrics *Metrics
+	// WebSub is the WebSub subscriber (set by NewSubscriber), nil for
+	// none: while it holds an active subscription for a source, that
+	// source is polled only every max_interval.
+	WebSub *Subscriber
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 
@@ -404,6 +408,7 @@ func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
 		return r, o.state
 	}
 	st := o.state
+	p.WebSub.merge(&st) // keep the subscriber's hub secret and lease
 	if o.items != nil {
 		res, err := p.Store.SaveFetch(ctx, st, o.items)
 		if err != nil {
@@ -411,6 +416,7 @@ func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
 			// source and retry soon, rather than lose the fetch silently.
 			r.Err = fmt.Errorf("store: %w", err)
 			st = o.job.state
+			p.WebSub.merge(&st)
 			st.LastAttempt = p.Now()
 			st.LastError = r.Err.Error()
 			st.Failures++

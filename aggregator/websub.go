@@ -1,0 +1,697 @@
+package aggregator
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"bantin/aggregator/fetcher"
+	"bantin/aggregator/normaliser"
+	"bantin/config"
+	"bantin/db"
+)
+
+// CallbackPath is the prefix of the WebSub callback URLs (under base_url):
+// base_url + CallbackPath + source id.
+const CallbackPath = "/websub/callback/"
+
+// Push results counted in bantin_websub_pushes_total{result}.
+const (
+	PushAccepted     = "accepted"       // valid signature, ingested
+	PushBadSignature = "bad_signature"  // signature does not match the secret (or unknown algorithm)
+	PushUnsigned     = "unsigned"       // no X-Hub-Signature
+	PushUnknown      = "unknown_source" // no subscription for that callback
+	PushTooLarge     = "too_large"      // body over the source's max_body
+	PushError        = "error"          // signed correctly but not a feed, or not stored
+)
+
+// SubscribeEnabled reports whether bantin subscribes to the hubs its
+// sources advertise: websub.subscribe (default true), and only when
+// base_url is set (hubs must be able to reach the callback).
+func SubscribeEnabled(cfg *config.Config) bool {
+	return cfg.BaseURL != "" && (cfg.WebSub.Subscribe == nil || *cfg.WebSub.Subscribe)
+}
+
+// Subscriber is the WebSub subscriber of a Poller. For every configured
+// source whose last successful poll stored a hub (HubURL) and a topic
+// (HubTopic, the feed's rel="self"), Sync subscribes at the hub with
+// callback base_url/websub/callback/ID, a random 32-byte secret (hex) and
+// a lease of Lease; it renews once 80% of the granted lease has passed,
+// re-subscribes when the hub or topic changes, and unsubscribes when the
+// source leaves the config, is disabled or stops advertising a hub.
+//
+// ServeHTTP is the callback: GET answers verifications of intent (echoes
+// hub.challenge when mode and topic match a pending request or the active
+// subscription of that source, 404 otherwise; hub.mode=denied drops the
+// pending request); POST takes content distribution. A push is ingested
+// at once (Poller.Ingest) only when X-Hub-Signature (sha1, sha256, sha384
+// or sha512) matches the source's secret, compared in constant time.
+// Unsigned and badly signed pushes are ignored but answered 202, as the
+// WebSub recommendation allows (a forger learns nothing); pushes for a
+// source without subscription get 410 Gone; bodies over max_body 413.
+// Every push is counted in bantin_websub_pushes_total{result}.
+//
+// While a subscription is active the Poller polls its source only every
+// max_interval. The secret and lease end are stored in the source
+// (db.Source.HubSecret, HubLeaseEnd); pending requests live in memory.
+type Subscriber struct {
+	p   *Poller
+	log *slog.Logger
+
+	// Client sends the subscription requests; NewSubscriber sets one that
+	// refuses hubs on private addresses unless the source may use them
+	// (allow_private, or its configured URL is itself private).
+	Client *http.Client
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+	// Lease is the lease asked for (hubs may grant another).
+	Lease time.Duration
+	// PendingTimeout is how long a request may wait for its verification
+	// before it is sent again.
+	PendingTimeout time.Duration
+
+	pushes *prometheus.CounterVec
+
+	mu   sync.Mutex
+	subs map[string]*subState // by source id
+}
+
+// subState is what the subscriber knows of one source's subscription.
+type subState struct {
+	hub, topic, secret string    // of the active subscription
+	verified, leaseEnd time.Time // zero leaseEnd: none active
+	pending            []pendingReq
+	failures           int
+	nextTry            time.Time // after a failed hub request
+}
+
+// pendingReq is a request sent to a hub and awaiting verification.
+type pendingReq struct {
+	mode, hub, topic, secret string
+	lease                    time.Duration
+	since                    time.Time
+}
+
+// NewSubscriber returns the subscriber of p. Its metrics are registered by
+// RegisterMetrics.
+func NewSubscriber(p *Poller, logger *slog.Logger) *Subscriber {
+	if logger == nil {
+		logger = p.Logger
+	}
+	s := &Subscriber{
+		p:              p,
+		log:            logger,
+		Now:            time.Now,
+		Lease:          10 * 24 * time.Hour,
+		PendingTimeout: 10 * time.Minute,
+		subs:           map[string]*subState{},
+		pushes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bantin_websub_pushes_total",
+			Help: "WebSub content pushes received, by result (accepted, bad_signature, unsigned, unknown_source, too_large, error).",
+		}, []string{"result"}),
+	}
+	for _, r := range []string{PushAccepted, PushBadSignature, PushUnsigned, PushUnknown, PushTooLarge, PushError} {
+		s.pushes.WithLabelValues(r)
+	}
+	s.Client = &http.Client{
+		Timeout:       20 * time.Second,
+		Transport:     &http.Transport{Proxy: nil, DialContext: dialHub, TLSHandshakeTimeout: 10 * time.Second, MaxIdleConnsPerHost: 2},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	p.WebSub = s
+	return s
+}
+
+// RegisterMetrics registers bantin_websub_pushes_total with reg.
+func (s *Subscriber) RegisterMetrics(reg prometheus.Registerer) error {
+	if err := reg.Register(s.pushes); err != nil {
+		return fmt.Errorf("aggregator: websub metrics: %w", err)
+	}
+	return nil
+}
+
+// Pushes returns the push counter (for tests and diagnostics).
+func (s *Subscriber) Pushes() *prometheus.CounterVec { return s.pushes }
+
+// allowPrivateKey marks a hub request that may go to a private address.
+type allowPrivateKey struct{}
+
+var (
+	plainDialer   = &net.Dialer{Timeout: 10 * time.Second}
+	publicDialer  = &net.Dialer{Timeout: 10 * time.Second, Control: controlPublic}
+	errPrivateHub = errors.New("aggregator: websub: hub on a private address")
+)
+
+func dialHub(ctx context.Context, network, addr string) (net.Conn, error) {
+	if allow, _ := ctx.Value(allowPrivateKey{}).(bool); allow {
+		return plainDialer.DialContext(ctx, network, addr)
+	}
+	return publicDialer.DialContext(ctx, network, addr)
+}
+
+func controlPublic(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return fmt.Errorf("aggregator: websub: dial %s: %w", address, err)
+	}
+	if fetcher.IsPrivateIP(net.ParseIP(host)) {
+		return fmt.Errorf("%w: %s", errPrivateHub, address)
+	}
+	return nil
+}
+
+// mayUsePrivate reports whether a source's hub may be on a private
+// address: allow_private, or its configured URL is on one (a literal
+// address or a localhost name, or a file:// URL).
+func mayUsePrivate(src *config.Source, st *db.Source) bool {
+	if src != nil && src.AllowPrivate {
+		return true
+	}
+	u, err := url.Parse(st.ConfigURL)
+	if err != nil {
+		return false
+	}
+	if u.Scheme == "file" {
+		return true
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && fetcher.IsPrivateIP(ip)
+}
+
+// CallbackURL is the callback bantin gives hubs for source id.
+func CallbackURL(cfg *config.Config, id string) string {
+	return strings.TrimRight(cfg.BaseURL, "/") + CallbackPath + url.PathEscape(id)
+}
+
+// Active reports whether source id has a verified subscription whose lease
+// runs past now. A nil Subscriber has none.
+func (s *Subscriber) Active(id string, now time.Time) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.subs[id]
+	return ss != nil && ss.leaseEnd.After(now)
+}
+
+// merge copies the subscriber's view of source st.ID (secret, lease end)
+// into st, so that the poller's full state writes keep it.
+func (s *Subscriber) merge(st *db.Source) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ss := s.subs[st.ID]; ss != nil {
+		st.HubSecret, st.HubLeaseEnd = ss.secret, ss.leaseEnd
+	}
+}
+
+// relaxForWebSub polls a source with an active subscription only every
+// max_interval: pushes bring its news.
+func (p *Poller) relaxForWebSub(st *db.Source, src *config.Source, now time.Time) {
+	if src == nil || !p.WebSub.Active(st.ID, now) {
+		return
+	}
+	if next := now.Add(src.MaxInterval.D()); next.After(st.NextDue) {
+		st.NextDue = next
+	}
+}
+
+// Run calls Sync every interval until ctx ends.
+func (s *Subscriber) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("websub subscriptions", slog.Any("error", err))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// hubRequest is one subscription request Sync decided to send.
+type hubRequest struct {
+	id       string
+	req      pendingReq
+	callback string
+	private  bool
+}
+
+// Sync brings the subscriptions in line with the stored sources: it
+// subscribes, renews, re-subscribes and unsubscribes as described on
+// Subscriber. Failed hub requests are retried with backoff. It does
+// nothing while SubscribeEnabled is false (existing subscriptions then
+// lapse at their lease end).
+func (s *Subscriber) Sync(ctx context.Context) error {
+	cfg, _ := s.p.snapshot()
+	if !SubscribeEnabled(cfg) {
+		return nil
+	}
+	sources, err := s.p.Store.Sources(ctx)
+	if err != nil {
+		return fmt.Errorf("aggregator: websub: %w", err)
+	}
+	now := s.Now()
+	var reqs []hubRequest
+	var cleared []string
+	s.mu.Lock()
+	for i := range sources {
+		st := &sources[i]
+		src, configured := cfg.Source(st.ID)
+		ss := s.subs[st.ID]
+		if ss == nil && st.HubSecret != "" && st.HubLeaseEnd.After(now) {
+			// Restored from the database after a restart.
+			ss = &subState{hub: st.HubURL, topic: st.HubTopic, secret: st.HubSecret,
+				leaseEnd: st.HubLeaseEnd, verified: st.HubLeaseEnd.Add(-s.Lease)}
+			s.subs[st.ID] = ss
+		}
+		if ss == nil {
+			ss = &subState{}
+		}
+		ss.dropStale(now, s.PendingTimeout)
+		want := configured && !st.Removed && !st.Disabled && st.HubURL != "" && st.HubTopic != ""
+		private := mayUsePrivate(src, st)
+		active := ss.hub != "" && ss.leaseEnd.After(now)
+		if ss.hub != "" && (!want || ss.hub != st.HubURL || ss.topic != st.HubTopic) {
+			if active {
+				reqs = append(reqs, hubRequest{id: st.ID, callback: CallbackURL(cfg, st.ID), private: private,
+					req: pendingReq{mode: "unsubscribe", hub: ss.hub, topic: ss.topic, since: now}})
+			}
+			ss.hub, ss.topic, ss.leaseEnd, ss.verified = "", "", time.Time{}, time.Time{}
+			cleared = append(cleared, st.ID)
+			active = false
+		}
+		if want && now.After(ss.nextTry) && !ss.hasPending("subscribe", st.HubTopic) &&
+			(!active || !now.Before(ss.renewAt())) {
+			secret := ss.secret
+			if secret == "" || ss.hub != st.HubURL || ss.topic != st.HubTopic {
+				secret = newSecret()
+			}
+			reqs = append(reqs, hubRequest{id: st.ID, callback: CallbackURL(cfg, st.ID), private: private,
+				req: pendingReq{mode: "subscribe", hub: st.HubURL, topic: st.HubTopic, secret: secret, lease: s.Lease, since: now}})
+		}
+		if ss.hub != "" || len(ss.pending) > 0 || ss.failures > 0 {
+			s.subs[st.ID] = ss
+		} else {
+			delete(s.subs, st.ID)
+		}
+	}
+	// Register the requests as pending before sending them: a hub may
+	// verify before it answers.
+	for _, r := range reqs {
+		ss := s.subs[r.id]
+		if ss == nil {
+			ss = &subState{}
+			s.subs[r.id] = ss
+		}
+		ss.pending = append(ss.pending, r.req)
+	}
+	s.mu.Unlock()
+
+	var errs []error
+	for _, id := range cleared {
+		if err := s.p.Store.SetSourceHub(context.WithoutCancel(ctx), id, "", time.Time{}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, r := range reqs {
+		err := s.send(ctx, r)
+		s.mu.Lock()
+		ss := s.subs[r.id]
+		if err != nil {
+			errs = append(errs, err)
+			if ss != nil {
+				ss.removePending(r.req.mode, r.req.topic)
+				if r.req.mode == "subscribe" {
+					ss.failures++
+					ss.nextTry = now.Add(retryDelay(ss.failures))
+				}
+			}
+		} else if ss != nil && r.req.mode == "subscribe" {
+			ss.failures, ss.nextTry = 0, time.Time{}
+		}
+		s.mu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+// retryDelay is the pause after the n-th failed subscription request:
+// 1 min doubling up to 6 h.
+func retryDelay(n int) time.Duration {
+	d := time.Minute
+	for i := 1; i < n && d < 6*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 6*time.Hour)
+}
+
+// renewAt is when an active lease is renewed: at 80% of its length.
+func (ss *subState) renewAt() time.Time {
+	return ss.verified.Add(ss.leaseEnd.Sub(ss.verified) * 8 / 10)
+}
+
+func (ss *subState) hasPending(mode, topic string) bool {
+	for _, r := range ss.pending {
+		if r.mode == mode && r.topic == topic {
+			return true
+		}
+	}
+	return false
+}
+
+func (ss *subState) findPending(mode, topic string) (pendingReq, bool) {
+	for _, r := range ss.pending {
+		if r.mode == mode && r.topic == topic {
+			return r, true
+		}
+	}
+	return pendingReq{}, false
+}
+
+func (ss *subState) removePending(mode, topic string) {
+	out := ss.pending[:0]
+	for _, r := range ss.pending {
+		if r.mode != mode || r.topic != topic {
+			out = append(out, r)
+		}
+	}
+	ss.pending = out
+}
+
+func (ss *subState) dropStale(now time.Time, timeout time.Duration) {
+	out := ss.pending[:0]
+	for _, r := range ss.pending {
+		if now.Sub(r.since) < timeout {
+			out = append(out, r)
+		}
+	}
+	ss.pending = out
+}
+
+func newSecret() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// send POSTs one subscription request to its hub.
+func (s *Subscriber) send(ctx context.Context, r hubRequest) error {
+	form := url.Values{
+		"hub.mode":     {r.req.mode},
+		"hub.topic":    {r.req.topic},
+		"hub.callback": {r.callback},
+	}
+	if r.req.mode == "subscribe" {
+		form.Set("hub.secret", r.req.secret)
+		form.Set("hub.lease_seconds", strconv.FormatInt(int64(r.req.lease/time.Second), 10))
+	}
+	ctx = context.WithValue(ctx, allowPrivateKey{}, r.private)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.req.hub, strings.NewReader(form.Encode()))
+	if err != nil {
+		return fmt.Errorf("aggregator: websub: %s %s: %w", r.req.mode, r.id, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", s.p.Fetcher.UserAgent)
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		return fmt.Errorf("aggregator: websub: %s %s at %s: %w", r.req.mode, r.id, r.req.hub, err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("aggregator: websub: %s %s at %s: status %s: %s", r.req.mode, r.id, r.req.hub, resp.Status, strings.TrimSpace(string(body)))
+	}
+	s.log.Info("websub request sent", slog.String("mode", r.req.mode), slog.String("source", r.id), slog.String("hub", r.req.hub))
+	return nil
+}
+
+// ServeHTTP is the WebSub callback (mounted at CallbackPath).
+func (s *Subscriber) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), CallbackPath)
+	id, err := url.PathUnescape(rest)
+	if !ok || err != nil || id == "" {
+		http.NotFound(w, r)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		s.verify(w, r, id)
+	case http.MethodPost:
+		s.push(w, r, id)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "aggregator: websub: method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+// verify answers a hub's verification of intent.
+func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
+	q := r.URL.Query()
+	mode, topic, challenge := q.Get("hub.mode"), q.Get("hub.topic"), q.Get("hub.challenge")
+	now := s.Now()
+	var save bool
+	var secret string
+	var leaseEnd time.Time
+	s.mu.Lock()
+	ss := s.subs[id]
+	ok := false
+	if ss != nil && topic != "" {
+		switch mode {
+		case "subscribe":
+			lease := time.Duration(0)
+			if n, err := strconv.ParseInt(q.Get("hub.lease_seconds"), 10, 64); err == nil && n > 0 {
+				lease = time.Duration(min(n, int64(365*24*time.Hour/time.Second))) * time.Second
+			}
+			if p, found := ss.findPending(mode, topic); found && challenge != "" {
+				if lease == 0 {
+					lease = p.lease
+				}
+				ss.removePending(mode, topic)
+				ss.hub, ss.topic, ss.secret = p.hub, p.topic, p.secret
+				ss.verified, ss.leaseEnd = now, now.Add(lease)
+				ok = true
+			} else if ss.topic == topic && ss.leaseEnd.After(now) && challenge != "" {
+				// The hub re-verifies the active subscription.
+				if lease > 0 {
+					ss.verified, ss.leaseEnd = now, now.Add(lease)
+				}
+				ok = true
+			}
+			save, secret, leaseEnd = ok, ss.secret, ss.leaseEnd
+		case "unsubscribe":
+			if _, found := ss.findPending(mode, topic); found && challenge != "" {
+				ss.removePending(mode, topic)
+				ok = true
+			}
+		case "denied":
+			if _, found := ss.findPending("subscribe", topic); found {
+				ss.removePending("subscribe", topic)
+				ss.failures++
+				ss.nextTry = now.Add(retryDelay(ss.failures + 6)) // about an hour
+				s.log.Warn("websub subscription denied", slog.String("source", id), slog.String("topic", topic), slog.String("reason", q.Get("hub.reason")))
+				s.mu.Unlock()
+				w.WriteHeader(http.StatusOK)
+				return
+			}
+		}
+	}
+	s.mu.Unlock()
+	if !ok {
+		http.Error(w, "aggregator: websub: no such subscription", http.StatusNotFound)
+		return
+	}
+	if save {
+		if err := s.p.Store.SetSourceHub(r.Context(), id, secret, leaseEnd); err != nil {
+			s.log.Error("websub: store subscription", slog.String("source", id), slog.Any("error", err))
+		}
+		s.log.Info("websub subscription verified", slog.String("source", id), slog.String("topic", topic), slog.Time("lease_end", leaseEnd))
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	io.WriteString(w, challenge)
+}
+
+// push takes one content distribution request.
+func (s *Subscriber) push(w http.ResponseWriter, r *http.Request, id string) {
+	s.mu.Lock()
+	var secrets []string
+	if ss := s.subs[id]; ss != nil {
+		if ss.secret != "" && ss.leaseEnd.After(s.Now()) {
+			secrets = append(secrets, ss.secret)
+		}
+		for _, p := range ss.pending {
+			if p.mode == "subscribe" && p.secret != "" {
+				secrets = append(secrets, p.secret)
+			}
+		}
+	}
+	s.mu.Unlock()
+	src := s.p.sourceConfig(id)
+	if len(secrets) == 0 || src == nil {
+		s.pushes.WithLabelValues(PushUnknown).Inc()
+		http.Error(w, "aggregator: websub: no subscription here", http.StatusGone)
+		return
+	}
+	limit := int64(src.MaxBody)
+	if limit <= 0 {
+		limit = 10 << 20
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		s.pushes.WithLabelValues(PushError).Inc()
+		http.Error(w, "aggregator: websub: read body", http.StatusBadRequest)
+		return
+	}
+	if int64(len(body)) > limit {
+		s.pushes.WithLabelValues(PushTooLarge).Inc()
+		http.Error(w, "aggregator: websub: body over max_body", http.StatusRequestEntityTooLarge)
+		return
+	}
+	sig := r.Header.Get("X-Hub-Signature")
+	if sig == "" {
+		s.pushes.WithLabelValues(PushUnsigned).Inc()
+		s.log.Warn("websub push without signature ignored", slog.String("source", id))
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	if !validSignature(sig, body, secrets) {
+		s.pushes.WithLabelValues(PushBadSignature).Inc()
+		s.log.Warn("websub push with bad signature ignored", slog.String("source", id))
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	res, err := s.p.Ingest(context.WithoutCancel(r.Context()), id, body, r.Header.Get("Content-Type"))
+	if err != nil {
+		s.pushes.WithLabelValues(PushError).Inc()
+		s.log.Warn("websub push not ingested", slog.String("source", id), slog.Any("error", err))
+		if errors.Is(err, errNotAFeed) {
+			w.WriteHeader(http.StatusAccepted) // retrying would not help
+			return
+		}
+		http.Error(w, "aggregator: websub: not stored", http.StatusServiceUnavailable)
+		return
+	}
+	s.pushes.WithLabelValues(PushAccepted).Inc()
+	s.log.Info("websub push ingested", slog.String("source", id), slog.Int("new", res.New), slog.Int("updated", res.Updated))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// validSignature checks an X-Hub-Signature value "method=hex" against
+// body under any of secrets, in constant time.
+func validSignature(header string, body []byte, secrets []string) bool {
+	method, sigHex, ok := strings.Cut(strings.TrimSpace(header), "=")
+	if !ok {
+		return false
+	}
+	var h func() hash.Hash
+	switch strings.ToLower(method) {
+	case "sha1":
+		h = sha1.New
+	case "sha256":
+		h = sha256.New
+	case "sha384":
+		h = sha512.New384
+	case "sha512":
+		h = sha512.New
+	default:
+		return false
+	}
+	sig, err := hex.DecodeString(sigHex)
+	if err != nil {
+		return false
+	}
+	for _, secret := range secrets {
+		m := hmac.New(h, []byte(secret))
+		m.Write(body)
+		if hmac.Equal(m.Sum(nil), sig) {
+			return true
+		}
+	}
+	return false
+}
+
+// errNotAFeed: pushed content that does not parse as a feed.
+var errNotAFeed = errors.New("aggregator: pushed content is not a feed")
+
+// Ingest stores a feed document pushed for source id (WebSub content
+// distribution) through the same pipeline as a poll: normaliser.Parse and
+// Normalise with the source's settings, classification, and one
+// Store.SaveFetch transaction (which also rewrites the source's stored
+// state as read just before, with the subscriber's hub state). It does
+// not change the source's schedule. Relative links resolve against the
+// source's feed URL.
+func (p *Poller) Ingest(ctx context.Context, id string, body []byte, contentType string) (Result, error) {
+	start := p.Now()
+	r := Result{SourceID: id, Status: http.StatusOK}
+	src := p.sourceConfig(id)
+	if src == nil {
+		return r, fmt.Errorf("aggregator: ingest: unknown source %q", id)
+	}
+	st, err := p.Store.Source(ctx, id)
+	if err != nil {
+		return r, fmt.Errorf("aggregator: ingest: %w", err)
+	}
+	base := st.URL
+	if base == "" {
+		base = st.ConfigURL
+	}
+	parsed, err := normaliser.Parse(body, contentType, base)
+	if err != nil {
+		return r, fmt.Errorf("%w: %w", errNotAFeed, err)
+	}
+	_, cl := p.snapshot()
+	items := normaliser.Normalise(parsed, normaliser.Options{
+		SourceID:   src.ID,
+		SourceTags: src.Tags,
+		Location:   src.Location,
+		Language:   src.Language,
+		Now:        start.UTC(),
+		BaseURL:    base,
+	})
+	for i := range items {
+		items[i].Topics = cl.Classify(DocOf(&items[i]), start)
+	}
+	if items == nil {
+		items = []db.Item{}
+	}
+	p.WebSub.merge(&st)
+	res, err := p.Store.SaveFetch(ctx, st, items)
+	if err != nil {
+		return r, fmt.Errorf("aggregator: ingest %s: %w", id, err)
+	}
+	r.New, r.Updated, r.Duration = res.New, res.Updated, p.Now().Sub(start)
+	if m := p.Metrics; m != nil {
+		m.items.WithLabelValues("new").Add(float64(r.New))
+		m.items.WithLabelValues("updated").Add(float64(r.Updated))
+	}
+	return r, nil
+}
