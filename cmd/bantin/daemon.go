@@ -65,9 +65,23 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		poller.Metrics = metrics
 	}
 	pub := publisher.New(cfg, store, a.logger)
+	// WebSub: the built-in hub (inert unless websub.builtin) and, with
+	// polling, the subscriber's callback for sources that advertise a hub.
+	hub := publisher.NewHub(pub, store, a.logger)
+	var sub *aggregator.Subscriber
+	if poller != nil {
+		sub = aggregator.NewSubscriber(poller, a.logger)
+		if err := sub.RegisterMetrics(reg); err != nil {
+			return err
+		}
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle(publisher.HubPath, hub)
+	if sub != nil {
+		mux.Handle(aggregator.CallbackPath, sub)
+	}
 	mux.Handle("/", pub.Handler())
 	srv := &http.Server{
 		Handler:           mux,
@@ -91,6 +105,13 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 			errc <- fmt.Errorf("serve: %w", err)
 		}
 	}()
+	// The daemon serves pub.Handler with its own http.Server, so it runs
+	// the hub announcements (websub.hubs) and the WebSub loops itself.
+	go pub.RunHubs(ctx)
+	go hub.Run(ctx)
+	if sub != nil {
+		go sub.Run(ctx, time.Minute)
+	}
 	done := make(chan struct{})
 	if poller != nil {
 		go func() {
