@@ -99,8 +99,19 @@ var localLayouts = []string{
 // in loc. fallback is what gofeed parsed (it knows more exotic formats but
 // reads zone-less dates as UTC): it is used when no layout here matches,
 // re-read in loc when raw carries no zone. ok is false when there is no
-// date at all.
+// date at all or it lies before 1900 (placeholders such as 0001-01-01).
 func parseDate(raw string, fallback *time.Time, loc *time.Location) (time.Time, bool) {
+	t, ok := parseDateAny(raw, fallback, loc)
+	if !ok || t.Year() < minYear {
+		return time.Time{}, false // no date, or a placeholder like 0001-01-01
+	}
+	return t, true
+}
+
+// minYear is the earliest year taken as a real publication date.
+const minYear = 1900
+
+func parseDateAny(raw string, fallback *time.Time, loc *time.Location) (time.Time, bool) {
 	if loc == nil {
 		loc = time.UTC
 	}

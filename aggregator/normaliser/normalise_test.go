@@ -90,6 +90,8 @@ func TestParseDate(t *testing.T) {
 		"time first ngày":    {"Thứ hai, 10:11 ngày 27/04/2020 (GMT+7)", time.Date(2020, 4, 27, 3, 11, 0, 0, time.UTC), true},
 		"time first pm":      {"02:11 PM, 26-04-2020", time.Date(2020, 4, 26, 7, 11, 0, 0, time.UTC), true},
 		"words":              {"yesterday", time.Time{}, false},
+		"zero placeholder":   {"0001-01-01T00:00:00Z", time.Time{}, false},
+		"year 1899":          {"1899-12-31T00:00:00Z", time.Time{}, false},
 		"ICT abbreviation":   {"Sun, 26 Apr 2020 10:11:00 ICT", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
 		"negative offset":    {"Sat, 25 Apr 2020 22:11:00 -0500", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
 		"colon offset rfc22": {"Sun, 26 Apr 2020 10:11:00 +07:00", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
