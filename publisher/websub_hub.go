@@ -373,12 +373,18 @@ func (h *Hub) verify(ctx context.Context, mode, topic string, key cacheKey, call
 	switch mode {
 	case "subscribe":
 		now := h.Now()
-		// Record the feed's current state first, so that a change right
-		// after this is pushed.
-		h.track(ctx, topic, key)
+		// Record the feed's current bytes with the subscription, under
+		// the lock Distribute holds, so that the next change is pushed.
+		h.mu.Lock()
+		if _, ok := h.etags[topic]; !ok {
+			if res, err := h.srv.get(ctx, key); err == nil {
+				h.etags[topic] = res.etag
+			}
+		}
 		err = h.store.SaveWebSubSubscription(ctx, db.WebSubSubscription{
 			Topic: topic, Callback: callback, Secret: secret, LeaseEnd: now.Add(lease), Created: now,
 		})
+		h.mu.Unlock()
 	case "unsubscribe":
 		_, err = h.store.DeleteWebSubSubscription(ctx, topic, callback)
 	}
@@ -387,18 +393,6 @@ func (h *Hub) verify(ctx context.Context, mode, topic string, key cacheKey, call
 		return
 	}
 	log.Info("websub: verified", "lease", lease)
-}
-
-// track records the current ETag of topic if it is not tracked yet.
-func (h *Hub) track(ctx context.Context, topic string, key cacheKey) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, ok := h.etags[topic]; ok {
-		return
-	}
-	if res, err := h.srv.get(ctx, key); err == nil {
-		h.etags[topic] = res.etag
-	}
 }
 
 // Distribute pushes every subscribed feed whose bytes changed since the
@@ -437,6 +431,17 @@ func (h *Hub) Distribute(ctx context.Context) (int, error) {
 	h.seq, h.primed = seq, true
 	hub := baseURL(cfg) + HubPath
 	started := 0
+	// Forget topics nobody subscribes to any more: a later subscriber
+	// starts from the bytes current when it is verified.
+	subscribed := map[string]bool{}
+	for _, sub := range subs {
+		subscribed[sub.Topic] = true
+	}
+	for topic := range h.etags {
+		if !subscribed[topic] {
+			delete(h.etags, topic)
+		}
+	}
 	for i := 0; i < len(subs); {
 		j := i
 		for j < len(subs) && subs[j].Topic == subs[i].Topic {
