@@ -346,3 +346,60 @@ func TestTopicKey(t *testing.T) {
 		}
 	}
 }
+
+func TestHubDropsGoneSubscriberAndTakesPublishPings(t *testing.T) {
+	e, h, cfg := newHubEnv(t)
+	ctx := context.Background()
+	topic := cfg.BaseURL + "/tags/dat-dai.json"
+	var posts int
+	var mu sync.Mutex
+	gone := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			io.WriteString(w, r.URL.Query().Get("hub.challenge"))
+			return
+		}
+		mu.Lock()
+		posts++
+		mu.Unlock()
+		http.Error(w, "unsubscribed", http.StatusGone)
+	}))
+	defer gone.Close()
+	if status, body := postForm(t, e.ts.URL+HubPath, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.callback": {gone.URL}}); status != http.StatusAccepted {
+		t.Fatalf("subscribe: %d %q", status, body)
+	}
+	h.Wait()
+	if subs, _ := e.db.WebSubSubscriptions(ctx, topic, time.Now()); len(subs) != 1 {
+		t.Fatalf("subscriptions = %d, want 1", len(subs))
+	}
+	h.Distribute(ctx)
+	e.save("c", e.item("https://c.example.vn/moi", "Tin thẻ mới", time.Minute))
+	if n, err := h.Distribute(ctx); err != nil || n != 1 {
+		t.Fatalf("distribute = %d, %v; want 1", n, err)
+	}
+	h.Wait()
+	subs, _ := e.db.WebSubSubscriptions(ctx, topic, time.Now())
+	mu.Lock()
+	defer mu.Unlock()
+	if len(subs) != 0 || posts != 1 {
+		t.Errorf("after 410: %d subscriptions, %d POSTs; want 0 and 1 (no retries)", len(subs), posts)
+	}
+
+	cases := []struct {
+		name   string
+		form   url.Values
+		status int
+	}{
+		{"publish our feed", url.Values{"hub.mode": {"publish"}, "hub.url": {topic}}, http.StatusNoContent},
+		{"publish a foreign feed", url.Values{"hub.mode": {"publish"}, "hub.url": {"https://x.example/feed"}}, http.StatusBadRequest},
+	}
+	for _, c := range cases {
+		if status, body := postForm(t, e.ts.URL+HubPath, c.form); status != c.status {
+			t.Errorf("%s: %d %q, want %d", c.name, status, body, c.status)
+		}
+	}
+	select {
+	case <-h.wake:
+	default:
+		t.Error("publish ping did not wake the distribution loop")
+	}
+}
