@@ -20,24 +20,44 @@ func cmdExplain(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	tc, err := a.openTopic(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	defer tc.store.Close()
+	it, err := findItem(ctx, tc.store, pos[1])
+	if err != nil {
+		return err
+	}
+	return explain(ctx, a.stdout, tc.cl, tc.store, tc.topic, &it, time.Now())
+}
+
+// topicContext is what explain and preview work on.
+type topicContext struct {
+	cfg   *config.Config
+	store *db.DB
+	topic *config.Topic
+	cl    *classifier.Classifier
+}
+
+// openTopic loads the config, opens the database, finds the topic and
+// compiles the topics; the caller closes tc.store.
+func (a *app) openTopic(ctx context.Context, slug string) (*topicContext, error) {
 	cfg, store, err := a.open(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer store.Close()
-	topic, ok := cfg.Topic(pos[0])
+	topic, ok := cfg.Topic(slug)
 	if !ok {
-		return fmt.Errorf("no topic %q in %s", pos[0], cfg.Path)
-	}
-	it, err := findItem(ctx, store, pos[1])
-	if err != nil {
-		return err
+		store.Close()
+		return nil, fmt.Errorf("no topic %q in %s", slug, cfg.Path)
 	}
 	cl, err := classifier.Compile(cfg.Topics)
 	if err != nil {
-		return err
+		store.Close()
+		return nil, err
 	}
-	return explain(ctx, a.stdout, cl, store, topic, &it, time.Now())
+	return &topicContext{cfg, store, topic, cl}, nil
 }
 
 // explain prints why it is or is not in topic: the rule tree, then curation.
@@ -76,20 +96,12 @@ func cmdPreview(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, store, err := a.open(ctx)
+	tc, err := a.openTopic(ctx, pos[0])
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	topic, ok := cfg.Topic(pos[0])
-	if !ok {
-		return fmt.Errorf("no topic %q in %s", pos[0], cfg.Path)
-	}
-	cl, err := classifier.Compile(cfg.Topics)
-	if err != nil {
-		return err
-	}
-	return preview(ctx, a.stdout, cfg, cl, store, topic, time.Now())
+	defer tc.store.Close()
+	return preview(ctx, a.stdout, tc.cfg, tc.cl, tc.store, tc.topic, time.Now())
 }
 
 // preview prints the topic's first page as it would be published: title,
