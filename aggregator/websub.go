@@ -268,7 +268,8 @@ type hubRequest struct {
 
 // Sync brings the subscriptions in line with the stored sources: it
 // subscribes, renews, re-subscribes and unsubscribes as described on
-// Subscriber. Failed hub requests are retried with backoff. It does
+// Subscriber. Failed hub requests, and subscriptions not verified within
+// PendingTimeout, are retried with backoff (1 min doubling to 6 h). It does
 // nothing while SubscribeEnabled is false (existing subscriptions then
 // lapse at their lease end).
 func (s *Subscriber) Sync(ctx context.Context) error {
@@ -310,7 +311,7 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 			cleared = append(cleared, st.ID)
 			active = false
 		}
-		if want && now.After(ss.nextTry) && !ss.hasPending("subscribe", st.HubTopic) &&
+		if want && !now.Before(ss.nextTry) && !ss.hasPending("subscribe", st.HubTopic) &&
 			(!active || !now.Before(ss.renewAt())) {
 			secret := ss.secret
 			if secret == "" || ss.hub != st.HubURL || ss.topic != st.HubTopic {
@@ -356,8 +357,6 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 					ss.nextTry = now.Add(retryDelay(ss.failures))
 				}
 			}
-		} else if ss != nil && r.req.mode == "subscribe" {
-			ss.failures, ss.nextTry = 0, time.Time{}
 		}
 		s.mu.Unlock()
 	}
@@ -407,11 +406,17 @@ func (ss *subState) removePending(mode, topic string) {
 	ss.pending = out
 }
 
+// dropStale forgets requests whose verification did not come within
+// timeout; a subscription that was never verified counts as a failure,
+// so a hub that cannot reach the callback is asked less and less often.
 func (ss *subState) dropStale(now time.Time, timeout time.Duration) {
 	out := ss.pending[:0]
 	for _, r := range ss.pending {
 		if now.Sub(r.since) < timeout {
 			out = append(out, r)
+		} else if r.mode == "subscribe" {
+			ss.failures++
+			ss.nextTry = now.Add(retryDelay(ss.failures))
 		}
 	}
 	ss.pending = out
@@ -498,6 +503,7 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 				ss.removePending(mode, topic)
 				ss.hub, ss.topic, ss.secret = p.hub, p.topic, p.secret
 				ss.verified, ss.leaseEnd = now, now.Add(lease)
+				ss.failures, ss.nextTry = 0, time.Time{}
 				ok = true
 			} else if ss.topic == topic && ss.leaseEnd.After(now) && challenge != "" {
 				// The hub re-verifies the active subscription.

@@ -33,7 +33,7 @@ import (
 type testHub struct {
 	t      *testing.T
 	ts     *httptest.Server
-	grant  int // lease_seconds granted
+	silent bool // accept requests but never verify them
 	mu     sync.Mutex
 	reqs   []url.Values
 	checks []verification
@@ -48,7 +48,7 @@ type verification struct {
 }
 
 func newTestHub(t *testing.T) *testHub {
-	h := &testHub{t: t, grant: 3600}
+	h := &testHub{t: t}
 	h.ts = httptest.NewServer(http.HandlerFunc(h.serve))
 	t.Cleanup(h.ts.Close)
 	return h
@@ -62,7 +62,12 @@ func (h *testHub) serve(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	h.mu.Lock()
 	h.reqs = append(h.reqs, f)
+	silent := h.silent
 	h.mu.Unlock()
+	if silent {
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
 	v := verification{mode: f.Get("hub.mode")}
 	v.wrongTopic, _ = h.get(f.Get("hub.callback"), v.mode, f.Get("hub.topic")+"/other", "wrong-topic-challenge")
 	challenge := "défi-" + hex.EncodeToString([]byte(f.Get("hub.topic")))[:12]
@@ -421,6 +426,45 @@ func TestWebSubSubscribeFailureBacksOff(t *testing.T) {
 	e.clk.Add(2 * time.Minute)
 	if err := e.sub.Sync(ctx); err == nil {
 		t.Error("after the backoff: want a new attempt (and error)")
+	}
+}
+
+func TestWebSubUnverifiedSubscriptionBacksOff(t *testing.T) {
+	e := newWebsubEnv(t)
+	ctx := context.Background()
+	e.hub.silent = true // accepts, never verifies (say, it cannot reach base_url)
+	e.sub.PendingTimeout = 5 * time.Minute
+	pollAll(t, e.p, true)
+	steps := []struct {
+		name    string
+		advance time.Duration
+		want    int // requests for source s so far
+	}{
+		{"first request", 0, 1},
+		{"still pending", 4 * time.Minute, 1},
+		{"stale: backoff 1 min starts", 2 * time.Minute, 1},
+		{"after 1 min: sent again", time.Minute, 2},
+		{"stale again: backoff 2 min", 5 * time.Minute, 2},
+		{"1 min later: still waiting", time.Minute, 2},
+		{"2 min later: sent again", time.Minute, 3},
+	}
+	for _, st := range steps {
+		e.clk.Add(st.advance)
+		if err := e.sub.Sync(ctx); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		n := 0
+		for _, r := range e.hub.requests() {
+			if strings.HasSuffix(r.Get("hub.callback"), CallbackPath+"s") {
+				n++
+			}
+		}
+		if n != st.want {
+			t.Errorf("%s: %d requests, want %d", st.name, n, st.want)
+		}
+		if e.sub.Active("s", e.clk.Now()) {
+			t.Errorf("%s: active without verification", st.name)
+		}
 	}
 }
 
