@@ -63,7 +63,9 @@ func CanonicalLink(raw string) string {
 	}
 	u.RawQuery = cleanQuery(u.RawQuery)
 	u.ForceQuery = false
-	return u.String()
+	// Trimmed again: dropping the fragment can leave white space at the
+	// end (found by FuzzCanonicalLink).
+	return strings.TrimSpace(u.String())
 }
 
 // cleanQuery drops tracking parameters and sorts the rest, keeping each

@@ -25,6 +25,7 @@ func TestCanonicalLink(t *testing.T) {
 		"mailto":                {"MAILTO:x@example.com", "mailto:x@example.com"},
 		"relative kept":         {"/a?utm_source=x", "/a?utm_source=x"},
 		"userinfo kept":         {"https://u@Example.com/a", "https://u@example.com/a"},
+		"space before fragment": {"http://0?A\x93 #000000", "http://0/?A\x93"},
 		"zalo tracking dropped": {"https://baomoi.vn/a.epi?zarsrc=30&gidzl=abc&id=1", "https://baomoi.vn/a.epi?id=1"},
 	}
 	for name, tc := range tests {
