@@ -35,6 +35,18 @@ func seedFiles(f *testing.F, dirs ...string) [][]byte {
 	return out
 }
 
+// slowBound is how long one fuzz input may take: far above normal (a few
+// milliseconds) even on a loaded machine, so that only inputs that make
+// the code super-linear fail.
+const slowBound = 5 * time.Second
+
+// slowInput fails the fuzz input if it took longer than slowBound.
+func slowInput(t *testing.T, start time.Time, input []byte) {
+	if d := time.Since(start); d > slowBound {
+		t.Fatalf("input of %d bytes took %v (> %v): %q", len(input), d, slowBound, clip(string(input), 300))
+	}
+}
+
 // FuzzIngest: bytes of a feed in, stored items out. Whatever the body,
 // Parse + Normalise + SaveFetch + Items + Render never panic; every stored
 // text is valid UTF-8 in NFC; the published documents are well-formed and
@@ -64,6 +76,7 @@ func FuzzIngest(f *testing.F) {
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	var mu sync.Mutex // one source: its fetches are serialised as the poller's writer does
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
+		defer slowInput(t, time.Now(), body)
 		p, err := normaliser.Parse(body, contentType, "https://fuzz.example/feed")
 		if err != nil {
 			return
@@ -150,6 +163,7 @@ func FuzzConfigCompile(f *testing.F) {
 	}
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		defer slowInput(t, time.Now(), data)
 		cfg, err := config.Parse(data, "fuzz.yaml")
 		if err != nil {
 			return

@@ -216,7 +216,9 @@ func stripsMarks(r rune) bool {
 
 // foldSlow is the authoritative definition of Fold.
 func foldSlow(s string) string {
-	d := norm.NFKD.String(s)
+	// Invalid bytes become U+FFFD first: the normaliser would otherwise
+	// leave the rune after one undecomposed, and a second Fold differ.
+	d := norm.NFKD.String(strings.ToValidUTF8(s, "\uFFFD"))
 	b := make([]byte, 0, len(d))
 	strip := true // a mark with no base before it is dropped
 	for _, r := range d {
