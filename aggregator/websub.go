@@ -231,10 +231,23 @@ func (s *Subscriber) merge(st *db.Source) {
 	}
 }
 
+// activeFor reports whether st has an active subscription to the hub and
+// topic its feed advertises now (a feed that dropped or changed its hub
+// is about to be unsubscribed or re-subscribed).
+func (s *Subscriber) activeFor(st *db.Source, now time.Time) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.subs[st.ID]
+	return ss != nil && ss.leaseEnd.After(now) && ss.hub == st.HubURL && ss.topic == st.HubTopic
+}
+
 // relaxForWebSub polls a source with an active subscription only every
 // max_interval: pushes bring its news.
 func (p *Poller) relaxForWebSub(st *db.Source, src *config.Source, now time.Time) {
-	if src == nil || !p.WebSub.Active(st.ID, now) {
+	if src == nil || !p.WebSub.activeFor(st, now) {
 		return
 	}
 	if next := now.Add(src.MaxInterval.D()); next.After(st.NextDue) {

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -141,7 +142,10 @@ func atomFeed(hub, self string, titles ...string) string {
 	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Nguồn đẩy</title><id>urn:x:feed</id>
 <updated>2026-11-02T10:00:00Z</updated>
-<link rel="hub" href="` + hub + `"/><link rel="self" href="` + self + `"/>`)
+<link rel="self" href="` + self + `"/>`)
+	if hub != "" {
+		b.WriteString(`<link rel="hub" href="` + hub + `"/>`)
+	}
 	for i, t := range titles {
 		b.WriteString("<entry><title>" + t + "</title><id>urn:x:" + hex.EncodeToString([]byte(t)) +
 			"</id><link href=\"https://example.com/" + string(rune('a'+i)) + "\"/><updated>2026-11-02T10:00:00Z</updated></entry>")
@@ -162,6 +166,7 @@ type websubEnv struct {
 	upstream string
 	base     string
 	reg      *prometheus.Registry
+	noHub    atomic.Bool // upstream stops advertising the hub
 }
 
 func (e *websubEnv) writeConfig(t *testing.T, sources string) *config.Config {
@@ -186,7 +191,11 @@ func newWebsubEnv(t *testing.T) *websubEnv {
 	e.base = bantin.URL
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/atom+xml")
-		io.WriteString(w, atomFeed(e.hub.ts.URL+"/hub", e.upstream+"/feed.xml", "Tin gốc"))
+		hub := e.hub.ts.URL + "/hub"
+		if e.noHub.Load() {
+			hub = ""
+		}
+		io.WriteString(w, atomFeed(hub, e.upstream+"/feed.xml", "Tin gốc"))
 	}))
 	t.Cleanup(up.Close)
 	e.upstream = up.URL
@@ -530,5 +539,39 @@ func TestMayUsePrivate(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%s: mayUsePrivate = %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+func TestWebSubFeedDropsHub(t *testing.T) {
+	e := newWebsubEnv(t)
+	ctx := context.Background()
+	pollAll(t, e.p, true)
+	if err := e.sub.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !e.sub.Active("s", e.clk.Now()) {
+		t.Fatal("not subscribed")
+	}
+	e.noHub.Store(true)
+	pollAll(t, e.p, true)
+	st := source(t, e.store, "s")
+	if st.HubURL != "" {
+		t.Fatalf("HubURL = %q after the feed dropped it", st.HubURL)
+	}
+	if d := st.NextDue.Sub(e.clk.Now()); d > 20*time.Minute {
+		t.Errorf("feed without hub: next poll in %v, want the normal ~10m", d)
+	}
+	before := len(e.hub.requests())
+	if err := e.sub.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var unsub int
+	for _, r := range e.hub.requests()[before:] {
+		if r.Get("hub.mode") == "unsubscribe" {
+			unsub++
+		}
+	}
+	if unsub != 2 || e.sub.Active("s", e.clk.Now()) {
+		t.Errorf("unsubscribe requests = %d (both sources), active %v; want 2, false", unsub, e.sub.Active("s", e.clk.Now()))
 	}
 }
