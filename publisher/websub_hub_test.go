@@ -170,6 +170,19 @@ func TestHubRejectsBadRequests(t *testing.T) {
 	if status != http.StatusBadRequest || !strings.Contains(body, "private") {
 		t.Errorf("private callback with public base_url: %d %q, want 400 private", status, body)
 	}
+	// A name that resolves to loopback passes the request check but the
+	// connection is refused: nothing verified, nothing stored.
+	byName := strings.Replace(sub.callback(), "127.0.0.1", "localhost", 1)
+	status, body = postForm(t, hubURL, url.Values{"hub.mode": {"subscribe"},
+		"hub.topic": {testBase + "/topics/" + topicSlug + ".atom"}, "hub.callback": {byName}})
+	h.Wait()
+	subs, _ := e.db.WebSubSubscriptions(context.Background(), "", time.Now())
+	sub.mu.Lock()
+	if status != http.StatusAccepted || len(sub.verify) != 0 || len(subs) != 0 {
+		t.Errorf("callback named localhost with public base_url: %d %q, %d verifications reached it, %d stored; want 202, 0, 0",
+			status, body, len(sub.verify), len(subs))
+	}
+	sub.mu.Unlock()
 	// And with websub.builtin off there is no hub.
 	e.srv.Reload(testConfig())
 	if status, _ := postForm(t, hubURL, url.Values{}); status != http.StatusNotFound {
