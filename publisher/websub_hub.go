@@ -105,6 +105,8 @@ type Hub struct {
 	delivering chan struct{}
 	wake       chan struct{}
 	wg         sync.WaitGroup
+	life       context.Context // cancelled when Run returns: ends verifications
+	stop       context.CancelFunc
 }
 
 // NewHub returns the built-in hub of srv, storing subscriptions in store.
@@ -125,6 +127,7 @@ func NewHub(srv *Server, store *db.DB, logger *slog.Logger) *Hub {
 		delivering: make(chan struct{}, maxDelivering),
 		wake:       make(chan struct{}, 1),
 	}
+	h.life, h.stop = context.WithCancel(context.Background())
 	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: h.controlAddr}
 	h.Client = &http.Client{
 		Timeout: 30 * time.Second,
@@ -314,6 +317,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.bad(w, "hub.secret must be less than 200 bytes")
 		return
 	}
+	if h.life.Err() != nil {
+		http.Error(w, "publisher: websub: hub shutting down", http.StatusServiceUnavailable)
+		return
+	}
 	select {
 	case h.verifying <- struct{}{}:
 	default:
@@ -325,7 +332,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		defer h.wg.Done()
 		defer func() { <-h.verifying }()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithTimeout(h.life, time.Minute)
 		defer cancel()
 		h.verify(ctx, mode, topic, key, callback, secret, lease)
 	}()
@@ -545,11 +552,15 @@ func (h *Hub) post(ctx context.Context, hub string, sub db.WebSubSubscription, b
 func (h *Hub) Wait() { h.wg.Wait() }
 
 // Run calls Distribute every HubInterval (and at once on a publish ping)
-// until ctx ends, then waits for deliveries in flight (which ctx cancels).
+// until ctx ends, then cancels the verifications and deliveries in flight
+// and waits for them. The hub takes no new subscriptions after that.
 func (h *Hub) Run(ctx context.Context) {
 	tick := time.NewTicker(HubInterval)
 	defer tick.Stop()
-	defer h.Wait()
+	defer func() {
+		h.stop()
+		h.Wait()
+	}()
 	for {
 		if _, err := h.Distribute(ctx); err != nil && ctx.Err() == nil {
 			h.log.Warn("websub distribution", "err", err)
