@@ -665,9 +665,11 @@ var errNotAFeed = errors.New("aggregator: pushed content is not a feed")
 // distribution) through the same pipeline as a poll: normaliser.Parse and
 // Normalise with the source's settings, classification, and one
 // Store.SaveFetch transaction (which also rewrites the source's stored
-// state as read just before, with the subscriber's hub state). It does
-// not change the source's schedule. Relative links resolve against the
-// source's feed URL.
+// state as read just before, with the subscriber's hub state, so
+// LastNew/LastUpdated then count the push). It does not change the
+// source's schedule. Relative links resolve against the source's feed URL.
+// Writes are serialised by the database's write lock, so calling it
+// beside a running poller is safe.
 func (p *Poller) Ingest(ctx context.Context, id string, body []byte, contentType string) (Result, error) {
 	start := p.Now()
 	r := Result{SourceID: id, Status: http.StatusOK}
