@@ -30,6 +30,8 @@ type sourceView struct {
 	Failures       int       `json:"consecutive_failures"`
 	NextDue        time.Time `json:"next_due"`
 	RetryAfter     time.Time `json:"retry_after"`
+	Hub            string    `json:"websub_hub,omitempty"`
+	HubLeaseEnd    time.Time `json:"websub_lease_end"`
 }
 
 func viewOf(s db.Source) sourceView {
@@ -38,7 +40,7 @@ func viewOf(s db.Source) sourceView {
 		Title: s.Title, LastAttempt: s.LastAttempt, LastSuccess: s.LastSuccess,
 		Status: s.LastStatus, Error: s.LastError, New: s.LastNew, Updated: s.LastUpdated,
 		DurationMS: s.LastDuration.Milliseconds(), Failures: s.Failures, NextDue: s.NextDue,
-		RetryAfter: s.RetryAfter,
+		RetryAfter: s.RetryAfter, Hub: s.HubURL, HubLeaseEnd: s.HubLeaseEnd,
 	}
 	if v.URL == "" {
 		v.URL = v.ConfigURL
@@ -100,6 +102,9 @@ func cmdSources(ctx context.Context, a *app, args []string) error {
 		}
 		if v.RetryAfter.After(now) {
 			notes = append(notes, "retry after "+v.RetryAfter.Local().Format(time.DateTime))
+		}
+		if v.HubLeaseEnd.After(now) {
+			notes = append(notes, "WebSub push via "+v.Hub+" until "+v.HubLeaseEnd.Local().Format(time.DateTime))
 		}
 		if v.Error != "" {
 			notes = append(notes, v.Error)
