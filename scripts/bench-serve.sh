@@ -25,6 +25,8 @@
 #
 # Needs: go, curl, wrk, nginx (Debian: wrk, nginx-light). Knobs (env):
 # DURATION (10s), CONNS (50), THREADS (2), ITEMS (50), NGINX_WORKERS (auto),
+# ROUNDS (1; with more, every case runs that often, alternating, and the
+# median run by requests/s is reported),
 # BANTIN_GOMAXPROCS (unset: Go's default, all cores), KEEP=1 keeps the
 # temporary directory.
 set -euo pipefail
@@ -35,6 +37,7 @@ CONNS=${CONNS:-50}
 THREADS=${THREADS:-2}
 ITEMS=${ITEMS:-50}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
+ROUNDS=${ROUNDS:-1}
 
 for cmd in go curl wrk nginx; do
   command -v "$cmd" >/dev/null || { echo "bench-serve: $cmd not found (apt-get install wrk nginx-light curl)" >&2; exit 1; }
@@ -232,23 +235,33 @@ row() { # LABEL "bantin-rps bantin-us" "nginx-rps nginx-us"
 }
 
 echo "== wrk -t$THREADS -c$CONNS -d$DURATION (alternating bantin, nginx)" >&2
-b200=$(measure "$bpid" "$burl")
-n200=$(measure "$npids" "$nurl")
-b304=$(measure "$bpid" "$burl" "If-None-Match: $betag")
-n304=$(measure "$npids" "$nurl" "If-None-Match: $netag")
-bgz=$(measure "$bpid" "$burl" "Accept-Encoding: gzip")
-ngz=$(measure "$npids" "$nurl" "Accept-Encoding: gzip")
 fport=$(free_port)
 "$work/floor/floor" "127.0.0.1:$fport" &
 fpid=$!
 pids+=("$fpid")
 furl="http://127.0.0.1:$fport/topics/bench.rss"
 for _ in $(seq 1 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' "$furl")" = 304 ] && break; sleep 0.1; done
-f304=$(measure "$fpid" "$furl" 'If-None-Match: "floor"')
+
+# median of "rps us" pairs, by rps (and us taken from the same run)
+median() { sort -g -k1,1 | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'; }
+b200=() n200=() b304=() n304=() bgz=() ngz=() f304=()
+for round in $(seq 1 "$ROUNDS"); do
+  [ "$ROUNDS" = 1 ] || echo "   round $round of $ROUNDS" >&2
+  b200+=("$(measure "$bpid" "$burl")")
+  n200+=("$(measure "$npids" "$nurl")")
+  b304+=("$(measure "$bpid" "$burl" "If-None-Match: $betag")")
+  n304+=("$(measure "$npids" "$nurl" "If-None-Match: $netag")")
+  bgz+=("$(measure "$bpid" "$burl" "Accept-Encoding: gzip")")
+  ngz+=("$(measure "$npids" "$nurl" "Accept-Encoding: gzip")")
+  f304+=("$(measure "$fpid" "$furl" 'If-None-Match: "floor"')")
+done
+for v in b200 n200 b304 n304 bgz ngz f304; do
+  eval "$v=\$(printf '%s\n' \"\${$v[@]}\" | median)"
+done
 
 echo
 echo "bantin serve vs nginx static file: /topics/bench.rss, $ITEMS items, $size bytes ($gzsize gzip)"
-echo "wrk -t$THREADS -c$CONNS -d$DURATION; $(nproc) CPUs shared by wrk and the server; load $(cut -d' ' -f1-3 /proc/loadavg) after the runs"
+echo "wrk -t$THREADS -c$CONNS -d$DURATION, median of $ROUNDS round(s); $(nproc) CPUs shared by wrk and the server; load $(cut -d' ' -f1-3 /proc/loadavg) after the runs"
 printf '%-22s %13s %13s %7s %12s %12s\n' "path" "bantin req/s" "nginx req/s" "ratio" "bantin us/r" "nginx us/r"
 row "200 identity" "$b200" "$n200"
 row "304 If-None-Match" "$b304" "$n304"
