@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,5 +72,41 @@ func TestConfigRejectsWhatCompileRejects(t *testing.T) {
 	}
 	if _, err := classifier.Compile(cfg.Topics); err != nil {
 		t.Errorf("Compile rejects a config Parse accepts: %v", err)
+	}
+}
+
+// TestUndeclaredLegacyCharset: a feed in a legacy charset that declares
+// none (no HTTP charset, no BOM, no XML declaration) still decodes to the
+// right text. feedparser's illformed/chardet cases (Big5, EUC-JP, EUC-KR,
+// GB2312, KOI8-R, Shift_JIS, TIS-620, windows-1255) expect this; bantin
+// reads such bytes as windows-1252 (mojibake). The fixtures are our own.
+func TestUndeclaredLegacyCharset(t *testing.T) {
+	tests := []struct {
+		file, want string
+	}{
+		{"undeclared-koi8r.rss", "Как пережить новогоднюю ночь"},
+		{"undeclared-euckr.rss", "에서 한글닉네임 표시하기"},
+		{"undeclared-gb2312.rss", "不归移民漫画系列：专业工作"},
+		{"undeclared-shiftjis.rss", "ゲーム三昧な正月"},
+		{"undeclared-windows1255.rss", "שלום עולם וחדשות היום"},
+		{"undeclared-tis620.rss", "ข่าววันนี้จากกรุงเทพ"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join(moduleRoot(t), "testdata", "conformance", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := normaliser.Parse(body, "", "https://example.com/feed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Feed.Items) == 0 {
+				t.Fatal("no items")
+			}
+			if got := p.Feed.Items[0].Title; got != tc.want {
+				t.Errorf("title %q (decoded as %s), want %q", got, p.Encoding, tc.want)
+			}
+		})
 	}
 }
