@@ -232,6 +232,8 @@ type corpusStats struct {
 	encodingMismatch  []string
 	encodingChecked   int
 	titleInfoMismatch []string
+	slowest           time.Duration // the longest single poll
+	slowestFile       string
 }
 
 func (s *corpusStats) add(list *[]string, format string, args ...any) {
@@ -349,9 +351,10 @@ func TestCorpus(t *testing.T) {
 	for _, s := range st.titleInfoMismatch {
 		t.Logf("info: %s", s)
 	}
-	fmt.Printf("conformance corpus: files ingested %d, crashes %d, hangs %d, not-bozo files without items %d (+%d justified), encoding mismatches %d (%d checks); stored items %d (file://) %d (http), published documents %d, parse failures %d, text problems %d, render problems %d, %v\n",
+	fmt.Printf("conformance corpus: files ingested %d, crashes %d, hangs %d, not-bozo files without items %d (+%d justified), encoding mismatches %d (%d checks); stored items %d (file://) %d (http), published documents %d, parse failures %d, text problems %d, render problems %d, slowest poll %v (%s), %v\n",
 		st.files, len(st.crashes), len(st.hangs), len(st.notBozoNoItems), len(st.excused), len(st.encodingMismatch), st.encodingChecked,
-		st.storedA, st.storedB, st.published, st.parseFailures, len(st.textProblems), len(st.renderProblems), time.Since(start).Round(time.Second))
+		st.storedA, st.storedB, st.published, st.parseFailures, len(st.textProblems), len(st.renderProblems),
+		st.slowest.Round(time.Millisecond), st.slowestFile, time.Since(start).Round(time.Second))
 }
 
 // sourceDef is one configured source of a pass.
@@ -461,6 +464,11 @@ func pollBatches(t *testing.T, st *corpusStats, store *db.DB, dbPath, dir, pass 
 				mu.Lock()
 				reported[r.SourceID] = true
 				mu.Unlock()
+				st.mu.Lock()
+				if r.Duration > st.slowest {
+					st.slowest, st.slowestFile = r.Duration, byID[r.SourceID].Rel
+				}
+				st.mu.Unlock()
 				if r.Duration > hangBound {
 					st.add(&st.hangs, "%s (pass %s): poll took %v", byID[r.SourceID].Rel, pass, r.Duration)
 				}
