@@ -20,7 +20,8 @@
 # server's processes over the wrk run), which is less sensitive than
 # requests/s to other load on the machine. As a control it also measures a
 # bare Go net/http handler that answers every request with 304 (no routing,
-# no cache): the floor of any server built on net/http on this machine.
+# no cache) and Go's http.FileServer serving the same file as nginx: the
+# floor of any server built on net/http on this machine.
 # Nothing is written outside a temporary directory, removed at exit.
 #
 # Needs: go, curl, wrk, nginx (Debian: wrk, nginx-light). Knobs (env):
@@ -79,7 +80,8 @@ echo "== building bantin" >&2
 go build -o "$work/bantin" ./cmd/bantin
 mkdir -p "$work/floor"
 cat >"$work/floor/main.go" <<'GOEOF'
-// A bare net/http server answering 304 with an ETag: the floor of net/http.
+// Controls: /static/ is Go's http.FileServer over the directory nginx
+// serves (sendfile); anything else is a bare handler answering 304.
 package main
 
 import (
@@ -88,10 +90,13 @@ import (
 )
 
 func main() {
-	http.ListenAndServe(os.Args[1], http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.Handle("/static/", http.StripPrefix("/static", http.FileServer(http.Dir(os.Args[2]))))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header()["Etag"] = []string{`"floor"`}
 		w.WriteHeader(http.StatusNotModified)
-	}))
+	})
+	http.ListenAndServe(os.Args[1], mux)
 }
 GOEOF
 printf 'module floor\n\ngo 1.22\n' >"$work/floor/go.mod"
@@ -236,7 +241,7 @@ row() { # LABEL "bantin-rps bantin-us" "nginx-rps nginx-us"
 
 echo "== wrk -t$THREADS -c$CONNS -d$DURATION (alternating bantin, nginx)" >&2
 fport=$(free_port)
-"$work/floor/floor" "127.0.0.1:$fport" &
+"$work/floor/floor" "127.0.0.1:$fport" "$work/www" &
 fpid=$!
 pids+=("$fpid")
 furl="http://127.0.0.1:$fport/topics/bench.rss"
@@ -244,7 +249,7 @@ for _ in $(seq 1 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' "$furl")" 
 
 # median of "rps us" pairs, by rps (and us taken from the same run)
 median() { sort -g -k1,1 | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'; }
-b200=() n200=() b304=() n304=() bgz=() ngz=() f304=()
+b200=() n200=() b304=() n304=() bgz=() ngz=() f304=() f200=()
 for round in $(seq 1 "$ROUNDS"); do
   [ "$ROUNDS" = 1 ] || echo "   round $round of $ROUNDS" >&2
   b200+=("$(measure "$bpid" "$burl")")
@@ -254,8 +259,9 @@ for round in $(seq 1 "$ROUNDS"); do
   bgz+=("$(measure "$bpid" "$burl" "Accept-Encoding: gzip")")
   ngz+=("$(measure "$npids" "$nurl" "Accept-Encoding: gzip")")
   f304+=("$(measure "$fpid" "$furl" 'If-None-Match: "floor"')")
+  f200+=("$(measure "$fpid" "http://127.0.0.1:$fport/static/topics/bench.rss")")
 done
-for v in b200 n200 b304 n304 bgz ngz f304; do
+for v in b200 n200 b304 n304 bgz ngz f304 f200; do
   eval "$v=\$(printf '%s\n' \"\${$v[@]}\" | median)"
 done
 
@@ -267,5 +273,7 @@ row "200 identity" "$b200" "$n200"
 row "304 If-None-Match" "$b304" "$n304"
 row "200 gzip (info)" "$bgz" "$ngz"
 row "304 bare net/http" "$f304" "$n304"
+row "200 Go FileServer" "$f200" "$n200"
 echo "target: ratio >= 0.80 on the 200 identity and 304 paths; us/r = server CPU microseconds per request"
-echo "(last row: a bare Go net/http handler answering 304, against the same nginx 304 run)"
+echo "controls, against the same nginx runs: a bare Go net/http handler answering 304, and Go's"
+echo "http.FileServer serving the file nginx serves (sendfile): the floor of a net/http server here"
