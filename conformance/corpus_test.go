@@ -232,8 +232,36 @@ type corpusStats struct {
 	encodingMismatch  []string
 	encodingChecked   int
 	titleInfoMismatch []string
+	unsafe            []string      // unsafe HTML in published entries
+	titleNotPlain     int           // published titles with markup or references left
 	slowest           time.Duration // the longest single poll
 	slowestFile       string
+}
+
+// checkSafety records unsafe HTML in the entries of a published topic
+// page, and counts titles that are not plain text.
+func (s *corpusStats) checkSafety(path, format string, body []byte) {
+	if !strings.HasPrefix(path, "/topics/") {
+		return
+	}
+	entries, err := entriesOf(format, body)
+	if err != nil {
+		s.add(&s.renderProblems, "GET %s: %v", path, err)
+		return
+	}
+	for _, e := range entries {
+		for field, h := range e.HTML {
+			for _, d := range htmlDangers(h) {
+				s.add(&s.unsafe, "GET %s: entry of %s: %s: %s", path, e.SourceID, field, d)
+			}
+		}
+		if d := plainDangers(e.Title); len(d) > 0 {
+			s.mu.Lock()
+			s.titleNotPlain++
+			s.mu.Unlock()
+			s.add(&s.titleInfoMismatch, "%s title %q of %s: %s", format, clip(e.Title, 100), e.SourceID, strings.Join(d, ", "))
+		}
+	}
 }
 
 func (s *corpusStats) add(list *[]string, format string, args ...any) {
@@ -304,7 +332,7 @@ func TestCorpus(t *testing.T) {
 	cfgA := pollBatches(t, st, storeA, filepath.Join(dir, "a.db"), dir, "a", srcA)
 	t.Logf("pass A (file://): %v", time.Since(start).Round(time.Millisecond))
 	st.storedA = checkStore(t, st, storeA, srcA)
-	st.published += publishAll(t, st, cfgA, storeA)
+	st.published += publishVisit(t, st, cfgA, storeA, st.checkSafety)
 	t.Logf("pass A published: %v", time.Since(start).Round(time.Millisecond))
 
 	// Pass B: the same files over HTTP with their simulated headers.
@@ -318,7 +346,7 @@ func TestCorpus(t *testing.T) {
 	cfgB := pollBatches(t, st, storeB, filepath.Join(dir, "b.db"), dir, "b", srcB)
 	t.Logf("pass B (http): %v", time.Since(start).Round(time.Millisecond))
 	st.storedB = checkStore(t, st, storeB, srcB)
-	st.published += publishAll(t, st, cfgB, storeB)
+	st.published += publishVisit(t, st, cfgB, storeB, st.checkSafety)
 	t.Logf("pass B published: %v", time.Since(start).Round(time.Millisecond))
 
 	// Expectations of the feedparser suite, judged on pass B (the headers
@@ -334,7 +362,7 @@ func TestCorpus(t *testing.T) {
 		name  string
 		items []string
 	}{
-		{"crash", st.crashes}, {"hang", st.hangs}, {"text", st.textProblems}, {"render", st.renderProblems},
+		{"crash", st.crashes}, {"hang", st.hangs}, {"text", st.textProblems}, {"render", st.renderProblems}, {"unsafe", st.unsafe},
 		{"not bozo without items", st.notBozoNoItems}, {"encoding mismatch", st.encodingMismatch},
 	} {
 		for i, s := range list.items {
@@ -351,9 +379,9 @@ func TestCorpus(t *testing.T) {
 	for _, s := range st.titleInfoMismatch {
 		t.Logf("info: %s", s)
 	}
-	fmt.Printf("conformance corpus: files ingested %d, crashes %d, hangs %d, not-bozo files without items %d (+%d justified), encoding mismatches %d (%d checks); stored items %d (file://) %d (http), published documents %d, parse failures %d, text problems %d, render problems %d, slowest poll %v (%s), %v\n",
+	fmt.Printf("conformance corpus: files ingested %d, crashes %d, hangs %d, not-bozo files without items %d (+%d justified), encoding mismatches %d (%d checks); stored items %d (file://) %d (http), published documents %d, parse failures %d, text problems %d, render problems %d, unsafe HTML %d, titles with markup-like text %d (info: literal text after decoding once), slowest poll %v (%s), %v\n",
 		st.files, len(st.crashes), len(st.hangs), len(st.notBozoNoItems), len(st.excused), len(st.encodingMismatch), st.encodingChecked,
-		st.storedA, st.storedB, st.published, st.parseFailures, len(st.textProblems), len(st.renderProblems),
+		st.storedA, st.storedB, st.published, st.parseFailures, len(st.textProblems), len(st.renderProblems), len(st.unsafe), st.titleNotPlain,
 		st.slowest.Round(time.Millisecond), st.slowestFile, time.Since(start).Round(time.Second))
 }
 
