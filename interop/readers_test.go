@@ -286,7 +286,8 @@ type parsedFeed struct {
 // TestFeedparser reads every published feed with Python feedparser (the
 // Debian package, over HTTP): no bozo flag, the expected feed version,
 // and entries equal to what bantin stored, in order: same count, same
-// titles (markup characters, quotes and Vietnamese intact), same links.
+// titles (markup characters, quotes and Vietnamese intact), same links,
+// same number of enclosures.
 func TestFeedparser(t *testing.T) {
 	py := systemPython(t, "feedparser")
 	s := newSite(t)
@@ -340,6 +341,13 @@ func TestFeedparser(t *testing.T) {
 			}
 			if !slices.Equal(gotL, wantL) {
 				t.Errorf("%s (%s): links\n got: %q\nwant: %q", f.Path(), r.Reader, gotL, wantL)
+			}
+			if len(r.Entries) == len(want) {
+				for j, e := range r.Entries {
+					if e.Enclosures != want[j].Enclosures {
+						t.Errorf("%s (%s): %q has %d enclosures, want %d", f.Path(), r.Reader, e.Title, e.Enclosures, want[j].Enclosures)
+					}
+				}
 			}
 		})
 	}

@@ -105,10 +105,11 @@ func (f feedRef) Name() string { return f.Kind + "-" + f.Slug + "." + f.Format }
 
 // storedItem is what bantin stored for one published entry.
 type storedItem struct {
-	Title     string
-	Link      string
-	ID        int64
-	Published time.Time
+	Title      string
+	Link       string
+	ID         int64
+	Published  time.Time
+	Enclosures int
 }
 
 // site is the fixture polled into a fresh database and served by the
@@ -295,7 +296,8 @@ func newSite(t *testing.T) *site {
 func stored(items []db.Item) []storedItem {
 	out := make([]storedItem, 0, len(items))
 	for _, it := range items {
-		out = append(out, storedItem{Title: it.Title, Link: it.Link, ID: it.ID, Published: it.Published.UTC().Truncate(time.Second)})
+		out = append(out, storedItem{Title: it.Title, Link: it.Link, ID: it.ID,
+			Published: it.Published.UTC().Truncate(time.Second), Enclosures: len(it.Enclosures)})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Published.Equal(out[j].Published) {
