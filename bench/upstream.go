@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -65,6 +66,7 @@ func Serve(printURL func(string)) error {
 		return err
 	}
 	printURL("http://" + ln.Addr().String())
+	var cache sync.Map // [2]int{i, n} -> []byte
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /feed/{i}/{n}", func(w http.ResponseWriter, r *http.Request) {
 		i, err1 := strconv.Atoi(r.PathValue("i"))
@@ -80,7 +82,14 @@ func Serve(printURL func(string)) error {
 			return
 		}
 		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
-		w.Write(Feed(i, n))
+		// Generated once and kept, so the upstream costs the poller's
+		// machine as little CPU as a static file server would.
+		key := [2]int{i, n}
+		body, ok := cache.Load(key)
+		if !ok {
+			body, _ = cache.LoadOrStore(key, Feed(i, n))
+		}
+		w.Write(body.([]byte))
 	})
 	mux.HandleFunc("GET /laughs.xml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml")

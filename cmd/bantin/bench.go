@@ -16,6 +16,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	sources := fs.Int("sources", 10000, "sources in the re-poll phase")
 	perHost := fs.Int("per-host", 16, "per_host limit (the synthetic upstream is a single host)")
 	workers := fs.Int("workers", 16, "fetch workers")
+	hostile := fs.Bool("hostile", true, "also poll huge feeds, a billion-laughs feed and a gzip bomb at once and report peak memory")
 	dir := fs.String("dir", "", "scratch directory (default: a temporary one, removed after)")
 	upstream := fs.Bool("upstream", false, "internal: serve the synthetic upstream and print its URL")
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
@@ -38,7 +39,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	}
 	rep, err := bench.Run(ctx, bench.Options{
 		Feeds: *feeds, Items: *items, Sources: *sources, PerHost: *perHost, Workers: *workers,
-		Dir: *dir, Out: a.stderr,
+		SkipHostile: !*hostile, Dir: *dir, Out: a.stderr,
 		UpstreamCmd: exec.CommandContext(ctx, self, "bench", "-upstream"),
 	})
 	if err != nil {
