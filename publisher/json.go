@@ -90,6 +90,7 @@ func jsonItemFrom(e Entry, gi *feeds.JSONItem) *jsonItem {
 	pub, upd := itemPublished(it), itemUpdated(it)
 	gi.PublishedDate, gi.ModifiedDate = &pub, &upd
 	gi.ExternalUrl = ""
+	gi.Summary = htmlText(it.Summary) // plain text in JSON Feed
 	gi.Image = ""
 	if isWebURL(it.ImageURL) {
 		gi.Image = it.ImageURL
