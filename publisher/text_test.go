@@ -7,7 +7,7 @@ func TestHTMLText(t *testing.T) {
 		"plain":             {"Giá vàng  hôm nay", "Giá vàng hôm nay"},
 		"markup dropped":    {"<p>Công tác <strong>Đại hội</strong></p><p>Hà Nội</p>", "Công tác Đại hội Hà Nội"},
 		"entities once":     {"Tom &amp; Jerry &lt;b&gt; &#39;x&#39;", "Tom & Jerry <b> 'x'"},
-		"script not text":   {"a<script>alert(1)</script>b", "a b"},
+		"script not text":   {"a <script>alert(1)</script>b", "a b"},
 		"line breaks space": {"one<br>two", "one two"},
 		"inline tags glue":  {"<p>thông qua <b>Luật</b>.</p>", "thông qua Luật."},
 	}
