@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	icu "github.com/saintfish/chardet"
+	"github.com/wlynxg/chardet"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
@@ -52,8 +54,8 @@ type decoded struct {
 // the layout of "<?" (such bytes cannot be in any ASCII-compatible
 // charset), the charset parameter of contentType, a UTF-8 byte order mark,
 // the XML declaration's encoding, then sniffing (valid or mostly valid
-// UTF-8, else windows-1258 when the bytes look Vietnamese, else
-// windows-1252). Unknown labels are skipped. A declared legacy charset is
+// UTF-8, else windows-1258 when the bytes look Vietnamese, else a legacy
+// charset detected with confidence, else windows-1252). Unknown labels are skipped. A declared legacy charset is
 // overridden by UTF-8 when the bytes are valid UTF-8 and contain multi-byte
 // sequences (mislabelled UTF-8: legacy text is practically never valid
 // multi-byte UTF-8), or when its decoder rejects the bytes. Bytes invalid
@@ -93,7 +95,8 @@ func decode(body []byte, contentType string) decoded {
 
 // sniffDecode decodes unlabelled bytes: UTF-8 when valid or mostly valid
 // (stray bytes read as windows-1252), else windows-1258 when the bytes look
-// like Vietnamese in that code page, else windows-1252.
+// like Vietnamese in that code page, else the charset detectLegacy finds
+// with confidence (CJK, Cyrillic, Hebrew, Greek, Thai), else windows-1252.
 func sniffDecode(b []byte) decoded {
 	if utf8.Valid(b) {
 		return decoded{text: b, encoding: encUTF8}
@@ -117,22 +120,126 @@ func sniffDecode(b []byte) decoded {
 			return decoded{text: out, encoding: "windows-1258"}
 		}
 	}
+	if d, ok := detectLegacy(b); ok {
+		return d
+	}
 	return decoded{text: lenientUTF8(b), encoding: "windows-1252"}
 }
 
+// Limits of detectLegacy.
+const (
+	// detectMaxBytes is how much of a document the detector reads: enough
+	// for its statistics, and a bound on its cost.
+	detectMaxBytes = 64 << 10
+	// detectMinConfidence is the confidence (0-1) below which the
+	// detector's answer is ignored. Western text in windows-1252 scores at
+	// most ~0.77 for a wrong single-byte charset (Turkish) and is not in
+	// detectable anyway; real Cyrillic, CJK, Hebrew and Greek text scores
+	// 0.95-0.99, short Thai text 0.8-0.9.
+	detectMinConfidence = 0.7
+)
+
+// detectable maps the charsets detectLegacy may accept (the detector's
+// names, lower-cased) to the labels looked up for their decoders. The
+// Latin charsets (windows-1252, ISO-8859-1/2/9/15, MacRoman) are left
+// out: their statistics overlap, and windows-1252 is the fallback anyway.
+// So are DOS and Mac Cyrillic (no feed uses them; the detector confuses
+// them with Western text) and charsets without a decoder (EUC-TW, Johab).
+var detectable = map[string]string{
+	"big5": "big5", "gb2312": "gbk", "gb18030": "gb18030",
+	"euc-kr": "euc-kr", "cp949": "euc-kr",
+	"euc-jp": "euc-jp", "shift_jis": "shift_jis", "cp932": "shift_jis",
+	"koi8-r": "koi8-r", "windows-1251": "windows-1251", "iso-8859-5": "iso-8859-5",
+	"windows-1255": "windows-1255", "iso-8859-8": "windows-1255",
+	"windows-1253": "windows-1253", "iso-8859-7": "iso-8859-7",
+	"tis-620": "windows-874",
+}
+
+// icuMultiByte maps the CJK multi-byte charsets of ICU's detector to the
+// labels looked up for their decoders.
+var icuMultiByte = map[string]string{
+	"shift_jis": "shift_jis", "euc-jp": "euc-jp", "euc-kr": "euc-kr",
+	"gb-18030": "gb18030", "big5": "big5",
+}
+
+// icuMinConfidence is the confidence (0-100) ICU's multi-byte detectors
+// must reach: they score 100 for real CJK text and report none of these
+// charsets for Western text.
+const icuMinConfidence = 80
+
+// detectLegacy guesses the charset of bytes that declare none and are not
+// UTF-8. It asks Mozilla's universal charset detector (Python chardet's
+// port to Go) first: it knows single-byte and multi-byte charsets. When
+// that one is unsure (short, kanji-heavy Japanese text scores low), ICU's
+// detector decides among the CJK multi-byte charsets only, where it is the
+// stronger of the two. A guess is accepted when it is a detectable charset
+// with enough confidence and its decoder reads the bytes with few
+// replacement characters; else detectLegacy reports false.
+func detectLegacy(b []byte) (decoded, bool) {
+	sample := b
+	if len(sample) > detectMaxBytes {
+		sample = sample[:detectMaxBytes]
+	}
+	if r := chardet.Detect(sample); r.Confidence >= detectMinConfidence {
+		if label, ok := detectable[strings.ToLower(r.Encoding)]; ok {
+			if d, ok := decodeGuess(b, label); ok {
+				return d, true
+			}
+		}
+	}
+	results, err := icu.NewTextDetector().DetectAll(sample)
+	if err != nil {
+		return decoded{}, false
+	}
+	for _, r := range results {
+		if r.Confidence < icuMinConfidence {
+			break // results are sorted by confidence
+		}
+		if label, ok := icuMultiByte[strings.ToLower(r.Charset)]; ok {
+			if d, ok := decodeGuess(b, label); ok {
+				return d, true
+			}
+		}
+	}
+	return decoded{}, false
+}
+
+// decodeGuess decodes b in the charset a detector guessed. It reports
+// false when the decoder fails or writes U+FFFD (for byte sequences the
+// charset lacks) for more than one character in a hundred.
+func decodeGuess(b []byte, label string) (decoded, bool) {
+	name, enc := lookupEncoding(label, "", "")
+	if enc == nil {
+		return decoded{}, false
+	}
+	out, err := enc.NewDecoder().Bytes(b)
+	if err != nil {
+		return decoded{}, false
+	}
+	if bad := bytes.Count(out, []byte("\uFFFD")); bad > 0 && bad*100 > utf8.RuneCount(out) {
+		return decoded{}, false
+	}
+	return decoded{text: lenientUTF8(out), encoding: name}, true
+}
+
 // looksWindows1258 reports whether legacy bytes read as Vietnamese in
-// windows-1258: its letters đ, Đ, ư, Ư (ð, Ð, ý, Ý in windows-1252, rare
-// in Western text) and its combining tone marks right after a vowel (Ì, ì,
-// Þ, Ò, ò in windows-1252) make up a good part of the non-ASCII bytes.
+// windows-1258: its letters đ, Đ at the start of a word, ư, Ư (ð, Ð, ý, Ý
+// in windows-1252, rare in Western text; Icelandic ð never starts a word)
+// and its combining tone marks right after a vowel (Ì, ì, Þ, Ò, ò in
+// windows-1252) make up a good part of the non-ASCII bytes.
 func looksWindows1258(b []byte) bool {
 	nonASCII, score := 0, 0
-	prevVowel := false
+	prevVowel, prevLetter := false, false
 	for _, c := range b {
 		if c >= 0x80 {
 			nonASCII++
 		}
 		switch c {
-		case 0xF0, 0xD0, 0xFD, 0xDD:
+		case 0xF0, 0xD0:
+			if !prevLetter {
+				score++
+			}
+		case 0xFD, 0xDD:
 			score++
 		case 0xCC, 0xEC, 0xDE, 0xD2, 0xF2:
 			if prevVowel {
@@ -140,6 +247,7 @@ func looksWindows1258(b []byte) bool {
 			}
 		}
 		prevVowel = isVowel1258(c)
+		prevLetter = c >= 0xC0 || c|0x20 >= 'a' && c|0x20 <= 'z'
 	}
 	return score >= 3 && score*3 >= nonASCII
 }

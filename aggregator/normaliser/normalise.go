@@ -40,8 +40,11 @@ const futureSlack = 24 * time.Hour
 //   - Link: absolute, against the feed's link resolved against the feed URL.
 //     CanonicalLink: CanonicalLink(Link).
 //   - Title: plain text (markup removed, entities decoded once, white space
-//     collapsed), NFC; an untitled item gets its media:title, else an
-//     excerpt of its text.
+//     collapsed), NFC; a title that is plain text by spec (JSON Feed,
+//     Atom type="text", the Atom default) keeps "<" and "&" as they are
+//     and only has its white space collapsed; RSS and Atom "html"/"xhtml"
+//     titles are rendered from HTML. An untitled item gets its
+//     media:title, else an excerpt of its text.
 //   - Summary, Content: sanitised HTML with absolute URLs, NFC; Content is
 //     empty when it equals Summary; with only content, Summary stays empty.
 //   - Authors: the item's, else the feed's. Categories: as written, NFC,
@@ -100,7 +103,7 @@ func Normalise(p *Parsed, o Options) []db.Item {
 		if it == nil {
 			continue
 		}
-		item := normaliseItem(it, base, loc, now, feedAuthors, lang, o)
+		item := normaliseItem(it, p.titles.items[it], base, loc, now, feedAuthors, lang, o)
 		item.GUID = identity(it, item, guidCount, linkCount)
 		if seen[item.GUID] {
 			continue
@@ -111,17 +114,23 @@ func Normalise(p *Parsed, o Options) []db.Item {
 	return items
 }
 
-func normaliseItem(it *gofeed.Item, base string, loc *time.Location, now time.Time, feedAuthors []db.Person, lang string, o Options) db.Item {
+// normaliseItem maps one item; isText tells that its title is plain
+// text by spec (JSON Feed, Atom type="text"), not text that may hold HTML.
+func normaliseItem(it *gofeed.Item, isText bool, base string, loc *time.Location, now time.Time, feedAuthors []db.Person, lang string, o Options) db.Item {
 	link := itemLink(it, base)
 	linkBase := base
 	if link != "" {
 		linkBase = link
 	}
+	title := textTitle(it.Title)
+	if !isText {
+		title = plainText(it.Title)
+	}
 	item := db.Item{
 		SourceID:      o.SourceID,
 		Link:          link,
 		CanonicalLink: CanonicalLink(link),
-		Title:         plainText(it.Title),
+		Title:         title,
 		Summary:       sanitise(it.Description, linkBase),
 		Content:       sanitise(it.Content, linkBase),
 		FirstSeen:     now,

@@ -38,8 +38,10 @@ var ErrUnknownFormat = errors.New("normaliser: unknown feed format (not RSS, Ato
 // Parsed is a parsed feed plus what the poller needs to schedule it.
 type Parsed struct {
 	// Feed is gofeed's universal feed; its text is UTF-8 in NFC, its Title
-	// plain text (markup removed, references decoded once) and its
-	// Description sanitised HTML. Item fields are left for Normalise.
+	// plain text (markup removed, references decoded once; a title that
+	// is plain text by spec, JSON Feed or Atom type="text", kept as it
+	// is) and its Description sanitised HTML. Item fields are left for
+	// Normalise.
 	Feed *gofeed.Feed
 	// Encoding is the name of the character encoding the body was decoded
 	// from ("utf-8", "windows-1258", "utf-16le", ...).
@@ -59,6 +61,11 @@ type Parsed struct {
 	SelfURL string
 	// BaseURL is the baseURL given to Parse: the URL the body came from.
 	BaseURL string
+
+	// titles marks the titles that are plain text by the format's spec
+	// (JSON Feed, Atom type="text"). A Parsed built by hand has none:
+	// its titles are rendered as HTML.
+	titles titleKinds
 }
 
 // Parse decodes body (served with contentType from baseURL) and parses it
@@ -68,7 +75,8 @@ type Parsed struct {
 // "<?" wins (such bytes cannot be in an ASCII-compatible charset); then the
 // HTTP charset parameter, a UTF-8 BOM, the XML declaration, and sniffing
 // (UTF-8 when valid or mostly valid, else windows-1258 when the bytes look
-// Vietnamese, else windows-1252). Labels go through the WHATWG and
+// Vietnamese, else a CJK, Cyrillic, Hebrew, Greek or Thai charset that a
+// statistical detector finds with confidence, else windows-1252). Labels go through the WHATWG and
 // IANA indexes (windows-1258, iso-8859-x, koi8-r, shift_jis, euc-jp, big5,
 // gb2312/gbk, euc-kr, tis-620, windows-125x...). A declared legacy charset
 // on bytes that are valid multi-byte UTF-8 is treated as UTF-8
@@ -98,7 +106,7 @@ func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
 		fixed := repair(text)
 		if !bytes.Equal(fixed, text) {
 			if f2, err2 := parseFeed(fixed); err2 == nil {
-				feed, err = f2, nil
+				feed, err, text = f2, nil, fixed
 			}
 		}
 	}
@@ -108,8 +116,9 @@ func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
 		}
 		return nil, fmt.Errorf("normaliser: parse %s feed: %w", dec.encoding, err)
 	}
-	cleanFeed(feed, baseURL)
-	p := &Parsed{Feed: feed, Encoding: dec.encoding, BaseURL: baseURL}
+	kinds := plainTitles(feed, text)
+	cleanFeed(feed, baseURL, kinds.feed)
+	p := &Parsed{Feed: feed, Encoding: dec.encoding, BaseURL: baseURL, titles: kinds}
 	p.extractHints(baseURL)
 	return p, nil
 }
@@ -242,12 +251,17 @@ func isXMLChar(r rune) bool {
 // cleanFeed repairs mojibake (UTF-8 read as windows-1252 upstream) in the
 // feed's and items' text fields and puts them in NFC (entities decoded by
 // the parser may produce decomposed text). The feed's title becomes plain
-// text and its description sanitised HTML; item fields stay raw for
+// text (rendered from HTML unless textTitle says it is plain text by spec
+// already) and its description sanitised HTML; item fields stay raw for
 // Normalise.
-func cleanFeed(f *gofeed.Feed, baseURL string) {
+func cleanFeed(f *gofeed.Feed, baseURL string, isText bool) {
 	// The feed's title is stored and republished as a source name: plain
 	// text like item titles.
-	f.Title = plainText(clean(f.Title))
+	if isText {
+		f.Title = textTitle(clean(f.Title))
+	} else {
+		f.Title = plainText(clean(f.Title))
+	}
 	f.Description = sanitise(clean(f.Description), resolve(baseURL, f.Link))
 	for i, c := range f.Categories {
 		f.Categories[i] = clean(c)

@@ -453,3 +453,74 @@ func TestUpdatePeriodValues(t *testing.T) {
 func utf16LEWithBOM() encoding.Encoding {
 	return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)
 }
+
+// TestParseUndeclaredLegacyCharsets: a feed in a legacy charset that no
+// HTTP header, BOM or XML declaration names is recognised by the
+// statistical detector, while unlabelled Western and Vietnamese text keeps
+// being read as windows-1252 and windows-1258.
+func TestParseUndeclaredLegacyCharsets(t *testing.T) {
+	doc := func(title, desc string) string {
+		return `<rss version="2.0"><channel><title>t</title><item><guid>1</guid><title>` + title +
+			`</title><description>` + desc + `</description></item></channel></rss>`
+	}
+	tests := []struct {
+		name, title, desc string
+		enc               encoding.Encoding
+		wantEnc           string
+	}{
+		{"koi8-r", "Как пережить новогоднюю ночь", "Москва готовится к празднику: на улицах города установлены ёлки и работают ярмарки.",
+			charmap.KOI8R, "koi8-r"},
+		{"windows-1251", "Новости дня", "Правительство обсудило бюджет на следующий год и новые социальные программы.",
+			charmap.Windows1251, "windows-1251"},
+		{"euc-kr", "서울 날씨 소식", "오늘 서울은 대체로 맑겠으며 낮 최고 기온은 영상 오도로 예상됩니다.",
+			korean.EUCKR, "euc-kr"},
+		{"gbk", "中国经济新闻", "今年前十个月，全国规模以上工业增加值同比增长百分之五点八，经济运行总体平稳。",
+			simplifiedchinese.GBK, "gbk"},
+		{"big5", "臺灣新聞摘要", "行政院今日召開會議，討論明年度總預算案與各項重大建設計畫的執行進度。",
+			traditionalchinese.Big5, "big5"},
+		{"shift_jis", "東京の天気予報", "今日の東京は晴れのち曇り、最高気温は十八度の予想です。週末は雨が降るでしょう。",
+			japanese.ShiftJIS, "shift_jis"},
+		{"euc-jp", "大阪のニュース", "大阪市は来年の万博に向けて交通機関の整備を進めています。多くの観光客が見込まれます。",
+			japanese.EUCJP, "euc-jp"},
+		{"windows-1255", "שלום עולם וחדשות היום", "הממשלה אישרה היום את התקציב לשנה הבאה לאחר דיון ארוך בכנסת.",
+			charmap.Windows1255, "windows-1255"},
+		{"tis-620", "ข่าววันนี้จากกรุงเทพ", "นายกรัฐมนตรีประชุมคณะรัฐมนตรีเพื่อพิจารณางบประมาณประจำปีและโครงการพัฒนาประเทศ",
+			charmap.Windows874, "windows-874"},
+		{"german stays windows-1252", "Zürich – „Grüße“ aus der Schweiz — 20 €", "Über die Brücke gehen Mädchen und Jungen schön früh.",
+			charmap.Windows1252, "windows-1252"},
+		{"icelandic stays windows-1252", "Þórður og Guðrún", "Þórður og Guðrún fóru í ferðalag til Ísafjarðar.",
+			charmap.Windows1252, "windows-1252"},
+		{"spanish and portuguese stay windows-1252", "España: el niño", "São Paulo: não há ações de emergência após a eleição.",
+			charmap.Windows1252, "windows-1252"},
+		{"short french stays windows-1252", "Café", "d", charmap.ISO8859_1, "windows-1252"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := MustParse(t, mustEncode(t, tc.enc, doc(tc.title, tc.desc)), "", "https://enc.example/feed")
+			if p.Encoding != tc.wantEnc {
+				t.Errorf("Encoding = %q, want %q", p.Encoding, tc.wantEnc)
+			}
+			if len(p.Feed.Items) != 1 {
+				t.Fatalf("got %d items, want 1", len(p.Feed.Items))
+			}
+			if got := p.Feed.Items[0].Title; got != tc.title {
+				t.Errorf("title = %q, want %q", got, tc.title)
+			}
+		})
+	}
+	t.Run("vietnamese stays windows-1258", func(t *testing.T) {
+		const vi = "Thủ tướng yêu cầu đẩy nhanh tiến độ các dự án giao thông trọng điểm"
+		p := MustParse(t, encode1258(t, doc(vi, vi)), "", "https://enc.example/feed")
+		if p.Encoding != "windows-1258" || p.Feed.Items[0].Title != vi {
+			t.Errorf("got %q as %s, want %q as windows-1258", p.Feed.Items[0].Title, p.Encoding, vi)
+		}
+	})
+	t.Run("declared charset is not second-guessed", func(t *testing.T) {
+		// KOI8-R bytes under a windows-1251 header: the header wins.
+		body := mustEncode(t, charmap.KOI8R, doc("Новости дня", "Правительство обсудило бюджет на следующий год."))
+		p := MustParse(t, body, "text/xml; charset=windows-1251", "https://enc.example/feed")
+		if p.Encoding != "windows-1251" {
+			t.Errorf("Encoding = %q, want windows-1251", p.Encoding)
+		}
+	})
+}
