@@ -53,7 +53,8 @@ const futureSlack = 24 * time.Hour
 //   - Published/Updated: UTC; zone-less upstream dates read in o.Location;
 //     Published falls back to Updated, then o.Now; a Published more than 24h
 //     after o.Now becomes o.Now; Updated defaults to Published and is clamped
-//     the same way.
+//     the same way. Both are truncated to whole seconds (all output
+//     formats carry seconds; the publisher orders by stored time).
 //   - Hash: SHA-256 over title, summary, content, link, authors,
 //     categories, enclosures, image and the upstream dates (never o.Now), so
 //     an unchanged upstream item hashes the same on every fetch.
@@ -177,6 +178,11 @@ func normaliseItem(it *gofeed.Item, isText bool, base string, loc *time.Location
 	if hasUpd && !upd.After(now.Add(futureSlack)) && upd.After(item.Published) {
 		item.Updated = upd
 	}
+	// Every output format carries whole seconds, and the publisher orders
+	// by the stored time: sub-second parts would order items (undated ones
+	// fetched in the same second) differently in the store and in feeds.
+	item.Published = item.Published.Truncate(time.Second)
+	item.Updated = item.Updated.Truncate(time.Second)
 	item.Hash = hashItem(&item, pub, hasPub, upd, hasUpd)
 	return item
 }
