@@ -46,6 +46,9 @@ func FuzzNormalise(f *testing.F) {
 			if it.Published.After(now.Add(futureSlack)) || it.Published.IsZero() {
 				t.Errorf("Published %v out of range", it.Published)
 			}
+			if it.Published.Nanosecond() != 0 || it.Updated.Nanosecond() != 0 || it.Updated.Before(it.Published) {
+				t.Errorf("Published %v, Updated %v: want whole seconds, Updated not before Published", it.Published, it.Updated)
+			}
 			if strings.Contains(strings.ToLower(it.Summary+it.Content), "<script") {
 				t.Errorf("script survived: %q", it.Summary+it.Content)
 			}

@@ -194,3 +194,30 @@ func TestNormaliseTruncatesTimes(t *testing.T) {
 		}
 	})
 }
+
+// TestTitleFixtures checks the fixtures that also seed FuzzNormalise.
+func TestTitleFixtures(t *testing.T) {
+	tests := []struct {
+		file, wantEnc string
+		want          map[string]string // guid -> title
+	}{
+		{"titles.atom", "utf-8", map[string]string{
+			"1": `Why <b> tags & "quotes" trip up parsers`, "2": "Markets rally & more", "3": "A bold move"}},
+		{"undeclared-shiftjis.rss", "shift_jis", map[string]string{"1": "東京の天気予報です"}},
+		{"undeclared-koi8r.rss", "koi8-r", map[string]string{"1": "Как пережить новогоднюю ночь"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			p := MustParse(t, MustReadFixture(t, tc.file), "", "https://fixtures.example/feed")
+			if p.Encoding != tc.wantEnc {
+				t.Errorf("Encoding = %q, want %q", p.Encoding, tc.wantEnc)
+			}
+			items := byGUID(Normalise(p, Options{Now: testNow}))
+			for guid, want := range tc.want {
+				if got := items[guid].Title; got != want {
+					t.Errorf("item %s title = %q, want %q", guid, got, want)
+				}
+			}
+		})
+	}
+}
