@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // syntheticFeed returns an RSS feed of n Vietnamese items with HTML
@@ -100,5 +101,29 @@ func BenchmarkScanAtomTitles(b *testing.B) {
 		if _, entries := scanAtomTitles(body); len(entries) != 50 {
 			b.Fatalf("got %d entries", len(entries))
 		}
+	}
+}
+
+// BenchmarkDecodeUndeclared is the cost of charset detection for a
+// ~150 KB feed that declares no charset and is not UTF-8: Western text
+// runs both detectors before falling back to windows-1252, KOI8-R text
+// stops at the first.
+func BenchmarkDecodeUndeclared(b *testing.B) {
+	for _, bc := range []struct {
+		name, text, want string
+		enc              *charmap.Charmap
+	}{
+		{"windows-1252", "Über die Brücke gehen Mädchen und Jungen schön früh. Café crème à Genève. ", "windows-1252", charmap.Windows1252},
+		{"koi8-r", "Москва готовится к празднику: на улицах города установлены ёлки. ", "koi8-r", charmap.KOI8R},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			body := mustEncode(b, bc.enc, rssDoc("", strings.Repeat(bc.text, 1500)))
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if d := decode(body, ""); d.encoding != bc.want {
+					b.Fatalf("decoded as %s, want %s", d.encoding, bc.want)
+				}
+			}
+		})
 	}
 }

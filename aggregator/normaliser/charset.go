@@ -130,7 +130,7 @@ func sniffDecode(b []byte) decoded {
 const (
 	// detectMaxBytes is how much of a document the detector reads: enough
 	// for its statistics, and a bound on its cost.
-	detectMaxBytes = 64 << 10
+	detectMaxBytes = 32 << 10
 	// detectMinConfidence is the confidence (0-1) below which the
 	// detector's answer is ignored. Western text in windows-1252 scores at
 	// most ~0.77 for a wrong single-byte charset (Turkish) and is not in
