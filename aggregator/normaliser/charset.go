@@ -175,7 +175,14 @@ const icuMinConfidence = 80
 // stronger of the two. A guess is accepted when it is a detectable charset
 // with enough confidence and its decoder reads the bytes with few
 // replacement characters; else detectLegacy reports false.
-func detectLegacy(b []byte) (decoded, bool) {
+func detectLegacy(b []byte) (d decoded, ok bool) {
+	defer func() {
+		// The detectors are third-party code fed hostile bytes: a panic in
+		// them means "not detected", never a crash of the poller.
+		if r := recover(); r != nil {
+			d, ok = decoded{}, false
+		}
+	}()
 	sample := b
 	if len(sample) > detectMaxBytes {
 		sample = sample[:detectMaxBytes]

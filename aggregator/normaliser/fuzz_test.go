@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	icu "github.com/saintfish/chardet"
+	"github.com/wlynxg/chardet"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -83,5 +85,24 @@ func FuzzCanonicalLink(f *testing.F) {
 			t.Errorf("CanonicalLink(%q) = %q: invalid UTF-8", raw, got)
 		}
 		_ = norm.NFC.IsNormalString(got)
+	})
+}
+
+// FuzzDetectLegacy feeds arbitrary bytes to the charset detectors: no
+// panic in either library, and an accepted guess is valid UTF-8.
+func FuzzDetectLegacy(f *testing.F) {
+	for _, name := range []string{"undeclared-shiftjis.rss", "undeclared-koi8r.rss"} {
+		f.Add(MustReadFixture(f, name))
+	}
+	f.Add([]byte("\xa4\xa4\xa4\xe5\xb7\x73\xbb\x44\x8e\xb0\xa4\xa1"))
+	f.Add([]byte("<rss><title>\xe0\xb8\x82\xd0\xcf\xce\xa1\xa1</title></rss>"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// The libraries directly, so a panic that detectLegacy would
+		// swallow is still found.
+		chardet.Detect(b)
+		_, _ = icu.NewTextDetector().DetectAll(b)
+		if d, ok := detectLegacy(b); ok && !utf8.Valid(d.text) {
+			t.Errorf("detectLegacy(%q) as %s: invalid UTF-8", b, d.encoding)
+		}
 	})
 }
