@@ -73,6 +73,25 @@ type atomSource struct {
 	Links []atomLink `xml:"link"`
 }
 
+// navLinks are the feed-level links both XML formats carry as atom:link:
+// self, first and next (RFC 5005 paging) and the WebSub hubs.
+func (f *Feed) navLinks(format string) []atomLink {
+	var ls []atomLink
+	if self := f.selfURL(format); self != "" {
+		ls = append(ls, atomLink{Href: self, Rel: "self", Type: mimeType(format)})
+	}
+	if f.Cursor != "" && f.Self[format] != "" {
+		ls = append(ls, atomLink{Href: f.Self[format], Rel: "first", Type: mimeType(format)})
+	}
+	if next := f.nextURL(format); next != "" {
+		ls = append(ls, atomLink{Href: next, Rel: "next", Type: mimeType(format)})
+	}
+	for _, h := range f.Hubs {
+		ls = append(ls, atomLink{Href: h, Rel: "hub"})
+	}
+	return ls
+}
+
 func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func renderAtom(f *Feed) ([]byte, error) {
@@ -92,21 +111,15 @@ func renderAtom(f *Feed) ([]byte, error) {
 	if out.ID == "" {
 		out.ID = f.Self[FormatAtom]
 	}
-	if self := f.selfURL(FormatAtom); self != "" {
-		out.Links = append(out.Links, atomLink{Href: self, Rel: "self", Type: mimeType(FormatAtom)})
+	nav := f.navLinks(FormatAtom)
+	if len(nav) > 0 && nav[0].Rel == "self" {
+		out.Links = append(out.Links, nav[0])
+		nav = nav[1:]
 	}
 	if f.SiteLink != "" {
 		out.Links = append(out.Links, atomLink{Href: f.SiteLink, Rel: "alternate", Type: "text/html"})
 	}
-	if f.Cursor != "" && f.Self[FormatAtom] != "" {
-		out.Links = append(out.Links, atomLink{Href: f.Self[FormatAtom], Rel: "first", Type: mimeType(FormatAtom)})
-	}
-	if next := f.nextURL(FormatAtom); next != "" {
-		out.Links = append(out.Links, atomLink{Href: next, Rel: "next", Type: mimeType(FormatAtom)})
-	}
-	for _, h := range f.Hubs {
-		out.Links = append(out.Links, atomLink{Href: h, Rel: "hub"})
-	}
+	out.Links = append(out.Links, nav...)
 	for i, ge := range g.Entries {
 		out.Entries = append(out.Entries, atomEntryFrom(f, f.Entries[i], ge))
 	}

@@ -91,17 +91,8 @@ func renderRSS(f *Feed) ([]byte, error) {
 	if ch.Description == "" {
 		ch.Description = ch.Title
 	}
-	if self := f.selfURL(FormatRSS); self != "" {
-		ch.AtomLinks = append(ch.AtomLinks, atomLinkNS{Href: self, Rel: "self", Type: mimeType(FormatRSS)})
-	}
-	if f.Cursor != "" && f.Self[FormatRSS] != "" {
-		ch.AtomLinks = append(ch.AtomLinks, atomLinkNS{Href: f.Self[FormatRSS], Rel: "first", Type: mimeType(FormatRSS)})
-	}
-	if next := f.nextURL(FormatRSS); next != "" {
-		ch.AtomLinks = append(ch.AtomLinks, atomLinkNS{Href: next, Rel: "next", Type: mimeType(FormatRSS)})
-	}
-	for _, h := range f.Hubs {
-		ch.AtomLinks = append(ch.AtomLinks, atomLinkNS{Href: h, Rel: "hub"})
+	for _, l := range f.navLinks(FormatRSS) {
+		ch.AtomLinks = append(ch.AtomLinks, atomLinkNS{Href: l.Href, Rel: l.Rel, Type: l.Type})
 	}
 	for i, gi := range g.Items {
 		ch.Items = append(ch.Items, rssItemFrom(f, f.Entries[i], gi))
