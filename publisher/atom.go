@@ -106,7 +106,7 @@ func renderAtom(f *Feed) ([]byte, error) {
 		ID:        f.ID,
 		Updated:   g.Updated,
 		Author:    g.Author,
-		Generator: &atomGenerator{URI: "https://github.com/bantin", Text: "bantin"},
+		Generator: &atomGenerator{Text: "bantin"},
 	}
 	if out.ID == "" {
 		out.ID = f.Self[FormatAtom]
