@@ -130,7 +130,9 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		return o
 	}
 
-	parsed, perr := normaliser.Parse(resp.Body, resp.ContentType, resp.URL)
+	var parsed *normaliser.Parsed
+	var perr error
+	p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
 	if perr != nil && normaliser.IsHTML(resp.Body, resp.ContentType) {
 		// A web page instead of a feed: follow its advertised feed.
 		links := normaliser.Discover(resp.Body, resp.URL)
@@ -155,7 +157,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		st.DiscoveredFrom = fetchURL
 		st.URL = feedURL
 		st.MovedTo, st.MovedCount = "", 0
-		parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL)
+		p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
 	}
 	releaseOnce()
 	if perr != nil {
@@ -173,25 +175,37 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	st.HubURL, st.HubTopic = parsed.HubURL, parsed.SelfURL
 
 	_, cl := p.snapshot()
-	items := normaliser.Normalise(parsed, normaliser.Options{
-		SourceID:   j.src.ID,
-		SourceTags: j.src.Tags,
-		Location:   j.src.Location,
-		Language:   j.src.Language,
-		Now:        start.UTC(),
-		BaseURL:    resp.URL,
+	var items []db.Item
+	p.onCPU(func() {
+		items = normaliser.Normalise(parsed, normaliser.Options{
+			SourceID:   j.src.ID,
+			SourceTags: j.src.Tags,
+			Location:   j.src.Location,
+			Language:   j.src.Language,
+			Now:        start.UTC(),
+			BaseURL:    resp.URL,
+		})
+		for i := range items {
+			items[i].Topics = cl.Classify(DocOf(&items[i]), start)
+		}
+		if items == nil {
+			items = []db.Item{}
+		}
 	})
-	for i := range items {
-		items[i].Topics = cl.Classify(DocOf(&items[i]), start)
-	}
-	if items == nil {
-		items = []db.Item{}
-	}
 	o.items = items
 	h.TTL, h.Period, h.SkipHours, h.SkipDays = parsed.TTL, parsed.UpdatePeriod, parsed.SkipHours, parsed.SkipDays
 	st.FeedInterval, st.SkipHours, st.SkipDays = max(parsed.TTL, parsed.UpdatePeriod), parsed.SkipHours, parsed.SkipDays
 	p.succeed(&st, h)
 	return o
+}
+
+// onCPU runs CPU-bound work (parsing, normalising, classifying) with at
+// most GOMAXPROCS workers at it at once: the other workers keep fetching,
+// and fewer feeds half-parsed at a time keeps caches and memory warm.
+func (p *Poller) onCPU(f func()) {
+	p.cpu <- struct{}{}
+	defer func() { <-p.cpu }()
+	f()
 }
 
 // errNeedSlot aborts a download that turned out big while no big slot

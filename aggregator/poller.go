@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +49,7 @@ type Poller struct {
 	Now func() time.Time
 
 	bigSlots   *semaphore.Weighted
+	cpu        chan struct{} // see onCPU
 	bigSources sync.Map // ids of sources whose bodies were big
 
 	mu         sync.RWMutex
@@ -73,6 +75,7 @@ func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Log
 		Now:      time.Now,
 		reloaded: make(chan struct{}, 1),
 		bigSlots: semaphore.NewWeighted(bigSlots),
+		cpu:      make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
 	if err := p.Reload(ctx, cfg); err != nil {
 		return nil, err

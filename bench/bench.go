@@ -92,12 +92,6 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	defer stop()
 
-	if !o.SkipHostile {
-		if err := hostile(ctx, o, base, &rep); err != nil {
-			return rep, err
-		}
-	}
-
 	// Phase 1: first ingest.
 	p, store, err := poller(ctx, o, "ingest", base, o.Feeds, o.Items)
 	if err != nil {
@@ -135,7 +129,6 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	defer store.Close()
 	if sum, err := p.PollOnce(ctx, true, nil); err != nil || sum.Failed > 0 {
 		return rep, fmt.Errorf("bench: first poll of the re-poll phase: %d failed: %v", sum.Failed, err)
 	}
@@ -149,6 +142,14 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return rep, err
 	}
 	rep.RepollSources, rep.RepollNotMod, rep.RepollItemWrite = sum.Sources, sum.NotModified, sum.New+sum.Updated
+	store.Close()
+
+	// Last, so its garbage does not weigh on the other phases.
+	if !o.SkipHostile {
+		if err := hostile(ctx, o, base, &rep); err != nil {
+			return rep, err
+		}
+	}
 	return rep, nil
 }
 
