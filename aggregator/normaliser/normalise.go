@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	stdhtml "html"
 	"slices"
 	"strconv"
 	"strings"
@@ -160,6 +161,12 @@ func normaliseItem(it *gofeed.Item, isText bool, base string, loc *time.Location
 	item.Tags = tags(item.Categories, o.SourceTags)
 	item.Enclosures = enclosures(it.Enclosures, linkBase)
 	item.ImageURL = imageURL(it, linkBase, item.Enclosures)
+	if item.ImageURL == "" {
+		item.ImageURL = firstImage(item.Content)
+	}
+	if item.ImageURL == "" {
+		item.ImageURL = firstImage(item.Summary)
+	}
 
 	pub, hasPub := parseDate(it.Published, it.PublishedParsed, loc)
 	upd, hasUpd := parseDate(it.Updated, it.UpdatedParsed, loc)
@@ -397,4 +404,30 @@ func hashItem(item *db.Item, pub time.Time, hasPub bool, upd time.Time, hasUpd b
 	b, _ := json.Marshal(v) // cannot fail: plain strings and slices
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// firstImage returns the src of the first <img> in sanitised HTML (whose
+// URLs are already absolute http(s) and whose attributes are quoted), or "".
+func firstImage(html string) string {
+	i := strings.Index(html, "<img ")
+	if i < 0 {
+		return ""
+	}
+	tag := html[i:]
+	if end := strings.IndexByte(tag, '>'); end >= 0 {
+		tag = tag[:end]
+	}
+	j := strings.Index(tag, ` src="`)
+	if j < 0 {
+		return ""
+	}
+	src := tag[j+len(` src="`):]
+	if k := strings.IndexByte(src, '"'); k >= 0 {
+		src = src[:k]
+	}
+	src = stdhtml.UnescapeString(src)
+	if u := webURL("", src); u != "" {
+		return u
+	}
+	return ""
 }

@@ -504,3 +504,22 @@ func TestSanitiseURLs(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstImageOfContent(t *testing.T) {
+	body := `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://e.example/</link>
+<item><title>A</title><link>https://e.example/a</link><description><![CDATA[<p>x</p><img src="/img/a.jpg?w=1&amp;h=2" alt="a"><img src="/img/b.jpg">]]></description></item>
+<item><title>B</title><link>https://e.example/b</link><description>no image</description></item>
+<item><title>C</title><link>https://e.example/c</link><description><![CDATA[<img src="javascript:alert(1)">]]></description></item>
+</channel></rss>`
+	p, err := Parse([]byte(body), "application/rss+xml", "https://e.example/feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := Normalise(p, Options{SourceID: "s", Now: time.Now(), Location: time.UTC})
+	want := []string{"https://e.example/img/a.jpg?w=1&h=2", "", ""}
+	for i, it := range items {
+		if it.ImageURL != want[i] {
+			t.Errorf("item %s: ImageURL %q, want %q", it.Title, it.ImageURL, want[i])
+		}
+	}
+}

@@ -133,6 +133,9 @@ func parseFeed(text []byte) (f *gofeed.Feed, err error) {
 	}()
 	fp := gofeed.NewParser()
 	fp.KeepOriginalFeed = true
+	// gofeed would parse every item's HTML once more just to find an image;
+	// Normalise takes the first <img> of the sanitised content instead.
+	fp.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 	return fp.Parse(bytes.NewReader(text))
 }
 
