@@ -116,7 +116,7 @@ func (d *decoder) parseYAML(data []byte) *yaml.Node {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if !errors.Is(err, io.EOF) {
-			d.yamlError(err)
+			d.yamlError(err, data)
 		}
 		return nil
 	}
@@ -125,7 +125,7 @@ func (d *decoder) parseYAML(data []byte) *yaml.Node {
 	case err == nil:
 		d.errorf(&extra, "a config file holds one YAML document; remove this second one")
 	case !errors.Is(err, io.EOF):
-		d.yamlError(err)
+		d.yamlError(err, data)
 	}
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		return doc.Content[0]
@@ -134,12 +134,13 @@ func (d *decoder) parseYAML(data []byte) *yaml.Node {
 }
 
 // yamlError turns a yaml.v3 syntax error ("yaml: line 3: ...") into an
-// Error; yaml.v3 reports no column, so the position has none.
-func (d *decoder) yamlError(err error) {
+// Error. yaml.v3 reports no column: the position points at the first
+// non-blank character of that line, so every error reads FILE:LINE:COL.
+func (d *decoder) yamlError(err error, data []byte) {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		d.errorAt(Pos{File: d.file, Line: line}, "invalid YAML: %s", m[2])
+		d.errorAt(Pos{File: d.file, Line: line, Column: firstColumn(data, line)}, "invalid YAML: %s", m[2])
 		return
 	}
 	d.errorAt(Pos{File: d.file}, "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
@@ -457,4 +458,15 @@ func (d *decoder) boolean(n *yaml.Node, key string) (bool, bool) {
 	}
 	d.errorf(resolve(n), "%s must be true or false, got %q", key, s)
 	return false, false
+}
+
+// firstColumn is the 1-based column of the first non-blank character on
+// line (1-based) of data, or 1.
+func firstColumn(data []byte, line int) int {
+	lines := strings.SplitN(string(data), "\n", line+1)
+	if line < 1 || line > len(lines) {
+		return 1
+	}
+	l := lines[line-1]
+	return len([]rune(l)) - len([]rune(strings.TrimLeft(l, " \t"))) + 1
 }

@@ -165,7 +165,7 @@ func TestIncludeErrors(t *testing.T) {
 				"bad.yaml":  "sources:\n  - id: a\n   url: x\n",
 			},
 			// yaml.v3 reports the line where the enclosing block began.
-			want: []string{`DIR/bad.yaml:1: invalid YAML: did not find expected '-' indicator`},
+			want: []string{`DIR/bad.yaml:1:1: invalid YAML: did not find expected '-' indicator`},
 		},
 		{
 			name: "errors sorted: main file first, then included files in read order",
