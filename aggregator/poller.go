@@ -50,7 +50,7 @@ type Poller struct {
 
 	bigSlots   *semaphore.Weighted
 	cpu        chan struct{} // see onCPU
-	bigSources sync.Map // ids of sources whose bodies were big
+	bigSources sync.Map      // ids of sources whose bodies were big
 
 	mu         sync.RWMutex
 	cfg        *config.Config
