@@ -313,8 +313,12 @@ func TestHostileUpstreamsAreCutOff(t *testing.T) {
 			}
 		}
 	})
+	laughs, err := os.ReadFile(filepath.Join("..", "testdata", "feeds", "billion-laughs.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux.HandleFunc("/laughs", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, billionLaughs)
+		w.Write(laughs)
 	})
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, okFeed) })
 	srv := httptest.NewServer(mux)
@@ -349,23 +353,6 @@ func TestHostileUpstreamsAreCutOff(t *testing.T) {
 		}
 	}
 }
-
-const billionLaughs = `<?xml version="1.0"?>
-<!DOCTYPE rss [
- <!ENTITY lol "lol">
- <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
- <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
- <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
- <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
- <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
- <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
- <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
-]>
-<rss version="2.0"><channel><title>&lol9;</title>
-<item><title>&lol9;</title><link>https://example.com/lol</link><description>&lol9;</description></item>
-</channel></rss>`
 
 func TestHTMLPageAutodiscoversItsFeed(t *testing.T) {
 	mux := http.NewServeMux()
