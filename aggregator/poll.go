@@ -102,16 +102,11 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 			resp, err = p.Fetcher.Fetch(ctx, req)
 		}
 	}
-	released := false
-	releaseOnce := func() {
-		if !released {
-			released = true
-			release()
-		}
-	}
-	defer releaseOnce()
+	// The host's slot is freed as soon as the network part is over, so
+	// parsing never holds back other fetches to the same host. (The rare
+	// second fetch of a feed discovered on an HTML page goes without one.)
+	release()
 	if err != nil {
-		releaseOnce()
 		if isCanceled(ctx, err) {
 			o.canceled = true
 			return o
@@ -124,7 +119,6 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	p.trackMove(&st, fetchURL, resp.PermanentURL)
 	h := hints{MaxAge: resp.MaxAge, Expires: resp.Expires, TTL: st.FeedInterval, SkipHours: st.SkipHours, SkipDays: st.SkipDays}
 	if resp.NotModified {
-		releaseOnce()
 		o.notMod = true
 		p.succeed(&st, h)
 		return o
@@ -137,7 +131,6 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		// A web page instead of a feed: follow its advertised feed.
 		links := normaliser.Discover(resp.Body, resp.URL)
 		if len(links) == 0 {
-			releaseOnce()
 			p.fail(&st, &o, fmt.Errorf("aggregator: %s is an HTML page that advertises no feed", fetchURL))
 			return o
 		}
@@ -145,7 +138,6 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		req.URL, req.ETag, req.LastModified = feedURL, "", ""
 		resp, err = p.Fetcher.Fetch(ctx, req)
 		if err != nil {
-			releaseOnce()
 			if isCanceled(ctx, err) {
 				o.canceled = true
 				return o
@@ -159,15 +151,10 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		st.MovedTo, st.MovedCount = "", 0
 		p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
 	}
-	releaseOnce()
 	if perr != nil {
 		p.fail(&st, &o, perr)
 		return o
 	}
-	// Parsed feeds take several times their size in memory: bound how
-	// much parsing is in flight so a burst of huge feeds cannot blow up
-	// the daemon's resident memory.
-
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	if f := parsed.Feed; f != nil {
 		st.Title, st.SiteURL, st.Language = f.Title, f.Link, f.Language
