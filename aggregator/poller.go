@@ -418,8 +418,9 @@ func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
 			// The items could not be stored: record the failure on the
 			// source and retry soon, rather than lose the fetch silently.
 			r.Err = fmt.Errorf("store: %w", err)
-			st = o.job.state
-			p.WebSub.merge(&st)
+			// The validators of this response must not be kept: a 304
+			// next time would skip the items that were never stored.
+			st.ETag, st.LastModified = "", ""
 			st.LastAttempt = p.Now()
 			st.LastError = r.Err.Error()
 			st.Failures++
