@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,6 +33,8 @@ type rendered struct {
 	bodyLen      string
 	gzLen        string
 	expires      time.Time // zero: until the next invalidation
+	fastOnce     sync.Once
+	fast         *fastHeads // built by fastHeads
 	hdr          struct {
 		cacheControl, lastModified, etag, etagGz, contentType, gzLen, bodyLen []string
 	}

@@ -137,6 +137,7 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 }
 
 // Serve is ListenAndServe on an existing listener (closed on return).
+// Plain feed GETs take the Front's fast path.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.Handler(),
@@ -147,8 +148,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	front := NewFront(s, hs)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- front.Serve(ln) }()
 	hubCtx, stopHubs := context.WithCancel(ctx)
 	defer stopHubs()
 	go s.RunHubs(hubCtx)
@@ -159,7 +161,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
+	if err := front.Shutdown(sctx); err != nil {
 		return fmt.Errorf("publisher: shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {

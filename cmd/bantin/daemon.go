@@ -100,8 +100,11 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 3)
+	// Plain feed GETs take the publisher's fast path; the rest, and every
+	// later request of a connection that sends one, go to srv.
+	front := publisher.NewFront(pub, srv)
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := front.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("serve: %w", err)
 		}
 	}()
@@ -162,8 +165,8 @@ loop:
 	cancel()
 	shCtx, shCancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer shCancel()
-	if err := srv.Shutdown(shCtx); err != nil {
-		srv.Close()
+	if err := front.Shutdown(shCtx); err != nil {
+		front.Close()
 	}
 	select {
 	case <-done:
