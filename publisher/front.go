@@ -36,6 +36,20 @@ type Front struct {
 	conns    map[*fastConn]struct{}
 	shutdown atomic.Bool
 	wg       sync.WaitGroup
+
+	fastResponses atomic.Int64
+	handOvers     atomic.Int64
+}
+
+// FrontStats counts what the Front did since it started.
+type FrontStats struct {
+	FastResponses int64 // responses written by the fast path
+	HandOvers     int64 // connections handed to net/http
+}
+
+// Stats returns the Front's counters.
+func (f *Front) Stats() FrontStats {
+	return FrontStats{FastResponses: f.fastResponses.Load(), HandOvers: f.handOvers.Load()}
 }
 
 // NewFront returns a Front serving pub's feeds on the fast path and
@@ -225,6 +239,7 @@ func (c *fastConn) serve() {
 			return
 		}
 		c.br.Discard(len(head))
+		c.front.fastResponses.Add(1)
 		if !c.respond(res, &req) || req.close {
 			return
 		}
@@ -298,6 +313,7 @@ func (c *fastConn) handOver() bool {
 		return false
 	}
 	c.front.track(c, false)
+	c.front.handOvers.Add(1)
 	return true
 }
 

@@ -103,6 +103,16 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	// Plain feed GETs take the publisher's fast path; the rest, and every
 	// later request of a connection that sends one, go to srv.
 	front := publisher.NewFront(pub, srv)
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "bantin_http_fast_responses_total",
+			Help: "Feed responses written by the HTTP fast path (plain GET/HEAD of a cached feed).",
+		}, func() float64 { return float64(front.Stats().FastResponses) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "bantin_http_handovers_total",
+			Help: "Connections the HTTP fast path handed to net/http (any other request).",
+		}, func() float64 { return float64(front.Stats().HandOvers) }),
+	)
 	go func() {
 		if err := front.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("serve: %w", err)

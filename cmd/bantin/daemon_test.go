@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -138,6 +139,11 @@ func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 			t.Errorf("/metrics lacks %s", m)
 		}
 	}
+	// The feed GETs above took the fast path; /metrics itself was handed over.
+	if !regexp.MustCompile(`(?m)^bantin_http_fast_responses_total [1-9]`).Match(metrics) ||
+		!regexp.MustCompile(`(?m)^bantin_http_handovers_total [1-9]`).Match(metrics) {
+		t.Errorf("/metrics: fast path counters missing or zero:\n%s", grepLines(string(metrics), "bantin_http_"))
+	}
 
 	// A broken config on SIGHUP keeps the running one.
 	write("sources: [ {id: a, url: 'ftp://nope'} ]\n")
@@ -165,4 +171,15 @@ func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 	case <-time.After(12 * time.Second):
 		t.Fatal("daemon did not exit within 10s of SIGTERM")
 	}
+}
+
+// grepLines returns the lines of s containing sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
