@@ -192,7 +192,7 @@ func (f *Front) track(fc *fastConn, add bool) bool {
 
 // fastReadBuf is the fast path's read buffer: request heads that do not
 // fit go to net/http (which allows hs.MaxHeaderBytes).
-const fastReadBuf = 8 << 10
+const fastReadBuf = 4 << 10
 
 // fastConn is one connection on the fast path.
 type fastConn struct {
