@@ -257,6 +257,10 @@ func (c *fastConn) readHead() ([]byte, error) {
 		if now.Add(c.front.idleTimeout).Sub(c.readDeadline) > time.Second {
 			c.readDeadline = now.Add(c.front.idleTimeout)
 			c.conn.SetReadDeadline(c.readDeadline)
+			if c.front.shutdown.Load() {
+				// Shutdown may have set its deadline just before ours.
+				return nil, net.ErrClosed
+			}
 		}
 		if _, err := c.br.Peek(1); err != nil {
 			return nil, err
