@@ -37,9 +37,24 @@ type Front struct {
 	shutdown atomic.Bool
 	wg       sync.WaitGroup
 
-	fastResponses atomic.Int64
-	handOvers     atomic.Int64
+	// hot maps the request paths of feeds recently served on the fast
+	// path to their responses, for the Server's cache generation gen; it
+	// is replaced, never modified, so lookups take no lock.
+	hot   atomic.Pointer[hotPaths]
+	hotMu sync.Mutex
+
+	retired   int64 // fast responses of closed connections; under mu
+	handOvers atomic.Int64
 }
+
+type hotPaths struct {
+	gen uint64
+	m   map[string]*rendered
+}
+
+// maxHot bounds the fast path's path map (first pages only: topics and
+// tags times three formats).
+const maxHot = 4096
 
 // FrontStats counts what the Front did since it started.
 type FrontStats struct {
@@ -49,7 +64,13 @@ type FrontStats struct {
 
 // Stats returns the Front's counters.
 func (f *Front) Stats() FrontStats {
-	return FrontStats{FastResponses: f.fastResponses.Load(), HandOvers: f.handOvers.Load()}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := f.retired
+	for c := range f.conns {
+		n += c.served.Load()
+	}
+	return FrontStats{FastResponses: n, HandOvers: f.handOvers.Load()}
 }
 
 // NewFront returns a Front serving pub's feeds on the fast path and
@@ -185,6 +206,7 @@ func (f *Front) track(fc *fastConn, add bool) bool {
 	}
 	if _, ok := f.conns[fc]; ok {
 		delete(f.conns, fc)
+		f.retired += fc.served.Load()
 		f.wg.Done()
 	}
 	return true
@@ -202,8 +224,10 @@ type fastConn struct {
 	out   []byte      // response head being built
 	bufs  net.Buffers // head and body for one writev
 
-	readDeadline  time.Time // last read deadline set
-	writeDeadline time.Time // last write deadline set
+	now           time.Time    // of the last response (or the start)
+	readDeadline  time.Time    // last read deadline set
+	writeDeadline time.Time    // last write deadline set
+	served        atomic.Int64 // responses written (counted per connection: no shared cache line)
 }
 
 func (c *fastConn) serve() {
@@ -216,6 +240,7 @@ func (c *fastConn) serve() {
 	}()
 	c.br = bufio.NewReaderSize(c.conn, fastReadBuf)
 	c.out = make([]byte, 0, 512)
+	c.now = time.Now()
 	for {
 		if c.front.shutdown.Load() {
 			return
@@ -233,13 +258,14 @@ func (c *fastConn) serve() {
 			handedOver = c.handOver()
 			return
 		}
-		res := c.front.lookup(req.path)
+		c.now = time.Now()
+		res := c.front.lookup(req.path, c.now)
 		if res == nil {
 			handedOver = c.handOver()
 			return
 		}
 		c.br.Discard(len(head))
-		c.front.fastResponses.Add(1)
+		c.served.Add(1)
 		if !c.respond(res, &req) || req.close {
 			return
 		}
@@ -250,7 +276,7 @@ func (c *fastConn) serve() {
 // and returns it without consuming it; nil (and no error) when the
 // buffer fills first.
 func (c *fastConn) readHead() ([]byte, error) {
-	now := time.Now()
+	now := c.now // the last response was just written
 	if c.br.Buffered() == 0 {
 		// Idle between requests: refresh the deadline at most once a
 		// second (setting it costs a timer update).
@@ -326,7 +352,9 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 	gz := req.acceptEncoding != nil && acceptsGzipBytes(req.acceptEncoding)
 	status304 := false
 	if req.ifNoneMatch != nil {
-		status304 = etagMatch(string(req.ifNoneMatch), res.etag)
+		// The common case, the tag itself, is compared without a copy.
+		status304 = string(req.ifNoneMatch) == res.etag || string(req.ifNoneMatch) == res.etagGz ||
+			etagMatch(string(req.ifNoneMatch), res.etag)
 	} else if req.ifModifiedSince != nil {
 		t, err := http.ParseTime(string(req.ifModifiedSince))
 		status304 = err == nil && !res.lastMod.After(t)
@@ -366,11 +394,11 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 		out = append(out, "Connection: close\r\n"...)
 	}
 	out = append(out, h.post...)
-	out = appendDate(out, time.Now())
+	out = appendDate(out, c.now)
 	out = append(out, h.after...)
 	c.out = out
 
-	now := time.Now()
+	now := c.now
 	if now.Add(c.front.writeTimeout).Sub(c.writeDeadline) > time.Second {
 		c.writeDeadline = now.Add(c.front.writeTimeout)
 		c.conn.SetWriteDeadline(c.writeDeadline)
@@ -622,28 +650,59 @@ func acceptsGzipBytes(ae []byte) bool {
 // lookup returns the cached (or freshly rendered) response for a
 // first-page topic or tag feed path, or nil when the path is anything
 // else or rendering fails (net/http then answers, with the error).
-func (f *Front) lookup(path []byte) *rendered {
+func (f *Front) lookup(path []byte, now time.Time) *rendered {
+	pub := f.pub
+	if pub.store == nil {
+		return nil
+	}
+	pub.checkSeq(context.Background(), now)
+	gen := pub.genA.Load()
+	if h := f.hot.Load(); h != nil && h.gen == gen {
+		if res := h.m[string(path)]; res != nil && (res.expires.IsZero() || now.Before(res.expires)) {
+			return res
+		}
+	}
 	var kind string
+	file := path
 	switch {
-	case bytes.HasPrefix(path, []byte("/topics/")):
-		kind, path = kindTopic, path[len("/topics/"):]
-	case bytes.HasPrefix(path, []byte("/tags/")):
-		kind, path = kindTag, path[len("/tags/"):]
+	case bytes.HasPrefix(file, []byte("/topics/")):
+		kind, file = kindTopic, file[len("/topics/"):]
+	case bytes.HasPrefix(file, []byte("/tags/")):
+		kind, file = kindTag, file[len("/tags/"):]
 	default:
 		return nil
 	}
-	dot := bytes.LastIndexByte(path, '.')
-	if dot <= 0 || path[0] == '.' || bytes.IndexByte(path, '/') >= 0 {
+	dot := bytes.LastIndexByte(file, '.')
+	if dot <= 0 || file[0] == '.' || bytes.IndexByte(file, '/') >= 0 {
 		return nil
 	}
-	format := string(path[dot+1:])
-	if ContentType(format) == "" || f.pub.store == nil {
+	format := string(file[dot+1:])
+	if ContentType(format) == "" {
 		return nil
 	}
-	res, err := f.pub.get(context.Background(), cacheKey{kind: kind, slug: string(path[:dot]), format: format})
+	res, err := pub.get(context.Background(), cacheKey{kind: kind, slug: string(file[:dot]), format: format})
 	if err != nil {
 		return nil
 	}
+	// Keep it for the generation it was rendered in (if that is still
+	// the current one: a response get served across an invalidation must
+	// not be kept).
+	f.hotMu.Lock()
+	defer f.hotMu.Unlock()
+	if pub.genA.Load() != gen {
+		return res
+	}
+	m := map[string]*rendered{}
+	if h := f.hot.Load(); h != nil && h.gen == gen {
+		if len(h.m) >= maxHot {
+			return res
+		}
+		for k, v := range h.m {
+			m[k] = v
+		}
+	}
+	m[string(path)] = res
+	f.hot.Store(&hotPaths{gen: gen, m: m})
 	return res
 }
 

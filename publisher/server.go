@@ -52,8 +52,9 @@ type Server struct {
 	SeqCheckInterval time.Duration
 
 	mu      sync.RWMutex
-	gen     uint64 // bumped on every invalidation
-	seq     int64  // change sequence the cache reflects
+	gen     uint64        // bumped on every invalidation
+	genA    atomic.Uint64 // gen, for readers without mu (the Front)
+	seq     int64         // change sequence the cache reflects
 	entries map[cacheKey]*rendered
 	prev    map[cacheKey]*rendered // previous generation, for Last-Modified
 	tags    []db.Tag               // tags with items, nil until loaded
@@ -107,6 +108,7 @@ func (s *Server) resetLocked() {
 	s.entries = map[cacheKey]*rendered{}
 	s.tags = nil
 	s.gen++
+	s.genA.Store(s.gen)
 }
 
 // Handler returns the HTTP handler with every route.
