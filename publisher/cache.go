@@ -34,8 +34,12 @@ type rendered struct {
 	gzLen        string
 	expires      time.Time // zero: until the next invalidation
 	fastOnce     sync.Once
-	fast         *fastHeads // built by fastHeads
-	hdr          struct {
+	fast         *fastHeads  // built by fastHeads
+	files        [2]struct { // identity and gzip bodies for sendfile
+		once sync.Once
+		f    *bodyFile
+	}
+	hdr struct {
 		cacheControl, lastModified, etag, etagGz, contentType, gzLen, bodyLen []string
 	}
 }

@@ -403,6 +403,13 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 		c.writeDeadline = now.Add(c.front.writeTimeout)
 		c.conn.SetWriteDeadline(c.writeDeadline)
 	}
+	if len(body) >= minSendfileBody {
+		if bf := res.bodyFile(gz); bf != nil {
+			if handled, err := sendHeadAndFile(c.conn, out, bf); handled {
+				return err == nil
+			}
+		}
+	}
 	var err error
 	if len(body) == 0 {
 		_, err = c.conn.Write(out)
@@ -411,6 +418,17 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 		_, err = c.bufs.WriteTo(c.conn)
 	}
 	return err == nil
+}
+
+// bodyFile returns (creating once) the memfd copy of r's identity or gzip
+// body for sendfile, or nil.
+func (r *rendered) bodyFile(gz bool) *bodyFile {
+	i, b := 0, r.body
+	if gz {
+		i, b = 1, r.gz
+	}
+	r.files[i].once.Do(func() { r.files[i].f = newBodyFile(b) })
+	return r.files[i].f
 }
 
 // fastHead is a rendered response's header bytes for one variant on the

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,7 @@ func exchange(t *testing.T, addr, raw string, done func(), methods ...string) ([
 // open must be the same, and the requests a feed reader sends must have
 // taken the fast path.
 func TestFrontMatchesNetHTTP(t *testing.T) {
+	sendfileAll(t)
 	e := newEnv(t)
 	e.seed()
 	addr, front := startFront(t, e, nil)
@@ -236,6 +238,58 @@ func TestFrontMatchesNetHTTP(t *testing.T) {
 	}
 }
 
+// sendfileAll makes the fast path send every body with sendfile (where
+// it does) for the rest of the test.
+func sendfileAll(t *testing.T) {
+	old := minSendfileBody
+	minSendfileBody = 1
+	t.Cleanup(func() { minSendfileBody = old })
+}
+
+// TestFrontLargeBodies: bodies above the sendfile threshold (a topic of
+// 60 long items) arrive whole and identical to net/http's, identity and
+// gzip, GET after GET on one connection.
+func TestFrontLargeBodies(t *testing.T) {
+	e := newEnv(t)
+	long := strings.Repeat("Giá đất tại Hà Nội tăng mạnh trong quý này; ", 40)
+	for i := range 60 {
+		it := e.item(fmt.Sprintf("https://a.example.vn/dai/%d", i), fmt.Sprintf("Bài %d: đất đai", i), time.Duration(i+1)*time.Minute, topicSlug)
+		it.Summary, it.Content = "<p>"+long+"</p>", "<div>"+long+long+"</div>"
+		e.save("a", it)
+	}
+	addr, front := startFront(t, e, nil)
+	want := e.get("/topics/" + topicSlug + ".rss").body
+	wantGz := e.do("GET", "/topics/"+topicSlug+".rss", map[string]string{"Accept-Encoding": "gzip"}).body
+	if len(want) < minSendfileBody {
+		t.Fatalf("body %d bytes, below the sendfile threshold %d: the test needs more", len(want), minSendfileBody)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for i := range 6 {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/topics/"+topicSlug+".rss", nil)
+		w := want
+		if i%2 == 1 {
+			req.Header.Set("Accept-Encoding", "gzip")
+			w = wantGz
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || !bytes.Equal(body, w) || resp.ContentLength != int64(len(w)) {
+			t.Fatalf("GET %d (gzip %v): %d bytes (Content-Length %d, err %v), want the %d bytes net/http sends",
+				i, i%2 == 1, len(body), resp.ContentLength, err, len(w))
+		}
+	}
+	if s := front.Stats(); s.FastResponses != 6 || s.HandOvers != 0 {
+		t.Errorf("stats %+v, want 6 fast responses", s)
+	}
+	if runtime.GOOS == "linux" && bodyFilesOpen() == 0 {
+		t.Errorf("no memfd body open after large identity responses: sendfile not used")
+	}
+}
+
 // TestFrontServesNewContent: after an ingest, the fast path serves the
 // new bytes with new validators (the cache follows the change sequence).
 func TestFrontServesNewContent(t *testing.T) {
@@ -275,6 +329,7 @@ func TestFrontServesNewContent(t *testing.T) {
 // by the fast path's timeouts; Shutdown closes the idle connections and
 // those net/http holds, and Serve returns.
 func TestFrontTimeoutsAndShutdown(t *testing.T) {
+	sendfileAll(t)
 	e := newEnv(t)
 	e.seed()
 	addr, front := startFront(t, e, func(hs *http.Server) {

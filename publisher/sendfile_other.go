@@ -1,0 +1,17 @@
+//go:build !linux
+
+package publisher
+
+import "net"
+
+// Elsewhere than Linux the fast path writes every body with writev.
+
+var minSendfileBody = 32 << 10
+
+type bodyFile struct{}
+
+func newBodyFile([]byte) *bodyFile { return nil }
+
+func sendHeadAndFile(net.Conn, []byte, *bodyFile) (bool, error) { return false, nil }
+
+func bodyFilesOpen() int64 { return 0 }
