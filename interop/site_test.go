@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -216,9 +217,11 @@ func newSite(t *testing.T) *site {
 	fixtures := fixtureDir(t)
 	up := httptest.NewServer(upstreamHandler(fixtures))
 	t.Cleanup(up.Close)
-	pub := httptest.NewUnstartedServer(nil)
-	t.Cleanup(pub.Close)
-	base := "http://" + pub.Listener.Addr().String()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
 
 	tmpl, err := os.ReadFile(filepath.Join(fixtures, "bantin.yaml.tmpl"))
 	if err != nil {
@@ -259,8 +262,16 @@ func newSite(t *testing.T) *site {
 		t.Fatalf("poll of the fixture: %d of %d sources polled; failures:\n%s", sum.Sources, len(cfg.Sources), strings.Join(failed, "\n"))
 	}
 
-	pub.Config.Handler = publisher.New(cfg, store, nil).Handler()
-	pub.Start()
+	// Served as `bantin serve` does: feed GETs take the fast path, the
+	// rest net/http.
+	srv := publisher.New(cfg, store, nil)
+	front := publisher.NewFront(srv, &http.Server{Handler: srv.Handler()})
+	go front.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		front.Shutdown(ctx)
+	})
 
 	s := &site{Base: base, Config: cfg, Store: store, Topics: cfg.Topics, Expected: map[string][]storedItem{}}
 	if s.Tags, err = store.Tags(ctx); err != nil {
