@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -266,10 +267,27 @@ func (c *fastConn) serve() {
 		}
 		c.br.Discard(len(head))
 		c.served.Add(1)
-		if !c.respond(res, &req) || req.close {
+		if !c.respond(res, &req) {
+			return
+		}
+		if req.close {
+			c.closeWriteAndDrain()
 			return
 		}
 	}
+}
+
+// closeWriteAndDrain ends a connection after a "Connection: close"
+// response as net/http does: send FIN first and read what the client
+// still sends for a moment, so that closing with unread bytes (which
+// makes the kernel send RST) cannot destroy the response in flight.
+func (c *fastConn) closeWriteAndDrain() {
+	cw, ok := c.conn.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	c.conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	io.CopyN(io.Discard, c.conn, 256<<10)
 }
 
 // readHead waits for a complete request head (through the empty line)
