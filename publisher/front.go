@@ -357,11 +357,14 @@ func (c *fastConn) handOver() bool {
 	if c.br.Buffered() > 0 {
 		conn = &prefixConn{Conn: c.conn, r: c.br}
 	}
+	// Counted and untracked first: net/http may answer before give
+	// returns.
+	c.front.handOvers.Add(1)
+	c.front.track(c, false)
 	if !c.front.handoff.give(conn) {
+		c.front.handOvers.Add(-1)
 		return false
 	}
-	c.front.track(c, false)
-	c.front.handOvers.Add(1)
 	return true
 }
 
