@@ -292,7 +292,7 @@ func (c *fastConn) closeWriteAndDrain() {
 
 // readHead waits for a complete request head (through the empty line)
 // and returns it without consuming it; nil (and no error) when the
-// buffer fills first.
+// buffer fills first or the client ends the connection half-way.
 func (c *fastConn) readHead() ([]byte, error) {
 	now := c.now // the last response was just written
 	if c.br.Buffered() == 0 {
@@ -306,7 +306,15 @@ func (c *fastConn) readHead() ([]byte, error) {
 				return nil, net.ErrClosed
 			}
 		}
-		if _, err := c.br.Peek(1); err != nil {
+	}
+	// Like net/http: a connection that ends with fewer than 4 bytes of a
+	// next request is closed without an answer.
+	want := 4
+	if c.served.Load() == 0 {
+		want = 1
+	}
+	if c.br.Buffered() < want {
+		if _, err := c.br.Peek(want); err != nil {
 			return nil, err
 		}
 	}
@@ -329,6 +337,9 @@ func (c *fastConn) readHead() ([]byte, error) {
 			}
 		}
 		if _, err := c.br.Peek(n + 1); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, nil // a truncated request: net/http answers 400
+			}
 			return nil, err
 		}
 	}
@@ -381,17 +392,17 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 		status304 = err == nil && !res.lastMod.After(t)
 	}
 	f := res.fastHeads()
-	var h *fastHead
+	var h fastHead
 	var body []byte
 	switch {
 	case status304 && gz:
-		h = &f.notModifiedGz
+		h = f.notModifiedGz
 	case status304:
-		h = &f.notModified
+		h = f.notModified
 	case gz:
-		h, body = &f.okGz, res.gz
+		h, body = f.okGz, res.gz
 	default:
-		h, body = &f.ok, res.body
+		h, body = f.ok, res.body
 	}
 	if req.method == http.MethodHead {
 		body = nil
@@ -407,16 +418,15 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 	} else {
 		out = append(out, "200 OK\r\n"...)
 	}
-	out = append(out, h.pre...)
+	out = append(out, h...)
+	out = appendDate(out, c.now)
 	switch {
 	case req.http10 && !req.close:
 		out = append(out, "Connection: keep-alive\r\n"...)
 	case req.close && !req.http10:
 		out = append(out, "Connection: close\r\n"...)
 	}
-	out = append(out, h.post...)
-	out = appendDate(out, c.now)
-	out = append(out, h.after...)
+	out = append(out, "\r\n"...)
 	c.out = out
 
 	now := c.now
@@ -452,14 +462,10 @@ func (r *rendered) bodyFile(gz bool) *bodyFile {
 	return r.files[i].f
 }
 
-// fastHead is a rendered response's header bytes for one variant on the
-// fast path, in net/http's (sorted) order, split where Connection and
-// Date go.
-type fastHead struct {
-	pre   []byte // status line excluded; Cache-Control
-	post  []byte // after Connection: Content-*
-	after []byte // after Date: Etag, Last-Modified, Vary, the empty line
-}
+// fastHead is a rendered response's header lines for one variant on the
+// fast path, exactly as net/http writes them: the handler's headers in
+// sorted order, then Date and Connection.
+type fastHead []byte
 
 // fastHeads are the four variants: 200 and 304, identity and gzip.
 type fastHeads struct {
@@ -469,16 +475,16 @@ type fastHeads struct {
 // fastHeads returns (building once) r's prebuilt header bytes.
 func (r *rendered) fastHeads() *fastHeads {
 	r.fastOnce.Do(func() {
-		cc := []byte("Cache-Control: " + r.cacheControl + "\r\n")
+		cc := "Cache-Control: " + r.cacheControl + "\r\n"
 		ct := "Content-Type: " + r.contentType + "\r\n"
-		tail := "Last-Modified: " + r.lastModStr + "\r\nVary: Accept-Encoding\r\n\r\n"
-		after := []byte("Etag: " + r.etag + "\r\n" + tail)
-		afterGz := []byte("Etag: " + r.etagGz + "\r\n" + tail)
+		tail := "Last-Modified: " + r.lastModStr + "\r\nVary: Accept-Encoding\r\n"
+		etag := "Etag: " + r.etag + "\r\n"
+		etagGz := "Etag: " + r.etagGz + "\r\n"
 		r.fast = &fastHeads{
-			ok:            fastHead{cc, []byte("Content-Length: " + r.bodyLen + "\r\n" + ct), after},
-			okGz:          fastHead{cc, []byte("Content-Encoding: gzip\r\nContent-Length: " + r.gzLen + "\r\n" + ct), afterGz},
-			notModified:   fastHead{cc, nil, after},
-			notModifiedGz: fastHead{cc, nil, afterGz},
+			ok:            fastHead(cc + "Content-Length: " + r.bodyLen + "\r\n" + ct + etag + tail),
+			okGz:          fastHead(cc + "Content-Encoding: gzip\r\nContent-Length: " + r.gzLen + "\r\n" + ct + etagGz + tail),
+			notModified:   fastHead(cc + etag + tail),
+			notModifiedGz: fastHead(cc + etagGz + tail),
 		}
 	})
 	return r.fast

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -503,4 +504,58 @@ func hasToken(v, tok string) bool {
 		}
 	}
 	return false
+}
+
+// FuzzFrontMatchesNetHTTP sends the same bytes (one or more requests,
+// then end of input) to a Front and to net/http over the same handler:
+// everything that comes back must be the same but for Date headers.
+func FuzzFrontMatchesNetHTTP(f *testing.F) {
+	e := newEnv(f)
+	e.seed()
+	addr, _ := startFront(f, e, nil)
+	ref := strings.TrimPrefix(e.ts.URL, "http://")
+	etag := e.get("/topics/" + topicSlug + ".rss").header.Get("Etag")
+	p := "/topics/" + topicSlug + ".rss"
+	for _, s := range []string{
+		"GET " + p + " HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET " + p + " HTTP/1.1\r\nHost: x\r\nIf-None-Match: " + etag + "\r\nAccept-Encoding: gzip\r\n\r\nHEAD /tags/dat-dai.json HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET " + p + " HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /opml.xml HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET " + p + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET " + p + " HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET " + p + " HTTP/1.1\r\nHost: x\r\n",
+		"GET " + p + "?before=x HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST " + p + " HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx",
+	} {
+		f.Add([]byte(s))
+	}
+	date := regexp.MustCompile(`(?m)^Date: [^\r\n]*\r\n`)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if len(raw) > 16<<10 {
+			return
+		}
+		got, err1 := roundTripRaw(addr, raw)
+		want, err2 := roundTripRaw(ref, raw)
+		if err1 != nil || err2 != nil {
+			t.Skipf("transport: front %v, net/http %v", err1, err2)
+		}
+		g, w := date.ReplaceAll(got, nil), date.ReplaceAll(want, nil)
+		if !bytes.Equal(g, w) {
+			t.Errorf("for %q:\nfront:\n%q\nnet/http:\n%q", raw, g, w)
+		}
+	})
+}
+
+// roundTripRaw writes raw to a new connection, half-closes it and returns
+// everything the server sends until it closes.
+func roundTripRaw(addr string, raw []byte) ([]byte, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write(raw); err != nil {
+		return nil, err
+	}
+	c.(*net.TCPConn).CloseWrite()
+	return io.ReadAll(c)
 }
