@@ -172,6 +172,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 			Now:        start.UTC(),
 			BaseURL:    resp.URL,
 		})
+		items = dropExpired(items, j.src.Retention.D(), start)
 		for i := range items {
 			items[i].Topics = cl.Classify(DocOf(&items[i]), start)
 		}
@@ -262,6 +263,25 @@ func (p *Poller) trackMove(st *db.Source, fetched, permanent string) {
 		st.ETag, st.LastModified = "", ""
 		st.MovedTo, st.MovedCount = "", 0
 	}
+}
+
+// dropExpired removes the items published before the retention window
+// (retention <= 0: none): retention would delete them within the hour,
+// and leaving them out keeps a long upstream archive from being written
+// and pruned again on every change of the feed. Undated items carry the
+// fetch time and stay.
+func dropExpired(items []db.Item, retention time.Duration, now time.Time) []db.Item {
+	if retention <= 0 {
+		return items
+	}
+	cutoff := now.Add(-retention)
+	kept := items[:0]
+	for _, it := range items {
+		if !it.Published.Before(cutoff) {
+			kept = append(kept, it)
+		}
+	}
+	return kept
 }
 
 // DocOf is what the classifier sees of a stored item.

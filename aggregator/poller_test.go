@@ -406,23 +406,31 @@ func TestRepeatedGUIDsAndFutureDates(t *testing.T) {
 	}
 }
 
-// TestRetentionPrunesAndTombstones: items older than the source's retention
-// are pruned (unless pinned), and a pruned item still listed upstream does
-// not come back as new.
+// TestRetentionPrunesAndTombstones: items published before the source's
+// retention window are not stored at all; stored items that age past it
+// are pruned (unless pinned); a pruned item still listed upstream (an
+// undated one, which carries the fetch time) does not come back as new.
 func TestRetentionPrunesAndTombstones(t *testing.T) {
-	old := time.Now().Add(-30 * 24 * time.Hour).UTC().Format(time.RFC1123Z)
-	recent := time.Now().Add(-time.Hour).UTC().Format(time.RFC1123Z)
+	now := time.Now().UTC()
+	date := func(d time.Duration) string { return now.Add(-d).Format(time.RFC1123Z) }
+	day := 24 * time.Hour
 	feed := `<rss version="2.0"><channel><title>R</title>
-<item><title>Old one</title><link>https://r.example/old</link><guid>old</guid><pubDate>` + old + `</pubDate></item>
-<item><title>Old pinned</title><link>https://r.example/pinned</link><guid>pinned</guid><pubDate>` + old + `</pubDate></item>
-<item><title>Recent</title><link>https://r.example/new</link><guid>new</guid><pubDate>` + recent + `</pubDate></item>
+<item><title>Too old</title><link>https://r.example/old</link><guid>old</guid><pubDate>` + date(30*day) + `</pubDate></item>
+<item><title>Aging</title><link>https://r.example/aging</link><guid>aging</guid><pubDate>` + date(5*day) + `</pubDate></item>
+<item><title>Aging pinned</title><link>https://r.example/pinned</link><guid>pinned</guid><pubDate>` + date(5*day) + `</pubDate></item>
+<item><title>Undated</title><link>https://r.example/undated</link><guid>undated</guid></item>
 </channel></rss>`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, feed) }))
 	defer srv.Close()
 	p, store := testPoller(t, srv.URL, "  - {id: r, url: '{{URL}}/', retention: 7d}\n")
+	clk := &clock{t: now}
+	p.Now = clk.Now
 	ctx := context.Background()
 	if r := pollAll(t, p, true)["r"]; r.New != 3 {
-		t.Fatalf("first poll: %+v, want 3 new", r)
+		t.Fatalf("first poll: %+v, want 3 new (the 30-day-old item is beyond the 7-day retention)", r)
+	}
+	if _, err := store.ItemByLink(ctx, "https://r.example/old"); err == nil {
+		t.Errorf("an item older than the retention window was stored")
 	}
 	pinned, err := store.ItemByLink(ctx, "https://r.example/pinned")
 	if err != nil {
@@ -431,17 +439,17 @@ func TestRetentionPrunesAndTombstones(t *testing.T) {
 	if err := store.SetCuration(ctx, "any-topic", pinned.ID, db.Pin, true); err != nil {
 		t.Fatal(err)
 	}
+	clk.Add(8 * day) // aging: 13 days old; undated: 8 days
 	n, err := p.Prune(ctx)
-	if err != nil || n != 1 {
-		t.Fatalf("Prune: %d, %v; want 1 item pruned", n, err)
+	if err != nil || n != 2 {
+		t.Fatalf("Prune: %d, %v; want 2 items pruned (aging, undated)", n, err)
 	}
-	if _, err := store.ItemByLink(ctx, "https://r.example/old"); err == nil {
-		t.Errorf("the old item is still stored")
-	}
-	if _, err := store.ItemByLink(ctx, "https://r.example/pinned"); err != nil {
-		t.Errorf("the pinned old item was pruned: %v", err)
+	for link, want := range map[string]bool{"aging": false, "undated": false, "pinned": true} {
+		if _, err := store.ItemByLink(ctx, "https://r.example/"+link); (err == nil) != want {
+			t.Errorf("%s stored after pruning: %v, want %v", link, err == nil, want)
+		}
 	}
 	if r := pollAll(t, p, true)["r"]; r.New != 0 {
-		t.Errorf("re-poll after pruning: %d new, want 0 (tombstone)", r.New)
+		t.Errorf("re-poll after pruning: %d new, want 0 (tombstone of the undated item)", r.New)
 	}
 }

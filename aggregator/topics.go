@@ -88,6 +88,21 @@ func (p *Poller) Prune(ctx context.Context) (int, error) {
 			case <-time.After(20 * time.Millisecond):
 			}
 		}
+		// Tombstones of identities not seen upstream for a while go too.
+		tombBefore := p.Now().Add(-max(src.Retention.D(), tombstoneKeep))
+		for {
+			n, err := p.Store.PruneTombstones(ctx, src.ID, tombBefore, 0)
+			if err != nil {
+				return total, fmt.Errorf("aggregator: prune %s: %w", src.ID, err)
+			}
+			if n < 1000 {
+				break
+			}
+		}
 	}
 	return total, nil
 }
+
+// tombstoneKeep is the least time a tombstone is kept after its item was
+// pruned or last listed upstream.
+const tombstoneKeep = 90 * 24 * time.Hour

@@ -698,6 +698,7 @@ func (p *Poller) Ingest(ctx context.Context, id string, body []byte, contentType
 		Now:        start.UTC(),
 		BaseURL:    base,
 	})
+	items = dropExpired(items, src.Retention.D(), start)
 	for i := range items {
 		items[i].Topics = cl.Classify(DocOf(&items[i]), start)
 	}

@@ -628,6 +628,37 @@ func TestPruneTombstones(t *testing.T) {
 	if tomb != 4 {
 		t.Errorf("tombstones = %d, want 4", tomb)
 	}
+
+	// Tombstones: the one still listed upstream is refreshed by every
+	// fetch and kept; those not seen since the cut-off are deleted, and
+	// their identities may be stored again.
+	d.now = func() time.Time { return t0.Add(100 * 24 * time.Hour) }
+	mustSave(t, d, "s", items[2]) // g2 listed again, 100 days on
+	n, err := d.PruneTombstones(ctx, "s", t0.Add(50*24*time.Hour), 2)
+	if err != nil || n != 2 {
+		t.Fatalf("PruneTombstones (batch 2) = %d, %v; want 2", n, err)
+	}
+	if n, err = d.PruneTombstones(ctx, "s", t0.Add(50*24*time.Hour), 2); err != nil || n != 1 {
+		t.Fatalf("PruneTombstones (second batch) = %d, %v; want 1", n, err)
+	}
+	var left []string
+	rows, err := d.SQL().Query(`SELECT guid FROM tombstones WHERE source_id = 's'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var g string
+		rows.Scan(&g)
+		left = append(left, g)
+	}
+	rows.Close()
+	if !slices.Equal(left, []string{"g2"}) {
+		t.Errorf("tombstones left = %v, want [g2] (the one still listed upstream)", left)
+	}
+	back := mustSave(t, d, "s", items...)
+	if back.New != 3 {
+		t.Errorf("after the tombstones of g1, g3, g4 went: %d new, want 3 (g2 stays out)", back.New)
+	}
 }
 
 func TestSyncSources(t *testing.T) {

@@ -59,7 +59,7 @@ func (d *DB) SaveFetch(ctx context.Context, s Source, items []Item) (SaveResult,
 			return err
 		}
 		defer w.close()
-		if err := w.lookup(ctx, tx, s.ID, items); err != nil {
+		if err := w.lookup(ctx, tx, s.ID, items, d.now()); err != nil {
 			return err
 		}
 		now := d.now().UTC()
@@ -114,6 +114,9 @@ const (
 const (
 	lookupItemsSQL = `SELECT guid, id, hash FROM items WHERE source_id = ? AND guid IN (`
 	lookupTombsSQL = `SELECT guid FROM tombstones WHERE source_id = ? AND guid IN (`
+	// touchTombsSQL records that tombstoned identities are still listed
+	// upstream; the IN list is appended.
+	touchTombsSQL = `UPDATE tombstones SET pruned_at = ? WHERE source_id = ? AND guid IN (`
 )
 
 // stored is what the database holds for one identity.
@@ -165,8 +168,9 @@ func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
 }
 
 // lookup loads into w.known the stored state of the GUIDs of items, with
-// two queries per batchSize GUIDs.
-func (w *itemWriter) lookup(ctx context.Context, tx *sql.Tx, sourceID string, items []Item) error {
+// two queries per batchSize GUIDs, and marks the tombstones among them as
+// seen upstream at now (PruneTombstones keeps those).
+func (w *itemWriter) lookup(ctx context.Context, tx *sql.Tx, sourceID string, items []Item, now time.Time) error {
 	guids := make([]any, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
@@ -175,6 +179,7 @@ func (w *itemWriter) lookup(ctx context.Context, tx *sql.Tx, sourceID string, it
 			guids = append(guids, it.GUID)
 		}
 	}
+	var tombs []any
 	for start := 0; start < len(guids); start += batchSize {
 		chunk := guids[start:min(start+batchSize, len(guids))]
 		args := append([]any{sourceID}, chunk...)
@@ -209,10 +214,18 @@ func (w *itemWriter) lookup(ctx context.Context, tx *sql.Tx, sourceID string, it
 			k := w.known[guid]
 			k.tomb = true
 			w.known[guid] = k
+			tombs = append(tombs, guid)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("look up tombstones: %w", err)
+		}
+		if len(tombs) > 0 {
+			args := append([]any{toNanos(now), sourceID}, tombs...)
+			if _, err := tx.ExecContext(ctx, touchTombsSQL+placeholders(len(tombs))+")", args...); err != nil {
+				return fmt.Errorf("touch tombstones: %w", err)
+			}
+			tombs = tombs[:0]
 		}
 	}
 	return nil

@@ -67,3 +67,31 @@ func (d *DB) Prune(ctx context.Context, sourceID string, before time.Time, batch
 	}
 	return n, nil
 }
+
+// PruneTombstones deletes up to batch (<= 0: 1000) tombstones of source
+// sourceID neither pruned nor seen upstream (SaveFetch refreshes the ones
+// it meets) since `before`, in one short transaction, and returns how many
+// it deleted. An identity gone from the upstream feed for that long will
+// not come back; one that does is dated, and the poller leaves items older
+// than the retention window out anyway.
+func (d *DB) PruneTombstones(ctx context.Context, sourceID string, before time.Time, batch int) (int, error) {
+	if batch <= 0 {
+		batch = 1000
+	}
+	n := 0
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM tombstones WHERE source_id = ? AND guid IN (
+			SELECT guid FROM tombstones WHERE source_id = ? AND pruned_at < ? LIMIT ?)`,
+			sourceID, sourceID, toNanos(before), batch)
+		if err != nil {
+			return err
+		}
+		m, err := res.RowsAffected()
+		n = int(m)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("db: prune tombstones of %q: %w", sourceID, err)
+	}
+	return n, nil
+}
