@@ -82,6 +82,16 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return d, nil
 }
 
+// Optimize lets SQLite refresh the query planner's statistics where they
+// are stale (PRAGMA optimize); cheap when nothing changed, but it may wait
+// for another process's write lock. The daemon runs it hourly.
+func (d *DB) Optimize(ctx context.Context) error {
+	if _, err := d.sql.ExecContext(ctx, "PRAGMA optimize"); err != nil {
+		return fmt.Errorf("db: optimize: %w", err)
+	}
+	return nil
+}
+
 // Close closes the database. Pending writes have completed or rolled back
 // by the time their methods returned.
 func (d *DB) Close() error {

@@ -868,3 +868,12 @@ func TestOpenErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestOptimize(t *testing.T) {
+	d, _ := mustOpen(t)
+	mustSync(t, d, "s")
+	mustSave(t, d, "s", mkItem("s", "g", 0, []string{"X"}, "t"))
+	if err := d.Optimize(context.Background()); err != nil {
+		t.Errorf("Optimize: %v", err)
+	}
+}

@@ -199,6 +199,11 @@ func maintain(ctx context.Context, a *app, p *aggregator.Poller) {
 		} else if n > 0 {
 			a.logger.Info("retention pruned items", slog.Int("items", n))
 		}
+		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		if err := p.Store.Optimize(octx); err != nil && ctx.Err() == nil {
+			a.logger.Warn("database optimize", slog.Any("error", err))
+		}
+		cancel()
 		select {
 		case <-ctx.Done():
 			return
