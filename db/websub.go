@@ -16,11 +16,14 @@ type WebSubSubscription struct {
 	Secret   string
 	LeaseEnd time.Time
 	Created  time.Time // when (topic, callback) was first verified
+	// SentETag is the ETag of the feed version the subscriber last
+	// received, or was verified at; "" when unknown.
+	SentETag string
 }
 
 // SaveWebSubSubscription stores s, replacing the secret and lease of an
-// existing subscription with the same Topic and Callback (whose Created is
-// kept). It does not touch the change sequence.
+// existing subscription with the same Topic and Callback (whose Created and
+// SentETag are kept). It does not touch the change sequence.
 func (d *DB) SaveWebSubSubscription(ctx context.Context, s WebSubSubscription) error {
 	if s.Topic == "" || s.Callback == "" {
 		return fmt.Errorf("db: save websub subscription: empty topic or callback")
@@ -30,10 +33,10 @@ func (d *DB) SaveWebSubSubscription(ctx context.Context, s WebSubSubscription) e
 		created = time.Now()
 	}
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO websub_subscriptions (topic, callback, secret, lease_end, created)
-			VALUES (?, ?, ?, ?, ?)
+		_, err := tx.ExecContext(ctx, `INSERT INTO websub_subscriptions (topic, callback, secret, lease_end, created, sent_etag)
+			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (topic, callback) DO UPDATE SET secret = excluded.secret, lease_end = excluded.lease_end`,
-			s.Topic, s.Callback, s.Secret, toNanos(s.LeaseEnd), toNanos(created))
+			s.Topic, s.Callback, s.Secret, toNanos(s.LeaseEnd), toNanos(created), s.SentETag)
 		return err
 	})
 	if err != nil {
@@ -63,7 +66,7 @@ func (d *DB) DeleteWebSubSubscription(ctx context.Context, topic, callback strin
 // WebSubSubscriptions returns the subscriptions to topic ("" for every
 // topic) whose lease ends after now, ordered by topic then callback.
 func (d *DB) WebSubSubscriptions(ctx context.Context, topic string, now time.Time) ([]WebSubSubscription, error) {
-	q := `SELECT topic, callback, secret, lease_end, created FROM websub_subscriptions WHERE lease_end > ?`
+	q := `SELECT topic, callback, secret, lease_end, created, sent_etag FROM websub_subscriptions WHERE lease_end > ?`
 	args := []any{toNanos(now)}
 	if topic != "" {
 		q += ` AND topic = ?`
@@ -78,7 +81,7 @@ func (d *DB) WebSubSubscriptions(ctx context.Context, topic string, now time.Tim
 	for rows.Next() {
 		var s WebSubSubscription
 		var lease, created int64
-		if err := rows.Scan(&s.Topic, &s.Callback, &s.Secret, &lease, &created); err != nil {
+		if err := rows.Scan(&s.Topic, &s.Callback, &s.Secret, &lease, &created, &s.SentETag); err != nil {
 			return nil, fmt.Errorf("db: list websub subscriptions: %w", err)
 		}
 		s.LeaseEnd, s.Created = fromNanos(lease), fromNanos(created)
@@ -88,6 +91,20 @@ func (d *DB) WebSubSubscriptions(ctx context.Context, topic string, now time.Tim
 		return nil, fmt.Errorf("db: list websub subscriptions: %w", err)
 	}
 	return out, nil
+}
+
+// SetWebSubSent records that the subscriber at callback has the version
+// etag of topic. A missing subscription is not an error.
+func (d *DB) SetWebSubSent(ctx context.Context, topic, callback, etag string) error {
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE websub_subscriptions SET sent_etag = ? WHERE topic = ? AND callback = ?`,
+			etag, topic, callback)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("db: set websub sent version: %w", err)
+	}
+	return nil
 }
 
 // PruneWebSubSubscriptions deletes the subscriptions whose lease ended at

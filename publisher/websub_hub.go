@@ -99,7 +99,7 @@ type Hub struct {
 	mu         sync.Mutex
 	seq        int64
 	primed     bool
-	etags      map[string]string // topic URL -> ETag of the bytes last distributed
+	sent       map[string]string // subKey -> ETag of the version last sent (or being sent)
 	lastPrune  time.Time
 	verifying  chan struct{}
 	delivering chan struct{}
@@ -122,7 +122,7 @@ func NewHub(srv *Server, store *db.DB, logger *slog.Logger) *Hub {
 		log:        logger,
 		Now:        time.Now,
 		Retries:    []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute},
-		etags:      map[string]string{},
+		sent:       map[string]string{},
 		verifying:  make(chan struct{}, maxVerifying),
 		delivering: make(chan struct{}, maxDelivering),
 		wake:       make(chan struct{}, 1),
@@ -380,20 +380,23 @@ func (h *Hub) verify(ctx context.Context, mode, topic string, key cacheKey, call
 	switch mode {
 	case "subscribe":
 		now := h.Now()
-		// Record the feed's current bytes with the subscription, under
-		// the lock Distribute holds, so that the next change is pushed.
+		// Record the feed's current version with a new subscription
+		// (a renewal keeps the one stored), under the lock Distribute
+		// holds, so that the next change is pushed.
+		sent := ""
 		h.mu.Lock()
-		if _, ok := h.etags[topic]; !ok {
-			if res, err := h.srv.get(ctx, key); err == nil {
-				h.etags[topic] = res.etag
-			}
+		if res, err := h.srv.get(ctx, key); err == nil {
+			sent = res.etag
 		}
 		err = h.store.SaveWebSubSubscription(ctx, db.WebSubSubscription{
-			Topic: topic, Callback: callback, Secret: secret, LeaseEnd: now.Add(lease), Created: now,
+			Topic: topic, Callback: callback, Secret: secret, LeaseEnd: now.Add(lease), Created: now, SentETag: sent,
 		})
 		h.mu.Unlock()
 	case "unsubscribe":
 		_, err = h.store.DeleteWebSubSubscription(ctx, topic, callback)
+		h.mu.Lock()
+		delete(h.sent, subKey(topic, callback))
+		h.mu.Unlock()
 	}
 	if err != nil {
 		log.Error("websub: store subscription", "err", err)
@@ -402,10 +405,12 @@ func (h *Hub) verify(ctx context.Context, mode, topic string, key cacheKey, call
 	log.Info("websub: verified", "lease", lease)
 }
 
-// Distribute pushes every subscribed feed whose bytes changed since the
-// previous pass to its subscribers (deliveries run in the background, with
-// retries; Wait waits for them). Topics seen for the first time are only
-// recorded. It returns the number of deliveries started.
+// Distribute pushes every subscribed feed to the subscribers that do not
+// have its current version (deliveries run in the background, with
+// retries; Wait waits for them). Each subscription records the version it
+// was verified at and each one delivered, in the database, so a change
+// made while bantin was down is pushed by the first pass after a restart.
+// It returns the number of deliveries started.
 func (h *Hub) Distribute(ctx context.Context) (int, error) {
 	cfg := h.srv.cfg.Load()
 	if !cfg.WebSub.Builtin || h.store == nil || h.srv.store == nil {
@@ -438,15 +443,14 @@ func (h *Hub) Distribute(ctx context.Context) (int, error) {
 	h.seq, h.primed = seq, true
 	hub := baseURL(cfg) + HubPath
 	started := 0
-	// Forget topics nobody subscribes to any more: a later subscriber
-	// starts from the bytes current when it is verified.
-	subscribed := map[string]bool{}
+	// Forget subscriptions that ended.
+	live := map[string]bool{}
 	for _, sub := range subs {
-		subscribed[sub.Topic] = true
+		live[subKey(sub.Topic, sub.Callback)] = true
 	}
-	for topic := range h.etags {
-		if !subscribed[topic] {
-			delete(h.etags, topic)
+	for k := range h.sent {
+		if !live[k] {
+			delete(h.sent, k)
 		}
 	}
 	for i := 0; i < len(subs); {
@@ -466,22 +470,38 @@ func (h *Hub) Distribute(ctx context.Context) (int, error) {
 		} else if err != nil {
 			return started, fmt.Errorf("publisher: websub: render %s: %w", topic, err)
 		}
-		prev, known := h.etags[topic]
-		h.etags[topic] = res.etag
-		if !known || prev == res.etag {
-			continue
-		}
 		for _, sub := range group {
+			// The version this subscriber has: what this process last
+			// sent it, else what the database says it received (so that
+			// a change made while bantin was down is pushed now).
+			k := subKey(sub.Topic, sub.Callback)
+			last, ok := h.sent[k]
+			if !ok {
+				last = sub.SentETag
+			}
+			h.sent[k] = res.etag
+			if last == res.etag {
+				continue
+			}
+			if last == "" { // stored before versions were: start from this one
+				if err := h.store.SetWebSubSent(ctx, sub.Topic, sub.Callback, res.etag); err != nil {
+					return started, fmt.Errorf("publisher: websub: %w", err)
+				}
+				continue
+			}
 			h.wg.Add(1)
 			started++
 			go func() {
 				defer h.wg.Done()
-				h.deliver(ctx, hub, sub, res.body, res.contentType)
+				h.deliver(ctx, hub, sub, res)
 			}()
 		}
 	}
 	return started, nil
 }
+
+// subKey names one subscription in Hub.sent.
+func subKey(topic, callback string) string { return topic + "\x00" + callback }
 
 // Signature returns the X-Hub-Signature value for body under secret:
 // "sha256=" and the hex HMAC-SHA256.
@@ -491,8 +511,10 @@ func Signature(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// deliver POSTs body to one subscriber, retrying after each of Retries.
-func (h *Hub) deliver(ctx context.Context, hub string, sub db.WebSubSubscription, body []byte, contentType string) {
+// deliver POSTs res to one subscriber, retrying after each of Retries,
+// and records the version it received.
+func (h *Hub) deliver(ctx context.Context, hub string, sub db.WebSubSubscription, res *rendered) {
+	body, contentType := res.body, res.contentType
 	select {
 	case h.delivering <- struct{}{}:
 	case <-ctx.Done():
@@ -503,6 +525,9 @@ func (h *Hub) deliver(ctx context.Context, hub string, sub db.WebSubSubscription
 	for attempt := 0; ; attempt++ {
 		status, err := h.post(ctx, hub, sub, body, contentType)
 		if err == nil {
+			if err := h.store.SetWebSubSent(context.WithoutCancel(ctx), sub.Topic, sub.Callback, res.etag); err != nil {
+				log.Error("websub: record delivery", "err", err)
+			}
 			return
 		}
 		if status == http.StatusGone {
