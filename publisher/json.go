@@ -61,7 +61,9 @@ func renderJSON(f *Feed) ([]byte, error) {
 	base := gorillaFeed(f)
 	g := (&feeds.JSON{Feed: base}).JSONFeed()
 	g.Version = jsonFeedVersion
-	g.FeedUrl = f.selfURL(FormatJSON)
+	// feed_url identifies the feed (JSON Feed 1.1): the first page's URL
+	// on every page; next_url does the paging.
+	g.FeedUrl = f.Self[FormatJSON]
 	g.NextUrl = f.nextURL(FormatJSON)
 	g.Language = f.language()
 	for _, h := range f.Hubs {

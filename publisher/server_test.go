@@ -365,6 +365,9 @@ func TestHandlerPaging(t *testing.T) {
 		if len(p.Items) > 2 {
 			t.Fatalf("page %d has %d items, limit 2", pages, len(p.Items))
 		}
+		if p.FeedURL != testBase+"/topics/khac.json" {
+			t.Errorf("page %d: feed_url %q, want the feed's own URL on every page", pages, p.FeedURL)
+		}
 		for _, it := range p.Items {
 			got = append(got, it.Title)
 		}
