@@ -28,6 +28,8 @@ type store interface {
 	Curations(ctx context.Context, topic string) ([]db.Curation, error)
 	Item(ctx context.Context, id int64) (db.Item, error)
 	ItemByLink(ctx context.Context, link string) (db.Item, error)
+	FeedVersion(ctx context.Context, key string) (string, time.Time, error)
+	SetFeedVersion(ctx context.Context, key, etag string, since time.Time) error
 }
 
 // Server serves the published feeds, the index page, OPML and /healthz.
@@ -305,6 +307,9 @@ func (s *Server) get(ctx context.Context, key cacheKey) (*rendered, error) {
 		if err != nil {
 			return nil, err
 		}
+		if key.cursor == "" {
+			s.keepLastModified(ctx, key, res)
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.gen != gen {
@@ -322,6 +327,38 @@ func (s *Server) get(ctx context.Context, key cacheKey) (*rendered, error) {
 		return nil, err
 	}
 	return v.(*rendered), nil
+}
+
+// keepLastModified gives res, just rendered, the Last-Modified of the
+// same bytes served before, from this process's previous cache generation
+// or from the database (so it survives restarts); new bytes are recorded
+// there in the background (a busy or read-only database only costs the
+// stability of Last-Modified, never a response).
+func (s *Server) keepLastModified(ctx context.Context, key cacheKey, res *rendered) {
+	s.mu.RLock()
+	p := s.prev[key]
+	s.mu.RUnlock()
+	if p != nil && p.etag == res.etag {
+		res.setLastModified(p.lastMod)
+		return
+	}
+	name := key.kind + "/" + key.slug + "." + key.format
+	etag, since, err := s.store.FeedVersion(ctx, name)
+	if err != nil {
+		s.log.Debug("read feed version", "key", name, "err", err)
+		return
+	}
+	if etag == res.etag && !since.IsZero() && !since.After(res.lastMod) {
+		res.setLastModified(since)
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.store.SetFeedVersion(ctx, name, res.etag, res.lastMod); err != nil {
+			s.log.Debug("record feed version", "key", name, "err", err)
+		}
+	}()
 }
 
 // checkSeq drops the cache when the database's change sequence moved. At

@@ -1,0 +1,38 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// FeedVersion returns the ETag last recorded for the published response
+// key and since when it has been served; "" and the zero time when none.
+func (d *DB) FeedVersion(ctx context.Context, key string) (string, time.Time, error) {
+	var etag string
+	var since int64
+	err := d.sql.QueryRowContext(ctx, `SELECT etag, since FROM feed_versions WHERE key = ?`, key).Scan(&etag, &since)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, nil
+	}
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("db: feed version %q: %w", key, err)
+	}
+	return etag, fromNanos(since), nil
+}
+
+// SetFeedVersion records that the response key is served as etag since
+// since. It does not touch the change sequence.
+func (d *DB) SetFeedVersion(ctx context.Context, key, etag string, since time.Time) error {
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO feed_versions (key, etag, since) VALUES (?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, since = excluded.since`, key, etag, toNanos(since))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("db: set feed version %q: %w", key, err)
+	}
+	return nil
+}
