@@ -38,10 +38,10 @@ type store interface {
 // once per SeqCheckInterval) or Reload is called; topic pages with max_age
 // are also re-rendered every minute. Every response carries a strong ETag
 // (a sha256 prefix of the bytes; the gzip copy's ends in "-gz") and a
-// Last-Modified that is the time the bytes were first rendered in this
-// process: a re-render that yields the same bytes keeps it, so curation
-// changes that do not touch item dates still move it. It is safe for
-// concurrent use.
+// Last-Modified that is the time the bytes were first served (recorded in
+// the database for first pages, so it survives restarts): a re-render that
+// yields the same bytes keeps it, and curation changes that do not touch
+// item dates still move it. It is safe for concurrent use.
 type Server struct {
 	store  store
 	log    *slog.Logger
