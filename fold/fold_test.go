@@ -168,6 +168,13 @@ func checkFold(t *testing.T, s string) {
 		if slow := foldSlow(s); slow != f {
 			t.Fatalf("Fold(%q) = %q, foldSlow = %q", s, f, slow)
 		}
+		tn := Tones(s)
+		if again := Tones(tn); again != tn {
+			t.Fatalf("Tones not idempotent: Tones(%q) = %q, Tones of that = %q", s, tn, again)
+		}
+		if ft := Fold(tn); ft != f {
+			t.Fatalf("Fold(Tones(%q)) = %q, want Fold = %q", s, ft, f)
+		}
 	}
 }
 
@@ -200,6 +207,7 @@ var fuzzSeeds = []string{
 	"Đại hội Đảng", "Hà Nội", "TP. Hồ Chí Minh", "Thời sự", "Straße", "Москва", "東京",
 	"ガス", "हिन्दी", "مُحَمَّد", "\u0301a", "ﬁ", "İ", "ΛΟΓΟΣ", "", "---", "a\xffb",
 	"ǅ ǈ", "\u1e9e", "½ ² ⑴", "ᄀ\u1161", "क़", "\u0b47\u0b3e",
+	"Hoà Bình, Thuỷ điện, quỳ, UỶ", "o\u0061\u0323\u0302",
 }
 
 func FuzzFold(f *testing.F) {

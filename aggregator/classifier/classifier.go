@@ -17,9 +17,16 @@
 // run. A phrase word written without diacritics matches the word with any
 // diacritics ("ha noi" finds "Hà Nội", "dai hoi dang" finds "Đại hội Đảng",
 // đ folds to d); a word written with diacritics matches only those
-// diacritics, in any case ("Đảng" finds "ĐẢNG" but not "đang"). Each word of
-// a phrase is treated on its own. Han, Hiragana and Katakana characters are
-// words of their own. Both sides are compared in Unicode NFC.
+// diacritics, in any case ("Đảng" finds "ĐẢNG" but not "đang"); the two
+// accepted placements of a Vietnamese tone mark in oa, oe and uy are the
+// same diacritics ("Hòa" finds "Hoà", "thủy" finds "thuỷ"; see fold.Tones).
+// Each word of a phrase is treated on its own. Symbols that are part of a
+// name count the same way: a phrase word written with a trailing run of '+'
+// or '#' ("C++", "C#") or a leading '.' (".NET") matches only a word with
+// the same symbols, and written without them matches with or without
+// ("c++" does not find "C" or "C#"; "net" finds ".NET"; see affixes). Han,
+// Hiragana and Katakana characters are words of their own. Both sides are
+// compared in Unicode NFC.
 package classifier
 
 import (
@@ -60,7 +67,7 @@ type Classifier struct {
 
 	phrases []phrase
 	pwords  []pword            // the words of all phrases, back to back
-	simple  []bool             // by phrase: two words, no diacritics: found by its key alone
+	simple  []bool             // by phrase: two words, no diacritics or symbols: found by its key alone
 	vocab   map[string]int32   // folded word of any phrase -> word id (while compiling)
 	pairs   map[uint64][]int32 // first and second word ids -> longer phrases (while compiling)
 	singles [][]int32          // by word id: one-word phrases
@@ -93,7 +100,9 @@ type phrase struct {
 
 type pword struct {
 	id    int32  // word id of the folded form, always compared
-	exact string // when written with diacritics: NFC, lower case (lowerString); "" otherwise
+	exact string // when written with diacritics: exactForm of the word; "" otherwise
+	dot   bool   // written with a leading '.' (".NET"): the item's word must have one
+	suf   string // written with trailing '+' or '#' ("C++", "C#"): the item's word must have the same
 }
 
 // Compile builds a Classifier from topics, in config order. It returns an
@@ -396,21 +405,30 @@ func normLang(l string) string {
 func (b *builder) phrases(k kind, list []string) *node {
 	n := &node{kind: k, shown: list}
 	for _, p := range list {
-		written, folded := words(p)
-		if len(folded) == 0 {
+		ws := phraseWords(p)
+		if len(ws) == 0 {
 			b.errorf("%s phrase %q has no letters or digits", k, p)
 			continue
 		}
-		pw := make([]pword, len(folded))
+		pw := make([]pword, len(ws))
 		var key strings.Builder
-		for i := range folded {
-			pw[i].id = b.wordID(folded[i])
-			if fold.HasDiacritics(written[i]) {
-				pw[i].exact = lowerString(written[i])
+		simple := len(ws) == 2
+		for i, w := range ws {
+			pw[i] = pword{id: b.wordID(w.folded), dot: w.dot, suf: w.suf}
+			if fold.HasDiacritics(w.written) {
+				pw[i].exact = exactForm(w.written)
 			}
-			key.WriteString(folded[i])
+			if pw[i].exact != "" || w.dot || w.suf != "" {
+				simple = false
+			}
+			key.WriteString(w.folded)
 			key.WriteByte(0)
 			key.WriteString(pw[i].exact)
+			key.WriteByte(0)
+			if w.dot {
+				key.WriteByte('.')
+			}
+			key.WriteString(w.suf)
 			key.WriteByte(1)
 		}
 		id, ok := b.phraseIDs[key.String()]
@@ -421,7 +439,7 @@ func (b *builder) phrases(k kind, list []string) *node {
 			c.phrases = append(c.phrases, phrase{off: int32(len(c.pwords)), n: int32(len(pw))})
 			c.pwords = append(c.pwords, pw...)
 			w0 := pw[0].id
-			c.simple = append(c.simple, len(pw) == 2 && pw[0].exact == "" && pw[1].exact == "")
+			c.simple = append(c.simple, simple)
 			if len(pw) == 1 {
 				c.singles[w0] = append(c.singles[w0], id)
 			} else {

@@ -20,6 +20,7 @@ import (
 var randWords = []string{
 	"Hà", "Nội", "ha", "noi", "HÀ", "nổi", "Đảng", "đang", "dang", "ĐẢNG", "đại", "hội",
 	"Dai", "hoi", "quảng", "cáo", "climate", "change", "Covid", "19", "Москва", "москва",
+	"Hòa", "Hoà", "HOÀ", "hoa", "Hỏa", "thủy", "Thuỷ", "C++", "C#", "c", ".NET", "net",
 }
 
 var randSeps = []string{" ", ", ", "-", ". ", " – ", "\n"}
@@ -104,13 +105,46 @@ func randDoc(r *rand.Rand) Doc {
 	return d
 }
 
+// refWord is a word of the reference tokenizer with its name symbols.
+type refWord struct {
+	w   string
+	dot bool   // '.' right before, itself after a non-word rune other than '.'
+	suf string // run of '+'/'#' right after, not followed by a word rune
+}
+
+// refSplit splits s (made NFC) into runs of word runes with their symbols.
+func refSplit(s string) []refWord {
+	rs := []rune(fold.NFC(s))
+	isWord := func(i int) bool { return i >= 0 && i < len(rs) && fold.IsWordRune(rs[i]) }
+	var out []refWord
+	for i := 0; i < len(rs); {
+		if !isWord(i) {
+			i++
+			continue
+		}
+		j := i
+		for isWord(j) {
+			j++
+		}
+		w := refWord{w: string(rs[i:j])}
+		w.dot = i > 0 && rs[i-1] == '.' && (i == 1 || !isWord(i-2) && rs[i-2] != '.')
+		k := j
+		for k < len(rs) && (rs[k] == '+' || rs[k] == '#') {
+			k++
+		}
+		if !isWord(k) {
+			w.suf = string(rs[j:k])
+		}
+		out = append(out, w)
+		i = j
+	}
+	return out
+}
+
 // refPhrase is a naive phrase search over plain text: split into words,
 // compare word by word.
 func refPhrase(phrase, text string) bool {
-	split := func(s string) []string {
-		return strings.FieldsFunc(fold.NFC(s), func(r rune) bool { return !fold.IsWordRune(r) })
-	}
-	pw, tw := split(phrase), split(text)
+	pw, tw := refSplit(phrase), refSplit(text)
 	if len(pw) == 0 {
 		return false
 	}
@@ -118,7 +152,9 @@ func refPhrase(phrase, text string) bool {
 		ok := true
 		for j, w := range pw {
 			t := tw[i+j]
-			if fold.Fold(t) != fold.Fold(w) || fold.HasDiacritics(w) && refLower(t) != refLower(w) {
+			if fold.Fold(t.w) != fold.Fold(w.w) ||
+				fold.HasDiacritics(w.w) && refLower(fold.Tones(t.w)) != refLower(fold.Tones(w.w)) ||
+				w.dot && !t.dot || w.suf != "" && t.suf != w.suf {
 				ok = false
 				break
 			}

@@ -278,7 +278,14 @@ func (st *state) tryPhrases(ids []int32, i int) {
 				st.spans[p] = sp
 			}
 			if f := fieldIndex(tk.field); sp[f][0] < 0 {
-				sp[f] = [2]int32{tk.start, st.toks[last].end}
+				// The span shows the name symbols the phrase asked for.
+				ph := st.c.phrases[p]
+				start, end := tk.start, st.toks[last].end
+				if st.c.pwords[ph.off].dot {
+					start--
+				}
+				end += int32(len(st.c.pwords[ph.off+ph.n-1].suf))
+				sp[f] = [2]int32{start, end}
 			}
 		}
 	}
@@ -297,8 +304,14 @@ func (st *state) matchAt(ph phrase, i int) (int, bool) {
 		if t.field != field || t.word != w.id {
 			return 0, false
 		}
-		if w.exact != "" && !equalLower(text[t.start:t.end], w.exact) {
+		if w.exact != "" && !equalExact(text[t.start:t.end], w.exact) {
 			return 0, false
+		}
+		if w.dot || w.suf != "" {
+			dot, suf := affixes(text, int(t.start), int(t.end))
+			if w.dot && !dot || w.suf != "" && suf != w.suf {
+				return 0, false
+			}
 		}
 	}
 	return i + int(ph.n) - 1, true

@@ -304,16 +304,95 @@ func equalLower(a, lower string) bool {
 	return i == len(a) && j == len(lower)
 }
 
+// exactForm is how a phrase word written with diacritics is compared:
+// lowerString of the word with its Vietnamese tone mark placed canonically
+// (fold.Tones), so that "Hòa" and "Hoà", "thủy" and "thuỷ" are one spelling.
+func exactForm(word string) string { return fold.Tones(lowerString(word)) }
+
+// equalExact reports whether the item's word a (NFC, as written) equals
+// the phrase word whose exactForm is exact: equal when lower-cased
+// ("ĐẢNG" and "Đảng"), or after placing the tone mark canonically ("HOÀ"
+// and "Hòa"); "đang" and "Đảng" differ.
+func equalExact(a, exact string) bool {
+	if equalLower(a, exact) {
+		return true
+	}
+	// Only a word with a tone mark (non-ASCII) can be another placement.
+	for i := 0; i < len(a); i++ {
+		if a[i] >= utf8.RuneSelf {
+			return exactForm(a) == exact
+		}
+	}
+	return false
+}
+
 // words splits s into its words (as tokenize does) and returns each word
 // as written (NFC) and folded.
 func words(s string) (written, folded []string) {
-	s = fold.NFC(s)
-	toks, buf := tokenize(s, 0, nil, nil)
-	for _, t := range toks {
-		written = append(written, s[t.start:t.end])
-		folded = append(folded, string(buf[t.fstart:t.fend]))
+	for _, w := range phraseWords(s) {
+		written = append(written, w.written)
+		folded = append(folded, w.folded)
 	}
 	return written, folded
+}
+
+// srcWord is one word of a phrase: as written (NFC), folded, and the name
+// symbols written around it (see affixes).
+type srcWord struct {
+	written, folded string
+	dot             bool
+	suf             string
+}
+
+// phraseWords splits s into its words as tokenize does, with their affixes.
+func phraseWords(s string) []srcWord {
+	s = fold.NFC(s)
+	toks, buf := tokenize(s, 0, nil, nil)
+	out := make([]srcWord, len(toks))
+	for i, t := range toks {
+		out[i].written = s[t.start:t.end]
+		out[i].folded = string(buf[t.fstart:t.fend])
+		out[i].dot, out[i].suf = affixes(s, int(t.start), int(t.end))
+	}
+	return out
+}
+
+// Name symbols. Punctuation separates words, except where it is part of a
+// name: a run of '+' or '#' right after a word and not followed by a letter
+// or digit ("C++", "C#", "F#", "Notepad++"), and one '.' right before a word
+// that does not follow a letter, a digit or another dot (".NET", but not
+// the ".net" of "vnexpress.net"). A phrase word written with these symbols
+// matches only a word with the same symbols; written without, it matches
+// the word with or without them ("c" finds "C++", "c++" does not find "C"
+// or "C#"). This is the same rule as for diacritics.
+
+// isSuffixSymbol reports whether c may follow a word as part of a name.
+func isSuffixSymbol(c byte) bool { return c == '+' || c == '#' }
+
+// affixes returns the name symbols around the word s[start:end] (s in
+// NFC): whether a '.' precedes it and the run of '+'/'#' that follows it,
+// as described above.
+func affixes(s string, start, end int) (dot bool, suf string) {
+	if start > 0 && s[start-1] == '.' {
+		dot = true
+		if start > 1 {
+			r, _ := utf8.DecodeLastRuneInString(s[:start-1])
+			dot = r != '.' && class(r)&classWord == 0
+		}
+	}
+	j := end
+	for j < len(s) && isSuffixSymbol(s[j]) {
+		j++
+	}
+	if j > end {
+		if j < len(s) {
+			if r, _ := utf8.DecodeRuneInString(s[j:]); class(r)&classWord != 0 {
+				return dot, ""
+			}
+		}
+		suf = s[end:j]
+	}
+	return dot, suf
 }
 
 // inlineTags do not separate words: "Đ<b>ảng</b>" is one word.
