@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 
 	"bantin/aggregator/classifier"
 	"bantin/aggregator/fetcher"
 	"bantin/aggregator/normaliser"
+	"bantin/config"
 	"bantin/db"
 )
 
@@ -116,6 +118,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	}
 	o.status = resp.Status
 	st.LastStatus = resp.Status
+	p.noteRecovery(&o, resp)
 	p.trackMove(&st, fetchURL, resp.PermanentURL)
 	h := hints{MaxAge: resp.MaxAge, Expires: resp.Expires, TTL: st.FeedInterval, SkipHours: st.SkipHours, SkipDays: st.SkipDays}
 	if resp.NotModified {
@@ -127,11 +130,12 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	var parsed *normaliser.Parsed
 	var perr error
 	p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
-	if perr != nil && normaliser.IsHTML(resp.Body, resp.ContentType) {
+	if perr != nil && !errors.Is(perr, normaliser.ErrEmptyBody) && !errors.Is(perr, normaliser.ErrGzipBody) &&
+		normaliser.IsHTML(resp.Body, resp.ContentType) {
 		// A web page instead of a feed: follow its advertised feed.
 		links := normaliser.Discover(resp.Body, resp.URL)
 		if len(links) == 0 {
-			p.fail(&st, &o, fmt.Errorf("aggregator: %s is an HTML page that advertises no feed", fetchURL))
+			p.fail(&st, &o, fmt.Errorf("aggregator: %s is an HTML page that advertises no feed", fetched(fetchURL, resp.URL)))
 			return o
 		}
 		feedURL := links[0]
@@ -146,13 +150,16 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 			return o
 		}
 		o.status, st.LastStatus = resp.Status, resp.Status
+		p.noteRecovery(&o, resp)
 		st.DiscoveredFrom = fetchURL
 		st.URL = feedURL
 		st.MovedTo, st.MovedCount = "", 0
 		p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
 	}
 	if perr != nil {
-		p.fail(&st, &o, perr)
+		// The URL parsed is named: after a move, a redirect or a
+		// discovery it is not the configured one.
+		p.fail(&st, &o, fmt.Errorf("aggregator: parse %s: %w", fetched(req.URL, resp.URL), perr))
 		return o
 	}
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
@@ -187,6 +194,29 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	return o
 }
 
+// fetched names the URL a body came from: the URL requested, and the
+// final one when redirects led elsewhere.
+func fetched(requested, final string) string {
+	if final == "" || final == requested {
+		return requested
+	}
+	return requested + " (redirected to " + final + ")"
+}
+
+// noteRecovery records and logs how the fetcher recovered a malformed
+// response (Response.Note), if it had to.
+func (p *Poller) noteRecovery(o *outcome, resp *fetcher.Response) {
+	if resp.Note == "" {
+		return
+	}
+	if o.note != "" {
+		o.note += "; "
+	}
+	o.note += resp.URL + ": " + resp.Note
+	p.Logger.Warn("malformed response recovered", slog.String("source", o.state.ID),
+		slog.String("url", resp.URL), slog.String("note", resp.Note))
+}
+
 // onCPU runs CPU-bound work (parsing, normalising, classifying) with at
 // most GOMAXPROCS workers at it at once: the other workers keep fetching,
 // and fewer feeds half-parsed at a time keeps caches and memory warm.
@@ -215,12 +245,12 @@ func (p *Poller) succeed(st *db.Source, h hints) {
 }
 
 // fail records a failed poll: exponential backoff with jitter up to
-// max_interval, Retry-After honoured, 410 Gone disables the source.
+// max_interval, Retry-After honoured up to max_interval (a failing source
+// is retried at least at that pace, whatever the server asks), 410 Gone
+// disables the source.
 func (p *Poller) fail(st *db.Source, o *outcome, err error) {
 	now := p.Now()
-	o.err = err
-	st.LastError = err.Error()
-	st.Failures++
+	src := p.sourceConfig(st.ID)
 	var se *fetcher.StatusError
 	if errors.As(err, &se) {
 		o.status, st.LastStatus = se.Code, se.Code
@@ -229,16 +259,54 @@ func (p *Poller) fail(st *db.Source, o *outcome, err error) {
 		}
 		if !se.RetryAfter.IsZero() {
 			st.RetryAfter = se.RetryAfter
+			if limit := now.Add(retryCap(src)); st.RetryAfter.After(limit) {
+				st.RetryAfter = limit
+				p.Logger.Warn("Retry-After beyond max_interval: capped", slog.String("source", st.ID),
+					slog.Time("retry_after", se.RetryAfter), slog.Time("capped_to", limit))
+				err = fmt.Errorf("%w (Retry-After capped at max_interval %s)", err, retryCap(src))
+			}
 		}
 	} else {
 		st.LastStatus = 0
 	}
-	src := p.sourceConfig(st.ID)
+	o.err = err
+	st.LastError = err.Error()
+	st.Failures++
 	if src != nil {
 		st.NextDue = now.Add(backoff(src, st.Failures))
 	}
 	if st.RetryAfter.After(st.NextDue) {
 		st.NextDue = st.RetryAfter
+	}
+}
+
+// defaultRetryCap bounds Retry-After for a source no longer configured
+// (config's default max_interval).
+const defaultRetryCap = 24 * time.Hour
+
+// retryCap is the longest a server's Retry-After may hold src back: its
+// max_interval.
+func retryCap(src *config.Source) time.Duration {
+	if src != nil && src.MaxInterval.D() > 0 {
+		return src.MaxInterval.D()
+	}
+	return defaultRetryCap
+}
+
+// capRetryAfter bounds a stored Retry-After (and the next due time it
+// set) at max_interval after the last attempt: a database written before
+// Retry-After was capped may hold one decades away.
+func capRetryAfter(st *db.Source, src *config.Source) {
+	if st.RetryAfter.IsZero() || st.LastAttempt.IsZero() {
+		return
+	}
+	limit := st.LastAttempt.Add(retryCap(src))
+	if !st.RetryAfter.After(limit) {
+		return
+	}
+	st.RetryAfter = limit
+	if st.NextDue.After(limit) {
+		st.NextDue = limit
 	}
 }
 

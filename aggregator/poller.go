@@ -132,6 +132,10 @@ type Result struct {
 	Updated     int
 	Duration    time.Duration
 	Err         error
+	// Note says how a malformed response was recovered (a body labelled
+	// gzip that was not, an undeclared gzip body, ...), "" when it was
+	// not; the poll succeeded nonetheless. It is logged as well.
+	Note string
 }
 
 // Summary totals a poll pass.
@@ -202,7 +206,8 @@ type outcome struct {
 	status   int
 	notMod   bool
 	err      error
-	canceled bool // the poll was cut short by shutdown: nothing to record
+	note     string // see Result.Note
+	canceled bool   // the poll was cut short by shutdown: nothing to record
 	dur      time.Duration
 	release  func() // returns the memory budget taken for items, if any
 }
@@ -385,7 +390,8 @@ func (p *Poller) loadStates(ctx context.Context) (map[string]*db.Source, error) 
 	}
 	m := make(map[string]*db.Source, len(all))
 	for i := range all {
-		if _, ok := cfg.Source(all[i].ID); ok && !all[i].Removed {
+		if src, ok := cfg.Source(all[i].ID); ok && !all[i].Removed {
+			capRetryAfter(&all[i], src)
 			m[all[i].ID] = &all[i]
 		}
 	}
@@ -406,7 +412,7 @@ func sortedDue(states map[string]*db.Source, now time.Time, all bool) []string {
 
 // write stores an outcome and returns the result to report and the new state.
 func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
-	r := Result{SourceID: o.state.ID, Status: o.status, NotModified: o.notMod, Err: o.err, Duration: o.dur}
+	r := Result{SourceID: o.state.ID, Status: o.status, NotModified: o.notMod, Err: o.err, Duration: o.dur, Note: o.note}
 	if o.canceled {
 		return r, o.state
 	}

@@ -193,6 +193,11 @@ type Response struct {
 	// or invalid.
 	Expires time.Time
 	Header  http.Header
+	// Note says how a malformed body was recovered ("" when it was not):
+	// a body labelled gzip that is not, a gzip body that no
+	// Content-Encoding announced, bytes after the end of gzip data. The
+	// poller logs it; the body is usable either way.
+	Note string
 }
 
 // maxBytesLimit keeps max+1 arithmetic safe for absurd settings.
@@ -377,7 +382,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		return nil, fmt.Errorf("fetcher: GET %s: unexpected status %s", where(u), resp.Status)
 	}
 
-	body, err := readBody(resp, f.maxBytes(req), req.Grow)
+	body, note, err := readBody(resp, f.maxBytes(req), req.Grow)
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
 			return nil, fmt.Errorf("fetcher: GET %s: %w (limit %d bytes)", where(u), err, f.maxBytes(req))
@@ -385,6 +390,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		return nil, wrap(u, fmt.Errorf("read body: %w", err))
 	}
 	out.Body = body
+	out.Note = note
 	return out, nil
 }
 

@@ -132,13 +132,19 @@ func TestFetchRequestHeaders(t *testing.T) {
 
 func TestFetchEncoding(t *testing.T) {
 	const text = "<rss><channel><title>Tiếng Việt có dấu</title></channel></rss>"
+	gz := func(b []byte) []byte {
+		var out bytes.Buffer
+		w := gzip.NewWriter(&out)
+		w.Write(b)
+		w.Close()
+		return out.Bytes()
+	}
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 	compress := func(enc string) []byte {
 		var b bytes.Buffer
 		switch enc {
 		case "gzip", "x-gzip":
-			w := gzip.NewWriter(&b)
-			w.Write([]byte(text))
-			w.Close()
+			return gz([]byte(text))
 		case "deflate":
 			w := zlib.NewWriter(&b)
 			w.Write([]byte(text))
@@ -148,22 +154,18 @@ func TestFetchEncoding(t *testing.T) {
 			w.Write([]byte(text))
 			w.Close()
 		case "gzip, gzip":
-			var inner bytes.Buffer
-			w := gzip.NewWriter(&inner)
-			w.Write([]byte(text))
-			w.Close()
-			w = gzip.NewWriter(&b)
-			w.Write(inner.Bytes())
-			w.Close()
+			return gz(gz([]byte(text)))
 		default:
 			b.WriteString(text)
 		}
 		return b.Bytes()
 	}
+	half := len(text) / 2
 	tests := map[string]struct {
 		header   string // Content-Encoding sent
 		body     []byte
 		wantBody string
+		wantNote string // a substring of Response.Note; "" = no note
 		wantErr  string
 	}{
 		"identity":                     {header: "", body: compress(""), wantBody: text},
@@ -173,8 +175,32 @@ func TestFetchEncoding(t *testing.T) {
 		"deflate (raw)":                {header: "deflate", body: compress("raw-deflate"), wantBody: text},
 		"gzip twice":                   {header: "gzip, gzip", body: compress("gzip, gzip"), wantBody: text},
 		"empty gzip body":              {header: "gzip", body: nil, wantBody: ""},
-		"corrupt gzip":                 {header: "gzip", body: []byte("not gzip at all"), wantErr: "decode gzip"},
 		"unsupported Content-Encoding": {header: "br", body: []byte("x"), wantErr: `unsupported Content-Encoding "br"`},
+		// Recovered like gzip -dc and feedparser do.
+		"gzip with zero padding": {header: "gzip", body: cat(compress("gzip"), make([]byte, 4)), wantBody: text},
+		"gzip with long zero padding": {
+			header: "gzip", body: cat(compress("gzip"), make([]byte, 100)), wantBody: text,
+		},
+		"gzip with junk after the data": {
+			header: "gzip", body: cat(compress("gzip"), []byte("junk")), wantBody: text, wantNote: "after the end of the gzip data",
+		},
+		"gzip in two members": {
+			header: "gzip", body: cat(gz([]byte(text[:half])), gz([]byte(text[half:]))), wantBody: text,
+		},
+		"plain body labelled gzip": {
+			header: "gzip", body: []byte(text), wantBody: text, wantNote: "not gzip-compressed: used as it is",
+		},
+		"one-byte body labelled gzip": {header: "gzip", body: []byte("<"), wantBody: "<", wantNote: "not gzip-compressed"},
+		"gzip without Content-Encoding": {
+			body: compress("gzip"), wantBody: text, wantNote: "Content-Encoding does not say so: decompressed",
+		},
+		"gzip twice, labelled once": {
+			header: "gzip", body: compress("gzip, gzip"), wantBody: text, wantNote: "once more than Content-Encoding says",
+		},
+		"corrupt gzip":                  {header: "gzip", body: cat(compress("gzip")[:10], []byte("not deflate at all")), wantErr: "flate"},
+		"corrupt gzip header":           {header: "gzip", body: []byte{0x1f, 0x8b, 0x63, 0, 0, 0, 0, 0, 0, 0, 0}, wantErr: "decode gzip"},
+		"corrupt undeclared gzip":       {body: cat(compress("gzip")[:10], []byte("not deflate at all")), wantErr: "Content-Encoding does not say so, and it does not decompress"},
+		"truncated gzip is still error": {header: "gzip", body: compress("gzip")[:30], wantErr: "unexpected EOF"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -198,6 +224,9 @@ func TestFetchEncoding(t *testing.T) {
 			if string(resp.Body) != tc.wantBody {
 				t.Errorf("Body %q, want %q", resp.Body, tc.wantBody)
 			}
+			if tc.wantNote == "" && resp.Note != "" || !strings.Contains(resp.Note, tc.wantNote) {
+				t.Errorf("Note %q, want %q", resp.Note, tc.wantNote)
+			}
 		})
 	}
 }
@@ -208,7 +237,9 @@ func TestFetchSizeCap(t *testing.T) {
 		size    int
 		chunked bool
 		gzip    bool
-		wantErr bool
+		// undeclared: gzip sent without Content-Encoding
+		undeclared bool
+		wantErr    bool
 	}{
 		"exactly the cap":               {size: max},
 		"one byte over, Content-Length": {size: max + 1, wantErr: true},
@@ -216,13 +247,18 @@ func TestFetchSizeCap(t *testing.T) {
 		"far over, chunked":             {size: 100 * max, chunked: true, wantErr: true},
 		"gzip inflating to the cap":     {size: max, gzip: true},
 		"gzip inflating one byte over":  {size: max + 1, gzip: true, wantErr: true},
+		"undeclared gzip to the cap":    {size: max, gzip: true, undeclared: true},
+		"undeclared gzip one byte over": {size: max + 1, gzip: true, undeclared: true, wantErr: true},
+		"undeclared gzip far over":      {size: 1000 * max, gzip: true, undeclared: true, wantErr: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			s := mustServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body := bytes.Repeat([]byte("a"), tc.size)
 				if tc.gzip {
-					w.Header().Set("Content-Encoding", "gzip")
+					if !tc.undeclared {
+						w.Header().Set("Content-Encoding", "gzip")
+					}
 					zw := gzip.NewWriter(w)
 					zw.Write(body)
 					zw.Close()

@@ -1,6 +1,9 @@
 package fetcher
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -24,9 +27,10 @@ var fileTypes = map[string]string{
 	".htm":  "text/html",
 }
 
-// fetchFile serves a file:// URL: the file read with the same byte cap, a
-// Content-Type guessed from the extension, Last-Modified from its mtime
-// (and NotModified when req.LastModified is not older).
+// fetchFile serves a file:// URL: the file read with the same byte cap
+// (a gzip-compressed file is decompressed, the cap applying to both
+// sizes), a Content-Type guessed from the extension, Last-Modified from
+// its mtime (and NotModified when req.LastModified is not older).
 func (f *Fetcher) fetchFile(u *url.URL, req Request) (*Response, error) {
 	if u.Host != "" && u.Host != "localhost" {
 		return nil, fmt.Errorf("fetcher: %s: file URL with remote host %q", u.Redacted(), u.Host)
@@ -77,6 +81,21 @@ func (f *Fetcher) fetchFile(u *url.URL, req Request) (*Response, error) {
 	}
 	if int64(len(body)) > max {
 		return nil, fmt.Errorf("fetcher: %s: %w (limit %d bytes)", u.Redacted(), ErrTooLarge, max)
+	}
+	if bytes.HasPrefix(body, gzipMagic) {
+		// A compressed file (feed.xml.gz): inflated under the same cap.
+		var notes []string
+		zr, err := newGzipStream(bufio.NewReader(bytes.NewReader(body)), func(s string) { notes = append(notes, s) })
+		if err == nil {
+			body, err = readCapped(zr, max, 0)
+		}
+		if errors.Is(err, ErrTooLarge) {
+			return nil, fmt.Errorf("fetcher: %s: %w (limit %d bytes, after decompression)", u.Redacted(), ErrTooLarge, max)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("fetcher: %s: file is gzip-compressed and does not decompress: %w", u.Redacted(), err)
+		}
+		out.Note = strings.Join(append([]string{"file is gzip-compressed: decompressed"}, notes...), "; ")
 	}
 	out.Body = body
 	return out, nil

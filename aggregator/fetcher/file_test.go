@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io/fs"
@@ -34,6 +35,22 @@ func TestFetchFile(t *testing.T) {
 	if err := os.WriteFile(spaced, []byte("<rss/>"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	gzipped := filepath.Join(dir, "feed.rss.gz")
+	var gzBuf bytes.Buffer
+	zw := gzip.NewWriter(&gzBuf)
+	zw.Write([]byte("<rss/>"))
+	zw.Close()
+	if err := os.WriteFile(gzipped, gzBuf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bomb := filepath.Join(dir, "bomb.xml.gz")
+	gzBuf.Reset()
+	zw = gzip.NewWriter(&gzBuf)
+	zw.Write(make([]byte, 5000))
+	zw.Close()
+	if err := os.WriteFile(bomb, gzBuf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	rssWant, err := os.ReadFile("../../testdata/fetcher/feed.rss")
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +70,7 @@ func TestFetchFile(t *testing.T) {
 		wantNotMod   bool
 		wantErr      error
 		wantErrText  string
+		wantNote     string
 	}{
 		"RSS fixture":                   {url: fileURL(t, "../../testdata/fetcher/feed.rss"), wantBody: rssWant, wantType: "application/rss+xml"},
 		"Atom fixture":                  {url: fileURL(t, "../../testdata/fetcher/feed.atom"), wantType: "application/atom+xml"},
@@ -61,7 +79,9 @@ func TestFetchFile(t *testing.T) {
 		"unchanged since Last-Modified": {url: fileURL(t, spaced), lastModified: modTime(spaced), wantNotMod: true},
 		"changed since Last-Modified": {url: fileURL(t, spaced), lastModified: "Mon, 02 Jan 2006 15:04:05 GMT",
 			wantBody: []byte("<rss/>")},
-		"over the cap": {url: fileURL(t, big), wantErr: ErrTooLarge},
+		"over the cap":         {url: fileURL(t, big), wantErr: ErrTooLarge},
+		"gzip-compressed file": {url: fileURL(t, gzipped), wantBody: []byte("<rss/>"), wantNote: "file is gzip-compressed"},
+		"gzip-compressed file inflating over the cap": {url: fileURL(t, bomb), wantErr: ErrTooLarge, wantErrText: "after decompression"},
 		"missing file": {url: fileURL(t, filepath.Join(dir, "missing.xml")), wantErr: fs.ErrNotExist, wantErrText: filepath.Join(dir, "missing.xml")},
 		"directory":    {url: fileURL(t, dir), wantErrText: "is a directory"},
 		"remote host":  {url: "file://example.com/etc/passwd", wantErrText: "remote host"},
@@ -93,6 +113,9 @@ func TestFetchFile(t *testing.T) {
 			}
 			if tc.wantBody != nil && !bytes.Equal(resp.Body, tc.wantBody) {
 				t.Errorf("Body %q, want %q", resp.Body, tc.wantBody)
+			}
+			if !strings.Contains(resp.Note, tc.wantNote) || tc.wantNote == "" && resp.Note != "" {
+				t.Errorf("Note %q, want %q", resp.Note, tc.wantNote)
 			}
 			if tc.wantType != "" && resp.ContentType != tc.wantType {
 				t.Errorf("ContentType %q, want %q", resp.ContentType, tc.wantType)

@@ -41,6 +41,10 @@ var (
 	}
 )
 
+// gzipMagic starts gzip data: Parse names such a body rather than calling
+// it an unknown format.
+var gzipMagic = []byte{0x1f, 0x8b}
+
 // decoded is the outcome of charset detection: the document as UTF-8 and the
 // name of the encoding it was decoded from.
 type decoded struct {

@@ -35,6 +35,22 @@ import (
 // RSS, Atom nor JSON Feed.
 var ErrUnknownFormat = errors.New("normaliser: unknown feed format (not RSS, Atom or JSON Feed)")
 
+// ErrEmptyBody and ErrGzipBody are the unknown formats Parse can name:
+// errors.Is matches them and ErrUnknownFormat.
+var (
+	// ErrEmptyBody: the body is empty or only white space.
+	ErrEmptyBody error = &formatError{"normaliser: empty response body"}
+	// ErrGzipBody: the body is gzip data (the fetcher decompresses what
+	// Content-Encoding announces, and gzip it recognises).
+	ErrGzipBody error = &formatError{"normaliser: body is gzip-compressed but Content-Encoding does not say so"}
+)
+
+// formatError is a named kind of ErrUnknownFormat.
+type formatError struct{ msg string }
+
+func (e *formatError) Error() string { return e.msg }
+func (e *formatError) Unwrap() error { return ErrUnknownFormat }
+
 // Parsed is a parsed feed plus what the poller needs to schedule it.
 type Parsed struct {
 	// Feed is gofeed's universal feed; its text is UTF-8 in NFC, its Title
@@ -94,9 +110,19 @@ type Parsed struct {
 // subsets), so entity bombs cost nothing.
 //
 // Errors start with "normaliser: "; ErrUnknownFormat is returned when the
-// body is not a feed at all.
+// body is not a feed at all, as ErrEmptyBody or ErrGzipBody when it is
+// empty or gzip data.
 func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
+	if len(body) == 0 {
+		return nil, ErrEmptyBody
+	}
+	if bytes.HasPrefix(body, gzipMagic) {
+		return nil, ErrGzipBody
+	}
 	dec := decode(body, contentType)
+	if len(bytes.TrimSpace(dec.text)) == 0 {
+		return nil, fmt.Errorf("%w (%d bytes, only white space)", ErrEmptyBody, len(body))
+	}
 	// NFC is applied per text field after parsing (cleanFeed): entity
 	// references can only be resolved there, and one pass is enough.
 	text := demoronize(rewriteDecl(dec.text))
