@@ -4,6 +4,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"bantin/iri"
 )
 
 // trackingParams are query parameters that identify a campaign or a click,
@@ -25,13 +28,22 @@ var trackingParams = map[string]bool{
 // (utm_*, fbclid, gclid, dclid, msclkid, mc_cid, mc_eid, yclid, igshid,
 // _ga, ref_src, and similar) removed, the remaining query parameters sorted
 // (their order never changes the resource on news sites), an empty path
-// written "/". The path's case is kept. Values that are not absolute
+// written "/". An http(s) IRI is first converted to a URI (iri.ToURI,
+// after NFC) and percent-escapes are written in upper case, so one link written
+// with raw Unicode, with escapes or with lower-case escapes gives one
+// canonical form. The path's case is kept. Values that are not absolute
 // http(s) URLs are returned trimmed, with only scheme and host lowered.
 // CanonicalLink is idempotent.
 func CanonicalLink(raw string) string {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return ""
+	}
+	if lower := strings.ToLower(raw); strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+		if utf8.ValidString(raw) {
+			raw = nfc(raw)
+		}
+		raw = upperEscapes(iri.ToURI(raw))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -66,6 +78,26 @@ func CanonicalLink(raw string) string {
 	// Trimmed again: dropping the fragment can leave white space at the
 	// end (found by FuzzCanonicalLink).
 	return strings.TrimSpace(u.String())
+}
+
+// upperEscapes writes the hex digits of s's %XX escapes in upper case
+// (RFC 3986 6.2.2.1: both cases mean the same octet).
+func upperEscapes(s string) string {
+	i := strings.IndexByte(s, '%')
+	if i < 0 {
+		return s
+	}
+	b := []byte(s)
+	for ; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			for _, j := range []int{i + 1, i + 2} {
+				if b[j] >= 'a' && b[j] <= 'f' {
+					b[j] -= 'a' - 'A'
+				}
+			}
+		}
+	}
+	return string(b)
 }
 
 // cleanQuery drops tracking parameters and sorts the rest, keeping each

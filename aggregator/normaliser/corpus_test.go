@@ -271,6 +271,9 @@ func TestCorpusFeedparserTitles(t *testing.T) {
 			if got == want {
 				continue
 			}
+			if m[1] != "feed" && want == "" && got != "" {
+				continue // an entry left without a title gets a fallback one (Normalise)
+			}
 			if reason, ok := titleExceptions[f[0]]; ok && reason != "" {
 				excepted++
 				continue

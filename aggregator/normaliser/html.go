@@ -46,6 +46,41 @@ func sanitise(fragment, base string) string {
 	return nfc(strings.TrimSpace(out))
 }
 
+// blankLineRe separates the paragraphs of plain text.
+var blankLineRe = regexp.MustCompile(`\n[ \t\f\v]*\n\s*`)
+
+// textHTML returns plain text (a field that is text by the format's spec:
+// JSON Feed content_text and summary, Atom type="text") as HTML that shows
+// exactly that text: "&", "<", ">" and quotes escaped, paragraphs
+// (separated by blank lines) in <p> elements, other line breaks as <br>,
+// NFC. Text on a single line is escaped but not wrapped, so text without
+// markup characters is returned as it is.
+func textHTML(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\r", "\n"))
+	if s == "" {
+		return ""
+	}
+	paras := blankLineRe.Split(s, -1)
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for _, p := range paras {
+		if len(paras) > 1 {
+			b.WriteString("<p>")
+		}
+		for i, line := range strings.Split(strings.TrimSpace(p), "\n") {
+			if i > 0 {
+				b.WriteString("<br>")
+			}
+			b.WriteString(html.EscapeString(strings.TrimSpace(line)))
+		}
+		if len(paras) > 1 {
+			b.WriteString("</p>")
+		}
+	}
+	return nfc(b.String())
+}
+
 // urlAttrs are the URL-valued attributes.
 var urlAttrs = map[string]bool{"href": true, "src": true, "cite": true, "poster": true, "longdesc": true}
 

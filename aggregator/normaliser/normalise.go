@@ -5,6 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	stdhtml "html"
+	"mime"
+	"net/mail"
+	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +16,7 @@ import (
 
 	"bantin/db"
 	"bantin/fold"
+	"bantin/iri"
 
 	"github.com/mmcdole/gofeed"
 )
@@ -35,22 +40,41 @@ const futureSlack = 24 * time.Hour
 //
 //   - GUID: the upstream guid/id, trimmed; else the absolute link; else
 //     "sha256:" + hash of title and date; else (neither) "sha256:" + Hash.
-//     Items of one feed that share a guid use their link instead (link +
-//     "#" + title hash when links collide too); an item whose final
-//     identity repeats an earlier one is dropped.
-//   - Link: absolute, against the feed's link resolved against the feed URL.
-//     CanonicalLink: CanonicalLink(Link).
+//     Items of one feed that share a guid are told apart by what an edit
+//     does not change: their link (the guid when they have none); items
+//     that share that too, by their published date as written, else by
+//     their order among the items sharing link and date. An item equal to
+//     an earlier one with the same guid (same Hash) is dropped, and so is
+//     an item whose final identity repeats an earlier one. Links in
+//     identities are the upstream IRIs resolved, as before links were
+//     converted to URIs, so stored identities stay the same.
+//   - Link: absolute, against the feed's link resolved against the feed
+//     URL, converted from IRI to URI (iri.ToURI); so are enclosure and
+//     image URLs. CanonicalLink: CanonicalLink(Link).
 //   - Title: plain text (markup removed, entities decoded once, white space
 //     collapsed), NFC; a title that is plain text by spec (JSON Feed,
 //     Atom type="text", the Atom default) keeps "<" and "&" as they are
 //     and only has its white space collapsed; RSS and Atom "html"/"xhtml"
 //     titles are rendered from HTML. An untitled item gets its
-//     media:title, else an excerpt of its text.
+//     media:title, else an excerpt of its text, else (no text either) the
+//     file name of its first enclosure or the last segment of its link's
+//     path (percent-decoded), else its link, else the feed's title (or
+//     o.SourceID) and its date: never an empty title.
 //   - Summary, Content: sanitised HTML with absolute URLs, NFC; Content is
 //     empty when it equals Summary; with only content, Summary stays empty.
-//   - Authors: the item's, else the feed's. Categories: as written, NFC,
-//     trimmed, deduplicated. Tags: categories then source tags, slugged with
+//     Plain text by spec (JSON Feed summary and content_text, Atom
+//     type="text" summary and content) is escaped into HTML that shows
+//     exactly that text (textHTML), never parsed as markup.
+//   - Authors: the item's, else the feed's; names plain text like titles
+//     (RSS names rendered from HTML), e-mail addresses dropped unless
+//     net/mail reads them as one address. Categories: plain text like
+//     titles (RSS ones rendered from HTML, so "&amp;#239;" and
+//     "&lt;b&gt;" give "ï" and no tags), NFC, white space collapsed,
+//     deduplicated. Tags: categories then source tags, slugged with
 //     fold.Slug, deduplicated by slug, empty slugs dropped.
+//   - Enclosures: http(s) URLs only, each once; a type that is not a MIME
+//     type/subtype (or none) is replaced by the one the URL's file
+//     extension names (mediaType), else "application/octet-stream".
 //   - Published/Updated: UTC; zone-less upstream dates read in o.Location;
 //     Published falls back to Updated, then o.Now; a Published more than 24h
 //     after o.Now becomes o.Now; Updated defaults to Published and is clamped
@@ -68,64 +92,128 @@ func Normalise(p *Parsed, o Options) []db.Item {
 	if feedURL == "" {
 		feedURL = p.BaseURL
 	}
-	base := feedURL
+	// base resolves the items' URLs; iriBase is the same in the form
+	// identities were computed with before URLs were converted to URIs
+	// (resolving against an IRI percent-encodes a non-ASCII host).
+	iriBase, base := feedURL, iri.ToURI(nfc(feedURL))
 	if l := strings.TrimSpace(f.Link); l != "" {
-		base = resolve(feedURL, l)
+		iriBase = resolve(feedURL, l)
+		base = resolve(base, iri.ToURI(nfc(l)))
 	}
 	loc := o.Location
 	if loc == nil {
 		loc = time.UTC
 	}
 	now := o.Now.UTC()
-	feedAuthors := people(f.Authors)
+	feedAuthors := people(f.Authors, p.titles.meta)
 	lang := strings.ToLower(strings.TrimSpace(f.Language))
 	if lang == "" {
 		lang = strings.ToLower(strings.TrimSpace(o.Language))
 	}
 
-	// Count upstream guids to spot feeds that repeat one for every item.
-	guidCount := map[string]int{}
-	for _, it := range f.Items {
-		if it != nil {
-			if g := strings.TrimSpace(it.GUID); g != "" {
-				guidCount[g]++
-			}
-		}
-	}
-	linkCount := map[string]int{}
-	for _, it := range f.Items {
-		if it != nil && guidCount[strings.TrimSpace(it.GUID)] > 1 {
-			linkCount[itemLink(it, base)]++
-		}
-	}
-
-	seen := map[string]bool{}
-	items := make([]db.Item, 0, len(f.Items))
+	parsed := make([]parsedItem, 0, len(f.Items))
 	for _, it := range f.Items {
 		if it == nil {
 			continue
 		}
-		item := normaliseItem(it, p.titles.items[it], base, loc, now, feedAuthors, lang, o)
-		item.GUID = identity(it, item, guidCount, linkCount)
-		if seen[item.GUID] {
+		item := normaliseItem(it, p.titles.items[it], p.titles.meta, base, loc, now, feedAuthors, lang, f.Title, o)
+		parsed = append(parsed, parsedItem{it: it, item: item, link: identityLink(it, iriBase)})
+	}
+	assignIdentities(parsed)
+
+	seen := map[string]bool{}
+	items := make([]db.Item, 0, len(parsed))
+	for _, x := range parsed {
+		if x.drop || seen[x.item.GUID] {
 			continue
 		}
-		seen[item.GUID] = true
-		items = append(items, item)
+		seen[x.item.GUID] = true
+		items = append(items, x.item)
 	}
 	return items
 }
 
-// normaliseItem maps one item; isText tells that its title is plain
-// text by spec (JSON Feed, Atom type="text"), not text that may hold HTML.
-func normaliseItem(it *gofeed.Item, isText bool, base string, loc *time.Location, now time.Time, feedAuthors []db.Person, lang string, o Options) db.Item {
+// parsedItem is an upstream item on its way to an identity.
+type parsedItem struct {
+	it   *gofeed.Item
+	item db.Item
+	link string // identityLink
+	drop bool   // an exact duplicate of an earlier item with its guid
+}
+
+// assignIdentities sets item.GUID of every item (see Normalise) and marks
+// exact duplicates among items that repeat a guid.
+func assignIdentities(xs []parsedItem) {
+	guidCount := map[string]int{}
+	for _, x := range xs {
+		if g := strings.TrimSpace(x.it.GUID); g != "" {
+			guidCount[g]++
+		}
+	}
+	// A guid repeated within the feed is no identity: such items are
+	// grouped by their link (else the guid) and told apart within a group
+	// by fields an edit leaves alone, so that an edited item keeps its
+	// identity and is updated in place.
+	type hashKey struct{ guid, hash string }
+	hashes := map[hashKey]bool{}
+	groupKey := make([]string, len(xs))
+	groupCount := map[string]int{}
+	dateCount := map[[2]string]int{}
+	for i := range xs {
+		x := &xs[i]
+		g := strings.TrimSpace(x.it.GUID)
+		if guidCount[g] <= 1 {
+			continue
+		}
+		if hashes[hashKey{g, x.item.Hash}] {
+			x.drop = true
+			continue
+		}
+		hashes[hashKey{g, x.item.Hash}] = true
+		key := x.link
+		if key == "" {
+			key = nfc(g)
+		}
+		groupKey[i] = key
+		groupCount[key]++
+		dateCount[[2]string{key, strings.TrimSpace(x.it.Published)}]++
+	}
+	ordinal := map[[2]string]int{}
+	for i := range xs {
+		x := &xs[i]
+		if x.drop {
+			continue
+		}
+		key := groupKey[i]
+		if key == "" {
+			x.item.GUID = identity(x.it, x.item, x.link)
+			continue
+		}
+		date := strings.TrimSpace(x.it.Published)
+		dk := [2]string{key, date}
+		switch {
+		case groupCount[key] == 1:
+			x.item.GUID = key
+		case date != "" && dateCount[dk] == 1:
+			x.item.GUID = key + "#" + shortHash(date)
+		default:
+			x.item.GUID = key + "#" + shortHash(date+"\x00"+strconv.Itoa(ordinal[dk]))
+			ordinal[dk]++
+		}
+	}
+}
+
+// normaliseItem maps one item; k tells which of its text fields are
+// plain text by spec (JSON Feed, Atom type="text"), not text that may hold
+// HTML, and meta whether its categories and author names are.
+func normaliseItem(it *gofeed.Item, k textKinds, meta bool, base string, loc *time.Location, now time.Time, feedAuthors []db.Person, lang, feedTitle string, o Options) db.Item {
 	link := itemLink(it, base)
 	linkBase := base
 	if link != "" {
 		linkBase = link
 	}
 	title := textTitle(it.Title)
-	if !isText {
+	if !k.title {
 		title = plainText(it.Title)
 	}
 	item := db.Item{
@@ -133,8 +221,8 @@ func normaliseItem(it *gofeed.Item, isText bool, base string, loc *time.Location
 		Link:          link,
 		CanonicalLink: CanonicalLink(link),
 		Title:         title,
-		Summary:       sanitise(it.Description, linkBase),
-		Content:       sanitise(it.Content, linkBase),
+		Summary:       body(it.Description, k.summary, linkBase),
+		Content:       body(it.Content, k.content, linkBase),
 		FirstSeen:     now,
 		Language:      lang,
 	}
@@ -153,11 +241,11 @@ func normaliseItem(it *gofeed.Item, isText bool, base string, loc *time.Location
 		}
 	}
 
-	item.Authors = people(it.Authors)
+	item.Authors = people(it.Authors, meta)
 	if len(item.Authors) == 0 {
 		item.Authors = feedAuthors
 	}
-	item.Categories = categories(it.Categories)
+	item.Categories = categories(it.Categories, meta)
 	item.Tags = tags(item.Categories, o.SourceTags)
 	item.Enclosures = enclosures(it.Enclosures, linkBase)
 	item.ImageURL = imageURL(it, linkBase, item.Enclosures)
@@ -190,6 +278,9 @@ func normaliseItem(it *gofeed.Item, isText bool, base string, loc *time.Location
 	// fetched in the same second) differently in the store and in feeds.
 	item.Published = item.Published.Truncate(time.Second)
 	item.Updated = item.Updated.Truncate(time.Second)
+	if item.Title == "" {
+		item.Title = fallbackTitle(&item, firstNonEmpty(feedTitle, o.SourceID), loc)
+	}
 	item.Hash = hashItem(&item, pub, hasPub, upd, hasUpd)
 	return item
 }
@@ -212,9 +303,18 @@ func mediaTitle(it *gofeed.Item) string {
 	return ""
 }
 
-// itemLink returns the item's link made absolute: <link>, else the first
-// of its links, else a permalink guid; "" unless it is http(s).
-func itemLink(it *gofeed.Item, base string) string {
+// body returns an item's summary or content as sanitised HTML: plain text
+// by spec (text) escaped, HTML sanitised with URLs made absolute.
+func body(s string, text bool, base string) string {
+	if text {
+		return textHTML(s)
+	}
+	return sanitise(s, base)
+}
+
+// itemRef returns the item's link as written: <link>, else the first of
+// its links, else a permalink guid; "" when it has none.
+func itemRef(it *gofeed.Item) string {
 	l := strings.TrimSpace(it.Link)
 	if l == "" {
 		for _, x := range it.Links {
@@ -230,30 +330,30 @@ func itemLink(it *gofeed.Item, base string) string {
 			l = g
 		}
 	}
-	if l == "" {
-		return ""
-	}
-	return webURL(base, l)
+	return l
 }
 
-// identity computes the item's GUID (see Normalise).
-func identity(it *gofeed.Item, item db.Item, guidCount, linkCount map[string]int) string {
-	g := nfc(strings.TrimSpace(it.GUID))
-	if g != "" && guidCount[strings.TrimSpace(it.GUID)] <= 1 {
+// itemLink returns the item's link (itemRef) as an absolute http(s) URI,
+// or "".
+func itemLink(it *gofeed.Item, base string) string {
+	return webURL(base, itemRef(it))
+}
+
+// identityLink returns the item's link as identities use it: absolute,
+// NFC, but not converted to a URI (identities stored before links were
+// converted must not change), or "".
+func identityLink(it *gofeed.Item, base string) string {
+	return webIRI(base, itemRef(it))
+}
+
+// identity computes the GUID of an item whose guid, if any, is unique in
+// its feed (see Normalise); link is its identityLink.
+func identity(it *gofeed.Item, item db.Item, link string) string {
+	if g := nfc(strings.TrimSpace(it.GUID)); g != "" {
 		return g
 	}
-	if g != "" { // a guid repeated within the feed: not an identity
-		switch {
-		case item.Link != "" && linkCount[item.Link] <= 1:
-			return item.Link
-		case item.Link != "":
-			return item.Link + "#" + shortHash(item.Title)
-		default:
-			return g + "#" + shortHash(item.Title)
-		}
-	}
-	if item.Link != "" {
-		return item.Link
+	if link != "" {
+		return link
 	}
 	date := strings.TrimSpace(it.Published)
 	if date == "" {
@@ -273,13 +373,15 @@ func shortHash(s string) string {
 	return hex.EncodeToString(sum[:6])
 }
 
-func people(ps []*gofeed.Person) []db.Person {
+// people maps authors: names plain text (textTitle when plain by spec,
+// else rendered from HTML), e-mail addresses checked (email).
+func people(ps []*gofeed.Person, plain bool) []db.Person {
 	var out []db.Person
 	for _, p := range ps {
 		if p == nil {
 			continue
 		}
-		q := db.Person{Name: plainText(p.Name), Email: nfc(strings.TrimSpace(p.Email))}
+		q := db.Person{Name: metaText(p.Name, plain), Email: email(p.Email)}
 		if q.Name == "" && q.Email == "" || slices.Contains(out, q) {
 			continue
 		}
@@ -288,10 +390,42 @@ func people(ps []*gofeed.Person) []db.Person {
 	return out
 }
 
-func categories(cs []string) []string {
+// metaText renders a category or author name as plain text like a title:
+// as it is (white space collapsed, NFC) when plain by spec, else with
+// markup removed and references decoded once.
+func metaText(s string, plain bool) string {
+	if plain {
+		return textTitle(s)
+	}
+	return plainText(s)
+}
+
+// email returns the address s holds ("a@b.example", "<a@b.example>",
+// "mailto:a@b.example", "a@b.example (Name)"), or "" when net/mail reads
+// no single address in it: an invalid address is dropped, not published.
+func email(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 7 && strings.EqualFold(s[:7], "mailto:") {
+		s = s[7:]
+	}
+	if s == "" {
+		return ""
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || strings.ContainsAny(a.Address, " \t\r\n") {
+		return ""
+	}
+	at := strings.LastIndexByte(a.Address, '@')
+	if at <= 0 || at == len(a.Address)-1 {
+		return ""
+	}
+	return nfc(a.Address)
+}
+
+func categories(cs []string, plain bool) []string {
 	var out []string
 	for _, c := range cs {
-		c = collapseSpace(nfc(c))
+		c = metaText(c, plain)
 		if c != "" && !slices.Contains(out, c) {
 			out = append(out, c)
 		}
@@ -330,7 +464,7 @@ func enclosures(es []*gofeed.Enclosure, base string) []db.Enclosure {
 		if err != nil || n < 0 {
 			n = 0
 		}
-		out = append(out, db.Enclosure{URL: u, Type: strings.ToLower(strings.TrimSpace(e.Type)), Length: n})
+		out = append(out, db.Enclosure{URL: u, Type: mediaType(e.Type, u), Length: n})
 	}
 	return out
 }
@@ -371,16 +505,109 @@ func imageURL(it *gofeed.Item, base string, encs []db.Enclosure) string {
 	return ""
 }
 
-// webURL resolves ref against base and returns it when it is an http(s)
-// URL, else "". Links, images and enclosures of other schemes
-// (javascript:, data:, ...) are not republished.
+// webURL resolves ref against base (a URI, or "") and returns it as a
+// URI (iri.ToURI) when it is an http(s) URL, else "". Links, images and enclosures of
+// other schemes (javascript:, data:, ...) are not republished.
 func webURL(base, ref string) string {
+	return iri.ToURI(webIRI(base, iri.ToURI(nfc(ref))))
+}
+
+// webIRI resolves ref against base and returns it, NFC, when it is an
+// http(s) URL, else "". It does not convert IRIs: identities use it.
+func webIRI(base, ref string) string {
 	u := nfc(resolve(base, ref))
 	lower := strings.ToLower(u)
 	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
 		return u
 	}
 	return ""
+}
+
+// extTypes are the MIME types of the file extensions feeds attach most
+// (podcasts, images, video, documents). They are looked up before the
+// system's table, which may be empty or differ between machines.
+var extTypes = map[string]string{
+	".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".m4b": "audio/mp4", ".aac": "audio/aac",
+	".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/opus", ".wav": "audio/wav",
+	".flac": "audio/flac", ".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime",
+	".webm": "video/webm", ".ogv": "video/ogg", ".mkv": "video/x-matroska", ".avi": "video/x-msvideo",
+	".m3u8": "application/vnd.apple.mpegurl", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+	".png": "image/png", ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif",
+	".svg": "image/svg+xml", ".pdf": "application/pdf", ".epub": "application/epub+zip",
+	".zip": "application/zip", ".torrent": "application/x-bittorrent",
+}
+
+// mediaType returns typ, trimmed and lower-cased, when it is a MIME type
+// (type/subtype, parameters allowed); else the type of u's file extension
+// (extTypes, then the system table); else "application/octet-stream".
+func mediaType(typ, u string) string {
+	typ = strings.ToLower(strings.TrimSpace(typ))
+	if isMediaType(typ) {
+		return typ
+	}
+	var ext string
+	if pu, err := url.Parse(u); err == nil {
+		ext = strings.ToLower(path.Ext(pu.Path))
+	}
+	if t := extTypes[ext]; t != "" {
+		return t
+	}
+	if ext != "" {
+		if t, _, err := mime.ParseMediaType(mime.TypeByExtension(ext)); err == nil && isMediaType(t) {
+			return t
+		}
+	}
+	return "application/octet-stream"
+}
+
+// isMediaType reports whether t parses as a MIME type of the form
+// type/subtype (mime.ParseMediaType alone accepts a bare "mp3").
+func isMediaType(t string) bool {
+	mt, _, err := mime.ParseMediaType(t)
+	if err != nil {
+		return false
+	}
+	major, minor, ok := strings.Cut(mt, "/")
+	return ok && major != "" && minor != ""
+}
+
+// fallbackTitle names an item that has neither a title nor text: the file
+// name of its first enclosure, else the last segment of its link's path
+// (both percent-decoded), else its link, else source and its date.
+func fallbackTitle(item *db.Item, source string, loc *time.Location) string {
+	var urls []string
+	for _, e := range item.Enclosures {
+		urls = append(urls, e.URL)
+	}
+	urls = append(urls, item.Link)
+	for _, u := range urls {
+		if name := lastSegment(u); name != "" {
+			return name
+		}
+	}
+	if item.Link != "" {
+		return item.Link
+	}
+	date := item.Published.In(loc).Format("2006-01-02")
+	if source == "" {
+		return date
+	}
+	return source + " – " + date
+}
+
+// lastSegment returns the last non-empty segment of the path of URL u,
+// percent-decoded, as plain text; "" when the path has none.
+func lastSegment(u string) string {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	p := strings.TrimRight(pu.EscapedPath(), "/")
+	seg := p[strings.LastIndexByte(p, '/')+1:]
+	if dec, err := url.PathUnescape(seg); err == nil {
+		seg = dec
+	}
+	return collapseSpace(nfc(seg))
 }
 
 // hashItem digests the stored content of item with the upstream dates (not

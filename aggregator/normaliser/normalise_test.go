@@ -136,12 +136,11 @@ func TestNormaliseIdentity(t *testing.T) {
 	for _, it := range items {
 		guids = append(guids, it.GUID)
 	}
-	titleHash := func(s string) string { return shortHash(s) }
 	want := []string{
-		"https://ids.example/a",                    // repeated guid -> link
-		"https://ids.example/b",                    // repeated guid -> link
-		"https://ids.example/c#" + titleHash("C1"), // repeated guid and link -> link#hash(title)
-		"https://ids.example/c#" + titleHash("C2"), //
+		"https://ids.example/a",                       // repeated guid -> link
+		"https://ids.example/b",                       // repeated guid -> link
+		"https://ids.example/c#" + shortHash("\x000"), // repeated guid and link, no date -> link#hash(order)
+		"https://ids.example/c#" + shortHash("\x001"), //
 		"unique-1",                             // trimmed guid
 		"https://ids.example/relative/no-guid", // no guid -> absolute link
 		"",                                     // placeholder for the hash identity

@@ -10,46 +10,59 @@ import (
 	jsonfeed "github.com/mmcdole/gofeed/json"
 )
 
-// titleKinds records which titles of a parsed feed are plain text by the
-// format's spec (so "<" and "&" in them are literal characters) rather
-// than text that may hold HTML.
+// titleKinds records which text fields of a parsed feed are plain text by
+// the format's spec (so "<" and "&" in them are literal characters) rather
+// than text that may hold HTML: titles, and the items' summaries, contents,
+// categories and author names.
 type titleKinds struct {
-	feed  bool                  // the feed's own title is plain text
-	items map[*gofeed.Item]bool // items whose title is plain text
+	feed bool // the feed's own title is plain text
+	// meta: the items' categories and author names are plain text (Atom
+	// and JSON Feed); RSS ones may carry escaped HTML like RSS titles.
+	meta  bool
+	items map[*gofeed.Item]textKinds
 }
 
-// plainTitles reports which titles of feed, parsed from text, are plain
-// text: every title of a JSON Feed; Atom titles of type "text" (the
-// default) or Atom 0.3 "text/plain". RSS titles may carry entity-encoded
-// HTML (RSS Advisory Board), and Atom "html"/"xhtml" titles are HTML: none
-// of those is marked.
+// textKinds tells which text fields of one item are plain text by spec.
+type textKinds struct {
+	title, summary, content bool
+}
+
+// plainTitles reports which text fields of feed, parsed from text, are
+// plain text. JSON Feed: every title and summary, and content_text when
+// there is no content_html (gofeed falls back to it). Atom: text
+// constructs (title, summary, content) of type "text" (the default) or
+// Atom 0.3 "text/plain"; categories and author names. RSS titles and
+// descriptions may carry entity-encoded HTML (RSS Advisory Board), and
+// Atom "html"/"xhtml" constructs are markup: none of those is marked.
 //
 // gofeed's Atom parser drops the type attribute of text constructs, so
-// for Atom the types are read from text by scanAtomTitles (one pass over
+// for Atom the types are read from text by scanAtomText (one pass over
 // the bytes, no second XML parse); when its count of entries differs from
-// the parser's, no Atom item title is marked (HTML rendering is the safe
+// the parser's, no Atom item field is marked (HTML rendering is the safe
 // default).
 func plainTitles(feed *gofeed.Feed, text []byte) titleKinds {
 	switch orig := feed.OriginalFeed().(type) {
 	case *jsonfeed.Feed:
-		k := titleKinds{feed: true, items: make(map[*gofeed.Item]bool, len(feed.Items))}
-		for _, it := range feed.Items {
-			k.items[it] = true
+		k := titleKinds{feed: true, meta: true, items: make(map[*gofeed.Item]textKinds, len(feed.Items))}
+		for i, it := range feed.Items {
+			tk := textKinds{title: true, summary: true}
+			if len(orig.Items) == len(feed.Items) && orig.Items[i] != nil {
+				oi := orig.Items[i]
+				tk.content = strings.TrimSpace(oi.ContentHTML) == "" && strings.TrimSpace(oi.ContentText) != ""
+			}
+			k.items[it] = tk
 		}
 		return k
 	case *atom.Feed:
-		feedType, entries := scanAtomTitles(text)
-		k := titleKinds{feed: feedType.plain()}
+		feedType, entries := scanAtomText(text)
+		k := titleKinds{feed: feedType.plain(), meta: true}
 		if len(entries) != len(orig.Entries) || len(entries) != len(feed.Items) {
 			return k
 		}
+		k.items = make(map[*gofeed.Item]textKinds, len(entries))
 		for i, it := range feed.Items {
-			if entries[i].plain() {
-				if k.items == nil {
-					k.items = make(map[*gofeed.Item]bool, len(entries))
-				}
-				k.items[it] = true
-			}
+			e := entries[i]
+			k.items[it] = textKinds{title: e.title.plain(), summary: e.summary.plain(), content: e.content.plain()}
 		}
 		return k
 	}
@@ -89,15 +102,30 @@ var (
 	atomNSRe = regexp.MustCompile(`xmlns:([A-Za-z_][\w.-]*)\s*=\s*["'](?:http://www\.w3\.org/2005/Atom|http://purl\.org/atom/ns#)["']`)
 )
 
-// scanAtomTitles reads the type and mode attributes of the title of an
-// Atom document's feed and of each of its entries (in document order)
-// from the raw text: a linear scan of the tags that skips comments, CDATA
+// atomEntryText holds the text constructs of one Atom entry.
+type atomEntryText struct {
+	title, summary, content textConstruct
+}
+
+// scanAtomTitles returns the feed's and the entries' title constructs of
+// an Atom document (see scanAtomText).
+func scanAtomTitles(b []byte) (feed textConstruct, entries []textConstruct) {
+	feed, all := scanAtomText(b)
+	for _, e := range all {
+		entries = append(entries, e.title)
+	}
+	return feed, entries
+}
+
+// scanAtomText reads the type and mode attributes of the title of an
+// Atom document's feed and of the title, summary and content of each of
+// its entries (in document order) from the raw text: a linear scan of the tags that skips comments, CDATA
 // sections, processing instructions and the DOCTYPE and follows element
 // nesting, so a title inside atom:source or inside XHTML content is not
 // taken for the entry's. Elements count when unprefixed or prefixed with a
-// prefix bound to the Atom namespace; like gofeed, the last title of an
-// entry wins.
-func scanAtomTitles(b []byte) (feed textConstruct, entries []textConstruct) {
+// prefix bound to the Atom namespace; like gofeed, the last title (summary,
+// content) of an entry wins.
+func scanAtomText(b []byte) (feed textConstruct, entries []atomEntryText) {
 	atomPrefixes := map[string]bool{"": true}
 	for _, m := range atomNSRe.FindAllSubmatch(b, -1) {
 		atomPrefixes[string(m[1])] = true
@@ -163,19 +191,27 @@ func scanAtomTitles(b []byte) (feed textConstruct, entries []textConstruct) {
 		depth := len(stack)
 		switch {
 		case depth == 1 && bytes.EqualFold(local, []byte("entry")) && bytes.EqualFold(stack[0], []byte("feed")):
-			entries = append(entries, textConstruct{})
-		case bytes.EqualFold(local, []byte("title")):
-			tc := textConstruct{typ: attr(typeAttrRe, tag), mode: attr(modeAttrRe, tag)}
+			entries = append(entries, atomEntryText{})
+		case depth == 1 && bytes.EqualFold(local, []byte("title")) && bytes.EqualFold(stack[0], []byte("feed")):
+			feed = textConstruct{typ: attr(typeAttrRe, tag), mode: attr(modeAttrRe, tag)}
+			if !selfClosing {
+				open, openDepth = &feed, depth+1
+			}
+		case depth == 2 && len(entries) > 0 && bytes.EqualFold(stack[1], []byte("entry")) && bytes.EqualFold(stack[0], []byte("feed")):
+			e := &entries[len(entries)-1]
+			var tc *textConstruct
 			switch {
-			case depth == 1 && bytes.EqualFold(stack[0], []byte("feed")):
-				feed = tc
+			case bytes.EqualFold(local, []byte("title")):
+				tc = &e.title
+			case bytes.EqualFold(local, []byte("summary")):
+				tc = &e.summary
+			case bytes.EqualFold(local, []byte("content")):
+				tc = &e.content
+			}
+			if tc != nil {
+				*tc = textConstruct{typ: attr(typeAttrRe, tag), mode: attr(modeAttrRe, tag)}
 				if !selfClosing {
-					open, openDepth = &feed, depth+1
-				}
-			case depth == 2 && len(entries) > 0 && bytes.EqualFold(stack[1], []byte("entry")) && bytes.EqualFold(stack[0], []byte("feed")):
-				entries[len(entries)-1] = tc
-				if !selfClosing {
-					open, openDepth = &entries[len(entries)-1], depth+1
+					open, openDepth = tc, depth+1
 				}
 			}
 		}

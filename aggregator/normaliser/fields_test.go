@@ -1,0 +1,363 @@
+package normaliser
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"bantin/db"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// shownText parses an HTML fragment the way a browser does and returns the
+// text it shows (<br> as a line break, paragraphs separated by a blank
+// line) and the names of its elements.
+func shownText(tb testing.TB, fragment string) (text string, elements []string) {
+	tb.Helper()
+	nodes, err := html.ParseFragment(strings.NewReader(fragment), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
+	if err != nil {
+		tb.Fatalf("parse %q: %v", fragment, err)
+	}
+	var b strings.Builder
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		switch n.Type {
+		case html.TextNode:
+			b.WriteString(n.Data)
+		case html.ElementNode:
+			elements = append(elements, n.Data)
+			if n.DataAtom == atom.Br {
+				b.WriteString("\n")
+			}
+			if n.DataAtom == atom.P && b.Len() > 0 {
+				b.WriteString("\n\n")
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	for _, n := range nodes {
+		walk(n)
+	}
+	return b.String(), elements
+}
+
+// TestNormalisePlainTextBodies: bodies that are plain text by spec (Atom
+// type="text" or no type, JSON Feed content_text and summary) are stored
+// as HTML that shows exactly the upstream text; HTML and XHTML bodies stay
+// markup, and JSON Feed content_html wins over content_text.
+func TestNormalisePlainTextBodies(t *testing.T) {
+	atomItems := byGUID(Normalise(MustParse(t, MustReadFixture(t, "plaintext.atom"), "", "https://text.example.org/feed"), Options{Now: testNow}))
+	jsonItems := byGUID(Normalise(MustParse(t, MustReadFixture(t, "plaintext.json"), "application/feed+json", "https://text.example.org/feed.json"), Options{Now: testNow}))
+	items := map[string]db.Item{}
+	for _, m := range []map[string]db.Item{atomItems, jsonItems} {
+		for k, v := range m {
+			items[k] = v
+		}
+	}
+	tests := []struct {
+		name, guid, field string
+		shows             string
+		elements          []string // elements the stored HTML must have (nil: none)
+	}{
+		{"atom text summary", "urn:example:plaintext:1", "summary", "a < b and vector<int> v; &copy;", nil},
+		{"atom text content", "urn:example:plaintext:1", "content", "The <p> tag is literal.", nil},
+		{"atom default type summary", "urn:example:plaintext:2", "summary", "if (x && y) { return <T>; }", nil},
+		{"atom default type content keeps lines", "urn:example:plaintext:2", "content",
+			"First line\nsecond line <br> stays text\n\nSecond paragraph & more", []string{"p", "br", "p"}},
+		{"atom text content in CDATA", "urn:example:plaintext:3", "content", "Use <b> for bold & <i> for italics", nil},
+		{"atom html summary is markup", "urn:example:plaintext:4", "summary", "Real markup", []string{"p", "b"}},
+		{"atom xhtml content is markup", "urn:example:plaintext:4", "content", "XHTML markup", []string{"p", "em"}},
+		{"json content_text", "j1", "content", "In Java write List<String> names; if a < b && c > d", nil},
+		{"json content_html wins", "j2", "content", "HTML wins", []string{"p", "em"}},
+		{"json summary is text", "j3", "summary", "Tags like <video> & entities like &amp; are text", nil},
+		{"json content_text lines", "j3", "content", "Line one\nLine <two>", []string{"br"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			it, ok := items[tc.guid]
+			if !ok {
+				t.Fatalf("no item %q", tc.guid)
+			}
+			stored := it.Summary
+			if tc.field == "content" {
+				stored = firstNonEmpty(it.Content, it.Summary)
+			}
+			shows, elements := shownText(t, stored)
+			if shows != tc.shows {
+				t.Errorf("%s %q shows\n got %q\nwant %q", tc.field, stored, shows, tc.shows)
+			}
+			if !slices.Equal(elements, tc.elements) {
+				t.Errorf("%s %q elements = %q, want %q", tc.field, stored, elements, tc.elements)
+			}
+			checkItemText(t, it)
+		})
+	}
+}
+
+// TestNormaliseMetadataPlainText: RSS categories and author names are
+// rendered from HTML like RSS titles (references decoded once, markup
+// dropped) before NFC and slugging; Atom ones are plain text by spec.
+func TestNormaliseMetadataPlainText(t *testing.T) {
+	rss := byGUID(Normalise(MustParse(t, MustReadFixture(t, "metadata.rss"), "", "https://meta.example.org/rss"), Options{Now: testNow}))
+	atomFeed := Normalise(MustParse(t, MustReadFixture(t, "metadata.atom"), "", "https://meta.example.org/atom"), Options{Now: testNow, SourceTags: []string{"Tin tức"}})
+	if len(atomFeed) != 1 {
+		t.Fatalf("atom items = %d, want 1", len(atomFeed))
+	}
+	tests := []struct {
+		name                string
+		item                db.Item
+		categories, slugs   []string
+		authorNames, emails []string
+	}{
+		{"rss", rss["m1"],
+			[]string{"Loïc Le Meur", "HtmlCat", "AT&T", "Hà Nội"},
+			[]string{"loic-le-meur", "htmlcat", "at-t", "ha-noi"},
+			[]string{"not-an-email"}, []string{""}},
+		{"rss author with address", rss["m2"], nil, nil, []string{"The Editor"}, []string{"editor@meta.example.org"}},
+		{"atom", atomFeed[0],
+			[]string{"C <templates>"},
+			[]string{"c-templates", "tin-tuc"},
+			[]string{"Nguyễn & Trần", "Ok"}, []string{"", "ok@meta.example.org"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if !slices.Equal(tc.item.Categories, tc.categories) {
+				t.Errorf("Categories = %q, want %q", tc.item.Categories, tc.categories)
+			}
+			var slugs, names, emails []string
+			for _, tg := range tc.item.Tags {
+				slugs = append(slugs, tg.Slug)
+			}
+			for _, a := range tc.item.Authors {
+				names = append(names, a.Name)
+				emails = append(emails, a.Email)
+			}
+			if !slices.Equal(slugs, tc.slugs) {
+				t.Errorf("tag slugs = %q, want %q", slugs, tc.slugs)
+			}
+			if !slices.Equal(names, tc.authorNames) || !slices.Equal(emails, tc.emails) {
+				t.Errorf("authors = %q %q, want %q %q", names, emails, tc.authorNames, tc.emails)
+			}
+			checkItemText(t, tc.item)
+		})
+	}
+}
+
+func TestEmail(t *testing.T) {
+	tests := map[string]string{
+		"plain":          "a@b.example",
+		"mailto":         "a@b.example",
+		"angle":          "a@b.example",
+		"name in parens": "a@b.example",
+		"not an email":   "",
+		"no domain":      "",
+		"spaces":         "",
+		"empty":          "",
+	}
+	inputs := map[string]string{
+		"plain": "a@b.example", "mailto": "mailto:a@b.example", "angle": "Ann <a@b.example>",
+		"name in parens": "a@b.example (Ann)", "not an email": "not-an-email", "no domain": "a@",
+		"spaces": "a b@c d", "empty": "  ",
+	}
+	for name, want := range tests {
+		if got := email(inputs[name]); got != want {
+			t.Errorf("%s: email(%q) = %q, want %q", name, inputs[name], got, want)
+		}
+	}
+}
+
+// TestNormaliseEnclosureTypes: enclosure types that are not MIME
+// type/subtype are replaced from the URL's extension, else by
+// application/octet-stream; URLs are URIs.
+func TestNormaliseEnclosureTypes(t *testing.T) {
+	items := byGUID(Normalise(MustParse(t, MustReadFixture(t, "metadata.rss"), "", "https://meta.example.org/rss"), Options{Now: testNow}))
+	tests := []struct {
+		name, guid string
+		want       []db.Enclosure
+	}{
+		{"bare mp3 type, IRI url", "m1", []db.Enclosure{{URL: "http://edge.example.org/media/b%C3%A0i%20h%C3%A1t.mp3", Type: "audio/mpeg", Length: 1234}}},
+		{"several", "m2", []db.Enclosure{
+			{URL: "https://meta.example.org/e/clip.m4v", Type: "video/mp4", Length: 1},
+			{URL: "https://meta.example.org/e/photo.JPG", Type: "image/jpeg"},
+			{URL: "https://meta.example.org/e/data.unknownext", Type: "application/octet-stream"},
+			{URL: "https://meta.example.org/e/ok.ogg", Type: "audio/ogg"},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := items[tc.guid].Enclosures; !slices.Equal(got, tc.want) {
+				t.Errorf("Enclosures =\n %+v\nwant\n %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestNormaliseIRILinks: links, enclosure and image URLs are published as
+// URIs (percent-encoded UTF-8, punycode hosts), their canonical links
+// equal those of the same link written as a URI, and identities keep the
+// link as upstream wrote it.
+func TestNormaliseIRILinks(t *testing.T) {
+	rss := byGUID(Normalise(MustParse(t, MustReadFixture(t, "metadata.rss"), "", "https://meta.example.org/rss"), Options{Now: testNow}))
+	atomItems := Normalise(MustParse(t, MustReadFixture(t, "metadata.atom"), "", "https://meta.example.org/atom"), Options{Now: testNow})
+	tests := []struct {
+		name, got, want string
+	}{
+		{"rss link", rss["m2"].Link, "http://edge.example.org/tin/h%C3%A0-n%E1%BB%99i%20m%E1%BB%9Bi?q=%C4%91%C6%B0%E1%BB%9Dng%20ph%E1%BB%91&x=1#frag"},
+		{"rss canonical link", rss["m2"].CanonicalLink, CanonicalLink("http://edge.example.org/tin/h%C3%A0-n%E1%BB%99i%20m%E1%BB%9Bi?x=1&q=%C4%91%C6%B0%E1%BB%9Dng%20ph%E1%BB%91")},
+		{"relative link against IDN feed link", atomItems[0].Link, "https://xn--v-d-rma6749a.example/trang%20ch%E1%BB%A7/b%C3%A0i/m%E1%BB%99t.html"},
+		{"image from enclosure", rss["m2"].ImageURL, "https://meta.example.org/e/photo.JPG"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.got != tc.want {
+				t.Errorf("got %q\nwant %q", tc.got, tc.want)
+			}
+		})
+	}
+	// An item identified by its link keeps the identity it had when links
+	// were stored as IRIs.
+	body := `<rss version="2.0"><channel><title>x</title>
+<item><title>A</title><link>https://x.example/tin/hà nội</link></item></channel></rss>`
+	items := Normalise(MustParse(t, []byte(body), "", ""), Options{Now: testNow})
+	if got, want := items[0].GUID, "https://x.example/tin/hà nội"; got != want {
+		t.Errorf("GUID = %q, want %q", got, want)
+	}
+	if got, want := items[0].Link, "https://x.example/tin/h%C3%A0%20n%E1%BB%99i"; got != want {
+		t.Errorf("Link = %q, want %q", got, want)
+	}
+}
+
+// TestNormaliseFallbackTitles: an item without a title and without text
+// is named after its enclosure's file name, its link's last path segment,
+// its link, or the feed and its date; never left untitled.
+func TestNormaliseFallbackTitles(t *testing.T) {
+	items := byGUID(Normalise(MustParse(t, MustReadFixture(t, "untitled.rss"), "", "https://untitled.example.org/rss"),
+		Options{Now: testNow, Location: MustLocation(t, "Asia/Ho_Chi_Minh")}))
+	tests := map[string]string{
+		"only-link":      "hà-nội-mới.html",
+		"only-enclosure": "tập 12.mp3",
+		"img-title":      "anh",
+		"root-link":      "https://untitled.example.org/",
+		"nothing":        "Untitled things – 2021-05-31", // 20:00 UTC is the next day in Hanoi
+		"text-only":      "Just a description & no title",
+	}
+	for guid, want := range tests {
+		t.Run(guid, func(t *testing.T) {
+			it, ok := items[guid]
+			if !ok {
+				t.Fatalf("no item %q", guid)
+			}
+			if it.Title != want {
+				t.Errorf("Title = %q, want %q", it.Title, want)
+			}
+			checkItemText(t, it)
+		})
+	}
+}
+
+// TestNormaliseRepeatedGUIDEdit: when a feed repeats one guid, editing an
+// item's title or text keeps its identity (the store updates it in place)
+// and items that really differ keep distinct identities.
+func TestNormaliseRepeatedGUIDEdit(t *testing.T) {
+	feed := func(items string) []byte {
+		return []byte(`<rss version="2.0"><channel><title>dups</title><link>https://dups.example/</link>` + items + `</channel></rss>`)
+	}
+	const (
+		d1       = `<item><guid>same</guid><title>D1</title><description>one</description></item>`
+		d1Edited = `<item><guid>same</guid><title>D1 edited</title><description>one, fixed</description></item>`
+		d2       = `<item><guid>same</guid><title>D2</title><link>https://dups.example/same</link></item>`
+		d3       = `<item><guid>same</guid><title>D3</title><link>https://dups.example/other</link></item>`
+		c1       = `<item><guid>c</guid><title>C1</title><link>https://dups.example/c</link><pubDate>Mon, 01 Jan 2024 10:00:00 +0000</pubDate></item>`
+		c1Edited = `<item><guid>c</guid><title>C1 edited</title><link>https://dups.example/c</link><pubDate>Mon, 01 Jan 2024 10:00:00 +0000</pubDate></item>`
+		c2       = `<item><guid>c</guid><title>C2</title><link>https://dups.example/c</link><pubDate>Tue, 02 Jan 2024 10:00:00 +0000</pubDate></item>`
+		e1       = `<item><guid>e</guid><title>E1</title></item>`
+		e1Edited = `<item><guid>e</guid><title>E1 edited</title></item>`
+		e2       = `<item><guid>e</guid><title>E2</title></item>`
+	)
+	tests := []struct {
+		name          string
+		before, after string
+	}{
+		{"title of the linkless one edited", d1 + d2 + d3, d1Edited + d2 + d3},
+		{"shared link, told apart by date", c1 + c2, c1Edited + c2},
+		{"shared guid, no link, no date", e1 + e2, e1Edited + e2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := Normalise(MustParse(t, feed(tc.before), "", ""), Options{Now: testNow})
+			after := Normalise(MustParse(t, feed(tc.after), "", ""), Options{Now: testNow})
+			if len(before) != len(after) {
+				t.Fatalf("items before/after = %d/%d", len(before), len(after))
+			}
+			ids := map[string]bool{}
+			for i := range before {
+				ids[before[i].GUID] = true
+				if before[i].GUID != after[i].GUID {
+					t.Errorf("item %d (%q -> %q): GUID %q -> %q, want it kept", i, before[i].Title, after[i].Title, before[i].GUID, after[i].GUID)
+				}
+			}
+			if len(ids) != len(before) {
+				t.Errorf("GUIDs %v: distinct items share an identity", ids)
+			}
+		})
+	}
+}
+
+// TestRepeatedGUIDEditStoredOnce is the audit's case end to end: upstream
+// lists D1, D2 (link /same) and D3 (link /other), all with guid "same";
+// after D1's title changes, the store (real SQLite) still holds three
+// items, D1 updated in place.
+func TestRepeatedGUIDEditStoredOnce(t *testing.T) {
+	ctx := context.Background()
+	store, err := db.Open(ctx, filepath.Join(t.TempDir(), "bantin.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := store.SyncSources(ctx, []db.SourceSpec{{ID: "dups", URL: "https://dups.example/rss"}}); err != nil {
+		t.Fatal(err)
+	}
+	src, err := store.Source(ctx, "dups")
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := func(d1Title string) []byte {
+		return []byte(`<rss version="2.0"><channel><title>dups</title><link>https://dups.example/</link>
+<item><guid>same</guid><title>` + d1Title + `</title><pubDate>Mon, 31 May 2021 10:00:00 +0000</pubDate></item>
+<item><guid>same</guid><title>D2</title><link>https://dups.example/same</link><pubDate>Mon, 31 May 2021 09:00:00 +0000</pubDate></item>
+<item><guid>same</guid><title>D3</title><link>https://dups.example/other</link><pubDate>Mon, 31 May 2021 08:00:00 +0000</pubDate></item>
+</channel></rss>`)
+	}
+	tests := []struct {
+		name         string
+		d1Title      string
+		new, updated int
+	}{
+		{"first fetch", "D1", 3, 0},
+		{"D1 edited", "D1 edited", 0, 1},
+		{"unchanged", "D1 edited", 0, 0},
+	}
+	for _, tc := range tests {
+		items := Normalise(MustParse(t, feed(tc.d1Title), "", src.URL), Options{SourceID: "dups", Now: testNow})
+		res, err := store.SaveFetch(ctx, src, items)
+		if err != nil {
+			t.Fatalf("%s: SaveFetch: %v", tc.name, err)
+		}
+		if res.New != tc.new || res.Updated != tc.updated {
+			t.Errorf("%s: new, updated = %d, %d, want %d, %d", tc.name, res.New, res.Updated, tc.new, tc.updated)
+		}
+		stored, err := store.GUIDs(ctx, "dups")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(stored) != 3 {
+			t.Errorf("%s: %d stored items, want 3 (upstream has 3)", tc.name, len(stored))
+		}
+	}
+}
