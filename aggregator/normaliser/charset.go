@@ -59,12 +59,15 @@ type decoded struct {
 // charset), the charset parameter of contentType, a UTF-8 byte order mark,
 // the XML declaration's encoding, then sniffing (valid or mostly valid
 // UTF-8, else windows-1258 when the bytes look Vietnamese, else a legacy
-// charset detected with confidence, else windows-1252). Unknown labels are skipped. A declared legacy charset is
-// overridden by UTF-8 when the bytes are valid UTF-8 and contain multi-byte
-// sequences (mislabelled UTF-8: legacy text is practically never valid
-// multi-byte UTF-8), or when its decoder rejects the bytes. Bytes invalid
-// in UTF-8 inside an otherwise UTF-8 document are read as windows-1252, so
-// the result is always valid UTF-8.
+// charset detected with confidence, else windows-1252). Unknown labels are
+// skipped. A declared legacy charset is overridden by UTF-8 when the bytes
+// are valid UTF-8 and contain multi-byte sequences (mislabelled UTF-8:
+// legacy text is practically never valid multi-byte UTF-8), or when its
+// decoder rejects the bytes; a windows-1252 label by windows-1258 when the
+// bytes are surely Vietnamese. A UTF-8 label is skipped when the bytes are
+// mostly invalid UTF-8 (see notUTF8). Bytes invalid in UTF-8 inside an
+// otherwise UTF-8 document are read as windows-1252, so the result is
+// always valid UTF-8.
 func decode(body []byte, contentType string) decoded {
 	bomEnc, bomLen := sniffBOM(body)
 	patEnc := sniffPattern(body)
@@ -105,18 +108,7 @@ func sniffDecode(b []byte) decoded {
 	if utf8.Valid(b) {
 		return decoded{text: b, encoding: encUTF8}
 	}
-	valid, invalid := 0, 0
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			invalid++
-		case size > 1:
-			valid++
-		}
-		i += size
-	}
-	if valid >= invalid {
+	if valid, invalid := utf8Counts(b); valid >= invalid {
 		return decoded{text: lenientUTF8(b), encoding: encUTF8}
 	}
 	if looksWindows1258(b) {
@@ -233,34 +225,110 @@ func decodeGuess(b []byte, label string) (decoded, bool) {
 	return decoded{text: lenientUTF8(out), encoding: name}, true
 }
 
-// looksWindows1258 reports whether legacy bytes read as Vietnamese in
-// windows-1258: its letters đ, Đ at the start of a word, ư, Ư (ð, Ð, ý, Ý
-// in windows-1252, rare in Western text; Icelandic ð never starts a word)
-// and its combining tone marks right after a vowel (Ì, ì, Þ, Ò, ò in
-// windows-1252) make up a good part of the non-ASCII bytes.
-func looksWindows1258(b []byte) bool {
-	nonASCII, score := 0, 0
-	prevVowel, prevLetter := false, false
-	for _, c := range b {
+// utf8Counts counts the valid multi-byte sequences of b and the bytes
+// that are not part of a valid sequence.
+func utf8Counts(b []byte) (valid, invalid int) {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			invalid++
+		case size > 1:
+			valid++
+		}
+		i += size
+	}
+	return valid, invalid
+}
+
+// notUTF8 reports whether bytes labelled UTF-8 are plainly something else:
+// invalid bytes far outnumber the valid multi-byte sequences (none at all
+// in legacy text, a few by accident). UTF-8 with a few stray Latin-1
+// bytes is still UTF-8 (lenientUTF8 reads those).
+func notUTF8(b []byte) bool {
+	if utf8.Valid(b) {
+		return false
+	}
+	valid, invalid := utf8Counts(b)
+	return invalid >= 3 && invalid > 3*valid
+}
+
+// vi1258Signs counts what makes bytes read as Vietnamese in windows-1258.
+type vi1258Signs struct {
+	nonASCII int
+	// score counts its letters đ, Đ at the start of a word, ư, Ư (ð, Ð,
+	// ý, Ý in windows-1252, rare in Western text; Icelandic ð never
+	// starts a word) and its combining tone marks right after a vowel
+	// (Ì, ì, Þ, Ò, ò in windows-1252).
+	score int
+	// strong counts the signs no Western text in windows-1252 shows: a
+	// word-initial đ/Đ before a letter; a hook above, tilde or grave (Ò,
+	// Þ, Ì) after a vowel; a dot below or acute (ò, ì) after a vowel,
+	// unless it ends a word after u (Italian "può"). Icelandic ý is ư:
+	// it counts in score only.
+	strong int
+}
+
+func signs1258(b []byte) vi1258Signs {
+	var s vi1258Signs
+	prevVowel, prevHighVowel, prevU, prevLetter := false, false, false, false
+	for i, c := range b {
 		if c >= 0x80 {
-			nonASCII++
+			s.nonASCII++
 		}
 		switch c {
 		case 0xF0, 0xD0:
 			if !prevLetter {
-				score++
+				s.score++
+				if i+1 < len(b) && isLetter1252(b[i+1]) {
+					s.strong++
+				}
 			}
 		case 0xFD, 0xDD:
-			score++
-		case 0xCC, 0xEC, 0xDE, 0xD2, 0xF2:
+			s.score++
+		case 0xCC, 0xDE, 0xD2:
 			if prevVowel {
-				score++
+				s.score++
+				s.strong++
+			}
+		case 0xEC, 0xF2:
+			if prevVowel {
+				s.score++
+				next := byte(' ')
+				if i+1 < len(b) {
+					next = b[i+1]
+				}
+				if prevHighVowel || !prevU || isLetter1252(next) {
+					s.strong++
+				}
 			}
 		}
 		prevVowel = isVowel1258(c)
-		prevLetter = c >= 0xC0 || c|0x20 >= 'a' && c|0x20 <= 'z'
+		prevHighVowel = prevVowel && c >= 0x80
+		prevU = c == 'u' || c == 'U'
+		prevLetter = isLetter1252(c)
 	}
-	return score >= 3 && score*3 >= nonASCII
+	return s
+}
+
+func isLetter1252(c byte) bool {
+	return c >= 0xC0 || c|0x20 >= 'a' && c|0x20 <= 'z'
+}
+
+// looksWindows1258 reports whether legacy bytes read as Vietnamese in
+// windows-1258: its signs (see vi1258Signs) make up a good part of the
+// non-ASCII bytes, one of them at least a strong one.
+func looksWindows1258(b []byte) bool {
+	s := signs1258(b)
+	return s.score >= 3 && s.score*3 >= s.nonASCII && s.strong >= 1
+}
+
+// surelyWindows1258 reports whether bytes labelled windows-1252 (or
+// ISO-8859-1) are Vietnamese in windows-1258 beyond doubt: they look it,
+// with several signs that Western text never shows.
+func surelyWindows1258(b []byte) bool {
+	s := signs1258(b)
+	return s.score >= 3 && s.score*3 >= s.nonASCII && s.strong >= 3 && s.strong*5 >= s.nonASCII
 }
 
 // isVowel1258 reports whether c is a vowel a tone mark may follow in
@@ -275,12 +343,18 @@ func isVowel1258(c byte) bool {
 }
 
 // decodeWith decodes body (whose BOM is bomLen bytes long) as name/enc. It
-// reports false when the encoding cannot apply (a UTF-16/32 label on bytes
-// that are not).
+// reports false when the encoding cannot apply: a UTF-16/32 label on bytes
+// that are not, a UTF-8 label on bytes that are mostly invalid UTF-8 (a
+// legacy charset, windows-1258 most often, behind a default "utf-8"
+// header or declaration). A windows-1252 (ISO-8859-1) label on bytes that
+// are surely Vietnamese in windows-1258 gives windows-1258.
 func decodeWith(body []byte, bomLen int, name string, enc encoding.Encoding) (decoded, bool) {
 	rest := body[bomLen:]
 	switch name {
 	case encUTF8:
+		if notUTF8(rest) {
+			return decoded{}, false
+		}
 		return decoded{text: lenientUTF8(rest), encoding: encUTF8}, true
 	case encUTF16BE, encUTF16LE, encUTF32BE, encUTF32LE:
 		if bomLen == 1 || bomLen == 3 { // a UTF-8 BOM contradicts the label
@@ -299,6 +373,9 @@ func decodeWith(body []byte, bomLen int, name string, enc encoding.Encoding) (de
 	// than legacy text that happens to be valid multi-byte UTF-8.
 	if utf8.Valid(rest) && hasMultiByte(rest) {
 		return decoded{text: rest, encoding: encUTF8}, true
+	}
+	if name == "windows-1252" && surelyWindows1258(rest) {
+		name, enc = "windows-1258", charmap.Windows1258
 	}
 	out, err := enc.NewDecoder().Bytes(rest)
 	if err != nil {

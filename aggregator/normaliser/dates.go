@@ -35,8 +35,32 @@ var (
 		"ICT": "+0700", "JST": "+0900", "KST": "+0900", "HKT": "+0800",
 		"SGT": "+0800", "AEST": "+1000", "AEDT": "+1100", "CET": "+0100",
 		"CEST": "+0200", "BST": "+0100", "IST": "+0530", "WIB": "+0700",
+		"WITA": "+0800", "WIT": "+0900", "PHT": "+0800", "MYT": "+0800",
+		"AWST": "+0800", "ACST": "+0930", "ACDT": "+1030", "NZST": "+1200",
+		"NZDT": "+1300", "WET": "+0000", "WEST": "+0100", "EET": "+0200",
+		"EEST": "+0300", "MSK": "+0300", "MEZ": "+0100", "MESZ": "+0200",
+		"SAST": "+0200", "CAT": "+0200", "EAT": "+0300", "WAT": "+0100",
+		"PKT": "+0500", "NPT": "+0545", "AKST": "-0900", "AKDT": "-0800",
+		"HST": "-1000", "AST": "-0400", "ADT": "-0300", "NST": "-0330",
+		"NDT": "-0230", "BRT": "-0300", "ART": "-0300",
 	}
 	trailingZoneName = regexp.MustCompile(`\s\(?([A-Za-z]{1,5})\)?$`)
+	// bareWeekday matches a leading English day name without a comma
+	// ("Thu Nov 26 ...", as C, Java and JavaScript write dates).
+	bareWeekday = regexp.MustCompile(`(?i)^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?\s+`)
+	// zoneComment matches a zone followed by a comment that names it
+	// again: "+0700 (ICT)", "GMT+7 (Indochina Time)", "-0500 EST"; the
+	// zone before the comment is group 2 (a name there is taken only if
+	// known, so "10:11 PM (GMT+7)" keeps its zone).
+	zoneComment = regexp.MustCompile(`^(.*\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*` +
+		`(Z|[+-]\d{2}:?\d{2}|(?i:GMT|UTC|UT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[A-Za-z]{2,5}))` +
+		`(?:\s*\([^()]*\)|\s+[A-Za-z]{2,5})$`)
+	// unixDate matches the month-first form with the year last, which C's
+	// ctime, Java's Date.toString and Twitter write: "Nov 26 08:30:00 ICT
+	// 2026", "Nov 26 08:30:00 +0700 2026", "Nov 26 08:30:00 2026" (day
+	// name already stripped).
+	unixDate = regexp.MustCompile(`^([A-Za-z]{3,9})\.?\s+(\d{1,2})\s+(\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)` +
+		`(\s+(?:[A-Za-z]{1,5}|[+-]\d{2}:?\d{2}|(?i:GMT|UTC)[+-]\d{1,2}(?::?\d{2})?))?\s+(\d{4})$`)
 )
 
 // zonedLayouts are tried after the weekday is stripped and the zone made
@@ -51,6 +75,8 @@ var zonedLayouts = []string{
 	"2 Jan 2006 15:04:05.999999999 -0700",
 	time.RFC3339Nano,
 	"2006-01-02T15:04:05-0700",
+	"2006-01-02T15:04:05 -0700",
+	"2006-01-02T15:04:05.999999999 -0700",
 	"2006-01-02T15:04-07:00",
 	"2006-01-02 15:04:05 -0700",
 	"2006-01-02 15:04:05 -07:00",
@@ -59,8 +85,11 @@ var zonedLayouts = []string{
 	"2006-01-02 15:04 -0700",
 	"Jan 2, 2006 15:04:05 -0700",
 	"Jan 2, 2006 3:04:05 PM -0700",
+	"Jan 2, 2006 3:04 PM -0700",
 	"Jan 2 2006 15:04:05 -0700",
 	"January 2, 2006 15:04:05 -0700",
+	"January 2, 2006 3:04:05 PM -0700",
+	"January 2, 2006 3:04 PM -0700",
 	"Jan _2 15:04:05 -0700 2006",
 	"Jan _2 15:04:05 2006 -0700",
 }
@@ -146,7 +175,12 @@ func parseDateString(s string, loc *time.Location) (time.Time, bool) {
 		}
 	}
 	s = weekdayPrefix.ReplaceAllString(s, "")
-	s = strings.TrimSpace(s)
+	s = bareWeekday.ReplaceAllString(s, "")
+	s = strings.TrimSpace(stripZoneComment(s))
+	if m := unixDate.FindStringSubmatch(s); m != nil {
+		// "Nov 26 08:30:00 ICT 2026" -> "26 Nov 2026 08:30:00 ICT"
+		s = m[2] + " " + m[1] + " " + m[5] + " " + m[3] + m[4]
+	}
 	if m := timeFirstRe.FindStringSubmatch(s); m != nil {
 		s = m[2] + " " + m[1] + m[3]
 	}
@@ -167,6 +201,25 @@ func parseDateString(s string, loc *time.Location) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// stripZoneComment drops what follows a zone and only names it again:
+// the RFC 2822 comment of "08:30:00 +0700 (ICT)", the JavaScript
+// "GMT+0700 (Indochina Time)", the name in "+0700 ICT". The zone before
+// it wins; a word there that is not a known zone name ("10:11 PM
+// (GMT+7)") leaves s as it is.
+func stripZoneComment(s string) string {
+	m := zoneComment.FindStringSubmatch(s)
+	if m == nil {
+		return s
+	}
+	z := strings.ToUpper(m[2])
+	if c := z[0]; c >= 'A' && c <= 'Z' && !strings.HasPrefix(z, "GMT") && !strings.HasPrefix(z, "UT") {
+		if _, ok := zoneNames[z]; !ok {
+			return s
+		}
+	}
+	return m[1]
 }
 
 // normaliseZone rewrites "GMT+7", "+07", "(ICT)" and friends at the end of

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -103,6 +104,10 @@ type Parsed struct {
 // content, categories, author names) are repaired for mojibake and put in
 // NFC; the feed title is made plain text and its description sanitised.
 //
+// A relative xml:base with no xml:base above it is resolved against
+// baseURL (gofeed would resolve it against the server root), so links and
+// URLs in content under it resolve as RFC 3986 and feedparser say.
+//
 // A document gofeed rejects is retried once after repairs: characters XML
 // forbids removed (raw or as references), HTML named entities made
 // numeric, junk before the root element dropped, a truncated document
@@ -126,6 +131,7 @@ func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
 	// NFC is applied per text field after parsing (cleanFeed): entity
 	// references can only be resolved there, and one pass is enough.
 	text := demoronize(rewriteDecl(dec.text))
+	text = absoluteXMLBase(text, baseURL)
 
 	feed, err := parseFeed(text)
 	if err != nil {
@@ -163,6 +169,84 @@ func parseFeed(text []byte) (f *gofeed.Feed, err error) {
 	// Normalise takes the first <img> of the sanitised content instead.
 	fp.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 	return fp.Parse(bytes.NewReader(text))
+}
+
+// xmlBaseAttrRe finds the xml:base attribute in a start tag and captures
+// its quoted value.
+var xmlBaseAttrRe = regexp.MustCompile(`\sxml:base\s*=\s*("[^"]*"|'[^']*')`)
+
+// absoluteXMLBase rewrites each relative xml:base that no xml:base above
+// it applies to as an absolute URL, resolved against doc (the URL the
+// document came from). gofeed resolves a relative xml:base chain against
+// nothing: "sub/" then reads as "/sub/". Nested relative values are left
+// alone: gofeed resolves them against their (now absolute) parents. An
+// empty xml:base is left too: it means doc, which is what URLs resolve
+// against without one. b is returned as it is when there is nothing to
+// rewrite or doc is not an absolute URL.
+func absoluteXMLBase(b []byte, doc string) []byte {
+	if !bytes.Contains(b, []byte("xml:base")) {
+		return b
+	}
+	docURL, err := url.Parse(doc)
+	if err != nil || !docURL.IsAbs() {
+		return b
+	}
+	type edit struct {
+		start, end int // the quoted value in b
+		value      string
+	}
+	var edits []edit
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = false
+	// based[i] tells whether an xml:base applies at depth i+1.
+	var based []bool
+	for {
+		start := int(d.InputOffset())
+		tok, err := d.RawToken()
+		if err != nil {
+			break // the end, or broken XML: what was found still applies
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			inherited := len(based) > 0 && based[len(based)-1]
+			has := false
+			for _, a := range t.Attr {
+				if a.Name.Space != "xml" || a.Name.Local != "base" {
+					continue
+				}
+				v := strings.TrimSpace(a.Value)
+				if v == "" {
+					break
+				}
+				has = true
+				ref, err := url.Parse(v)
+				if inherited || err != nil || ref.IsAbs() {
+					break
+				}
+				end := int(d.InputOffset())
+				if m := xmlBaseAttrRe.FindSubmatchIndex(b[start:end]); m != nil {
+					abs := docURL.ResolveReference(ref).String()
+					edits = append(edits, edit{start + m[2], start + m[3], `"` + html.EscapeString(abs) + `"`})
+				}
+			}
+			based = append(based, inherited || has)
+		case xml.EndElement:
+			if len(based) > 0 {
+				based = based[:len(based)-1]
+			}
+		}
+	}
+	if len(edits) == 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+64*len(edits))
+	last := 0
+	for _, e := range edits {
+		out = append(out, b[last:e.start]...)
+		out = append(out, e.value...)
+		last = e.end
+	}
+	return append(out, b[last:]...)
 }
 
 var (
