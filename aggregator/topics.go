@@ -1,45 +1,164 @@
 package aggregator
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
+
+	"bantin/aggregator/classifier"
+	"bantin/aggregator/normaliser"
+	"bantin/config"
+	"bantin/db"
 )
 
 // recomputeBatch is how many items one membership transaction covers, so
 // recomputing never holds the database for long.
 const recomputeBatch = 500
 
-// RecomputeTopics re-classifies every stored item when the config's topics
-// differ from those the stored membership was computed with (or always,
-// with force), in batches. progress, if not nil, is called after each batch
-// with the number of items done. It returns the number of items classified.
+// membershipHashVersion changes when what Reclassify derives from the
+// config changes, so that stored membership is recomputed once.
+const membershipHashVersion = "bantin-membership-v1"
+
+// MembershipHash returns the digest of everything in cfg that decides what
+// Reclassify stores for an item: the topics (config.TopicsHash) and every
+// configured source's tags (their order within a source counts: it is the
+// order of the item's tags). The database records the hash its stored
+// tags and topic membership were computed with; a config with another
+// hash needs RecomputeTopics.
+func MembershipHash(cfg *config.Config) string {
+	src := make([]string, 0, len(cfg.Sources))
+	for _, s := range cfg.Sources {
+		b, _ := json.Marshal([]any{s.ID, s.Tags})
+		src = append(src, string(b))
+	}
+	slices.Sort(src)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s", membershipHashVersion, cfg.TopicsHash())
+	for _, s := range src {
+		fmt.Fprintf(h, "\n%s", s)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// MembershipCurrent reports whether the stored tags and topic membership
+// were computed under cfg (its MembershipHash is the one recorded).
+func MembershipCurrent(ctx context.Context, store *db.DB, cfg *config.Config) (bool, error) {
+	have, err := store.TopicsHash(ctx)
+	if err != nil {
+		return false, fmt.Errorf("aggregator: membership hash: %w", err)
+	}
+	return have == MembershipHash(cfg), nil
+}
+
+// Reclassify sets it.Tags and it.Topics to what a fetch under cfg would
+// store: the tags are rebuilt from the item's upstream categories plus its
+// source's current tags (normaliser.Tags), the topics classified by cl
+// (compiled from cfg.Topics) at now. An item of a source that is no longer
+// configured keeps its tags (its source's tags are unknown).
+func Reclassify(cfg *config.Config, cl *classifier.Classifier, it *db.Item, now time.Time) {
+	if src, ok := cfg.Source(it.SourceID); ok {
+		it.Tags = normaliser.Tags(it.Categories, src.Tags)
+	}
+	it.Topics = cl.Classify(DocOf(it), now)
+}
+
+// RecomputeTopics rebuilds the stored tags and topic membership of every
+// stored item (Reclassify) when the config's MembershipHash differs from
+// the one recorded (or always, with force), in batches, and then records
+// the hash. progress, if not nil, is called after each batch with the
+// number of items done. It returns the number of items reclassified. A
+// config reload during the pass stops it early without recording the
+// hash (the next call starts over with the new config).
 func (p *Poller) RecomputeTopics(ctx context.Context, force bool, progress func(done int)) (int, error) {
-	cfg, cl := p.snapshot()
-	want := cfg.TopicsHash()
-	have, err := p.Store.TopicsHash(ctx)
+	return recomputeTopics(ctx, p.Store, p.snapshot, p.Now(), force, progress)
+}
+
+// Topics keeps the stored tags and topic membership in step with the
+// config for a process that does not poll (bantin serve), as a Poller does
+// for bantin run. It is safe for concurrent use.
+type Topics struct {
+	Store *db.DB
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+
+	mu  sync.RWMutex
+	cfg *config.Config
+	cl  *classifier.Classifier
+}
+
+// NewTopics returns a Topics for cfg (its topics compiled) on store.
+func NewTopics(store *db.DB, cfg *config.Config) (*Topics, error) {
+	t := &Topics{Store: store, Now: time.Now}
+	if err := t.Reload(cfg); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Reload switches to cfg; the next RecomputeTopics works with it.
+func (t *Topics) Reload(cfg *config.Config) error {
+	cl, err := classifier.Compile(cfg.Topics)
+	if err != nil {
+		return fmt.Errorf("aggregator: compile topics: %w", err)
+	}
+	t.mu.Lock()
+	t.cfg, t.cl = cfg, cl
+	t.mu.Unlock()
+	return nil
+}
+
+func (t *Topics) snapshot() (*config.Config, *classifier.Classifier) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.cfg, t.cl
+}
+
+// RecomputeTopics is Poller.RecomputeTopics for the config given to the
+// last Reload.
+func (t *Topics) RecomputeTopics(ctx context.Context, force bool, progress func(done int)) (int, error) {
+	return recomputeTopics(ctx, t.Store, t.snapshot, t.Now(), force, progress)
+}
+
+// recomputeTopics is RecomputeTopics over the config and classifier that
+// snapshot returns.
+func recomputeTopics(ctx context.Context, store *db.DB, snapshot func() (*config.Config, *classifier.Classifier),
+	now time.Time, force bool, progress func(done int)) (int, error) {
+	cfg, cl := snapshot()
+	want := MembershipHash(cfg)
+	have, err := store.TopicsHash(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("aggregator: recompute topics: %w", err)
 	}
 	if !force && have == want {
 		return 0, nil
 	}
-	now := p.Now()
 	var after int64
 	done := 0
 	for {
-		items, err := p.Store.ScanItems(ctx, after, recomputeBatch)
+		items, err := store.ScanItems(ctx, after, recomputeBatch)
 		if err != nil {
 			return done, fmt.Errorf("aggregator: recompute topics: %w", err)
 		}
 		if len(items) == 0 {
 			break
 		}
-		m := make(map[int64][]string, len(items))
+		tags := make(map[int64][]db.Tag, len(items))
+		topics := make(map[int64][]string, len(items))
 		for i := range items {
-			m[items[i].ID] = cl.Classify(DocOf(&items[i]), now)
+			it := &items[i]
+			Reclassify(cfg, cl, it, now)
+			tags[it.ID], topics[it.ID] = it.Tags, it.Topics
 		}
-		if err := p.Store.SetItemTopics(ctx, m); err != nil {
+		if err := store.SetItemTags(ctx, tags); err != nil {
+			return done, fmt.Errorf("aggregator: recompute topics: %w", err)
+		}
+		if err := store.SetItemTopics(ctx, topics); err != nil {
 			return done, fmt.Errorf("aggregator: recompute topics: %w", err)
 		}
 		after = items[len(items)-1].ID
@@ -48,15 +167,49 @@ func (p *Poller) RecomputeTopics(ctx context.Context, force bool, progress func(
 			progress(done)
 		}
 		// A config reload while we work makes this pass stale: stop, the
-		// next call starts over with the new topics.
-		if c, _ := p.snapshot(); c != cfg {
+		// next call starts over with the new config.
+		if c, _ := snapshot(); c != cfg {
 			return done, nil
 		}
 	}
-	if err := p.Store.SetTopicsHash(ctx, want); err != nil {
+	if err := store.SetTopicsHash(ctx, want); err != nil {
 		return done, fmt.Errorf("aggregator: recompute topics: %w", err)
 	}
 	return done, nil
+}
+
+// TopicMembers returns the stored items that belong to topic slug under
+// cfg (Reclassify with cl at now; nothing is written), newest first by
+// Published then ID, with Tags and Topics as cfg gives them: the
+// membership a recompute would store, for showing a config whose
+// membership is not stored yet (bantin preview). It reads every stored
+// item once, in batches, and keeps only the members.
+func TopicMembers(ctx context.Context, store *db.DB, cfg *config.Config, cl *classifier.Classifier, slug string, now time.Time) ([]db.Item, error) {
+	var out []db.Item
+	var after int64
+	for {
+		items, err := store.ScanItems(ctx, after, recomputeBatch)
+		if err != nil {
+			return nil, fmt.Errorf("aggregator: members of %q: %w", slug, err)
+		}
+		if len(items) == 0 {
+			break
+		}
+		for i := range items {
+			Reclassify(cfg, cl, &items[i], now)
+			if slices.Contains(items[i].Topics, slug) {
+				out = append(out, items[i])
+			}
+		}
+		after = items[len(items)-1].ID
+	}
+	slices.SortFunc(out, func(a, b db.Item) int {
+		if c := b.Published.Compare(a.Published); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	return out, nil
 }
 
 // pruneBatch is how many items one retention transaction deletes.

@@ -173,6 +173,7 @@ func TestParseFull(t *testing.T) {
 				Slug: "dai-hoi-dang", Title: "Đại hội Đảng", Description: "Đại hội Đảng các cấp",
 				Limit: 20, MaxPerSource: 3, MaxAge: dur("7d"), Dedupe: &no,
 				Pin: []string{"https://example.vn/a"}, Hide: []string{"https://example.vn/b"},
+				PinPos: []Pos{{file, 43, 11}}, HidePos: []Pos{{file, 44, 12}},
 				Pos: Pos{file, 36, 5},
 				Match: &Rule{
 					Pos: Pos{file, 46, 7},

@@ -437,9 +437,16 @@ func (d *decoder) topics(n *yaml.Node, c *Config) {
 			case "match":
 				t.Match = d.rule(p.v, 0)
 			case "pin":
-				t.Pin, _ = d.links(p.v, p.key)
+				var nodes []*yaml.Node
+				t.Pin, nodes = d.links(p.v, p.key)
+				for _, n := range nodes {
+					t.PinPos = append(t.PinPos, d.pos(n))
+				}
 			case "hide":
 				t.Hide, hideNodes = d.links(p.v, p.key)
+				for _, n := range hideNodes {
+					t.HidePos = append(t.HidePos, d.pos(n))
+				}
 			}
 		}
 		if !hasSlug {

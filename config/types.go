@@ -96,6 +96,10 @@ type Topic struct {
 	Pin          []string `yaml:"pin"`  // item links pinned at the top
 	Hide         []string `yaml:"hide"` // item links never shown
 	Pos          Pos      `yaml:"-"`
+	// PinPos and HidePos locate each entry of Pin and Hide (same index)
+	// in the YAML; set by Load.
+	PinPos  []Pos `yaml:"-"`
+	HidePos []Pos `yaml:"-"`
 }
 
 // DedupeOn reports whether the topic folds duplicate stories into one.

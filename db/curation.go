@@ -19,9 +19,12 @@ type Curation struct {
 	Topic  string
 	ItemID int64
 	Link   string // the item's link
-	Title  string // the item's title
-	Action string // Pin or Hide
-	At     time.Time
+	// CanonicalLink is the item's canonical link: publishing applies the
+	// curation to every item that shares it (see publisher.Composer).
+	CanonicalLink string
+	Title         string // the item's title
+	Action        string // Pin or Hide
+	At            time.Time
 }
 
 // SetCuration turns action (Pin or Hide) on or off for the item in topic.
@@ -30,6 +33,13 @@ type Curation struct {
 // no-op. It returns ErrNotFound for an unknown item. Curations disappear
 // with their item (when pruning removes it; pinned items are never pruned).
 func (d *DB) SetCuration(ctx context.Context, topic string, itemID int64, action string, on bool) error {
+	return d.SetCurations(ctx, topic, []int64{itemID}, action, on)
+}
+
+// SetCurations is SetCuration for several items at once, in one
+// transaction: either every item's curation changes or none does (an
+// unknown id fails the whole call with ErrNotFound).
+func (d *DB) SetCurations(ctx context.Context, topic string, itemIDs []int64, action string, on bool) error {
 	if action != Pin && action != Hide {
 		return fmt.Errorf("db: set curation: unknown action %q (want %q or %q)", action, Pin, Hide)
 	}
@@ -37,34 +47,42 @@ func (d *DB) SetCuration(ctx context.Context, topic string, itemID int64, action
 		return fmt.Errorf("db: set curation: empty topic")
 	}
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM items WHERE id = ?`, itemID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("item %d: %w", itemID, ErrNotFound)
+		changed := false
+		for _, itemID := range itemIDs {
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM items WHERE id = ?`, itemID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("item %d: %w", itemID, ErrNotFound)
+			}
+			if err != nil {
+				return err
+			}
+			var r sql.Result
+			if on {
+				r, err = tx.ExecContext(ctx, `INSERT INTO curations (topic, item_id, action, at) VALUES (?, ?, ?, ?)
+					ON CONFLICT (topic, item_id) DO UPDATE SET action = excluded.action, at = excluded.at
+					WHERE curations.action != excluded.action`,
+					topic, itemID, action, toNanos(d.now()))
+			} else {
+				r, err = tx.ExecContext(ctx, `DELETE FROM curations WHERE topic = ? AND item_id = ? AND action = ?`,
+					topic, itemID, action)
+			}
+			if err != nil {
+				return err
+			}
+			n, err := r.RowsAffected()
+			if err != nil {
+				return err
+			}
+			changed = changed || n > 0
 		}
-		if err != nil {
-			return err
-		}
-		var r sql.Result
-		if on {
-			r, err = tx.ExecContext(ctx, `INSERT INTO curations (topic, item_id, action, at) VALUES (?, ?, ?, ?)
-				ON CONFLICT (topic, item_id) DO UPDATE SET action = excluded.action, at = excluded.at
-				WHERE curations.action != excluded.action`,
-				topic, itemID, action, toNanos(d.now()))
-		} else {
-			r, err = tx.ExecContext(ctx, `DELETE FROM curations WHERE topic = ? AND item_id = ? AND action = ?`,
-				topic, itemID, action)
-		}
-		if err != nil {
-			return err
-		}
-		if n, err := r.RowsAffected(); err != nil || n == 0 {
-			return err
+		if !changed {
+			return nil
 		}
 		return bumpChangeSeq(ctx, tx)
 	})
 	if err != nil {
-		return fmt.Errorf("db: set curation %s of item %d in %q: %w", action, itemID, topic, err)
+		return fmt.Errorf("db: set curation %s of items %v in %q: %w", action, itemIDs, topic, err)
 	}
 	return nil
 }
@@ -72,7 +90,7 @@ func (d *DB) SetCuration(ctx context.Context, topic string, itemID int64, action
 // Curations lists the curations of topic ("" = every topic) by topic, then
 // time, then item id.
 func (d *DB) Curations(ctx context.Context, topic string) ([]Curation, error) {
-	q := `SELECT c.topic, c.item_id, i.link, i.title, c.action, c.at
+	q := `SELECT c.topic, c.item_id, i.link, i.canonical_link, i.title, c.action, c.at
 		FROM curations c JOIN items i ON i.id = c.item_id`
 	var args []any
 	if topic != "" {
@@ -88,7 +106,7 @@ func (d *DB) Curations(ctx context.Context, topic string) ([]Curation, error) {
 	for rows.Next() {
 		var c Curation
 		var at int64
-		if err := rows.Scan(&c.Topic, &c.ItemID, &c.Link, &c.Title, &c.Action, &at); err != nil {
+		if err := rows.Scan(&c.Topic, &c.ItemID, &c.Link, &c.CanonicalLink, &c.Title, &c.Action, &at); err != nil {
 			return nil, fmt.Errorf("db: list curations: %w", err)
 		}
 		c.At = fromNanos(at)

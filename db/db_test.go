@@ -517,8 +517,8 @@ func TestCurations(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Curation{
-		{Topic: "t", ItemID: a, Link: mkItem("s", "a", 0, nil).Link, Title: "Tiêu đề a", Action: Pin, At: t0.Add(time.Hour)},
-		{Topic: "t", ItemID: b, Link: mkItem("s", "b", 0, nil).Link, Title: "Tiêu đề b", Action: Hide, At: t0.Add(time.Hour)},
+		{Topic: "t", ItemID: a, Link: mkItem("s", "a", 0, nil).Link, CanonicalLink: mkItem("s", "a", 0, nil).CanonicalLink, Title: "Tiêu đề a", Action: Pin, At: t0.Add(time.Hour)},
+		{Topic: "t", ItemID: b, Link: mkItem("s", "b", 0, nil).Link, CanonicalLink: mkItem("s", "b", 0, nil).CanonicalLink, Title: "Tiêu đề b", Action: Hide, At: t0.Add(time.Hour)},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("Curations(t) =\n %+v\nwant\n %+v", got, want)

@@ -542,6 +542,63 @@ func (d *DB) ItemByLink(ctx context.Context, link string) (Item, error) {
 	return items[0], nil
 }
 
+// ItemsByLink returns every item whose Link or CanonicalLink equals one of
+// links (empty ones are ignored), newest first by Published then ID.
+func (d *DB) ItemsByLink(ctx context.Context, links ...string) ([]Item, error) {
+	var args []any
+	for _, l := range links {
+		if l != "" {
+			args = append(args, l)
+		}
+	}
+	if len(args) == 0 {
+		return nil, nil
+	}
+	in := placeholders(len(args))
+	args = append(args, args...)
+	items, err := d.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN sources s ON s.id = i.source_id
+		WHERE i.id IN (SELECT id FROM items WHERE link IN (`+in+`)
+			UNION SELECT id FROM items WHERE canonical_link IN (`+in+`))
+		ORDER BY i.published DESC, i.id DESC`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("db: find items by link: %w", err)
+	}
+	return items, nil
+}
+
+// ItemsByGUID returns the items whose upstream identity (GUID) is guid, in
+// every source, by source id.
+func (d *DB) ItemsByGUID(ctx context.Context, guid string) ([]Item, error) {
+	items, err := d.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN sources s ON s.id = i.source_id
+		WHERE i.guid = ? ORDER BY i.source_id`, guid)
+	if err != nil {
+		return nil, fmt.Errorf("db: find items by guid: %w", err)
+	}
+	return items, nil
+}
+
+// GUIDs returns the id and GUID of every stored item of source sourceID,
+// by id (no other field is filled).
+func (d *DB) GUIDs(ctx context.Context, sourceID string) ([]Item, error) {
+	rows, err := d.sql.QueryContext(ctx, `SELECT id, guid FROM items WHERE source_id = ? ORDER BY id`, sourceID)
+	if err != nil {
+		return nil, fmt.Errorf("db: list guids of %q: %w", sourceID, err)
+	}
+	defer rows.Close()
+	var out []Item
+	for rows.Next() {
+		it := Item{SourceID: sourceID}
+		if err := rows.Scan(&it.ID, &it.GUID); err != nil {
+			return nil, fmt.Errorf("db: list guids of %q: %w", sourceID, err)
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: list guids of %q: %w", sourceID, err)
+	}
+	return out, nil
+}
+
 // ScanItems returns up to limit items with ID > afterID in ID order, with
 // Tags and Topics: the way to walk every stored item in batches (topic
 // recompute).

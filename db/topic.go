@@ -14,71 +14,86 @@ import (
 // touched; ids that no longer exist are ignored. The change sequence is
 // bumped only when some membership actually changed.
 func (d *DB) SetItemTopics(ctx context.Context, m map[int64][]string) error {
-	ids := make([]int64, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
+	want := make(map[int64][]string, len(m))
+	for id, slugs := range m {
+		want[id] = compactSlugs(slugs)
 	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		cur, err := tx.PrepareContext(ctx, `SELECT topic_slug FROM item_topics WHERE item_id = ? ORDER BY position`)
-		if err != nil {
-			return err
+		changed, err := replaceMembership(ctx, tx, "item_topics", "topic_slug", want, nil)
+		if err == nil && changed {
+			err = bumpChangeSeq(ctx, tx)
 		}
-		defer cur.Close()
-		pub, err := tx.PrepareContext(ctx, `SELECT published FROM items WHERE id = ?`)
-		if err != nil {
-			return err
-		}
-		defer pub.Close()
-		del, err := tx.PrepareContext(ctx, `DELETE FROM item_topics WHERE item_id = ?`)
-		if err != nil {
-			return err
-		}
-		defer del.Close()
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO item_topics (item_id, topic_slug, position, published)
-			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-
-		changed := false
-		for _, id := range ids {
-			var published int64
-			err := pub.QueryRowContext(ctx, id).Scan(&published)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			old, err := queryStrings(ctx, cur, id)
-			if err != nil {
-				return err
-			}
-			want := compactSlugs(m[id])
-			if slices.Equal(old, want) {
-				continue
-			}
-			changed = true
-			if _, err := del.ExecContext(ctx, id); err != nil {
-				return err
-			}
-			for pos, slug := range want {
-				if _, err := ins.ExecContext(ctx, id, slug, pos, published); err != nil {
-					return err
-				}
-			}
-		}
-		if changed {
-			return bumpChangeSeq(ctx, tx)
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("db: set item topics: %w", err)
 	}
 	return nil
+}
+
+// replaceMembership makes the rows of a membership table (item_topics or
+// item_tags, slugs in column col) of each item in want hold the item's
+// slugs in order, inside tx; each item whose rows already do is left as is.
+// Items that no longer exist are ignored. before, if not nil, runs before
+// a slug is inserted. It reports whether any item's rows changed.
+func replaceMembership(ctx context.Context, tx *sql.Tx, table, col string, want map[int64][]string,
+	before func(slug string) error) (bool, error) {
+	ids := make([]int64, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	var cur, pub, del, ins *sql.Stmt
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&cur, `SELECT ` + col + ` FROM ` + table + ` WHERE item_id = ? ORDER BY position`},
+		{&pub, `SELECT published FROM items WHERE id = ?`},
+		{&del, `DELETE FROM ` + table + ` WHERE item_id = ?`},
+		{&ins, `INSERT INTO ` + table + ` (item_id, ` + col + `, position, published) VALUES (?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`},
+	} {
+		st, err := tx.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return false, err
+		}
+		defer st.Close()
+		*p.dst = st
+	}
+	changed := false
+	for _, id := range ids {
+		var published int64
+		err := pub.QueryRowContext(ctx, id).Scan(&published)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		old, err := queryStrings(ctx, cur, id)
+		if err != nil {
+			return false, err
+		}
+		if slices.Equal(old, want[id]) {
+			continue
+		}
+		changed = true
+		if _, err := del.ExecContext(ctx, id); err != nil {
+			return false, err
+		}
+		for pos, slug := range want[id] {
+			if before != nil {
+				if err := before(slug); err != nil {
+					return false, err
+				}
+			}
+			if _, err := ins.ExecContext(ctx, id, slug, pos, published); err != nil {
+				return false, fmt.Errorf("%s %q: %w", col, slug, err)
+			}
+		}
+	}
+	return changed, nil
 }
 
 // compactSlugs drops empty and repeated slugs, keeping the first order.

@@ -2,6 +2,7 @@ package publisher
 
 import (
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -32,14 +33,17 @@ const (
 // Compose returns one page of topic t built from candidates (stored members
 // of the topic, newest first by Published then ID) and the topic's
 // curations, as of now:
-//   - hidden items (a DB hide curation, or a link in t.Hide) never appear;
-//   - pinned items (a DB pin curation, or a link in t.Pin) lead the page,
-//     newest first, whatever their date, and are exempt from max_age and
-//     max_per_source; a pinned item must be among candidates to appear;
+//   - hidden items never appear: a DB hide curation hides its item and
+//     every item with the same canonical link, as a link in t.Hide does;
+//   - pinned items (a DB pin curation, extended to the item's canonical
+//     link the same way, or a link in t.Pin) lead the page, newest first,
+//     whatever their date, and are exempt from max_age and max_per_source;
+//     a pinned item must be among candidates to appear;
 //   - other items older than t.MaxAge are dropped;
 //   - when t.DedupeOn(), reports of one story (see DedupeWindow) become one
-//     entry: the earliest published report (a pinned one if any) with the
-//     others in Entry.Related;
+//     entry (see Composer.Add): the earliest published report (the
+//     earliest pinned one, if any is pinned) with the others in
+//     Entry.Related;
 //   - at most t.MaxPerSource non-pinned entries per source (0: no cap);
 //   - at most t.Limit non-pinned entries (<= 0: 50).
 //
@@ -65,7 +69,8 @@ func Compose(t config.Topic, candidates []db.Item, curations []db.Curation, now 
 
 // Composer builds one page of a topic feed incrementally, so that a caller
 // can stream candidates from the database until the page is full. The
-// rules are those of Compose.
+// rules are those of Compose. It remembers what became of every candidate
+// offered (Fate).
 type Composer struct {
 	topic     config.Topic
 	now       time.Time
@@ -75,19 +80,29 @@ type Composer struct {
 	hideIDs, pinIDs     map[int64]bool
 	hideLinks, pinLinks map[string]bool
 
+	// pinned and groups hold the entries (root groups only), pinned ones
+	// and the others, in the order they were started.
 	pinned, groups []*group
 	perSource      map[string]int
 	seen           map[string]bool
-	agedOut        bool
+	// placed maps the itemKey of every placed candidate to the group it
+	// joined (merged groups point to their root), fates the others to
+	// what happened to them.
+	placed  map[string]*group
+	fates   map[string]FateKind
+	agedOut bool
 }
 
+// group is one entry in the making: a union-find set of reports.
 type group struct {
 	entry   Entry
 	members []member
+	parent  *group // the group this one was merged into; nil for a root
 }
 
 type member struct {
 	item      db.Item
+	pinned    bool
 	published time.Time
 	canon     string
 	title     string // folded, punctuation-free
@@ -104,6 +119,7 @@ func NewComposer(t config.Topic, curations []db.Curation, now time.Time, firstPa
 		hideIDs: map[int64]bool{}, pinIDs: map[int64]bool{},
 		hideLinks: map[string]bool{}, pinLinks: map[string]bool{},
 		perSource: map[string]int{}, seen: map[string]bool{},
+		placed: map[string]*group{}, fates: map[string]FateKind{},
 	}
 	if c.limit <= 0 {
 		c.limit = db.DefaultLimit
@@ -112,11 +128,20 @@ func NewComposer(t config.Topic, curations []db.Curation, now time.Time, firstPa
 		if cu.Topic != "" && cu.Topic != t.Slug {
 			continue
 		}
+		// A curation made with `bantin curate` stands for its item's
+		// story link, as a pin:/hide: link in the config does.
+		link := canonLink(firstLink(cu.CanonicalLink, cu.Link))
 		switch cu.Action {
 		case db.Hide:
 			c.hideIDs[cu.ItemID] = true
+			if link != "" {
+				c.hideLinks[link] = true
+			}
 		case db.Pin:
 			c.pinIDs[cu.ItemID] = true
+			if link != "" {
+				c.pinLinks[link] = true
+			}
 		}
 	}
 	for _, l := range t.Hide {
@@ -130,6 +155,15 @@ func NewComposer(t config.Topic, curations []db.Curation, now time.Time, firstPa
 		}
 	}
 	return c
+}
+
+func firstLink(links ...string) string {
+	for _, l := range links {
+		if l != "" {
+			return l
+		}
+	}
+	return ""
 }
 
 // IsHidden reports whether it is hidden in the topic.
@@ -149,6 +183,15 @@ func (c *Composer) linkIn(it db.Item, set map[string]bool) bool {
 	return set[canonLink(it.Link)] || (it.CanonicalLink != "" && set[canonLink(it.CanonicalLink)])
 }
 
+// LinkMatches reports whether it is an item that a curation of link (a
+// pin:/hide: link, or the canonical link of a curated item) covers: its
+// link or canonical link equals link after dropping tracking parameters,
+// fragments, default ports and case differences of scheme and host.
+func LinkMatches(it db.Item, link string) bool {
+	k := canonLink(link)
+	return k != "" && (canonLink(it.Link) == k || (it.CanonicalLink != "" && canonLink(it.CanonicalLink) == k))
+}
+
 // PinnedIDs returns the ids of the items pinned by DB curation.
 func (c *Composer) PinnedIDs() []int64 {
 	ids := make([]int64, 0, len(c.pinIDs))
@@ -160,74 +203,153 @@ func (c *Composer) PinnedIDs() []int64 {
 }
 
 // AddPinned adds a pinned item at the head of the page (first page only;
-// hidden items and repeats are ignored).
+// hidden items and repeats are ignored). With dedupe on, the entries it
+// reports the story of (pinned or not) become one pinned entry.
 func (c *Composer) AddPinned(it db.Item) {
-	if !c.firstPage || c.IsHidden(it) || c.seen[itemKey(it)] {
+	k := itemKey(it)
+	if !c.firstPage || c.seen[k] {
 		return
 	}
-	c.seen[itemKey(it)] = true
+	if c.IsHidden(it) {
+		c.seen[k], c.fates[k] = true, FateHidden
+		return
+	}
+	c.seen[k] = true
 	m := newMember(it)
-	if c.topic.DedupeOn() {
-		for _, g := range c.pinned {
-			if sameStory(g, m) {
-				g.add(m, true)
-				return
-			}
-		}
+	m.pinned = true
+	if g := c.join(m); g != nil {
+		c.placed[k] = g
+		return
 	}
 	g := &group{entry: Entry{Item: it, Pinned: true}, members: []member{m}}
 	c.pinned = append(c.pinned, g)
+	c.placed[k] = g
 }
 
 // Add offers the next candidate (newest first). It reports whether the
 // candidate was consumed: placed, folded into an entry, or dropped (hidden,
-// pinned, too old, over the per-source cap). It returns false, consuming
-// nothing, when the page is full and the candidate would start a new entry:
-// the page ends before it. After AgedOut no later candidate can qualify.
+// too old, over the per-source cap). A pinned candidate is placed with
+// AddPinned (first page) or dropped (older pages). Add returns false,
+// consuming nothing, when the page is full and the candidate would start a
+// new entry: the page ends before it. After AgedOut no later candidate can
+// qualify.
+//
+// With dedupe on, a candidate that reports the story of one entry is
+// folded into it; one that reports the stories of several entries (say,
+// one by its canonical link and another by its title) joins them all into
+// one entry, so a link or a title is never published twice. The joined
+// entry is pinned if any part was; its lead is the earliest report
+// (earliest pinned report of a pinned entry; equal dates: lowest ID), so
+// the entry and the page order depend only on which reports it holds, not
+// on the order they came in.
 func (c *Composer) Add(it db.Item) bool {
-	if c.seen[itemKey(it)] {
+	k := itemKey(it)
+	if c.seen[k] {
 		return true
 	}
-	if c.IsHidden(it) || c.pinIDs[it.ID] || c.linkIn(it, c.pinLinks) {
-		return true // pinned items appear at the top of the first page only
+	if c.IsHidden(it) {
+		c.seen[k], c.fates[k] = true, FateHidden
+		return true
+	}
+	if c.pinIDs[it.ID] || c.linkIn(it, c.pinLinks) {
+		// Pinned items appear at the top of the first page only.
+		c.AddPinned(it)
+		return true
 	}
 	m := newMember(it)
 	if c.topic.MaxAge > 0 && m.published.Before(c.now.Add(-c.topic.MaxAge.D())) {
 		c.agedOut = true
+		c.fates[k] = FateTooOld
 		return true
 	}
-	if c.topic.DedupeOn() {
-		for _, g := range c.pinned {
-			if sameStory(g, m) {
-				c.seen[itemKey(it)] = true
-				g.add(m, true)
-				return true
-			}
-		}
-		for _, g := range c.groups {
-			if sameStory(g, m) {
-				c.seen[itemKey(it)] = true
-				old := g.entry.Item.SourceID
-				g.add(m, false)
-				if now := g.entry.Item.SourceID; now != old {
-					c.perSource[old]--
-					c.perSource[now]++
-				}
-				return true
-			}
-		}
+	if g := c.join(m); g != nil {
+		c.seen[k] = true
+		c.placed[k] = g
+		return true
 	}
 	if len(c.groups) >= c.limit {
+		c.fates[k] = FateFull
 		return false
 	}
 	if c.topic.MaxPerSource > 0 && c.perSource[it.SourceID] >= c.topic.MaxPerSource {
-		c.seen[itemKey(it)] = true
+		c.seen[k], c.fates[k] = true, FatePerSource
 		return true
 	}
-	c.seen[itemKey(it)] = true
+	c.seen[k] = true
 	c.perSource[it.SourceID]++
-	c.groups = append(c.groups, &group{entry: Entry{Item: it}, members: []member{m}})
+	g := &group{entry: Entry{Item: it}, members: []member{m}}
+	c.groups = append(c.groups, g)
+	c.placed[k] = g
 	return true
+}
+
+// join puts m into the entries whose story it reports, merging them into
+// one (the first pinned one, else the first one started), and returns that
+// entry; nil when dedupe is off or m reports no entry's story. A pinned m
+// turns a non-pinned entry it joins into a pinned one.
+func (c *Composer) join(m member) *group {
+	if !c.topic.DedupeOn() {
+		return nil
+	}
+	var hits []*group
+	for _, part := range [][]*group{c.pinned, c.groups} {
+		for _, g := range part {
+			if sameStory(g, m) {
+				hits = append(hits, g)
+			}
+		}
+	}
+	if len(hits) == 0 {
+		return nil
+	}
+	root := hits[0]
+	if m.pinned && !root.entry.Pinned {
+		// The first hit is not pinned, so none is: the entry becomes pinned.
+		root.entry.Pinned = true
+		c.groups = slices.DeleteFunc(c.groups, func(g *group) bool { return g == root })
+		c.pinned = append(c.pinned, root)
+	}
+	for _, g := range hits[1:] {
+		g.parent = root
+		root.members = append(root.members, g.members...)
+		g.members = nil
+		c.pinned = slices.DeleteFunc(c.pinned, func(x *group) bool { return x == g })
+		c.groups = slices.DeleteFunc(c.groups, func(x *group) bool { return x == g })
+	}
+	root.members = append(root.members, m)
+	root.lead()
+	// Leads may have moved between sources: count the entries again.
+	clear(c.perSource)
+	for _, g := range c.groups {
+		c.perSource[g.entry.Item.SourceID]++
+	}
+	return root
+}
+
+// lead makes the earliest report of g (the earliest pinned report of a
+// pinned entry) the entry's item.
+func (g *group) lead() {
+	var best *member
+	for i := range g.members {
+		m := &g.members[i]
+		if g.entry.Pinned && !m.pinned {
+			continue
+		}
+		if best == nil || earlier(m.item, best.item) {
+			best = m
+		}
+	}
+	if best != nil {
+		g.entry.Item = best.item
+	}
+}
+
+// root returns the group that g was merged into, g itself if none.
+func (g *group) root() *group {
+	for g.parent != nil {
+		g = g.parent
+	}
+	return g
 }
 
 // Full reports whether the page holds its limit of non-pinned entries.
@@ -240,7 +362,17 @@ func (c *Composer) AgedOut() bool { return c.agedOut }
 // Entries returns the page: pinned entries first, then the others, each
 // part newest first by the kept report's Published (then ID).
 func (c *Composer) Entries() []Entry {
-	out := make([]Entry, 0, len(c.pinned)+len(c.groups))
+	gs := c.ordered()
+	out := make([]Entry, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, g.result())
+	}
+	return out
+}
+
+// ordered returns the entries' groups in page order.
+func (c *Composer) ordered() []*group {
+	out := make([]*group, 0, len(c.pinned)+len(c.groups))
 	for _, part := range [][]*group{c.pinned, c.groups} {
 		gs := append([]*group(nil), part...)
 		sort.SliceStable(gs, func(i, j int) bool {
@@ -251,20 +383,77 @@ func (c *Composer) Entries() []Entry {
 			}
 			return a.ID > b.ID
 		})
-		for _, g := range gs {
-			out = append(out, g.result())
-		}
+		out = append(out, gs...)
 	}
 	return out
 }
 
-// add puts m in g; the earliest report becomes the entry's item unless a
-// pinned report holds that place.
-func (g *group) add(m member, pinnedGroup bool) {
-	g.members = append(g.members, m)
-	if !pinnedGroup && earlier(m.item, g.entry.Item) {
-		g.entry.Item = m.item
+// FateKind says what became of a candidate of a page.
+type FateKind string
+
+// Fates of a candidate.
+const (
+	// FateUnseen: never offered to the Composer: not a member of the
+	// topic, or the page was full (or aged out) before it came.
+	FateUnseen FateKind = "unseen"
+	// FateEntry: published as an entry of its own (Fate.Entry is itself).
+	FateEntry FateKind = "entry"
+	// FateFolded: named in another report's entry as "also reported by".
+	FateFolded FateKind = "folded"
+	// FateHidden: hidden by a curation (DB or config).
+	FateHidden FateKind = "hidden"
+	// FateTooOld: older than the topic's max_age.
+	FateTooOld FateKind = "max_age"
+	// FatePerSource: its source already had max_per_source entries.
+	FatePerSource FateKind = "max_per_source"
+	// FateFull: the page held its limit of entries when it came.
+	FateFull FateKind = "limit"
+)
+
+// Fate is what became of one candidate.
+type Fate struct {
+	Kind FateKind
+	// Entry is the entry that publishes it (FateEntry, FateFolded) or,
+	// for FatePerSource, the first entry of its source on the page.
+	Entry Entry
+	// Index is Entry's 1-based position on the page, 0 for none.
+	Index int
+}
+
+// Fate returns what became of it on the page built so far.
+func (c *Composer) Fate(it db.Item) Fate {
+	k := itemKey(it)
+	gs := c.ordered()
+	at := func(g *group) Fate {
+		for i, x := range gs {
+			if x == g {
+				return Fate{Entry: x.result(), Index: i + 1}
+			}
+		}
+		return Fate{}
 	}
+	if g, ok := c.placed[k]; ok {
+		f := at(g.root())
+		f.Kind = FateFolded
+		if itemKey(f.Entry.Item) == k {
+			f.Kind = FateEntry
+		}
+		return f
+	}
+	kind, ok := c.fates[k]
+	if !ok {
+		return Fate{Kind: FateUnseen}
+	}
+	f := Fate{Kind: kind}
+	if kind == FatePerSource {
+		for i, g := range gs {
+			if !g.entry.Pinned && g.entry.Item.SourceID == it.SourceID {
+				f.Entry, f.Index = g.result(), i+1
+				break
+			}
+		}
+	}
+	return f
 }
 
 // result is the group's entry with the other members as Related, oldest
@@ -420,3 +609,8 @@ func canonLink(raw string) string {
 	}
 	return u.String()
 }
+
+// LinkKey returns the form in which links are compared for dedupe and
+// curation (see LinkMatches): scheme and host lowercased, default port,
+// fragment and tracking parameters dropped, query parameters sorted.
+func LinkKey(raw string) string { return canonLink(raw) }

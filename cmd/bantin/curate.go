@@ -1,18 +1,25 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/publisher"
 )
 
 func cmdCurate(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("curate", "pin|unpin|hide|unhide TOPIC ITEM  |  list [TOPIC]")
+	fs := a.flags("curate", "pin|unpin|hide|unhide TOPIC ITEM  |  list [TOPIC]\n"+
+		"ITEM is an item's id, link, published entry id (tag:...) or upstream guid. A pin or hide covers\n"+
+		"every item with the same canonical link, now and later, as a pin:/hide: link in the config does.")
 	pos, err := a.parse(fs, args, 1, 3)
 	if err != nil {
 		return err
@@ -53,36 +60,135 @@ func cmdCurate(ctx context.Context, a *app, args []string) error {
 	if _, ok := cfg.Topic(topic); !ok {
 		return fmt.Errorf("no topic %q in %s", topic, cfg.Path)
 	}
-	it, err := findItem(ctx, store, ref)
+	it, err := findItem(ctx, cfg, store, ref)
 	if err != nil {
 		return err
 	}
-	if err := store.SetCuration(ctx, topic, it.ID, action, on); err != nil {
+	group, err := sameLink(ctx, store, it)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(group))
+	for i := range group {
+		ids[i] = group[i].ID
+	}
+	if err := store.SetCurations(ctx, topic, ids, action, on); err != nil {
 		return err
 	}
 	done := map[string]string{"pin": "pinned", "unpin": "unpinned", "hide": "hidden", "unhide": "unhidden"}[verb]
 	fmt.Fprintf(a.stdout, "%s in %s: %d %s\n", done, topic, it.ID, it.Title)
+	for _, o := range group {
+		if o.ID != it.ID {
+			fmt.Fprintf(a.stdout, "  and %d %s (same link, source %s)\n", o.ID, o.Title, o.SourceID)
+		}
+	}
 	return nil
 }
 
-// findItem resolves an ITEM argument: a numeric id or an item's link.
-func findItem(ctx context.Context, store *db.DB, ref string) (db.Item, error) {
+// sameLink returns it and every other stored item with the same canonical
+// link (publisher.LinkMatches), by id: what a curation of it covers. An
+// item without a link covers itself only.
+func sameLink(ctx context.Context, store *db.DB, it db.Item) ([]db.Item, error) {
+	link := firstNonEmpty(it.CanonicalLink, it.Link)
+	if link == "" {
+		return []db.Item{it}, nil
+	}
+	items, err := itemsWithLink(ctx, store, link, it.Link)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(items, func(o db.Item) bool { return o.ID == it.ID }) {
+		items = append(items, it)
+	}
+	slices.SortFunc(items, func(a, b db.Item) int { return cmp.Compare(a.ID, b.ID) })
+	return items, nil
+}
+
+// itemsWithLink returns the stored items that a curation of link covers
+// (publisher.LinkMatches), newest first; more are tried as lookup keys.
+func itemsWithLink(ctx context.Context, store *db.DB, link string, more ...string) ([]db.Item, error) {
+	keys := append([]string{link, publisher.LinkKey(link)}, more...)
+	items, err := store.ItemsByLink(ctx, keys...)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(items, func(o db.Item) bool { return !publisher.LinkMatches(o, link) }), nil
+}
+
+// findItem resolves an ITEM argument: a stored item's numeric id, the id
+// it is published with (tag:HOST,YEAR:SOURCE/DIGEST, see
+// publisher.EntryID), its link, or its upstream guid. A guid that several
+// sources use is ambiguous: the error lists the items.
+func findItem(ctx context.Context, cfg *config.Config, store *db.DB, ref string) (db.Item, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		it, err := store.Item(ctx, id)
-		if errors.Is(err, db.ErrNotFound) {
-			return it, fmt.Errorf("no item with id %d", id)
+		if err == nil || !errors.Is(err, db.ErrNotFound) {
+			return it, err
 		}
+	}
+	if it, ok, err := itemByEntryID(ctx, cfg, store, ref); ok || err != nil {
 		return it, err
 	}
 	it, err := store.ItemByLink(ctx, ref)
-	if errors.Is(err, db.ErrNotFound) {
-		return it, fmt.Errorf("no stored item with link %s", ref)
+	if errors.Is(err, db.ErrNotFound) && publisher.LinkKey(ref) != ref {
+		it, err = store.ItemByLink(ctx, publisher.LinkKey(ref))
 	}
-	return it, err
+	if !errors.Is(err, db.ErrNotFound) {
+		return it, err
+	}
+	items, err := store.ItemsByGUID(ctx, ref)
+	if err != nil {
+		return db.Item{}, err
+	}
+	switch len(items) {
+	case 0:
+		return db.Item{}, fmt.Errorf("no stored item with id, entry id, link or guid %s", ref)
+	case 1:
+		return items[0], nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "guid %s is ambiguous: %d sources use it; give one of these ids or entry ids:", ref, len(items))
+	for _, o := range items {
+		fmt.Fprintf(&b, "\n  %d  %s  source %s  %s", o.ID, publisher.EntryID(cfg.BaseURL, o.SourceID, o.GUID), o.SourceID, o.Title)
+	}
+	return db.Item{}, errors.New(b.String())
+}
+
+// itemByEntryID finds the item published with entry id ref; ok is false
+// when ref is not such an id of a stored item.
+func itemByEntryID(ctx context.Context, cfg *config.Config, store *db.DB, ref string) (db.Item, bool, error) {
+	rest, ok := strings.CutPrefix(ref, "tag:")
+	if !ok {
+		return db.Item{}, false, nil
+	}
+	_, rest, ok = strings.Cut(rest, ":") // after "HOST,YEAR:"
+	if !ok {
+		return db.Item{}, false, nil
+	}
+	i := strings.LastIndexByte(rest, '/')
+	if i < 0 {
+		return db.Item{}, false, nil
+	}
+	src, err := url.PathUnescape(rest[:i])
+	if err != nil {
+		return db.Item{}, false, nil
+	}
+	refs, err := store.GUIDs(ctx, src)
+	if err != nil {
+		return db.Item{}, false, err
+	}
+	for _, r := range refs {
+		if publisher.EntryID(cfg.BaseURL, src, r.GUID) == ref {
+			it, err := store.Item(ctx, r.ID)
+			return it, err == nil, err
+		}
+	}
+	return db.Item{}, false, nil
 }
 
 // listCurations prints the curations stored with `bantin curate` and those
-// written in the config (pin:/hide:), saying where each comes from.
+// written in the config (pin:/hide:), one line per item they cover, saying
+// where each comes from (config entries with their own FILE:LINE).
 func listCurations(ctx context.Context, a *app, cfg *config.Config, store *db.DB, topic string) error {
 	cur, err := store.Curations(ctx, topic)
 	if err != nil {
@@ -90,25 +196,52 @@ func listCurations(ctx context.Context, a *app, cfg *config.Config, store *db.DB
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TOPIC\tACTION\tITEM\tFROM\tTITLE / LINK")
-	for _, c := range cur {
-		fmt.Fprintf(tw, "%s\t%s\t%d\tbantin curate (%s)\t%s\n", c.Topic, c.Action, c.ItemID, c.At.Local().Format("2006-01-02 15:04"), firstNonEmpty(c.Title, c.Link))
+	listed := map[string]bool{} // topic, action, item id
+	row := func(topic, action string, it *db.Item, from, link string) {
+		id, title := "-", link
+		if it != nil {
+			id = strconv.FormatInt(it.ID, 10)
+			title = firstNonEmpty(it.Title, it.Link) + " <" + it.Link + ">"
+			listed[topic+"\x00"+action+"\x00"+id] = true
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", topic, action, id, from, title)
 	}
-	for _, t := range cfg.Topics {
+	for _, c := range cur {
+		row(c.Topic, c.Action, &db.Item{ID: c.ItemID, Title: c.Title, Link: c.Link},
+			"bantin curate ("+c.At.Local().Format("2006-01-02 15:04")+")", c.Link)
+	}
+	// Items stored after a curation that share its link are covered too.
+	for _, c := range cur {
+		link := firstNonEmpty(c.CanonicalLink, c.Link)
+		if link == "" {
+			continue
+		}
+		items, err := itemsWithLink(ctx, store, link, c.Link)
+		if err != nil {
+			return err
+		}
+		for i := range items {
+			if !listed[c.Topic+"\x00"+c.Action+"\x00"+strconv.FormatInt(items[i].ID, 10)] {
+				row(c.Topic, c.Action, &items[i], fmt.Sprintf("bantin curate (same link as %d)", c.ItemID), "")
+			}
+		}
+	}
+	for i := range cfg.Topics {
+		t := &cfg.Topics[i]
 		if topic != "" && t.Slug != topic {
 			continue
 		}
-		for _, pair := range []struct {
-			action string
-			links  []string
-		}{{db.Pin, t.Pin}, {db.Hide, t.Hide}} {
-			for _, link := range pair.links {
-				id := "-"
-				title := link
-				if it, err := store.ItemByLink(ctx, link); err == nil {
-					id = strconv.FormatInt(it.ID, 10)
-					title = it.Title + " <" + link + ">"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\tconfig %s:%d\t%s\n", t.Slug, pair.action, id, t.Pos.File, t.Pos.Line, title)
+		for _, e := range configCurations(t) {
+			from := fmt.Sprintf("config %s:%d", e.pos.File, e.pos.Line)
+			items, err := itemsWithLink(ctx, store, e.link)
+			if err != nil {
+				return err
+			}
+			if len(items) == 0 {
+				row(t.Slug, e.action, nil, from, e.link)
+			}
+			for j := range items {
+				row(t.Slug, e.action, &items[j], from, "")
 			}
 		}
 	}

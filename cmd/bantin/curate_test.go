@@ -136,7 +136,7 @@ topics:
 	check("after a rule change")
 
 	list := mustRun(t, "curate", "list", "ha-noi", "-config", cfgPath)
-	for _, w := range []string{"pin", "hide", "Thời tiết Hà Nội trở lạnh", "bantin curate", "config " + cfgPath + ":7", "https://tin.example/4"} {
+	for _, w := range []string{"pin", "hide", "Thời tiết Hà Nội trở lạnh", "bantin curate", "config " + cfgPath + ":10", "https://tin.example/4"} {
 		if !strings.Contains(list, w) {
 			t.Errorf("curate list lacks %q:\n%s", w, list)
 		}

@@ -64,6 +64,16 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		}
 		poller.Metrics = metrics
 	}
+	// Stored tags and topic membership follow the config (at start and
+	// on every reload), whether or not this process polls.
+	var topics *aggregator.Topics
+	var members recomputer = poller
+	if poller == nil {
+		if topics, err = aggregator.NewTopics(store, cfg); err != nil {
+			return err
+		}
+		members = topics
+	}
 	pub := publisher.New(cfg, store, a.logger)
 	// WebSub: the built-in hub (inert unless websub.builtin) and, with
 	// polling, the subscriber's callback for sources that advertise a hub.
@@ -125,6 +135,9 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if sub != nil {
 		go sub.Run(ctx, time.Minute)
 	}
+	recomputeNow := make(chan struct{}, 1)
+	recomputeNow <- struct{}{}
+	go recomputeLoop(ctx, a, members, recomputeNow)
 	done := make(chan struct{})
 	if poller != nil {
 		go func() {
@@ -161,11 +174,17 @@ loop:
 				next.Database = cfg.Database
 			}
 			if poller != nil {
-				if err := poller.Reload(ctx, next); err != nil {
-					a.logger.Error("reload failed; keeping the running config", slog.Any("error", err))
-					continue
-				}
-				go recompute(ctx, a, poller)
+				err = poller.Reload(ctx, next)
+			} else {
+				err = topics.Reload(next)
+			}
+			if err != nil {
+				a.logger.Error("reload failed; keeping the running config", slog.Any("error", err))
+				continue
+			}
+			select {
+			case recomputeNow <- struct{}{}:
+			default: // a recompute is already pending; it reads the new config
 			}
 			pub.Reload(next)
 			cfg = next
@@ -187,10 +206,8 @@ loop:
 	return runErr
 }
 
-// maintain recomputes topic membership after start and prunes old items
-// every hour.
+// maintain prunes old items every hour (from start).
 func maintain(ctx context.Context, a *app, p *aggregator.Poller) {
-	recompute(ctx, a, p)
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -212,12 +229,30 @@ func maintain(ctx context.Context, a *app, p *aggregator.Poller) {
 	}
 }
 
-func recompute(ctx context.Context, a *app, p *aggregator.Poller) {
-	n, err := p.RecomputeTopics(ctx, false, nil)
-	if err != nil && ctx.Err() == nil {
-		a.logger.Error("recompute topics", slog.Any("error", err))
-	} else if n > 0 {
-		a.logger.Info("topic membership recomputed", slog.Int("items", n))
+// recomputer rebuilds stored tags and topic membership when the config it
+// holds differs from the one they were computed with
+// (aggregator.Poller, aggregator.Topics).
+type recomputer interface {
+	RecomputeTopics(ctx context.Context, force bool, progress func(done int)) (int, error)
+}
+
+// recomputeLoop runs one recompute per signal on now, one at a time, so
+// that passes for successive reloads never interleave their writes (a
+// pass that sees a newer config stops; the signal sent with the reload
+// starts the next).
+func recomputeLoop(ctx context.Context, a *app, r recomputer, now <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-now:
+		}
+		n, err := r.RecomputeTopics(ctx, false, nil)
+		if err != nil && ctx.Err() == nil {
+			a.logger.Error("recompute topics", slog.Any("error", err))
+		} else if n > 0 {
+			a.logger.Info("topic membership recomputed", slog.Int("items", n))
+		}
 	}
 }
 

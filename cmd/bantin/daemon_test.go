@@ -19,7 +19,14 @@ import (
 // startDaemon runs `bantin run` in a child process and waits until it serves.
 func startDaemon(t *testing.T, cfgPath, addr string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "run", "-config", cfgPath, "-listen", addr)
+	return startCommand(t, "run", cfgPath, addr)
+}
+
+// startCommand runs `bantin NAME` (run or serve) in a child process and
+// waits until it serves.
+func startCommand(t *testing.T, name, cfgPath, addr string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], name, "-config", cfgPath, "-listen", addr)
 	cmd.Env = append(os.Environ(), "BANTIN_TEST_MAIN=1")
 	cmd.Stdout = io.Discard
 	logf, err := os.Create(filepath.Join(t.TempDir(), "daemon.log"))
@@ -91,23 +98,9 @@ func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 	cmd := startDaemon(t, cfgPath, addr)
 	base := "http://" + addr
 
-	count := func(path string) int {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			return -1
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return -1
-		}
-		var f struct {
-			Items []json.RawMessage `json:"items"`
-		}
-		json.NewDecoder(resp.Body).Decode(&f)
-		return len(f.Items)
-	}
+	count := func(path string) int { return feedCount(base, path) }
 	waitFor(t, "source a polled at start", 10*time.Second, func() bool { return count("/topics/ha-noi.json") == 1 })
-	if n := count("/topics/kinh-te.json"); n != -1 {
+	if n := count("/topics/kinh-te.json"); n >= 0 {
 		t.Fatalf("topic kinh-te exists before reload")
 	}
 
@@ -171,6 +164,26 @@ func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 	case <-time.After(12 * time.Second):
 		t.Fatal("daemon did not exit within 10s of SIGTERM")
 	}
+}
+
+// feedCount returns the number of items of the JSON feed at base+path,
+// -STATUS for a status other than 200, -1 when the request fails.
+func feedCount(base, path string) int {
+	resp, err := http.Get(base + path)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return -resp.StatusCode
+	}
+	var f struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&f); err != nil {
+		return -1
+	}
+	return len(f.Items)
 }
 
 // grepLines returns the lines of s containing sub.

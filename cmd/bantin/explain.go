@@ -15,7 +15,7 @@ import (
 )
 
 func cmdExplain(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("explain", "TOPIC ITEM")
+	fs := a.flags("explain", "TOPIC ITEM  (ITEM: id, link, published entry id or upstream guid)")
 	pos, err := a.parse(fs, args, 2, 2)
 	if err != nil {
 		return err
@@ -25,11 +25,16 @@ func cmdExplain(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer tc.store.Close()
-	it, err := findItem(ctx, tc.store, pos[1])
+	it, err := findItem(ctx, tc.cfg, tc.store, pos[1])
 	if err != nil {
 		return err
 	}
-	return explain(ctx, a.stdout, tc.cl, tc.store, tc.topic, &it, time.Now())
+	now := time.Now()
+	page, err := tc.page(ctx, now)
+	if err != nil {
+		return err
+	}
+	return explain(ctx, a.stdout, tc, page, &it, now)
 }
 
 // topicContext is what explain and preview work on.
@@ -38,6 +43,9 @@ type topicContext struct {
 	store *db.DB
 	topic *config.Topic
 	cl    *classifier.Classifier
+	// stale is set by page when the stored membership was computed under
+	// another config than cfg (the page was then composed in memory).
+	stale bool
 }
 
 // openTopic loads the config, opens the database, finds the topic and
@@ -57,37 +65,150 @@ func (a *app) openTopic(ctx context.Context, slug string) (*topicContext, error)
 		store.Close()
 		return nil, err
 	}
-	return &topicContext{cfg, store, topic, cl}, nil
+	return &topicContext{cfg: cfg, store: store, topic: topic, cl: cl}, nil
 }
 
-// explain prints why it is or is not in topic: the rule tree, then curation.
-func explain(ctx context.Context, w io.Writer, cl *classifier.Classifier, store *db.DB, topic *config.Topic, it *db.Item, now time.Time) error {
-	ex, err := cl.Explain(topic.Slug, aggregator.DocOf(it), now)
+// page composes the topic's first page as it is published under tc.cfg.
+// When the stored tags and membership were computed under that config
+// (the daemon or `bantin poll` ran with it), the page is what the server
+// publishes now. Otherwise the membership is computed in memory for
+// tc.cfg and nothing is written: preview and explain are read-only, and a
+// running daemon whose config has not been reloaded yet must keep seeing
+// a database that says it needs a recompute.
+func (tc *topicContext) page(ctx context.Context, now time.Time) (*publisher.Preview, error) {
+	current, err := aggregator.MembershipCurrent(ctx, tc.store, tc.cfg)
+	if err != nil {
+		return nil, err
+	}
+	var members []db.Item
+	if !current {
+		tc.stale = true
+		members, err = aggregator.TopicMembers(ctx, tc.store, tc.cfg, tc.cl, tc.topic.Slug, now)
+		if err != nil {
+			return nil, err
+		}
+		if members == nil {
+			members = []db.Item{}
+		}
+	}
+	return publisher.PreviewTopic(ctx, tc.store, tc.topic, members, now)
+}
+
+// explain prints why it is or is not in the topic: the rule tree, the
+// curations that cover it, and whether and how it is published.
+func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher.Preview, it *db.Item, now time.Time) error {
+	topic := tc.topic
+	aggregator.Reclassify(tc.cfg, tc.cl, it, now) // tags as the config gives them
+	ex, err := tc.cl.Explain(topic.Slug, aggregator.DocOf(it), now)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "item %d: %s\n  %s\n  source %s, published %s\n\n", it.ID, it.Title, it.Link, it.SourceID, it.Published.UTC().Format(time.RFC3339))
 	fmt.Fprint(w, ex.String())
-	cur, err := store.Curations(ctx, topic.Slug)
+	cur, err := tc.store.Curations(ctx, topic.Slug)
 	if err != nil {
 		return err
 	}
 	for _, c := range cur {
-		if c.ItemID == it.ID {
+		switch {
+		case c.ItemID == it.ID:
 			fmt.Fprintf(w, "curation: %s (bantin curate, %s)\n", c.Action, c.At.UTC().Format(time.RFC3339))
+		case publisher.LinkMatches(*it, firstNonEmpty(c.CanonicalLink, c.Link)):
+			fmt.Fprintf(w, "curation: %s (bantin curate of item %d, same link, %s)\n", c.Action, c.ItemID, c.At.UTC().Format(time.RFC3339))
 		}
 	}
-	for _, l := range topic.Pin {
-		if l == it.Link || l == it.CanonicalLink {
-			fmt.Fprintf(w, "curation: pin (config %s:%d)\n", topic.Pos.File, topic.Pos.Line)
+	for _, e := range configCurations(topic) {
+		if publisher.LinkMatches(*it, e.link) {
+			fmt.Fprintf(w, "curation: %s (config %s:%d)\n", e.action, e.pos.File, e.pos.Line)
 		}
 	}
-	for _, l := range topic.Hide {
-		if l == it.Link || l == it.CanonicalLink {
-			fmt.Fprintf(w, "curation: hide (config %s:%d)\n", topic.Pos.File, topic.Pos.Line)
-		}
-	}
+	fmt.Fprintf(w, "published: %s\n", publishedLine(tc, page, it, ex.Match, now))
 	return nil
+}
+
+// publishedLine says whether it is in the published feed and, if not, why.
+func publishedLine(tc *topicContext, page *publisher.Preview, it *db.Item, matched bool, now time.Time) string {
+	t := tc.topic
+	f := page.Fate(*it)
+	entry := func() string {
+		e := f.Entry.Item
+		return fmt.Sprintf("entry %d (%s, %s, source %s)", f.Index, tc.entryID(&e), e.Link, e.SourceID)
+	}
+	switch f.Kind {
+	case publisher.FateEntry:
+		s := fmt.Sprintf("yes, entry %d of %d", f.Index, len(page.Entries))
+		if f.Entry.Pinned {
+			s += ", pinned"
+		}
+		return s
+	case publisher.FateFolded:
+		return "not as an entry of its own: folded into " + entry() + ` as "also reported by"`
+	case publisher.FateHidden:
+		return "no, hidden (see curation above)"
+	case publisher.FatePerSource:
+		return fmt.Sprintf("no: matched, but not published: max_per_source %d (source %s already has %s)",
+			t.MaxPerSource, it.SourceID, entry())
+	case publisher.FateTooOld:
+		return fmt.Sprintf("no: matched, but not published: older than max_age %s", fmtAge(t.MaxAge.D()))
+	case publisher.FateFull:
+		return fmt.Sprintf("no: matched, but not published: the feed is full (limit %d, every entry newer)", limitOf(t))
+	}
+	// Never offered to the page: not a member, or the page ended first.
+	switch {
+	case !matched:
+		return "no, the rules do not match"
+	case t.MaxAge > 0 && it.Published.Before(now.Add(-t.MaxAge.D())):
+		return fmt.Sprintf("no: matched, but not published: older than max_age %s", fmtAge(t.MaxAge.D()))
+	}
+	return fmt.Sprintf("no: matched, but not published: the feed is full (limit %d, every entry newer)", limitOf(t))
+}
+
+func limitOf(t *config.Topic) int {
+	if t.Limit <= 0 {
+		return db.DefaultLimit
+	}
+	return t.Limit
+}
+
+// fmtAge writes d in days when it is a whole number of days.
+func fmtAge(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
+}
+
+// entryID is the id the item is published with (what feed readers show).
+func (tc *topicContext) entryID(it *db.Item) string {
+	return publisher.EntryID(tc.cfg.BaseURL, it.SourceID, it.GUID)
+}
+
+// configCuration is one pin:/hide: link of a topic with its place in the
+// config.
+type configCuration struct {
+	action string
+	link   string
+	pos    config.Pos
+}
+
+// configCurations lists the topic's pin: and hide: links with their
+// positions (the topic's when the config carries none).
+func configCurations(t *config.Topic) []configCuration {
+	var out []configCuration
+	for _, l := range []struct {
+		action string
+		links  []string
+		pos    []config.Pos
+	}{{db.Pin, t.Pin, t.PinPos}, {db.Hide, t.Hide, t.HidePos}} {
+		for i, link := range l.links {
+			p := t.Pos
+			if i < len(l.pos) {
+				p = l.pos[i]
+			}
+			out = append(out, configCuration{l.action, link, p})
+		}
+	}
+	return out
 }
 
 func cmdPreview(ctx context.Context, a *app, args []string) error {
@@ -101,29 +222,35 @@ func cmdPreview(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer tc.store.Close()
-	return preview(ctx, a.stdout, tc.cfg, tc.cl, tc.store, tc.topic, time.Now())
-}
-
-// preview prints the topic's first page as it would be published: title,
-// source, date and why each entry is there.
-func preview(ctx context.Context, w io.Writer, cfg *config.Config, cl *classifier.Classifier, store *db.DB, topic *config.Topic, now time.Time) error {
-	entries, err := publisher.TopicPage(ctx, store, topic, now)
+	now := time.Now()
+	page, err := tc.page(ctx, now)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%s — %s (%d entries, limit %d)\n", topic.Slug, topic.Title, len(entries), topic.Limit)
-	for i, e := range entries {
+	return preview(a.stdout, tc, page, now)
+}
+
+// preview prints the topic's first page as it would be published: title,
+// source, date, published id and why each entry is there.
+func preview(w io.Writer, tc *topicContext, page *publisher.Preview, now time.Time) error {
+	topic := tc.topic
+	fmt.Fprintf(w, "%s — %s (%d entries, limit %d)\n", topic.Slug, topic.Title, len(page.Entries), topic.Limit)
+	if tc.stale {
+		fmt.Fprintln(w, "(membership computed for this config; the database still holds the previous one until bantin run, serve or poll starts with it or reloads it)")
+	}
+	for i, e := range page.Entries {
 		it := e.Item
-		fmt.Fprintf(w, "\n%2d. %s\n    %s · %s · %s\n", i+1, it.Title, sourceName(cfg, &it), it.Published.UTC().Format("2006-01-02 15:04Z"), it.Link)
+		fmt.Fprintf(w, "\n%2d. %s\n    %s · %s · %s\n    id: %s\n", i+1, it.Title, sourceName(tc.cfg, &it),
+			it.Published.UTC().Format("2006-01-02 15:04Z"), it.Link, tc.entryID(&it))
 		why := "pinned"
 		if !e.Pinned {
-			why = whyLine(cl, topic.Slug, &it, now)
+			why = whyLine(tc, &it, now)
 		}
 		fmt.Fprintf(w, "    why: %s\n", why)
 		if len(e.Related) > 0 {
 			var names []string
 			for _, r := range e.Related {
-				names = append(names, sourceName(cfg, &r))
+				names = append(names, sourceName(tc.cfg, &r))
 			}
 			fmt.Fprintf(w, "    also reported by: %s\n", strings.Join(names, ", "))
 		}
@@ -142,8 +269,10 @@ func sourceName(cfg *config.Config, it *db.Item) string {
 }
 
 // whyLine condenses an explanation to the leaf rules that matched.
-func whyLine(cl *classifier.Classifier, slug string, it *db.Item, now time.Time) string {
-	ex, err := cl.Explain(slug, aggregator.DocOf(it), now)
+func whyLine(tc *topicContext, it *db.Item, now time.Time) string {
+	doc := *it
+	aggregator.Reclassify(tc.cfg, tc.cl, &doc, now)
+	ex, err := tc.cl.Explain(tc.topic.Slug, aggregator.DocOf(&doc), now)
 	if err != nil {
 		return err.Error()
 	}
