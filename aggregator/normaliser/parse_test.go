@@ -275,14 +275,19 @@ func TestParseFormats(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	gz := []byte{0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff}
 	tests := map[string]struct {
 		body    string
 		unknown bool
+		msg     string // the error's text starts with it
 	}{
-		"html page":     {"<!DOCTYPE html><html><body>hi</body></html>", true},
-		"plain text":    {"just some text", true},
-		"empty":         {"", true},
-		"truncated rss": {`<rss version="2.0"><channel><title>x</title><item><title>unterminated`, false},
+		"html page":     {"<!DOCTYPE html><html><body>hi</body></html>", true, "normaliser: unknown feed format"},
+		"plain text":    {"just some text", true, "normaliser: unknown feed format"},
+		"empty":         {"", true, "normaliser: empty response body"},
+		"white space":   {" \r\n\t", true, "normaliser: empty response body (4 bytes, only white space)"},
+		"UTF-8 BOM":     {"\ufeff", true, "normaliser: empty response body"},
+		"gzip data":     {string(gz), true, "normaliser: body is gzip-compressed but Content-Encoding does not say so"},
+		"truncated rss": {`<rss version="2.0"><channel><title>x</title><item><title>unterminated`, false, ""},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -300,6 +305,9 @@ func TestParseErrors(t *testing.T) {
 			}
 			if got := errors.Is(err, ErrUnknownFormat); got != tc.unknown {
 				t.Errorf("errors.Is(err, ErrUnknownFormat) = %v, want %v (err %v)", got, tc.unknown, err)
+			}
+			if !strings.HasPrefix(err.Error(), tc.msg) {
+				t.Errorf("error %q, want it to start with %q", err, tc.msg)
 			}
 		})
 	}
