@@ -153,47 +153,48 @@ func atomEntryFrom(f *Feed, e Entry, ge *feeds.AtomEntry) *atomEntry {
 		}
 	}
 	if x.Content == nil && len(x.Links) == 0 {
-		// RFC 4287 4.1.1: an entry without an alternate link needs content.
-		x.Content = &feeds.AtomContent{Type: "text"}
+		// RFC 4287 4.1.1: an entry without an alternate link needs
+		// content; an empty one would show readers nothing, the title
+		// at least names the entry.
+		x.Content = &feeds.AtomContent{Type: "text", Content: x.Title}
 	}
 	for _, enc := range it.Enclosures {
-		if !isWebURL(enc.URL) {
+		href := webURL(enc.URL)
+		if href == "" {
 			continue
 		}
-		l := atomLink{Href: enc.URL, Rel: "enclosure", Type: enclosureType(enc)}
+		l := atomLink{Href: href, Rel: "enclosure", Type: enclosureType(enc)}
 		if enc.Length > 0 {
 			l.Length = strconv.FormatInt(enc.Length, 10)
 		}
 		x.Links = append(x.Links, l)
 	}
 	for _, r := range e.Related {
-		if isWebURL(r.Link) {
-			x.Links = append(x.Links, atomLink{Href: r.Link, Rel: "related", Type: "text/html", Title: sourceName(r)})
+		if href := webURL(r.Link); href != "" {
+			x.Links = append(x.Links, atomLink{Href: href, Rel: "related", Type: "text/html", Title: sourceName(r)})
 		}
 	}
 	for _, p := range it.Authors {
-		if p.Name == "" && p.Email == "" {
-			continue
-		}
+		email := personEmail(p.Email)
 		name := p.Name
 		if name == "" {
-			name = p.Email
+			name = email
 		}
-		a := &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: name, Email: p.Email}}
-		if isWebURL(p.URI) {
-			a.Uri = p.URI
+		if name == "" {
+			continue
 		}
+		a := &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: name, Email: email, Uri: webURL(p.URI)}}
 		x.Authors = append(x.Authors, a)
 	}
 	for _, t := range sortedTags(it) {
 		x.Categories = append(x.Categories, atomCategory{Term: t.Slug, Scheme: tagScheme(f.BaseURL), Label: t.Name})
 	}
 	src := &atomSource{ID: sourceFeedID(f.BaseURL, it.SourceID), Title: sourceName(it)}
-	if isWebURL(it.SourceURL) {
-		src.Links = append(src.Links, atomLink{Href: it.SourceURL, Rel: "self"})
+	if href := webURL(it.SourceURL); href != "" {
+		src.Links = append(src.Links, atomLink{Href: href, Rel: "self"})
 	}
-	if isWebURL(it.SourceSite) {
-		src.Links = append(src.Links, atomLink{Href: it.SourceSite, Rel: "alternate", Type: "text/html"})
+	if href := webURL(it.SourceSite); href != "" {
+		src.Links = append(src.Links, atomLink{Href: href, Rel: "alternate", Type: "text/html"})
 	}
 	x.Source = src
 	return x

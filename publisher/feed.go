@@ -13,13 +13,16 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html"
+	"mime"
 	"net/url"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"bantin/db"
+	"bantin/iri"
 )
 
 // Formats served, as used in URLs (slug.FORMAT) and by Render.
@@ -260,12 +263,52 @@ func isWebURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-// webURL returns s when it is an absolute http(s) URL, else "".
+// webURL returns s as a URI (iri.ToURI: non-ASCII and spaces
+// percent-encoded, IDNA host) when it is an absolute http(s) URL, else "".
+// Every URL the feeds publish goes through it: items stored before links
+// were converted, and source site links taken from feeds as written, may
+// be IRIs, which no feed format allows.
 func webURL(s string) string {
-	if isWebURL(s) {
-		return s
+	if u := iri.ToURI(s); isWebURL(u) {
+		return u
 	}
 	return ""
+}
+
+// entryTitle is the item's title, or for an item stored without one (the
+// normaliser names untitled items, older rows may lack a title) the start
+// of its text, else its source and date: feeds never publish an empty
+// title.
+func entryTitle(it db.Item) string {
+	if strings.TrimSpace(it.Title) != "" {
+		return it.Title
+	}
+	text := htmlText(it.Summary)
+	if text == "" {
+		text = htmlText(it.Content)
+	}
+	if r := []rune(text); len(r) > 100 {
+		text = strings.TrimSpace(string(r[:100])) + "…"
+	}
+	if text != "" {
+		return text
+	}
+	date := itemPublished(it).Format("2006-01-02")
+	if name := sourceName(it); name != "" {
+		return name + " – " + date
+	}
+	return date
+}
+
+// personEmail returns s when it looks like an e-mail address (text, "@",
+// text, no white space: what RFC 4287's schema and RSS readers need), else
+// "": an invalid address is left out, never published.
+func personEmail(s string) string {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || domain == "" || strings.ContainsFunc(s, unicode.IsSpace) {
+		return ""
+	}
+	return s
 }
 
 // alsoReported returns the names of the related items' sources, in order,
@@ -296,12 +339,23 @@ func contentHTML(e Entry) string {
 	return c
 }
 
-// enclosureType returns the enclosure's MIME type, or a generic one.
+// enclosureType returns the enclosure's MIME type when it is one
+// (type/subtype), else "application/octet-stream". The normaliser stores
+// valid types (guessed from the URL when upstream gives none); this keeps
+// older rows from making feeds invalid, and Render independent of the
+// system's MIME table.
 func enclosureType(e db.Enclosure) string {
-	if t := strings.TrimSpace(e.Type); t != "" {
+	if t := strings.TrimSpace(e.Type); isMIMEType(t) {
 		return t
 	}
 	return "application/octet-stream"
+}
+
+// isMIMEType reports whether t is a MIME type with a subtype ("audio/mpeg",
+// not "mp3").
+func isMIMEType(t string) bool {
+	mt, _, err := mime.ParseMediaType(t)
+	return err == nil && strings.Contains(strings.Trim(mt, "/"), "/")
 }
 
 // sortedTags returns the item's tags ordered by slug, each slug once.

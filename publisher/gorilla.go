@@ -23,7 +23,7 @@ func gorillaFeed(f *Feed) *feeds.Feed {
 	for _, e := range f.Entries {
 		it := e.Item
 		gi := &feeds.Item{
-			Title:       it.Title,
+			Title:       entryTitle(it),
 			Description: it.Summary,
 			Id:          EntryID(f.BaseURL, it.SourceID, it.GUID),
 			IsPermaLink: "false",
@@ -31,11 +31,11 @@ func gorillaFeed(f *Feed) *feeds.Feed {
 			Updated:     itemUpdated(it),
 			Content:     contentHTML(e),
 		}
-		if isWebURL(it.Link) {
-			gi.Link = &feeds.Link{Href: it.Link}
+		if link := webURL(it.Link); link != "" {
+			gi.Link = &feeds.Link{Href: link}
 		}
 		if len(it.Authors) > 0 {
-			gi.Author = &feeds.Author{Name: it.Authors[0].Name, Email: it.Authors[0].Email}
+			gi.Author = &feeds.Author{Name: it.Authors[0].Name, Email: personEmail(it.Authors[0].Email)}
 		}
 		g.Add(gi)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/gorilla/feeds"
 )
@@ -23,9 +24,10 @@ type jsonFeed struct {
 
 type jsonItem struct {
 	*feeds.JSONItem
-	// ContentHTML shadows gorilla's to be published even when empty: the
-	// 1.1 schema requires content_html or content_text on every item.
-	ContentHTML string `json:"content_html"`
+	// ContentHTML shadows gorilla's. The 1.1 schema requires content_html
+	// or content_text on every item: an item without HTML publishes its
+	// title as content_text instead of an empty content_html.
+	ContentHTML string `json:"content_html,omitempty"`
 	// Language is the item's language (JSON Feed 1.1), when known.
 	Language string `json:"language,omitempty"`
 	// Attachments shadows gorilla's, which names the size "size" instead
@@ -93,18 +95,15 @@ func jsonItemFrom(e Entry, gi *feeds.JSONItem) *jsonItem {
 	gi.PublishedDate, gi.ModifiedDate = &pub, &upd
 	gi.ExternalUrl = ""
 	gi.Summary = htmlText(it.Summary) // plain text in JSON Feed
-	gi.Image = ""
-	if isWebURL(it.ImageURL) {
-		gi.Image = it.ImageURL
+	gi.Image = webURL(it.ImageURL)
+	if strings.TrimSpace(gi.ContentHTML) == "" {
+		gi.ContentHTML, gi.ContentText = "", gi.Title
 	}
 	gi.Author, gi.Authors = nil, nil
 	for _, p := range it.Authors {
-		a := &feeds.JSONAuthor{Name: p.Name}
+		a := &feeds.JSONAuthor{Name: p.Name, Url: webURL(p.URI)}
 		if a.Name == "" {
-			a.Name = p.Email
-		}
-		if isWebURL(p.URI) {
-			a.Url = p.URI
+			a.Name = personEmail(p.Email)
 		}
 		if a.Name == "" && a.Url == "" {
 			continue
@@ -119,20 +118,19 @@ func jsonItemFrom(e Entry, gi *feeds.JSONItem) *jsonItem {
 	}
 	var atts []jsonAttachment
 	for _, enc := range it.Enclosures {
-		if !isWebURL(enc.URL) {
+		u := webURL(enc.URL)
+		if u == "" {
 			continue
 		}
-		gi.Attachments = append(gi.Attachments, feeds.JSONAttachment{Url: enc.URL, MIMEType: enclosureType(enc)})
-		atts = append(atts, jsonAttachment{URL: enc.URL, MIMEType: enclosureType(enc), Size: max(enc.Length, 0)})
+		gi.Attachments = append(gi.Attachments, feeds.JSONAttachment{Url: u, MIMEType: enclosureType(enc)})
+		atts = append(atts, jsonAttachment{URL: u, MIMEType: enclosureType(enc), Size: max(enc.Length, 0)})
 	}
 	x := &jsonItem{JSONItem: gi, ContentHTML: gi.ContentHTML, Language: cleanLang(it.Language), Attachments: atts, Bantin: &jsonBantin{
 		SourceID:    it.SourceID,
 		SourceTitle: it.SourceTitle,
 		Pinned:      e.Pinned,
 	}}
-	if isWebURL(it.SourceURL) {
-		x.Bantin.SourceURL = it.SourceURL
-	}
+	x.Bantin.SourceURL = webURL(it.SourceURL)
 	for _, r := range e.Related {
 		x.Bantin.AlsoReportedBy = append(x.Bantin.AlsoReportedBy, jsonRelated{Source: sourceName(r), Title: r.Title, URL: webURL(r.Link)})
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+
+	"bantin/db"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
@@ -89,7 +91,15 @@ func validationFeeds(t *testing.T) map[string]*Feed {
 	nasty.Title = nastyTitle
 	nasty.Entries[0].Item.Title = nastyTitle
 	nasty.Entries[0].Item.Language = "not a language!"
-	return map[string]*Feed{"fixture": fixtureFeed(t), "empty": emptyFeed(t), "older-page": older, "nasty": nasty}
+	// legacy holds rows stored with invalid metadata (a bare "mp3" type,
+	// a non-address e-mail, IRIs, no title or text) and upstream items
+	// the normaliser repaired: both must give valid feeds.
+	var repaired []db.Item
+	for _, name := range []string{"metadata.rss", "untitled.rss", "plaintext.atom"} {
+		repaired = append(repaired, normalised(t, name, "", "https://upstream.example.org/"+name)...)
+	}
+	legacy := tagFeed(append(legacyItems(), repaired...))
+	return map[string]*Feed{"fixture": fixtureFeed(t), "empty": emptyFeed(t), "older-page": older, "nasty": nasty, "legacy": legacy}
 }
 
 // writeFeeds renders each validation feed in format into a temp dir and
@@ -206,8 +216,8 @@ print(json.dumps({"bozo": int(d.bozo), "exc": str(d.get("bozo_exception", "")), 
 				t.Fatalf("entries = %d, want %d", len(got.Titles), len(f.Entries))
 			}
 			for i, e := range f.Entries {
-				if got.Titles[i] != e.Item.Title {
-					t.Errorf("entry %d title = %q, want %q", i, got.Titles[i], e.Item.Title)
+				if want := entryTitle(e.Item); got.Titles[i] != want {
+					t.Errorf("entry %d title = %q, want %q", i, got.Titles[i], want)
 				}
 				if want := EntryID(f.BaseURL, e.Item.SourceID, e.Item.GUID); got.IDs[i] != want {
 					t.Errorf("entry %d id = %q, want %q", i, got.IDs[i], want)
@@ -275,7 +285,7 @@ func TestCrossFormat(t *testing.T) {
 	for i, e := range f.Entries {
 		want := parsedItem{
 			ID:        EntryID(testBase, e.Item.SourceID, e.Item.GUID),
-			Title:     e.Item.Title,
+			Title:     entryTitle(e.Item),
 			Link:      e.Item.Link,
 			Published: e.Item.Published.UTC(),
 		}

@@ -53,7 +53,7 @@ type atomLinkNS struct {
 type rssItem struct {
 	Title       string              `xml:"title,omitempty"`
 	Link        string              `xml:"link,omitempty"`
-	Description string              `xml:"description"`
+	Description string              `xml:"description,omitempty"`
 	Content     *feeds.RssContent   `xml:"content:encoded"`
 	Creator     string              `xml:"dc:creator,omitempty"`
 	Categories  []rssCategory       `xml:"category"`
@@ -131,8 +131,8 @@ func rssItemFrom(f *Feed, e Entry, gi *feeds.RssItem) *rssItem {
 	for _, p := range it.Authors {
 		if p.Name != "" {
 			names = append(names, p.Name)
-		} else if p.Email != "" {
-			names = append(names, p.Email)
+		} else if email := personEmail(p.Email); email != "" {
+			names = append(names, email)
 		}
 	}
 	x.Creator = strings.Join(names, ", ")
@@ -142,14 +142,13 @@ func rssItemFrom(f *Feed, e Entry, gi *feeds.RssItem) *rssItem {
 	// RSS allows one enclosure per item in practice (RSS Board profile);
 	// the first is published, Atom and JSON carry them all.
 	for _, enc := range it.Enclosures {
-		if !isWebURL(enc.URL) {
-			continue
+		if u := webURL(enc.URL); u != "" {
+			x.Enclosure = &feeds.RssEnclosure{Url: u, Type: enclosureType(enc), Length: strconv.FormatInt(max(enc.Length, 0), 10)}
+			break
 		}
-		x.Enclosure = &feeds.RssEnclosure{Url: enc.URL, Type: enclosureType(enc), Length: strconv.FormatInt(max(enc.Length, 0), 10)}
-		break
 	}
-	if isWebURL(it.SourceURL) {
-		x.Source = &rssSource{URL: it.SourceURL, Text: sourceName(it)}
+	if u := webURL(it.SourceURL); u != "" {
+		x.Source = &rssSource{URL: u, Text: sourceName(it)}
 	}
 	return x
 }

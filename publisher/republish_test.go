@@ -1,0 +1,291 @@
+package publisher
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"bantin/aggregator/normaliser"
+	"bantin/db"
+	"bantin/iri"
+)
+
+// The tests in this file follow upstream items through the normaliser and
+// Render and read the result back with a real feed parser: what a reader
+// of bantin's feeds sees.
+
+var republishNow = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+
+// normalised parses testdata/normaliser/name as the poller does.
+func normalised(t *testing.T, name, contentType, feedURL string) []db.Item {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join(moduleRoot(t), "testdata", "normaliser", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := normaliser.Parse(body, contentType, feedURL)
+	if err != nil {
+		t.Fatalf("Parse(%s): %v", name, err)
+	}
+	items := normaliser.Normalise(p, normaliser.Options{SourceID: "upstream", Now: republishNow})
+	for i := range items {
+		items[i].SourceTitle = p.Feed.Title
+		items[i].SourceURL = feedURL
+		items[i].SourceSite = p.Feed.Link
+	}
+	return items
+}
+
+// tagFeed is a tag page holding items.
+func tagFeed(items []db.Item) *Feed {
+	f := &Feed{
+		Title:    "Republished",
+		ID:       FeedID(testBase, "tag", "republished"),
+		BaseURL:  testBase,
+		SiteLink: testBase + "/",
+		Self: map[string]string{
+			FormatRSS:  testBase + "/tags/republished.rss",
+			FormatAtom: testBase + "/tags/republished.atom",
+			FormatJSON: testBase + "/tags/republished.json",
+		},
+	}
+	for _, it := range items {
+		f.Entries = append(f.Entries, Entry{Item: it})
+	}
+	return f
+}
+
+// readBack parses every format of f with gofeed and returns its items by
+// upstream GUID, per format.
+func readBack(t *testing.T, f *Feed) map[string]map[string]*gofeed.Item {
+	t.Helper()
+	ids := map[string]string{}
+	for _, e := range f.Entries {
+		ids[EntryID(f.BaseURL, e.Item.SourceID, e.Item.GUID)] = e.Item.GUID
+	}
+	out := map[string]map[string]*gofeed.Item{}
+	for format, b := range renderAll(t, f) {
+		pf, err := gofeed.NewParser().Parse(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: gofeed: %v\n%s", format, err, b)
+		}
+		out[format] = map[string]*gofeed.Item{}
+		for _, it := range pf.Items {
+			out[format][ids[it.GUID]] = it
+		}
+	}
+	return out
+}
+
+// TestRepublishedPlainText: upstream bodies that are plain text by spec
+// (Atom type="text", JSON Feed content_text) show readers of every output
+// format exactly the upstream text: nothing that looks like a tag is
+// dropped or becomes an element, and references are not decoded twice.
+func TestRepublishedPlainText(t *testing.T) {
+	items := normalised(t, "plaintext.atom", "", "https://text.example.org/feed")
+	items = append(items, normalised(t, "plaintext.json", "application/feed+json", "https://text.example.org/feed.json")...)
+	got := readBack(t, tagFeed(items))
+	tests := []struct {
+		name, guid, shows string
+	}{
+		{"atom text content", "urn:example:plaintext:1", "The <p> tag is literal."},
+		{"atom default-type content", "urn:example:plaintext:2", "First line second line <br> stays text Second paragraph & more"},
+		{"atom text content in CDATA", "urn:example:plaintext:3", "Use <b> for bold & <i> for italics"},
+		{"atom xhtml content", "urn:example:plaintext:4", "XHTML markup"},
+		{"json content_text", "j1", "In Java write List<String> names; if a < b && c > d"},
+		{"json content_html wins", "j2", "HTML wins"},
+	}
+	for _, tc := range tests {
+		for _, format := range Formats {
+			t.Run(tc.name+"/"+format, func(t *testing.T) {
+				it := got[format][tc.guid]
+				if it == nil {
+					t.Fatalf("no item %q", tc.guid)
+				}
+				body := firstNonEmptyString(it.Content, it.Description)
+				if shows := htmlText(body); shows != tc.shows {
+					t.Errorf("body %q shows\n got %q\nwant %q", body, shows, tc.shows)
+				}
+			})
+		}
+	}
+	// The Atom summary of entry 1 is text too: the RSS description and
+	// the JSON summary carry it.
+	const summary = "a < b and vector<int> v; &copy;"
+	if d := got[FormatRSS]["urn:example:plaintext:1"].Description; htmlText(d) != summary {
+		t.Errorf("rss description %q shows %q, want %q", d, htmlText(d), summary)
+	}
+	if d := got[FormatJSON]["urn:example:plaintext:1"].Description; d != summary {
+		t.Errorf("json summary = %q, want %q", d, summary)
+	}
+}
+
+func firstNonEmptyString(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// TestRepublishedCategories: RSS categories holding escaped references or
+// markup are published as the text they stand for, in every format.
+func TestRepublishedCategories(t *testing.T) {
+	got := readBack(t, tagFeed(normalised(t, "metadata.rss", "", "https://meta.example.org/rss")))
+	want := []string{"AT&T", "Hà Nội", "HtmlCat", "Loïc Le Meur"} // ordered by slug
+	for _, format := range Formats {
+		t.Run(format, func(t *testing.T) {
+			it := got[format]["m1"]
+			if it == nil {
+				t.Fatal("no item m1")
+			}
+			if !slices.Equal(it.Categories, want) {
+				t.Errorf("categories = %q, want %q", it.Categories, want)
+			}
+		})
+	}
+}
+
+// legacyItem is a row stored before the normaliser checked what it
+// copies: an invalid enclosure type and e-mail, IRI links, no title, no
+// text and no link.
+func legacyItems() []db.Item {
+	t0 := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
+	return []db.Item{
+		{
+			SourceID: "old", GUID: "iri", Title: "IRIs and bad metadata",
+			Link:       "http://edge.example.org/tin/hà-nội mới?q=đường phố&x=1#frag",
+			Summary:    "<p>Old row</p>",
+			Authors:    []db.Person{{Name: "", Email: "not-an-email"}, {Name: "Named", Email: "also not"}},
+			Enclosures: []db.Enclosure{{URL: "http://edge.example.org/media/bài hát.mp3", Type: "mp3", Length: 10}},
+			ImageURL:   "https://ví-dụ.example/ảnh.jpg",
+			Published:  t0, Updated: t0,
+			SourceTitle: "Old source", SourceURL: "https://ví-dụ.example/rss feed.xml", SourceSite: "https://ví-dụ.example/trang chủ",
+		},
+		{
+			SourceID: "old", GUID: "empty", Published: t0, Updated: t0,
+			SourceTitle: "Old source", SourceURL: "https://old.example/rss",
+		},
+	}
+}
+
+// TestRenderRepairsStoredData: rows stored with invalid metadata are
+// published valid: enclosure types type/subtype, no invalid e-mail, URIs
+// for every URL, a title and no empty body.
+func TestRenderRepairsStoredData(t *testing.T) {
+	f := tagFeed(legacyItems())
+	got := readBack(t, f)
+	const (
+		link      = "http://edge.example.org/tin/h%C3%A0-n%E1%BB%99i%20m%E1%BB%9Bi?q=%C4%91%C6%B0%E1%BB%9Dng%20ph%E1%BB%91&x=1#frag"
+		enclosure = "http://edge.example.org/media/b%C3%A0i%20h%C3%A1t.mp3"
+	)
+	for _, format := range Formats {
+		t.Run(format, func(t *testing.T) {
+			it := got[format]["iri"]
+			if it == nil {
+				t.Fatal("no item iri")
+			}
+			if it.Link != link {
+				t.Errorf("link = %q, want %q", it.Link, link)
+			}
+			if len(it.Enclosures) != 1 || it.Enclosures[0].URL != enclosure || it.Enclosures[0].Type != "application/octet-stream" {
+				t.Errorf("enclosures = %+v, want %s application/octet-stream", it.Enclosures, enclosure)
+			}
+			for _, a := range it.Authors {
+				if a.Email != "" || a.Name == "not-an-email" || a.Name == "also not" {
+					t.Errorf("author %+v: invalid e-mail published", a)
+				}
+			}
+			empty := got[format]["empty"]
+			if empty == nil {
+				t.Fatal("no item empty")
+			}
+			if want := "Old source – 2025-03-01"; empty.Title != want {
+				t.Errorf("untitled item title = %q, want %q", empty.Title, want)
+			}
+		})
+	}
+	out := renderAll(t, f)
+	for format, b := range out {
+		for _, u := range publishedURLs(format, b) {
+			if iri.ToURI(u) != u {
+				t.Errorf("%s: published URL %q is not a URI", format, u)
+			}
+		}
+	}
+	if bytes.Contains(out[FormatAtom], []byte(`<content type="text"></content>`)) {
+		t.Errorf("atom: empty content element published")
+	}
+	if bytes.Contains(out[FormatRSS], []byte("<description></description>")) {
+		t.Errorf("rss: empty description published")
+	}
+	if bytes.Contains(out[FormatJSON], []byte(`"content_html": ""`)) {
+		t.Errorf("json: empty content_html published")
+	}
+}
+
+var (
+	xmlURLRe  = regexp.MustCompile(`(?:href|url)="([^"]*)"|<link>([^<]*)</link>`)
+	jsonURLRe = regexp.MustCompile(`"(?:url|image|external_url|feed_url|home_page_url|next_url|source_url)": "([^"]*)"`)
+)
+
+// publishedURLs returns the URL values of a rendered feed.
+func publishedURLs(format string, b []byte) []string {
+	re := xmlURLRe
+	if format == FormatJSON {
+		re = jsonURLRe
+	}
+	var out []string
+	for _, m := range re.FindAllSubmatch(b, -1) {
+		for _, g := range m[1:] {
+			if len(g) > 0 {
+				out = append(out, strings.ReplaceAll(string(g), "&amp;", "&"))
+			}
+		}
+	}
+	return out
+}
+
+// TestRepublishedUntitled: items without title or text get a title in
+// every format (RSS items keep a title or description, Atom entries a
+// non-empty title and content where content is required).
+func TestRepublishedUntitled(t *testing.T) {
+	f := tagFeed(normalised(t, "untitled.rss", "", "https://untitled.example.org/rss"))
+	got := readBack(t, f)
+	want := map[string]string{
+		"only-link":      "hà-nội-mới.html",
+		"only-enclosure": "tập 12.mp3",
+		"img-title":      "anh",
+		"root-link":      "https://untitled.example.org/",
+		"nothing":        "Untitled things – 2021-05-30",
+		"text-only":      "Just a description & no title",
+	}
+	for guid, title := range want {
+		for _, format := range Formats {
+			t.Run(guid+"/"+format, func(t *testing.T) {
+				it := got[format][guid]
+				if it == nil {
+					t.Fatalf("no item %q", guid)
+				}
+				if it.Title != title {
+					t.Errorf("title = %q, want %q", it.Title, title)
+				}
+			})
+		}
+	}
+	out := renderAll(t, f)
+	if bytes.Contains(out[FormatAtom], []byte("<title></title>")) || bytes.Contains(out[FormatAtom], []byte(`<content type="text"></content>`)) {
+		t.Errorf("atom: empty title or content published:\n%s", out[FormatAtom])
+	}
+	if n, m := bytes.Count(out[FormatRSS], []byte("<item>")), bytes.Count(out[FormatRSS], []byte("<title>")); m != n+1 {
+		t.Errorf("rss: %d items, %d item titles", n, m-1)
+	}
+}
