@@ -49,6 +49,12 @@ func TestCompose(t *testing.T) {
 		mkItem(3, "c", "https://thanhnien.vn/quoc-hoi-luat-dat-dai.htm", "Quốc hội chính thức thông qua luật đất đai sửa đổi", 2*h),
 	}
 	other := mkItem(4, "a", "https://vnexpress.net/bao-so-3.html", "Bão số 3 đổ bộ Quảng Ninh", 30*time.Minute)
+	// bridge is newest first: b2, b1 (source b), a1 (source a).
+	bridge := []db.Item{
+		mkItem(3, "b", "https://b.example/y2", "Hà Nội: mở rộng đường Vành đai 4!", 2*h),
+		mkItem(2, "b", "https://news.example/story-1", "Ha Noi ring road 4 widened", 3*h),
+		mkItem(1, "a", "https://news.example/story-1?utm_source=rss", "Hà Nội mở rộng đường Vành đai 4", 4*h),
+	}
 	cases := []struct {
 		name       string
 		topic      config.Topic
@@ -161,6 +167,40 @@ func TestCompose(t *testing.T) {
 			candidates: []db.Item{other, story[0], story[2], story[1], mkItem(9, "z", "https://z.vn/9", "Chín", 5*h)},
 			want:       "4 2(3,1)",
 		},
+		{
+			// The audit's case: b1 and a1 share a canonical link, a1 and
+			// b2 a folded title; b1 and b2 (one source) are not compared
+			// by title. a1 joins both entries: one entry, led by a1.
+			name:       "a report of two entries' stories merges them",
+			candidates: bridge,
+			want:       "1(2,3)",
+		},
+		{
+			name:       "merge into a pinned entry keeps the pinned lead",
+			topic:      config.Topic{Pin: []string{"https://b.example/y2"}},
+			candidates: bridge,
+			want:       "3(1,2)*",
+		},
+		{
+			name:       "merged entries free a place under the limit",
+			topic:      config.Topic{Limit: 2},
+			candidates: append(append([]db.Item(nil), bridge...), mkItem(7, "c", "https://c.vn/7", "Tin khác hẳn", 9*h)),
+			want:       "1(2,3) 7",
+		},
+		{
+			name:       "a DB curation covers the other items of its link",
+			topic:      config.Topic{Dedupe: &off},
+			candidates: bridge,
+			curations:  []db.Curation{{ItemID: 2, Action: db.Hide, Link: "https://news.example/story-1", CanonicalLink: "https://news.example/story-1"}},
+			want:       "3",
+		},
+		{
+			name:       "a DB pin covers the other items of its link",
+			topic:      config.Topic{Dedupe: &off},
+			candidates: bridge,
+			curations:  []db.Curation{{ItemID: 1, Action: db.Pin, Link: "https://news.example/story-1?utm_source=rss"}},
+			want:       "2* 1* 3",
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -242,5 +282,98 @@ func TestComposerOlderPageLeavesPinsOut(t *testing.T) {
 	}
 	if got, want := summary(c.Entries()), "3"; got != want {
 		t.Errorf("older page = %q, want %q (pins only lead the first page)", got, want)
+	}
+}
+
+// TestComposerMergeIsOrderIndependent offers the same reports in every
+// order: the page (which entries, which report leads, the related ones) is
+// the same, because the lead is always the earliest report.
+func TestComposerMergeIsOrderIndependent(t *testing.T) {
+	h := time.Hour
+	items := []db.Item{
+		mkItem(1, "a", "https://news.example/story-1?utm_source=rss", "Hà Nội mở rộng đường Vành đai 4", 4*h),
+		mkItem(2, "b", "https://news.example/story-1", "Ha Noi ring road 4 widened", 3*h),
+		mkItem(3, "b", "https://b.example/y2", "Hà Nội: mở rộng đường Vành đai 4!", 2*h),
+		mkItem(4, "c", "https://c.example/4", "Ha Noi ring road 4 widened today", 5*h),
+	}
+	var perms [][]db.Item
+	var permute func(prefix, rest []db.Item)
+	permute = func(prefix, rest []db.Item) {
+		if len(rest) == 0 {
+			perms = append(perms, prefix)
+			return
+		}
+		for i := range rest {
+			next := append(append([]db.Item(nil), rest[:i]...), rest[i+1:]...)
+			permute(append(append([]db.Item(nil), prefix...), rest[i]), next)
+		}
+	}
+	permute(nil, items)
+	const want = "4(1,2,3)"
+	for _, p := range perms {
+		c := NewComposer(config.Topic{Slug: "t"}, nil, t0, true)
+		var order []string
+		for _, it := range p {
+			c.Add(it)
+			order = append(order, fmt.Sprint(it.ID))
+		}
+		if got := summary(c.Entries()); got != want {
+			t.Errorf("order %s: Entries = %q, want %q", strings.Join(order, ","), got, want)
+		}
+	}
+}
+
+// TestComposerFate checks what the Composer says became of each candidate.
+func TestComposerFate(t *testing.T) {
+	h := time.Hour
+	off := false
+	cases := []struct {
+		name       string
+		topic      config.Topic
+		curations  []db.Curation
+		candidates []db.Item
+		item       int64 // candidate asked about (by ID)
+		kind       FateKind
+		entry      int64 // Fate.Entry.Item.ID
+		index      int
+	}{
+		{name: "own entry", candidates: []db.Item{mkItem(1, "a", "https://a.vn/1", "Một", h), mkItem(2, "b", "https://b.vn/2", "Hai", 2*h)},
+			item: 2, kind: FateEntry, entry: 2, index: 2},
+		{name: "folded into the earliest report", candidates: []db.Item{mkItem(1, "a", "https://a.vn/1", "Một", h), mkItem(2, "b", "https://a.vn/1?utm_source=x", "Hai", 2*h)},
+			item: 1, kind: FateFolded, entry: 2, index: 1},
+		{name: "hidden", topic: config.Topic{Hide: []string{"https://a.vn/1"}}, candidates: []db.Item{mkItem(1, "a", "https://a.vn/1", "Một", h)},
+			item: 1, kind: FateHidden},
+		{name: "hidden by a curation of another item of its link", curations: []db.Curation{{ItemID: 9, Action: db.Hide, CanonicalLink: "https://a.vn/1"}},
+			candidates: []db.Item{mkItem(1, "a", "https://a.vn/1#top", "Một", h)}, item: 1, kind: FateHidden},
+		{name: "too old", topic: config.Topic{MaxAge: config.Duration(24 * h)}, candidates: []db.Item{mkItem(1, "a", "https://a.vn/1", "Một", 25*h)},
+			item: 1, kind: FateTooOld},
+		{name: "max per source names the source's entry", topic: config.Topic{MaxPerSource: 1, Dedupe: &off},
+			candidates: []db.Item{mkItem(1, "b", "https://b.vn/1", "Một", h), mkItem(2, "a", "https://a.vn/2", "Hai", 2*h), mkItem(3, "a", "https://a.vn/3", "Ba", 3*h)},
+			item:       3, kind: FatePerSource, entry: 2, index: 2},
+		{name: "page full", topic: config.Topic{Limit: 1}, candidates: []db.Item{mkItem(1, "a", "https://a.vn/1", "Một", h), mkItem(2, "b", "https://b.vn/2", "Hai", 2*h)},
+			item: 2, kind: FateFull},
+		{name: "never offered", topic: config.Topic{Limit: 1}, candidates: []db.Item{mkItem(1, "a", "https://a.vn/1", "Một", h), mkItem(2, "b", "https://b.vn/2", "Hai", 2*h), mkItem(3, "c", "https://c.vn/3", "Ba", 3*h)},
+			item: 3, kind: FateUnseen},
+		{name: "pinned by link leads", topic: config.Topic{Pin: []string{"https://c.vn/3"}}, candidates: []db.Item{mkItem(1, "a", "https://a.vn/1", "Một", h), mkItem(3, "c", "https://c.vn/3", "Ba", 3*h)},
+			item: 3, kind: FateEntry, entry: 3, index: 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.topic.Slug = "t"
+			comp := NewComposer(c.topic, c.curations, t0, true)
+			var asked db.Item
+			for _, it := range c.candidates {
+				if it.ID == c.item {
+					asked = it
+				}
+				if !comp.Add(it) {
+					break
+				}
+			}
+			f := comp.Fate(asked)
+			if f.Kind != c.kind || f.Entry.Item.ID != c.entry || f.Index != c.index {
+				t.Errorf("Fate(%d) = %s, entry %d at %d; want %s, entry %d at %d", c.item, f.Kind, f.Entry.Item.ID, f.Index, c.kind, c.entry, c.index)
+			}
+		})
 	}
 }

@@ -281,8 +281,9 @@ func cmdPoll(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-// recomputeWithProgress recomputes topic membership if the topics changed,
-// showing progress when stderr is a terminal.
+// recomputeWithProgress rebuilds stored tags and topic membership if the
+// topics or the sources' tags changed, showing progress when stderr is a
+// terminal.
 func recomputeWithProgress(ctx context.Context, a *app, p *aggregator.Poller) error {
 	tty := isTerminal(a.stderr)
 	n, err := p.RecomputeTopics(ctx, false, func(done int) {

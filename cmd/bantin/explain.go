@@ -109,11 +109,18 @@ func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher
 	if err != nil {
 		return err
 	}
+	own := map[string]bool{}
 	for _, c := range cur {
-		switch {
-		case c.ItemID == it.ID:
+		if c.ItemID == it.ID {
+			own[c.Action] = true
 			fmt.Fprintf(w, "curation: %s (bantin curate, %s)\n", c.Action, c.At.UTC().Format(time.RFC3339))
-		case publisher.LinkMatches(*it, firstNonEmpty(c.CanonicalLink, c.Link)):
+		}
+	}
+	// A curation of another item with the same link covers this one too
+	// (an item stored after the curation has no row of its own).
+	for _, c := range cur {
+		if c.ItemID != it.ID && !own[c.Action] && publisher.LinkMatches(*it, firstNonEmpty(c.CanonicalLink, c.Link)) {
+			own[c.Action] = true
 			fmt.Fprintf(w, "curation: %s (bantin curate of item %d, same link, %s)\n", c.Action, c.ItemID, c.At.UTC().Format(time.RFC3339))
 		}
 	}

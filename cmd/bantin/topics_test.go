@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,23 +32,31 @@ func storyFeed(title string, now time.Time, items ...storyItem) []byte {
 	return []byte(b.String())
 }
 
-// storyUpstream serves sources a and b of the audit's dedupe case (one
-// canonical link reported by both, one near-identical title), plus items
-// for the caps: a2 and b3 share the guid "shared"; a3 is 400 days old.
-func storyUpstream(t *testing.T) *httptest.Server {
+// storyItems are the items of sources a and b of the audit's dedupe case
+// (one canonical link reported by both, one near-identical title), plus
+// items for the caps: a2 and b3 share the guid "shared"; a3 is 400 days
+// old.
+var storyItems = map[string][]storyItem{
+	"a": {
+		{"a1", "https://news.example/story-1?utm_source=rss", "Hà Nội mở rộng đường Vành đai 4", 4 * time.Hour},
+		{"shared", "https://a.example/2", "Hà Nội đón mùa thu", 5 * time.Hour},
+		{"a3", "https://a.example/3", "Hà Nội ngày xưa", 400 * 24 * time.Hour},
+	},
+	"b": {
+		{"b1", "https://news.example/story-1", "Ha Noi ring road 4 widened", 3 * time.Hour},
+		{"b2", "https://b.example/y2", "Hà Nội: mở rộng đường Vành đai 4!", 2 * time.Hour},
+		{"shared", "https://b.example/3", "Hà Nội tắc đường", 6 * time.Hour},
+	},
+}
+
+// storyUpstream serves storyItems as /a.rss and /b.rss, with extra items
+// added to source a, dated relative to now.
+func storyUpstream(t *testing.T, extraA ...storyItem) *httptest.Server {
 	t.Helper()
 	now := time.Now().Truncate(time.Second)
 	up := &upstream{feeds: map[string]upstreamFeed{}}
-	up.set("/a.rss", storyFeed("A", now,
-		storyItem{"a1", "https://news.example/story-1?utm_source=rss", "Hà Nội mở rộng đường Vành đai 4", 4 * time.Hour},
-		storyItem{"shared", "https://a.example/2", "Hà Nội đón mùa thu", 5 * time.Hour},
-		storyItem{"a3", "https://a.example/3", "Hà Nội ngày xưa", 400 * 24 * time.Hour},
-	), "application/rss+xml")
-	up.set("/b.rss", storyFeed("B", now,
-		storyItem{"b1", "https://news.example/story-1", "Ha Noi ring road 4 widened", 3 * time.Hour},
-		storyItem{"b2", "https://b.example/y2", "Hà Nội: mở rộng đường Vành đai 4!", 2 * time.Hour},
-		storyItem{"shared", "https://b.example/3", "Hà Nội tắc đường", 6 * time.Hour},
-	), "application/rss+xml")
+	up.set("/a.rss", storyFeed("A", now, append(slices.Clone(storyItems["a"]), extraA...)...), "application/rss+xml")
+	up.set("/b.rss", storyFeed("B", now, storyItems["b"]...), "application/rss+xml")
 	srv := httptest.NewServer(up)
 	t.Cleanup(srv.Close)
 	return srv
@@ -231,6 +240,23 @@ func TestCurateCoversEveryItemOfALink(t *testing.T) {
 			t.Errorf("curate list lacks %q (the pin:/hide: entry's own line):\n%s", w, list)
 		}
 	}
+	// An item stored later with the same link is hidden too, and says so.
+	later := storyUpstream(t, storyItem{"a4", "https://news.example/story-1#comments", "Hà Nội: đường Vành đai 4 thêm làn", time.Hour})
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, []byte(strings.Replace(string(b), srv.URL+"/a.rss", later.URL+"/a.rss", 1)), 0o644)
+	if out := mustRun(t, "poll", "-config", cfg); !strings.Contains(out, "1 new items") {
+		t.Fatalf("poll of the later item:\n%s", out)
+	}
+	if got := strings.Join(publishedTitles(t, cfg, "cli"), "|"); strings.Contains(got, "thêm làn") {
+		t.Errorf("an item stored after `curate hide LINK` with that link is published: %s", got)
+	}
+	if list := mustRun(t, "curate", "list", "cli", "-config", cfg); !regexp.MustCompile(`cli\s+hide\s+\d+\s+bantin curate \(same link as \d+\)\s+Hà Nội: đường Vành đai 4 thêm làn`).MatchString(list) {
+		t.Errorf("curate list does not show the later item as covered:\n%s", list)
+	}
+	if out := mustRun(t, "explain", "cli", "a4", "-config", cfg); !strings.Contains(out, ", same link, ") || !strings.Contains(out, "published: no, hidden") {
+		t.Errorf("explain of the later item:\n%s", out)
+	}
+
 	// Unhiding through the other item of the link unhides both.
 	mustRun(t, "curate", "unhide", "cli", "https://news.example/story-1?utm_source=rss", "-config", cfg)
 	if got := strings.Join(publishedTitles(t, cfg, "cli"), "|"); !strings.Contains(got, "Ha Noi ring road 4 widened") || !strings.Contains(got, "Hà Nội mở rộng đường Vành đai 4") {
@@ -239,8 +265,8 @@ func TestCurateCoversEveryItemOfALink(t *testing.T) {
 	// A pin covers the link's items the same way.
 	mustRun(t, "curate", "pin", "cli", "https://news.example/story-1", "-config", cfg)
 	out = mustRun(t, "preview", "cli", "-config", cfg)
-	if n := strings.Count(out, "why: pinned"); n != 2 || !strings.HasPrefix(strings.Join(previewEntries(out), "|"), "Ha Noi ring road 4 widened|Hà Nội mở rộng đường Vành đai 4|") {
-		t.Errorf("pin of a shared link: %d pinned entries, want both reports leading:\n%s", n, out)
+	if n := strings.Count(out, "why: pinned"); n != 3 || !strings.HasPrefix(strings.Join(previewEntries(out), "|"), "Hà Nội: đường Vành đai 4 thêm làn|Ha Noi ring road 4 widened|Hà Nội mở rộng đường Vành đai 4|") {
+		t.Errorf("pin of a shared link: %d pinned entries, want its 3 reports leading:\n%s", n, out)
 	}
 }
 

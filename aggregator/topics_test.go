@@ -1,0 +1,259 @@
+package aggregator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"bantin/config"
+	"bantin/db"
+)
+
+const taggedFeed = `<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>T</title><link>https://example.com/</link>
+<item><title>Tin một</title><link>https://example.com/1</link><guid>g1</guid><category>Thời sự</category><pubDate>Mon, 02 Nov 2026 10:00:00 +0700</pubDate></item>
+<item><title>Tin hai</title><link>https://example.com/2</link><guid>g2</guid><pubDate>Mon, 02 Nov 2026 11:00:00 +0700</pubDate></item>
+</channel></rss>`
+
+// etagServer serves body with an ETag and answers 304 to a request that
+// carries it.
+func etagServer(t *testing.T, body string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"v1"`)
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// loadConfig writes a config with one source s (tags as YAML flow list,
+// "" for none) and a topic hn matching tag "Hà Nội" into dir and loads it.
+func loadConfig(t *testing.T, dir, url, tags string) *config.Config {
+	t.Helper()
+	src := fmt.Sprintf("  - {id: s, url: '%s/feed'}\n", url)
+	if tags != "" {
+		src = fmt.Sprintf("  - {id: s, url: '%s/feed', tags: %s}\n", url, tags)
+	}
+	yaml := "database: test.db\ndefaults: {retention: 3650d}\nsources:\n" + src +
+		"topics:\n  - {slug: hn, title: HN, match: {tags: [Hà Nội]}}\n"
+	path := filepath.Join(dir, "bantin.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("config: %v\n%s", err, yaml)
+	}
+	return cfg
+}
+
+// polledTagged polls taggedFeed once with the config of loadConfig
+// (source without tags) into a fresh database in dir.
+func polledTagged(t *testing.T) (*Poller, *db.DB, *httptest.Server, string) {
+	t.Helper()
+	ctx := context.Background()
+	srv := etagServer(t, taggedFeed)
+	dir := t.TempDir()
+	cfg := loadConfig(t, dir, srv.URL, "")
+	store, err := db.Open(ctx, cfg.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	p, err := New(ctx, cfg, store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.RecomputeTopics(ctx, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	pollAll(t, p, true)
+	return p, store, srv, dir
+}
+
+// storedTags returns the tag slugs of the stored items by guid, and the
+// guids of topic hn's members.
+func storedTags(t *testing.T, store *db.DB) (map[string][]string, []string) {
+	t.Helper()
+	ctx := context.Background()
+	items, err := store.ScanItems(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := map[string][]string{}
+	for _, it := range items {
+		tags[it.GUID] = []string{}
+		for _, tg := range it.Tags {
+			tags[it.GUID] = append(tags[it.GUID], tg.Slug)
+		}
+	}
+	members, err := store.TopicItems(ctx, "hn", db.ItemQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hn []string
+	for _, it := range members {
+		hn = append(hn, it.GUID)
+	}
+	slices.Sort(hn)
+	return tags, hn
+}
+
+// TestRecomputeFollowsSourceTags changes a source's tags in the config:
+// a re-poll that gets 304 (poll recomputes first, as `bantin poll` does)
+// and a recompute by Topics (as `bantin serve` does on SIGHUP) rebuild
+// every stored item's tags from its categories plus the source's current
+// tags, and topic membership with them; removing the tag removes it.
+func TestRecomputeFollowsSourceTags(t *testing.T) {
+	ctx := context.Background()
+	p, store, srv, dir := polledTagged(t)
+
+	type want struct {
+		tags map[string][]string
+		hn   []string
+	}
+	none := want{map[string][]string{"g1": {"thoi-su"}, "g2": {}}, nil}
+	tagged := want{map[string][]string{"g1": {"thoi-su", "ha-noi"}, "g2": {"ha-noi"}}, []string{"g1", "g2"}}
+	check := func(stage string, w want) {
+		t.Helper()
+		tags, hn := storedTags(t, store)
+		if fmt.Sprint(tags) != fmt.Sprint(w.tags) || !slices.Equal(hn, w.hn) {
+			t.Errorf("%s: tags %v, hn %v; want tags %v, hn %v", stage, tags, hn, w.tags, w.hn)
+		}
+		_, err := store.Tag(ctx, "ha-noi")
+		if has := err == nil; has != (w.hn != nil) {
+			t.Errorf("%s: tag ha-noi listed = %v (%v), want %v", stage, has, err, w.hn != nil)
+		}
+	}
+	check("first poll", none)
+
+	stages := []struct {
+		name, tags string
+		recompute  func(cfg *config.Config) (int, error)
+		want       want
+	}{
+		{"poller reload and 304 re-poll", `["Hà Nội"]`, func(cfg *config.Config) (int, error) {
+			if err := p.Reload(ctx, cfg); err != nil {
+				return 0, err
+			}
+			n, err := p.RecomputeTopics(ctx, false, nil)
+			if res := pollAll(t, p, true); !res["s"].NotModified {
+				t.Errorf("re-poll: %+v, want 304", res["s"])
+			}
+			return n, err
+		}, tagged},
+		{"serve: tag removed", "", func(cfg *config.Config) (int, error) {
+			tp, err := NewTopics(store, cfg)
+			if err != nil {
+				return 0, err
+			}
+			return tp.RecomputeTopics(ctx, false, nil)
+		}, none},
+		{"serve: tag added again", `["Hà Nội"]`, func(cfg *config.Config) (int, error) {
+			tp, err := NewTopics(store, cfg)
+			if err != nil {
+				return 0, err
+			}
+			return tp.RecomputeTopics(ctx, false, nil)
+		}, tagged},
+	}
+	for _, s := range stages {
+		cfg := loadConfig(t, dir, srv.URL, s.tags)
+		n, err := s.recompute(cfg)
+		if err != nil || n != 2 {
+			t.Errorf("%s: recomputed %d items (%v), want 2", s.name, n, err)
+		}
+		check(s.name, s.want)
+		// Nothing changed since: the next recompute is a no-op.
+		tp, err := NewTopics(store, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := tp.RecomputeTopics(ctx, false, nil); n != 0 || err != nil {
+			t.Errorf("%s: second recompute did %d items (%v), want 0", s.name, n, err)
+		}
+	}
+}
+
+// TestTopicMembersWritesNothing computes membership for a changed config
+// in memory: the members are right, the database and its hash unchanged.
+func TestTopicMembersWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	_, store, srv, dir := polledTagged(t)
+	seq, _ := store.ChangeSeq(ctx)
+
+	next := loadConfig(t, dir, srv.URL, `["Hà Nội"]`)
+	if ok, err := MembershipCurrent(ctx, store, next); ok || err != nil {
+		t.Fatalf("MembershipCurrent after a tag change = %v, %v; want false", ok, err)
+	}
+	tp, err := NewTopics(store, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cl := tp.snapshot()
+	members, err := TopicMembers(ctx, store, next, cl, "hn", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var guids []string
+	for _, it := range members {
+		guids = append(guids, it.GUID)
+	}
+	if want := []string{"g2", "g1"}; !slices.Equal(guids, want) {
+		t.Errorf("TopicMembers = %v, want %v (newest first)", guids, want)
+	}
+	if after, _ := store.ChangeSeq(ctx); after != seq {
+		t.Errorf("TopicMembers wrote to the database (change seq %d -> %d)", seq, after)
+	}
+	if _, hn := storedTags(t, store); hn != nil {
+		t.Errorf("stored hn members = %v, want none", hn)
+	}
+	if _, err := store.Tag(ctx, "ha-noi"); !errors.Is(err, db.ErrNotFound) {
+		t.Errorf("tag ha-noi stored by TopicMembers: %v", err)
+	}
+}
+
+func TestMembershipHash(t *testing.T) {
+	base := func() *config.Config {
+		return &config.Config{
+			Sources: []config.Source{{ID: "a", Tags: []string{"Hà Nội"}}, {ID: "b"}},
+			Topics:  []config.Topic{{Slug: "t", Match: &config.Rule{Keywords: []string{"x"}}}},
+		}
+	}
+	cases := []struct {
+		name   string
+		change func(c *config.Config)
+		same   bool
+	}{
+		{"unchanged", func(c *config.Config) {}, true},
+		{"sources reordered", func(c *config.Config) { c.Sources[0], c.Sources[1] = c.Sources[1], c.Sources[0] }, true},
+		{"source title changed", func(c *config.Config) { c.Sources[1].Title = "B" }, true},
+		{"source tag added", func(c *config.Config) { c.Sources[1].Tags = []string{"Thời sự"} }, false},
+		{"source tag removed", func(c *config.Config) { c.Sources[0].Tags = nil }, false},
+		{"tag moved to another source", func(c *config.Config) { c.Sources[0].Tags, c.Sources[1].Tags = nil, c.Sources[0].Tags }, false},
+		{"rule changed", func(c *config.Config) { c.Topics[0].Match.Keywords = []string{"y"} }, false},
+	}
+	want := MembershipHash(base())
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := base()
+			c.change(cfg)
+			if got := MembershipHash(cfg); (got == want) != c.same {
+				t.Errorf("MembershipHash same = %v, want %v", got == want, c.same)
+			}
+		})
+	}
+}
