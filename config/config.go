@@ -53,7 +53,9 @@ func Load(path string) (*Config, error) {
 // name file, and relative paths (database, source paths, include globs)
 // resolve against its directory (the working directory when file is "",
 // which positions show as "<config>"). Included files are read from disk.
-// An empty document is valid: the result is Default() with paths resolved.
+// A config that defines no source and no topic (an empty file, only
+// comments, only settings) is refused with ErrEmpty, reported when it has
+// no other problem.
 func Parse(data []byte, file string) (*Config, error) {
 	name := file
 	if name == "" {
@@ -77,6 +79,9 @@ func Parse(data []byte, file string) (*Config, error) {
 	}
 	d.includes(c, name)
 	d.finish(c)
+	if len(d.errs) == 0 && len(c.Sources) == 0 && len(c.Topics) == 0 {
+		d.errs = append(d.errs, &Error{Pos: Pos{File: name}, Msg: ErrEmpty.Error(), err: ErrEmpty})
+	}
 	if len(d.errs) > 0 {
 		errs := sortErrors(d.errs, d.files)
 		return nil, &errs

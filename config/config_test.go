@@ -259,14 +259,43 @@ func rulePositions(r *Rule) string {
 	return s
 }
 
+// TestParseEmpty: a config without sources and topics (empty, truncated,
+// only comments or settings) is refused, so a reload cannot unpublish
+// everything; other problems are reported instead when there are some.
 func TestParseEmpty(t *testing.T) {
-	for _, src := range []string{"", "# only a comment\n", "---\n"} {
-		c := mustParse(t, src, filepath.Join(t.TempDir(), "x.yaml"))
-		if c.Listen != "127.0.0.1:8080" || len(c.Sources) != 0 || !filepath.IsAbs(c.Database) {
-			t.Errorf("Parse(%q) = %+v, want defaults with an absolute database", src, c)
-		}
+	const want = "x.yaml: no sources and no topics: is the file empty or truncated?"
+	tests := map[string]string{
+		"zero bytes":        "",
+		"only comments":     "# only a comment\n# and another\n",
+		"document marker":   "---\n",
+		"null document":     "~\n",
+		"only settings":     "listen: 127.0.0.1:9090\ndefaults:\n  interval: 5m\n",
+		"empty lists":       "sources: []\ntopics: []\n",
+		"empty sources key": "sources:\n",
 	}
+	for name, src := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse([]byte(src), "x.yaml")
+			if err == nil || err.Error() != want {
+				t.Fatalf("Parse(%q) error = %v, want %q", src, err, want)
+			}
+			if !errors.Is(err, ErrEmpty) {
+				t.Errorf("errors.Is(%v, ErrEmpty) = false", err)
+			}
+		})
+	}
+	// Other problems come first and alone.
+	_, err := Parse([]byte("bogus: 1\n"), "x.yaml")
+	if err == nil || errors.Is(err, ErrEmpty) || strings.Contains(err.Error(), "no sources") {
+		t.Errorf("Parse(bogus) = %v, want only the unknown key", err)
+	}
+	// A source alone, or a topic alone, is enough.
+	mustParse(t, "sources:\n  - id: a\n    url: http://a.example/\n", filepath.Join(t.TempDir(), "s.yaml"))
+	mustParse(t, "topics:\n  - slug: t\n    title: T\n", filepath.Join(t.TempDir(), "t.yaml"))
 }
+
+// oneTopic makes a config that is only about settings non-empty.
+const oneTopic = "topics:\n  - slug: t\n"
 
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
@@ -299,9 +328,9 @@ func TestParseErrors(t *testing.T) {
 		{"repeated key", "listen: :1\nlisten: :2\n",
 			[]string{`t.yaml:2:1: key "listen" repeated at top level (first at line 1)`}},
 		{"yaml syntax", "listen: :1\n  base_url: x\n",
-			[]string{`t.yaml:2:3: invalid YAML: mapping values are not allowed in this context`}},
+			[]string{`t.yaml:2:3: invalid YAML: mapping values are not allowed in this context (check the indentation of this line)`}},
 		{"yaml tab indent", "sources:\n\t- id: x\n",
-			[]string{`t.yaml:2:2: invalid YAML: found character that cannot start any token`}},
+			[]string{`t.yaml:2:1: invalid YAML: found character that cannot start any token (YAML is indented with spaces, not tabs)`}},
 		{"second document", "listen: :1\n---\nlisten: :2\n",
 			[]string{`t.yaml:2:1: a config file holds one YAML document; remove this second one`}},
 		{"top level not a mapping", "- a\n",
@@ -595,9 +624,9 @@ func TestDatabasePath(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			src := ""
+			src := oneTopic
 			if tc.db != "" {
-				src = "database: " + tc.db + "\n"
+				src = "database: " + tc.db + "\n" + oneTopic
 			}
 			c := mustParse(t, src, filepath.Join(dir, "c.yaml"))
 			if c.Database != tc.want {
@@ -607,7 +636,7 @@ func TestDatabasePath(t *testing.T) {
 	}
 
 	// A relative config path resolves against the working directory.
-	c := mustParse(t, "database: x.db\n", filepath.Join("sub", "c.yaml"))
+	c := mustParse(t, "database: x.db\n"+oneTopic, filepath.Join("sub", "c.yaml"))
 	wd, _ := os.Getwd()
 	if want := filepath.Join(wd, "sub", "x.db"); c.Database != want {
 		t.Errorf("relative config: database = %q, want %q", c.Database, want)
@@ -766,7 +795,7 @@ func TestParseWithoutFileName(t *testing.T) {
 	if want := `<config>:1:1: unknown key "bogus" at top level (known keys: listen, base_url, database, defaults, include, websub, sources, topics)`; err == nil || err.Error() != want {
 		t.Errorf("error:\n got %v\nwant %s", err, want)
 	}
-	c := mustParse(t, "database: x.db\n", "")
+	c := mustParse(t, "database: x.db\n"+oneTopic, "")
 	wd, _ := os.Getwd()
 	if c.Path != "" || c.Dir != wd || c.Database != filepath.Join(wd, "x.db") || len(c.Files) != 0 {
 		t.Errorf("Parse(data, \"\"): Path %q Dir %q Database %q Files %q; want \"\", %q, %q, none",

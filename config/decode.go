@@ -49,7 +49,6 @@ var (
 	languageRE = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{1,8})*$`)
 	domainRE   = regexp.MustCompile(`^[\p{L}\p{N}]([\p{L}\p{N}-]*[\p{L}\p{N}])?(\.[\p{L}\p{N}]([\p{L}\p{N}-]*[\p{L}\p{N}])?)*$`)
 	schemeRE   = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*:`)
-	yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 )
 
 // pair is one key/value of a YAML mapping.
@@ -131,19 +130,6 @@ func (d *decoder) parseYAML(data []byte) *yaml.Node {
 		return doc.Content[0]
 	}
 	return &doc
-}
-
-// yamlError turns a yaml.v3 syntax error ("yaml: line 3: ...") into an
-// Error. yaml.v3 reports no column: the position points at the first
-// non-blank character of that line, so every error reads FILE:LINE:COL.
-func (d *decoder) yamlError(err error, data []byte) {
-	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		d.errorAt(Pos{File: d.file, Line: line, Column: firstColumn(data, line)}, "invalid YAML: %s", m[2])
-		return
-	}
-	d.errorAt(Pos{File: d.file}, "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
 }
 
 // resolve follows aliases to the node they name.
@@ -391,6 +377,9 @@ func (d *decoder) duration(n *yaml.Node, key string, positive bool) (Duration, b
 	n = resolve(n)
 	v, err := ParseDuration(s)
 	switch {
+	case err != nil && errors.Is(err, ErrDurationRange) && key == "interval":
+		d.errorf(n, "%s: %v; bantin polls a source at least every max_interval (24h unless set)", key, err)
+		return 0, false
 	case err != nil:
 		d.errorf(n, "%s: %v", key, err)
 		return 0, false
@@ -458,15 +447,4 @@ func (d *decoder) boolean(n *yaml.Node, key string) (bool, bool) {
 	}
 	d.errorf(resolve(n), "%s must be true or false, got %q", key, s)
 	return false, false
-}
-
-// firstColumn is the 1-based column of the first non-blank character on
-// line (1-based) of data, or 1.
-func firstColumn(data []byte, line int) int {
-	lines := strings.SplitN(string(data), "\n", line+1)
-	if line < 1 || line > len(lines) {
-		return 1
-	}
-	l := lines[line-1]
-	return len([]rune(l)) - len([]rune(strings.TrimLeft(l, " \t"))) + 1
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,12 +27,22 @@ func (p Pos) String() string {
 type Error struct {
 	Pos Pos
 	Msg string
+	err error // a sentinel the problem is an instance of (ErrEmpty), or nil
 }
 
 // Error returns "file:line:col: msg" (see Pos.String for unknown parts).
 func (e *Error) Error() string {
 	return e.Pos.String() + ": " + e.Msg
 }
+
+// Unwrap returns the sentinel error the problem is an instance of, if any.
+func (e *Error) Unwrap() error { return e.err }
+
+// ErrEmpty is the problem of a config file that, with the files it
+// includes, defines no source and no topic: an empty or truncated file,
+// which must never replace a working config (bantin run keeps its running
+// config when a reload fails). errors.Is(err, ErrEmpty) reports it.
+var ErrEmpty = errors.New("no sources and no topics: is the file empty or truncated?")
 
 // ErrorList is every problem found while loading a config, sorted by
 // position (files in the order they were read, then line, then column).

@@ -17,6 +17,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("topics:\n  - slug: t\n    match: &r\n      any: [{keywords: [x]}]\n  - slug: u\n    match: {all: [*r, *r]}\n"))
 	f.Add([]byte("sources:\n  - <<: [*x]\n"))
 	f.Add([]byte("include: ['[']\n"))
+	f.Add([]byte("sources:\n  - id: a\n   bad: [x, *nope\n\t\xe9\n"))
+	f.Add([]byte("topics:\n  - slug: 't\n    match: {a: b: c\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse(data, "f.yaml")
 		if err == nil {
@@ -33,6 +35,9 @@ func FuzzParse(f *testing.F) {
 		for _, e := range *list {
 			if !strings.HasPrefix(e.Error(), "f.yaml") {
 				t.Fatalf("error %q does not name the file", e)
+			}
+			if strings.HasPrefix(e.Msg, "invalid YAML") && (e.Pos.Line < 1 || e.Pos.Column < 1) {
+				t.Fatalf("syntax error %q has no line and column", e)
 			}
 		}
 	})

@@ -164,8 +164,8 @@ func TestIncludeErrors(t *testing.T) {
 				"main.yaml": "include: [bad.yaml]\n",
 				"bad.yaml":  "sources:\n  - id: a\n   url: x\n",
 			},
-			// yaml.v3 reports the line where the enclosing block began.
-			want: []string{`DIR/bad.yaml:1:1: invalid YAML: did not find expected '-' indicator`},
+			// The badly indented line, not where the enclosing block began.
+			want: []string{`DIR/bad.yaml:3:4: invalid YAML: did not find expected '-' indicator (check the indentation of this line)`},
 		},
 		{
 			name: "errors sorted: main file first, then included files in read order",

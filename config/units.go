@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -69,18 +70,35 @@ func ParseDuration(s string) (Duration, error) {
 		default:
 			d, err := time.ParseDuration(num + unit)
 			if err != nil {
-				return 0, fmt.Errorf("invalid duration %q: unknown unit %q (use ns, us, ms, s, m, h, d, w)", orig, unit)
+				if !goDurationUnits[unit] {
+					return 0, fmt.Errorf("invalid duration %q: unknown unit %q (use ns, us, ms, s, m, h, d, w)", orig, unit)
+				}
+				if _, ferr := strconv.ParseFloat(num, 64); ferr != nil {
+					return 0, fmt.Errorf("invalid duration %q: %q is not a number", orig, num)
+				}
+				return 0, errDurationRange(orig) // the only other reason Go refuses it
 			}
 			total += float64(d)
 		}
-		if total > math.MaxInt64 {
-			return 0, fmt.Errorf("invalid duration %q: too large", orig)
+		if total >= math.MaxInt64 {
+			return 0, errDurationRange(orig)
 		}
 	}
 	if neg {
 		total = -total
 	}
 	return Duration(total), nil
+}
+
+// goDurationUnits are the units time.ParseDuration knows.
+var goDurationUnits = map[string]bool{"ns": true, "us": true, "µs": true, "μs": true, "ms": true, "s": true, "m": true, "h": true}
+
+// ErrDurationRange is wrapped by ParseDuration's error for a duration
+// longer than a time.Duration holds (about 292 years).
+var ErrDurationRange = errors.New("out of range (the longest duration is about 292 years: 106751d or 2562047h)")
+
+func errDurationRange(orig string) error {
+	return fmt.Errorf("invalid duration %q: %w", orig, ErrDurationRange)
 }
 
 // String formats the duration the way it is written in the config: whole

@@ -31,7 +31,13 @@ func TestParseDuration(t *testing.T) {
 		{"only sign", "-", 0, "invalid duration"},
 		{"no number", "m", 0, "expected a number"},
 		{"bad number", "1..5d", 0, "invalid duration"},
-		{"too large", "100000000w", 0, "too large"},
+		{"too large", "100000000w", 0, "out of range (the longest duration is about 292 years"},
+		{"hours overflow", "9999999999h", 0, `invalid duration "9999999999h": out of range (the longest duration is about 292 years: 106751d or 2562047h)`},
+		{"minutes overflow", "999999999999m", 0, "out of range"},
+		{"sum overflow", "2562047h2562047h", 0, "out of range"},
+		{"days overflow", "106752d", 0, "out of range"},
+		{"longest hours fit", "2562047h", 2562047 * time.Hour, ""},
+		{"bad number known unit", "1..5h", 0, `"1..5h": "1..5" is not a number`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

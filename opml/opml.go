@@ -90,6 +90,30 @@ func (o *Outline) IsFeed() bool {
 	return o.XMLURL != ""
 }
 
+// IsFeedWithoutURL reports whether the outline was meant as a feed but
+// names none: it has no child outlines and no xmlUrl value, and either an
+// xmlUrl attribute that is empty (and a type other than "link" or
+// "include") or a feed type ("rss", "atom", "feed", "json", "rdf", any
+// case). Importers report such outlines instead of
+// dropping them silently; outlines with children are folders.
+func (o *Outline) IsFeedWithoutURL() bool {
+	if o.XMLURL != "" || len(o.Outlines) > 0 {
+		return false
+	}
+	switch strings.ToLower(o.Type) {
+	case "rss", "atom", "feed", "json", "rdf":
+		return true
+	case "link", "include":
+		return false
+	}
+	for _, a := range o.Attrs {
+		if a.Name.Space == "" && strings.EqualFold(a.Name.Local, "xmlurl") {
+			return true
+		}
+	}
+	return false
+}
+
 // Feed is one subscription found in a Document.
 type Feed struct {
 	// Title is the outline's title, else its text; may be empty.
@@ -364,27 +388,47 @@ func clean(s string) string {
 // folders. A feed listed several times is returned each time; callers
 // decide what a duplicate is.
 func Feeds(doc *Document) []Feed {
+	feeds, _ := flatten(doc)
+	return feeds
+}
+
+// FeedsWithoutURL returns the outlines of doc that were meant as feeds but
+// have no feed URL (see Outline.IsFeedWithoutURL), in document order, as
+// Feeds would return them (title, type, tags) with XMLURL empty.
+func FeedsWithoutURL(doc *Document) []Feed {
+	_, missing := flatten(doc)
+	return missing
+}
+
+// flatten walks doc once for Feeds and FeedsWithoutURL.
+func flatten(doc *Document) (feeds, missing []Feed) {
 	if doc == nil {
-		return nil
+		return nil, nil
 	}
-	var feeds []Feed
+	feed := func(o *Outline, folders []string) Feed {
+		tags := append([]string(nil), folders...)
+		for _, c := range strings.Split(o.Category, ",") {
+			tags = append(tags, strings.Split(c, "/")...)
+		}
+		return Feed{
+			Title:    o.Name(),
+			XMLURL:   o.XMLURL,
+			HTMLURL:  o.HTMLURL,
+			Language: o.Language,
+			Type:     o.Type,
+			Tags:     uniqueTags(tags),
+		}
+	}
 	var walk func(outs []*Outline, folders []string)
 	walk = func(outs []*Outline, folders []string) {
 		for _, o := range outs {
 			if o.IsFeed() {
-				tags := append([]string(nil), folders...)
-				for _, c := range strings.Split(o.Category, ",") {
-					tags = append(tags, strings.Split(c, "/")...)
-				}
-				feeds = append(feeds, Feed{
-					Title:    o.Name(),
-					XMLURL:   o.XMLURL,
-					HTMLURL:  o.HTMLURL,
-					Language: o.Language,
-					Type:     o.Type,
-					Tags:     uniqueTags(tags),
-				})
+				feeds = append(feeds, feed(o, folders))
 				walk(o.Outlines, folders)
+				continue
+			}
+			if o.IsFeedWithoutURL() {
+				missing = append(missing, feed(o, folders))
 				continue
 			}
 			if len(o.Outlines) == 0 {
@@ -398,7 +442,7 @@ func Feeds(doc *Document) []Feed {
 		}
 	}
 	walk(doc.Outlines, nil)
-	return feeds
+	return feeds, missing
 }
 
 // uniqueTags trims the tags, drops empty ones and later repeats (compared

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -76,12 +78,29 @@ func init() {
 // 0 on success, 1 when the command failed, 2 on a usage error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &app{stdout: stdout, stderr: stderr}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		if len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+			// "bantin help check": the command's own help.
+			return run(ctx, []string{args[1], "-h"}, stdout, stderr)
+		}
+		usage(stderr)
+		return 0
+	}
+	if strings.HasPrefix(args[0], "-") {
+		// Flags before the command ("bantin -config x.yaml check"): every
+		// command accepts its flags anywhere, so move the command first.
+		i := commandIndex(args)
+		if i < 0 {
+			fmt.Fprintf(stderr, "bantin: %s: no command given; flags go with a command: bantin COMMAND [flags] (e.g. bantin check %s)\n\n", args[0], strings.Join(args, " "))
+			usage(stderr)
 			return 2
 		}
-		return 0
+		args = slices.Concat(args[i:i+1], args[:i], args[i+1:])
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
@@ -107,12 +126,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
+// boolFlags are the flags of any command that take no value; every other
+// flag written as "-name value" takes the next argument
+// (TestBoolFlagsAreKnown keeps this list in step with the commands).
+var boolFlags = map[string]bool{
+	"h": true, "help": true, "log-json": true, "all": true, "json": true,
+	"write": true, "hostile": true, "upstream": true,
+}
+
+// commandIndex returns the index of the command in args when only flags
+// (and their values) come before it, or -1.
+func commandIndex(args []string) int {
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			return -1
+		}
+		if !strings.HasPrefix(arg, "-") {
+			if slices.ContainsFunc(commands, func(c command) bool { return c.name == arg }) {
+				return i
+			}
+			return -1
+		}
+		name := strings.TrimLeft(arg, "-")
+		if !strings.Contains(name, "=") && !boolFlags[name] {
+			i++ // the flag's value
+		}
+	}
+	return -1
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "bantin %s: feed aggregator and republisher\n\nUsage: bantin COMMAND [flags] [args]\n\nCommands:\n", version)
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nEvery command takes -config PATH (default bantin.yaml, or $BANTIN_CONFIG) and -h.\n")
+	fmt.Fprintf(w, "\nEvery command takes -config PATH (default bantin.yaml, or $BANTIN_CONFIG) and -h;\nflags may come before or after the command. \"bantin help COMMAND\" shows a command's flags.\n")
 }
 
 func cmdVersion(ctx context.Context, a *app, args []string) error {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -44,6 +45,7 @@ type importPlan struct {
 	messages    []string // one line per skipped feed, in document order
 	duplicates  int
 	unsupported int
+	noURL       []opml.Feed // outlines meant as feeds that name no feed URL
 }
 
 // cmdImportOPML implements `bantin import-opml FILE [-write]`: the feeds of
@@ -71,8 +73,11 @@ func cmdImportOPML(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	feeds := opml.Feeds(doc)
+	feeds, noURL := opml.Feeds(doc), opml.FeedsWithoutURL(doc)
 	if len(feeds) == 0 {
+		if len(noURL) > 0 {
+			return fmt.Errorf("%s lists no feeds: %s", file, noURLSummary(noURL))
+		}
 		return fmt.Errorf("%s lists no feeds (no outline has an xmlUrl)", file)
 	}
 
@@ -82,10 +87,15 @@ func cmdImportOPML(ctx context.Context, a *app, args []string) error {
 	switch {
 	case exists:
 		cfg, err := config.Parse(data, a.configPath)
-		if err != nil {
+		switch {
+		case err == nil:
+			existing = cfg.Sources
+		case isOnlyEmpty(err):
+			// An empty config (or one with settings only) is where a
+			// first import goes: it has no sources to compare with.
+		default:
 			return fmt.Errorf("the config must be valid before importing into it:\n%w", err)
 		}
-		existing = cfg.Sources
 	case errors.Is(err, fs.ErrNotExist):
 		if !*write {
 			fmt.Fprintf(a.stderr, "note: no config at %s: not checking for sources it already has\n", a.configPath)
@@ -95,6 +105,10 @@ func cmdImportOPML(ctx context.Context, a *app, args []string) error {
 	}
 
 	plan := planImport(feeds, existing)
+	plan.noURL = noURL
+	for _, f := range noURL {
+		plan.messages = append(plan.messages, "skipped outline without a feed URL: "+outlineName(f))
+	}
 	for _, m := range plan.messages {
 		fmt.Fprintln(a.stderr, m)
 	}
@@ -126,7 +140,46 @@ func (p *importPlan) summary() string {
 	if p.unsupported > 0 {
 		s += fmt.Sprintf(" and %d unsupported", p.unsupported)
 	}
+	if len(p.noURL) > 0 {
+		s += "; skipped " + noURLSummary(p.noURL)
+	}
 	return s
+}
+
+// maxNamed caps the outlines named in a summary line.
+const maxNamed = 5
+
+// noURLSummary is "2 outlines without a feed URL: "A" (in Tech), "B"".
+func noURLSummary(fs []opml.Feed) string {
+	names := make([]string, 0, maxNamed+1)
+	for i, f := range fs {
+		if i == maxNamed {
+			names = append(names, fmt.Sprintf("and %d more", len(fs)-maxNamed))
+			break
+		}
+		names = append(names, outlineName(f))
+	}
+	return fmt.Sprintf("%s without a feed URL: %s", plural(len(fs), "outline"), strings.Join(names, ", "))
+}
+
+// outlineName names an outline for a message: its title, quoted, and the
+// folders holding it.
+func outlineName(f opml.Feed) string {
+	name := "(untitled)"
+	if f.Title != "" {
+		name = strconv.Quote(f.Title)
+	}
+	if len(f.Tags) > 0 {
+		name += " in " + strings.Join(f.Tags, "/")
+	}
+	return name
+}
+
+// isOnlyEmpty reports whether err is config.ErrEmpty and nothing else: the
+// config is valid but has no sources and no topics yet.
+func isOnlyEmpty(err error) bool {
+	var list config.ErrorList
+	return errors.Is(err, config.ErrEmpty) && errors.As(err, &list) && len(list) == 1
 }
 
 func plural(n int, word string) string {

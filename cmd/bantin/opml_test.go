@@ -293,7 +293,12 @@ topics:
 		t.Run(tt.name, func(t *testing.T) {
 			cfgPath := filepath.Join(t.TempDir(), "bantin.yaml")
 			writeFile(t, cfgPath, tt.before+tt.after)
+			// A config with no sources and no topics is refused by Load
+			// (config.ErrEmpty), but import-opml fills it.
 			old, err := config.Load(cfgPath)
+			if errors.Is(err, config.ErrEmpty) {
+				old, err = &config.Config{}, nil
+			}
 			if err != nil {
 				t.Fatalf("fixture config does not load: %v", err)
 			}
