@@ -433,7 +433,7 @@ func buildConfig(t *testing.T, dir, dbPath string, sources []sourceDef, topics m
 		"database": dbPath,
 		"base_url": testBase,
 		"defaults": map[string]any{
-			"interval": "1h", "timeout": "10s", "retention": "3650d", "per_host": 4, "workers": 8,
+			"interval": "1h", "timeout": "10s", "retention": "36500d", "per_host": 4, "workers": 8,
 		},
 	}
 	var ss []src

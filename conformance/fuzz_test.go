@@ -205,7 +205,7 @@ func newHandlerEnv(tb testing.TB) *handlerEnv {
 	tb.Helper()
 	dir := tb.TempDir()
 	feeds := filepath.Join(moduleRoot(tb), "testdata", "feeds")
-	yaml := "database: h.db\nbase_url: http://bantin.test\ndefaults: {timeout: 5s, retention: 3650d}\nsources:\n" +
+	yaml := "database: h.db\nbase_url: http://bantin.test\ndefaults: {timeout: 5s, retention: 36500d}\nsources:\n" +
 		"  - {id: vnexpress, url: '" + filepath.Join(feeds, "vnexpress-kinh-doanh.rss") + "', tags: [Kinh tế, \"<b>Tag</b> & co\"]}\n" +
 		"  - {id: baocu, url: '" + filepath.Join(feeds, "baocu-1258.rss") + "', timezone: Asia/Ho_Chi_Minh}\n" +
 		"  - {id: hanoi, url: '" + filepath.Join(feeds, "hanoi-times.atom") + "'}\n" +
