@@ -13,6 +13,7 @@ import (
 	"bantin/aggregator/normaliser"
 	"bantin/config"
 	"bantin/db"
+	"bantin/iri"
 )
 
 // sortByDue orders ids by their sources' next due time, oldest first.
@@ -164,7 +165,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	}
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	if f := parsed.Feed; f != nil {
-		st.Title, st.SiteURL, st.Language = f.Title, f.Link, f.Language
+		st.Title, st.SiteURL, st.Language = f.Title, iri.ToURI(f.Link), f.Language
 	}
 	st.HubURL, st.HubTopic = parsed.HubURL, parsed.SelfURL
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"bantin/config"
+	"bantin/iri"
 )
 
 //go:embed templates/index.html
@@ -101,7 +102,7 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 			}
 			link := ""
 			if isWebURL(e.Item.Link) {
-				link = e.Item.Link
+				link = iri.ToURI(e.Item.Link)
 			}
 			pub := itemPublished(e.Item)
 			it.Items = append(it.Items, indexItem{
