@@ -90,6 +90,34 @@ func Tones(s string) string {
 	return b.String()
 }
 
+// ToneMovable reports, without allocating, whether Tones may change the
+// word (NFC): it ends in o or u followed by a, e or y that carries a tone
+// mark. Callers comparing many words call Tones only for these.
+func ToneMovable(word string) bool {
+	r, n := utf8.DecodeLastRuneInString(word)
+	if !tonedSecond[r] {
+		return false
+	}
+	switch p, _ := utf8.DecodeLastRuneInString(word[:len(word)-n]); p {
+	case 'o', 'O', 'u', 'U':
+		return true
+	}
+	return false
+}
+
+// tonedSecond holds the precomposed a, e and y (either case) with a tone
+// mark and nothing else: the second vowels whose tone Tones moves.
+var tonedSecond = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, base := range "aeyAEY" {
+		for _, t := range []rune{toneGrave, toneAcute, toneTilde, toneHook, toneDot} {
+			r, _ := utf8.DecodeRuneInString(norm.NFC.String(string([]rune{base, t})))
+			m[r] = true
+		}
+	}
+	return m
+}()
+
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {

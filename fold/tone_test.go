@@ -1,6 +1,7 @@
 package fold
 
 import (
+	"strings"
 	"testing"
 
 	"golang.org/x/text/unicode/norm"
@@ -41,8 +42,41 @@ func TestTones(t *testing.T) {
 			if again := Tones(got); again != got {
 				t.Errorf("Tones not idempotent: Tones(%q) = %q", got, again)
 			}
+			for _, w := range strings.FieldsFunc(norm.NFC.String(tt.in), func(r rune) bool { return !IsWordRune(r) }) {
+				if !ToneMovable(w) && Tones(w) != w {
+					t.Errorf("Tones changed word %q but ToneMovable says it cannot", w)
+				}
+			}
 			if Fold(got) != Fold(tt.in) {
 				t.Errorf("Fold(Tones(%q)) = %q, want Fold unchanged %q", tt.in, Fold(got), Fold(tt.in))
+			}
+		})
+	}
+}
+
+func TestToneMovable(t *testing.T) {
+	tests := map[string]struct {
+		in   string
+		want bool
+	}{
+		"hoà":                             {"hoà", true},
+		"HOÀ":                             {"HOÀ", true},
+		"thuỷ":                            {"thuỷ", true},
+		"khoẻ":                            {"khoẻ", true},
+		"hòa":                             {"hòa", false},
+		"đang":                            {"đang", false},
+		"quý (a filter: Tones leaves it)": {"quý", true},
+		"ascii":                           {"hoa", false},
+		"empty":                           {"", false},
+		"lone vowel":                      {"á", false},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := ToneMovable(tt.in); got != tt.want {
+				t.Errorf("ToneMovable(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+			if !ToneMovable(tt.in) && Tones(tt.in) != tt.in {
+				t.Errorf("Tones(%q) = %q changed a word ToneMovable calls unmovable", tt.in, Tones(tt.in))
 			}
 		})
 	}

@@ -317,13 +317,10 @@ func equalExact(a, exact string) bool {
 	if equalLower(a, exact) {
 		return true
 	}
-	// Only a word with a tone mark (non-ASCII) can be another placement.
-	for i := 0; i < len(a); i++ {
-		if a[i] >= utf8.RuneSelf {
-			return exactForm(a) == exact
-		}
-	}
-	return false
+	// Only a word with its tone on the a, e or y of oa, oe, uy can be the
+	// other placement: checked without allocating, since words that fold
+	// alike but differ in diacritics ("đang", "Đảng") are common.
+	return fold.ToneMovable(a) && exactForm(a) == exact
 }
 
 // words splits s into its words (as tokenize does) and returns each word
