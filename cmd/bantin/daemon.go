@@ -307,5 +307,9 @@ func printResult(a *app, r aggregator.Result) {
 		fmt.Fprintf(a.stdout, "%-28s %4s  error: %v (%s)\n", r.SourceID, status, r.Err, d)
 		return
 	}
-	fmt.Fprintf(a.stdout, "%-28s %4d  new %-4d updated %-4d %s\n", r.SourceID, r.Status, r.New, r.Updated, d)
+	note := ""
+	if r.Note != "" {
+		note = "  note: " + r.Note
+	}
+	fmt.Fprintf(a.stdout, "%-28s %4d  new %-4d updated %-4d %s%s\n", r.SourceID, r.Status, r.New, r.Updated, d, note)
 }
