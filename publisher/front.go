@@ -294,8 +294,17 @@ func (c *fastConn) closeWriteAndDrain() {
 // and returns it without consuming it; nil (and no error) when the
 // buffer fills first or the client ends the connection half-way.
 func (c *fastConn) readHead() ([]byte, error) {
-	now := c.now // the last response was just written
-	if c.br.Buffered() == 0 {
+	now := c.now // the last response was just written (or the connection came)
+	if c.served.Load() == 0 && c.readDeadline.IsZero() {
+		// Like net/http: the first request's head must arrive within
+		// the header timeout of the connection's start; only between
+		// requests does the idle timeout apply.
+		c.readDeadline = now.Add(c.front.headerTimeout)
+		c.conn.SetReadDeadline(c.readDeadline)
+		if c.front.shutdown.Load() {
+			return nil, net.ErrClosed
+		}
+	} else if c.br.Buffered() == 0 {
 		// Idle between requests: refresh the deadline at most once a
 		// second (setting it costs a timer update).
 		if now.Add(c.front.idleTimeout).Sub(c.readDeadline) > time.Second {
