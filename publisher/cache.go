@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ type rendered struct {
 	cacheControl string
 	bodyLen      string
 	gzLen        string
+	link         string    // Link header: rel="self" and rel="hub" (WebSub discovery); "" for none
 	expires      time.Time // zero: until the next invalidation
 	fastOnce     sync.Once
 	fast         *fastHeads  // built by fastHeads
@@ -40,7 +42,7 @@ type rendered struct {
 		f    *bodyFile
 	}
 	hdr struct {
-		cacheControl, lastModified, etag, etagGz, contentType, gzLen, bodyLen []string
+		cacheControl, lastModified, etag, etagGz, contentType, gzLen, bodyLen, link []string
 	}
 }
 
@@ -74,6 +76,22 @@ func newRendered(body []byte, contentType string, now time.Time, maxAge int) *re
 	return r
 }
 
+// setLink sets the Link header of a feed (before r is shared): its own
+// URL as rel="self" and each WebSub hub as rel="hub", so that subscribers
+// discover the hubs of every format, JSON Feed included (WebSub 4).
+func (r *rendered) setLink(self string, hubs []string) {
+	if self == "" || len(hubs) == 0 {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("<" + self + `>; rel="self"`)
+	for _, h := range hubs {
+		b.WriteString(", <" + h + `>; rel="hub"`)
+	}
+	r.link = b.String()
+	r.hdr.link = []string{r.link}
+}
+
 // setLastModified sets Last-Modified (before r is shared).
 func (r *rendered) setLastModified(t time.Time) {
 	r.lastMod = t.UTC().Truncate(time.Second)
@@ -84,17 +102,28 @@ func (r *rendered) setLastModified(t time.Time) {
 // write serves r: 304 when the request's validators match, else the body
 // (gzip when accepted), nothing after the headers for HEAD.
 func (r *rendered) write(w http.ResponseWriter, req *http.Request) {
-	gz := acceptsGzip(req.Header.Get("Accept-Encoding"))
+	gz := acceptsGzip(headerList(req.Header, "Accept-Encoding"))
 	h := w.Header()
 	// The value slices are shared by every response of r and never
 	// modified after newRendered.
 	h["Vary"] = varyAE
 	h["Cache-Control"] = r.hdr.cacheControl
 	h["Last-Modified"] = r.hdr.lastModified
+	if r.hdr.link != nil {
+		h["Link"] = r.hdr.link
+	}
 	if gz {
 		h["Etag"] = r.hdr.etagGz
 	} else {
 		h["Etag"] = r.hdr.etag
+	}
+	if r.preconditionFailed(req) {
+		h["Content-Type"] = []string{"text/plain; charset=utf-8"}
+		w.WriteHeader(http.StatusPreconditionFailed)
+		if req.Method != http.MethodHead {
+			io.WriteString(w, "412 precondition failed\n")
+		}
+		return
 	}
 	if r.notModified(req) {
 		w.WriteHeader(http.StatusNotModified)
@@ -115,10 +144,42 @@ func (r *rendered) write(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
+// headerList is the value of a list header sent as one line or several
+// (RFC 9110 5.3: the lines are one comma-separated list).
+func headerList(h http.Header, name string) string {
+	vs := h.Values(name)
+	if len(vs) == 1 {
+		return vs[0]
+	}
+	return strings.Join(vs, ", ")
+}
+
+// preconditionFailed evaluates If-Match (strong comparison, lists, "*",
+// either representation's tag) and, only when absent, If-Unmodified-Since
+// (RFC 9110 13.2.2): true means 412.
+func (r *rendered) preconditionFailed(req *http.Request) bool {
+	if im := headerList(req.Header, "If-Match"); im != "" {
+		for list := im; list != ""; {
+			var t string
+			t, list, _ = strings.Cut(list, ",")
+			t = strings.TrimSpace(t)
+			if t == "*" || t == r.etag || t == r.etagGz {
+				return false
+			}
+		}
+		return true
+	}
+	if ius := req.Header.Get("If-Unmodified-Since"); ius != "" {
+		t, err := http.ParseTime(ius)
+		return err == nil && r.lastMod.After(t)
+	}
+	return false
+}
+
 // notModified evaluates If-None-Match (weak comparison, lists, "*",
 // either representation's tag) and, only when absent, If-Modified-Since.
 func (r *rendered) notModified(req *http.Request) bool {
-	if inm := req.Header.Get("If-None-Match"); inm != "" {
+	if inm := headerList(req.Header, "If-None-Match"); inm != "" {
 		return etagMatch(inm, r.etag)
 	}
 	if ims := req.Header.Get("If-Modified-Since"); ims != "" {

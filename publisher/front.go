@@ -486,7 +486,11 @@ func (r *rendered) fastHeads() *fastHeads {
 	r.fastOnce.Do(func() {
 		cc := "Cache-Control: " + r.cacheControl + "\r\n"
 		ct := "Content-Type: " + r.contentType + "\r\n"
-		tail := "Last-Modified: " + r.lastModStr + "\r\nVary: Accept-Encoding\r\n"
+		tail := "Last-Modified: " + r.lastModStr + "\r\n"
+		if r.link != "" {
+			tail += "Link: " + r.link + "\r\n"
+		}
+		tail += "Vary: Accept-Encoding\r\n"
 		etag := "Etag: " + r.etag + "\r\n"
 		etagGz := "Etag: " + r.etagGz + "\r\n"
 		r.fast = &fastHeads{

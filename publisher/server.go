@@ -411,6 +411,7 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 			return nil, err
 		}
 		res := newRendered(body, ContentType(key.format), now, maxAge)
+		res.setLink(f.selfURL(key.format), f.Hubs)
 		if ttl > 0 {
 			res.expires = now.Add(ttl)
 		}

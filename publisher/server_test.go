@@ -625,3 +625,51 @@ func TestLastModifiedSurvivesRestart(t *testing.T) {
 		t.Errorf("after a change: Last-Modified %q, want %q", got, want)
 	}
 }
+
+// TestHandlerPreconditions: If-Match and If-Unmodified-Since are evaluated
+// (412 when false, RFC 9110 13.1.1/13.1.4), and list headers sent as
+// several lines count as one list.
+func TestHandlerPreconditions(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	path := "/topics/" + topicSlug + ".rss"
+	first := e.get(path)
+	etag, lm := first.header.Get("Etag"), first.header.Get("Last-Modified")
+	t0, _ := http.ParseTime(lm)
+	tests := []struct {
+		name   string
+		header [][2]string
+		want   int
+	}{
+		{"If-Match the tag", [][2]string{{"If-Match", etag}}, 200},
+		{"If-Match star", [][2]string{{"If-Match", "*"}}, 200},
+		{"If-Match in a list", [][2]string{{"If-Match", `"x", ` + etag}}, 200},
+		{"If-Match other", [][2]string{{"If-Match", `"nope"`}}, 412},
+		{"If-Match weak never matches", [][2]string{{"If-Match", "W/" + etag}}, 412},
+		{"If-Unmodified-Since later", [][2]string{{"If-Unmodified-Since", t0.Add(time.Hour).Format(http.TimeFormat)}}, 200},
+		{"If-Unmodified-Since earlier", [][2]string{{"If-Unmodified-Since", "Mon, 01 Jan 1990 00:00:00 GMT"}}, 412},
+		{"If-Match wins over If-Unmodified-Since", [][2]string{{"If-Match", etag}, {"If-Unmodified-Since", "Mon, 01 Jan 1990 00:00:00 GMT"}}, 200},
+		{"If-None-Match on two lines", [][2]string{{"If-None-Match", `"old"`}, {"If-None-Match", etag}}, 304},
+		{"Accept-Encoding on two lines", [][2]string{{"Accept-Encoding", "identity"}, {"Accept-Encoding", "gzip"}}, 200},
+	}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", e.ts.URL+path, nil)
+			for _, h := range tc.header {
+				req.Header.Add(h[0], h[1])
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tc.want)
+			}
+			if tc.name == "Accept-Encoding on two lines" && resp.Header.Get("Content-Encoding") != "gzip" {
+				t.Errorf("Content-Encoding %q, want gzip (the second line accepts it)", resp.Header.Get("Content-Encoding"))
+			}
+		})
+	}
+}

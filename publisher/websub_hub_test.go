@@ -113,13 +113,29 @@ func postForm(t *testing.T, u string, form url.Values) (int, string) {
 }
 
 func TestHubAdvertised(t *testing.T) {
-	e, h, _ := newHubEnv(t)
+	e, h, cfg := newHubEnv(t)
+	addr, _ := startFront(t, e, nil)
 	for _, format := range Formats {
-		r := e.get("/topics/" + topicSlug + "." + format)
+		path := "/topics/" + topicSlug + "." + format
+		r := e.get(path)
 		for _, hub := range []string{"https://hub.example.org/", h.URL()} {
 			if !strings.Contains(string(r.body), hub) {
 				t.Errorf("%s feed does not advertise hub %s", format, hub)
 			}
+		}
+		// WebSub discovery by HTTP Link header (the only one for JSON Feed),
+		// the same from net/http and from the fast path.
+		want := "<" + cfg.BaseURL + path + `>; rel="self", <https://hub.example.org/>; rel="hub", <` + h.URL() + `>; rel="hub"`
+		if got := r.header.Get("Link"); got != want {
+			t.Errorf("%s: Link %q, want %q", format, got, want)
+		}
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Link"); got != want {
+			t.Errorf("%s through the fast path: Link %q, want %q", format, got, want)
 		}
 	}
 }
