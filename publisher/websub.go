@@ -13,23 +13,36 @@ import (
 
 // hubState remembers what was last announced to the WebSub hubs.
 type hubState struct {
-	mu     sync.Mutex
-	seq    int64
-	primed bool
-	etags  map[cacheKey]string // first-page Atom ETag per topic/tag feed
-	client *http.Client
+	mu      sync.Mutex
+	seq     int64
+	primed  bool
+	retryAt time.Time         // when failed announcements are tried again; zero: none pending
+	backoff time.Duration     // the pause before the next retry
+	sent    map[string]string // announceKey -> first-page Atom ETag the hub was told about
+	client  *http.Client
 }
 
 // HubInterval is how often Serve looks for changed feeds to announce to
 // the hubs in websub.hubs.
 const HubInterval = 5 * time.Second
 
+// announceKey names, in the database's feed versions, what hub was last
+// told about one topic or tag feed.
+func announceKey(hub string, k cacheKey) string {
+	return "announce\x00" + hub + "\x00" + k.kind + "/" + k.slug
+}
+
 // NotifyHubs announces every topic and tag feed whose first page changed
-// since the previous call to each hub in the config's websub.hubs: one
-// POST hub.mode=publish&hub.url=FEED per hub and format (RSS, Atom, JSON).
-// The first call only records the feeds' state. It does nothing when the
-// database's change sequence has not moved. It returns the number of
-// successful announcements; failures are logged and joined in the error.
+// since it was last announced to each hub in the config's websub.hubs:
+// one POST hub.mode=publish&hub.url=FEED per hub and format (RSS, Atom,
+// JSON). What each hub was told is recorded in the database once it
+// accepted all three, so a change made while bantin was down is announced
+// after a restart, and announcements a hub refused or missed (down,
+// 5xx) are retried, with a growing pause (up to 10 min), until it accepts
+// them. A feed never announced to a hub before is only recorded. It does
+// nothing when the database's change sequence has not moved and no retry
+// is due. It returns the number of successful announcements; failures
+// are logged and joined in the error.
 func (s *Server) NotifyHubs(ctx context.Context) (int, error) {
 	cfg := s.cfg.Load()
 	if len(cfg.WebSub.Hubs) == 0 || s.store == nil {
@@ -47,7 +60,9 @@ func (s *Server) NotifyHubs(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("publisher: websub: %w", err)
 	}
-	if h.primed && seq == h.seq {
+	now := s.now()
+	retryDue := !h.retryAt.IsZero() && !now.Before(h.retryAt)
+	if h.primed && seq == h.seq && !retryDue {
 		return 0, nil
 	}
 
@@ -62,26 +77,8 @@ func (s *Server) NotifyHubs(ctx context.Context) (int, error) {
 	for _, t := range tags {
 		keys = append(keys, cacheKey{kind: kindTag, slug: t.Slug, format: FormatAtom})
 	}
-	if h.etags == nil {
-		h.etags = map[cacheKey]string{}
-	}
-	var changed []cacheKey
-	seen := map[cacheKey]string{}
-	for _, k := range keys {
-		res, err := s.get(ctx, k)
-		if err != nil {
-			return 0, fmt.Errorf("publisher: websub: render %s %s: %w", k.kind, k.slug, err)
-		}
-		seen[k] = res.etag
-		if prev, ok := h.etags[k]; h.primed && (!ok || prev != res.etag) {
-			changed = append(changed, k)
-		}
-	}
-	h.etags, h.seq = seen, seq
-	wasPrimed := h.primed
-	h.primed = true
-	if !wasPrimed || len(changed) == 0 {
-		return 0, nil
+	if h.sent == nil {
+		h.sent = map[string]string{}
 	}
 	if h.client == nil {
 		h.client = &http.Client{Timeout: 10 * time.Second}
@@ -89,22 +86,54 @@ func (s *Server) NotifyHubs(ctx context.Context) (int, error) {
 	base := baseURL(cfg)
 	n := 0
 	var errs []string
-	for _, k := range changed {
-		for _, format := range Formats {
-			topic := feedURL(base, k.kind, k.slug, format)
-			for _, hub := range cfg.WebSub.Hubs {
-				if err := publishToHub(ctx, h.client, hub, topic); err != nil {
-					s.log.Warn("websub publish failed", "hub", hub, "topic", topic, "err", err)
-					errs = append(errs, err.Error())
+	for _, k := range keys {
+		res, err := s.get(ctx, k)
+		if err != nil {
+			return n, fmt.Errorf("publisher: websub: render %s %s: %w", k.kind, k.slug, err)
+		}
+		for _, hub := range cfg.WebSub.Hubs {
+			ak := announceKey(hub, k)
+			last, ok := h.sent[ak]
+			if !ok {
+				if last, _, err = s.store.FeedVersion(ctx, ak); err != nil {
+					return n, fmt.Errorf("publisher: websub: %w", err)
+				}
+			}
+			if last == res.etag {
+				h.sent[ak] = last
+				continue
+			}
+			if last != "" {
+				failed := false
+				for _, format := range Formats {
+					topic := feedURL(base, k.kind, k.slug, format)
+					if err := publishToHub(ctx, h.client, hub, topic); err != nil {
+						s.log.Warn("websub publish failed", "hub", hub, "topic", topic, "err", err)
+						errs = append(errs, err.Error())
+						failed = true
+						continue
+					}
+					n++
+				}
+				if failed {
+					h.sent[ak] = last // announced again at the next retry
 					continue
 				}
-				n++
 			}
+			if err := s.store.SetFeedVersion(ctx, ak, res.etag, now); err != nil {
+				return n, fmt.Errorf("publisher: websub: %w", err)
+			}
+			h.sent[ak] = res.etag
 		}
 	}
+	h.seq, h.primed = seq, true
 	if len(errs) > 0 {
-		return n, fmt.Errorf("publisher: websub: %d of %d announcements failed: %s", len(errs), len(errs)+n, strings.Join(errs, "; "))
+		h.backoff = min(max(2*h.backoff, 30*time.Second), 10*time.Minute)
+		h.retryAt = now.Add(h.backoff)
+		return n, fmt.Errorf("publisher: websub: %d of %d announcements failed (retry in %s): %s",
+			len(errs), len(errs)+n, h.backoff, strings.Join(errs, "; "))
 	}
+	h.retryAt, h.backoff = time.Time{}, 0
 	return n, nil
 }
 

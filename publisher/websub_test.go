@@ -108,3 +108,73 @@ func TestPage(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifyHubsRetriesAndSurvivesRestart: announcements a hub refused are
+// retried after a pause until it accepts them, and what each hub was told
+// is kept in the database, so a change made while bantin was down is
+// announced by a new process, once.
+func TestNotifyHubsRetriesAndSurvivesRestart(t *testing.T) {
+	var mu sync.Mutex
+	down := false
+	var got []string
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			http.Error(w, "maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		r.ParseForm()
+		got = append(got, r.Form.Get("hub.url"))
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer hub.Close()
+	e := newEnv(t)
+	e.seed()
+	cfg := testConfig()
+	cfg.WebSub.Hubs = []string{hub.URL + "/"}
+	e.srv.Reload(cfg)
+	ctx := context.Background()
+	announced := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		n := len(got)
+		got = nil
+		return n
+	}
+	if n, err := e.srv.NotifyHubs(ctx); err != nil || n != 0 {
+		t.Fatalf("first call: %d, %v; want it to record only", n, err)
+	}
+
+	mu.Lock()
+	down = true
+	mu.Unlock()
+	e.save("a", e.item("https://a.example.vn/1-moi", "Tin mới khi hub tạm dừng", time.Minute, topicSlug))
+	if n, err := e.srv.NotifyHubs(ctx); err == nil || n != 0 {
+		t.Errorf("hub down: %d announced, err %v; want 0 and an error", n, err)
+	}
+	if n, err := e.srv.NotifyHubs(ctx); err != nil || n != 0 {
+		t.Errorf("before the retry pause: %d, %v; want nothing", n, err)
+	}
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	e.now = e.now.Add(time.Minute)
+	if n, err := e.srv.NotifyHubs(ctx); err != nil || n != 6 || announced() != 6 {
+		t.Errorf("retry after the pause: %d, %v; want the topic and tag feeds in 3 formats (6)", n, err)
+	}
+
+	// A new process with nothing changed announces nothing; a change made
+	// while no process ran is announced by the next one.
+	restarted := New(cfg, e.db, nil)
+	restarted.now = func() time.Time { return e.now }
+	if n, err := restarted.NotifyHubs(ctx); err != nil || n != 0 {
+		t.Errorf("restart without a change: %d, %v; want 0", n, err)
+	}
+	e.save("b", e.item("https://b.example.vn/2-moi", "Tin mới khi bantin dừng", 30*time.Second, topicSlug))
+	again := New(cfg, e.db, nil)
+	again.now = func() time.Time { return e.now }
+	if n, err := again.NotifyHubs(ctx); err != nil || n != 6 || announced() != 6 {
+		t.Errorf("restart after a change: %d, %v; want 6", n, err)
+	}
+}
