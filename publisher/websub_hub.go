@@ -522,9 +522,23 @@ func (h *Hub) deliver(ctx context.Context, hub string, sub db.WebSubSubscription
 	}
 	defer func() { <-h.delivering }()
 	log := h.log.With("topic", sub.Topic, "callback", sub.Callback)
+	// A newer version started its own delivery: this one stops, so a
+	// retry never sends the subscriber back to older content.
+	current := func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return h.sent[subKey(sub.Topic, sub.Callback)] == res.etag
+	}
 	for attempt := 0; ; attempt++ {
+		if !current() {
+			log.Info("websub: delivery superseded by a newer version")
+			return
+		}
 		status, err := h.post(ctx, hub, sub, body, contentType)
 		if err == nil {
+			if !current() {
+				return
+			}
 			if err := h.store.SetWebSubSent(context.WithoutCancel(ctx), sub.Topic, sub.Callback, res.etag); err != nil {
 				log.Error("websub: record delivery", "err", err)
 			}

@@ -475,3 +475,44 @@ func TestHubPushesChangesMadeWhileDown(t *testing.T) {
 		t.Errorf("pushes: %d, want 2 with the second (signed) carrying the change made while down", len(sub.pushes))
 	}
 }
+
+// TestHubNeverPushesAnOlderVersionLast: a delivery being retried stops
+// once a newer version of the feed has started its own, so the subscriber
+// ends with the newest content.
+func TestHubNeverPushesAnOlderVersionLast(t *testing.T) {
+	e, h, cfg := newHubEnv(t)
+	h.Retries = []time.Duration{300 * time.Millisecond, 300 * time.Millisecond}
+	ctx := context.Background()
+	sub := newTestSubscriber(t, "", false)
+	topic := cfg.BaseURL + "/topics/" + topicSlug + ".json"
+	if status, body := postForm(t, e.ts.URL+HubPath, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic},
+		"hub.callback": {sub.callback()}}); status != http.StatusAccepted {
+		t.Fatalf("subscribe: %d %q", status, body)
+	}
+	h.Wait()
+	sub.mu.Lock()
+	sub.failN = 1 // the first push (version A) fails and would be retried
+	sub.mu.Unlock()
+	e.save("a", e.item("https://a.example.vn/phien-ban-a", "Phiên bản A", time.Minute, topicSlug))
+	if n, err := h.Distribute(ctx); err != nil || n != 1 {
+		t.Fatalf("version A: %d deliveries, %v", n, err)
+	}
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		sub.mu.Lock()
+		a := sub.attempt
+		sub.mu.Unlock()
+		if a >= 1 || time.Now().After(deadline) {
+			break
+		}
+	}
+	e.save("b", e.item("https://b.example.vn/phien-ban-b", "Phiên bản B", 30*time.Second, topicSlug))
+	if n, err := h.Distribute(ctx); err != nil || n != 1 {
+		t.Fatalf("version B: %d deliveries, %v", n, err)
+	}
+	h.Wait()
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if len(sub.pushes) != 1 || !strings.Contains(string(sub.pushes[0].body), "Phiên bản B") || sub.attempt != 2 {
+		t.Errorf("pushes %d (attempts %d); want only version B delivered, A's retry dropped", len(sub.pushes), sub.attempt)
+	}
+}
