@@ -22,6 +22,7 @@ import (
 	"unicode"
 
 	"bantin/db"
+	"bantin/fold"
 	"bantin/iri"
 )
 
@@ -358,8 +359,23 @@ func isMIMEType(t string) bool {
 	return err == nil && strings.Contains(strings.Trim(mt, "/"), "/")
 }
 
-// sortedTags returns the item's tags ordered by slug, each slug once.
+// sortedTags returns the item's tags ordered by slug, each slug once,
+// each named as the item's own source wrote it: the item's first stored
+// category of that slug (Categories as written upstream). Only the slug
+// (Atom term, tag feed URL) is shared between sources: one source's "Đại
+// hội Đảng" and another's "Đại hội đảng" are one tag, and each item still
+// shows its own spelling. A tag the item has no category of (a source tag
+// from the config, a row stored without categories) keeps the stored
+// shared display name of its slug: the first spelling stored, which also
+// titles the tag's feed and names it on the index page and in the OPML.
 func sortedTags(it db.Item) []db.Tag {
+	own := map[string]string{}
+	for _, c := range it.Categories {
+		c = strings.Join(strings.Fields(c), " ")
+		if slug := fold.Slug(c); slug != "" && own[slug] == "" {
+			own[slug] = c
+		}
+	}
 	seen := map[string]bool{}
 	var out []db.Tag
 	for _, t := range it.Tags {
@@ -367,7 +383,9 @@ func sortedTags(it db.Item) []db.Tag {
 			continue
 		}
 		seen[t.Slug] = true
-		if t.Name == "" {
+		if name := own[t.Slug]; name != "" {
+			t.Name = name
+		} else if t.Name == "" {
 			t.Name = t.Slug
 		}
 		out = append(out, t)

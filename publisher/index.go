@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+	"sync"
+	"time"
 
 	"bantin/config"
 	"bantin/iri"
@@ -78,6 +80,7 @@ func feedLinks(base, kind, slug string) []indexLink {
 // upstream string goes through html/template's contextual escaping.
 func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, error) {
 	base := baseURL(cfg)
+	zone := indexZone(cfg)
 	d := indexData{Title: "bantin", OPML: base + "/opml.xml", OPMLTags: base + "/opml.xml?tags=1"}
 	vi, total := 0, 0
 	for _, t := range cfg.Topics {
@@ -107,7 +110,7 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 			pub := itemPublished(e.Item)
 			it.Items = append(it.Items, indexItem{
 				Title: title, Link: link, Source: sourceName(e.Item), Lang: cleanLang(e.Item.Language),
-				Date: pub.Format("2006-01-02 15:04 UTC"), DateISO: pub.Format("2006-01-02T15:04:05Z"),
+				Date: indexDate(pub, zone), DateISO: pub.UTC().Format(time.RFC3339),
 			})
 		}
 		d.Topics = append(d.Topics, it)
@@ -129,6 +132,41 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 		return nil, fmt.Errorf("publisher: render index: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// zones caches the locations indexZone loaded, by name.
+var zones sync.Map
+
+// indexZone returns the zone the index page shows times in: the config's
+// defaults timezone (config.Load fills in Asia/Ho_Chi_Minh when the YAML
+// names none), UTC for a config that names none or an unknown one.
+func indexZone(cfg *config.Config) *time.Location {
+	name := cfg.Defaults.Timezone
+	if name == "" {
+		return time.UTC
+	}
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	zones.Store(name, loc)
+	return loc
+}
+
+// indexDate shows t to readers in loc, to the minute, with the zone's
+// abbreviation ("2020-04-26 05:11 CEST", "2020-04-26 03:11 UTC") or, for
+// a zone that has only a numeric one, its offset from UTC ("2020-04-26
+// 10:11 UTC+07:00" in Asia/Ho_Chi_Minh).
+func indexDate(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	abbr, _ := t.Zone()
+	if abbr == "" || abbr[0] == '+' || abbr[0] == '-' {
+		abbr = "UTC" + t.Format("-07:00")
+	}
+	return t.Format("2006-01-02 15:04") + " " + abbr
 }
 
 // OPML 2.0 document.

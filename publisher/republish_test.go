@@ -30,9 +30,15 @@ func normalised(t *testing.T, name, contentType, feedURL string) []db.Item {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return normalisedBody(t, body, contentType, feedURL)
+}
+
+// normalisedBody parses an upstream feed body as the poller does.
+func normalisedBody(t *testing.T, body []byte, contentType, feedURL string) []db.Item {
+	t.Helper()
 	p, err := normaliser.Parse(body, contentType, feedURL)
 	if err != nil {
-		t.Fatalf("Parse(%s): %v", name, err)
+		t.Fatalf("Parse(%s): %v", feedURL, err)
 	}
 	items := normaliser.Normalise(p, normaliser.Options{SourceID: "upstream", Now: republishNow})
 	for i := range items {
@@ -265,13 +271,21 @@ func TestRepublishedUntitled(t *testing.T) {
 		"only-enclosure": "tập 12.mp3",
 		"img-title":      "anh",
 		"root-link":      "https://untitled.example.org/",
-		"nothing":        "Untitled things – 2021-05-30",
+		"bare-enclosure": "Untitled things – 2021-05-30",
 		"text-only":      "Just a description & no title",
+		"nothing":        "", // "": dropped by the normaliser (no title, link or enclosure)
+		"unlinked-text":  "",
 	}
 	for guid, title := range want {
 		for _, format := range Formats {
 			t.Run(guid+"/"+format, func(t *testing.T) {
 				it := got[format][guid]
+				if title == "" {
+					if it != nil {
+						t.Errorf("placeholder %q published as %q", guid, it.Title)
+					}
+					return
+				}
 				if it == nil {
 					t.Fatalf("no item %q", guid)
 				}
@@ -287,5 +301,76 @@ func TestRepublishedUntitled(t *testing.T) {
 	}
 	if n, m := bytes.Count(out[FormatRSS], []byte("<item>")), bytes.Count(out[FormatRSS], []byte("<title>")); m != n+1 {
 		t.Errorf("rss: %d items, %d item titles", n, m-1)
+	}
+}
+
+// TestRepublishedPlaceholderDropped: a placeholder item (no title, link,
+// guid or date, as VnExpress once served) is not published; had it been
+// stored, its fetch-time date would have put it first in every feed.
+func TestRepublishedPlaceholderDropped(t *testing.T) {
+	const body = `<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Tin mới nhất - VnExpress RSS</title><link>https://vnexpress.example/</link>
+<item><title>Sơn Tùng M-TP khoe vé lịch lãm</title><pubDate>Tue, 14 Nov 2017 17:30:00 +0700</pubDate>
+<link>https://vnexpress.example/son-tung-3670328.html</link><guid>https://vnexpress.example/son-tung-3670328.html</guid></item>
+<item><title/><description><![CDATA[ No Description ]]></description></item>
+<item><title>Giá vàng đi ngang</title><pubDate>Tue, 14 Nov 2017 16:00:00 +0700</pubDate>
+<link>https://vnexpress.example/gia-vang-3670300.html</link></item>
+</channel></rss>`
+	f := tagFeed(normalisedBody(t, []byte(body), "", "https://vnexpress.example/rss/tin-moi-nhat.rss"))
+	out := renderAll(t, f)
+	want := []string{"Sơn Tùng M-TP khoe vé lịch lãm", "Giá vàng đi ngang"}
+	for _, format := range Formats {
+		t.Run(format, func(t *testing.T) {
+			_, items := parseBack(t, out[format])
+			var titles []string
+			for _, it := range items {
+				titles = append(titles, it.Title)
+			}
+			if !slices.Equal(titles, want) {
+				t.Errorf("titles = %q, want %q", titles, want)
+			}
+		})
+	}
+}
+
+// TestRepublishedAuthorsNotFromContacts: an RSS channel's managingEditor
+// (sggponline@sggp.org.vn) is a contact: items without a byline publish no
+// author in any format (no dc:creator, no Atom entry author, no JSON
+// authors), while an item's own byline and an RSS channel's dc:creator
+// are published.
+func TestRepublishedAuthorsNotFromContacts(t *testing.T) {
+	feed := func(channel string) string {
+		return `<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>SGGP</title>
+<link>https://www.sggp.example/</link><managingEditor>sggponline@sggp.org.vn</managingEditor>` + channel + `
+<item><title>Tin không ký tên</title><link>https://www.sggp.example/1.html</link><pubDate>Sun, 26 Apr 2020 10:11:00 +0700</pubDate></item>
+<item><title>Tin có ký tên</title><link>https://www.sggp.example/2.html</link><dc:creator>Minh Anh</dc:creator><pubDate>Sun, 26 Apr 2020 09:00:00 +0700</pubDate></item>
+</channel></rss>`
+	}
+	tests := map[string]struct {
+		channel string
+		want    []string // authors shown, by item
+	}{
+		"managingEditor only":            {"", []string{"", "Minh Anh"}},
+		"webMaster too":                  {"<webMaster>web@sggp.org.vn</webMaster>", []string{"", "Minh Anh"}},
+		"channel dc:creator is a byline": {"<dc:creator>Ban Kinh tế</dc:creator>", []string{"Ban Kinh tế", "Minh Anh"}},
+	}
+	for name, tc := range tests {
+		f := tagFeed(normalisedBody(t, []byte(feed(tc.channel)), "", "https://www.sggp.example/rss/kinh-te.rss"))
+		out := renderAll(t, f)
+		for _, format := range Formats {
+			t.Run(name+"/"+format, func(t *testing.T) {
+				_, items := parseBack(t, out[format])
+				var got []string
+				for _, it := range items {
+					got = append(got, it.Authors)
+				}
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("authors = %q, want %q", got, tc.want)
+				}
+				if bytes.Contains(out[format], []byte("sggponline")) {
+					t.Errorf("the managingEditor address is published:\n%s", out[format])
+				}
+			})
+		}
 	}
 }

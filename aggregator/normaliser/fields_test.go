@@ -235,21 +235,31 @@ func TestNormaliseIRILinks(t *testing.T) {
 
 // TestNormaliseFallbackTitles: an item without a title and without text
 // is named after its enclosure's file name, its link's last path segment,
-// its link, or the feed and its date; never left untitled.
+// its link, or the feed and its date; never left untitled. Items with
+// neither a title nor a link nor an enclosure are dropped.
 func TestNormaliseFallbackTitles(t *testing.T) {
-	items := byGUID(Normalise(MustParse(t, MustReadFixture(t, "untitled.rss"), "", "https://untitled.example.org/rss"),
-		Options{Now: testNow, Location: MustLocation(t, "Asia/Ho_Chi_Minh")}))
-	tests := map[string]string{
+	items := Normalise(MustParse(t, MustReadFixture(t, "untitled.rss"), "", "https://untitled.example.org/rss"),
+		Options{Now: testNow, Location: MustLocation(t, "Asia/Ho_Chi_Minh")})
+	byID := byGUID(items)
+	tests := map[string]string{ // "" means dropped
 		"only-link":      "hà-nội-mới.html",
 		"only-enclosure": "tập 12.mp3",
 		"img-title":      "anh",
 		"root-link":      "https://untitled.example.org/",
-		"nothing":        "Untitled things – 2021-05-31", // 20:00 UTC is the next day in Hanoi
+		"bare-enclosure": "Untitled things – 2021-05-31", // 20:00 UTC is the next day in Hanoi
 		"text-only":      "Just a description & no title",
+		"nothing":        "",
+		"unlinked-text":  "",
 	}
 	for guid, want := range tests {
 		t.Run(guid, func(t *testing.T) {
-			it, ok := items[guid]
+			it, ok := byID[guid]
+			if want == "" {
+				if ok {
+					t.Errorf("item %q stored with title %q, want it dropped", guid, it.Title)
+				}
+				return
+			}
 			if !ok {
 				t.Fatalf("no item %q", guid)
 			}
@@ -258,6 +268,9 @@ func TestNormaliseFallbackTitles(t *testing.T) {
 			}
 			checkItemText(t, it)
 		})
+	}
+	if len(items) != 6 {
+		t.Errorf("got %d items, want 6 (the untitled placeholder dropped too)", len(items))
 	}
 }
 
@@ -359,5 +372,103 @@ func TestRepeatedGUIDEditStoredOnce(t *testing.T) {
 		if len(stored) != 3 {
 			t.Errorf("%s: %d stored items, want 3 (upstream has 3)", tc.name, len(stored))
 		}
+	}
+}
+
+// TestNormaliseDropsPlaceholders: in a feed of named items (a title, a
+// link or an enclosure), an item with none of the three is a placeholder
+// (VnExpress once served <item><title/><description>No Description
+// </description></item>) and is dropped, whatever the format; in a feed
+// whose items are all unnamed, they are the content and are kept.
+func TestNormaliseDropsPlaceholders(t *testing.T) {
+	const named = `<item><title>Giá vàng hôm nay</title><link>/tin/0.html</link></item>`
+	rss := func(items ...string) string {
+		return `<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>Tin mới nhất</title>` +
+			`<link>https://vnexpress.example/</link>` + strings.Join(items, "") + `</channel></rss>`
+	}
+	atom := func(entries ...string) string {
+		return `<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>f</id>` + strings.Join(entries, "") + `</feed>`
+	}
+	json := func(items ...string) string {
+		return `{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[` + strings.Join(items, ",") + `]}`
+	}
+	tests := map[string]struct {
+		body string
+		want []string // titles stored
+	}{
+		"rss placeholder": {rss(named, `<item><title/><description><![CDATA[ No Description ]]></description></item>`),
+			[]string{"Giá vàng hôm nay"}},
+		"rss empty item":         {rss(`<item></item>`, named), []string{"Giá vàng hôm nay"}},
+		"rss guid date and text": {rss(named, `<item><guid>x1</guid><pubDate>Tue, 14 Nov 2017 17:30:00 +0700</pubDate><description>Tin</description></item>`), []string{"Giá vàng hôm nay"}},
+		"rss title of markup only": {rss(named, `<item><title>&lt;img src="a.png"&gt;</title><description>Tin</description></item>`),
+			[]string{"Giá vàng hôm nay"}},
+		"rss non-web link":        {rss(named, `<item><link>javascript:alert(1)</link><description>Tin</description></item>`), []string{"Giá vàng hôm nay"}},
+		"rss title only":          {rss(named, `<item><title>Bản tin 18h</title></item>`), []string{"Giá vàng hôm nay", "Bản tin 18h"}},
+		"rss media title only":    {rss(named, `<item><media:title>Bản tin 18h</media:title></item>`), []string{"Giá vàng hôm nay", "Bản tin 18h"}},
+		"rss link only":           {rss(named, `<item><link>/tin/1.html</link></item>`), []string{"Giá vàng hôm nay", "1.html"}},
+		"rss permalink guid only": {rss(named, `<item><guid>https://vnexpress.example/tin/2.html</guid></item>`), []string{"Giá vàng hôm nay", "2.html"}},
+		"rss enclosure only": {rss(named, `<item><enclosure url="https://vnexpress.example/a.mp3" type="audio/mpeg" length="1"/></item>`),
+			[]string{"Giá vàng hôm nay", "a.mp3"}},
+		"rss all unnamed kept": {rss(`<item><guid>n1</guid><description>Bảo trì hệ thống lúc 22h</description></item>`,
+			`<item><description>Đã hoạt động lại</description></item>`), []string{"Bảo trì hệ thống lúc 22h", "Đã hoạt động lại"}},
+		"atom untitled unlinked": {atom(`<entry><id>e1</id><title>Tin</title><link href="https://vnexpress.example/1"/><updated>2017-11-14T10:00:00Z</updated></entry>`,
+			`<entry><id>e2</id><title></title><updated>2017-11-14T10:00:00Z</updated><content>Nội dung</content></entry>`), []string{"Tin"}},
+		"json untitled unlinked": {json(`{"id":"1","title":"Tin","content_text":"x"}`, `{"id":"2","content_text":"Nội dung"}`), []string{"Tin"}},
+		"json all unnamed kept":  {json(`{"id":"1","content_text":"Ghi chú"}`), []string{"Ghi chú"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			items := Normalise(MustParse(t, []byte(tc.body), "", "https://vnexpress.example/rss"), Options{Now: testNow})
+			var titles []string
+			for _, it := range items {
+				titles = append(titles, it.Title)
+			}
+			if !slices.Equal(titles, tc.want) {
+				t.Errorf("titles = %q, want %q", titles, tc.want)
+			}
+		})
+	}
+}
+
+// TestNormaliseAuthorsNotFromContacts: an RSS channel's managingEditor and
+// webMaster are the newsroom's contacts, not bylines: items without an
+// author of their own get none from them. An RSS channel's dc:creator,
+// dc:author or itunes:author, an Atom feed's author (RFC 4287: entries
+// inherit it) and a JSON Feed's authors are inherited.
+func TestNormaliseAuthorsNotFromContacts(t *testing.T) {
+	rss := func(channel, item string) string {
+		return `<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">` +
+			`<channel><title>SGGP</title><link>https://www.sggp.example/</link>` + channel +
+			`<item><title>Tin</title><link>https://www.sggp.example/1.html</link>` + item + `</item></channel></rss>`
+	}
+	tests := map[string]struct {
+		body string
+		want []db.Person
+	}{
+		"managingEditor":           {rss(`<managingEditor>sggponline@sggp.org.vn</managingEditor>`, ``), nil},
+		"managingEditor with name": {rss(`<managingEditor>desk@sggp.org.vn (Ban biên tập)</managingEditor>`, ``), nil},
+		"webMaster":                {rss(`<webMaster>web@sggp.org.vn</webMaster>`, ``), nil},
+		"item author kept": {rss(`<managingEditor>sggponline@sggp.org.vn</managingEditor>`, `<dc:creator>Minh Anh</dc:creator>`),
+			[]db.Person{{Name: "Minh Anh"}}},
+		"channel dc:creator beside managingEditor": {rss(`<managingEditor>sggponline@sggp.org.vn</managingEditor><dc:creator>Thu Hà</dc:creator>`, ``),
+			[]db.Person{{Name: "Thu Hà"}}},
+		"channel dc:creator": {rss(`<dc:creator>Thu Hà</dc:creator>`, ``), []db.Person{{Name: "Thu Hà"}}},
+		"channel itunes:author beside webMaster": {rss(`<webMaster>web@sggp.org.vn</webMaster><itunes:author>Đài Tiếng nói</itunes:author>`, ``),
+			[]db.Person{{Name: "Đài Tiếng nói"}}},
+		"atom feed author": {`<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>f</id><author><name>Ban Thời sự</name></author>` +
+			`<entry><id>1</id><title>Tin</title><updated>2020-04-26T03:11:00Z</updated></entry></feed>`, []db.Person{{Name: "Ban Thời sự"}}},
+		"json feed authors": {`{"version":"https://jsonfeed.org/version/1.1","title":"t","authors":[{"name":"Ban Kinh tế"}],` +
+			`"items":[{"id":"1","title":"Tin","content_text":"x"}]}`, []db.Person{{Name: "Ban Kinh tế"}}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			items := Normalise(MustParse(t, []byte(tc.body), "", "https://www.sggp.example/rss"), Options{Now: testNow})
+			if len(items) != 1 {
+				t.Fatalf("got %d items, want 1", len(items))
+			}
+			if got := items[0].Authors; !slices.Equal(got, tc.want) {
+				t.Errorf("Authors = %+v, want %+v", got, tc.want)
+			}
+		})
 	}
 }

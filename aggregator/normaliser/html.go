@@ -7,9 +7,9 @@ import (
 	"strings"
 	"unicode"
 
+	"bantin/htmltext"
+
 	"github.com/microcosm-cc/bluemonday"
-	nethtml "golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
 // policy is the sanitiser for republished HTML: bluemonday's UGC policy
@@ -42,8 +42,37 @@ func sanitise(fragment, base string) string {
 	if !strings.ContainsAny(fragment, "<>&\"'") {
 		return nfc(fragment) // plain text: nothing to sanitise or escape
 	}
-	out := absolutise(policy.Sanitize(fragment), base)
+	out := absolutise(policy.Sanitize(keepWordsApart(fragment)), base)
 	return nfc(strings.TrimSpace(out))
+}
+
+// strippedBreaks matches the start and end tags of the elements that
+// separate the words around them (htmltext.Breaks) but that the policy
+// strips, keeping their text (address, header, footer, nav, main, form,
+// fieldset, legend, video...) or dropping it (iframe, object): without a
+// space in their place "Tòa soạn<address>Số 1</address>" would be stored
+// as "Tòa soạnSố 1". The list is read off the policy itself.
+var strippedBreaks = func() *regexp.Regexp {
+	var names []string
+	for _, n := range htmltext.BreakElements() {
+		// An element the policy keeps keeps its tag; img needs a src.
+		probe := "<" + n + ` src="https://example.com/a.png">x</` + n + ">"
+		if !strings.Contains(policy.Sanitize(probe), "<"+n) {
+			names = append(names, n)
+		}
+	}
+	return regexp.MustCompile(`(?i)</?(?:` + strings.Join(names, "|") + `)(?:[\s/>]|$)`)
+}()
+
+// keepWordsApart puts a space before every tag of strippedBreaks, so that
+// the sanitiser's stripping does not join the words on either side. The
+// space lands in text (or, harmlessly, inside an attribute value or a
+// comment the sanitiser drops anyway).
+func keepWordsApart(fragment string) string {
+	if !strippedBreaks.MatchString(fragment) {
+		return fragment
+	}
+	return strippedBreaks.ReplaceAllStringFunc(fragment, func(tag string) string { return " " + tag })
 }
 
 // blankLineRe separates the paragraphs of plain text.
@@ -173,8 +202,10 @@ func safeURL(u string) bool {
 var tagRe = regexp.MustCompile(`</?[A-Za-z][A-Za-z0-9:-]*(\s[^<>]*)?/?>|<!--`)
 
 // plainText renders s (text that may hold HTML markup and character
-// references) as plain text: tags removed (script/style content dropped),
-// references decoded exactly once, white space collapsed, NFC.
+// references) as plain text: tags removed (script/style content dropped,
+// words separated at every block-level and line-breaking element: see
+// htmltext.Text), references decoded exactly once, white space collapsed,
+// NFC.
 func plainText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return nfc(collapseSpace(s))
@@ -182,34 +213,7 @@ func plainText(s string) string {
 	if !tagRe.MatchString(s) {
 		return nfc(collapseSpace(html.UnescapeString(s)))
 	}
-	z := nethtml.NewTokenizer(strings.NewReader(s))
-	var b strings.Builder
-	skip := 0
-	for {
-		tt := z.Next()
-		switch tt {
-		case nethtml.ErrorToken:
-			return nfc(collapseSpace(b.String()))
-		case nethtml.TextToken:
-			if skip == 0 {
-				b.Write(z.Text())
-			}
-		case nethtml.StartTagToken, nethtml.EndTagToken, nethtml.SelfClosingTagToken:
-			name, _ := z.TagName()
-			a := atom.Lookup(name)
-			switch a {
-			case atom.Script, atom.Style, atom.Template:
-				if tt == nethtml.StartTagToken {
-					skip++
-				} else if tt == nethtml.EndTagToken && skip > 0 {
-					skip--
-				}
-			case atom.Br, atom.P, atom.Div, atom.Li, atom.Tr, atom.Td, atom.Th,
-				atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Hr:
-				b.WriteByte(' ')
-			}
-		}
-	}
+	return nfc(collapseSpace(htmltext.Text(s)))
 }
 
 // collapseSpace trims s and turns every run of white space (including

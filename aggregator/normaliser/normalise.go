@@ -19,6 +19,7 @@ import (
 	"bantin/iri"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/rss"
 )
 
 // Options are the per-source inputs of Normalise.
@@ -38,6 +39,14 @@ const futureSlack = 24 * time.Hour
 // Normalise maps the items of p to db.Items. It is pure and deterministic
 // for given p and o.
 //
+//   - Unnamed items, which have neither a title of their own (upstream
+//     title or media:title, as plain text) nor a link nor an enclosure,
+//     are dropped when other items of the feed are named: in a feed of
+//     articles they are placeholders such as <item><title/><description>
+//     No Description</description></item>, which nothing names or links
+//     to and which would take the fetch time for a date and top every
+//     feed. In a feed whose items are all unnamed (status updates,
+//     notes) they are the content and are kept.
 //   - GUID: the upstream guid/id, trimmed; else the absolute link; else
 //     "sha256:" + hash of title and date; else (neither) "sha256:" + Hash.
 //     Items of one feed that share a guid are told apart by what an edit
@@ -65,7 +74,9 @@ const futureSlack = 24 * time.Hour
 //     Plain text by spec (JSON Feed summary and content_text, Atom
 //     type="text" summary and content) is escaped into HTML that shows
 //     exactly that text (textHTML), never parsed as markup.
-//   - Authors: the item's, else the feed's; names plain text like titles
+//   - Authors: the item's, else the feed's bylines (bylines: an RSS
+//     channel's managingEditor and webMaster are contacts, never an
+//     item's author); names plain text like titles
 //     (RSS names rendered from HTML), e-mail addresses dropped unless
 //     net/mail reads them as one address. Categories: plain text like
 //     titles (RSS ones rendered from HTML, so "&amp;#239;" and
@@ -105,19 +116,24 @@ func Normalise(p *Parsed, o Options) []db.Item {
 		loc = time.UTC
 	}
 	now := o.Now.UTC()
-	feedAuthors := people(f.Authors, p.titles.meta)
+	feedAuthors := bylines(f, p.titles.meta)
 	lang := strings.ToLower(strings.TrimSpace(f.Language))
 	if lang == "" {
 		lang = strings.ToLower(strings.TrimSpace(o.Language))
 	}
 
 	parsed := make([]parsedItem, 0, len(f.Items))
+	named := false // some item has a title, a link or an enclosure
 	for _, it := range f.Items {
 		if it == nil {
 			continue
 		}
-		item := normaliseItem(it, p.titles.items[it], p.titles.meta, base, loc, now, feedAuthors, lang, f.Title, o)
-		parsed = append(parsed, parsedItem{it: it, item: item, link: identityLink(it, iriBase)})
+		item, ok := normaliseItem(it, p.titles.items[it], p.titles.meta, base, loc, now, feedAuthors, lang, f.Title, o)
+		named = named || ok
+		parsed = append(parsed, parsedItem{it: it, item: item, link: identityLink(it, iriBase), unnamed: !ok})
+	}
+	if named {
+		parsed = slices.DeleteFunc(parsed, func(x parsedItem) bool { return x.unnamed })
 	}
 	assignIdentities(parsed)
 
@@ -139,6 +155,9 @@ type parsedItem struct {
 	item db.Item
 	link string // identityLink
 	drop bool   // an exact duplicate of an earlier item with its guid
+	// unnamed: the item has neither a title of its own nor a link nor an
+	// enclosure.
+	unnamed bool
 }
 
 // assignIdentities sets item.GUID of every item (see Normalise) and marks
@@ -205,8 +224,10 @@ func assignIdentities(xs []parsedItem) {
 
 // normaliseItem maps one item; k tells which of its text fields are
 // plain text by spec (JSON Feed, Atom type="text"), not text that may hold
-// HTML, and meta whether its categories and author names are.
-func normaliseItem(it *gofeed.Item, k textKinds, meta bool, base string, loc *time.Location, now time.Time, feedAuthors []db.Person, lang, feedTitle string, o Options) db.Item {
+// HTML, and meta whether its categories and author names are. It reports
+// whether the item is named: it has a title of its own (upstream title or
+// media:title), a link or an enclosure.
+func normaliseItem(it *gofeed.Item, k textKinds, meta bool, base string, loc *time.Location, now time.Time, feedAuthors []db.Person, lang, feedTitle string, o Options) (db.Item, bool) {
 	link := itemLink(it, base)
 	linkBase := base
 	if link != "" {
@@ -232,6 +253,8 @@ func normaliseItem(it *gofeed.Item, k textKinds, meta bool, base string, loc *ti
 	if item.Title == "" {
 		item.Title = plainText(clean(mediaTitle(it)))
 	}
+	item.Enclosures = enclosures(it.Enclosures, linkBase)
+	named := item.Title != "" || item.Link != "" || len(item.Enclosures) > 0
 	if item.Title == "" {
 		item.Title = excerpt(firstNonEmpty(item.Summary, item.Content), 100)
 	}
@@ -247,7 +270,6 @@ func normaliseItem(it *gofeed.Item, k textKinds, meta bool, base string, loc *ti
 	}
 	item.Categories = categories(it.Categories, meta)
 	item.Tags = tags(item.Categories, o.SourceTags)
-	item.Enclosures = enclosures(it.Enclosures, linkBase)
 	item.ImageURL = imageURL(it, linkBase, item.Enclosures)
 	if item.ImageURL == "" {
 		item.ImageURL = firstImage(item.Content)
@@ -282,7 +304,7 @@ func normaliseItem(it *gofeed.Item, k textKinds, meta bool, base string, loc *ti
 		item.Title = fallbackTitle(&item, firstNonEmpty(feedTitle, o.SourceID), loc)
 	}
 	item.Hash = hashItem(&item, pub, hasPub, upd, hasUpd)
-	return item
+	return item, named
 }
 
 // mediaTitle returns the item's Media RSS title, if any.
@@ -388,6 +410,38 @@ func people(ps []*gofeed.Person, plain bool) []db.Person {
 		out = append(out, q)
 	}
 	return out
+}
+
+// bylines returns the authors the items of f inherit: the feed's authors
+// (an Atom feed's <author>, which RFC 4287 entries inherit, a JSON Feed's
+// authors), except that an RSS channel's managingEditor and webMaster are
+// contacts (the newsroom's or the technician's e-mail address), not
+// bylines, although gofeed takes them for the feed's author: an RSS
+// channel passes down only its dc:author, dc:creator or itunes:author.
+func bylines(f *gofeed.Feed, plain bool) []db.Person {
+	orig, ok := f.OriginalFeed().(*rss.Feed)
+	if !ok || orig.ManagingEditor == "" && orig.WebMaster == "" {
+		// gofeed took the author from a byline, if it found one.
+		return people(f.Authors, plain)
+	}
+	var byline string
+	switch {
+	case orig.DublinCoreExt != nil && len(orig.DublinCoreExt.Author) > 0:
+		byline = orig.DublinCoreExt.Author[0]
+	case orig.DublinCoreExt != nil && len(orig.DublinCoreExt.Creator) > 0:
+		byline = orig.DublinCoreExt.Creator[0]
+	case orig.ITunesExt != nil:
+		byline = orig.ITunesExt.Author
+	}
+	byline = clean(strings.TrimSpace(byline))
+	if byline == "" {
+		return nil
+	}
+	p := &gofeed.Person{Name: byline}
+	if a, err := mail.ParseAddress(byline); err == nil {
+		p.Name, p.Email = a.Name, a.Address
+	}
+	return people([]*gofeed.Person{p}, plain)
 }
 
 // metaText renders a category or author name as plain text like a title:

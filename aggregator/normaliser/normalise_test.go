@@ -201,6 +201,9 @@ func TestNormaliseTitles(t *testing.T) {
 		"quotes kept":           {"He said &quot;hi&quot; &amp; 'bye'", `He said "hi" & 'bye'`},
 		"nfd text":              {"Ha\u0300 No\u0323\u0302i", "Hà Nội"},
 		"empty falls back":      {"", "Summary text used as the title"},
+		"description list":      {"xây tặng&lt;dl&gt;&lt;dt&gt;Làng&lt;/dt&gt;&lt;dd&gt;Rồng&lt;/dd&gt;&lt;/dl&gt;Người dân", "xây tặng Làng Rồng Người dân"},
+		"sectioning elements":   {"Tin&lt;header&gt;nóng&lt;/header&gt;&lt;aside&gt;mới&lt;/aside&gt;nhất", "Tin nóng mới nhất"},
+		"inline elements join":  {"Đ&lt;span&gt;ảng&lt;/span&gt; &lt;b&gt;XIV&lt;/b&gt;", "Đảng XIV"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -214,6 +217,31 @@ func TestNormaliseTitles(t *testing.T) {
 				t.Errorf("Title = %q, want %q", items[0].Title, tc.want)
 			}
 			checkText(t, "Title", items[0].Title)
+		})
+	}
+}
+
+// TestNormaliseExcerptSeparatesBlocks: the excerpt that titles an untitled
+// item keeps words apart at every block-level and line-breaking element.
+func TestNormaliseExcerptSeparatesBlocks(t *testing.T) {
+	tests := map[string]struct{ description, want string }{
+		"description list": {"<p>xây tặng<dl><dt>Làng</dt><dd>Rồng</dd></dl>Người dân</p>", "xây tặng Làng Rồng Người dân"},
+		"details summary":  {"Xem<details><summary>Chi tiết</summary>Thêm</details>hết", "Xem Chi tiết Thêm hết"},
+		"table caption":    {"Bảng<table><caption>Giá</caption><tr><th>Vàng</th><td>80</td></tr></table>triệu", "Bảng Giá Vàng 80 triệu"},
+		"figure caption":   {"Ảnh<figure><img src=\"a.png\"><figcaption>Lễ khai mạc</figcaption></figure>Sáng nay", "Ảnh Lễ khai mạc Sáng nay"},
+		"address footer":   {"Tòa soạn<address>Số 1</address><footer>Hết</footer>", "Tòa soạn Số 1 Hết"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			body := `<rss version="2.0"><channel><title>c</title><item><link>https://c.example/1</link><description><![CDATA[` +
+				tc.description + `]]></description></item></channel></rss>`
+			items := Normalise(MustParse(t, []byte(body), "", ""), Options{Now: testNow})
+			if len(items) != 1 {
+				t.Fatalf("got %d items", len(items))
+			}
+			if items[0].Title != tc.want {
+				t.Errorf("Title = %q, want %q", items[0].Title, tc.want)
+			}
 		})
 	}
 }
@@ -520,5 +548,39 @@ func TestFirstImageOfContent(t *testing.T) {
 		if it.ImageURL != want[i] {
 			t.Errorf("item %s: ImageURL %q, want %q", it.Title, it.ImageURL, want[i])
 		}
+	}
+}
+
+// TestSanitiseKeepsWordsApart: block elements the sanitiser strips leave a
+// space, so the stored HTML (and all text derived from it) does not join
+// the words around them; inline elements it strips join nothing, and kept
+// elements are left as they are.
+func TestSanitiseKeepsWordsApart(t *testing.T) {
+	tests := map[string]struct{ in, want string }{
+		"address":         {"Tòa soạn<address>Số 1 Hà Nội</address>Điện thoại", "Tòa soạn Số 1 Hà Nội Điện thoại"},
+		"header footer":   {"Tin<header>Đầu</header>giữa<footer>Cuối</footer>hết", "Tin Đầu giữa Cuối hết"},
+		"nav main":        {"a<nav>b</nav><main>c</main>d", "a b c d"},
+		"form fieldset":   {"Biểu mẫu<form><fieldset><legend>Họ tên</legend></fieldset></form>Gửi", "Biểu mẫu Họ tên Gửi"},
+		"upper case tags": {"Tin<HEADER>Đầu</HEADER>hết", "Tin Đầu hết"},
+		"iframe dropped":  {"Xem<iframe src=\"https://v.example/1\">khung</iframe>video", "Xem video"},
+		"video fallback":  {"Xem<video>Trình duyệt không hỗ trợ</video>tiếp", "Xem Trình duyệt không hỗ trợ tiếp"},
+		"font joins":      {"Đ<font color=red>ảng</font> Cộng sản", "Đảng Cộng sản"},
+		"kept block":      {"<p>một</p><dl><dt>hai</dt><dd>ba</dd></dl>", "<p>một</p><dl><dt>hai</dt><dd>ba</dd></dl>"},
+		"kept image":      {`chữ<img src="https://x.example/a.png">chữ`, `chữ<img src="https://x.example/a.png">chữ`},
+		"name prefix":     {"<p>a<headers>b</headers></p>", "<p>ab</p>"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := sanitise(tc.in, "https://x.example/")
+			if strings.Contains(tc.want, "<") {
+				if got != tc.want {
+					t.Errorf("sanitise(%q) = %q, want %q", tc.in, got, tc.want)
+				}
+				return
+			}
+			if text := plainText(got); text != tc.want {
+				t.Errorf("sanitise(%q) = %q, shows %q, want %q", tc.in, got, text, tc.want)
+			}
+		})
 	}
 }
