@@ -292,6 +292,13 @@ func (p *Poller) loop(ctx context.Context, once, all bool, report func(Result)) 
 	fill := func(now time.Time) {
 		mu.Lock()
 		defer mu.Unlock()
+		// A source polled less often for its WebSub subscription is due
+		// on its normal schedule as soon as the subscription ends.
+		for id, st := range states {
+			if !inflight[id] {
+				p.endRelaxation(st, now)
+			}
+		}
 		for _, id := range sortedDue(states, now, all) {
 			if !inflight[id] && !pending[id] {
 				queue = append(queue, id)
@@ -418,6 +425,9 @@ func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
 	}
 	st := o.state
 	p.WebSub.merge(&st) // keep the subscriber's hub secret and lease
+	if o.err != nil {
+		st.NormalDue = time.Time{} // NextDue is a backoff, not relaxed
+	}
 	if o.items != nil {
 		res, err := p.Store.SaveFetch(ctx, st, o.items)
 		if err != nil {
@@ -431,6 +441,7 @@ func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
 			st.LastError = r.Err.Error()
 			st.Failures++
 			st.NextDue = p.Now().Add(backoff(o.src, st.Failures))
+			st.NormalDue = time.Time{}
 			if err := p.Store.SaveSourceState(ctx, st); err != nil {
 				p.Logger.Error("save source state", slog.String("source", st.ID), slog.Any("error", err))
 			}

@@ -44,6 +44,13 @@ const (
 	PushError        = "error"          // signed correctly but not a feed, or not stored
 )
 
+// Verification results counted in bantin_websub_verifications_total{result}.
+const (
+	VerifyConfirmed = "confirmed" // answered a request bantin sent: challenge echoed
+	VerifyDenied    = "denied"    // the hub denied a request bantin sent
+	VerifyRefused   = "refused"   // no such pending request (forged, replayed, late): 404
+)
+
 // SubscribeEnabled reports whether bantin subscribes to the hubs its
 // sources advertise: websub.subscribe (default true), and only when
 // base_url is set (hubs must be able to reach the callback).
@@ -59,10 +66,16 @@ func SubscribeEnabled(cfg *config.Config) bool {
 // re-subscribes when the hub or topic changes, and unsubscribes when the
 // source leaves the config, is disabled or stops advertising a hub.
 //
-// ServeHTTP is the callback: GET answers verifications of intent (echoes
-// hub.challenge when mode and topic match a pending request or the active
-// subscription of that source, 404 otherwise; hub.mode=denied drops the
-// pending request); POST takes content distribution. A push is ingested
+// ServeHTTP is the callback: GET answers verifications of intent. Only a
+// request bantin sent for that source and that is still awaiting its
+// verification (same mode and topic, within PendingTimeout of being sent)
+// is confirmed, once: hub.challenge is echoed and, for a subscription, the
+// lease granted (at most the one asked for) starts. Anything else (a
+// forged or replayed GET, a re-verification of the active subscription, a
+// late one) gets 404 and changes nothing (WebSub §5.3.1). hub.mode=denied
+// for a pending subscription drops it and ends the source's subscription.
+// Every answer is counted in bantin_websub_verifications_total{result}.
+// POST takes content distribution. A push is ingested
 // at once (Poller.Ingest) only when X-Hub-Signature (sha1, sha256, sha384
 // or sha512) matches the source's secret, compared in constant time.
 // Unsigned and badly signed pushes are ignored but answered 202, as the
@@ -71,8 +84,12 @@ func SubscribeEnabled(cfg *config.Config) bool {
 // Every push is counted in bantin_websub_pushes_total{result}.
 //
 // While a subscription is active the Poller polls its source only every
-// max_interval. The secret and lease end are stored in the source
-// (db.Source.HubSecret, HubLeaseEnd); pending requests live in memory.
+// max_interval (db.Source.NormalDue keeps the normal due time); once it
+// is denied, unsubscribed or its lease ends, the source is due on its
+// normal schedule again. The secret and lease end are stored in the source
+// (db.Source.HubSecret, HubLeaseEnd). Pending requests live in memory
+// only: a restart while a hub is verifying costs one refused verification
+// (the hub sees 404), and Sync subscribes again later.
 type Subscriber struct {
 	p   *Poller
 	log *slog.Logger
@@ -89,10 +106,15 @@ type Subscriber struct {
 	// before it is sent again.
 	PendingTimeout time.Duration
 
-	pushes *prometheus.CounterVec
+	pushes, verifications *prometheus.CounterVec
 
-	mu   sync.Mutex
-	subs map[string]*subState // by source id
+	mu sync.Mutex
+	// subs is by source id. An entry, once made, stays (cleared when the
+	// subscription ends), so merge keeps clearing a poller's stale copy.
+	subs map[string]*subState
+	// loaded: Sync has run once, so a source without an entry has no
+	// subscription (before that, the stored lease is believed).
+	loaded bool
 }
 
 // subState is what the subscriber knows of one source's subscription.
@@ -104,11 +126,12 @@ type subState struct {
 	nextTry            time.Time // after a failed hub request
 }
 
-// pendingReq is a request sent to a hub and awaiting verification.
+// pendingReq is a request sent to a hub and awaiting verification. It is
+// confirmed at most once, and only before deadline.
 type pendingReq struct {
 	mode, hub, topic, secret string
 	lease                    time.Duration
-	since                    time.Time
+	since, deadline          time.Time
 }
 
 // NewSubscriber returns the subscriber of p. Its metrics are registered by
@@ -128,9 +151,16 @@ func NewSubscriber(p *Poller, logger *slog.Logger) *Subscriber {
 			Name: "bantin_websub_pushes_total",
 			Help: "WebSub content pushes received, by result (accepted, bad_signature, unsigned, unknown_source, too_large, error).",
 		}, []string{"result"}),
+		verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bantin_websub_verifications_total",
+			Help: "WebSub verifications of intent received, by result (confirmed, denied, refused: no such pending request).",
+		}, []string{"result"}),
 	}
 	for _, r := range []string{PushAccepted, PushBadSignature, PushUnsigned, PushUnknown, PushTooLarge, PushError} {
 		s.pushes.WithLabelValues(r)
+	}
+	for _, r := range []string{VerifyConfirmed, VerifyDenied, VerifyRefused} {
+		s.verifications.WithLabelValues(r)
 	}
 	s.Client = &http.Client{
 		Timeout:       20 * time.Second,
@@ -141,16 +171,23 @@ func NewSubscriber(p *Poller, logger *slog.Logger) *Subscriber {
 	return s
 }
 
-// RegisterMetrics registers bantin_websub_pushes_total with reg.
+// RegisterMetrics registers bantin_websub_pushes_total and
+// bantin_websub_verifications_total with reg.
 func (s *Subscriber) RegisterMetrics(reg prometheus.Registerer) error {
-	if err := reg.Register(s.pushes); err != nil {
-		return fmt.Errorf("aggregator: websub metrics: %w", err)
+	for _, c := range []prometheus.Collector{s.pushes, s.verifications} {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("aggregator: websub metrics: %w", err)
+		}
 	}
 	return nil
 }
 
 // Pushes returns the push counter (for tests and diagnostics).
 func (s *Subscriber) Pushes() *prometheus.CounterVec { return s.pushes }
+
+// Verifications returns the verification counter (for tests and
+// diagnostics).
+func (s *Subscriber) Verifications() *prometheus.CounterVec { return s.verifications }
 
 // allowPrivateKey marks a hub request that may go to a private address.
 type allowPrivateKey struct{}
@@ -233,26 +270,48 @@ func (s *Subscriber) merge(st *db.Source) {
 
 // activeFor reports whether st has an active subscription to the hub and
 // topic its feed advertises now (a feed that dropped or changed its hub
-// is about to be unsubscribed or re-subscribed).
+// is about to be unsubscribed or re-subscribed). Before the first Sync
+// (which restores subscriptions from the database) and for a nil
+// Subscriber (a process that does not subscribe), the lease stored in st
+// is believed.
 func (s *Subscriber) activeFor(st *db.Source, now time.Time) bool {
+	stored := st.HubSecret != "" && st.HubURL != "" && st.HubLeaseEnd.After(now)
 	if s == nil {
-		return false
+		return stored
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ss := s.subs[st.ID]
-	return ss != nil && ss.leaseEnd.After(now) && ss.hub == st.HubURL && ss.topic == st.HubTopic
+	if ss == nil {
+		return !s.loaded && stored
+	}
+	return ss.leaseEnd.After(now) && ss.hub == st.HubURL && ss.topic == st.HubTopic
 }
 
-// relaxForWebSub polls a source with an active subscription only every
-// max_interval: pushes bring its news.
+// relaxForWebSub, called once a successful poll set st.NextDue, polls a
+// source with an active subscription only every max_interval (pushes
+// bring its news), keeping its normal due time in st.NormalDue.
 func (p *Poller) relaxForWebSub(st *db.Source, src *config.Source, now time.Time) {
-	if src == nil || !p.WebSub.activeFor(st, now) {
+	st.NormalDue = time.Time{}
+	if src == nil || p.WebSub == nil || !p.WebSub.activeFor(st, now) {
 		return
 	}
 	if next := now.Add(src.MaxInterval.D()); next.After(st.NextDue) {
-		st.NextDue = next
+		st.NormalDue, st.NextDue = st.NextDue, next
 	}
+}
+
+// endRelaxation puts st back on its normal schedule (the earlier of
+// NextDue and NormalDue) when its polling was relaxed for a subscription
+// that is no longer active: denied, unsubscribed, or its lease ended.
+func (p *Poller) endRelaxation(st *db.Source, now time.Time) {
+	if st.NormalDue.IsZero() || p.WebSub.activeFor(st, now) {
+		return
+	}
+	if st.NormalDue.Before(st.NextDue) {
+		st.NextDue = st.NormalDue
+	}
+	st.NormalDue = time.Time{}
 }
 
 // Run calls Sync every interval until ctx ends.
@@ -282,12 +341,18 @@ type hubRequest struct {
 // Sync brings the subscriptions in line with the stored sources: it
 // subscribes, renews, re-subscribes and unsubscribes as described on
 // Subscriber. Failed hub requests, and subscriptions not verified within
-// PendingTimeout, are retried with backoff (1 min doubling to 6 h). It does
-// nothing while SubscribeEnabled is false (existing subscriptions then
-// lapse at their lease end).
+// PendingTimeout, are retried with backoff (1 min doubling to 6 h). A
+// stored source whose polling is still relaxed (NormalDue set) although
+// its subscription is no longer active is put back on its normal schedule
+// (db.EndSourceRelaxation). It does nothing else while SubscribeEnabled is
+// false (existing subscriptions then lapse at their lease end, and no
+// source is polled as if subscribed).
 func (s *Subscriber) Sync(ctx context.Context) error {
 	cfg, _ := s.p.snapshot()
 	if !SubscribeEnabled(cfg) {
+		s.mu.Lock()
+		s.loaded = true
+		s.mu.Unlock()
 		return nil
 	}
 	sources, err := s.p.Store.Sources(ctx)
@@ -296,13 +361,14 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 	}
 	now := s.Now()
 	var reqs []hubRequest
-	var cleared []string
+	var cleared, unrelax []string
 	s.mu.Lock()
 	for i := range sources {
 		st := &sources[i]
 		src, configured := cfg.Source(st.ID)
 		ss := s.subs[st.ID]
-		if ss == nil && st.HubSecret != "" && st.HubLeaseEnd.After(now) {
+		known := ss != nil
+		if ss == nil && !s.loaded && st.HubSecret != "" && st.HubLeaseEnd.After(now) {
 			// Restored from the database after a restart.
 			ss = &subState{hub: st.HubURL, topic: st.HubTopic, secret: st.HubSecret,
 				leaseEnd: st.HubLeaseEnd, verified: st.HubLeaseEnd.Add(-s.Lease)}
@@ -311,7 +377,7 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 		if ss == nil {
 			ss = &subState{}
 		}
-		ss.dropStale(now, s.PendingTimeout)
+		ss.dropStale(now)
 		want := configured && !st.Removed && !st.Disabled && st.HubURL != "" && st.HubTopic != ""
 		private := mayUsePrivate(src, st)
 		active := ss.hub != "" && ss.leaseEnd.After(now)
@@ -320,9 +386,12 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 				reqs = append(reqs, hubRequest{id: st.ID, callback: CallbackURL(cfg, st.ID), private: private,
 					req: pendingReq{mode: "unsubscribe", hub: ss.hub, topic: ss.topic, since: now}})
 			}
-			ss.hub, ss.topic, ss.leaseEnd, ss.verified = "", "", time.Time{}, time.Time{}
+			ss.end()
 			cleared = append(cleared, st.ID)
 			active = false
+		}
+		if !st.NormalDue.IsZero() && !(active && ss.hub == st.HubURL && ss.topic == st.HubTopic) {
+			unrelax = append(unrelax, st.ID)
 		}
 		if want && !now.Before(ss.nextTry) && !ss.hasPending("subscribe", st.HubTopic) &&
 			(!active || !now.Before(ss.renewAt())) {
@@ -333,15 +402,18 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 			reqs = append(reqs, hubRequest{id: st.ID, callback: CallbackURL(cfg, st.ID), private: private,
 				req: pendingReq{mode: "subscribe", hub: st.HubURL, topic: st.HubTopic, secret: secret, lease: s.Lease, since: now}})
 		}
-		if ss.hub != "" || len(ss.pending) > 0 || ss.failures > 0 {
+		// An entry, once made, is kept (see subs).
+		if known || ss.hub != "" || len(ss.pending) > 0 || ss.failures > 0 {
 			s.subs[st.ID] = ss
-		} else {
-			delete(s.subs, st.ID)
 		}
 	}
+	s.loaded = true
 	// Register the requests as pending before sending them: a hub may
-	// verify before it answers.
-	for _, r := range reqs {
+	// verify before it answers. Each may be verified once, within
+	// PendingTimeout.
+	for i := range reqs {
+		r := &reqs[i]
+		r.req.deadline = r.req.since.Add(s.PendingTimeout)
 		ss := s.subs[r.id]
 		if ss == nil {
 			ss = &subState{}
@@ -352,8 +424,14 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 	s.mu.Unlock()
 
 	var errs []error
+	wctx := context.WithoutCancel(ctx)
 	for _, id := range cleared {
-		if err := s.p.Store.SetSourceHub(context.WithoutCancel(ctx), id, "", time.Time{}); err != nil {
+		if err := s.p.Store.SetSourceHub(wctx, id, "", time.Time{}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, id := range unrelax {
+		if err := s.endRelaxation(wctx, id); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -364,6 +442,7 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 		if err != nil {
 			errs = append(errs, err)
 			if ss != nil {
+				// The hub refused the request: it will not verify it.
 				ss.removePending(r.req.mode, r.req.topic)
 				if r.req.mode == "subscribe" {
 					ss.failures++
@@ -391,6 +470,13 @@ func (ss *subState) renewAt() time.Time {
 	return ss.verified.Add(ss.leaseEnd.Sub(ss.verified) * 8 / 10)
 }
 
+// end forgets the active subscription (denied, unsubscribed, or the feed
+// changed its hub or topic).
+func (ss *subState) end() {
+	ss.hub, ss.topic, ss.secret = "", "", ""
+	ss.leaseEnd, ss.verified = time.Time{}, time.Time{}
+}
+
 func (ss *subState) hasPending(mode, topic string) bool {
 	for _, r := range ss.pending {
 		if r.mode == mode && r.topic == topic {
@@ -400,9 +486,13 @@ func (ss *subState) hasPending(mode, topic string) bool {
 	return false
 }
 
-func (ss *subState) findPending(mode, topic string) (pendingReq, bool) {
-	for _, r := range ss.pending {
-		if r.mode == mode && r.topic == topic {
+// takePending removes and returns the request of that mode and topic still
+// awaiting its verification at now, if there is one: a verification is
+// accepted once, and only within the request's window.
+func (ss *subState) takePending(mode, topic string, now time.Time) (pendingReq, bool) {
+	for i, r := range ss.pending {
+		if r.mode == mode && r.topic == topic && now.Before(r.deadline) {
+			ss.pending = append(ss.pending[:i:i], ss.pending[i+1:]...)
 			return r, true
 		}
 	}
@@ -419,13 +509,13 @@ func (ss *subState) removePending(mode, topic string) {
 	ss.pending = out
 }
 
-// dropStale forgets requests whose verification did not come within
-// timeout; a subscription that was never verified counts as a failure,
+// dropStale forgets requests whose verification did not come before their
+// deadline; a subscription that was never verified counts as a failure,
 // so a hub that cannot reach the callback is asked less and less often.
-func (ss *subState) dropStale(now time.Time, timeout time.Duration) {
+func (ss *subState) dropStale(now time.Time) {
 	out := ss.pending[:0]
 	for _, r := range ss.pending {
-		if now.Sub(r.since) < timeout {
+		if now.Before(r.deadline) {
 			out = append(out, r)
 		} else if r.mode == "subscribe" {
 			ss.failures++
@@ -491,72 +581,114 @@ func (s *Subscriber) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// verify answers a hub's verification of intent.
+// verify answers a hub's verification of intent (WebSub §5.3). Only a
+// request that bantin sent and that is still pending (takePending) is
+// confirmed; everything else is refused with 404 and changes nothing.
 func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 	q := r.URL.Query()
 	mode, topic, challenge := q.Get("hub.mode"), q.Get("hub.topic"), q.Get("hub.challenge")
 	now := s.Now()
-	var save bool
-	var secret string
-	var leaseEnd time.Time
+	var (
+		req      pendingReq
+		found    bool
+		leaseEnd time.Time
+	)
 	s.mu.Lock()
 	ss := s.subs[id]
-	ok := false
 	if ss != nil && topic != "" {
 		switch mode {
-		case "subscribe":
-			lease := time.Duration(0)
-			if n, err := strconv.ParseInt(q.Get("hub.lease_seconds"), 10, 64); err == nil && n > 0 {
-				lease = time.Duration(min(n, int64(365*24*time.Hour/time.Second))) * time.Second
-			}
-			if p, found := ss.findPending(mode, topic); found && challenge != "" {
-				if lease == 0 {
-					lease = p.lease
-				}
-				ss.removePending(mode, topic)
-				ss.hub, ss.topic, ss.secret = p.hub, p.topic, p.secret
-				ss.verified, ss.leaseEnd = now, now.Add(lease)
-				ss.failures, ss.nextTry = 0, time.Time{}
-				ok = true
-			} else if ss.topic == topic && ss.leaseEnd.After(now) && challenge != "" {
-				// The hub re-verifies the active subscription.
-				if lease > 0 {
-					ss.verified, ss.leaseEnd = now, now.Add(lease)
-				}
-				ok = true
-			}
-			save, secret, leaseEnd = ok, ss.secret, ss.leaseEnd
-		case "unsubscribe":
-			if _, found := ss.findPending(mode, topic); found && challenge != "" {
-				ss.removePending(mode, topic)
-				ok = true
+		case "subscribe", "unsubscribe":
+			if challenge != "" {
+				req, found = ss.takePending(mode, topic, now)
 			}
 		case "denied":
-			if _, found := ss.findPending("subscribe", topic); found {
-				ss.removePending("subscribe", topic)
-				ss.failures++
-				ss.nextTry = now.Add(retryDelay(ss.failures + 6)) // about an hour
-				s.log.Warn("websub subscription denied", slog.String("source", id), slog.String("topic", topic), slog.String("reason", q.Get("hub.reason")))
-				s.mu.Unlock()
-				w.WriteHeader(http.StatusOK)
-				return
-			}
+			req, found = ss.takePending("subscribe", topic, now)
 		}
 	}
+	if found {
+		switch mode {
+		case "subscribe":
+			// The hub's lease, but never longer than the one asked for:
+			// bantin renews on its own schedule.
+			lease := req.lease
+			if n, err := strconv.ParseInt(q.Get("hub.lease_seconds"), 10, 64); err == nil && n > 0 {
+				granted := time.Duration(min(n, int64(365*24*time.Hour/time.Second))) * time.Second
+				if lease <= 0 || granted < lease {
+					lease = granted
+				}
+			}
+			ss.hub, ss.topic, ss.secret = req.hub, req.topic, req.secret
+			ss.verified, ss.leaseEnd = now, now.Add(lease)
+			ss.failures, ss.nextTry = 0, time.Time{}
+			leaseEnd = ss.leaseEnd
+		case "denied":
+			// The hub will not deliver: the subscription (a renewal's
+			// too) is over; ask again in about an hour.
+			ss.end()
+			ss.failures++
+			ss.nextTry = now.Add(retryDelay(ss.failures + 6))
+		}
+	}
+	var secret string
+	if ss != nil {
+		secret = ss.secret
+	}
 	s.mu.Unlock()
-	if !ok {
-		http.Error(w, "aggregator: websub: no such subscription", http.StatusNotFound)
+	if !found {
+		s.verifications.WithLabelValues(VerifyRefused).Inc()
+		s.log.Warn("websub verification refused: no such pending request", slog.String("source", id),
+			slog.String("mode", mode), slog.String("topic", topic))
+		http.Error(w, "aggregator: websub: no such pending request", http.StatusNotFound)
 		return
 	}
-	if save {
-		if err := s.p.Store.SetSourceHub(r.Context(), id, secret, leaseEnd); err != nil {
+	ctx := context.WithoutCancel(r.Context())
+	switch mode {
+	case "subscribe":
+		s.verifications.WithLabelValues(VerifyConfirmed).Inc()
+		if err := s.p.Store.SetSourceHub(ctx, id, secret, leaseEnd); err != nil {
 			s.log.Error("websub: store subscription", slog.String("source", id), slog.Any("error", err))
 		}
 		s.log.Info("websub subscription verified", slog.String("source", id), slog.String("topic", topic), slog.Time("lease_end", leaseEnd))
+	case "unsubscribe":
+		s.verifications.WithLabelValues(VerifyConfirmed).Inc()
+		s.log.Info("websub unsubscription verified", slog.String("source", id), slog.String("topic", topic))
+	case "denied":
+		s.verifications.WithLabelValues(VerifyDenied).Inc()
+		s.log.Warn("websub subscription denied", slog.String("source", id), slog.String("topic", topic), slog.String("reason", q.Get("hub.reason")))
+		if err := s.p.Store.SetSourceHub(ctx, id, "", time.Time{}); err != nil {
+			s.log.Error("websub: store subscription", slog.String("source", id), slog.Any("error", err))
+		}
+		if err := s.endRelaxation(ctx, id); err != nil {
+			s.log.Error("websub: end relaxed polling", slog.String("source", id), slog.Any("error", err))
+		}
+		w.WriteHeader(http.StatusOK)
+		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	io.WriteString(w, challenge)
+}
+
+// endRelaxation puts stored source id back on its normal polling schedule
+// (db.EndSourceRelaxation) unless it has an active subscription. The
+// daemon's poll loop does the same to its own copy of the state
+// (Poller.endRelaxation), so a poll written meanwhile is corrected there.
+func (s *Subscriber) endRelaxation(ctx context.Context, id string) error {
+	s.mu.Lock()
+	ss := s.subs[id]
+	active := ss != nil && ss.leaseEnd.After(s.Now())
+	s.mu.Unlock()
+	if active {
+		return nil
+	}
+	changed, err := s.p.Store.EndSourceRelaxation(ctx, id)
+	if err != nil {
+		return fmt.Errorf("aggregator: websub: %w", err)
+	}
+	if changed {
+		s.log.Info("websub: source back on its normal polling schedule", slog.String("source", id))
+	}
+	return nil
 }
 
 // push takes one content distribution request.

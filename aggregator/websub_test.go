@@ -166,7 +166,8 @@ type websubEnv struct {
 	upstream string
 	base     string
 	reg      *prometheus.Registry
-	noHub    atomic.Bool // upstream stops advertising the hub
+	noHub    atomic.Bool  // upstream stops advertising the hub
+	fetches  atomic.Int64 // GETs of source s's feed
 }
 
 func (e *websubEnv) writeConfig(t *testing.T, sources string) *config.Config {
@@ -190,6 +191,9 @@ func newWebsubEnv(t *testing.T) *websubEnv {
 	t.Cleanup(bantin.Close)
 	e.base = bantin.URL
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/feed.xml" {
+			e.fetches.Add(1)
+		}
 		w.Header().Set("Content-Type", "application/atom+xml")
 		hub := e.hub.ts.URL + "/hub"
 		if e.noHub.Load() {
@@ -342,8 +346,12 @@ func TestWebSubSubscriberAgainstTestHub(t *testing.T) {
 		}
 	}
 	families, err := e.reg.Gather()
-	if err != nil || len(families) != 1 || families[0].GetName() != "bantin_websub_pushes_total" || len(families[0].GetMetric()) != 6 {
-		t.Errorf("registered metrics = %v, %v; want bantin_websub_pushes_total with 6 series", families, err)
+	series := map[string]int{}
+	for _, f := range families {
+		series[f.GetName()] = len(f.GetMetric())
+	}
+	if err != nil || len(series) != 2 || series["bantin_websub_pushes_total"] != 6 || series["bantin_websub_verifications_total"] != 3 {
+		t.Errorf("registered metrics = %v, %v; want bantin_websub_pushes_total with 6 series, bantin_websub_verifications_total with 3", series, err)
 	}
 
 	// Polling relaxes to max_interval (2h) and keeps the hub state.
@@ -351,6 +359,9 @@ func TestWebSubSubscriberAgainstTestHub(t *testing.T) {
 	st = source(t, e.store, "s")
 	if d := st.NextDue.Sub(e.clk.Now()); d < 2*time.Hour-time.Second {
 		t.Errorf("with an active subscription: next poll in %v, want max_interval 2h", d)
+	}
+	if d := st.NormalDue.Sub(e.clk.Now()); d < 10*time.Minute || d > 11*time.Minute {
+		t.Errorf("with an active subscription: normal next poll in %v, want 10m (+ jitter) kept", d)
 	}
 	if st.HubSecret != secret || st.HubLeaseEnd.IsZero() {
 		t.Errorf("after a poll: secret %q lease %v; the poller's write lost the hub state", st.HubSecret, st.HubLeaseEnd)

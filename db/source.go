@@ -71,7 +71,7 @@ func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 				_, err = tx.ExecContext(ctx, `UPDATE sources SET config_url = ?, url = ?,
 					display_title = ?, removed = 0, disabled = 0, etag = '', last_modified = '',
 					failures = 0, next_due = 0, retry_after = 0, moved_to = '', moved_count = 0,
-					discovered_from = '', hub_url = '', hub_topic = '', hub_lease_end = 0, hub_secret = ''
+					discovered_from = '', hub_url = '', hub_topic = '', hub_lease_end = 0, hub_secret = '', normal_due = 0
 					WHERE id = ?`, sp.URL, sp.URL, sp.Title, sp.ID)
 				changed = true
 			case old.removed || old.displayTitle != sp.Title:
@@ -106,17 +106,17 @@ func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 const sourceCols = `id, config_url, display_title, url, title, site_url, language, removed, disabled,
 	etag, last_modified, last_attempt, last_success, last_status, last_error, last_new, last_updated,
 	last_duration, failures, next_due, retry_after, moved_to, moved_count, discovered_from,
-	hub_url, hub_topic, hub_lease_end, hub_secret, feed_interval, skip_hours, skip_days`
+	hub_url, hub_topic, hub_lease_end, hub_secret, feed_interval, skip_hours, skip_days, normal_due`
 
 func scanSource(sc interface{ Scan(...any) error }) (Source, error) {
 	var s Source
-	var lastAttempt, lastSuccess, lastDuration, nextDue, retryAfter, leaseEnd, feedInterval int64
+	var lastAttempt, lastSuccess, lastDuration, nextDue, retryAfter, leaseEnd, feedInterval, normalDue int64
 	var skipHours, skipDays string
 	err := sc.Scan(&s.ID, &s.ConfigURL, &s.DisplayTitle, &s.URL, &s.Title, &s.SiteURL, &s.Language,
 		&s.Removed, &s.Disabled, &s.ETag, &s.LastModified, &lastAttempt, &lastSuccess, &s.LastStatus,
 		&s.LastError, &s.LastNew, &s.LastUpdated, &lastDuration, &s.Failures, &nextDue, &retryAfter,
 		&s.MovedTo, &s.MovedCount, &s.DiscoveredFrom, &s.HubURL, &s.HubTopic, &leaseEnd, &s.HubSecret,
-		&feedInterval, &skipHours, &skipDays)
+		&feedInterval, &skipHours, &skipDays, &normalDue)
 	if err != nil {
 		return Source{}, err
 	}
@@ -126,6 +126,7 @@ func scanSource(sc interface{ Scan(...any) error }) (Source, error) {
 	s.NextDue = fromNanos(nextDue)
 	s.RetryAfter = fromNanos(retryAfter)
 	s.HubLeaseEnd = fromNanos(leaseEnd)
+	s.NormalDue = fromNanos(normalDue)
 	s.FeedInterval = time.Duration(feedInterval)
 	s.SkipHours = parseInts(skipHours)
 	for _, d := range parseInts(skipDays) {
@@ -195,13 +196,13 @@ func saveSourceState(ctx context.Context, tx *sql.Tx, s Source) error {
 		disabled = ?, etag = ?, last_modified = ?, last_attempt = ?, last_success = ?, last_status = ?,
 		last_error = ?, last_new = ?, last_updated = ?, last_duration = ?, failures = ?, next_due = ?,
 		retry_after = ?, moved_to = ?, moved_count = ?, discovered_from = ?, hub_url = ?, hub_topic = ?,
-		hub_lease_end = ?, hub_secret = ?, feed_interval = ?, skip_hours = ?, skip_days = ?
+		hub_lease_end = ?, hub_secret = ?, feed_interval = ?, skip_hours = ?, skip_days = ?, normal_due = ?
 		WHERE id = ?`,
 		s.URL, s.Title, s.SiteURL, s.Language, boolInt(s.Disabled), s.ETag, s.LastModified,
 		toNanos(s.LastAttempt), toNanos(s.LastSuccess), s.LastStatus, s.LastError, s.LastNew,
 		s.LastUpdated, int64(s.LastDuration), s.Failures, toNanos(s.NextDue), toNanos(s.RetryAfter),
 		s.MovedTo, s.MovedCount, s.DiscoveredFrom, s.HubURL, s.HubTopic, toNanos(s.HubLeaseEnd),
-		s.HubSecret, int64(s.FeedInterval), joinInts(s.SkipHours), joinWeekdays(s.SkipDays), s.ID)
+		s.HubSecret, int64(s.FeedInterval), joinInts(s.SkipHours), joinWeekdays(s.SkipDays), toNanos(s.NormalDue), s.ID)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,10 @@ type Source struct {
 	HubTopic       string    // WebSub topic (self) URL advertised by the feed
 	HubLeaseEnd    time.Time
 	HubSecret      string
+	// NormalDue is the next due time of the source's normal schedule when
+	// NextDue was pushed later because a WebSub subscription was active
+	// (polling relaxed to max_interval); zero when NextDue is not relaxed.
+	NormalDue time.Time
 
 	// Scheduling hints from the feed's last successful parse, kept so a
 	// 304 is scheduled as the feed asked: the longest of <ttl> and

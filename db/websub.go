@@ -149,3 +149,25 @@ func (d *DB) SetSourceHub(ctx context.Context, id, secret string, leaseEnd time.
 	}
 	return nil
 }
+
+// EndSourceRelaxation puts source id back on its normal polling schedule
+// after its WebSub subscription ended: when NormalDue is set, NextDue
+// becomes the earlier of the two and NormalDue is cleared; other fields are
+// left alone. It reports whether the schedule changed; an unknown source
+// is not an error.
+func (d *DB) EndSourceRelaxation(ctx context.Context, id string) (bool, error) {
+	var n int64
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE sources SET next_due = MIN(next_due, normal_due), normal_due = 0
+			WHERE id = ? AND normal_due != 0`, id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("db: end source %q relaxation: %w", id, err)
+	}
+	return n > 0, nil
+}

@@ -110,3 +110,41 @@ func TestSetSourceHub(t *testing.T) {
 		t.Errorf("unknown source: err = %v, want ErrNotFound", err)
 	}
 }
+
+func TestEndSourceRelaxation(t *testing.T) {
+	ctx := context.Background()
+	d, _ := mustOpen(t)
+	base := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name         string
+		next, normal time.Time
+		wantNext     time.Time
+		wantChanged  bool
+	}{
+		{"relaxed", base.Add(24 * time.Hour), base.Add(10 * time.Minute), base.Add(10 * time.Minute), true},
+		{"due earlier than normal", base.Add(5 * time.Minute), base.Add(10 * time.Minute), base.Add(5 * time.Minute), true},
+		{"not relaxed", base.Add(24 * time.Hour), time.Time{}, base.Add(24 * time.Hour), false},
+	}
+	for _, c := range cases {
+		if err := d.SyncSources(ctx, []SourceSpec{{ID: "a", URL: "http://a/feed"}}); err != nil {
+			t.Fatal(err)
+		}
+		s, _ := d.Source(ctx, "a")
+		s.NextDue, s.NormalDue, s.ETag, s.HubSecret = c.next, c.normal, `"e1"`, "cafe"
+		if err := d.SaveSourceState(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		changed, err := d.EndSourceRelaxation(ctx, "a")
+		if err != nil || changed != c.wantChanged {
+			t.Errorf("%s: EndSourceRelaxation = %v, %v; want %v, nil", c.name, changed, err, c.wantChanged)
+		}
+		got, _ := d.Source(ctx, "a")
+		if !got.NextDue.Equal(c.wantNext) || !got.NormalDue.IsZero() || got.ETag != `"e1"` || got.HubSecret != "cafe" {
+			t.Errorf("%s: next %v normal %v etag %q secret %q; want next %v, normal zero, other fields kept",
+				c.name, got.NextDue, got.NormalDue, got.ETag, got.HubSecret, c.wantNext)
+		}
+	}
+	if changed, err := d.EndSourceRelaxation(ctx, "nope"); err != nil || changed {
+		t.Errorf("unknown source: %v, %v; want false, nil", changed, err)
+	}
+}
