@@ -175,6 +175,23 @@ func checkFold(t *testing.T, s string) {
 		if ft := Fold(tn); ft != f {
 			t.Fatalf("Fold(Tones(%q)) = %q, want Fold = %q", s, ft, f)
 		}
+		checkIY(t, s)
+	}
+}
+
+// checkIY: IY is idempotent, keeps NFC and the number of runes, and i/y
+// twins fold to the same IY: folding and IY commute up to IY.
+func checkIY(t *testing.T, s string) {
+	t.Helper()
+	y := IY(s)
+	if again := IY(y); again != y {
+		t.Fatalf("IY not idempotent: IY(%q) = %q, IY of that = %q", s, y, again)
+	}
+	if n := NFC(s); utf8.RuneCountInString(y) != utf8.RuneCountInString(n) || !norm.NFC.IsNormalString(y) {
+		t.Fatalf("IY(%q) = %q: not NFC or not rune for rune", s, y)
+	}
+	if a, b := IY(Fold(y)), IY(Fold(s)); a != b {
+		t.Fatalf("IY(Fold(IY(%q))) = %q, IY(Fold) = %q", s, a, b)
 	}
 }
 
@@ -208,6 +225,7 @@ var fuzzSeeds = []string{
 	"ガス", "हिन्दी", "مُحَمَّد", "\u0301a", "ﬁ", "İ", "ΛΟΓΟΣ", "", "---", "a\xffb",
 	"ǅ ǈ", "\u1e9e", "½ ² ⑴", "ᄀ\u1161", "क़", "\u0b47\u0b3e",
 	"Hoà Bình, Thuỷ điện, quỳ, UỶ", "o\u0061\u0323\u0302",
+	"tỉ tỷ TỈ kĩ Mĩ quí hi đi gì thuỷ", "T" + "\u0069\u0309",
 }
 
 func FuzzFold(f *testing.F) {

@@ -56,7 +56,12 @@ func Tones(s string) string {
 	if isASCII(s) {
 		return s // no tone marks at all
 	}
-	s = NFC(s)
+	return rewriteWords(NFC(s), moveTone)
+}
+
+// rewriteWords returns s (NFC) with each word (a run of word runes) for
+// which f returns ok replaced by f's result; s itself when there is none.
+func rewriteWords(s string, f func(word string) (string, bool)) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); {
@@ -73,9 +78,9 @@ func Tones(s string) string {
 			}
 			j += n
 		}
-		if w, ok := moveTone(s[i:j]); ok {
+		if w, ok := f(s[i:j]); ok {
 			if b.Len() == 0 {
-				b.Grow(len(s))
+				b.Grow(len(s) + 2)
 			}
 			b.WriteString(s[last:i])
 			b.WriteString(w)

@@ -24,9 +24,13 @@
 // name count the same way: a phrase word written with a trailing run of '+'
 // or '#' ("C++", "C#") or a leading '.' (".NET") matches only a word with
 // the same symbols, and written without them matches with or without
-// ("c++" does not find "C" or "C#"; "net" finds ".NET"; see affixes). Han,
-// Hiragana and Katakana characters are words of their own. Both sides are
-// compared in Unicode NFC.
+// ("c++" does not find "C" or "C#"; "net" finds ".NET"; see affixes).
+// Softly joined words ("TP.HCM", "VN-Index", "TP HCM", "Tp. HCM") may also
+// be written as one word on either side ("TPHCM"), and in Vietnamese a
+// syllable of an initial consonant and i or y matches its twin ("tỷ" finds
+// "tỉ"); see join.go for the precise rules. Han, Hiragana and Katakana
+// characters are words of their own. Both sides are compared in Unicode
+// NFC.
 package classifier
 
 import (
@@ -74,6 +78,7 @@ type Classifier struct {
 	starts  []bool             // by word id: some longer phrase starts with it
 	vocabT  vocabTable         // vocab for Classify
 	pairsT  pairTable          // pairs for Classify
+	maxWord int                // length of the longest word in vocab
 
 	// Topics that can only match when one of these triggers fires, by
 	// trigger; always lists the topics evaluated for every item.
@@ -93,16 +98,22 @@ type topic struct {
 }
 
 // phrase is one distinct keyword phrase, shared by every rule using it:
-// its words are pwords[off : off+n].
+// its words are pwords[off : off+n]. A keyword whose words are softly
+// joined compiles to several phrases, one per way of joining them.
 type phrase struct {
 	off, n int32
+	viet   bool // written with a Vietnamese letter: i/y variants may match
 }
 
+// pword is one word of a phrase, possibly joined from several written
+// words ("TP.HCM" joined is "tphcm").
 type pword struct {
-	id    int32  // word id of the folded form, always compared
-	exact string // when written with diacritics: exactForm of the word; "" otherwise
-	dot   bool   // written with a leading '.' (".NET"): the item's word must have one
+	id    int32  // word id of the folded form (of both spellings of an i/y syllable), always compared
+	exact string // when written with diacritics: exactForm of the word (of each part); "" otherwise
+	dot   bool   // written with a leading '.' (".NET"): the item's word must have one (its first part)
 	suf   string // written with trailing '+' or '#' ("C++", "C#"): the item's word must have the same
+	iy    byte   // an i/y syllable: its folded vowel as written, 'i' or 'y'; 0 otherwise
+	parts int32  // how many written words it is joined from
 }
 
 // Compile builds a Classifier from topics, in config order. It returns an
@@ -401,7 +412,8 @@ func normLang(l string) string {
 	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(l)), "_", "-")
 }
 
-// phrases compiles a keywords or title leaf.
+// phrases compiles a keywords or title leaf: each keyword as one phrase
+// per way of joining its softly joined words (see softJoin).
 func (b *builder) phrases(k kind, list []string) *node {
 	n := &node{kind: k, shown: list}
 	for _, p := range list {
@@ -410,47 +422,75 @@ func (b *builder) phrases(k kind, list []string) *node {
 			b.errorf("%s phrase %q has no letters or digits", k, p)
 			continue
 		}
-		pw := make([]pword, len(ws))
-		var key strings.Builder
-		simple := len(ws) == 2
-		for i, w := range ws {
-			pw[i] = pword{id: b.wordID(w.folded), dot: w.dot, suf: w.suf}
-			if fold.HasDiacritics(w.written) {
-				pw[i].exact = exactForm(w.written)
-			}
-			if pw[i].exact != "" || w.dot || w.suf != "" {
-				simple = false
-			}
-			key.WriteString(w.folded)
-			key.WriteByte(0)
-			key.WriteString(pw[i].exact)
-			key.WriteByte(0)
-			if w.dot {
-				key.WriteByte('.')
-			}
-			key.WriteString(w.suf)
-			key.WriteByte(1)
-		}
-		id, ok := b.phraseIDs[key.String()]
-		if !ok {
-			c := b.c
-			id = int32(len(c.phrases))
-			b.phraseIDs[key.String()] = id
-			c.phrases = append(c.phrases, phrase{off: int32(len(c.pwords)), n: int32(len(pw))})
-			c.pwords = append(c.pwords, pw...)
-			w0 := pw[0].id
-			c.simple = append(c.simple, simple)
-			if len(pw) == 1 {
-				c.singles[w0] = append(c.singles[w0], id)
-			} else {
-				c.starts[w0] = true
-				k := pairKey(w0, pw[1].id)
-				c.pairs[k] = append(c.pairs[k], id)
+		viet := fold.HasVietnameseLetter(fold.NFC(p))
+		soft := 0
+		for _, w := range ws[:len(ws)-1] {
+			if w.soft {
+				soft++
 			}
 		}
-		n.phrases = append(n.phrases, id)
+		for _, combo := range joinCombos(soft) {
+			n.phrases = append(n.phrases, b.phrase(joinWords(ws, combo), viet))
+		}
 	}
 	return n
+}
+
+// phrase interns the phrase made of units, each a word joined from one or
+// more written words, and returns its id.
+func (b *builder) phrase(units [][]srcWord, viet bool) int32 {
+	pw := make([]pword, len(units))
+	var key strings.Builder
+	simple := len(units) == 2
+	for i, parts := range units {
+		pw[i] = b.pword(parts)
+		w := &pw[i]
+		if w.exact != "" || w.dot || w.suf != "" || w.iy != 0 {
+			simple = false
+		}
+		fmt.Fprintf(&key, "%d\x00%s\x00%t%s\x00%d\x01", w.id, w.exact, w.dot, w.suf, w.iy)
+	}
+	fmt.Fprintf(&key, "%t", viet)
+	if id, ok := b.phraseIDs[key.String()]; ok {
+		return id
+	}
+	c := b.c
+	id := int32(len(c.phrases))
+	b.phraseIDs[key.String()] = id
+	c.phrases = append(c.phrases, phrase{off: int32(len(c.pwords)), n: int32(len(pw)), viet: viet})
+	c.pwords = append(c.pwords, pw...)
+	w0 := pw[0].id
+	c.simple = append(c.simple, simple)
+	if len(pw) == 1 {
+		c.singles[w0] = append(c.singles[w0], id)
+	} else {
+		c.starts[w0] = true
+		k := pairKey(w0, pw[1].id)
+		c.pairs[k] = append(c.pairs[k], id)
+	}
+	return id
+}
+
+// pword compiles one phrase word written as parts (one word, or softly
+// joined words compared as one).
+func (b *builder) pword(parts []srcWord) pword {
+	var folded, exact strings.Builder
+	marked := false
+	for _, w := range parts {
+		folded.WriteString(w.folded)
+		exact.WriteString(exactForm(w.written))
+		marked = marked || fold.HasDiacritics(w.written)
+	}
+	f := folded.String()
+	w := pword{id: b.wordID(f), iy: iyLetter(f), dot: parts[0].dot, suf: parts[len(parts)-1].suf, parts: int32(len(parts))}
+	if w.iy != 0 {
+		// Both spellings are one word of the index.
+		b.c.vocab[iyTwin(f)] = w.id
+	}
+	if marked {
+		w.exact = exact.String()
+	}
+	return w
 }
 
 // wordID interns a folded phrase word.
@@ -461,6 +501,7 @@ func (b *builder) wordID(w string) int32 {
 	}
 	id := int32(len(c.singles))
 	c.vocab[w] = id
+	c.maxWord = max(c.maxWord, len(w))
 	c.singles = append(c.singles, nil)
 	c.starts = append(c.starts, false)
 	return id

@@ -12,7 +12,7 @@ const (
 )
 
 // hashString is FNV-1a, the hash tokenize computes for each folded word.
-func hashString(s string) uint64 {
+func hashString[S string | []byte](s S) uint64 {
 	h := uint64(fnvOffset)
 	for i := 0; i < len(s); i++ {
 		h = (h ^ uint64(s[i])) * fnvPrime

@@ -142,6 +142,10 @@ type state struct {
 	folded []byte
 	toks   []token
 
+	virt []vtoken // softly joined tokens that form an indexed word (joinFrom)
+	join []byte   // scratch for joinFrom
+	vi   bool     // the item's language is Vietnamese
+
 	hits    []uint8 // per phrase: fields it was found in
 	touched []int32 // phrases with hits != 0
 	spans   map[int32]*[3][2]int32
@@ -182,6 +186,8 @@ func fieldIndex(f uint8) int {
 func (st *state) prepare(d *Doc, now time.Time, explain bool) {
 	st.doc, st.now, st.explain = d, now, explain
 	st.hostDone, st.authorsDone = false, false
+	l := normLang(d.Language)
+	st.vi = l == "vi" || strings.HasPrefix(l, "vi-")
 	st.toks, st.folded = st.toks[:0], st.folded[:0]
 	st.texts[0], st.toks, st.folded = tokenizeText(d.Title, inTitle, st.toks, st.folded)
 	st.texts[1], st.toks, st.folded = tokenizeText(st.htmlText(d.Summary), inSummary, st.toks, st.folded)
@@ -233,35 +239,74 @@ func isSlug(s string) bool {
 
 func (st *state) matchPhrases() {
 	c := st.c
+	st.virt = st.virt[:0]
 	for i := range st.toks {
 		tk := &st.toks[i]
 		tk.word = c.vocabT.lookup(tk.hash, st.folded[tk.fstart:tk.fend])
+		if tk.flags&tokSoft != 0 && i > 0 && st.joined(i-1) {
+			st.joinFrom(i - 1)
+		}
 	}
+	if len(st.virt) > 0 {
+		for i := range st.toks {
+			if w := st.toks[i].word; w >= 0 {
+				st.lookupFrom(i, w, i+1, false)
+			}
+			for _, v := range st.virtAt(i) {
+				st.lookupFrom(i, v.word, int(v.last)+1, true)
+			}
+		}
+		return
+	}
+	// No joined tokens (most items): lookupFrom for single tokens, inline.
 	for i := range st.toks {
 		w := st.toks[i].word
 		if w < 0 {
 			continue
 		}
 		if ids := c.singles[w]; ids != nil {
-			st.tryPhrases(ids, i)
+			st.tryPhrases(ids, i, false)
 		}
 		if c.starts[w] && i+1 < len(st.toks) {
 			if nx := &st.toks[i+1]; nx.word >= 0 && nx.field == st.toks[i].field {
-				st.tryPhrases(c.pairsT.lookup(pairKey(w, nx.word)), i)
+				st.tryPhrases(c.pairsT.lookup(pairKey(w, nx.word)), i, false)
 			}
 		}
 	}
 }
 
+// lookupFrom tries the phrases whose first word w is found at token i, as
+// the token itself or (joined) as tokens i..next-1: one-word phrases, and
+// longer ones through their first two words, the second found at next.
+func (st *state) lookupFrom(i int, w int32, next int, joined bool) {
+	c := st.c
+	if ids := c.singles[w]; ids != nil {
+		st.tryPhrases(ids, i, joined)
+	}
+	if !c.starts[w] || next >= len(st.toks) || st.toks[next].field != st.toks[i].field {
+		return
+	}
+	if nw := st.toks[next].word; nw >= 0 {
+		st.tryPhrases(c.pairsT.lookup(pairKey(w, nw)), i, joined)
+	}
+	if len(st.virt) > 0 {
+		for _, v := range st.virtAt(next) {
+			st.tryPhrases(c.pairsT.lookup(pairKey(w, v.word)), i, true)
+		}
+	}
+}
+
 // tryPhrases checks the candidate phrases ids at token i and records hits.
-func (st *state) tryPhrases(ids []int32, i int) {
+// joined says that they were found through joined tokens, so that even a
+// simple phrase must be checked word by word.
+func (st *state) tryPhrases(ids []int32, i int, joined bool) {
 	tk := &st.toks[i]
 	for _, p := range ids {
 		if !st.explain && st.hits[p]&tk.field != 0 {
 			continue
 		}
 		last := i + 1
-		if !st.c.simple[p] {
+		if joined || !st.c.simple[p] {
 			var ok bool
 			if last, ok = st.matchAt(st.c.phrases[p], i); !ok {
 				continue
@@ -294,27 +339,92 @@ func (st *state) tryPhrases(ids []int32, i int) {
 // matchAt reports whether phrase ph occurs at token i, and the index of its
 // last token.
 func (st *state) matchAt(ph phrase, i int) (int, bool) {
-	if i+int(ph.n) > len(st.toks) {
+	m := phraseMatch{ph: ph, first: i, field: st.toks[i].field}
+	m.text = st.texts[fieldIndex(m.field)]
+	return st.matchFrom(&m, st.c.pwords[ph.off:ph.off+ph.n], i, false)
+}
+
+// phraseMatch is what matchFrom needs to know about the match in progress.
+type phraseMatch struct {
+	ph    phrase
+	first int
+	field uint8
+	text  string
+}
+
+// matchFrom reports whether the phrase words ws occur from token pos on,
+// each as one token or as softly joined tokens, and the index of the last
+// token. variant says an i/y variant was used before pos.
+func (st *state) matchFrom(m *phraseMatch, ws []pword, pos int, variant bool) (int, bool) {
+	if len(ws) == 0 {
+		if variant && !st.variantOK(m.ph, m.text, m.first, pos-1) {
+			return 0, false
+		}
+		return pos - 1, true
+	}
+	if pos >= len(st.toks) || st.toks[pos].field != m.field {
 		return 0, false
 	}
-	field := st.toks[i].field
-	text := st.texts[fieldIndex(field)]
-	for j, w := range st.c.pwords[ph.off : ph.off+ph.n] {
-		t := &st.toks[i+j]
-		if t.field != field || t.word != w.id {
-			return 0, false
-		}
-		if w.exact != "" && !equalExact(text[t.start:t.end], w.exact) {
-			return 0, false
-		}
-		if w.dot || w.suf != "" {
-			dot, suf := affixes(text, int(t.start), int(t.end))
-			if w.dot && !dot || w.suf != "" && suf != w.suf {
-				return 0, false
+	w := &ws[0]
+	if t := &st.toks[pos]; t.word == w.id {
+		if ok, v := st.wordMatches(m.text, w, pos, pos); ok {
+			if last, ok := st.matchFrom(m, ws[1:], pos+1, variant || v); ok {
+				return last, true
 			}
 		}
 	}
-	return i + int(ph.n) - 1, true
+	if len(st.virt) == 0 {
+		return 0, false
+	}
+	for _, vt := range st.virtAt(pos) {
+		if vt.word != w.id {
+			continue
+		}
+		if ok, v := st.wordMatches(m.text, w, pos, int(vt.last)); ok {
+			if last, ok := st.matchFrom(m, ws[1:], int(vt.last)+1, variant || v); ok {
+				return last, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// wordMatches reports whether phrase word w, whose word id tokens
+// first..last have (one token, or softly joined ones), also has its
+// diacritics and name symbols there; variant says the match takes the
+// other spelling of an i/y syllable.
+func (st *state) wordMatches(text string, w *pword, first, last int) (ok, variant bool) {
+	variant = w.iy != 0 && st.folded[st.toks[last].fend-1] != w.iy
+	if w.exact != "" {
+		var a string
+		if first == last {
+			t := &st.toks[first]
+			a = text[t.start:t.end]
+			// A joined keyword word's exact form is made of its parts'
+			// exact forms: compare the word's own exact form, not just
+			// its lower case (see joinedExact).
+			if !variant && (w.parts > 1 && exactForm(a) != w.exact || w.parts == 1 && !equalExact(a, w.exact)) {
+				return false, false
+			}
+		} else {
+			a = st.joinedExact(text, first, last)
+			if !variant && a != w.exact {
+				return false, false
+			}
+		}
+		if variant && !equalLowerIY(a, w.exact) {
+			return false, false
+		}
+	}
+	if w.dot || w.suf != "" {
+		t0, t1 := &st.toks[first], &st.toks[last]
+		dot, _ := affixes(text, int(t0.start), int(t0.end))
+		_, suf := affixes(text, int(t1.start), int(t1.end))
+		if w.dot && !dot || w.suf != "" && suf != w.suf {
+			return false, false
+		}
+	}
+	return true, variant
 }
 
 // eval reports whether n holds for the prepared item, short-circuiting.

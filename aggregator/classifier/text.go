@@ -28,6 +28,7 @@ type token struct {
 	start, end   int32  // byte offsets in the field's text
 	fstart, fend int32  // byte offsets in the folded buffer
 	field        uint8  // one of inTitle, inSummary, inContent
+	flags        uint8  // tokSoft
 	word         int32  // word id in the classifier's vocabulary, or -1
 	hash         uint64 // hashString of the folded form
 }
@@ -55,6 +56,7 @@ const (
 	classMark                // a combining mark
 	classNFCSafe             // in NFC alone and never combines with the rune before
 	classFast                // fold.FoldRune knows it: its folded bytes are in the table
+	classUpper               // an upper case letter
 	classLimit   = 0x2100
 )
 
@@ -78,6 +80,9 @@ func init() {
 		}
 		if unicode.IsMark(r) {
 			ri.cls |= classMark
+		}
+		if unicode.IsUpper(r) {
+			ri.cls |= classUpper
 		}
 		if s := string(r); utf8.ValidRune(r) && norm.NFC.IsNormalString(s) {
 			if p := norm.NFC.PropertiesString(s); p.BoundaryBefore() && p.CCC() == 0 {
@@ -162,7 +167,11 @@ func scan(s string, field uint8, toks []token, folded []byte) (_ []token, _ []by
 		start, fs := i, len(folded)
 		h := uint64(fnvOffset)
 		ideo, slow := false, false
+		var up uint8 // sepSpace when the word starts with an upper case letter
 		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				up = sepSpace
+			}
 			c = lowerASCII[c]
 			folded = append(folded, c)
 			h = (h ^ uint64(c)) * fnvPrime
@@ -178,6 +187,9 @@ func scan(s string, field uint8, toks []token, folded []byte) (_ []token, _ []by
 				if ri.cls&(classWord|classMark) != classWord {
 					continue // not a word rune, or a mark
 				}
+				if ri.cls&classUpper != 0 {
+					up = sepSpace
+				}
 				if ri.cls&classFast != 0 {
 					for _, b := range []byte(foldArena[ri.off : ri.off+uint16(ri.n)]) {
 						folded = append(folded, b)
@@ -190,6 +202,9 @@ func scan(s string, field uint8, toks []token, folded []byte) (_ []token, _ []by
 				nfc = false
 				if class(r) != classWord {
 					continue
+				}
+				if unicode.IsUpper(r) {
+					up = sepSpace
 				}
 				ideo, slow = isIdeographic(r), true
 			}
@@ -239,14 +254,82 @@ func scan(s string, field uint8, toks []token, folded []byte) (_ []token, _ []by
 		}
 		if slow {
 			folded = fold.AppendFold(folded[:fs], s[start:i])
-			h = hashString(string(folded[fs:]))
+			h = hashString(folded[fs:])
 		}
 		toks = toks[:len(toks)+1] // capacity reserved above
 		t := &toks[len(toks)-1]
 		t.start, t.end, t.fstart, t.fend = int32(start), int32(i), int32(fs), int32(len(folded))
-		t.field, t.word, t.hash = field, -1, h
+		t.field, t.flags, t.word, t.hash = field, 0, -1, h
+		if start > 0 {
+			switch sepTab[s[start-1]] & (sepJoins | up) {
+			case 0:
+			case sepJoins:
+				t.flags = tokSoft
+			default: // a capital after white space: an abbreviation?
+				if softBefore(s, start) {
+					t.flags = tokSoft
+				}
+			}
+		}
 	}
 	return toks, folded, nfc
+}
+
+// What the byte before a word says about a soft join to the word before
+// (see softJoin): the last byte of '.' or a hyphen (0x90, 0x91: of U+2010,
+// U+2011) joins; the last byte of white space (0xA0: of U+00A0) may join
+// before an abbreviation. The tokenizer marks the words that may be
+// joined (tokSoft: softBefore holds) with one lookup for most words;
+// softJoin decides.
+const (
+	sepJoins = 1 << iota
+	sepSpace
+)
+
+var sepTab = func() (t [256]uint8) {
+	for _, c := range []byte{'.', '-', 0x90, 0x91} {
+		t[c] = sepJoins
+	}
+	for _, c := range []byte{' ', '\t', 0xA0} {
+		t[c] = sepSpace
+	}
+	return t
+}()
+
+// softBefore reports whether the word at s[start:] may be softly joined
+// to the word before it: it follows a '.' or a hyphen, or it follows
+// white space and starts like an abbreviation, with an upper case letter
+// and then an upper case letter or a digit. softJoin checks the rest.
+func softBefore(s string, start int) bool {
+	if start == 0 {
+		return false
+	}
+	switch s[start-1] {
+	case '.', '-', 0x90, 0x91:
+		return true
+	case ' ', '\t', 0xA0:
+		if n := upperAt(s, start); n > 0 && start+n < len(s) {
+			c := s[start+n]
+			return '0' <= c && c <= '9' || upperAt(s, start+n) > 0
+		}
+	}
+	return false
+}
+
+// upperAt returns the length of the rune at s[i:] if it is an upper case
+// letter, else 0.
+func upperAt(s string, i int) int {
+	if c := s[i]; c < utf8.RuneSelf {
+		if 'A' <= c && c <= 'Z' {
+			return 1
+		}
+		return 0
+	}
+	r, n := utf8.DecodeRuneInString(s[i:])
+	if r < classLimit && runeTab[r].cls&classUpper != 0 || r >= classLimit && unicode.IsUpper(r) {
+		return n
+	}
+	return 0
 }
 
 // lowerRune is the case mapping of exact (diacritic-sensitive) word
@@ -333,12 +416,14 @@ func words(s string) (written, folded []string) {
 	return written, folded
 }
 
-// srcWord is one word of a phrase: as written (NFC), folded, and the name
-// symbols written around it (see affixes).
+// srcWord is one word of a phrase: as written (NFC), folded, the name
+// symbols written around it (see affixes) and whether it is softly joined
+// to the next word (see softJoin).
 type srcWord struct {
 	written, folded string
 	dot             bool
 	suf             string
+	soft            bool
 }
 
 // phraseWords splits s into its words as tokenize does, with their affixes.
@@ -350,6 +435,10 @@ func phraseWords(s string) []srcWord {
 		out[i].written = s[t.start:t.end]
 		out[i].folded = string(buf[t.fstart:t.fend])
 		out[i].dot, out[i].suf = affixes(s, int(t.start), int(t.end))
+		if i+1 < len(toks) {
+			n := &toks[i+1]
+			out[i].soft = softJoin(s, int(t.start), int(t.end), int(n.start), int(n.end))
+		}
 	}
 	return out
 }

@@ -65,14 +65,18 @@ func TestKeywordNameSymbols(t *testing.T) {
 }
 
 // TestExplainShowsNameSymbols: the words explain reports include the
-// symbols that the keyword required.
+// symbols that the keyword required, and the words joined or spelt
+// differently as the item writes them.
 func TestExplainShowsNameSymbols(t *testing.T) {
 	tests := map[string]struct {
 		keyword, title, want string
 	}{
-		"suffix": {"c++", "Learning C++ fast", `"C++"`},
-		"prefix": {".net", "Ship .NET now", `".NET"`},
-		"tones":  {"Hòa Bình", "Tỉnh Hoà Bình", `"Hoà Bình"`},
+		"suffix":         {"c++", "Learning C++ fast", `"C++"`},
+		"prefix":         {".net", "Ship .NET now", `".NET"`},
+		"tones":          {"Hòa Bình", "Tỉnh Hoà Bình", `"Hoà Bình"`},
+		"keyword joined": {"TPHCM", "Giá nhà ở TP. HCM tăng", `"TP. HCM"`},
+		"text joined":    {"TP.HCM", "Giá nhà ở TPHCM tăng", `"TPHCM"`},
+		"i/y":            {"tỷ đồng", "Lãi 100 tỉ đồng", `"tỉ đồng"`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
