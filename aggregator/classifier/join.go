@@ -13,7 +13,7 @@ import (
 //
 // Joined words. Two adjacent words are joined softly when the characters
 // between them are exactly one '.' or one hyphen ("TP.HCM", "VN-Index",
-// "COVID-19", "e-mail"), or white space between two abbreviations ("TP
+// "COVID-19", "e-mail", "1.000"; not the range "20-25"), or white space between two abbreviations ("TP
 // HCM", "UBND TP"), or a '.' and white space before an abbreviation after
 // an abbreviation or a short capitalised word ("Tp. HCM", "TP. HCM"). An
 // abbreviation (isAbbrev) is 2 to 5 letters or digits starting with a
@@ -82,11 +82,12 @@ func softJoin(s string, a0, a1, b0, b1 int) bool {
 	if sep == "" || !softBefore(s, b0) { // "" after an ideograph
 		return false
 	}
-	if sep == "." || sep == "-" {
+	if sep == "." {
 		return true
 	}
 	if r, n := utf8.DecodeRuneInString(sep); n == len(sep) && isHyphen(r) {
-		return true
+		// Between two numbers a hyphen is a range ("20-25"), not a join.
+		return !isDigits(s[a0:a1]) || !isDigits(s[b0:b1])
 	}
 	dot := sep[0] == '.'
 	if dot {
@@ -101,6 +102,11 @@ func softJoin(s string, a0, a1, b0, b1 int) bool {
 		}
 	}
 	return isAbbrev(s[b0:b1]) && (isAbbrev(s[a0:a1]) || dot && isDotAbbrev(s[a0:a1]))
+}
+
+// isDigits reports whether w is ASCII digits only.
+func isDigits(w string) bool {
+	return strings.Trim(w, "0123456789") == ""
 }
 
 // plainLetter reports whether r is a letter without a tone or vowel mark

@@ -24,7 +24,7 @@ var randWords = []string{
 	// Joined words and i/y syllables.
 	"TP", "HCM", "TPHCM", "tphcm", "Tp", "VN", "Index", "VNINDEX", "Đắk", "ĐẮK", "dak", "Lắk", "daklak",
 	"tỷ", "tỉ", "TỶ", "ty", "ti", "Mỹ", "Mĩ", "my", "mi", "quý", "quí", "hy", "hi", "khi", "tivi",
-	"TP.HCM", "TP HCM", "Tp. HCM", "VN-Index", "Đắk-Lắk", "ti-vi", "UBND TP", "C++-dev",
+	"TP.HCM", "TP HCM", "Tp. HCM", "VN-Index", "Đắk-Lắk", "ti-vi", "UBND TP", "C++-dev", "2025", "20-25",
 }
 
 var randSeps = []string{" ", ", ", "-", ". ", " – ", "\n", ".", " ", "\u00a0", "\u2010"}
@@ -157,9 +157,12 @@ func refSplit(s string) []refWord {
 // space (after an optional '.') between abbreviations, or after a short
 // capitalised word and its '.' before an abbreviation.
 func refSoft(a, sep, b []rune) bool {
+	digits := func(w []rune) bool { return strings.Trim(string(w), "0123456789") == "" }
 	switch string(sep) {
-	case ".", "-", "\u2010", "\u2011":
+	case ".":
 		return true
+	case "-", "\u2010", "\u2011":
+		return !digits(a) || !digits(b)
 	}
 	dot := len(sep) > 0 && sep[0] == '.'
 	if dot {
