@@ -115,39 +115,51 @@ func writeAuthority(b *strings.Builder, auth string) {
 	escape(b, port, true)
 }
 
-// asciiHost returns host in ASCII: unchanged when it is ASCII, else its
-// IDNA lookup form (Punycode labels, lower case), else (a name IDNA
-// rejects) percent-encoded, which RFC 3986 allows in a host name.
+// asciiHost returns host in ASCII: its percent-escapes decoded when they
+// spell plain host characters (net/url percent-encodes the UTF-8 of a
+// non-ASCII name), then unchanged when that is ASCII, else its IDNA lookup
+// form (Punycode labels, lower case), else (a name IDNA rejects)
+// percent-encoded, which RFC 3986 allows in a host name. Applying it to
+// its own result changes nothing.
 func asciiHost(host string) string {
+	h := host
+	if strings.Contains(h, "%") {
+		if dec, err := url.PathUnescape(h); err == nil && utf8.ValidString(dec) && plainHost(dec) {
+			h = dec
+		}
+	}
 	ascii := true
-	for i := 0; i < len(host); i++ {
-		if host[i] >= 0x80 {
+	for i := 0; i < len(h); i++ {
+		if h[i] >= 0x80 {
 			ascii = false
 			break
 		}
 	}
-	if ascii && strings.Contains(host, "%") {
-		// net/url percent-encodes the UTF-8 of a non-ASCII host name.
-		if dec, err := url.PathUnescape(host); err == nil && utf8.ValidString(dec) && dec != host {
-			if a, err := idna.Lookup.ToASCII(dec); err == nil {
+	switch {
+	case ascii && isURI(h):
+		return h
+	case !ascii && !strings.Contains(h, "%"):
+		for _, p := range []*idna.Profile{idna.Lookup, idna.Punycode} {
+			if a, err := p.ToASCII(h); err == nil && isURI(a) && !strings.Contains(a, "%") {
 				return a
 			}
 		}
 	}
-	if ascii && isURI(host) {
-		return host
-	}
-	if !ascii {
-		if a, err := idna.Lookup.ToASCII(host); err == nil {
-			return a
-		}
-		if a, err := idna.Punycode.ToASCII(host); err == nil && isURI(a) {
-			return a
-		}
-	}
 	var b strings.Builder
-	escape(&b, host, true)
+	escape(&b, h, true)
 	return b.String()
+}
+
+// plainHost reports whether a decoded host holds no delimiter, space,
+// escape or control character (so decoding its escapes changed no
+// structure).
+func plainHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; c <= ' ' || c == 0x7f || strings.IndexByte("/?#[]@:%\\", c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // escape writes s percent-encoding what a URI may not hold. In a component
