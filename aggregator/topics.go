@@ -34,6 +34,12 @@ const membershipHashVersion = "bantin-membership-v1"
 func MembershipHash(cfg *config.Config) string {
 	src := make([]string, 0, len(cfg.Sources))
 	for _, s := range cfg.Sources {
+		if len(s.Tags) == 0 {
+			// An untagged source adds nothing to its items' tags: adding
+			// or removing one must not make every stored item be
+			// reclassified.
+			continue
+		}
 		b, _ := json.Marshal([]any{s.ID, s.Tags})
 		src = append(src, string(b))
 	}

@@ -245,6 +245,10 @@ func TestMembershipHash(t *testing.T) {
 		{"source tag removed", func(c *config.Config) { c.Sources[0].Tags = nil }, false},
 		{"tag moved to another source", func(c *config.Config) { c.Sources[0].Tags, c.Sources[1].Tags = nil, c.Sources[0].Tags }, false},
 		{"rule changed", func(c *config.Config) { c.Topics[0].Match.Keywords = []string{"y"} }, false},
+		// Adding or removing an untagged source changes no stored item's
+		// tags: it must not make every item be reclassified.
+		{"untagged source added", func(c *config.Config) { c.Sources = append(c.Sources, config.Source{ID: "c"}) }, true},
+		{"untagged source removed", func(c *config.Config) { c.Sources = c.Sources[:1] }, true},
 	}
 	want := MembershipHash(base())
 	for _, c := range cases {

@@ -84,12 +84,21 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 	d := indexData{Title: "bantin", OPML: base + "/opml.xml", OPMLTags: base + "/opml.xml?tags=1"}
 	vi, total := 0, 0
 	for _, t := range cfg.Topics {
-		f, _, _, err := s.page(ctx, cfg, kindTopic, t.Slug, "")
+		// Only the first entries are shown: compose just those (the
+		// same as the feed's first entries), not the whole page, so the
+		// page stays quick with hundreds of topics.
+		short := t
+		short.Limit = indexItems
+		entries, _, err := s.composeTopic(ctx, short, nil)
 		if err != nil {
 			return nil, err
 		}
-		it := indexTopic{Slug: t.Slug, Title: f.Title, Description: t.Description, Links: feedLinks(base, kindTopic, t.Slug)}
-		for i, e := range f.Entries {
+		title := t.Title
+		if title == "" {
+			title = t.Slug
+		}
+		it := indexTopic{Slug: t.Slug, Title: title, Description: t.Description, Links: feedLinks(base, kindTopic, t.Slug)}
+		for i, e := range entries {
 			if l := cleanLang(e.Item.Language); l != "" {
 				total++
 				if strings.EqualFold(strings.SplitN(l, "-", 2)[0], "vi") {

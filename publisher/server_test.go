@@ -673,3 +673,37 @@ func TestHandlerPreconditions(t *testing.T) {
 		})
 	}
 }
+
+// TestIndexShowsTheFeedsFirstEntries: the index lists, per topic, the
+// first entries of the topic's feed (composed alone, for speed), pins
+// first, nothing beyond them.
+func TestIndexShowsTheFeedsFirstEntries(t *testing.T) {
+	e := newEnv(t)
+	for i := range 8 {
+		e.save("a", e.item(fmt.Sprintf("https://a.example.vn/tin-%d", i), fmt.Sprintf("Tin đất đai số %d", i), time.Duration(i+1)*time.Hour, topicSlug))
+	}
+	old, err := e.db.ItemByLink(context.Background(), "https://a.example.vn/tin-7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SetCuration(context.Background(), topicSlug, old.ID, db.Pin, true); err != nil {
+		t.Fatal(err)
+	}
+	var feed struct {
+		Items []struct {
+			Title string `json:"title"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(e.get("/topics/"+topicSlug+".json").body, &feed); err != nil {
+		t.Fatal(err)
+	}
+	index := string(e.get("/").body)
+	for i, it := range feed.Items {
+		if shown := strings.Contains(index, it.Title); shown != (i < indexItems) {
+			t.Errorf("feed entry %d %q on the index: %v, want %v", i+1, it.Title, shown, i < indexItems)
+		}
+	}
+	if feed.Items[0].Title != "Tin đất đai số 7" {
+		t.Errorf("first feed entry %q, want the pinned one", feed.Items[0].Title)
+	}
+}
