@@ -26,9 +26,9 @@ const recomputeBatch = 500
 const membershipHashVersion = "bantin-membership-v1"
 
 // MembershipHash returns the digest of everything in cfg that decides what
-// Reclassify stores for an item: the topics (config.TopicsHash) and every
-// configured source's tags (their order within a source counts: it is the
-// order of the item's tags). The database records the hash its stored
+// Reclassify stores for an item: the topics (config.TopicsHash) and the
+// tags of every source that has some (their order within a source counts:
+// it is the order of the item's tags; untagged sources add nothing). The database records the hash its stored
 // tags and topic membership were computed with; a config with another
 // hash needs RecomputeTopics.
 func MembershipHash(cfg *config.Config) string {
