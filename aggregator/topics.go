@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,31 +26,65 @@ const recomputeBatch = 500
 // config changes, so that stored membership is recomputed once.
 const membershipHashVersion = "bantin-membership-v1"
 
-// MembershipHash returns the digest of everything in cfg that decides what
-// Reclassify stores for an item: the topics (config.TopicsHash) and the
-// tags of every source that has some (their order within a source counts:
-// it is the order of the item's tags; untagged sources add nothing). The database records the hash its stored
-// tags and topic membership were computed with; a config with another
-// hash needs RecomputeTopics.
+// MembershipHash returns the fingerprint of everything in cfg that
+// decides what Reclassify stores for an item: a digest of the topics
+// (config.TopicsHash), then one line per source that has tags, with its
+// tags (their order within a source counts: it is the order of the item's
+// tags; untagged sources add nothing). The database records the
+// fingerprint its stored tags and topic membership were computed with; a
+// config with another one needs RecomputeTopics, which redoes only the
+// items of the sources whose tags changed when the topics did not.
 func MembershipHash(cfg *config.Config) string {
 	src := make([]string, 0, len(cfg.Sources))
 	for _, s := range cfg.Sources {
 		if len(s.Tags) == 0 {
-			// An untagged source adds nothing to its items' tags: adding
-			// or removing one must not make every stored item be
-			// reclassified.
 			continue
 		}
-		b, _ := json.Marshal([]any{s.ID, s.Tags})
-		src = append(src, string(b))
+		b, _ := json.Marshal(s.Tags)
+		src = append(src, s.ID+"\t"+string(b))
 	}
 	slices.Sort(src)
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%s", membershipHashVersion, cfg.TopicsHash())
+	var b strings.Builder
+	b.WriteString(hex.EncodeToString(h.Sum(nil)))
 	for _, s := range src {
-		fmt.Fprintf(h, "\n%s", s)
+		b.WriteString("\n" + s)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return b.String()
+}
+
+// changedSources compares two MembershipHash fingerprints: when their
+// topics agree, it returns the sources whose tags differ (added, removed
+// or changed) and true; else false (everything must be recomputed).
+func changedSources(have, want string) ([]string, bool) {
+	split := func(s string) (string, map[string]string) {
+		lines := strings.Split(s, "\n")
+		m := map[string]string{}
+		for _, l := range lines[1:] {
+			id, tags, _ := strings.Cut(l, "\t")
+			m[id] = tags
+		}
+		return lines[0], m
+	}
+	ht, hs := split(have)
+	wt, ws := split(want)
+	if ht != wt {
+		return nil, false
+	}
+	var out []string
+	for id, tags := range ws {
+		if hs[id] != tags {
+			out = append(out, id)
+		}
+	}
+	for id := range hs {
+		if _, ok := ws[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out, true
 }
 
 // MembershipCurrent reports whether the stored tags and topic membership
@@ -144,10 +179,53 @@ func recomputeTopics(ctx context.Context, store *db.DB, snapshot func() (*config
 	if !force && have == want {
 		return 0, nil
 	}
+	scan := func(after int64) ([]db.Item, error) { return store.ScanItems(ctx, after, recomputeBatch) }
+	if only, ok := changedSources(have, want); ok && !force {
+		// Only source tags changed: redo those sources' items. (A source
+		// no longer configured keeps its items' tags: nothing to do.)
+		done := 0
+		for _, id := range only {
+			if _, configured := cfg.Source(id); !configured {
+				continue
+			}
+			n, err := recomputeBatches(ctx, store, snapshot, cfg, cl, now, done, progress,
+				func(after int64) ([]db.Item, error) { return store.ScanSourceItems(ctx, id, after, recomputeBatch) })
+			if err != nil {
+				return n, err
+			}
+			if n < 0 { // stale: a reload came
+				return -1 - n, nil
+			}
+			done = n
+		}
+		if err := store.SetTopicsHash(ctx, want); err != nil {
+			return done, fmt.Errorf("aggregator: recompute topics: %w", err)
+		}
+		return done, nil
+	}
+	done, err := recomputeBatches(ctx, store, snapshot, cfg, cl, now, 0, progress, scan)
+	if err != nil {
+		return done, err
+	}
+	if done < 0 { // stale: a reload came
+		return -1 - done, nil
+	}
+	if err := store.SetTopicsHash(ctx, want); err != nil {
+		return done, fmt.Errorf("aggregator: recompute topics: %w", err)
+	}
+	return done, nil
+}
+
+// recomputeBatches reclassifies and stores the items scan yields, batch
+// by batch, counting on from done. It returns -1 - done when a config
+// reload made the pass stale (the caller stops without recording the
+// fingerprint; the next call starts over).
+func recomputeBatches(ctx context.Context, store *db.DB, snapshot func() (*config.Config, *classifier.Classifier),
+	cfg *config.Config, cl *classifier.Classifier, now time.Time, done int, progress func(done int),
+	scan func(after int64) ([]db.Item, error)) (int, error) {
 	var after int64
-	done := 0
 	for {
-		items, err := store.ScanItems(ctx, after, recomputeBatch)
+		items, err := scan(after)
 		if err != nil {
 			return done, fmt.Errorf("aggregator: recompute topics: %w", err)
 		}
@@ -175,11 +253,8 @@ func recomputeTopics(ctx context.Context, store *db.DB, snapshot func() (*config
 		// A config reload while we work makes this pass stale: stop, the
 		// next call starts over with the new config.
 		if c, _ := snapshot(); c != cfg {
-			return done, nil
+			return -1 - done, nil
 		}
-	}
-	if err := store.SetTopicsHash(ctx, want); err != nil {
-		return done, fmt.Errorf("aggregator: recompute topics: %w", err)
 	}
 	return done, nil
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -259,5 +261,62 @@ func TestMembershipHash(t *testing.T) {
 				t.Errorf("MembershipHash same = %v, want %v", got == want, c.same)
 			}
 		})
+	}
+}
+
+// TestRecomputeOnlyTheSourcesWhoseTagsChanged: when only a source's tags
+// change, only that source's items are reclassified; a topic change
+// reclassifies everything; adding an untagged source nothing.
+func TestRecomputeOnlyTheSourcesWhoseTagsChanged(t *testing.T) {
+	ctx := context.Background()
+	feed := func(n int, host string) string {
+		var b strings.Builder
+		b.WriteString(`<rss version="2.0"><channel><title>F</title>`)
+		for i := range n {
+			fmt.Fprintf(&b, `<item><title>Tin %d ở Hà Nội</title><link>https://%s/%d</link></item>`, i, host, i)
+		}
+		b.WriteString(`</channel></rss>`)
+		return b.String()
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/a") {
+			io.WriteString(w, feed(2, "a.example.vn"))
+		} else {
+			io.WriteString(w, feed(3, "b.example.vn"))
+		}
+	}))
+	defer srv.Close()
+	p, _ := testPoller(t, srv.URL, "  - {id: a, url: '{{URL}}/a'}\n  - {id: b, url: '{{URL}}/b'}\n",
+		"topics:\n  - {slug: hn, title: HN, match: {keywords: [ha noi]}}\n")
+	pollAll(t, p, true)
+	if _, err := p.RecomputeTopics(ctx, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := p.snapshot()
+	steps := []struct {
+		name   string
+		change func(c *config.Config)
+		want   int
+	}{
+		{"tags on b", func(c *config.Config) { c.Sources[1].Tags = []string{"Hà Nội"} }, 3},
+		{"untagged source added", func(c *config.Config) {
+			c.Sources = append(c.Sources, config.Source{ID: "c", URL: srv.URL + "/c"})
+		}, 0},
+		{"tags on a, b unchanged", func(c *config.Config) { c.Sources[0].Tags = []string{"Thời sự"} }, 2},
+		{"topic rule changed", func(c *config.Config) { c.Topics[0].Match = &config.Rule{Keywords: []string{"tin"}} }, 5},
+	}
+	for _, st := range steps {
+		next := *cfg
+		next.Sources = slices.Clone(cfg.Sources)
+		next.Topics = slices.Clone(cfg.Topics)
+		st.change(&next)
+		if err := p.Reload(ctx, &next); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		n, err := p.RecomputeTopics(ctx, false, nil)
+		if err != nil || n != st.want {
+			t.Errorf("%s: recomputed %d items (%v), want %d", st.name, n, err, st.want)
+		}
+		cfg = &next
 	}
 }

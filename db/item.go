@@ -614,6 +614,19 @@ func (d *DB) ScanItems(ctx context.Context, afterID int64, limit int) ([]Item, e
 	return items, nil
 }
 
+// ScanSourceItems is ScanItems for the items of one source.
+func (d *DB) ScanSourceItems(ctx context.Context, sourceID string, afterID int64, limit int) ([]Item, error) {
+	if limit <= 0 {
+		limit = batchSize
+	}
+	items, err := d.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN sources s ON s.id = i.source_id
+		WHERE i.source_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`, sourceID, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("db: scan items of %q: %w", sourceID, err)
+	}
+	return items, nil
+}
+
 // ItemCount returns the number of stored items.
 func (d *DB) ItemCount(ctx context.Context) (int, error) {
 	var n int
