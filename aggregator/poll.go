@@ -169,25 +169,8 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	}
 	st.HubURL, st.HubTopic = parsed.HubURL, parsed.SelfURL
 
-	_, cl := p.snapshot()
 	var items []db.Item
-	p.onCPU(func() {
-		items = normaliser.Normalise(parsed, normaliser.Options{
-			SourceID:   j.src.ID,
-			SourceTags: j.src.Tags,
-			Location:   j.src.Location,
-			Language:   j.src.Language,
-			Now:        start.UTC(),
-			BaseURL:    resp.URL,
-		})
-		items = dropExpired(items, j.src.Retention.D(), start)
-		for i := range items {
-			items[i].Topics = cl.Classify(DocOf(&items[i]), start)
-		}
-		if items == nil {
-			items = []db.Item{}
-		}
-	})
+	p.onCPU(func() { items = p.storable(parsed, j.src, resp.URL, start) })
 	o.items = items
 	h.TTL, h.Period, h.SkipHours, h.SkipDays = parsed.TTL, parsed.UpdatePeriod, parsed.SkipHours, parsed.SkipDays
 	st.FeedInterval, st.SkipHours, st.SkipDays = max(parsed.TTL, parsed.UpdatePeriod), parsed.SkipHours, parsed.SkipDays
@@ -332,6 +315,30 @@ func (p *Poller) trackMove(st *db.Source, fetched, permanent string) {
 		st.ETag, st.LastModified = "", ""
 		st.MovedTo, st.MovedCount = "", 0
 	}
+}
+
+// storable turns a parsed document of src (fetched, or pushed, at start;
+// relative links resolve against base) into the items to store:
+// normalised, without those beyond the retention window, classified under
+// the current topics; never nil.
+func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) []db.Item {
+	_, cl := p.snapshot()
+	items := normaliser.Normalise(parsed, normaliser.Options{
+		SourceID:   src.ID,
+		SourceTags: src.Tags,
+		Location:   src.Location,
+		Language:   src.Language,
+		Now:        start.UTC(),
+		BaseURL:    base,
+	})
+	items = dropExpired(items, src.Retention.D(), start)
+	for i := range items {
+		items[i].Topics = cl.Classify(DocOf(&items[i]), start)
+	}
+	if items == nil {
+		items = []db.Item{}
+	}
+	return items
 }
 
 // dropExpired removes the items published before the retention window

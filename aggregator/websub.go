@@ -821,22 +821,7 @@ func (p *Poller) Ingest(ctx context.Context, id string, body []byte, contentType
 	if err != nil {
 		return r, fmt.Errorf("%w: %w", errNotAFeed, err)
 	}
-	_, cl := p.snapshot()
-	items := normaliser.Normalise(parsed, normaliser.Options{
-		SourceID:   src.ID,
-		SourceTags: src.Tags,
-		Location:   src.Location,
-		Language:   src.Language,
-		Now:        start.UTC(),
-		BaseURL:    base,
-	})
-	items = dropExpired(items, src.Retention.D(), start)
-	for i := range items {
-		items[i].Topics = cl.Classify(DocOf(&items[i]), start)
-	}
-	if items == nil {
-		items = []db.Item{}
-	}
+	items := p.storable(parsed, src, base, start)
 	p.WebSub.merge(&st)
 	res, err := p.Store.SaveFetch(ctx, st, items)
 	if err != nil {

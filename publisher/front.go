@@ -730,15 +730,14 @@ func (f *Front) lookup(path []byte, now time.Time) *rendered {
 	default:
 		return nil
 	}
-	dot := bytes.LastIndexByte(file, '.')
-	if dot <= 0 || file[0] == '.' || bytes.IndexByte(file, '/') >= 0 {
+	if len(file) == 0 || file[0] == '.' || bytes.IndexByte(file, '/') >= 0 {
+		return nil // net/http cleans or refuses these
+	}
+	slug, format, ok := splitFeedFile(string(file))
+	if !ok || ContentType(format) == "" {
 		return nil
 	}
-	format := string(file[dot+1:])
-	if ContentType(format) == "" {
-		return nil
-	}
-	res, err := pub.get(context.Background(), cacheKey{kind: kind, slug: string(file[:dot]), format: format})
+	res, err := pub.get(context.Background(), cacheKey{kind: kind, slug: slug, format: format})
 	if err != nil {
 		return nil
 	}

@@ -210,13 +210,11 @@ func (s *Server) Page(ctx context.Context, kind, slug, cursor string) (*Feed, er
 
 func (s *Server) handleFeed(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		file := r.PathValue("file")
-		dot := strings.LastIndexByte(file, '.')
-		if dot <= 0 {
+		slug, format, ok := splitFeedFile(r.PathValue("file"))
+		if !ok {
 			http.Error(w, "publisher: no such feed", http.StatusNotFound)
 			return
 		}
-		slug, format := file[:dot], file[dot+1:]
 		if ContentType(format) == "" {
 			http.Error(w, "publisher: no such feed format", http.StatusNotFound)
 			return
@@ -235,6 +233,16 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 		key := cacheKey{kind: kind, slug: slug, format: format, cursor: cursor}
 		s.serve(w, r, key)
 	}
+}
+
+// splitFeedFile splits the last path segment of a feed URL, SLUG.FORMAT;
+// false when it has no slug and extension (the format is not checked).
+func splitFeedFile(file string) (slug, format string, ok bool) {
+	dot := strings.LastIndexByte(file, '.')
+	if dot <= 0 {
+		return "", "", false
+	}
+	return file[:dot], file[dot+1:], true
 }
 
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
