@@ -59,7 +59,10 @@ func received(resp *fetcher.Response) string {
 		ct = "no Content-Type"
 	}
 	s := fmt.Sprintf("received %s, %d bytes", ct, len(resp.Body))
-	head := bytes.Join(bytes.Fields(resp.Body[:min(len(resp.Body), 4*headBytes)]), []byte(" "))
+	head := resp.Body[:min(len(resp.Body), 4*headBytes)]
+	if isText(head) {
+		head = bytes.Join(bytes.Fields(head), []byte(" ")) // white space shown as one space
+	}
 	if len(head) == 0 {
 		return s
 	}
@@ -75,6 +78,16 @@ func received(resp *fetcher.Response) string {
 		s += "…"
 	}
 	return s
+}
+
+// isText reports whether b is UTF-8, but for a rune cut at its end.
+func isText(b []byte) bool {
+	for i := 0; i < utf8.UTFMax && i <= len(b); i++ {
+		if utf8.Valid(b[:len(b)-i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // notFollowed says that the feed links of a page were not followed.

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"bantin/aggregator"
 	"bantin/db"
 )
 
@@ -32,6 +33,9 @@ type sourceView struct {
 	RetryAfter     time.Time `json:"retry_after"`
 	Hub            string    `json:"websub_hub,omitempty"`
 	HubLeaseEnd    time.Time `json:"websub_lease_end"`
+	// Items of the last feed read that were not stored, and why.
+	Skipped    int    `json:"skipped"`
+	SkipReason string `json:"skip_reason,omitempty"`
 }
 
 func viewOf(s db.Source) sourceView {
@@ -45,6 +49,7 @@ func viewOf(s db.Source) sourceView {
 	if v.URL == "" {
 		v.URL = v.ConfigURL
 	}
+	v.Skipped, v.SkipReason = s.LastSkipped, s.LastSkipReason
 	v.Moved = v.URL != v.ConfigURL && s.DiscoveredFrom == ""
 	switch {
 	case s.Removed:
@@ -108,6 +113,9 @@ func cmdSources(ctx context.Context, a *app, args []string) error {
 		}
 		if v.Error != "" {
 			notes = append(notes, v.Error)
+		}
+		if v.Skipped > 0 {
+			notes = append(notes, "skipped "+aggregator.SkipNote(v.Skipped, v.SkipReason))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", v.ID, v.State, status, ago(now, v.LastSuccess),
 			v.New, v.Updated, v.Failures, until(now, v.NextDue, v.State), strings.Join(notes, "; "))
