@@ -265,11 +265,16 @@ func cmdPoll(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, store, p, err := a.openPoller(ctx)
+	cfg, store, p, err := a.openPoller(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	for _, id := range ids {
+		if _, ok := cfg.Source(id); !ok {
+			return &usageError{fmt.Sprintf("no source %q in %s", id, a.configPath)}
+		}
+	}
 	if err := recomputeWithProgress(ctx, a, p); err != nil {
 		return err
 	}
