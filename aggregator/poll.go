@@ -58,6 +58,10 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		// game, also after a move or an autodiscovery.
 		Origin: st.ConfigURL,
 	}
+	if j.force {
+		// poll -force: read the feed whole, whatever was stored before.
+		req.ETag, req.LastModified = "", ""
+	}
 	// A body that grows past bigBody takes one of the few "big" slots,
 	// held until its items are written: huge feeds are parsed a couple at
 	// a time, so their memory cannot add up across workers.
@@ -65,10 +69,6 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	// body found big mid-download without a free slot is abandoned and
 	// fetched again once a slot is held; the source is then known big and
 	// takes its slot before fetching.
-	if j.force {
-		// poll -force: read the feed whole, whatever was stored before.
-		req.ETag, req.LastModified = "", ""
-	}
 	big := false
 	takeSlot := func() error {
 		if err := p.bigSlots.Acquire(ctx, 1); err != nil {
