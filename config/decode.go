@@ -19,7 +19,7 @@ import (
 var (
 	topKeys      = []string{"listen", "base_url", "database", "defaults", "include", "websub", "sources", "topics"}
 	includeKeys  = []string{"sources", "topics"}
-	defaultsKeys = []string{"interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "per_host", "workers", "user_agent"}
+	defaultsKeys = []string{"interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "per_host", "workers", "user_agent", "language"}
 	websubKeys   = []string{"hubs", "builtin", "subscribe"}
 	sourceKeys   = []string{"id", "url", "title", "tags", "language", "interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "allow_private"}
 	topicKeys    = []string{"slug", "title", "description", "limit", "max_per_source", "max_age", "dedupe", "match", "pin", "hide"}
