@@ -5,9 +5,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"bantin/db"
 )
@@ -78,6 +83,60 @@ func TestLastNewIsTheLastAttempt(t *testing.T) {
 		s := source(t, store, "a")
 		if s.LastNew != 0 || s.LastUpdated != 0 {
 			t.Errorf("after status %d (%+v): LastNew %d, LastUpdated %d; want 0, 0", s.LastStatus, r, s.LastNew, s.LastUpdated)
+		}
+	}
+}
+
+// TestMetricsNewestItemAndTopicItems: /metrics reports each source's
+// newest stored item time and item count, and each topic's stored items
+// (0 for a configured topic without any).
+func TestMetricsNewestItemAndTopicItems(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/empty" {
+			io.WriteString(w, `<rss version="2.0"><channel><title>E</title></channel></rss>`)
+			return
+		}
+		io.WriteString(w, okFeed)
+	}))
+	defer srv.Close()
+	p, store := testPoller(t, srv.URL, "  - {id: a, url: '{{URL}}/a'}\n  - {id: empty, url: '{{URL}}/empty'}\n",
+		"topics:\n  - slug: tin\n    match: {keywords: [tin]}\n  - slug: khong-co\n    match: {keywords: [xyzzy]}\n")
+	reg := prometheus.NewRegistry()
+	p.Metrics = NewMetrics(reg, store)
+	cfg, _ := p.snapshot()
+	p.Metrics.SetTopics(cfg)
+	pollAll(t, p, true)
+
+	ms := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	defer ms.Close()
+	resp, err := http.Get(ms.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	values := map[string]float64{}
+	for _, line := range strings.Split(string(body), "\n") {
+		name, v, ok := strings.Cut(line, " ")
+		if ok && !strings.HasPrefix(line, "#") {
+			f, err := strconv.ParseFloat(v, 64)
+			if err == nil {
+				values[name] = f
+			}
+		}
+	}
+	newest := time.Date(2026, 11, 2, 4, 0, 0, 0, time.UTC) // 11:00 +0700, the feed's newest item
+	for name, want := range map[string]float64{
+		`bantin_source_newest_item_timestamp_seconds{source="a"}`:     float64(newest.Unix()),
+		`bantin_source_newest_item_timestamp_seconds{source="empty"}`: 0,
+		`bantin_source_items{source="a"}`:                             2,
+		`bantin_source_items{source="empty"}`:                         0,
+		`bantin_topic_items{topic="tin"}`:                             2,
+		`bantin_topic_items{topic="khong-co"}`:                        0,
+	} {
+		got, ok := values[name]
+		if !ok || got != want {
+			t.Errorf("%s = %v (present %v), want %v", name, got, ok, want)
 		}
 	}
 }

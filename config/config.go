@@ -305,3 +305,16 @@ func (c *Config) Topic(slug string) (*Topic, bool) {
 	}
 	return nil, false
 }
+
+// Location returns defaults.timezone loaded: the zone in which commands
+// and pages show times to people. UTC when it names no loadable zone.
+func (c *Config) Location() *time.Location {
+	if c.Defaults.Timezone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(c.Defaults.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
