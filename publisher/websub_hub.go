@@ -24,6 +24,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/netpolicy"
 )
 
 // HubPath is where the built-in WebSub hub takes subscription requests
@@ -167,32 +168,13 @@ func (h *Hub) allowPrivate() bool {
 	if err != nil {
 		return false
 	}
-	host := strings.ToLower(u.Hostname())
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && isPrivateAddr(a)
-}
-
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
-// isPrivateAddr reports whether a is not a public unicast address.
-func isPrivateAddr(a netip.Addr) bool {
-	a = a.Unmap().WithZone("")
-	return !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() ||
-		a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() || a.IsMulticast() ||
-		a.IsUnspecified() || cgnat.Contains(a) || a == netip.AddrFrom4([4]byte{255, 255, 255, 255})
+	return netpolicy.IsLocalHost(u.Hostname())
 }
 
 // controlAddr refuses, at socket level, connections to non-public
-// addresses unless allowPrivate.
+// addresses (netpolicy.IsPrivate) unless allowPrivate.
 func (h *Hub) controlAddr(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("publisher: websub: dial %s: %w", address, err)
-	}
-	if isPrivateAddr(ap.Addr()) && !h.allowPrivate() {
+	if netpolicy.CheckDial(address) != nil && !h.allowPrivate() {
 		return fmt.Errorf("%w: %s", errPrivateCallback, address)
 	}
 	return nil
@@ -298,7 +280,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.bad(w, "hub.callback must not have a fragment")
 		return
 	}
-	if a, err := netip.ParseAddr(strings.ToLower(cb.Hostname())); err == nil && isPrivateAddr(a) && !h.allowPrivate() {
+	if a, err := netip.ParseAddr(cb.Hostname()); err == nil && netpolicy.IsPrivate(a) && !h.allowPrivate() {
 		h.bad(w, "hub.callback is on a private address")
 		return
 	}
