@@ -211,12 +211,12 @@ func topicKey(cfg *config.Config, topic string) (cacheKey, bool) {
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cfg := h.srv.cfg.Load()
 	if !cfg.WebSub.Builtin || h.store == nil {
-		http.Error(w, "publisher: websub: no hub here", http.StatusNotFound)
+		http.Error(w, "There is no WebSub hub here: this site publishes no built-in hub.", http.StatusNotFound)
 		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		http.Error(w, "publisher: websub: hub takes POST", http.StatusMethodNotAllowed)
+		http.Error(w, "The WebSub hub takes POST requests (hub.mode, hub.topic, hub.callback).", http.StatusMethodNotAllowed)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
@@ -260,7 +260,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		} else if err != nil {
 			h.log.Error("websub: render topic", "topic", topic, "err", err)
-			http.Error(w, "publisher: websub: internal error", http.StatusInternalServerError)
+			http.Error(w, "WebSub hub: something went wrong. Please try again later.", http.StatusInternalServerError)
 			return
 		}
 	}
@@ -300,14 +300,14 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.life.Err() != nil {
-		http.Error(w, "publisher: websub: hub shutting down", http.StatusServiceUnavailable)
+		http.Error(w, "WebSub hub: shutting down. Please try again later.", http.StatusServiceUnavailable)
 		return
 	}
 	select {
 	case h.verifying <- struct{}{}:
 	default:
 		w.Header().Set("Retry-After", "10")
-		http.Error(w, "publisher: websub: too many pending verifications", http.StatusServiceUnavailable)
+		http.Error(w, "WebSub hub: too many verifications pending. Please try again later.", http.StatusServiceUnavailable)
 		return
 	}
 	h.wg.Add(1)
@@ -322,7 +322,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Hub) bad(w http.ResponseWriter, reason string) {
-	http.Error(w, "publisher: websub: "+reason, http.StatusBadRequest)
+	http.Error(w, "WebSub hub: "+reason, http.StatusBadRequest)
 }
 
 // verify checks the subscriber's intent and, when confirmed, stores or
