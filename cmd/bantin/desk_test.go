@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -97,5 +98,17 @@ topics:
 	explain = mustRun(t, "explain", "ha-noi", "https://tin.example/3", "-config", cfgPath)
 	if !regexp.MustCompile(`curation: pin \(bantin curate, ` + stampRE + `\)`).MatchString(explain) {
 		t.Errorf("explain: want the curation time with +09:00:\n%s", explain)
+	}
+}
+
+// TestCheckRefusesURLWithoutScheme: `bantin check` names FILE:LINE:COL of a
+// source url written without its scheme and suggests the https:// form;
+// a path starting with ../ is a local file.
+func TestCheckRefusesURLWithoutScheme(t *testing.T) {
+	path := filepath.Join("..", "..", "testdata", "config", "no-scheme.yaml")
+	code, out, errOut := runCLI(t, context.Background(), "check", "-config", path)
+	want := path + `:4:10: url "vnexpress.net/rss/tin-moi-nhat.rss" has no scheme: did you mean "https://vnexpress.net/rss/tin-moi-nhat.rss"? (a local file starts with ./, ../ or /)`
+	if code != 1 || strings.TrimSpace(out+errOut) != want {
+		t.Errorf("check: exit %d\n%s%s\nwant exit 1 and\n%s", code, out, errOut, want)
 	}
 }
