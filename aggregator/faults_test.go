@@ -316,8 +316,8 @@ func TestAutodiscoveryOnlyUntilFed(t *testing.T) {
 		t.Fatalf("after discovery: URL %q fed %v", st.URL, st.Fed)
 	}
 
-	// The source has given a feed: the HTML page is now a failure, and the
-	// stored URL stays (the config's) when the config URL changes anew.
+	// The source has given a feed: were it to fetch the page again, the
+	// page would be a failure, not a second discovery.
 	st := source(t, store, "trang")
 	st.URL = st.ConfigURL
 	if err := store.SaveSourceState(context.Background(), st); err != nil {
@@ -327,6 +327,7 @@ func TestAutodiscoveryOnlyUntilFed(t *testing.T) {
 		t.Errorf("HTML page at a source that has given a feed: %v, want a failure", r.Err)
 	}
 
+	// A new URL in the config has never given a feed: it may be a page.
 	cfg, _ := p.snapshot()
 	next := *cfg
 	next.Sources = append(next.Sources[:0:0], cfg.Sources...)
