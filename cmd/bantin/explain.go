@@ -91,7 +91,7 @@ func (tc *topicContext) page(ctx context.Context, now time.Time) (*publisher.Pre
 			members = []db.Item{}
 		}
 	}
-	return publisher.PreviewTopic(ctx, tc.store, tc.topic, members, now)
+	return publisher.PreviewTopic(ctx, tc.store, tc.cfg, tc.topic, members, now)
 }
 
 // explain prints why it is or is not in the topic: the rule tree, the
