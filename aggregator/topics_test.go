@@ -311,7 +311,9 @@ func TestRecomputeOnlyTheSourcesWhoseTagsChanged(t *testing.T) {
 		{"tags on a, b unchanged", func(c *config.Config) { c.Sources[0].Tags = []string{"Thời sự"} }, 2},
 		{"topic rule changed", func(c *config.Config) { c.Topics[0].Match = &config.Rule{Keywords: []string{"tin"}} }, 5},
 		// A removed source's items leave the topic; back, they return.
-		{"source b removed", func(c *config.Config) { c.Sources = slices.DeleteFunc(c.Sources, func(s config.Source) bool { return s.ID == "b" }) }, 3},
+		{"source b removed", func(c *config.Config) {
+			c.Sources = slices.DeleteFunc(c.Sources, func(s config.Source) bool { return s.ID == "b" })
+		}, 3},
 		{"source b back", func(c *config.Config) { c.Sources = append(c.Sources, config.Source{ID: "b", URL: srv.URL + "/b"}) }, 3},
 	}
 	for _, st := range steps {
