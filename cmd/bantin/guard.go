@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"slices"
-	"strings"
 
 	"bantin/config"
 	"bantin/db"
@@ -118,7 +117,7 @@ func curationTopicNote(cfg *config.Config, topic string) string {
 	case !ok:
 		return " (no such topic)"
 	case renamed:
-		return " (renamed " + strings.TrimSpace(t.Slug) + ")"
+		return " (renamed to " + t.Slug + ")"
 	}
 	return ""
 }
