@@ -438,3 +438,34 @@ func publishedFrom(base, slug string) []string {
 	}
 	return out
 }
+
+// TestPollWarnsAboutLargeRemoval: a one-shot command that applies a
+// config to the database (poll; run and serve at start do the same) says
+// when the config removes most of what the database holds.
+func TestPollWarnsAboutLargeRemoval(t *testing.T) {
+	_, up := newSwitchable(t, map[string][]string{"/a.rss": {"Hà Nội đón mùa thu"}, "/b.rss": {"Thời tiết"}})
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "bantin.yaml")
+	head := fmt.Sprintf("database: d.db\ndefaults: {retention: 3650d}\nsources:\n  - {id: a, url: '%s/a.rss'}\n  - {id: b, url: '%s/b.rss'}\n", up, up)
+	topics := "topics:\n  - {slug: ha-noi, match: {keywords: [ha noi]}}\n  - {slug: thoi-tiet, match: {keywords: [thoi tiet]}}\n"
+	if err := os.WriteFile(cfgPath, []byte(head+topics), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if code, _, errOut := runCLI(t, ctx, "poll", "-config", cfgPath); code != 0 || strings.Contains(errOut, "removes") {
+		t.Fatalf("first poll: exit %d\n%s", code, errOut)
+	}
+	if err := os.WriteFile(cfgPath, []byte(head), 0o644); err != nil { // cut before topics:
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, ctx, "poll", "-config", cfgPath)
+	if code != 0 || !strings.Contains(errOut, "removes 2 of 2 topics (ha-noi, thoi-tiet), leaving 0") || !strings.Contains(errOut, "level=WARN") {
+		t.Errorf("poll with a cut config: exit %d\n%s", code, errOut)
+	}
+	if err := os.WriteFile(cfgPath, []byte("allow_large_removal: true\n"+head), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI(t, ctx, "poll", "-config", cfgPath); code != 0 || strings.Contains(errOut, "removes") {
+		t.Errorf("poll with allow_large_removal: exit %d\n%s", code, errOut)
+	}
+}
