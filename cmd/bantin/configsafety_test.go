@@ -306,6 +306,10 @@ func TestRemovedSourceLeavesFeedsAndComesBack(t *testing.T) {
 		t.Fatalf("b's items stored after removal: %d (%v), want 2", len(stored), err)
 	}
 
+	if out := mustRun(t, "explain", "ha-noi", "https://feed.example/b.rss/0", "-config", cfgPath); !strings.Contains(out, "published: no: source b is no longer in the config") {
+		t.Errorf("explain of a removed source's item:\n%s", out)
+	}
+
 	// Back, with b's upstream failing: the stored items come back.
 	hitsBefore := sw.hits["/b.rss"].Load()
 	write(srcA + srcB)
@@ -388,6 +392,9 @@ func TestTopicRenameKeepsCurationsAndSubscribers(t *testing.T) {
 		if want := d.base + "/topics/thu-do." + format; !strings.HasPrefix(status, "301") || loc != want {
 			t.Errorf("old %s URL: %s Location %q, want 301 %q", format, status, loc, want)
 		}
+	}
+	if out := mustRun(t, "explain", "ha-noi", "https://feed.example/a.rss/0", "-config", cfgPath); !strings.Contains(out, "curation: hide") || !strings.Contains(out, "published: no, hidden") {
+		t.Errorf("explain OLD-SLUG ITEM:\n%s", out)
 	}
 	list := mustRun(t, "curate", "list", "-config", cfgPath)
 	if strings.Count(list, "thu-do ") != 2 || strings.Contains(list, "ha-noi") {

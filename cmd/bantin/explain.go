@@ -55,7 +55,7 @@ func (a *app) openTopic(ctx context.Context, slug string) (*topicContext, error)
 	if err != nil {
 		return nil, err
 	}
-	topic, ok := cfg.Topic(slug)
+	topic, _, ok := cfg.ResolveTopic(slug) // a former slug (alias) names the topic
 	if !ok {
 		store.Close()
 		return nil, fmt.Errorf("no topic %q in %s", slug, cfg.Path)
@@ -109,6 +109,13 @@ func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher
 	if err != nil {
 		return err
 	}
+	for _, alias := range topic.Aliases { // not yet moved to the renamed topic
+		more, err := tc.store.Curations(ctx, alias)
+		if err != nil {
+			return err
+		}
+		cur = append(cur, more...)
+	}
 	own := map[string]bool{}
 	for _, c := range cur {
 		if c.ItemID == it.ID {
@@ -161,6 +168,9 @@ func publishedLine(tc *topicContext, page *publisher.Preview, it *db.Item, match
 		return fmt.Sprintf("no: matched, but not published: the feed is full (limit %d, every entry newer)", limitOf(t))
 	}
 	// Never offered to the page: not a member, or the page ended first.
+	if _, ok := tc.cfg.Source(it.SourceID); !ok {
+		return fmt.Sprintf("no: source %s is no longer in the config (its items stay stored for the retention, published nowhere)", it.SourceID)
+	}
 	switch {
 	case !matched:
 		return "no, the rules do not match"
