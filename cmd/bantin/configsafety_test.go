@@ -411,6 +411,13 @@ func TestTopicRenameKeepsCurationsAndSubscribers(t *testing.T) {
 		!strings.Contains(errOut, "aliases: [thu-do]") {
 		t.Errorf("check with orphaned curations: exit %d\n%s", code, errOut)
 	}
+	if line := d.reload(t); !strings.Contains(line, "config reloaded") {
+		t.Fatalf("second rename: %s", line)
+	}
+	waitFor(t, "the daemon's warning about orphaned curations", 10*time.Second, func() bool {
+		log := d.logText()
+		return strings.Contains(log, "stored curations of a topic the config no longer defines") && strings.Contains(log, "topic=thu-do curations=2")
+	})
 	list = mustRun(t, "curate", "list", "-config", cfgPath)
 	if strings.Count(list, "thu-do (no such topic)") != 2 {
 		t.Errorf("curate list does not mark the orphaned curations:\n%s", list)

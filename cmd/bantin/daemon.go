@@ -81,6 +81,7 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		}
 		members = topics
 	}
+	warnOrphanCurations(ctx, a, store, cfg) // after the renames were followed
 	pub := publisher.New(cfg, store, a.logger)
 	// WebSub: the built-in hub (inert unless websub.builtin) and, with
 	// polling, the subscriber's callback for sources that advertise a hub.
@@ -202,6 +203,7 @@ loop:
 			pub.Reload(next)
 			cfg = next
 			a.logger.Info("config reloaded", slog.Int("sources", len(next.Sources)), slog.Int("topics", len(next.Topics)))
+			warnOrphanCurations(ctx, a, store, next)
 		}
 	}
 	cancel()

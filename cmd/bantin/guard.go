@@ -58,16 +58,37 @@ func warnStoredRemoval(ctx context.Context, a *app, store *db.DB, cfg *config.Co
 	}
 }
 
+// warnOrphanCurations logs a warning naming the topics of stored
+// curations that cfg no longer defines (nor lists as aliases).
+func warnOrphanCurations(ctx context.Context, a *app, store *db.DB, cfg *config.Config) {
+	cur, err := store.Curations(ctx, "")
+	if err != nil {
+		a.logger.Warn("list curations", slog.Any("error", err))
+		return
+	}
+	orphans, topics := orphanTopics(cur, cfg)
+	for _, t := range topics {
+		a.logger.Warn("stored curations of a topic the config no longer defines; if it was renamed, list its old slug under aliases:",
+			slog.String("topic", t), slog.Int("curations", orphans[t]))
+	}
+}
+
 // orphanTopics returns the topics of stored curations that cfg neither
-// defines nor lists as a former slug (alias), with their curation counts.
-func orphanTopics(curations []db.Curation, cfg *config.Config) map[string]int {
-	out := map[string]int{}
+// defines nor lists as a former slug (alias), with their curation counts,
+// and the topics sorted.
+func orphanTopics(curations []db.Curation, cfg *config.Config) (map[string]int, []string) {
+	counts := map[string]int{}
+	var topics []string
 	for _, c := range curations {
 		if _, _, ok := cfg.ResolveTopic(c.Topic); !ok {
-			out[c.Topic]++
+			if counts[c.Topic] == 0 {
+				topics = append(topics, c.Topic)
+			}
+			counts[c.Topic]++
 		}
 	}
-	return out
+	slices.Sort(topics)
+	return counts, topics
 }
 
 // checkDatabase prints check's warnings about the database, when it
@@ -97,12 +118,7 @@ func checkDatabase(ctx context.Context, a *app, cfg *config.Config) {
 		fmt.Fprintf(a.stderr, "%s: database %s not compared: %v (warning)\n", cfg.Path, cfg.Database, err)
 		return
 	}
-	orphans := orphanTopics(cur, cfg)
-	topics := make([]string, 0, len(orphans))
-	for t := range orphans {
-		topics = append(topics, t)
-	}
-	slices.Sort(topics)
+	orphans, topics := orphanTopics(cur, cfg)
 	for _, t := range topics {
 		fmt.Fprintf(a.stderr, "%s: the database holds %d curation(s) of topic %q, which the config no longer defines; if the topic was renamed, add aliases: [%s] to it (`bantin curate list %s` shows them) (warning)\n",
 			cfg.Path, orphans[t], t, t, t)
