@@ -260,6 +260,7 @@ func (d *decoder) finish(c *Config) {
 		fill(&s.Retention, def.Retention)
 		fill(&s.MaxBody, def.MaxBody)
 		fill(&s.Timezone, def.Timezone)
+		fill(&s.Language, def.Language)
 		if m := d.srcMeta[i]; (m.min.Line > 0 || m.max.Line > 0) && s.MinInterval > s.MaxInterval {
 			at := m.max
 			if at.Line == 0 {
@@ -356,4 +357,17 @@ func (c *Config) ResolveTopic(slug string) (t *Topic, renamed bool, ok bool) {
 		return t, true, true
 	}
 	return nil, false, false
+}
+
+// Location returns defaults.timezone loaded: the zone in which commands
+// and pages show times to people. UTC when it names no loadable zone.
+func (c *Config) Location() *time.Location {
+	if c.Defaults.Timezone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(c.Defaults.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
