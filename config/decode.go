@@ -32,7 +32,7 @@ var misplacedHints = map[string]map[string]string{
 	"at top level": hintFor(defaultsKeys, "it belongs under defaults:"),
 	"in source":    hintFor([]string{"per_host", "workers", "user_agent"}, "it can only be set under defaults:"),
 	"in topic":     hintFor(ruleKeys, "rule keys belong under match:"),
-	"in rule":      hintFor([]string{"slug", "description", "limit", "max_per_source", "dedupe", "match", "pin", "hide"}, "it is a topic key, not a rule key"),
+	"in rule":      hintFor([]string{"slug", "aliases", "description", "limit", "max_per_source", "dedupe", "match", "pin", "hide"}, "it is a topic key, not a rule key"),
 	"in an included file": hintFor([]string{"listen", "base_url", "database", "defaults", "include", "websub", "allow_large_removal"},
 		"an included file may only hold sources: and topics:"),
 }
