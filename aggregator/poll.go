@@ -137,7 +137,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 
 	var parsed *normaliser.Parsed
 	var perr error
-	p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
+	p.onCPU(func() { p.stage(StageParse, func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) }) })
 	if perr != nil && !errors.Is(perr, normaliser.ErrEmptyBody) && !errors.Is(perr, normaliser.ErrGzipBody) &&
 		normaliser.IsHTML(resp.Body, resp.ContentType) {
 		links := normaliser.Discover(resp.Body, resp.URL)
@@ -172,7 +172,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		st.DiscoveredFrom = fetchURL
 		st.URL = feedURL
 		st.MovedTo, st.MovedCount = "", 0
-		p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
+		p.onCPU(func() { p.stage(StageParse, func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) }) })
 	}
 	if perr != nil {
 		// The URL parsed is named: after a move, a redirect or a
@@ -340,19 +340,24 @@ func (p *Poller) trackMove(st *db.Source, fetched, permanent string) {
 // them), classified under the current topics; never nil.
 func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) (items []db.Item, skipped int) {
 	_, cl := p.snapshot()
-	items = normaliser.Normalise(parsed, normaliser.Options{
-		SourceID:   src.ID,
-		SourceTags: src.Tags,
-		Location:   src.Location,
-		Language:   src.Language,
-		Now:        start.UTC(),
-		BaseURL:    base,
+	var n int
+	p.stage(StageNormalise, func() {
+		items = normaliser.Normalise(parsed, normaliser.Options{
+			SourceID:   src.ID,
+			SourceTags: src.Tags,
+			Location:   src.Location,
+			Language:   src.Language,
+			Now:        start.UTC(),
+			BaseURL:    base,
+		})
+		n = len(items)
+		items = dropExpired(items, src.Retention.D(), start)
 	})
-	n := len(items)
-	items = dropExpired(items, src.Retention.D(), start)
-	for i := range items {
-		items[i].Topics = cl.Classify(DocOf(&items[i]), start)
-	}
+	p.stage(StageClassify, func() {
+		for i := range items {
+			items[i].Topics = cl.Classify(DocOf(&items[i]), start)
+		}
+	})
 	if items == nil {
 		items = []db.Item{}
 	}

@@ -47,6 +47,8 @@ type Poller struct {
 	WebSub *Subscriber
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// OnStage, when set, runs the work of each stage (see StageHook).
+	OnStage StageHook
 
 	bigSlots   *semaphore.Weighted
 	cpu        chan struct{} // see onCPU
@@ -506,7 +508,9 @@ func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
 		}
 	}
 	if o.items != nil {
-		res, err := p.Store.SaveFetch(ctx, st, o.items)
+		var res db.SaveResult
+		var err error
+		p.stage(StageStore, func() { res, err = p.Store.SaveFetch(ctx, st, o.items) })
 		if err != nil {
 			// The items could not be stored: record the failure on the
 			// source and retry soon, rather than lose the fetch silently.

@@ -17,6 +17,9 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	perHost := fs.Int("per-host", 16, "per_host limit (the synthetic upstream is a single host)")
 	workers := fs.Int("workers", 16, "fetch workers")
 	hostile := fs.Bool("hostile", true, "also poll huge feeds, a billion-laughs feed and a gzip bomb at once and report peak memory")
+	dates := fs.String("dates", "close", "dates of the ingested items: close (all within 90 minutes, two weeks ago, as a morning's news) or spread (16 hours between feeds)")
+	ingestTopics := fs.Bool("ingest-topics", true, "classify the ingested items into five keyword topics that take most of them")
+	ingestProfile := fs.String("ingest-profile", "", "write the CPU profile of the first-ingest phase to this file")
 	dir := fs.String("dir", "", "scratch directory (default: a temporary one, removed after)")
 	upstream := fs.Bool("upstream", false, "internal: serve the synthetic upstream and print its URL")
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
@@ -24,6 +27,9 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	}
 	if *upstream {
 		return bench.Serve(func(u string) { fmt.Fprintln(a.stdout, u) })
+	}
+	if *dates != "close" && *dates != "spread" {
+		return &usageError{fmt.Sprintf("bench: -dates must be close or spread, not %q", *dates)}
 	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "bantin-bench-")
@@ -40,6 +46,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	rep, err := bench.Run(ctx, bench.Options{
 		Feeds: *feeds, Items: *items, Sources: *sources, PerHost: *perHost, Workers: *workers,
 		SkipHostile: !*hostile, Dir: *dir, Out: a.stderr,
+		Spread: *dates == "spread", NoTopics: !*ingestTopics, CPUProfile: *ingestProfile,
 		UpstreamCmd: exec.CommandContext(ctx, self, "bench", "-upstream"),
 	})
 	if err != nil {
