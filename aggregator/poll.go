@@ -137,7 +137,9 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 
 	var parsed *normaliser.Parsed
 	var perr error
-	p.onCPU(func() { p.stage(StageParse, func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) }) })
+	p.onCPU(func() {
+		p.stage(StageParse, func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
+	})
 	if perr != nil && !errors.Is(perr, normaliser.ErrEmptyBody) && !errors.Is(perr, normaliser.ErrGzipBody) &&
 		normaliser.IsHTML(resp.Body, resp.ContentType) {
 		links := normaliser.Discover(resp.Body, resp.URL)
@@ -172,7 +174,9 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		st.DiscoveredFrom = fetchURL
 		st.URL = feedURL
 		st.MovedTo, st.MovedCount = "", 0
-		p.onCPU(func() { p.stage(StageParse, func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) }) })
+		p.onCPU(func() {
+			p.stage(StageParse, func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
+		})
 	}
 	if perr != nil {
 		// The URL parsed is named: after a move, a redirect or a

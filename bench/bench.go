@@ -19,8 +19,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -50,8 +50,8 @@ type Options struct {
 	NoTopics bool
 	// CPUProfile, when set, is where the ingest phase's CPU profile goes.
 	CPUProfile string
-	Dir         string    // scratch directory for the databases
-	Out         io.Writer // progress and figures
+	Dir        string    // scratch directory for the databases
+	Out        io.Writer // progress and figures
 	// UpstreamCmd starts the upstream process; it must print its base URL
 	// on the first line of stdout and serve until killed.
 	UpstreamCmd *exec.Cmd
@@ -67,15 +67,15 @@ type Report struct {
 	// Stages is the CPU time of each stage (aggregator.Stage) in the
 	// ingest, measured on the threads that ran it; the rest of IngestCPU
 	// is fetching, scheduling and the garbage collector's own workers.
-	Stages        [aggregator.NumStages]time.Duration
-	Topics        int // topics configured in the ingest phase
-	Memberships   int // topic memberships stored by the ingest
-	Spread        bool
-	GofeedTime    time.Duration
-	RepollSources int
-	RepollTime    time.Duration
-	RepollCPU     time.Duration
-	RepollPeakRSS int64
+	Stages          [aggregator.NumStages]time.Duration
+	Topics          int // topics configured in the ingest phase
+	Memberships     int // topic memberships stored by the ingest
+	Spread          bool
+	GofeedTime      time.Duration
+	RepollSources   int
+	RepollTime      time.Duration
+	RepollCPU       time.Duration
+	RepollPeakRSS   int64
 	RepollNotMod    int
 	RepollItemWrite int
 	HostileSources  int
