@@ -48,8 +48,9 @@ type Options struct {
 	Spread bool
 	// NoTopics leaves out the five keyword topics (synth.Topics).
 	NoTopics bool
-	// CPUProfile, when set, is where the ingest phase's CPU profile goes.
-	CPUProfile string
+	// CPUProfile, when set, is where the ingest phase's CPU profile goes;
+	// RepollProfile the re-poll phase's.
+	CPUProfile, RepollProfile string
 	Dir        string    // scratch directory for the databases
 	Out        io.Writer // progress and figures
 	// UpstreamCmd starts the upstream process; it must print its base URL
@@ -205,12 +206,30 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// What the priming pass left is not the re-poll's.
 	runtime.GC()
 	debug.FreeOSMemory()
+	fmt.Fprintf(o.Out, "DEBUG rss before repoll: %d MiB\n", rss()>>20)
+	if path := os.Getenv("BANTIN_BENCH_HEAP"); path != "" {
+		if f, err := os.Create(path + ".base"); err == nil {
+			pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+	}
+	if stopProfile, err = startProfile(o.RepollProfile); err != nil {
+		store.Close()
+		return rep, err
+	}
 	resetPeakRSS()
 	cpu0, _ = cpuclock.Process()
 	start = time.Now()
 	sum, err = p.PollOnce(ctx, true, nil)
 	rep.RepollTime = time.Since(start)
 	cpu1, _ = cpuclock.Process()
+	stopProfile()
+	if path := os.Getenv("BANTIN_BENCH_HEAP"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+	}
 	rep.RepollCPU = cpu1 - cpu0
 	rep.RepollPeakRSS = peakRSS()
 	if err != nil {
@@ -355,4 +374,16 @@ func startProfile(path string) (func(), error) {
 		return nil, fmt.Errorf("bench: cpu profile: %w", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func rss() int64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
 }

@@ -32,7 +32,8 @@ import (
 
 // DB is an open bantin database. It is safe for concurrent use.
 type DB struct {
-	sql *sql.DB
+	sql   *sql.DB
+	stmts stmtCache
 	// wlock is the in-process write lock: a channel rather than a mutex so
 	// that waiting for it honours the context.
 	wlock chan struct{}
@@ -95,6 +96,7 @@ func (d *DB) Optimize(ctx context.Context) error {
 // Close closes the database. Pending writes have completed or rolled back
 // by the time their methods returned.
 func (d *DB) Close() error {
+	d.stmts.close()
 	if err := d.sql.Close(); err != nil {
 		return fmt.Errorf("db: close: %w", err)
 	}
@@ -165,7 +167,7 @@ func isBusy(err error) bool {
 }
 
 // bumpChangeSeq increments the change sequence inside tx.
-func bumpChangeSeq(ctx context.Context, tx *sql.Tx) error {
+func bumpChangeSeq(ctx context.Context, tx txRunner) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('change_seq', 1)
 		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`)
 	if err != nil {

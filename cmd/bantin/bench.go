@@ -20,6 +20,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	dates := fs.String("dates", "close", "dates of the ingested items: close (all within 90 minutes, two weeks ago, as a morning's news) or spread (16 hours between feeds)")
 	ingestTopics := fs.Bool("ingest-topics", true, "classify the ingested items into five keyword topics that take most of them")
 	ingestProfile := fs.String("ingest-profile", "", "write the CPU profile of the first-ingest phase to this file")
+	repollProfile := fs.String("repoll-profile", "", "write the CPU profile of the re-poll phase to this file")
 	dir := fs.String("dir", "", "scratch directory (default: a temporary one, removed after)")
 	upstream := fs.Bool("upstream", false, "internal: serve the synthetic upstream and print its URL")
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
@@ -46,7 +47,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	rep, err := bench.Run(ctx, bench.Options{
 		Feeds: *feeds, Items: *items, Sources: *sources, PerHost: *perHost, Workers: *workers,
 		SkipHostile: !*hostile, Dir: *dir, Out: a.stderr,
-		Spread: *dates == "spread", NoTopics: !*ingestTopics, CPUProfile: *ingestProfile,
+		Spread: *dates == "spread", NoTopics: !*ingestTopics, CPUProfile: *ingestProfile, RepollProfile: *repollProfile,
 		UpstreamCmd: exec.CommandContext(ctx, self, "bench", "-upstream"),
 	})
 	if err != nil {
