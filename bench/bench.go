@@ -51,8 +51,8 @@ type Options struct {
 	// CPUProfile, when set, is where the ingest phase's CPU profile goes;
 	// RepollProfile the re-poll phase's.
 	CPUProfile, RepollProfile string
-	Dir        string    // scratch directory for the databases
-	Out        io.Writer // progress and figures
+	Dir                       string    // scratch directory for the databases
+	Out                       io.Writer // progress and figures
 	// UpstreamCmd starts the upstream process; it must print its base URL
 	// on the first line of stdout and serve until killed.
 	UpstreamCmd *exec.Cmd
