@@ -148,8 +148,8 @@ func (d *DB) Health() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.writeErr != nil {
-		return fmt.Errorf("db: writes to %s fail (%d failed since %s): %w",
-			f.path, f.failedRuns, f.failedAt.UTC().Format(time.RFC3339), f.writeErr)
+		return fmt.Errorf("db: the last %d writes to %s failed (since %s): %w",
+			f.failedRuns, f.path, f.failedAt.UTC().Format(time.RFC3339), f.writeErr)
 	}
 	return nil
 }
