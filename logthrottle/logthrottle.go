@@ -44,11 +44,11 @@ type state struct {
 }
 
 type kind struct {
-	inner   slog.Handler
-	start   time.Time   // of the window
-	held    int         // records held back in it
-	last    slog.Record // the last held back
-	timer   *time.Timer // ends the window
+	inner slog.Handler
+	start time.Time   // of the window
+	held  int         // records held back in it
+	last  slog.Record // the last held back
+	timer *time.Timer // ends the window
 }
 
 // New returns a Handler passing records to h, one per kind per every.

@@ -67,7 +67,7 @@ func cmdSources(ctx context.Context, a *app, args []string) error {
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	_, store, err := a.open(ctx)
+	_, store, err := a.openExisting(ctx)
 	if err != nil {
 		return err
 	}
