@@ -86,7 +86,7 @@ func (l *logBuffer) String() string {
 
 // count returns the number of log lines matching re.
 func (l *logBuffer) count(re string) int {
-	return len(regexp.MustCompile("(?m)" + re).FindAllString(l.String(), -1))
+	return len(regexp.MustCompile("(?m)"+re).FindAllString(l.String(), -1))
 }
 
 // startLogged runs `bantin ARGS...` in a child process with its stderr
