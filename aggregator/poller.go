@@ -54,7 +54,8 @@ type Poller struct {
 	bigSources sync.Map      // ids of sources whose bodies were big
 
 	// storeLog logs failed database writes, one line per cause per
-	// minute with a count (a full disk must not fill up with its own log).
+	// minute with a count (a full disk must not fill up with its own
+	// log); it writes to the Logger given to New.
 	storeLog      *slog.Logger
 	storeThrottle *logthrottle.Handler
 

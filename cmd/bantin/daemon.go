@@ -269,7 +269,7 @@ func watchDatabase(ctx context.Context, log *slog.Logger, store *db.DB, every ti
 		}
 		switch now {
 		case gone:
-			log.Error("database lost: no more polling or writing; serving what is open; restart bantin", slog.Any("error", err))
+			log.Error("database lost: polling and writing stopped, serving what is open", slog.Any("error", err))
 		case failing:
 			log.Error("database cannot be written; /healthz reports it until a write succeeds", slog.Any("error", err))
 		default:
