@@ -179,7 +179,9 @@ func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 
 	// Nothing more is fetched or written: give the daemon several poll
 	// cycles (1 s each) and compare.
-	time.Sleep(time.Second) // a fetch in flight at the check may finish
+	// The poller looks at the files once a second: a fetch dispatched
+	// just before may still arrive.
+	time.Sleep(2 * time.Second)
 	reqs := up.requests.Load()
 	var walSize int64 = -1
 	if walFD != "" {
