@@ -147,6 +147,15 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 			Name: "bantin_http_handovers_total",
 			Help: "Connections the HTTP fast path handed to net/http (any other request).",
 		}, func() float64 { return float64(front.Stats().HandOvers) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "bantin_database_healthy",
+			Help: "1 while the database can be written (as /healthz), 0 once its file was deleted or replaced or while writes fail.",
+		}, func() float64 {
+			if store.Health() != nil {
+				return 0
+			}
+			return 1
+		}),
 	)
 	go func() {
 		if err := front.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

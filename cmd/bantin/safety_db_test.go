@@ -206,6 +206,9 @@ func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 	if code, _ := health(base); code != http.StatusServiceUnavailable {
 		t.Errorf("/healthz went back to %d", code)
 	}
+	if v := metric(t, base, "bantin_database_healthy"); v != 0 {
+		t.Errorf("bantin_database_healthy = %v after the deletion, want 0", v)
+	}
 	if n := logs.count(`level=ERROR msg="database lost.*` + regexp.QuoteMeta(dbPath) + ` was deleted`); n != 1 {
 		t.Errorf("%d 'database lost' log lines, want 1", n)
 	}
@@ -247,6 +250,9 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 	cmd, logs := startLogged(t, "run", "-config", cfgPath, "-listen", addr)
 	waitHealthy(t, base)
 	waitFor(t, "every source polled", 10*time.Second, func() bool { return up.requests.Load() >= 40 })
+	if v := metric(t, base, "bantin_database_healthy"); v != 1 {
+		t.Errorf("bantin_database_healthy = %v, want 1", v)
+	}
 
 	pid := cmd.Process.Pid
 	var old unix.Rlimit
@@ -287,6 +293,9 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 		t.Errorf("%d per-source 'poll failed' lines for store failures, want 0", n)
 	}
 	stored := metric(t, base, `bantin_items_ingested_total{kind="new"}`)
+	if v := metric(t, base, "bantin_database_healthy"); v != 0 {
+		t.Errorf("bantin_database_healthy = %v while writes fail, want 0", v)
+	}
 
 	if err := unix.Prlimit(pid, unix.RLIMIT_FSIZE, &old, nil); err != nil {
 		t.Fatal(err)
