@@ -171,7 +171,9 @@ func (d *DB) Close() error {
 	if d.files.check() != nil {
 		return nil
 	}
-	d.keep.Close()
+	if d.keep != nil {
+		d.keep.Close()
+	}
 	if err := d.sql.Close(); err != nil {
 		return fmt.Errorf("db: close: %w", err)
 	}

@@ -52,8 +52,12 @@ type files struct {
 }
 
 // check compares the files at their paths with those opened and returns
-// the (sticky) *GoneError once they differ.
+// the (sticky) *GoneError once they differ. A nil *files (a DB opened
+// read-only, without watching) never differs.
 func (f *files) check() error {
+	if f == nil {
+		return nil
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.gone != nil || f.main == nil {
@@ -94,6 +98,9 @@ func sameFile(path string, was os.FileInfo) error {
 // wrote records the outcome of a write: a storage failure (see
 // isStorageFailure) makes Health report it until a write succeeds.
 func (f *files) wrote(err error, now time.Time) {
+	if f == nil {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	switch {
@@ -141,7 +148,7 @@ func rootCause(err error) error {
 // deleted or replaced, or the storage failure of the last write (a
 // read-only file, a full disk) until a write succeeds again.
 func (d *DB) Health() error {
-	if err := d.files.check(); err != nil {
+	if err := d.files.check(); err != nil || d.files == nil {
 		return err
 	}
 	f := d.files
@@ -167,6 +174,9 @@ func (d *DB) CheckFiles() error { return d.files.check() }
 // freed, the file made writable) even if nothing else writes. It returns
 // Health's answer afterwards.
 func (d *DB) Probe(ctx context.Context) error {
+	if d.files == nil {
+		return nil
+	}
 	d.files.mu.Lock()
 	failing := d.files.writeErr != nil
 	d.files.mu.Unlock()

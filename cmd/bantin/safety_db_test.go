@@ -91,9 +91,9 @@ func (l *logBuffer) count(re string) int {
 	return len(regexp.MustCompile("(?m)"+re).FindAllString(l.String(), -1))
 }
 
-// startLogged runs `bantin ARGS...` in a child process with its stderr
+// startPiped runs `bantin ARGS...` in a child process with its stderr
 // in the returned buffer; the child is killed at the end of the test.
-func startLogged(t *testing.T, args ...string) (*exec.Cmd, *logBuffer) {
+func startPiped(t *testing.T, args ...string) (*exec.Cmd, *logBuffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "BANTIN_TEST_MAIN=1")
@@ -151,7 +151,7 @@ func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 	dbPath := filepath.Join(dir, "data", "bantin.db")
 	addr := freeAddr(t)
 	base := "http://" + addr
-	cmd, logs := startLogged(t, "run", "-config", cfgPath, "-listen", addr)
+	cmd, logs := startPiped(t, "run", "-config", cfgPath, "-listen", addr)
 	waitHealthy(t, base)
 	waitFor(t, "a few polls", 10*time.Second, func() bool { return up.requests.Load() >= 8 })
 
@@ -247,7 +247,7 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 	cfgPath := fastConfig(t, dir, srv.URL, 20)
 	addr := freeAddr(t)
 	base := "http://" + addr
-	cmd, logs := startLogged(t, "run", "-config", cfgPath, "-listen", addr)
+	cmd, logs := startPiped(t, "run", "-config", cfgPath, "-listen", addr)
 	waitHealthy(t, base)
 	waitFor(t, "every source polled", 10*time.Second, func() bool { return up.requests.Load() >= 40 })
 	if v := metric(t, base, "bantin_database_healthy"); v != 1 {
