@@ -33,12 +33,33 @@ func Balance(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/16)
+	foreign := false
 	for _, n := range nodes {
+		foreign = foreign || hasForeign(n)
 		if err := html.Render(&b, n); err != nil {
 			return s
 		}
 	}
-	return b.String()
+	if foreign {
+		return b.String()
+	}
+	// Render writes void elements XML-style ("<br/>"); outside SVG and
+	// MathML "/>" can end nothing else in its output (it escapes '>' in
+	// text and attribute values), so the HTML form is restored.
+	return strings.ReplaceAll(b.String(), "/>", ">")
+}
+
+// hasForeign reports whether n holds SVG or MathML elements.
+func hasForeign(n *html.Node) bool {
+	if n.Type == html.ElementNode && n.Namespace != "" {
+		return true
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if hasForeign(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // simple are the elements WellFormed vouches for: those whose start and

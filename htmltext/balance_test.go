@@ -12,7 +12,7 @@ import (
 // forms.
 var balanceCases = []struct{ in, want string }{
 	// A line break written as an end tag.
-	{`<p>Dòng một</br>Dòng hai</p>`, `<p>Dòng một<br/>Dòng hai</p>`},
+	{`<p>Dòng một</br>Dòng hai</p>`, `<p>Dòng một<br>Dòng hai</p>`},
 	// The "</p>" left behind when the sanitiser removed a <noscript>
 	// that held the "<p>".
 	{`<p>Ảnh</p></p><p>Tiếp</p>`, `<p>Ảnh</p><p></p><p>Tiếp</p>`},

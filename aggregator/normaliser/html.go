@@ -32,8 +32,8 @@ var policy = func() *bluemonday.Policy {
 
 var dataImageRe = regexp.MustCompile(`^image/(gif|jpeg|jpg|png|webp|avif)(;[a-z0-9=.-]+)*;base64,[A-Za-z0-9+/=\s]*$`)
 
-// sanitise returns fragment as safe HTML with relative URLs made absolute
-// against base, in NFC.
+// sanitise returns fragment as safe, well-formed HTML (htmltext.Balance)
+// with relative URLs made absolute against base, in NFC.
 func sanitise(fragment, base string) string {
 	fragment = strings.TrimSpace(fragment)
 	if fragment == "" {
@@ -43,7 +43,10 @@ func sanitise(fragment, base string) string {
 		return nfc(fragment) // plain text: nothing to sanitise or escape
 	}
 	out := absolutise(policy.Sanitize(keepWordsApart(fragment)), base)
-	return nfc(strings.TrimSpace(out))
+	// The policy passes unbalanced tags through ("</br>", the "</p>" of a
+	// <p> inside a removed <noscript>): republished HTML must parse as
+	// written.
+	return nfc(htmltext.Balance(strings.TrimSpace(out)))
 }
 
 // strippedBreaks matches the start and end tags of the elements that

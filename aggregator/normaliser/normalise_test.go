@@ -584,3 +584,21 @@ func TestSanitiseKeepsWordsApart(t *testing.T) {
 		})
 	}
 }
+
+// TestSanitiseBalances: the sanitiser's output is well-formed HTML even
+// when the input is not or when removing an element leaves a lone end
+// tag behind (the W3C feed validator's "Invalid HTML").
+func TestSanitiseBalances(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`<p>Dòng một</br>Dòng hai</p>`, `<p>Dòng một<br>Dòng hai</p>`},
+		{`<noscript><p><img src="https://a.vn/x.jpg"></noscript></p><p>Tiếp theo</p>`, `<p></p><p>Tiếp theo</p>`},
+		{`<p>Mở <b>đậm`, `<p>Mở <b>đậm</b></p>`},
+		{`<ul><li>một<li>hai</ul>`, `<ul><li>một</li><li>hai</li></ul>`},
+	}
+	for _, tc := range tests {
+		got := sanitise(tc.in, "https://a.vn/")
+		if got != tc.want {
+			t.Errorf("sanitise(%q) =\n  %q\nwant\n  %q", tc.in, got, tc.want)
+		}
+	}
+}
