@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"bantin/htmltext"
+	"bantin/tracking"
 
 	"github.com/microcosm-cc/bluemonday"
 )
@@ -117,7 +118,8 @@ func textHTML(s string) string {
 var urlAttrs = map[string]bool{"href": true, "src": true, "cite": true, "poster": true, "longdesc": true}
 
 // absolutise rewrites the URL attributes of sanitised HTML to absolute URLs
-// against base, and drops data: URLs anywhere but <img src> and URLs that
+// against base, removes tracking parameters from links (tracking.Strip),
+// and drops data: URLs anywhere but <img src> and URLs that
 // resolve to other schemes than http, https and mailto. It relies on
 // the sanitiser's output form: attribute values double-quoted and escaped,
 // and '"' escaped in text, so `name="` can only occur inside a tag.
@@ -158,6 +160,9 @@ func absolutise(clean, base string) string {
 			val = ""
 		} else {
 			val = resolve(base, val)
+			if attr == "href" {
+				val = tracking.Strip(val)
+			}
 		}
 		if !safeURL(val) {
 			// data: off an image, or a relative URL resolved against a

@@ -514,6 +514,7 @@ func TestSanitiseURLs(t *testing.T) {
 		"attribute-like text": {`<p>say href="/x" here</p>`, `<p>say href=&#34;/x&#34; here</p>`},
 		"javascript dropped":  {`<a href="javascript:alert(1)">j</a>`, `j`},
 		"nfd text composed":   {"<p>Ha\u0300 No\u0323\u0302i</p>", "<p>Hà Nội</p>"},
+		"tracking dropped":    {`<a href="/a?id=7&amp;utm_source=rss&amp;fbclid=x">a</a>`, `<a href="https://site.example/a?id=7" rel="nofollow noreferrer">a</a>`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
