@@ -34,13 +34,16 @@ type validated struct {
 
 // TestW3CFeedValidator runs the W3C feed validator over every published
 // RSS and Atom feed of the fixture (topics and tags, the empty topic, the
-// older pages that rel="next" leads to) and the OPML list, in one run of
-// the validator, and fails on any error or warning: everything in a
-// published feed is bantin's doing. (The validator has no JSON Feed
-// support; TestJSONFeedSchema covers JSON.) A control document with
-// warnings bantin once caused (atom:source without atom:updated, unbalanced
-// HTML) must be reported, so that a validator that accepts anything
-// cannot pass the test.
+// older pages that rel="next" leads to), in one run of the validator
+// (about half a second), and fails on any error or warning bantin causes.
+// (The validator has no JSON Feed support: TestJSONFeedSchema covers
+// JSON.) One warning is the upstream's doing and is tolerated where, and
+// only where, it is: "Two entries with the same value for atom:updated"
+// when the date is the first-seen time of items their feeds left undated
+// (items found in the same poll share it). A control document with the
+// warnings bantin once caused (atom:source without atom:updated,
+// unbalanced HTML) must be reported, so that a validator that accepts
+// anything cannot pass the test.
 func TestW3CFeedValidator(t *testing.T) {
 	validator := w3cValidator(t)
 	s := newSite(t)
@@ -74,8 +77,6 @@ func TestW3CFeedValidator(t *testing.T) {
 	if paged == 0 {
 		t.Fatal("fixture: no feed has a second page; paging is not validated")
 	}
-	opml, _ := s.Fetch(t, "/opml.xml")
-	save("opml.xml", s.Base+"/opml.xml", opml)
 	control := filepath.Join(dir, "control.atom")
 	if err := os.WriteFile(control, []byte(w3cControlAtom), 0o644); err != nil {
 		t.Fatal(err)
@@ -95,18 +96,71 @@ func TestW3CFeedValidator(t *testing.T) {
 	if r := reports[control]; !strings.Contains(r, "Missing source element: updated") || !strings.Contains(r, "Invalid HTML") {
 		t.Fatalf("the validator did not report the control document's faults; its report:\n%s\nall output:\n%s", r, out)
 	}
+	undated := map[string]bool{} // Atom dates of undated items
+	for _, items := range s.Expected {
+		for _, it := range items {
+			if it.Undated {
+				undated[it.Published.Format(time.RFC3339)] = true
+			}
+		}
+	}
 	for _, d := range docs {
 		t.Run(d.Name, func(t *testing.T) {
 			r, ok := reports[d.File]
 			if !ok {
 				t.Fatalf("no report for %s in the validator's output:\n%s", d.File, out)
 			}
-			if !strings.Contains(r, "errors=0 warnings=0") {
-				body, _ := os.ReadFile(d.File)
+			body, err := os.ReadFile(d.File)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bad []string
+			for _, line := range strings.Split(r, "\n") {
+				line = strings.TrimSpace(line)
+				if line == "" || strings.HasPrefix(line, "errors=") {
+					continue
+				}
+				if strings.Contains(line, "Two entries with the same value for atom:updated") && duplicatesUndated(body, undated) {
+					t.Logf("tolerated (items their feeds left undated): %s", line)
+					continue
+				}
+				bad = append(bad, line)
+			}
+			if !strings.Contains(r, "errors=") {
+				t.Fatalf("no summary line in the report on %s:\n%s", d.URL, r)
+			}
+			if len(bad) > 0 || !strings.Contains(r, "errors=0 ") {
 				t.Errorf("W3C feed validator on %s:\n%s\ndocument:\n%s", d.URL, r, body)
 			}
 		})
 	}
+}
+
+// duplicatesUndated reports whether every atom:updated date that more
+// than one entry of the Atom document shares is in undated.
+func duplicatesUndated(body []byte, undated map[string]bool) bool {
+	var doc struct {
+		Entries []struct {
+			Updated string `xml:"updated"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(body, &doc); err != nil {
+		return false
+	}
+	count := map[string]int{}
+	for _, e := range doc.Entries {
+		count[e.Updated]++
+	}
+	found := false
+	for date, n := range count {
+		if n > 1 {
+			if !undated[date] {
+				return false
+			}
+			found = true
+		}
+	}
+	return found
 }
 
 // w3cControlAtom has an atom:source without atom:updated and content

@@ -163,6 +163,13 @@ func atomEntryFrom(f *Feed, e Entry, ge *feeds.AtomEntry) *atomEntry {
 		// at least names the entry.
 		x.Content = &feeds.AtomContent{Type: "text", Content: x.Title}
 	}
+	if x.Content == nil && x.Summary == nil {
+		// No body upstream: where readers and validators look for
+		// text, a link to the story (linkLine), not the title again.
+		if l := linkLine(it); l != "" {
+			x.Content = &feeds.AtomContent{Type: "html", Content: l}
+		}
+	}
 	for _, enc := range it.Enclosures {
 		href := webURL(enc.URL)
 		if href == "" {

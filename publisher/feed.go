@@ -26,6 +26,8 @@ import (
 	"bantin/htmltext"
 	"bantin/iri"
 	"bantin/tracking"
+
+	"golang.org/x/net/idna"
 )
 
 // Formats served, as used in URLs (slug.FORMAT) and by Render.
@@ -383,6 +385,27 @@ func contentHTML(e Entry) string {
 		c += "<p>Also reported by: " + html.EscapeString(strings.Join(names, ", ")) + "</p>"
 	}
 	return c
+}
+
+// linkLine is the body Atom and JSON Feed publish for an item that has
+// none upstream (no content, no summary): one paragraph linking to the
+// story, named by its host ("<p><a href=…>tinviet.vn</a></p>"), "" when
+// the item has no link. Repeating the title there made readers show it
+// twice; the host says where the text is, in no particular language.
+func linkLine(it db.Item) string {
+	link := itemLink(it.Link)
+	if link == "" {
+		return ""
+	}
+	u, err := url.Parse(link)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	host := strings.TrimPrefix(u.Hostname(), "www.")
+	if h, err := idna.ToUnicode(host); err == nil {
+		host = h
+	}
+	return `<p><a href="` + html.EscapeString(link) + `">` + html.EscapeString(host) + `</a></p>`
 }
 
 // publishedHTML is stored HTML as published: balanced (htmltext.Balance),

@@ -26,8 +26,9 @@ type jsonItem struct {
 	*feeds.JSONItem
 	// ContentHTML and ContentText shadow gorilla's. JSON Feed 1.1
 	// requires content_html or content_text on every item: an item that
-	// has no body upstream (no content, no summary) publishes an empty
-	// content_text, which says so. (Repeating the title there made
+	// has no body upstream (no content, no summary) publishes a link to
+	// the story (linkLine), or without a link an empty content_text,
+	// which says there is no text. (Repeating the title there made
 	// readers show it twice.)
 	ContentHTML string  `json:"content_html,omitempty"`
 	ContentText *string `json:"content_text,omitempty"`
@@ -101,8 +102,10 @@ func jsonItemFrom(e Entry, gi *feeds.JSONItem) *jsonItem {
 	gi.Image = webURL(it.ImageURL)
 	var text *string
 	if strings.TrimSpace(gi.ContentHTML) == "" {
-		gi.ContentHTML, gi.ContentText = "", ""
-		text = new(string)
+		gi.ContentHTML, gi.ContentText = linkLine(it), ""
+		if gi.ContentHTML == "" {
+			text = new(string)
+		}
 	}
 	gi.Author, gi.Authors = nil, nil
 	for _, p := range entryAuthors(it) {
