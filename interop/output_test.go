@@ -47,8 +47,8 @@ type readerView struct {
 	// SubtitleType is feedparser's type of the value: "text/html" means
 	// the value is HTML, and readers show it as such.
 	SubtitleType string `json:"subtitle_type"`
-	Author   string `json:"author"`
-	Entries  []struct {
+	Author       string `json:"author"`
+	Entries      []struct {
 		Title  string   `json:"title"`
 		Author string   `json:"author"`
 		Tags   []string `json:"tags"`

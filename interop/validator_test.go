@@ -189,7 +189,6 @@ func validatorReports(out string) map[string]string {
 	return m
 }
 
-
 // nextLink returns the href of the feed's rel="next" link (RFC 5005; an
 // atom:link in RSS too), "" when there is none.
 func nextLink(t *testing.T, body []byte) string {
