@@ -25,6 +25,11 @@ func Balance(s string) string {
 	if WellFormed(s) {
 		return s
 	}
+	return reserialise(s)
+}
+
+// reserialise parses s as the content of a <body> and renders it.
+func reserialise(s string) string {
 	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 	nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
 	if err != nil {
