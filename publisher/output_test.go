@@ -276,3 +276,14 @@ func TestEmptyFeedDates(t *testing.T) {
 		t.Errorf("atom: empty feed updated %q", a.Updated)
 	}
 }
+
+// TestIndexLinksWithoutTrackers: the index page links items without
+// their tracking parameters too.
+func TestIndexLinksWithoutTrackers(t *testing.T) {
+	e := newEnv(t)
+	e.save("a", e.item("https://a.example.vn/1.html?id=3&utm_source=rss&fbclid=X", "Giá xăng giảm", time.Hour, topicSlug))
+	body := e.get("/").body
+	if !bytes.Contains(body, []byte(`href="https://a.example.vn/1.html?id=3"`)) || bytes.Contains(body, []byte("utm_source")) {
+		t.Errorf("index links:\n%s", body)
+	}
+}
