@@ -21,8 +21,24 @@ import (
 // with raw Unicode, with escapes or with lower-case escapes gives one
 // canonical form. The path's case is kept. Values that are not absolute
 // http(s) URLs are returned trimmed, with only scheme and host lowered.
-// CanonicalLink is idempotent.
+// CanonicalLink is idempotent: a form that a second pass would still change
+// (a host whose invalid bytes became escapes of U+FFFD, which the next pass
+// reads as a Unicode name and converts to Punycode) is carried on to its
+// fixed point, in at most a few passes.
 func CanonicalLink(raw string) string {
+	got := canonicalOnce(raw)
+	for range 4 {
+		next := canonicalOnce(got)
+		if next == got {
+			break
+		}
+		got = next
+	}
+	return got
+}
+
+// canonicalOnce is one pass of CanonicalLink.
+func canonicalOnce(raw string) string {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return ""
