@@ -14,6 +14,7 @@ type Metrics struct {
 	fetches  *prometheus.CounterVec
 	duration prometheus.Histogram
 	items    *prometheus.CounterVec
+	articles *prometheus.CounterVec
 }
 
 // NewMetrics registers the poller's metrics, and a collector that reports
@@ -33,8 +34,12 @@ func NewMetrics(reg prometheus.Registerer, store *db.DB) *Metrics {
 			Name: "bantin_items_ingested_total",
 			Help: "Items stored, by kind (new, updated).",
 		}, []string{"kind"}),
+		articles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bantin_article_fetches_total",
+			Help: "Article pages fetched for their full text, by result (ok, error).",
+		}, []string{"result"}),
 	}
-	reg.MustRegister(m.fetches, m.duration, m.items, &sourceCollector{store: store})
+	reg.MustRegister(m.fetches, m.duration, m.items, m.articles, &sourceCollector{store: store})
 	return m
 }
 
@@ -107,4 +112,16 @@ func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(failingDesc, prometheus.GaugeValue, failing)
 	ch <- prometheus.MustNewConstMetric(disabledDesc, prometheus.GaugeValue, disabled)
+}
+
+// articleFetched counts one article page fetch.
+func (m *Metrics) articleFetched(ok bool) {
+	if m == nil {
+		return
+	}
+	result := "ok"
+	if !ok {
+		result = "error"
+	}
+	m.articles.WithLabelValues(result).Inc()
 }

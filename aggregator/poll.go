@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"bantin/aggregator/classifier"
 	"bantin/aggregator/fetcher"
 	"bantin/aggregator/normaliser"
+	"bantin/aggregator/scrape"
 	"bantin/config"
 	"bantin/db"
 	"bantin/iri"
@@ -108,7 +110,12 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	// The host's slot is freed as soon as the network part is over, so
 	// parsing never holds back other fetches to the same host. (The rare
 	// second fetch of a feed discovered on an HTML page goes without one.)
-	release()
+	// A source whose article pages are fetched keeps it until they are.
+	release = sync.OnceFunc(release)
+	defer release()
+	if !j.src.WantsArticle() {
+		release()
+	}
 	if err != nil {
 		if isCanceled(ctx, err) {
 			o.canceled = true
@@ -130,8 +137,16 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 
 	var parsed *normaliser.Parsed
 	var perr error
-	p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
-	if perr != nil && !errors.Is(perr, normaliser.ErrEmptyBody) && !errors.Is(perr, normaliser.ErrGzipBody) &&
+	var listing *Listing
+	if j.src.Type == config.TypeHTML {
+		p.onCPU(func() { listing, perr = ReadListing(resp.Body, resp.ContentType, resp.URL, j.src) })
+		if perr == nil {
+			parsed = listing.Parsed
+		}
+	} else {
+		p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
+	}
+	if perr != nil && j.src.Type != config.TypeHTML && !errors.Is(perr, normaliser.ErrEmptyBody) && !errors.Is(perr, normaliser.ErrGzipBody) &&
 		normaliser.IsHTML(resp.Body, resp.ContentType) {
 		// A web page instead of a feed: follow its advertised feed.
 		links := normaliser.Discover(resp.Body, resp.URL)
@@ -170,7 +185,25 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	st.HubURL, st.HubTopic = parsed.HubURL, parsed.SelfURL
 
 	var items []db.Item
-	p.onCPU(func() { items = p.storable(parsed, j.src, resp.URL, start) })
+	if j.src.WantsArticle() {
+		p.onCPU(func() { items = p.normalised(parsed, j.src, resp.URL, start) })
+		var entries map[string]scrape.Entry
+		if listing != nil {
+			entries = listing.Entries
+		}
+		if err := p.articles(ctx, j.src, st.ConfigURL, items, entries, start); err != nil {
+			if isCanceled(ctx, err) {
+				o.canceled = true
+				return o
+			}
+			p.fail(&st, &o, fmt.Errorf("aggregator: article pages of %s: %w", j.src.ID, err))
+			return o
+		}
+		release()
+		p.onCPU(func() { p.classify(items, start) })
+	} else {
+		p.onCPU(func() { items = p.storable(parsed, j.src, resp.URL, start) })
+	}
 	o.items = items
 	h.TTL, h.Period, h.SkipHours, h.SkipDays = parsed.TTL, parsed.UpdatePeriod, parsed.SkipHours, parsed.SkipDays
 	st.FeedInterval, st.SkipHours, st.SkipDays = max(parsed.TTL, parsed.UpdatePeriod), parsed.SkipHours, parsed.SkipDays
@@ -322,7 +355,14 @@ func (p *Poller) trackMove(st *db.Source, fetched, permanent string) {
 // normalised, without those beyond the retention window, classified under
 // the current topics; never nil.
 func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) []db.Item {
-	_, cl := p.snapshot()
+	items := p.normalised(parsed, src, base, start)
+	p.classify(items, start)
+	return items
+}
+
+// normalised is storable without the classification: the items of a
+// parsed document of src, never nil.
+func (p *Poller) normalised(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) []db.Item {
 	items := normaliser.Normalise(parsed, normaliser.Options{
 		SourceID:   src.ID,
 		SourceTags: src.Tags,
@@ -332,13 +372,18 @@ func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base st
 		BaseURL:    base,
 	})
 	items = dropExpired(items, src.Retention.D(), start)
-	for i := range items {
-		items[i].Topics = cl.Classify(DocOf(&items[i]), start)
-	}
 	if items == nil {
 		items = []db.Item{}
 	}
 	return items
+}
+
+// classify sets the topics of items under the current topics.
+func (p *Poller) classify(items []db.Item, now time.Time) {
+	_, cl := p.snapshot()
+	for i := range items {
+		items[i].Topics = cl.Classify(DocOf(&items[i]), now)
+	}
 }
 
 // dropExpired removes the items published before the retention window
@@ -366,11 +411,15 @@ func DocOf(it *db.Item) *classifier.Doc {
 		Title:      it.Title,
 		Summary:    it.Summary,
 		Content:    it.Content,
+		FullText:   it.FullText,
 		Categories: it.Categories,
 		Source:     it.SourceID,
 		Link:       it.Link,
 		Language:   it.Language,
 		Published:  it.Published,
+	}
+	if d.FullText != "" && d.Content == d.FullText {
+		d.Content = "" // published as the content: the match is the full text's
 	}
 	for _, t := range it.Tags {
 		d.Tags = append(d.Tags, t.Slug)

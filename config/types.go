@@ -50,6 +50,7 @@ type Defaults struct {
 	PerHost     int      `yaml:"per_host"`     // 2
 	Workers     int      `yaml:"workers"`      // 16
 	UserAgent   string   `yaml:"user_agent"`   // empty: bantin/VERSION (+base_url)
+	FullText    string   `yaml:"full_text"`    // off; see SourceContent.FullText
 }
 
 // WebSub configures publishing to hubs and the built-in hub.
@@ -76,6 +77,9 @@ type Source struct {
 	Retention    Duration `yaml:"retention"`
 	MaxBody      ByteSize `yaml:"max_body"`
 	AllowPrivate bool     `yaml:"allow_private"`
+	// SourceContent says how articles and pages are read (content.go).
+	SourceContent `yaml:",inline"`
+	fullTextSet   bool // full_text was written for this source
 
 	// Location is Timezone loaded; set by Load.
 	Location *time.Location `yaml:"-"`
