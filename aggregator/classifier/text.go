@@ -15,10 +15,10 @@ import (
 
 // Fields of an item that keyword phrases are searched in, as bits.
 const (
-	inTitle   uint8 = 1 << iota
-	inSummary       // summary text (HTML stripped)
-	inContent       // content text (HTML stripped)
-	inFullText      // the article page's text (HTML stripped)
+	inTitle    uint8 = 1 << iota
+	inSummary        // summary text (HTML stripped)
+	inContent        // content text (HTML stripped)
+	inFullText       // the article page's text (HTML stripped)
 )
 
 // nFields is the number of fields above.

@@ -35,8 +35,8 @@ type Field struct {
 // other fields text; Link and Image are absolute.
 type Entry struct {
 	Title, Link, Date, Summary, Image, Author Field
-	Categories                               []string
-	CategoriesFrom                           string
+	Categories                                []string
+	CategoriesFrom                            string
 }
 
 // Page is a parsed HTML document and the URL it came from.
