@@ -59,6 +59,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		// The configured URL decides whether private addresses are fair
 		// game, also after a move or an autodiscovery.
 		Origin: st.ConfigURL,
+		Accept: acceptFor(j.src),
 	}
 	// A body that grows past bigBody takes one of the few "big" slots,
 	// held until its items are written: huge feeds are parsed a couple at
