@@ -372,6 +372,10 @@ const itemCols = `i.id, i.source_id, i.guid, i.link, i.canonical_link, i.title, 
 	i.first_seen, i.hash, s.display_title, s.title, s.url, s.site_url,
 	i.full_text, i.article_tries, i.article_next, i.article_error`
 
+// pageItemCols are itemCols for the pages of published feeds, which never
+// show the full text of article pages: it is read as "".
+var pageItemCols = strings.Replace(itemCols, "i.full_text,", "'',", 1)
+
 func scanItem(sc interface{ Scan(...any) error }) (Item, error) {
 	var it Item
 	var authors, categories, enclosures, displayTitle, feedTitle string
