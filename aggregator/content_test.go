@@ -287,3 +287,33 @@ func TestArticleRedirectToPrivateRefused(t *testing.T) {
 		t.Errorf("summary %q, want the feed's", it.Summary)
 	}
 }
+
+// TestPushedItemsKeepFullText: a WebSub push of items whose article pages
+// were read keeps their full text (no second fetch), and a pushed new
+// item gets its page read.
+func TestPushedItemsKeepFullText(t *testing.T) {
+	site := sitetest.New(3)
+	defer site.Close()
+	p, store := testPoller(t, site.URL, "  - {id: s, url: '{{URL}}/rss', full_text: match}\n", bodyTopic)
+	full := site.RSS()
+	// The first poll sees two of the three items.
+	two := strings.Replace(full, full[strings.Index(full, "<item><title>"+sitetest.Title(3)):strings.LastIndex(full, "</item>")+len("</item>")], "", 1)
+	if _, err := p.Ingest(context.Background(), "s", []byte(two), "application/rss+xml"); err != nil {
+		t.Fatal(err)
+	}
+	if n := site.ArticleHits(); n != 2 {
+		t.Fatalf("article pages fetched %d times for 2 pushed items", n)
+	}
+	r, err := p.Ingest(context.Background(), "s", []byte(full), "application/rss+xml")
+	if err != nil || r.New != 1 || r.Updated != 0 {
+		t.Fatalf("second push: %+v, %v", r, err)
+	}
+	if n := site.ArticleHits(); n != 3 {
+		t.Errorf("article pages fetched %d times, want 3 (each once)", n)
+	}
+	for _, it := range itemsOf(t, store, "s") {
+		if !strings.Contains(it.FullText, sitetest.BodyOnly) || !slices.Contains(it.Topics, "thanh-xuan-bac") {
+			t.Errorf("%s: topics %v, full text %d bytes", it.Link, it.Topics, len(it.FullText))
+		}
+	}
+}

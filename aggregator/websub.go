@@ -822,6 +822,15 @@ func (p *Poller) Ingest(ctx context.Context, id string, body []byte, contentType
 		return r, fmt.Errorf("%w: %w", errNotAFeed, err)
 	}
 	items := p.storable(parsed, src, base, start)
+	if src.WantsArticle() {
+		// The pushed items get their article pages as polled ones do (a
+		// push that dropped the stored full text would make it fetched
+		// again); the fetches outlive a hub that hangs up.
+		if err := p.articles(context.WithoutCancel(ctx), src, st.ConfigURL, items, nil, start); err != nil {
+			return r, fmt.Errorf("aggregator: ingest %s: article pages: %w", id, err)
+		}
+		p.classify(items, start)
+	}
 	p.WebSub.merge(&st)
 	res, err := p.Store.SaveFetch(ctx, st, items)
 	if err != nil {
