@@ -116,6 +116,11 @@ func ReadArticle(body []byte, contentType, pageURL string, src *config.Source) (
 // and its address policy (origin is the source's configured URL, so a
 // public site cannot send the fetch to a private address).
 func FetchArticle(ctx context.Context, f *fetcher.Fetcher, src *config.Source, origin, link string) (*Article, error) {
+	return fetchArticle(ctx, f, src, origin, link, func(g func()) { g() })
+}
+
+// fetchArticle is FetchArticle, reading the page under onCPU.
+func fetchArticle(ctx context.Context, f *fetcher.Fetcher, src *config.Source, origin, link string, onCPU func(func())) (*Article, error) {
 	resp, err := f.Fetch(ctx, fetcher.Request{
 		URL:          link,
 		Timeout:      src.Timeout.D(),
@@ -130,7 +135,9 @@ func FetchArticle(ctx context.Context, f *fetcher.Fetcher, src *config.Source, o
 	if len(resp.Body) == 0 {
 		return nil, fmt.Errorf("aggregator: article %s: empty page", link)
 	}
-	return ReadArticle(resp.Body, resp.ContentType, resp.URL, src)
+	var a *Article
+	onCPU(func() { a, err = ReadArticle(resp.Body, resp.ContentType, resp.URL, src) })
+	return a, err
 }
 
 // articles gives the items of one poll of src their article pages' full
@@ -168,7 +175,7 @@ func (p *Poller) articles(ctx context.Context, src *config.Source, origin string
 		if it.Link == "" || a.State.Tries >= maxArticleTries || now.Before(a.State.Next) {
 			continue
 		}
-		art, err := FetchArticle(ctx, p.Fetcher, src, origin, it.Link)
+		art, err := fetchArticle(ctx, p.Fetcher, src, origin, it.Link, p.onCPU)
 		if err != nil {
 			if isCanceled(ctx, err) {
 				return err

@@ -278,8 +278,17 @@ func (d *decoder) finishContent(s *Source, def *Defaults) {
 		d.errorAt(s.Pos, "source %s: a type: html source needs items: with each: (the CSS selector of one item on the listing page)", name)
 		return
 	}
-	if s.Items.Link.IsZero() {
-		// The item's identity is its link: by default the first link in it.
-		s.Items.Link = Selector{CSS: "a[href]", Attr: "href", Raw: "a[href] @href"}
+	s.Items.FillDefaults()
+}
+
+// FillDefaults gives a link and a title selector to items: that lack
+// them: the item's identity is its link, by default its first link, and
+// its title the text of the link's element.
+func (it *ItemSelectors) FillDefaults() {
+	if it.Link.IsZero() {
+		it.Link = Selector{CSS: "a[href]", Attr: "href", Raw: "a[href] @href"}
+	}
+	if it.Title.IsZero() && it.Link.CSS != "" {
+		it.Title = Selector{CSS: it.Link.CSS, Raw: it.Link.CSS}
 	}
 }

@@ -53,6 +53,11 @@ sources:
 	if l := c.Sources[0].Items.Link; l.CSS != "a[href]" || l.Attr != "href" {
 		t.Errorf("default link selector %+v", l)
 	}
+	// ... and the title the text of the link's element.
+	c = mustParse(t, `sources: [{id: p, type: html, url: "https://p.example/", items: {each: "li", link: "h3 a @href"}}]`, "t.yaml")
+	if l := c.Sources[0].Items.Title; l.CSS != "h3 a" || l.Attr != "" {
+		t.Errorf("default title selector %+v", l)
+	}
 }
 
 // TestContentKeyErrors: a selector that does not parse, and keys that do

@@ -132,9 +132,7 @@ func tryURLSource(cfg *config.Config, u string, sels map[string]*string, follow,
 	if !src.Items.Each.IsZero() {
 		src.Type = config.TypeHTML
 		src.Follow = follow
-		if src.Items.Link.IsZero() {
-			src.Items.Link = config.Selector{CSS: "a[href]", Attr: "href", Raw: "a[href] @href"}
-		}
+		src.Items.FillDefaults()
 	} else {
 		src.Items = nil
 	}
