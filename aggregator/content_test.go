@@ -324,12 +324,8 @@ func TestHTMLSourceNeverEnds(t *testing.T) {
 	site := sitetest.New(1)
 	defer site.Close()
 	p, _ := testPoller(t, site.URL, "  - {id: s, type: html, url: '{{URL}}/never', timeout: 1s, items: {each: li}}\n")
-	start := time.Now()
 	r := pollAll(t, p, true)["s"]
 	if r.Err == nil || !strings.Contains(r.Err.Error(), "timeout") || !strings.Contains(r.Err.Error(), site.URL+"/never") {
 		t.Errorf("poll of a page that never ends: %v", r.Err)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("the poll took %v", d)
 	}
 }
