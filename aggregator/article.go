@@ -199,7 +199,8 @@ func (p *Poller) articles(ctx context.Context, src *config.Source, origin string
 }
 
 // withFullText applies the stored or fetched full text to an item: its
-// Hash covers it (so getting it is an update), and where the source
+// Hash covers it and whether it is published (so getting it, or a source
+// switching from match to publish, is an update), and where the source
 // publishes the article it becomes the item's content.
 func withFullText(it *db.Item, src *config.Source) {
 	if it.FullText == "" {
@@ -211,7 +212,11 @@ func withFullText(it *db.Item, src *config.Source) {
 			it.ImageURL = firstImageURL(it.FullText)
 		}
 	}
-	sum := sha256.Sum256([]byte(it.Hash + "\x00full text\x00" + it.FullText))
+	mode := "match"
+	if src.PublishesArticle() {
+		mode = "publish"
+	}
+	sum := sha256.Sum256([]byte(it.Hash + "\x00full text " + mode + "\x00" + it.FullText))
 	it.Hash = hex.EncodeToString(sum[:16])
 }
 

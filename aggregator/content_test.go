@@ -329,3 +329,31 @@ func TestHTMLSourceNeverEnds(t *testing.T) {
 		t.Errorf("poll of a page that never ends: %v", r.Err)
 	}
 }
+
+// TestFullTextSwitchToPublish: a source switched from full_text: match to
+// publish publishes the stored full text on its next poll, without
+// fetching the article pages again.
+func TestFullTextSwitchToPublish(t *testing.T) {
+	site := sitetest.New(2)
+	defer site.Close()
+	p, store := testPoller(t, site.URL, "  - {id: s, url: '{{URL}}/rss', full_text: match}\n")
+	pollAll(t, p, true)
+	cfg, _ := p.snapshot()
+	next := *cfg
+	next.Sources = slices.Clone(cfg.Sources)
+	next.Sources[0].FullText = "publish"
+	if err := p.Reload(context.Background(), &next); err != nil {
+		t.Fatal(err)
+	}
+	if r := pollAll(t, p, true)["s"]; r.Err != nil || r.Updated != 2 {
+		t.Fatalf("poll after the switch: %+v, want 2 updated", r)
+	}
+	for _, it := range itemsOf(t, store, "s") {
+		if it.Content != it.FullText || !strings.Contains(it.Content, sitetest.BodyOnly) {
+			t.Errorf("%s: content %q", it.Link, it.Content)
+		}
+	}
+	if n := site.ArticleHits(); n != 2 {
+		t.Errorf("article pages fetched %d times, want 2", n)
+	}
+}
