@@ -103,7 +103,8 @@ func TestFullTextMatch(t *testing.T) {
 // TestHTMLSourceListing: a listing page of 20 items becomes 20 items with
 // every field the selectors name, links and images absolute, day-first
 // dates in the source's zone; a re-poll of the unchanged page stores
-// nothing; the same page in windows-1258 gives the same text.
+// nothing; the same page in windows-1258 gives the same text, and so do
+// its article pages.
 func TestHTMLSourceListing(t *testing.T) {
 	site := sitetest.New(20)
 	defer site.Close()
@@ -116,6 +117,8 @@ func TestHTMLSourceListing(t *testing.T) {
     type: html
     url: '{{URL}}/cp1258/thoi-su'
     `+sel+`
+    follow: true
+    article: {content: ".detail-content"}
 `)
 	res := pollAll(t, p, true)
 	for _, id := range []string{"kdt", "kdt-1258"} {
@@ -140,6 +143,10 @@ func TestHTMLSourceListing(t *testing.T) {
 				!strings.Contains(it.Summary, fmt.Sprintf("Tóm tắt bài %d", i)) || it.ImageURL != fmt.Sprintf("%s/img/%d.jpg", site.URL, i) ||
 				len(it.Authors) != 1 || it.Authors[0].Name != "Hồng Thái" || !slices.Equal(it.Categories, []string{"Thời sự"}) {
 				t.Errorf("%s item %d: %+v", id, i, it)
+			}
+			// The windows-1258 article pages are read too.
+			if id == "kdt-1258" && !strings.Contains(it.Content, "Các đại biểu bỏ phiếu bầu Ban Chấp hành Đảng bộ phường "+sitetest.BodyOnly) {
+				t.Errorf("%s item %d: content %q", id, i, it.Content)
 			}
 		}
 	}
