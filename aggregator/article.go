@@ -175,27 +175,55 @@ func (p *Poller) articles(ctx context.Context, src *config.Source, origin string
 		if it.Link == "" || a.State.Tries >= maxArticleTries || now.Before(a.State.Next) {
 			continue
 		}
-		art, err := fetchArticle(ctx, p.Fetcher, src, origin, it.Link, p.onCPU)
-		if err != nil {
-			if isCanceled(ctx, err) {
-				return err
-			}
-			tries := a.State.Tries + 1
-			it.Article = db.ArticleState{Tries: tries, Next: now.Add(backoff(src, tries)), Err: err.Error()}
-			p.Logger.Warn("article page not read", slog.String("source", src.ID), slog.String("link", it.Link),
-				slog.Int("tries", tries), slog.Any("error", err))
-			p.Metrics.articleFetched(false)
-			continue
+		if err := p.readArticle(ctx, src, origin, it, entries, now); err != nil {
+			return err
 		}
-		p.Metrics.articleFetched(true)
-		it.FullText = art.HTML
-		it.Article = db.ArticleState{}
-		if e, ok := entries[it.GUID]; ok && src.PublishesArticle() {
-			fillFromArticle(it, e, art.Fields, src, now)
-		}
-		withFullText(it, src)
 	}
 	return nil
+}
+
+// readArticle fetches and reads the article page of it, whose Article
+// holds the state of earlier attempts: on success the item gets its full
+// text (and, from a listing that lacked them, the page's date, author and
+// categories), on failure one more try and the time of the next. It
+// returns an error only when ctx ends.
+func (p *Poller) readArticle(ctx context.Context, src *config.Source, origin string, it *db.Item, entries map[string]scrape.Entry, now time.Time) error {
+	art, err := fetchArticle(ctx, p.Fetcher, src, origin, it.Link, p.onCPU)
+	if err != nil {
+		if isCanceled(ctx, err) {
+			return err
+		}
+		tries := it.Article.Tries + 1
+		it.Article = db.ArticleState{Tries: tries, Next: now.Add(backoff(src, tries)), Err: err.Error()}
+		p.Logger.Warn("article page not read", slog.String("source", src.ID), slog.String("link", it.Link),
+			slog.Int("tries", tries), slog.Any("error", err))
+		p.Metrics.articleFetched(false)
+		return nil
+	}
+	p.Metrics.articleFetched(true)
+	it.FullText = art.HTML
+	it.Article = db.ArticleState{}
+	if e, ok := entries[it.GUID]; ok && src.PublishesArticle() {
+		fillFromArticle(it, e, art.Fields, src, now)
+	}
+	withFullText(it, src)
+	return nil
+}
+
+// retryArticles reads again, when its feed has not changed (304), the
+// article pages of src's stored items whose earlier fetch failed and
+// whose backoff is over; it returns the items to store again (none: nil).
+func (p *Poller) retryArticles(ctx context.Context, src *config.Source, origin string, now time.Time) ([]db.Item, error) {
+	items, err := p.Store.PendingArticles(ctx, src.ID, maxArticleTries, now)
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	for i := range items {
+		if err := p.readArticle(ctx, src, origin, &items[i], nil, now); err != nil {
+			return nil, err
+		}
+	}
+	return items, nil
 }
 
 // withFullText applies the stored or fetched full text to an item: its

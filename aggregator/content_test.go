@@ -364,3 +364,52 @@ func TestFullTextSwitchToPublish(t *testing.T) {
 		t.Errorf("article pages fetched %d times, want 2", n)
 	}
 }
+
+// TestArticleRetriedWhileFeedUnchanged: an article page that failed is
+// read again once its backoff is over even though the feed answers 304,
+// and the item then joins the topic its body matches.
+func TestArticleRetriedWhileFeedUnchanged(t *testing.T) {
+	site := sitetest.New(1)
+	defer site.Close()
+	feed := site.RSS()
+	var articleCalls int
+	mux := http.NewServeMux()
+	mux.HandleFunc("/rss", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		fmt.Fprint(w, feed)
+	})
+	mux.HandleFunc("/tin/1.html", func(w http.ResponseWriter, r *http.Request) {
+		if articleCalls++; articleCalls == 1 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprint(w, sitetest.Article(1, `<meta charset="utf-8">`))
+	})
+	up := httptest.NewServer(mux)
+	defer up.Close()
+	feed = strings.ReplaceAll(feed, site.URL, up.URL)
+	p, store := testPoller(t, up.URL, "  - {id: s, url: '{{URL}}/rss', full_text: match}\n", bodyTopic)
+	clk := &clock{t: time.Now()}
+	p.Now = clk.Now
+	pollAll(t, p, true)
+	it := itemsOf(t, store, "s")[0]
+	if it.Article.Tries != 1 || slices.Contains(it.Topics, "thanh-xuan-bac") {
+		t.Fatalf("after a failed article fetch: state %+v, topics %v", it.Article, it.Topics)
+	}
+	clk.Add(it.Article.Next.Sub(clk.Now()) + time.Second)
+	r := pollAll(t, p, true)["s"]
+	if !r.NotModified || r.Err != nil || r.Updated != 1 {
+		t.Errorf("poll after the backoff: %+v, want a 304 that updated the item", r)
+	}
+	it = itemsOf(t, store, "s")[0]
+	if it.Article.Tries != 0 || !strings.Contains(it.FullText, sitetest.BodyOnly) || !slices.Contains(it.Topics, "thanh-xuan-bac") {
+		t.Errorf("after the retry: state %+v, topics %v, full text %d bytes", it.Article, it.Topics, len(it.FullText))
+	}
+	if r := pollAll(t, p, true)["s"]; r.Updated != 0 || articleCalls != 2 {
+		t.Errorf("poll after success: %+v, article fetched %d times", r, articleCalls)
+	}
+}

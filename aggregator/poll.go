@@ -135,6 +135,20 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	h := hints{MaxAge: resp.MaxAge, Expires: resp.Expires, TTL: st.FeedInterval, SkipHours: st.SkipHours, SkipDays: st.SkipDays}
 	if resp.NotModified {
 		o.notMod = true
+		if j.src.WantsArticle() {
+			// The feed is unchanged, but article pages that failed may be due.
+			items, err := p.retryArticles(ctx, j.src, st.ConfigURL, start)
+			switch {
+			case isCanceled(ctx, err):
+				o.canceled = true
+				return o
+			case err != nil:
+				p.Logger.Warn("pending article pages", slog.String("source", st.ID), slog.Any("error", err))
+			case items != nil:
+				p.onCPU(func() { p.classify(items, start) })
+				o.items = items
+			}
+		}
 		p.succeed(&st, h)
 		return o
 	}

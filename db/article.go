@@ -21,6 +21,19 @@ type StoredArticle struct {
 	Pruned bool
 }
 
+// PendingArticles returns the items of source sourceID (with Tags and
+// Topics) whose article page was not read yet after 1 to maxTries-1
+// failed attempts, and whose next attempt is due at now.
+func (d *DB) PendingArticles(ctx context.Context, sourceID string, maxTries int, now time.Time) ([]Item, error) {
+	items, err := d.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN sources s ON s.id = i.source_id
+		WHERE i.source_id = ? AND i.full_text = '' AND i.article_tries BETWEEN 1 AND ? AND i.article_next <= ?
+		ORDER BY i.id`, sourceID, maxTries-1, toNanos(now))
+	if err != nil {
+		return nil, fmt.Errorf("db: pending articles of %q: %w", sourceID, err)
+	}
+	return items, nil
+}
+
 // Articles returns, for those of guids stored for source sourceID, the
 // full text of their article page and the state of its fetch, and which
 // of guids were pruned; the poller
