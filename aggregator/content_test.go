@@ -154,6 +154,11 @@ func TestHTMLSourceListing(t *testing.T) {
 	if r := res["kdt"]; r.Err != nil || r.New+r.Updated != 0 {
 		t.Errorf("re-poll of the unchanged page: %+v, want nothing stored", r)
 	}
+	// A page with one more item stores that item only.
+	site.SetN(21)
+	if r := pollAll(t, p, true)["kdt"]; r.Err != nil || r.New != 1 || r.Updated != 0 {
+		t.Errorf("re-poll of a page with one more item: %+v, want 1 new", r)
+	}
 }
 
 // TestHTMLSourceFollow: follow: true takes each item's content from its

@@ -46,17 +46,31 @@ var BylineTime = time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC)
 //	/img/I.jpg             an image
 type Site struct {
 	*httptest.Server
-	N int // items listed
 
 	mu   sync.Mutex
+	n    int // items listed
 	hits map[string]int
 }
 
 // New starts a site of n items on 127.0.0.1; Close stops it.
 func New(n int) *Site {
-	s := &Site{N: n, hits: map[string]int{}}
+	s := &Site{n: n, hits: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
+}
+
+// N returns the number of items listed.
+func (s *Site) N() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+// SetN changes the number of items listed (the newest is item n).
+func (s *Site) SetN(n int) {
+	s.mu.Lock()
+	s.n = n
+	s.mu.Unlock()
 }
 
 // Hits returns how many times path was requested.
@@ -101,7 +115,7 @@ func (s *Site) serve(w http.ResponseWriter, r *http.Request) {
 		w.Write(Encode1258(s.Listing("/cp1258/tin/", true, `<meta http-equiv="Content-Type" content="text/html; charset=windows-1258">`)))
 	case strings.HasPrefix(p, "/tin/") || strings.HasPrefix(p, "/cp1258/tin/"):
 		i, err := strconv.Atoi(strings.TrimSuffix(p[strings.LastIndexByte(p, '/')+1:], ".html"))
-		if err != nil || i < 1 || i > s.N {
+		if err != nil || i < 1 || i > s.N() {
 			http.NotFound(w, r)
 			return
 		}
@@ -145,7 +159,7 @@ func (s *Site) RSS() string {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n" +
 		`<rss version="2.0"><channel><title>Kinh tế &amp; Đô thị · Thời sự</title><link>` + s.URL + `/thoi-su</link>` + "\n")
-	for i := 1; i <= s.N; i++ {
+	for i, n := 1, s.N(); i <= n; i++ {
 		fmt.Fprintf(&b, "<item><title>%s</title><link>%s/tin/%d.html</link><guid>%s/tin/%d.html</guid>"+
 			"<description>%s</description><pubDate>%s</pubDate></item>\n",
 			html.EscapeString(Title(i)), s.URL, i, s.URL, i, Summary,
@@ -164,7 +178,7 @@ func (s *Site) Listing(prefix string, dated bool, meta string) string {
 <div class="hot"><a href="/tin/1.html">Tin nổi bật</a></div>
 <ul class="list-news">
 `)
-	for i := 1; i <= s.N; i++ {
+	for i, n := 1, s.N(); i <= n; i++ {
 		fmt.Fprintf(&b, `<li><a class="thumb" href="%s%d.html"><img src="/img/%d.jpg" alt=""></a>
 <h3><a href="%s%d.html">%s</a></h3>`, prefix, i, i, prefix, i, html.EscapeString(Title(i)))
 		if dated {
