@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"golang.org/x/sync/semaphore"
 	"golang.org/x/text/unicode/norm"
 
 	"bantin/aggregator/fetcher"
@@ -116,19 +118,49 @@ func ReadArticle(body []byte, contentType, pageURL string, src *config.Source) (
 // and its address policy (origin is the source's configured URL, so a
 // public site cannot send the fetch to a private address).
 func FetchArticle(ctx context.Context, f *fetcher.Fetcher, src *config.Source, origin, link string) (*Article, error) {
-	return fetchArticle(ctx, f, src, origin, link, func(g func()) { g() })
+	return fetchArticle(ctx, f, src, origin, link, func(g func()) { g() }, nil)
 }
 
-// fetchArticle is FetchArticle, reading the page under onCPU.
-func fetchArticle(ctx context.Context, f *fetcher.Fetcher, src *config.Source, origin, link string, onCPU func(func())) (*Article, error) {
-	resp, err := f.Fetch(ctx, fetcher.Request{
+// fetchArticle is FetchArticle, reading the page under onCPU. With big
+// set, a page that grows past bigBody holds one of its slots until it is
+// read, as big feeds do, so that huge pages cannot add up in memory
+// across workers.
+func fetchArticle(ctx context.Context, f *fetcher.Fetcher, src *config.Source, origin, link string, onCPU func(func()), big *semaphore.Weighted) (*Article, error) {
+	req := fetcher.Request{
 		URL:          link,
 		Timeout:      src.Timeout.D(),
 		MaxBytes:     int64(src.MaxBody),
 		AllowPrivate: src.AllowPrivate,
 		Origin:       origin,
 		Accept:       fetcher.AcceptHTML,
-	})
+	}
+	held := false
+	if big != nil {
+		req.Grow = func(size int64) error {
+			if held || size <= bigBody {
+				return nil
+			}
+			if big.TryAcquire(1) {
+				held = true
+				return nil
+			}
+			return errNeedSlot
+		}
+		defer func() {
+			if held {
+				big.Release(1)
+			}
+		}()
+	}
+	resp, err := f.Fetch(ctx, req)
+	if errors.Is(err, errNeedSlot) {
+		// Fetched again once a slot is held: waiting must not eat into
+		// the request's timeout.
+		if err = big.Acquire(ctx, 1); err == nil {
+			held = true
+			resp, err = f.Fetch(ctx, req)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +220,7 @@ func (p *Poller) articles(ctx context.Context, src *config.Source, origin string
 // categories), on failure one more try and the time of the next. It
 // returns an error only when ctx ends.
 func (p *Poller) readArticle(ctx context.Context, src *config.Source, origin string, it *db.Item, entries map[string]scrape.Entry, now time.Time) error {
-	art, err := fetchArticle(ctx, p.Fetcher, src, origin, it.Link, p.onCPU)
+	art, err := fetchArticle(ctx, p.Fetcher, src, origin, it.Link, p.onCPU, p.bigPages)
 	if err != nil {
 		if isCanceled(ctx, err) {
 			return err

@@ -418,3 +418,36 @@ func TestArticleRetriedWhileFeedUnchanged(t *testing.T) {
 		t.Errorf("poll after success: %+v, article fetched %d times", r, articleCalls)
 	}
 }
+
+// TestBigArticlePage: an article page over 1 MiB is read while holding
+// one of the big-page slots, which is free again afterwards.
+func TestBigArticlePage(t *testing.T) {
+	page := strings.Replace(sitetest.Article(1, `<meta charset="utf-8">`), `<div class="related">`,
+		`<div class="related">`+strings.Repeat("<p>Quảng cáo.</p>", 200000), 1)
+	site := sitetest.New(1)
+	defer site.Close()
+	feed := strings.ReplaceAll(site.RSS(), site.URL+"/tin/1.html", "{{SELF}}/big.html")
+	var srvURL string
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/big.html" {
+			fmt.Fprint(w, page)
+			return
+		}
+		fmt.Fprint(w, strings.ReplaceAll(feed, "{{SELF}}", srvURL))
+	}))
+	defer up.Close()
+	srvURL = up.URL
+	if len(page) <= bigBody {
+		t.Fatalf("page of %d bytes is not big", len(page))
+	}
+	p, store := testPoller(t, up.URL, "  - {id: s, url: '{{URL}}/rss', full_text: match, content_selector: '.detail-content'}\n", bodyTopic)
+	if r := pollAll(t, p, true)["s"]; r.Err != nil || r.New != 1 {
+		t.Fatalf("poll: %+v", r)
+	}
+	if it := itemsOf(t, store, "s")[0]; !slices.Contains(it.Topics, "thanh-xuan-bac") {
+		t.Errorf("big page not read: %+v", it.Article)
+	}
+	if !p.bigPages.TryAcquire(bigSlots) {
+		t.Error("a big-page slot is still held after the poll")
+	}
+}

@@ -48,7 +48,11 @@ type Poller struct {
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 
-	bigSlots   *semaphore.Weighted
+	bigSlots *semaphore.Weighted
+	// bigPages are the slots of big article pages, apart from bigSlots:
+	// a poll holding a big feed's slot may wait for one without
+	// deadlocking against another.
+	bigPages   *semaphore.Weighted
 	cpu        chan struct{} // see onCPU
 	bigSources sync.Map      // ids of sources whose bodies were big
 
@@ -75,6 +79,7 @@ func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Log
 		Now:      time.Now,
 		reloaded: make(chan struct{}, 1),
 		bigSlots: semaphore.NewWeighted(bigSlots),
+		bigPages: semaphore.NewWeighted(bigSlots),
 		cpu:      make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
 	if err := p.Reload(ctx, cfg); err != nil {
