@@ -22,6 +22,10 @@ import (
 	"bantin/db"
 )
 
+// slotFunc takes a per_host slot for a request to host and returns the
+// function that frees it.
+type slotFunc func(ctx context.Context, host string) (func(), error)
+
 // maxArticleTries is how many times the article page of an item is
 // fetched before the item keeps its feed body for good.
 const maxArticleTries = 5
@@ -181,7 +185,7 @@ func fetchArticle(ctx context.Context, f *fetcher.Fetcher, src *config.Source, o
 // are what the listing said of each item, so the article page fills only
 // what it lacked. It returns an error only when the stored state cannot be
 // read or ctx ends.
-func (p *Poller) articles(ctx context.Context, src *config.Source, origin string, items []db.Item, entries map[string]scrape.Entry, now time.Time) error {
+func (p *Poller) articles(ctx context.Context, src *config.Source, origin string, items []db.Item, entries map[string]scrape.Entry, now time.Time, slot slotFunc) error {
 	guids := make([]string, len(items))
 	for i := range items {
 		guids[i] = items[i].GUID
@@ -207,7 +211,7 @@ func (p *Poller) articles(ctx context.Context, src *config.Source, origin string
 		if it.Link == "" || a.State.Tries >= maxArticleTries || now.Before(a.State.Next) {
 			continue
 		}
-		if err := p.readArticle(ctx, src, origin, it, entries, now); err != nil {
+		if err := p.readArticle(ctx, src, origin, it, entries, now, slot); err != nil {
 			return err
 		}
 	}
@@ -218,8 +222,16 @@ func (p *Poller) articles(ctx context.Context, src *config.Source, origin string
 // holds the state of earlier attempts: on success the item gets its full
 // text (and, from a listing that lacked them, the page's date, author and
 // categories), on failure one more try and the time of the next. It
-// returns an error only when ctx ends.
-func (p *Poller) readArticle(ctx context.Context, src *config.Source, origin string, it *db.Item, entries map[string]scrape.Entry, now time.Time) error {
+// returns an error only when ctx ends. slot, if not nil, takes the
+// per_host slot of the page's host for the fetch.
+func (p *Poller) readArticle(ctx context.Context, src *config.Source, origin string, it *db.Item, entries map[string]scrape.Entry, now time.Time, slot slotFunc) error {
+	if slot != nil {
+		free, err := slot(ctx, hostOf(it.Link))
+		if err != nil {
+			return err
+		}
+		defer free()
+	}
 	art, err := fetchArticle(ctx, p.Fetcher, src, origin, it.Link, p.onCPU, p.bigPages)
 	if err != nil {
 		if isCanceled(ctx, err) {
@@ -245,13 +257,13 @@ func (p *Poller) readArticle(ctx context.Context, src *config.Source, origin str
 // retryArticles reads again, when its feed has not changed (304), the
 // article pages of src's stored items whose earlier fetch failed and
 // whose backoff is over; it returns the items to store again (none: nil).
-func (p *Poller) retryArticles(ctx context.Context, src *config.Source, origin string, now time.Time) ([]db.Item, error) {
+func (p *Poller) retryArticles(ctx context.Context, src *config.Source, origin string, now time.Time, slot slotFunc) ([]db.Item, error) {
 	items, err := p.Store.PendingArticles(ctx, src.ID, maxArticleTries, now)
 	if err != nil || len(items) == 0 {
 		return nil, err
 	}
 	for i := range items {
-		if err := p.readArticle(ctx, src, origin, &items[i], nil, now); err != nil {
+		if err := p.readArticle(ctx, src, origin, &items[i], nil, now, slot); err != nil {
 			return nil, err
 		}
 	}

@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -449,5 +451,63 @@ func TestBigArticlePage(t *testing.T) {
 	}
 	if !p.bigPages.TryAcquire(bigSlots) {
 		t.Error("a big-page slot is still held after the poll")
+	}
+}
+
+// TestArticlePagesKeepPerHost: article pages count against per_host like
+// feeds, on the feed's host and on another one (the same server reached
+// as 127.0.0.1 and as localhost).
+func TestArticlePagesKeepPerHost(t *testing.T) {
+	var mu sync.Mutex
+	cur, peak := map[string]int{}, map[string]int{}
+	var srvURL string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.Host)
+		mu.Lock()
+		cur[host]++
+		peak[host] = max(peak[host], cur[host])
+		mu.Unlock()
+		defer func() { mu.Lock(); cur[host]--; mu.Unlock() }()
+		time.Sleep(10 * time.Millisecond) // a slow server, so that requests overlap if allowed
+		if strings.HasPrefix(r.URL.Path, "/tin/") {
+			i, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/tin/"), ".html"))
+			fmt.Fprint(w, sitetest.Article(i, `<meta charset="utf-8">`))
+			return
+		}
+		// /a/N: a feed of 3 items whose pages are on the same host; /b/N:
+		// on localhost.
+		base := srvURL
+		if strings.HasPrefix(r.URL.Path, "/b/") {
+			base = strings.Replace(srvURL, "127.0.0.1", "localhost", 1)
+		}
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>T</title>`)
+		for i := 1; i <= 3; i++ {
+			fmt.Fprintf(w, `<item><title>%s %d</title><link>%s/tin/%d.html</link></item>`, r.URL.Path, i, base, i)
+		}
+		fmt.Fprint(w, `</channel></rss>`)
+	}))
+	defer srv.Close()
+	srvURL = srv.URL
+	var b strings.Builder
+	for i := range 4 {
+		fmt.Fprintf(&b, "  - {id: a%d, url: '{{URL}}/a/%d', full_text: match}\n  - {id: b%d, url: '{{URL}}/b/%d', full_text: match}\n", i, i, i, i)
+	}
+	p, store := testPoller(t, srv.URL, b.String(), "  per_host: 1\n  workers: 8\n")
+	for id, r := range pollAll(t, p, true) {
+		if r.Err != nil || r.New != 3 {
+			t.Errorf("%s: %+v", id, r)
+		}
+	}
+	if peak["127.0.0.1"] != 1 || peak["localhost"] != 1 {
+		t.Errorf("peak concurrent requests per host: %v, want 1 each (per_host: 1)", peak)
+	}
+	n, err := store.ItemCount(context.Background())
+	if err != nil || n != 24 {
+		t.Fatalf("%d items, %v", n, err)
+	}
+	for _, it := range itemsOf(t, store, "b3") {
+		if !strings.Contains(it.FullText, sitetest.BodyOnly) {
+			t.Errorf("%s: no full text (%+v)", it.Link, it.Article)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"bantin/aggregator/classifier"
@@ -114,11 +113,34 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	// The host's slot is freed as soon as the network part is over, so
 	// parsing never holds back other fetches to the same host. (The rare
 	// second fetch of a feed discovered on an HTML page goes without one.)
-	// A source whose article pages are fetched keeps it until they are.
-	release = sync.OnceFunc(release)
-	defer release()
+	// A source whose article pages are fetched keeps it for the pages on
+	// the same host (see slot).
+	held := true
+	freeFeedSlot := func() {
+		if held {
+			held = false
+			release()
+		}
+	}
+	defer freeFeedSlot()
 	if !j.src.WantsArticle() {
-		release()
+		freeFeedSlot()
+	}
+	// slot takes a per_host slot for an article page on host: the feed's
+	// while it is held, else one waited for (never while holding another,
+	// so that two polls cannot wait on each other).
+	slot := func(ctx context.Context, host string) (func(), error) {
+		if held && host == j.host {
+			return func() {}, nil
+		}
+		freeFeedSlot()
+		if j.hosts == nil {
+			return func() {}, nil
+		}
+		if err := j.hosts.acquire(ctx, host); err != nil {
+			return nil, err
+		}
+		return func() { j.hosts.release(host) }, nil
 	}
 	if err != nil {
 		if isCanceled(ctx, err) {
@@ -137,7 +159,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		o.notMod = true
 		if j.src.WantsArticle() {
 			// The feed is unchanged, but article pages that failed may be due.
-			items, err := p.retryArticles(ctx, j.src, st.ConfigURL, start)
+			items, err := p.retryArticles(ctx, j.src, st.ConfigURL, start, slot)
 			switch {
 			case isCanceled(ctx, err):
 				o.canceled = true
@@ -209,7 +231,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		if listing != nil {
 			entries = listing.Entries
 		}
-		if err := p.articles(ctx, j.src, st.ConfigURL, items, entries, start); err != nil {
+		if err := p.articles(ctx, j.src, st.ConfigURL, items, entries, start, slot); err != nil {
 			if isCanceled(ctx, err) {
 				o.canceled = true
 				return o
@@ -217,7 +239,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 			p.fail(&st, &o, fmt.Errorf("aggregator: article pages of %s: %w", j.src.ID, err))
 			return o
 		}
-		release()
+		freeFeedSlot()
 		p.onCPU(func() { p.classify(items, start) })
 	} else {
 		p.onCPU(func() { items = p.storable(parsed, j.src, resp.URL, start) })

@@ -208,6 +208,7 @@ type job struct {
 	state db.Source
 	src   *config.Source
 	host  string
+	hosts *hostLimiter // the per_host slots of the pass
 }
 
 // outcome is what a worker hands to the writer.
@@ -245,7 +246,6 @@ func (p *Poller) loop(ctx context.Context, once, all bool, report func(Result)) 
 	var (
 		mu       sync.Mutex
 		inflight = map[string]bool{}
-		hostBusy = map[string]int{}
 		busy     int
 		wake     = make(chan struct{}, 1)
 	)
@@ -255,6 +255,7 @@ func (p *Poller) loop(ctx context.Context, once, all bool, report func(Result)) 
 		default:
 		}
 	}
+	hosts := newHostLimiter(perHost, signal)
 	jobs := make(chan job, workers)
 	outcomes := make(chan outcome, workers)
 	var wg sync.WaitGroup
@@ -263,13 +264,7 @@ func (p *Poller) loop(ctx context.Context, once, all bool, report func(Result)) 
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				release := func() {
-					mu.Lock()
-					hostBusy[j.host]--
-					mu.Unlock()
-					signal()
-				}
-				outcomes <- p.poll(ctx, j, release)
+				outcomes <- p.poll(ctx, j, func() { hosts.release(j.host) })
 			}
 		}()
 	}
@@ -341,15 +336,14 @@ func (p *Poller) loop(ctx context.Context, once, all bool, report func(Result)) 
 				u = st.ConfigURL
 			}
 			h := hostOf(u)
-			if h != "" && hostBusy[h] >= perHost {
+			if !hosts.tryAcquire(h) {
 				rest = append(rest, id)
 				continue
 			}
-			hostBusy[h]++
 			busy++
 			inflight[id] = true
 			delete(pending, id)
-			jobs <- job{state: *st, src: src, host: h}
+			jobs <- job{state: *st, src: src, host: h, hosts: hosts}
 		}
 		queue = rest
 		idle := busy == 0 && len(queue) == 0

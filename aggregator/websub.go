@@ -817,7 +817,7 @@ func (p *Poller) Ingest(ctx context.Context, id string, body []byte, contentType
 		// The pushed items get their article pages as polled ones do (a
 		// push that dropped the stored full text would make it fetched
 		// again); the fetches outlive a hub that hangs up.
-		if err := p.articles(context.WithoutCancel(ctx), src, st.ConfigURL, items, nil, start); err != nil {
+		if err := p.articles(context.WithoutCancel(ctx), src, st.ConfigURL, items, nil, start, nil); err != nil {
 			return r, fmt.Errorf("aggregator: ingest %s: article pages: %w", id, err)
 		}
 		p.classify(items, start)
