@@ -47,6 +47,7 @@ func BenchmarkFullText(b *testing.B) {
 	b.ReportMetric(per(off), "µs/item-feed-only")
 	b.ReportMetric(per(match-off), "µs/item-added-selector")
 	b.ReportMetric(per(readable-off), "µs/item-added-readability")
+	b.ReportMetric(float64(match-off)/float64(off), "x-feed-only-added-selector")
 	b.ReportMetric(float64(peak.Load())/(1<<20), "MiB-peak-heap")
 }
 
