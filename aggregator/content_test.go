@@ -217,6 +217,9 @@ func TestHTMLSourceWithoutItems(t *testing.T) {
 	if r.Err == nil || !strings.Contains(r.Err.Error(), `items.each "ul.list-news > li" matches nothing on `+site.URL+"/empty") {
 		t.Fatalf("poll of a page without items: %v", r.Err)
 	}
+	if r.Rejected != "no_items" {
+		t.Errorf("rejected as %q, want no_items", r.Rejected)
+	}
 	if n := len(itemsOf(t, store, "kdt")); n != 2 {
 		t.Errorf("%d items left, want the 2 stored", n)
 	}

@@ -18,6 +18,8 @@ type Metrics struct {
 	items    *prometheus.CounterVec
 	articles *prometheus.CounterVec
 	state    *sourceCollector
+	rejected *prometheus.CounterVec
+	skipped  prometheus.Counter
 }
 
 // NewMetrics registers the poller's metrics, and a collector that reports
@@ -42,8 +44,16 @@ func NewMetrics(reg prometheus.Registerer, store *db.DB) *Metrics {
 			Help: "Article pages fetched for their full text, by result (ok, error).",
 		}, []string{"result"}),
 	}
+	m.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "bantin_feed_bodies_rejected_total",
+		Help: "200 responses stored nothing from because the body is no feed to store, by reason (html, truncated, empty, not_feed, malformed).",
+	}, []string{"reason"})
+	m.skipped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "bantin_items_skipped_total",
+		Help: "Items of fetched feeds not stored because they are older than the source's retention.",
+	})
 	m.state = &sourceCollector{store: store}
-	reg.MustRegister(m.fetches, m.duration, m.items, m.articles, m.state)
+	reg.MustRegister(m.fetches, m.duration, m.items, m.rejected, m.skipped, m.articles, m.state)
 	return m
 }
 
@@ -77,6 +87,10 @@ func (m *Metrics) observe(r Result) {
 	m.duration.Observe(r.Duration.Seconds())
 	m.items.WithLabelValues("new").Add(float64(r.New))
 	m.items.WithLabelValues("updated").Add(float64(r.Updated))
+	if r.Rejected != "" {
+		m.rejected.WithLabelValues(r.Rejected).Inc()
+	}
+	m.skipped.Add(float64(r.Skipped))
 }
 
 var (

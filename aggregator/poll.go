@@ -63,6 +63,10 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		Origin: st.ConfigURL,
 		Accept: acceptFor(j.src),
 	}
+	if j.force {
+		// poll -force: read the feed whole, whatever was stored before.
+		req.ETag, req.LastModified = "", ""
+	}
 	// A body that grows past bigBody takes one of the few "big" slots,
 	// held until its items are written: huge feeds are parsed a couple at
 	// a time, so their memory cannot add up across workers.
@@ -188,10 +192,20 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	}
 	if perr != nil && j.src.Type != config.TypeHTML && !errors.Is(perr, normaliser.ErrEmptyBody) && !errors.Is(perr, normaliser.ErrGzipBody) &&
 		normaliser.IsHTML(resp.Body, resp.ContentType) {
-		// A web page instead of a feed: follow its advertised feed.
 		links := normaliser.Discover(resp.Body, resp.URL)
+		if st.Fed {
+			// A source that has given a feed and now serves a web page
+			// (a maintenance or error page) is failing: the page's feed
+			// link may be any other feed, never a reason to move.
+			p.reject(&st, &o, rejectHTML, fmt.Errorf("aggregator: %s answered an HTML page instead of its feed (%s)%s",
+				fetched(fetchURL, resp.URL), received(resp), notFollowed(links)))
+			return o
+		}
+		// A configured URL that has never given a feed is a web page:
+		// follow its advertised feed (autodiscovery).
 		if len(links) == 0 {
-			p.fail(&st, &o, fmt.Errorf("aggregator: %s is an HTML page that advertises no feed", fetched(fetchURL, resp.URL)))
+			p.reject(&st, &o, rejectHTML, fmt.Errorf("aggregator: %s is an HTML page that advertises no feed (%s)",
+				fetched(fetchURL, resp.URL), received(resp)))
 			return o
 		}
 		feedURL := links[0]
@@ -214,10 +228,11 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	}
 	if perr != nil {
 		// The URL parsed is named: after a move, a redirect or a
-		// discovery it is not the configured one.
-		p.fail(&st, &o, fmt.Errorf("aggregator: parse %s: %w", fetched(req.URL, resp.URL), perr))
+		// discovery it is not the configured one; and so is what it sent.
+		p.reject(&st, &o, rejection(perr), fmt.Errorf("aggregator: parse %s: %w (%s)", fetched(req.URL, resp.URL), perr, received(resp)))
 		return o
 	}
+	st.Fed = true
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	if f := parsed.Feed; f != nil {
 		st.Title, st.SiteURL, st.Language = f.Title, iri.ToURI(f.Link), f.Language
@@ -225,8 +240,9 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	st.HubURL, st.HubTopic = parsed.HubURL, parsed.SelfURL
 
 	var items []db.Item
+	var skipped int
 	if j.src.WantsArticle() {
-		p.onCPU(func() { items = p.normalised(parsed, j.src, resp.URL, start) })
+		p.onCPU(func() { items, skipped = p.normalised(parsed, j.src, resp.URL, start) })
 		var entries map[string]scrape.Entry
 		if listing != nil {
 			entries = listing.Entries
@@ -242,9 +258,13 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		freeFeedSlot()
 		p.onCPU(func() { p.classify(items, start) })
 	} else {
-		p.onCPU(func() { items = p.storable(parsed, j.src, resp.URL, start) })
+		p.onCPU(func() { items, skipped = p.storable(parsed, j.src, resp.URL, start) })
 	}
 	o.items = items
+	st.LastSkipped, st.LastSkipReason = skipped, skipReason(j.src, skipped)
+	if parsed.Repaired {
+		p.noteRepair(&o, resp)
+	}
 	h.TTL, h.Period, h.SkipHours, h.SkipDays = parsed.TTL, parsed.UpdatePeriod, parsed.SkipHours, parsed.SkipDays
 	st.FeedInterval, st.SkipHours, st.SkipDays = max(parsed.TTL, parsed.UpdatePeriod), parsed.SkipHours, parsed.SkipDays
 	p.succeed(&st, h)
@@ -263,15 +283,9 @@ func fetched(requested, final string) string {
 // noteRecovery records and logs how the fetcher recovered a malformed
 // response (Response.Note), if it had to.
 func (p *Poller) noteRecovery(o *outcome, resp *fetcher.Response) {
-	if resp.Note == "" {
-		return
+	if resp.Note != "" {
+		p.addNote(o, resp.URL, resp.Note)
 	}
-	if o.note != "" {
-		o.note += "; "
-	}
-	o.note += resp.URL + ": " + resp.Note
-	p.Logger.Warn("malformed response recovered", slog.String("source", o.state.ID),
-		slog.String("url", resp.URL), slog.String("note", resp.Note))
 }
 
 // onCPU runs CPU-bound work (parsing, normalising, classifying) with at
@@ -392,17 +406,16 @@ func (p *Poller) trackMove(st *db.Source, fetched, permanent string) {
 
 // storable turns a parsed document of src (fetched, or pushed, at start;
 // relative links resolve against base) into the items to store:
-// normalised, without those beyond the retention window, classified under
-// the current topics; never nil.
-func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) []db.Item {
-	items := p.normalised(parsed, src, base, start)
+// normalised, without those beyond the retention window (skipped counts
+// them), classified under the current topics; never nil.
+func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) (items []db.Item, skipped int) {
+	items, skipped = p.normalised(parsed, src, base, start)
 	p.classify(items, start)
-	return items
+	return items, skipped
 }
 
-// normalised is storable without the classification: the items of a
-// parsed document of src, never nil.
-func (p *Poller) normalised(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) []db.Item {
+// normalised is storable without the classification.
+func (p *Poller) normalised(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) ([]db.Item, int) {
 	items := normaliser.Normalise(parsed, normaliser.Options{
 		SourceID:   src.ID,
 		SourceTags: src.Tags,
@@ -411,11 +424,12 @@ func (p *Poller) normalised(parsed *normaliser.Parsed, src *config.Source, base 
 		Now:        start.UTC(),
 		BaseURL:    base,
 	})
+	n := len(items)
 	items = dropExpired(items, src.Retention.D(), start)
 	if items == nil {
 		items = []db.Item{}
 	}
-	return items
+	return items, n - len(items)
 }
 
 // classify sets the topics of items under the current topics.
@@ -430,7 +444,9 @@ func (p *Poller) classify(items []db.Item, now time.Time) {
 // (retention <= 0: none): retention would delete them within the hour,
 // and leaving them out keeps a long upstream archive from being written
 // and pruned again on every change of the feed. Undated items carry the
-// fetch time and stay.
+// fetch time and stay. The poller records how many were left out
+// (skipReason), so an upstream clock in 1970 cannot empty a source
+// unnoticed.
 func dropExpired(items []db.Item, retention time.Duration, now time.Time) []db.Item {
 	if retention <= 0 {
 		return items

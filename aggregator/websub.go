@@ -812,7 +812,9 @@ func (p *Poller) Ingest(ctx context.Context, id string, body []byte, contentType
 	if err != nil {
 		return r, fmt.Errorf("%w: %w", errNotAFeed, err)
 	}
-	items := p.storable(parsed, src, base, start)
+	items, skipped := p.storable(parsed, src, base, start)
+	st.LastSkipped, st.LastSkipReason = skipped, skipReason(src, skipped)
+	r.Skipped, r.SkipReason = st.LastSkipped, st.LastSkipReason
 	if src.WantsArticle() {
 		// The pushed items get their article pages as polled ones do (a
 		// push that dropped the stored full text would make it fetched
