@@ -169,16 +169,22 @@ func (s *Site) RSS() string {
 	return b.String()
 }
 
-// Listing is the section page listing the N articles under prefix; dated
-// adds a date, an author and a category to each entry.
+// Listing is the section page listing the site's articles under prefix;
+// dated adds a date, an author and a category to each entry.
 func (s *Site) Listing(prefix string, dated bool, meta string) string {
+	return ListingPage(s.N(), prefix, dated, meta)
+}
+
+// ListingPage is a section page listing n articles under prefix (see
+// Site.Listing).
+func ListingPage(n int, prefix string, dated bool, meta string) string {
 	var b strings.Builder
 	b.WriteString(`<!doctype html><html lang="vi"><head>` + meta + `<title>Thời sự - Kinh tế &amp; Đô thị</title></head><body>
 <nav class="breadcrumb"><a href="/">Trang chủ</a> / <a href="/thoi-su">Thời sự</a></nav>
 <div class="hot"><a href="/tin/1.html">Tin nổi bật</a></div>
 <ul class="list-news">
 `)
-	for i, n := 1, s.N(); i <= n; i++ {
+	for i := 1; i <= n; i++ {
 		fmt.Fprintf(&b, `<li><a class="thumb" href="%s%d.html"><img src="/img/%d.jpg" alt=""></a>
 <h3><a href="%s%d.html">%s</a></h3>`, prefix, i, i, prefix, i, html.EscapeString(Title(i)))
 		if dated {
