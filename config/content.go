@@ -169,8 +169,7 @@ func (d *decoder) selector(n *yaml.Node, key string) (Selector, bool) {
 	return s, true
 }
 
-// sourceContent decodes the content keys of a source; it reports whether
-// p.key was one.
+// sourceContent decodes a content key of a source (contentSourceKeys).
 func (d *decoder) sourceContent(p pair, s *Source) {
 	switch p.key {
 	case "type":

@@ -139,8 +139,8 @@ func (p *Page) Article(content, exclude config.Selector, a *config.ArticleSelect
 		out.Content = Field{Value: b.String(), From: content.Raw}
 		return out, nil
 	}
-	// readability changes the document it reads: give it a copy, so the
-	// page's own fields above stay readable.
+	// readability works on a copy of the document (FromDocument clones
+	// it): the page stays as the selectors read it.
 	art, err := readability.FromDocument(p.doc.Nodes[0], p.base)
 	if err != nil || art.Node == nil {
 		if err == nil {
