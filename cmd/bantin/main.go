@@ -132,7 +132,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // (TestBoolFlagsAreKnown keeps this list in step with the commands).
 var boolFlags = map[string]bool{
 	"h": true, "help": true, "log-json": true, "all": true, "json": true,
-	"write": true, "hostile": true, "upstream": true, "force": true, "follow": true, "allow-private": true,
+	"write": true, "hostile": true, "upstream": true, "force": true, "allow-private": true,
 }
 
 // commandIndex returns the index of the command in args when only flags

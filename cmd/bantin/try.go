@@ -48,7 +48,6 @@ func cmdTry(ctx context.Context, a *app, args []string) error {
 	for _, s := range trySelectors {
 		sels[s.flag] = fs.String(s.flag, "", s.help+"; a selector ending in \" @attr\" takes that attribute")
 	}
-	follow := fs.Bool("follow", false, "follow: take each item's date, author and categories from its article page when the listing lacks them")
 	allowPrivate := fs.Bool("allow-private", false, "allow redirects to private addresses")
 	timezone := fs.String("timezone", "", "time zone of dates without one (default: the config's, else Asia/Ho_Chi_Minh)")
 	pos, err := a.parse(fs, args, 1, 1)
@@ -65,7 +64,7 @@ func cmdTry(ctx context.Context, a *app, args []string) error {
 	}
 	var src config.Source
 	if isURL {
-		src, err = tryURLSource(cfg, pos[0], sels, *follow, *allowPrivate, *timezone)
+		src, err = tryURLSource(cfg, pos[0], sels, *allowPrivate, *timezone)
 		if err != nil {
 			return err
 		}
@@ -110,7 +109,7 @@ func tryUserAgent(cfg *config.Config) string {
 
 // tryURLSource builds the source `bantin try URL` reads: the config's
 // defaults, and the selectors of the flags.
-func tryURLSource(cfg *config.Config, u string, sels map[string]*string, follow, allowPrivate bool, tz string) (config.Source, error) {
+func tryURLSource(cfg *config.Config, u string, sels map[string]*string, allowPrivate bool, tz string) (config.Source, error) {
 	def := cfg.Defaults
 	src := config.Source{
 		ID: "try", URL: u, Timeout: def.Timeout, MaxBody: def.MaxBody, Timezone: def.Timezone,
@@ -131,7 +130,6 @@ func tryURLSource(cfg *config.Config, u string, sels map[string]*string, follow,
 	}
 	if !src.Items.Each.IsZero() {
 		src.Type = config.TypeHTML
-		src.Follow = follow
 		src.Items.FillDefaults()
 	} else {
 		src.Items = nil
