@@ -181,23 +181,20 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 
 	var parsed *normaliser.Parsed
 	var perr error
-<<<<<<< HEAD
-	p.onCPU(func() {
-		p.stage(StageParse, func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
-	})
-	if perr != nil && !errors.Is(perr, normaliser.ErrEmptyBody) && !errors.Is(perr, normaliser.ErrGzipBody) &&
-=======
 	var listing *Listing
 	if j.src.Type == config.TypeHTML {
-		p.onCPU(func() { listing, perr = ReadListing(resp.Body, resp.ContentType, resp.URL, j.src) })
+		p.onCPU(func() {
+			p.stage(StageParse, func() { listing, perr = ReadListing(resp.Body, resp.ContentType, resp.URL, j.src) })
+		})
 		if perr == nil {
 			parsed = listing.Parsed
 		}
 	} else {
-		p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
+		p.onCPU(func() {
+			p.stage(StageParse, func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
+		})
 	}
 	if perr != nil && j.src.Type != config.TypeHTML && !errors.Is(perr, normaliser.ErrEmptyBody) && !errors.Is(perr, normaliser.ErrGzipBody) &&
->>>>>>> main
 		normaliser.IsHTML(resp.Body, resp.ContentType) {
 		links := normaliser.Discover(resp.Body, resp.URL)
 		if st.Fed {
@@ -418,29 +415,8 @@ func (p *Poller) trackMove(st *db.Source, fetched, permanent string) {
 // normalised, without those beyond the retention window (skipped counts
 // them), classified under the current topics; never nil.
 func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) (items []db.Item, skipped int) {
-<<<<<<< HEAD
-	_, cl := p.snapshot()
-	var n int
-	p.stage(StageNormalise, func() {
-		items = normaliser.Normalise(parsed, normaliser.Options{
-			SourceID:   src.ID,
-			SourceTags: src.Tags,
-			Location:   src.Location,
-			Language:   src.Language,
-			Now:        start.UTC(),
-			BaseURL:    base,
-		})
-		n = len(items)
-		items = dropExpired(items, src.Retention.D(), start)
-	})
-	p.stage(StageClassify, func() {
-		for i := range items {
-			items[i].Topics = cl.Classify(DocOf(&items[i]), start)
-		}
-	})
-=======
-	items, skipped = p.normalised(parsed, src, base, start)
-	p.classify(items, start)
+	p.stage(StageNormalise, func() { items, skipped = p.normalised(parsed, src, base, start) })
+	p.stage(StageClassify, func() { p.classify(items, start) })
 	return items, skipped
 }
 
@@ -456,7 +432,6 @@ func (p *Poller) normalised(parsed *normaliser.Parsed, src *config.Source, base 
 	})
 	n := len(items)
 	items = dropExpired(items, src.Retention.D(), start)
->>>>>>> main
 	if items == nil {
 		items = []db.Item{}
 	}

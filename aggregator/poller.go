@@ -450,14 +450,9 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 				u = st.ConfigURL
 			}
 			h := hostOf(u)
-<<<<<<< HEAD
-			if h != "" && hostBusy[h] >= perHost {
+			if !hosts.tryAcquire(h) {
 				queue[kept] = id
 				kept++
-=======
-			if !hosts.tryAcquire(h) {
-				rest = append(rest, id)
->>>>>>> main
 				continue
 			}
 			busy++

@@ -413,16 +413,8 @@ func (w *itemWriter) wouldShorten(ctx context.Context, id int64, it *Item) (bool
 }
 
 func (w *itemWriter) close() {
-<<<<<<< HEAD
 	for _, st := range w.stmts {
 		st.Close()
-=======
-	for _, st := range []*sql.Stmt{w.insert, w.update, w.article, w.upsertTag, w.delTags,
-		w.insTag, w.delTopics, w.insTop} {
-		if st != nil {
-			st.Close()
-		}
->>>>>>> main
 	}
 }
 

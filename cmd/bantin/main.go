@@ -153,11 +153,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // (TestBoolFlagsAreKnown keeps this list in step with the commands).
 var boolFlags = map[string]bool{
 	"h": true, "help": true, "log-json": true, "all": true, "json": true,
-<<<<<<< HEAD
-	"write": true, "hostile": true, "upstream": true, "force": true, "ingest-topics": true,
-=======
 	"write": true, "hostile": true, "upstream": true, "force": true, "allow-private": true,
->>>>>>> main
+	"ingest-topics": true,
 }
 
 // commandIndex returns the index of the command in args when only flags
