@@ -383,7 +383,11 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 				}
 				st := stored[i]
 				mu.Lock()
-				states[st.ID] = &st
+				if cur := states[st.ID]; cur != nil {
+					*cur = st // in place: a pass allocates no new states
+				} else {
+					states[st.ID] = &st
+				}
 				delete(inflight, st.ID)
 				busy--
 				mu.Unlock()
