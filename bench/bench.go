@@ -206,13 +206,6 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// What the priming pass left is not the re-poll's.
 	runtime.GC()
 	debug.FreeOSMemory()
-	fmt.Fprintf(o.Out, "DEBUG rss before repoll: %d MiB\n", rss()>>20)
-	if path := os.Getenv("BANTIN_BENCH_HEAP"); path != "" {
-		if f, err := os.Create(path + ".base"); err == nil {
-			pprof.Lookup("allocs").WriteTo(f, 0)
-			f.Close()
-		}
-	}
 	if stopProfile, err = startProfile(o.RepollProfile); err != nil {
 		store.Close()
 		return rep, err
@@ -224,12 +217,6 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	rep.RepollTime = time.Since(start)
 	cpu1, _ = cpuclock.Process()
 	stopProfile()
-	if path := os.Getenv("BANTIN_BENCH_HEAP"); path != "" {
-		if f, err := os.Create(path); err == nil {
-			pprof.Lookup("allocs").WriteTo(f, 0)
-			f.Close()
-		}
-	}
 	rep.RepollCPU = cpu1 - cpu0
 	rep.RepollPeakRSS = peakRSS()
 	if err != nil {
@@ -374,16 +361,4 @@ func startProfile(path string) (func(), error) {
 		return nil, fmt.Errorf("bench: cpu profile: %w", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
-
-func rss() int64 {
-	b, _ := os.ReadFile("/proc/self/status")
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			f := strings.Fields(line)
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
 }
