@@ -11,6 +11,7 @@ import (
 	"bantin/config"
 	"bantin/db"
 	"bantin/fold"
+	"bantin/tracking"
 )
 
 // Dedupe parameters. Two reports are one story when their canonical links
@@ -598,12 +599,9 @@ func jaccard(a, b map[string]bool) float64 {
 	return float64(inter) / float64(len(a)+len(b)-inter)
 }
 
-// trackingParams are query parameters dropped from links before comparing
-// them (prefixes end in "_").
-var trackingParams = []string{"utm_", "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "_ga", "igshid", "ref_src", "cmpid"}
-
 // canonLink is the comparison form of a link: scheme and host lowercased,
-// default port, fragment and tracking parameters dropped, remaining query
+// default port, fragment and tracking parameters (tracking.Param, as the
+// normaliser strips them) dropped, remaining query
 // parameters sorted. It is applied on top of the stored CanonicalLink so
 // that links written in the config (pin:, hide:) compare the same way.
 // Unparsable or relative links compare as written.
@@ -630,12 +628,8 @@ func canonLink(raw string) string {
 	if u.RawQuery != "" {
 		q := u.Query()
 		for k := range q {
-			lk := strings.ToLower(k)
-			for _, p := range trackingParams {
-				if lk == p || (strings.HasSuffix(p, "_") && strings.HasPrefix(lk, p)) {
-					q.Del(k)
-					break
-				}
+			if tracking.Param(k) { // the normaliser's list: links compare as stored
+				q.Del(k)
 			}
 		}
 		u.RawQuery = q.Encode()
