@@ -3,7 +3,9 @@ package publisher
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -130,4 +132,34 @@ func TestHubFollowsTopicRename(t *testing.T) {
 	if got := stored(); len(got) != 0 {
 		t.Errorf("stored subscriptions after unsubscribing the old URL: %q", got)
 	}
+}
+
+// TestHealthzInWords: /healthz tells an operator what is wrong in words,
+// never as a package's error prefix ("db: ", "publisher: "): a deleted
+// database file, none at all.
+func TestHealthzInWords(t *testing.T) {
+	check := func(name string, r response, want string) {
+		t.Helper()
+		body := string(r.body)
+		if r.status != http.StatusServiceUnavailable || !strings.Contains(body, want) ||
+			strings.Contains(body, "db: ") || strings.Contains(body, "publisher: ") {
+			t.Errorf("%s: %d %q, want 503 saying %q without package names", name, r.status, body, want)
+		}
+	}
+	e := newEnv(t)
+	var seq int
+	var name, path string
+	if err := e.db.SQL().QueryRow("PRAGMA database_list").Scan(&seq, &name, &path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	check("deleted", e.do("GET", "/healthz", nil), "the database file "+path+" was deleted")
+
+	none := newEnv(t)
+	ts := httptest.NewServer(New(none.cfg, nil, nil).Handler())
+	defer ts.Close()
+	none.ts = ts
+	check("no database", none.do("GET", "/healthz", nil), "no database")
 }
