@@ -163,3 +163,29 @@ func TestHealthzInWords(t *testing.T) {
 	none.ts = ts
 	check("no database", none.do("GET", "/healthz", nil), "no database")
 }
+
+// TestErrorPagesKnowFormerSlugs: a 404 under a renamed topic's former
+// slug (no format, another spelling) suggests the topic it became, not a
+// tag that happens to share the old slug; a path under /topics/ or
+// /tags/ that net/http's routes do not take (a trailing slash) is
+// answered in words too.
+func TestErrorPagesKnowFormerSlugs(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	e.srv.Reload(renamed(e)) // dat-dai is now nha-dat; the tag dat-dai stays
+	every := "Every feed is listed at " + testBase + "/"
+	cases := []struct{ path, want string }{
+		{"/topics/dat-dai", `"dat-dai" is not a feed: a feed's address ends in .rss, .atom or .json.` + "\n" +
+			`Did you mean the topic "nha-dat"? ` + testBase + "/topics/nha-dat.rss\n" + every},
+		{"/topics/Dat-Dai.atom", `No topic or tag named "Dat-Dai".` + "\n" +
+			`Did you mean the topic "nha-dat"? ` + testBase + "/topics/nha-dat.atom\n" + every},
+		{"/topics/nha-dat.atom/", "There is no page at /topics/nha-dat.atom/.\n" +
+			`The topic "nha-dat" is at ` + testBase + "/topics/nha-dat.atom\n" + every},
+	}
+	for _, c := range cases {
+		r := e.do("GET", c.path, nil)
+		if body := strings.TrimSuffix(string(r.body), "\n"); r.status != http.StatusNotFound || body != c.want {
+			t.Errorf("GET %s: %d\n%s\nwant 404\n%s", c.path, r.status, body, c.want)
+		}
+	}
+}

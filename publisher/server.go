@@ -126,6 +126,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.handleIndex)
 	mux.HandleFunc("GET /opml.xml", s.handleOPML)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /", s.handleUnknown)
 }
 
 // ListenAndServe serves Handler on addr until ctx is cancelled, then shuts
