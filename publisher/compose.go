@@ -601,8 +601,8 @@ func jaccard(a, b map[string]bool) float64 {
 
 // canonLink is the comparison form of a link: scheme and host lowercased,
 // default port, fragment and tracking parameters (tracking.Param, as the
-// normaliser strips them) dropped, remaining query
-// parameters sorted. It is applied on top of the stored CanonicalLink so
+// normaliser strips them) dropped, remaining query pairs kept as written
+// and sorted (the normaliser's canonical form of the query). It is applied on top of the stored CanonicalLink so
 // that links written in the config (pin:, hide:) compare the same way.
 // Unparsable or relative links compare as written.
 func canonLink(raw string) string {
@@ -626,13 +626,17 @@ func canonLink(raw string) string {
 	u.Host = host
 	u.Fragment, u.RawFragment = "", ""
 	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			if tracking.Param(k) { // the normaliser's list: links compare as stored
-				q.Del(k)
+		// As the normaliser's canonical links (stored, and looked up by
+		// this form): trackers dropped, the other pairs kept as written,
+		// sorted.
+		var keep []string
+		for pair := range strings.SplitSeq(u.RawQuery, "&") {
+			if k, _, _ := strings.Cut(pair, "="); pair != "" && !tracking.Param(k) {
+				keep = append(keep, pair)
 			}
 		}
-		u.RawQuery = q.Encode()
+		slices.Sort(keep)
+		u.RawQuery, u.ForceQuery = strings.Join(keep, "&"), false
 	}
 	if u.Path == "" {
 		u.Path = "/"

@@ -189,3 +189,22 @@ func TestErrorPagesKnowFormerSlugs(t *testing.T) {
 		}
 	}
 }
+
+// TestPinLinkWithEscapedQuery: a pin: link with trackers and a query
+// written with escapes finds the stored item through its canonical link
+// as the normaliser stored it (pairs kept as written, sorted, trackers
+// dropped): the pin is not silently ignored.
+func TestPinLinkWithEscapedQuery(t *testing.T) {
+	e := newEnv(t)
+	it := e.item("https://a.example.vn/tim?q=ha%20noi&id=1&utm_source=rss", "Tin tìm thấy", 30*time.Hour) // not a member: pinned in
+	it.CanonicalLink = "https://a.example.vn/tim?id=1&q=ha%20noi" // normaliser.CanonicalLink of the link
+	e.save("a", e.item("https://a.example.vn/moi", "Tin mới", time.Hour, topicSlug), it)
+	cfg := *e.cfg
+	cfg.Topics = slices.Clone(e.cfg.Topics)
+	cfg.Topics[0].Pin = []string{"https://a.example.vn/tim?q=ha%20noi&id=1&fbclid=IwAR"}
+	e.srv.Reload(&cfg)
+	want := []string{"Tin tìm thấy", "Tin mới"}
+	if got := jsonTitles(t, e.get("/topics/"+topicSlug+".json").body); !slices.Equal(got, want) {
+		t.Errorf("feed with the pin: %q, want %q", got, want)
+	}
+}
