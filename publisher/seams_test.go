@@ -197,7 +197,7 @@ func TestErrorPagesKnowFormerSlugs(t *testing.T) {
 func TestPinLinkWithEscapedQuery(t *testing.T) {
 	e := newEnv(t)
 	it := e.item("https://a.example.vn/tim?q=ha%20noi&id=1&utm_source=rss", "Tin tìm thấy", 30*time.Hour) // not a member: pinned in
-	it.CanonicalLink = "https://a.example.vn/tim?id=1&q=ha%20noi" // normaliser.CanonicalLink of the link
+	it.CanonicalLink = "https://a.example.vn/tim?id=1&q=ha%20noi"                                         // normaliser.CanonicalLink of the link
 	e.save("a", e.item("https://a.example.vn/moi", "Tin mới", time.Hour, topicSlug), it)
 	cfg := *e.cfg
 	cfg.Topics = slices.Clone(e.cfg.Topics)
