@@ -196,8 +196,10 @@ func TestErrorPagesKnowFormerSlugs(t *testing.T) {
 // dropped): the pin is not silently ignored.
 func TestPinLinkWithEscapedQuery(t *testing.T) {
 	e := newEnv(t)
-	it := e.item("https://a.example.vn/tim?q=ha%20noi&id=1&utm_source=rss", "Tin tìm thấy", 30*time.Hour) // not a member: pinned in
-	it.CanonicalLink = "https://a.example.vn/tim?id=1&q=ha%20noi"                                         // normaliser.CanonicalLink of the link
+	// Not a member of the topic: the pin brings it in. Its canonical link
+	// is what normaliser.CanonicalLink makes of its link.
+	it := e.item("https://a.example.vn/tim?q=ha%20noi&id=1&utm_source=rss", "Tin tìm thấy", 30*time.Hour)
+	it.CanonicalLink = "https://a.example.vn/tim?id=1&q=ha%20noi"
 	e.save("a", e.item("https://a.example.vn/moi", "Tin mới", time.Hour, topicSlug), it)
 	cfg := *e.cfg
 	cfg.Topics = slices.Clone(e.cfg.Topics)
