@@ -56,3 +56,51 @@ topics:
 		t.Errorf("published: %q, want nothing of the removed source", got)
 	}
 }
+
+// TestPreviewNamesPinsNotPublished: a pin: link of the config that leads
+// no entry (no stored item has that link, or only items of a source the
+// config no longer lists) is named by `bantin preview`, with the reason,
+// instead of vanishing without a word.
+func TestPreviewNamesPinsNotPublished(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, curationFeed("v1"))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "bantin.yaml")
+	cfg := fmt.Sprintf(`base_url: http://bantin.test
+database: c.db
+defaults: {retention: 3650d}
+sources:
+  - {id: tin, url: '%s/feed.rss', title: Tin Hà Nội}
+topics:
+  - slug: ha-noi
+    title: Hà Nội
+    match: {keywords: [ha noi]}
+    pin: ["https://tin.example/4?utm_source=zalo", "https://tin.example/chua-co"]
+`, srv.URL)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "poll", "-config", cfgPath)
+	out := mustRun(t, "preview", "ha-noi", "-config", cfgPath)
+	if !strings.Contains(out, "Giá vàng hôm nay đi ngang") {
+		t.Errorf("the pinned item 4 is not previewed:\n%s", out)
+	}
+	if want := "pin https://tin.example/chua-co: not published: no stored item has this link"; !strings.Contains(out, want) {
+		t.Errorf("preview does not name the pin that leads nothing (%q):\n%s", want, out)
+	}
+	if strings.Count(out, "not published") != 1 {
+		t.Errorf("preview names a published pin as not published:\n%s", out)
+	}
+	// The source leaves the config: its pinned item shows nowhere.
+	cut := strings.Replace(cfg, "  - {id: tin, url: '"+srv.URL+"/feed.rss', title: Tin Hà Nội}\n", "", 1)
+	if err := os.WriteFile(cfgPath, []byte("allow_large_removal: true\n"+cut), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = mustRun(t, "preview", "ha-noi", "-config", cfgPath)
+	if want := `pin https://tin.example/4?utm_source=zalo: not published: its source "tin" is not in the config`; !strings.Contains(out, want) {
+		t.Errorf("preview without the pinned item's source does not say %q:\n%s", want, out)
+	}
+}
