@@ -93,6 +93,9 @@ type Composer struct {
 	placed  map[string]*group
 	fates   map[string]FateKind
 	agedOut bool
+	// capped holds the candidates left out for max_per_source, in order,
+	// until their source is under its cap again (see readmit).
+	capped []db.Item
 }
 
 // group is one entry in the making: a union-find set of reports.
@@ -229,6 +232,7 @@ func (c *Composer) AddPinned(it db.Item) {
 	m.pinned = true
 	if g := c.join(m); g != nil {
 		c.placed[k] = g
+		c.readmit()
 		return
 	}
 	g := &group{entry: Entry{Item: it, Pinned: true}, members: []member{m}}
@@ -278,6 +282,7 @@ func (c *Composer) Add(it db.Item) bool {
 	if g := c.join(m); g != nil {
 		c.seen[k] = true
 		c.placed[k] = g
+		c.readmit()
 		return true
 	}
 	if len(c.groups) >= c.limit {
@@ -286,6 +291,7 @@ func (c *Composer) Add(it db.Item) bool {
 	}
 	if c.topic.MaxPerSource > 0 && c.perSource[it.SourceID] >= c.topic.MaxPerSource {
 		c.seen[k], c.fates[k] = true, FatePerSource
+		c.capped = append(c.capped, it)
 		return true
 	}
 	c.seen[k] = true
@@ -294,6 +300,26 @@ func (c *Composer) Add(it db.Item) bool {
 	c.groups = append(c.groups, g)
 	c.placed[k] = g
 	return true
+}
+
+// readmit offers again, in their order, the candidates left out for
+// max_per_source whose source is under its cap once more (a merge put
+// the source's entry under another source's lead), while the page has
+// room for them: the cap never leaves a source with fewer entries than it
+// allows while a report of it was dropped.
+func (c *Composer) readmit() {
+	for i := 0; i < len(c.capped); i++ {
+		it := c.capped[i]
+		if c.perSource[it.SourceID] >= c.topic.MaxPerSource || len(c.groups) >= c.limit {
+			continue
+		}
+		c.capped = slices.Delete(c.capped, i, i+1)
+		k := itemKey(it)
+		delete(c.seen, k)
+		delete(c.fates, k)
+		c.Add(it) // may merge again, and readmit others
+		i = -1    // the counts changed: from the start
+	}
 }
 
 // join puts m into the entries whose story it reports, merging them into
