@@ -49,7 +49,7 @@ func TestPollUnwritableDatabaseExitsNonZero(t *testing.T) {
 	dbPath := filepath.Join(dir, "data", "bantin.db")
 	readOnlyFile(t, dbPath)
 	code, out, errs := runCLI(t, ctx, "poll", "-all", "-config", cfgPath)
-	if code != 1 || !strings.Contains(errs, "the database could not be written, so this poll stored nothing") || !strings.Contains(errs, dbPath) {
+	if code != 1 || !strings.Contains(errs, "the database could not be written, so what this poll fetched was not stored") || !strings.Contains(errs, dbPath) {
 		t.Errorf("poll with a read-only database: exit %d, stderr %q; want 1 saying nothing was stored in %s\nstdout:\n%s", code, errs, dbPath, out)
 	}
 	if strings.Count(out, "error: ") != 3 {
