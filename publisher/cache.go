@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,6 +36,9 @@ type rendered struct {
 	gzLen        string
 	link         string    // Link header: rel="self" and rel="hub" (WebSub discovery); "" for none
 	expires      time.Time // zero: until the next invalidation
+	// stale is the unix nanos since which a newer version is due (its
+	// feed changed), 0 while current.
+	stale atomic.Int64
 	fastOnce     sync.Once
 	fast         *fastHeads  // built by fastHeads
 	files        [2]struct { // identity and gzip bodies for sendfile
@@ -74,6 +78,31 @@ func newRendered(body []byte, contentType string, now time.Time, maxAge int) *re
 	r.hdr.gzLen, r.hdr.bodyLen = []string{r.gzLen}, []string{r.bodyLen}
 	r.setLastModified(now)
 	return r
+}
+
+// fresh reports whether r is current at now: not stale, not expired.
+func (r *rendered) fresh(now time.Time) bool {
+	return r.stale.Load() == 0 && (r.expires.IsZero() || now.Before(r.expires))
+}
+
+// markStale records that r's feed changed at now (the first time counts).
+func (r *rendered) markStale(now time.Time) {
+	n := now.UnixNano()
+	if n == 0 {
+		n = 1
+	}
+	r.stale.CompareAndSwap(0, n)
+}
+
+func (r *rendered) isStale() bool { return r.stale.Load() != 0 }
+
+// staleSince is when r became stale (the zero time when it is not).
+func (r *rendered) staleSince() time.Time {
+	n := r.stale.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
 }
 
 // setLink sets the Link header of a feed (before r is shared): its own

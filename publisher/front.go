@@ -715,8 +715,9 @@ func (f *Front) lookup(path []byte, now time.Time) *rendered {
 	}
 	pub.checkSeq(context.Background(), now)
 	gen := pub.genA.Load()
-	if h := f.hot.Load(); h != nil && h.gen == gen {
-		if res := h.m[string(path)]; res != nil && (res.expires.IsZero() || now.Before(res.expires)) {
+	h := f.hot.Load()
+	if h != nil && h.gen == gen {
+		if res := h.m[string(path)]; res != nil && res.fresh(now) {
 			return res
 		}
 	}
@@ -740,6 +741,9 @@ func (f *Front) lookup(path []byte, now time.Time) *rendered {
 	res, err := pub.get(context.Background(), cacheKey{kind: kind, slug: slug, format: format})
 	if err != nil {
 		return nil
+	}
+	if h != nil && h.gen == gen && h.m[string(path)] == res {
+		return res // a stale response served while its new version renders
 	}
 	// Keep it for the generation it was rendered in (if that is still
 	// the current one: a response get served across an invalidation must

@@ -129,8 +129,9 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		}
 	}()
 	// The daemon serves pub.Handler with its own http.Server, so it runs
-	// the hub announcements (websub.hubs) and the WebSub loops itself.
-	go pub.RunHubs(ctx)
+	// the render cache's loop (background re-renders, hub announcements
+	// for websub.hubs) and the WebSub loops itself.
+	go pub.Run(ctx)
 	go hub.Run(ctx)
 	if sub != nil {
 		go sub.Run(ctx, time.Minute)
