@@ -38,10 +38,10 @@ type rendered struct {
 	expires      time.Time // zero: until the next invalidation
 	// stale is the unix nanos since which a newer version is due (its
 	// feed changed), 0 while current.
-	stale atomic.Int64
-	fastOnce     sync.Once
-	fast         *fastHeads  // built by fastHeads
-	files        [2]struct { // identity and gzip bodies for sendfile
+	stale    atomic.Int64
+	fastOnce sync.Once
+	fast     *fastHeads  // built by fastHeads
+	files    [2]struct { // identity and gzip bodies for sendfile
 		once sync.Once
 		f    *bodyFile
 	}

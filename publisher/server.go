@@ -100,7 +100,7 @@ type Server struct {
 	versions    map[string]db.FeedVersionRecord
 	versFlusher bool
 
-	renders  atomic.Int64    // responses rendered (Renders)
+	renders  atomic.Int64   // responses rendered (Renders)
 	onRender func(cacheKey) // test hook, called after each render
 
 	hubs hubState
