@@ -106,6 +106,8 @@ type Composer struct {
 	oldest time.Time
 	order  int   // counts groups started or pinned, for group.order
 	visit  int64 // stamps members already checked for one candidate
+	// comparisons counts the pairs of reports compared (for tests).
+	comparisons int
 }
 
 // group is one entry in the making: a union-find set of reports.
@@ -395,6 +397,7 @@ func (c *Composer) stories(m *member) []*group {
 			return
 		}
 		o.visit = c.visit
+		c.comparisons++
 		if sameStory(o, m) {
 			if g := o.group.root(); !slices.Contains(hits, g) {
 				hits = append(hits, g)
