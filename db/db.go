@@ -38,11 +38,15 @@ type DB struct {
 	wlock chan struct{}
 	// now is the clock, replaceable in tests.
 	now func() time.Time
+	// path is the database file's absolute path.
+	path string
 }
 
 // dsnParams are applied by the driver to every new connection.
+// journal_size_limit truncates the WAL file back to 16 MiB whenever a
+// checkpoint lets SQLite start it over (see CheckpointWAL).
 const dsnParams = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	"&_pragma=synchronous(NORMAL)&_pragma=journal_size_limit(16777216)&_txlock=immediate"
 
 // DSN returns the driver data source name Open uses for path: a file: URI
 // (path escaped) carrying the per-connection pragmas.
@@ -70,7 +74,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	sdb.SetMaxOpenConns(8)
 	sdb.SetMaxIdleConns(8)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{sql: sdb, wlock: make(chan struct{}, 1), now: time.Now}
+	d := &DB{sql: sdb, wlock: make(chan struct{}, 1), now: time.Now, path: abs}
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("db: open %q: %w", path, err)

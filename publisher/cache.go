@@ -34,14 +34,17 @@ type rendered struct {
 	cacheControl string
 	bodyLen      string
 	gzLen        string
+	gzOnce       sync.Once // gz, gzLen and hdr.gzLen are set by gzipped
 	link         string    // Link header: rel="self" and rel="hub" (WebSub discovery); "" for none
 	expires      time.Time // zero: until the next invalidation
 	// stale is the unix nanos since which a newer version is due (its
 	// feed changed), 0 while current.
-	stale    atomic.Int64
-	fastOnce sync.Once
-	fast     *fastHeads  // built by fastHeads
-	files    [2]struct { // identity and gzip bodies for sendfile
+	stale      atomic.Int64
+	fastOnce   sync.Once
+	fast       *fastHeads // built by fastHeads
+	fastGzOnce sync.Once
+	fastGz     fastHead    // built by fastHeadGz
+	files      [2]struct { // identity and gzip bodies for sendfile
 		once sync.Once
 		f    *bodyFile
 	}
@@ -58,26 +61,46 @@ var (
 func newRendered(body []byte, contentType string, now time.Time, maxAge int) *rendered {
 	sum := sha256.Sum256(body)
 	tag := hex.EncodeToString(sum[:16])
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	zw.Write(body)
-	zw.Close()
 	r := &rendered{
 		body:         body,
-		gz:           buf.Bytes(),
 		contentType:  contentType,
 		etag:         `"` + tag + `"`,
 		etagGz:       `"` + tag + `-gz"`,
 		cacheControl: "public, max-age=" + strconv.Itoa(maxAge),
 		bodyLen:      strconv.Itoa(len(body)),
-		gzLen:        strconv.Itoa(buf.Len()),
 	}
 	r.hdr.cacheControl = []string{r.cacheControl}
 	r.hdr.etag, r.hdr.etagGz = []string{r.etag}, []string{r.etagGz}
 	r.hdr.contentType = []string{contentType}
-	r.hdr.gzLen, r.hdr.bodyLen = []string{r.gzLen}, []string{r.bodyLen}
+	r.hdr.bodyLen = []string{r.bodyLen}
 	r.setLastModified(now)
 	return r
+}
+
+// gzipLevel is the compression level for a body of n bytes. Bodies are
+// compressed once per version, at the first request that accepts gzip;
+// level 6 comes within 1% of level 9's size on feed text at half the
+// time, and a large body (which changes as often as any of its many
+// items) is worth less: level 4 costs a third of level 9 for 3% more.
+func gzipLevel(n int) int {
+	if n > 512<<10 {
+		return 4
+	}
+	return gzip.DefaultCompression
+}
+
+// gzipped compresses r's body the first time it is called.
+func (r *rendered) gzipped() {
+	r.gzOnce.Do(func() {
+		var buf bytes.Buffer
+		buf.Grow(len(r.body)/4 + 64)
+		zw, _ := gzip.NewWriterLevel(&buf, gzipLevel(len(r.body)))
+		zw.Write(r.body)
+		zw.Close()
+		r.gz = buf.Bytes()
+		r.gzLen = strconv.Itoa(buf.Len())
+		r.hdr.gzLen = []string{r.gzLen}
+	})
 }
 
 // fresh reports whether r is current at now: not stale, not expired.
@@ -161,6 +184,7 @@ func (r *rendered) write(w http.ResponseWriter, req *http.Request) {
 	h["Content-Type"] = r.hdr.contentType
 	body := r.body
 	if gz {
+		r.gzipped()
 		h["Content-Encoding"] = gzipEnc
 		h["Content-Length"] = r.hdr.gzLen
 		body = r.gz

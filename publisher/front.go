@@ -409,7 +409,7 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 	case status304:
 		h = f.notModified
 	case gz:
-		h, body = f.okGz, res.gz
+		h, body = res.fastHeadGz(), res.gz
 	default:
 		h, body = f.ok, res.body
 	}
@@ -465,6 +465,7 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 func (r *rendered) bodyFile(gz bool) *bodyFile {
 	i, b := 0, r.body
 	if gz {
+		r.gzipped()
 		i, b = 1, r.gz
 	}
 	r.files[i].once.Do(func() { r.files[i].f = newBodyFile(b) })
@@ -478,7 +479,19 @@ type fastHead []byte
 
 // fastHeads are the four variants: 200 and 304, identity and gzip.
 type fastHeads struct {
-	ok, okGz, notModified, notModifiedGz fastHead
+	ok, notModified, notModifiedGz fastHead
+}
+
+// fastHeadGz returns (building once, with the gzip body) the header
+// bytes of r's gzip 200.
+func (r *rendered) fastHeadGz() fastHead {
+	r.fastGzOnce.Do(func() {
+		r.gzipped()
+		f := r.fastHeads()
+		r.fastGz = fastHead("Cache-Control: " + r.cacheControl + "\r\nContent-Encoding: gzip\r\nContent-Length: " + r.gzLen + "\r\n" +
+			"Content-Type: " + r.contentType + "\r\n" + string(f.notModifiedGz[len("Cache-Control: "+r.cacheControl+"\r\n"):]))
+	})
+	return r.fastGz
 }
 
 // fastHeads returns (building once) r's prebuilt header bytes.
@@ -495,7 +508,6 @@ func (r *rendered) fastHeads() *fastHeads {
 		etagGz := "Etag: " + r.etagGz + "\r\n"
 		r.fast = &fastHeads{
 			ok:            fastHead(cc + "Content-Length: " + r.bodyLen + "\r\n" + ct + etag + tail),
-			okGz:          fastHead(cc + "Content-Encoding: gzip\r\nContent-Length: " + r.gzLen + "\r\n" + ct + etagGz + tail),
 			notModified:   fastHead(cc + etag + tail),
 			notModifiedGz: fastHead(cc + etagGz + tail),
 		}

@@ -136,6 +136,10 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if sub != nil {
 		go sub.Run(ctx, time.Minute)
 	}
+	// Keep the write-ahead log small while readers never stop reading.
+	go store.KeepWALSmall(ctx, 5*time.Second, 16<<20, func(err error) {
+		a.logger.Warn("database checkpoint", slog.Any("error", err))
+	})
 	recomputeNow := make(chan struct{}, 1)
 	recomputeNow <- struct{}{}
 	go recomputeLoop(ctx, a, members, recomputeNow)
