@@ -57,9 +57,50 @@ func Feed(i, n int) []byte {
 	return b.Bytes()
 }
 
+// LiveFeed returns feed number i of the live benchmark at minute k: its
+// n items numbered k-n+1 to k, item j published at minute j (plus i%60
+// seconds), about 1 KB of text each, with one category from the word
+// list. Consecutive minutes share n-1 items.
+func LiveFeed(i, n int, k int64) []byte {
+	var b bytes.Buffer
+	b.Grow(n * 1100)
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Nguồn tin %d</title><link>https://nguon%d.example/</link><description>Synthetic live feed</description><language>vi</language>
+`, i, i)
+	for j := k; j > k-int64(n); j-- {
+		seed := uint32(j*7919+int64(i)*104729) | 1
+		next := func() int {
+			seed ^= seed << 13
+			seed ^= seed >> 17
+			seed ^= seed << 5
+			return int(seed % uint32(len(words)))
+		}
+		b.WriteString("<item><title>")
+		for range 10 {
+			b.WriteString(words[next()])
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d</title><link>https://nguon%d.example/bai/%d.html</link><guid isPermaLink=\"false\">l%d-%d</guid>", j, i, j, i, j)
+		fmt.Fprintf(&b, "<pubDate>%s</pubDate><category>%s</category><description><![CDATA[<p>",
+			time.Unix(j*60+int64(i%60), 0).UTC().Format(time.RFC1123Z), words[next()])
+		for w := range 120 {
+			b.WriteString(words[next()])
+			if w%20 == 19 {
+				b.WriteString(".</p><p>")
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString("</p>]]></description></item>\n")
+	}
+	b.WriteString("</channel></rss>\n")
+	return b.Bytes()
+}
+
 // Serve serves synthetic feeds at /feed/{i}/{n}.xml with strong ETags and
-// 304 answers, on a loopback port, printing its base URL first. It returns
-// only on error.
+// 304 answers, the live benchmark's changing feeds at /live/{i}/{n}.xml
+// (LiveFeed), and the attacks, on a loopback port, printing its base URL
+// first. It returns only on error.
 func Serve(printURL func(string)) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -90,6 +131,25 @@ func Serve(printURL func(string)) error {
 			body, _ = cache.LoadOrStore(key, Feed(i, n))
 		}
 		w.Write(body.([]byte))
+	})
+	mux.HandleFunc("GET /live/{i}/{n}", func(w http.ResponseWriter, r *http.Request) {
+		i, err1 := strconv.Atoi(r.PathValue("i"))
+		n, err2 := strconv.Atoi(strings.TrimSuffix(r.PathValue("n"), ".xml"))
+		if err1 != nil || err2 != nil || n < 1 || n > 1000 {
+			http.NotFound(w, r)
+			return
+		}
+		// The feed moves on by one item a minute (each source at its
+		// own second of the minute).
+		k := (time.Now().Unix() - int64(i%60)) / 60
+		etag := fmt.Sprintf(`"l%d-%d-%d"`, i, n, k)
+		w.Header().Set("ETag", etag)
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Write(LiveFeed(i, n, k))
 	})
 	mux.HandleFunc("GET /laughs.xml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml")
