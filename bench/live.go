@@ -25,11 +25,13 @@ import (
 // polling Sources changing feeds (interval 1m) into Topics topics while
 // Conns readers fetch what it publishes.
 type LiveOptions struct {
-	Duration time.Duration // of each measured phase (60s)
-	Sources  int           // changing upstream feeds (1950)
-	Items    int           // items per upstream feed (20)
-	Topics   int           // topics (50)
-	Conns    int           // reader connections (32)
+	// Duration of each measured phase (60s): a whole number of minutes
+	// holds every source's poll once, whatever the phase of the schedule.
+	Duration time.Duration
+	Sources  int // changing upstream feeds (1950)
+	Items    int // items per upstream feed (20)
+	Topics   int // topics (50)
+	Conns    int // reader connections (32)
 	// Pause is the longest pause of a reader between two requests (each
 	// pause is uniform in [0, Pause]); 0 for none.
 	Pause time.Duration
@@ -72,6 +74,14 @@ type ReaderStats struct {
 	Timeouts            int // no complete answer within readTimeout
 	P50, P90, P99, PMax time.Duration
 	Bytes               int64
+	// ByKind: requests and p99 per kind of path (topic, tag, index, opml).
+	ByKind map[string]KindStats
+}
+
+// KindStats are the figures of one kind of path.
+type KindStats struct {
+	Requests int
+	P50, P99 time.Duration
 }
 
 // RPS is the readers' requests per second.
@@ -113,6 +123,13 @@ func (r LiveReport) Print(w io.Writer) {
 		rs.P50.Round(10*time.Microsecond), rs.P90.Round(10*time.Microsecond), rs.P99.Round(10*time.Microsecond), rs.PMax.Round(time.Millisecond))
 	fmt.Fprintf(w, "readers: status {%s}, %d errors, %d empty replies, %d timeouts (> %v)\n",
 		strings.Join(sc, ", "), rs.Errors, rs.EmptyReply, rs.Timeouts, readTimeout)
+	var kinds []string
+	for _, k := range []string{"topic", "tag", "index", "opml"} {
+		if ks, ok := rs.ByKind[k]; ok {
+			kinds = append(kinds, fmt.Sprintf("%s %d req p50 %v p99 %v", k, ks.Requests, ks.P50.Round(10*time.Microsecond), ks.P99.Round(10*time.Microsecond)))
+		}
+	}
+	fmt.Fprintf(w, "readers by path: %s\n", strings.Join(kinds, "; "))
 	if o.Pause > 0 {
 		fmt.Fprintf(w, "(with pauses averaging %v, %d connections can send at most %.0f req/s)\n",
 			o.Pause/2, o.Conns, float64(o.Conns)/(o.Pause/2).Seconds())
@@ -421,6 +438,7 @@ func readLoad(ctx context.Context, addr string, urls []readerURL, conns int, pau
 	}
 	type result struct {
 		lat    []time.Duration
+		kind   []string
 		status map[int]int
 		errs   int
 		empty  int
@@ -494,6 +512,7 @@ func readLoad(ctx context.Context, addr string, urls []readerURL, conns int, pau
 					continue
 				}
 				res.lat = append(res.lat, time.Since(t))
+				res.kind = append(res.kind, pathKind(path))
 				res.status[status]++
 				res.bytes += n
 				reqs.Add(1)
@@ -510,10 +529,14 @@ func readLoad(ctx context.Context, addr string, urls []readerURL, conns int, pau
 		}()
 	}
 	wg.Wait()
-	st := ReaderStats{Duration: time.Since(start), Status: map[int]int{}}
+	st := ReaderStats{Duration: time.Since(start), Status: map[int]int{}, ByKind: map[string]KindStats{}}
 	var all []time.Duration
+	byKind := map[string][]time.Duration{}
 	for _, res := range results {
 		all = append(all, res.lat...)
+		for i, k := range res.kind {
+			byKind[k] = append(byKind[k], res.lat[i])
+		}
 		for k, v := range res.status {
 			st.Status[k] += v
 		}
@@ -528,7 +551,25 @@ func readLoad(ctx context.Context, addr string, urls []readerURL, conns int, pau
 		q := func(f float64) time.Duration { return all[min(len(all)-1, int(f*float64(len(all))))] }
 		st.P50, st.P90, st.P99, st.PMax = q(0.50), q(0.90), q(0.99), all[len(all)-1]
 	}
+	for k, l := range byKind {
+		slices.Sort(l)
+		q := func(f float64) time.Duration { return l[min(len(l)-1, int(f*float64(len(l))))] }
+		st.ByKind[k] = KindStats{Requests: len(l), P50: q(0.5), P99: q(0.99)}
+	}
 	return st
+}
+
+// pathKind names the kind of a reader path.
+func pathKind(p string) string {
+	switch {
+	case strings.HasPrefix(p, "/topics/"):
+		return "topic"
+	case strings.HasPrefix(p, "/tags/"):
+		return "tag"
+	case strings.HasPrefix(p, "/opml"):
+		return "opml"
+	}
+	return "index"
 }
 
 // readResponse reads one HTTP/1.1 response (Content-Length or chunked

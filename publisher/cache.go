@@ -34,9 +34,10 @@ type rendered struct {
 	cacheControl string
 	bodyLen      string
 	gzLen        string
-	gzOnce       sync.Once // gz, gzLen and hdr.gzLen are set by gzipped
-	link         string    // Link header: rel="self" and rel="hub" (WebSub discovery); "" for none
-	expires      time.Time // zero: until the next invalidation
+	gzOnce       sync.Once    // gz, gzLen and hdr.gzLen are set by gzipped
+	gzSize       atomic.Int64 // cap(gz) once set, for CacheBytes
+	link         string       // Link header: rel="self" and rel="hub" (WebSub discovery); "" for none
+	expires      time.Time    // zero: until the next invalidation
 	// stale is the unix nanos since which a newer version is due (its
 	// feed changed), 0 while current.
 	stale      atomic.Int64
@@ -98,6 +99,7 @@ func (r *rendered) gzipped() {
 		zw.Write(r.body)
 		zw.Close()
 		r.gz = buf.Bytes()
+		r.gzSize.Store(int64(cap(r.gz)))
 		r.gzLen = strconv.Itoa(buf.Len())
 		r.hdr.gzLen = []string{r.gzLen}
 	})

@@ -163,6 +163,20 @@ func (s *Server) resetLocked() {
 	s.inval++
 }
 
+// CacheBytes returns the size of the rendered bodies the cache holds
+// (identity and gzip), current and previous generation.
+func (s *Server) CacheBytes() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var n int64
+	for _, m := range []map[cacheKey]*rendered{s.entries, s.prev} {
+		for _, r := range m {
+			n += int64(len(r.body)) + int64(r.gzSize.Load())
+		}
+	}
+	return n
+}
+
 // Renders returns how many responses the server has rendered.
 func (s *Server) Renders() int64 { return s.renders.Load() }
 

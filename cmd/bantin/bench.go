@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"time"
 
 	"bantin/bench"
@@ -28,6 +29,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	conns := fs.Int("conns", 32, "-live: reader connections")
 	pause := fs.Duration("pause", 40*time.Millisecond, "-live: longest pause of a reader between requests (uniform from 0; 0 for none)")
 	baseline := fs.Bool("baseline", true, "-live: measure the daemon alone first")
+	cpuprofile := fs.String("cpuprofile", "", "-live: write the daemon's CPU profile (whole run) to this file")
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -46,7 +48,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 		return benchLive(ctx, a, bench.LiveOptions{
 			Duration: *duration, Sources: *sources, Items: *items, Topics: *topics, Conns: *conns,
 			Pause: *pause, SkipBaseline: !*baseline, Dir: *dir,
-		})
+		}, *cpuprofile)
 	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "bantin-bench-")
@@ -74,7 +76,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 
 // benchLive runs `bantin bench -live` with this executable as upstream and
 // daemon.
-func benchLive(ctx context.Context, a *app, o bench.LiveOptions) error {
+func benchLive(ctx context.Context, a *app, o bench.LiveOptions, cpuprofile string) error {
 	if o.Sources < 1 || o.Topics < 1 || o.Conns < 1 || o.Items < 1 || o.Duration <= 0 {
 		return fmt.Errorf("bench: -sources, -topics, -conns, -items and -duration must be positive")
 	}
@@ -95,7 +97,12 @@ func benchLive(ctx context.Context, a *app, o bench.LiveOptions) error {
 	o.Out = a.stderr
 	o.UpstreamCmd = exec.CommandContext(ctx, self, "bench", "-upstream")
 	o.DaemonCmd = func(config string) *exec.Cmd {
-		return exec.Command(self, "run", "-config", config)
+		cmd := exec.Command(self, "run", "-config", config)
+		if cpuprofile != "" {
+			abs, _ := filepath.Abs(cpuprofile)
+			cmd.Env = append(os.Environ(), "BANTIN_CPUPROFILE="+abs)
+		}
+		return cmd
 	}
 	rep, err := bench.RunLive(ctx, o)
 	if err != nil {

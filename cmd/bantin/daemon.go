@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -136,6 +137,10 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if sub != nil {
 		go sub.Run(ctx, time.Minute)
 	}
+	// The rendered feeds the publisher keeps are long-lived: the soft
+	// heap limit grows with them, so that they do not make the GC run
+	// without pause.
+	go followCacheSize(ctx, pub)
 	// Keep the write-ahead log small while readers never stop reading.
 	go store.KeepWALSmall(ctx, 5*time.Second, 16<<20, func(err error) {
 		a.logger.Warn("database checkpoint", slog.Any("error", err))
@@ -209,6 +214,30 @@ loop:
 	}
 	a.logger.Info("stopped")
 	return runErr
+}
+
+// followCacheSize raises the soft heap limit (when GOMEMLIMIT is not set)
+// by twice the size of the publisher's render cache (the cache and the
+// responses being replaced), checked every 5 s.
+func followCacheSize(ctx context.Context, pub *publisher.Server) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	last := int64(-1)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n := pub.CacheBytes()
+		if last < 0 || n > last+(4<<20) || n < last-(4<<20) {
+			debug.SetMemoryLimit(memoryLimit + 2*n)
+			last = n
+		}
+	}
 }
 
 // maintain prunes old items every hour (from start).
