@@ -222,6 +222,17 @@ func RunLive(ctx context.Context, o LiveOptions) (LiveReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	// Every URL once first, so that the phase measures the steady state,
+	// not the first render of each response.
+	for _, u := range urls {
+		req, _ := http.NewRequestWithContext(ctx, "GET", d.url+u.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return rep, fmt.Errorf("bench: %s: %w", u.path, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
 	fmt.Fprintf(o.Out, "live: daemon + %d readers over %d URLs for %v...\n", o.Conns, len(urls), o.Duration)
 	rep.Loaded, err = d.phase(ctx, o.Duration, func(ctx context.Context) {
 		rep.Readers = readLoad(ctx, addr, urls, o.Conns, o.Pause)

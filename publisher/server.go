@@ -1,6 +1,7 @@
 package publisher
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -93,6 +94,7 @@ type Server struct {
 	running   atomic.Bool
 	pendingMu sync.Mutex
 	pending   map[cacheKey]bool
+	pendingQ  []cacheKey // pending keys, oldest first
 	wake      chan struct{}
 
 	// Feed versions waiting to be recorded (one write per flush).
@@ -237,7 +239,10 @@ func (s *Server) queueLocked(key cacheKey) {
 		return
 	}
 	s.pendingMu.Lock()
-	s.pending[key] = true
+	if !s.pending[key] {
+		s.pending[key] = true
+		s.pendingQ = append(s.pendingQ, key)
+	}
 	s.pendingMu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
@@ -267,32 +272,85 @@ func (s *Server) Run(ctx context.Context) {
 			s.checkSeq(ctx, s.now())
 		case <-s.wake:
 		}
-		for ctx.Err() == nil {
-			s.pendingMu.Lock()
-			var key cacheKey
-			found := false
-			for k := range s.pending {
-				// Feeds before the index (which composes every topic).
-				if !found || key.kind == "index" {
-					key, found = k, true
+		for ctx.Err() == nil && s.renderPending(ctx) {
+		}
+	}
+}
+
+// renderPending renders the oldest pending key again, with the other
+// formats of the same feed that are pending (composed once for all); it
+// reports whether there was one.
+func (s *Server) renderPending(ctx context.Context) bool {
+	s.pendingMu.Lock()
+	var keys []cacheKey
+	for len(s.pendingQ) > 0 && keys == nil {
+		key := s.pendingQ[0]
+		s.pendingQ = s.pendingQ[1:]
+		if !s.pending[key] {
+			continue // rendered with a sibling
+		}
+		delete(s.pending, key)
+		keys = append(keys, key)
+		if key.kind == kindTopic || key.kind == kindTag {
+			for _, f := range Formats {
+				k := key
+				k.format = f
+				if k != key && s.pending[k] {
+					delete(s.pending, k)
+					keys = append(keys, k)
 				}
-			}
-			delete(s.pending, key)
-			s.pendingMu.Unlock()
-			if !found {
-				break
-			}
-			s.mu.RLock()
-			res := s.entries[key]
-			s.mu.RUnlock()
-			if res == nil || !res.isStale() {
-				continue
-			}
-			if _, err := s.renderNow(ctx, key); err != nil && ctx.Err() == nil {
-				s.log.Debug("background render", "kind", key.kind, "slug", key.slug, "format", key.format, "err", err)
 			}
 		}
 	}
+	if len(s.pendingQ) == 0 {
+		s.pendingQ = nil
+	}
+	s.pendingMu.Unlock()
+	if keys == nil {
+		return false
+	}
+	s.mu.RLock()
+	stale := keys[:0]
+	for _, k := range keys {
+		if res := s.entries[k]; res != nil && res.isStale() {
+			stale = append(stale, k)
+		}
+	}
+	gen, ver := s.gen, s.inval
+	s.mu.RUnlock()
+	if len(stale) == 0 {
+		return true
+	}
+	var err error
+	if len(stale) == 1 {
+		_, err = s.renderNow(ctx, stale[0])
+	} else {
+		err = s.renderFormats(ctx, stale, gen, ver)
+	}
+	if err != nil && ctx.Err() == nil {
+		s.log.Debug("background render", "kind", stale[0].kind, "slug", stale[0].slug, "err", err)
+	}
+	return true
+}
+
+// renderFormats renders keys, formats of one feed page, from one
+// composition of it, and keeps them as renderNow does.
+func (s *Server) renderFormats(ctx context.Context, keys []cacheKey, gen, ver uint64) error {
+	cfg := s.cfg.Load()
+	now := s.now()
+	k := keys[0]
+	f, maxAge, ttl, err := s.page(ctx, cfg, k.kind, k.slug, k.cursor)
+	if err != nil {
+		return err
+	}
+	for _, key := range keys {
+		res, err := renderFeed(f, key.format, now, maxAge, ttl)
+		if err != nil {
+			return err
+		}
+		s.keep(ctx, key, res, gen, ver)
+	}
+	return nil
 }
 
 // Handler returns the HTTP handler with every route.
@@ -531,31 +589,45 @@ func (s *Server) renderNow(ctx context.Context, key cacheKey) (*rendered, error)
 		if err != nil {
 			return nil, err
 		}
-		s.renders.Add(1)
-		if s.onRender != nil {
-			s.onRender(key)
-		}
-		if key.cursor == "" {
-			s.keepLastModified(ctx, key, res)
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.gen != gen {
-			return res, nil // the whole cache was dropped meanwhile: serve, do not keep
-		}
-		if s.changed[depOf(key)] > ver {
-			res.markStale(s.now())
-			s.queueLocked(key)
-		}
-		if len(s.entries) < maxCached || key.cursor == "" || s.entries[key] != nil {
-			s.entries[key] = res
-		}
-		return res, nil
+		return s.keep(ctx, key, res, gen, ver), nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return v.(*rendered), nil
+}
+
+// keep stores res, just rendered for key from a database state at or
+// after cache generation gen and invalidation count ver: as current
+// unless key's feed changed since (then as stale: still the newest bytes
+// there are), not at all when the whole cache was dropped since. It
+// returns res.
+func (s *Server) keep(ctx context.Context, key cacheKey, res *rendered, gen, ver uint64) *rendered {
+	s.renders.Add(1)
+	if s.onRender != nil {
+		s.onRender(key)
+	}
+	if key.cursor == "" {
+		s.keepLastModified(ctx, key, res)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.entries[key]
+	if old != nil && res.rendered.Sub(old.rendered) < time.Minute {
+		// A feed that changes often is compressed faster.
+		res.gzLevel = gzip.BestSpeed
+	}
+	if s.gen != gen {
+		return res // the whole cache was dropped meanwhile: serve, do not keep
+	}
+	if s.changed[depOf(key)] > ver {
+		res.markStale(s.now())
+		s.queueLocked(key)
+	}
+	if len(s.entries) < maxCached || key.cursor == "" || old != nil {
+		s.entries[key] = res
+	}
+	return res
 }
 
 // String is the key as one string (singleflight's key).
@@ -695,16 +767,7 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 		if err != nil {
 			return nil, err
 		}
-		body, err := Render(f, key.format)
-		if err != nil {
-			return nil, err
-		}
-		res := newRendered(body, ContentType(key.format), now, maxAge)
-		res.setLink(f.selfURL(key.format), f.Hubs)
-		if ttl > 0 {
-			res.expires = now.Add(ttl)
-		}
-		return res, nil
+		return renderFeed(f, key.format, now, maxAge, ttl)
 	case "index":
 		body, err := s.renderIndex(ctx, cfg)
 		if err != nil {
@@ -719,6 +782,21 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 		return newRendered(body, "text/x-opml; charset=utf-8", now, 300), nil
 	}
 	return nil, ErrNotFound
+}
+
+// renderFeed renders f in format as a response valid for ttl (0: until
+// the next change).
+func renderFeed(f *Feed, format string, now time.Time, maxAge int, ttl time.Duration) (*rendered, error) {
+	body, err := Render(f, format)
+	if err != nil {
+		return nil, err
+	}
+	res := newRendered(body, ContentType(format), now, maxAge)
+	res.setLink(f.selfURL(format), f.Hubs)
+	if ttl > 0 {
+		res.expires = now.Add(ttl)
+	}
+	return res, nil
 }
 
 // baseURL is cfg's base_url without a trailing slash.
@@ -888,7 +966,10 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 	if limit <= 0 {
 		limit = db.DefaultLimit
 	}
-	batch := limit*3 + len(t.Pin) + len(curations)
+	// The first batch is a little more than the page (dedupe folds some
+	// candidates, hidden and capped ones drop out); each further round
+	// reads twice as many.
+	batch := limit + limit/4 + 10 + len(t.Pin) + len(curations)
 	const maxRounds = 8
 	var last *db.Item
 	stopped := false
@@ -916,6 +997,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 			if round == maxRounds-1 {
 				stopped = true // more may follow: page on from here
 			}
+			batch *= 2
 		}
 	}
 	next := ""
