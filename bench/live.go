@@ -60,6 +60,8 @@ type LiveReport struct {
 type LivePhase struct {
 	Polls       float64 // polls per minute
 	ItemsPerMin float64 // new items stored per minute
+	Renders     float64 // responses rendered per second
+	Stale       int     // requests answered with a changed feed's previous version
 	MaxWAL      int64   // largest size of the -wal file seen, bytes
 	EndWAL      int64
 	PeakRSS     int64 // the daemon's resident memory high-water mark, bytes
@@ -103,6 +105,8 @@ func (r LiveReport) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "daemon + readers (%v): %6.0f polls/min, %6.0f new items/min, WAL max %.1f MiB (end %.1f), peak RSS %.1f MiB\n",
 		o.Duration, r.Loaded.Polls, r.Loaded.ItemsPerMin, mib(r.Loaded.MaxWAL), mib(r.Loaded.EndWAL), mib(r.Loaded.PeakRSS))
+	fmt.Fprintf(w, "renders: %.1f/s under load; %d requests got a changed feed's previous bytes while it re-rendered\n",
+		r.Loaded.Renders, r.Loaded.Stale)
 	if !o.SkipBaseline && r.Alone.Polls > 0 {
 		fmt.Fprintf(w, "polling under load: %.1f%% of the daemon alone (target >= 95%%)\n", 100*r.Loaded.Polls/r.Alone.Polls)
 	}
@@ -299,9 +303,9 @@ func (d *daemonProbe) waitUp(ctx context.Context) error {
 	return fmt.Errorf("bench: bantin run did not answer /healthz within a minute")
 }
 
-type daemonMetrics struct{ polls, items float64 }
+type daemonMetrics struct{ polls, items, renders, stale float64 }
 
-var metricLine = regexp.MustCompile(`(?m)^(bantin_fetches_total|bantin_items_ingested_total)\{([^}]*)\} ([0-9.e+]+)$`)
+var metricLine = regexp.MustCompile(`(?m)^(bantin_fetches_total|bantin_items_ingested_total|bantin_renders_total|bantin_stale_responses_total)(?:\{([^}]*)\})? ([0-9.e+]+)$`)
 
 // metrics reads the poll and new item counters from /metrics.
 func (d *daemonProbe) metrics() (daemonMetrics, error) {
@@ -318,6 +322,10 @@ func (d *daemonProbe) metrics() (daemonMetrics, error) {
 	for _, sm := range metricLine.FindAllStringSubmatch(string(body), -1) {
 		v, _ := strconv.ParseFloat(sm[3], 64)
 		switch {
+		case sm[1] == "bantin_renders_total":
+			m.renders = v
+		case sm[1] == "bantin_stale_responses_total":
+			m.stale = v
 		case sm[1] == "bantin_fetches_total":
 			m.polls += v
 		case sm[2] == `kind="new"`:
@@ -360,6 +368,8 @@ func (dp *daemonProbe) phase(ctx context.Context, d time.Duration, load func(con
 	mins := time.Since(t0).Minutes()
 	p.Polls = (m1.polls - m0.polls) / mins
 	p.ItemsPerMin = (m1.items - m0.items) / mins
+	p.Renders = (m1.renders - m0.renders) / mins / 60
+	p.Stale = int(m1.stale - m0.stale)
 	p.EndWAL = fileSize(dp.wal)
 	p.MaxWAL = max(p.MaxWAL, p.EndWAL)
 	p.PeakRSS = procHWM(dp.pid)

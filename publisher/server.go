@@ -103,15 +103,18 @@ type Server struct {
 	versFlusher bool
 
 	renders  atomic.Int64   // responses rendered (Renders)
+	stale    atomic.Int64   // stale responses served (StaleServed)
 	onRender func(cacheKey) // test hook, called after each render
 
 	hubs hubState
 }
 
 // MaxStale bounds how long, while Run runs, a changed feed is answered
-// with its previous bytes while its new version renders; after that a
-// request waits for the render.
-const MaxStale = 2 * time.Second
+// with its previous bytes while its new version waits for the background
+// renderer (normally well under a second: one render after the change
+// sequence check); beyond it, which takes a renderer far behind, a
+// request renders the feed itself.
+const MaxStale = 30 * time.Second
 
 // versionFlushDelay is how long rendered feed versions gather before
 // they are recorded in one write.
@@ -181,6 +184,10 @@ func (s *Server) CacheBytes() int64 {
 
 // Renders returns how many responses the server has rendered.
 func (s *Server) Renders() int64 { return s.renders.Load() }
+
+// StaleServed returns how many requests got the previous version of a
+// changed feed while its new version was rendering.
+func (s *Server) StaleServed() int64 { return s.stale.Load() }
 
 // depOf names what the response for key depends on, for invalidation:
 // "topic/SLUG", "tag/SLUG", "index", "opml" (the config only) or
@@ -557,6 +564,7 @@ func (s *Server) get(ctx context.Context, key cacheKey) (*rendered, error) {
 			s.mu.Lock()
 			s.queueLocked(key)
 			s.mu.Unlock()
+			s.stale.Add(1)
 			return res, nil
 		}
 	}

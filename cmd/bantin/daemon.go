@@ -120,6 +120,14 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 			Help: "Feed responses written by the HTTP fast path (plain GET/HEAD of a cached feed).",
 		}, func() float64 { return float64(front.Stats().FastResponses) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "bantin_renders_total",
+			Help: "Responses (feeds, index, OPML) rendered: once per change of what they show.",
+		}, func() float64 { return float64(pub.Renders()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "bantin_stale_responses_total",
+			Help: "Requests answered with the previous version of a changed feed while its new version rendered.",
+		}, func() float64 { return float64(pub.StaleServed()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "bantin_http_handovers_total",
 			Help: "Connections the HTTP fast path handed to net/http (any other request).",
 		}, func() float64 { return float64(front.Stats().HandOvers) }),
