@@ -233,6 +233,7 @@ func (d *decoder) finish(c *Config) {
 		fill(&s.Retention, def.Retention)
 		fill(&s.MaxBody, def.MaxBody)
 		fill(&s.Timezone, def.Timezone)
+		fill(&s.Language, def.Language)
 		if m := d.srcMeta[i]; (m.min.Line > 0 || m.max.Line > 0) && s.MinInterval > s.MaxInterval {
 			at := m.max
 			if at.Line == 0 {
@@ -303,4 +304,17 @@ func (c *Config) Topic(slug string) (*Topic, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Location returns defaults.timezone loaded: the zone in which commands
+// and pages show times to people. UTC when it names no loadable zone.
+func (c *Config) Location() *time.Location {
+	if c.Defaults.Timezone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(c.Defaults.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }

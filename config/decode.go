@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 	"gopkg.in/yaml.v3"
@@ -19,7 +20,7 @@ import (
 var (
 	topKeys      = []string{"listen", "base_url", "database", "defaults", "include", "websub", "sources", "topics"}
 	includeKeys  = []string{"sources", "topics"}
-	defaultsKeys = []string{"interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "per_host", "workers", "user_agent"}
+	defaultsKeys = []string{"interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "per_host", "workers", "user_agent", "language"}
 	websubKeys   = []string{"hubs", "builtin", "subscribe"}
 	sourceKeys   = []string{"id", "url", "title", "tags", "language", "interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "allow_private"}
 	topicKeys    = []string{"slug", "title", "description", "limit", "max_per_source", "max_age", "dedupe", "match", "pin", "hide"}
@@ -258,12 +259,23 @@ func (d *decoder) unknownKey(k *yaml.Node, key, where string, allowed []string) 
 	d.errorAt(d.pos(k), "%s", msg)
 }
 
+// Suggest returns the candidate closest to word (lowercased) in edit
+// distance, if it is close enough to be a likely misspelling (at most 2
+// edits, 1 for words of up to 4 letters); "" for none. Ties go to the
+// earliest candidate.
+func Suggest(word string, candidates []string) string { return suggest(word, candidates) }
+
 // suggest returns the candidate closest to word in edit distance, if it is
 // close enough to be a likely misspelling.
 func suggest(word string, candidates []string) string {
 	best, bestD := "", 1<<30
+	word = strings.ToLower(word)
+	n := utf8.RuneCountInString(word)
 	for _, c := range candidates {
-		if dist := editDistance(strings.ToLower(word), c); dist < bestD {
+		if d := utf8.RuneCountInString(c) - n; d > 2 || d < -2 {
+			continue // too far to qualify: spare the distance
+		}
+		if dist := editDistance(word, c); dist < bestD {
 			best, bestD = c, dist
 		}
 	}

@@ -144,6 +144,10 @@ func (d *decoder) defaults(n *yaml.Node, def *Defaults) {
 			if v, ok := d.integer(p.v, p.key, 1); ok {
 				def.Workers = v
 			}
+		case "language":
+			if l, ok := d.language(p.v); ok {
+				def.Language = l
+			}
 		case "user_agent":
 			if s, ok := d.str(p.v, p.key); ok {
 				if strings.ContainsAny(s, "\r\n") {
@@ -344,7 +348,11 @@ func (d *decoder) sourceURL(n *yaml.Node, raw string) (string, bool) {
 		return "", false
 	}
 	if !schemeRE.MatchString(raw) {
-		return fileURL(d.absPath(raw)), true
+		if isLocalPath(raw) {
+			return fileURL(d.absPath(raw)), true
+		}
+		d.errorf(n, "url %q has no scheme: %s", raw, schemeHint(raw))
+		return "", false
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -376,8 +384,77 @@ func (d *decoder) sourceURL(n *yaml.Node, raw string) (string, bool) {
 		}
 		return fileURL(u.Path), true
 	}
-	d.errorf(n, "url %q: scheme %q is not supported (use http://, https://, file:// or a path)", raw, u.Scheme)
+	if hostPort(raw) {
+		d.errorf(n, "url %q has no scheme: %s", raw, schemeHint(raw))
+		return "", false
+	}
+	d.errorf(n, "url %q: scheme %q is not supported (use http://, https://, file:// or a path starting with ./, ../ or /)", raw, u.Scheme)
 	return "", false
+}
+
+// isLocalPath reports whether a source url without a scheme is written as
+// a local path: starting with ./, ../ or / (a bare "vnexpress.net/rss"
+// is a web address missing its scheme, not a file).
+func isLocalPath(raw string) bool {
+	for _, p := range []string{"./", "../", "/"} {
+		if strings.HasPrefix(raw, p) || strings.HasPrefix(raw, filepath.FromSlash(p)) {
+			return true
+		}
+	}
+	return raw == "." || raw == ".."
+}
+
+// schemeHint says how to write a source url that has no scheme: with
+// https:// when it starts like a host name (vnexpress.net/rss/x.rss,
+// localhost:8080/feed), else as a local path.
+func schemeHint(raw string) string {
+	if looksLikeHost(raw) {
+		return "did you mean " + strconv.Quote("https://"+raw) + "? (a local file starts with ./, ../ or /)"
+	}
+	local := strconv.Quote("./" + raw)
+	return "did you mean " + local + "? (a local file starts with ./, ../ or /; a web feed with https://)"
+}
+
+// looksLikeHost reports whether the first segment of raw (up to /, ?, #)
+// reads as a host name or host:port: localhost, an IP address, or a
+// dotted name whose last label is not a feed file extension.
+func looksLikeHost(raw string) bool {
+	first := raw
+	if i := strings.IndexAny(first, "/?#"); i >= 0 {
+		first = first[:i]
+	}
+	host := first
+	if h, _, err := net.SplitHostPort(first); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "localhost" || net.ParseIP(host) != nil {
+		return true
+	}
+	dot := strings.LastIndexByte(host, '.')
+	if dot < 0 || !domainRE.MatchString(host) {
+		return false
+	}
+	switch host[dot+1:] {
+	case "xml", "rss", "atom", "json", "rdf", "html", "htm", "txt", "feed", "yaml", "yml":
+		return false // feed.xml: a file name
+	}
+	return true
+}
+
+// hostPort reports whether raw, which url.Parse read as SCHEME:..., is
+// really host:port (localhost:8080/feed, vnexpress.net:443/rss).
+func hostPort(raw string) bool {
+	first := raw
+	if i := strings.IndexAny(first, "/?#"); i >= 0 {
+		first = first[:i]
+	}
+	_, port, err := net.SplitHostPort(first)
+	if err != nil || port == "" {
+		return false
+	}
+	_, err = strconv.ParseUint(port, 10, 16)
+	return err == nil && looksLikeHost(first)
 }
 
 func (d *decoder) absPath(p string) string {

@@ -50,6 +50,9 @@ type Defaults struct {
 	PerHost     int      `yaml:"per_host"`     // 2
 	Workers     int      `yaml:"workers"`      // 16
 	UserAgent   string   `yaml:"user_agent"`   // empty: bantin/VERSION (+base_url)
+	// Language is the language of sources whose feed and items name none
+	// (a source's own language: overrides it); "" for none.
+	Language string `yaml:"language"`
 }
 
 // WebSub configures publishing to hubs and the built-in hub.

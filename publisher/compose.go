@@ -44,7 +44,8 @@ const (
 //     entry (see Composer.Add): the earliest published report (the
 //     earliest pinned one, if any is pinned) with the others in
 //     Entry.Related;
-//   - at most t.MaxPerSource non-pinned entries per source (0: no cap);
+//   - at most t.MaxPerSource non-pinned entries per source (0: no cap),
+//     counted by the source of each entry's lead, as readers see it;
 //   - at most t.Limit non-pinned entries (<= 0: 50).
 //
 // Stored items are not modified. Entries are ordered newest first by the
@@ -267,7 +268,10 @@ func (c *Composer) AddPinned(it db.Item) {
 // entry is pinned if any part was; its lead is the earliest report
 // (earliest pinned report of a pinned entry; equal dates: lowest ID), so
 // the entry and the page order depend only on which reports it holds, not
-// on the order they came in.
+// on the order they came in, except that max_per_source counts the
+// entries as published: a report whose source already has its cap of
+// other entries does not lead (the earliest report of another source
+// does, and it stays in the entry as "also reported by").
 func (c *Composer) Add(it db.Item) bool {
 	k := itemKey(it)
 	if c.seen[k] {
@@ -324,7 +328,6 @@ func (c *Composer) join(m *member) *group {
 		return nil
 	}
 	root := hits[0]
-	converted := false
 	for _, g := range hits {
 		if !g.entry.Pinned {
 			c.perSource[g.entry.Item.SourceID]--
@@ -337,7 +340,6 @@ func (c *Composer) join(m *member) *group {
 		c.order++
 		root.order = c.order
 		c.pinned = append(c.pinned, root)
-		converted = true
 	}
 	for _, g := range hits[1:] {
 		g.parent = root
@@ -347,15 +349,16 @@ func (c *Composer) join(m *member) *group {
 		c.groups = slices.DeleteFunc(c.groups, func(x *group) bool { return x == g })
 	}
 	root.members = append(root.members, m)
-	if len(hits) == 1 && !converted {
-		// Only m is new: it leads if it is the earliest eligible report.
-		if (m.pinned || !root.entry.Pinned) && earlier(m.item, root.entry.Item) {
-			root.entry.Item = m.item
-		}
-	} else {
-		root.lead()
+	// perSource counts the other entries now (the hits were taken out):
+	// lead root with a report whose source is under the cap, so that
+	// max_per_source holds for the entries as published.
+	capped := func(src string) bool {
+		return c.topic.MaxPerSource > 0 && c.perSource[src] >= c.topic.MaxPerSource
 	}
-	// Leads may have moved between sources: count the entries again.
+	if root.entry.Pinned {
+		capped = nil // pinned entries are exempt from the cap
+	}
+	root.lead(capped)
 	if !root.entry.Pinned {
 		c.perSource[root.entry.Item.SourceID]++
 	}
@@ -443,16 +446,27 @@ func (c *Composer) stories(m *member) []*group {
 }
 
 // lead makes the earliest report of g (the earliest pinned report of a
-// pinned entry) the entry's item.
-func (g *group) lead() {
-	var best *member
+// pinned entry) the entry's item; with capped, the earliest report whose
+// source capped does not refuse, if any (a previous lead always
+// qualifies: its entry was counted under the cap).
+func (g *group) lead(capped func(source string) bool) {
+	var best, any *member
 	for _, m := range g.members {
 		if g.entry.Pinned && !m.pinned {
+			continue
+		}
+		if any == nil || earlier(m.item, any.item) {
+			any = m
+		}
+		if capped != nil && capped(m.item.SourceID) {
 			continue
 		}
 		if best == nil || earlier(m.item, best.item) {
 			best = m
 		}
+	}
+	if best == nil {
+		best = any
 	}
 	if best != nil {
 		g.entry.Item = best.item

@@ -457,13 +457,14 @@ func (s *Server) Page(ctx context.Context, kind, slug, cursor string) (*Feed, er
 
 func (s *Server) handleFeed(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		slug, format, ok := splitFeedFile(r.PathValue("file"))
+		file := r.PathValue("file")
+		slug, format, ok := splitFeedFile(file)
 		if !ok {
-			http.Error(w, "publisher: no such feed", http.StatusNotFound)
+			s.notFound(w, r.Context(), kind, file, "")
 			return
 		}
 		if ContentType(format) == "" {
-			http.Error(w, "publisher: no such feed format", http.StatusNotFound)
+			s.notFound(w, r.Context(), kind, slug, format)
 			return
 		}
 		cursor := ""
@@ -471,7 +472,7 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 			if before, ok := r.URL.Query()["before"]; ok {
 				c, err := db.ParseCursor(before[0])
 				if err != nil || len(before) > 1 {
-					http.Error(w, "publisher: bad cursor", http.StatusBadRequest)
+					http.Error(w, badCursorText, http.StatusBadRequest)
 					return
 				}
 				cursor = c.String()
@@ -527,20 +528,20 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // conditional requests, HEAD and gzip.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, key cacheKey) {
 	if s.store == nil {
-		http.Error(w, "publisher: no database", http.StatusServiceUnavailable)
+		http.Error(w, unavailableText, http.StatusServiceUnavailable)
 		return
 	}
 	res, err := s.get(r.Context(), key)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		http.Error(w, "publisher: not found: "+key.slug, http.StatusNotFound)
+		s.notFound(w, r.Context(), key.kind, key.slug, key.format)
 		return
 	case errors.Is(err, ErrBadCursor):
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		http.Error(w, badCursorText, http.StatusBadRequest)
 		return
 	case err != nil:
 		s.log.Error("render failed", "kind", key.kind, "slug", key.slug, "format", key.format, "err", err)
-		http.Error(w, "publisher: internal error", http.StatusInternalServerError)
+		http.Error(w, internalText, http.StatusInternalServerError)
 		return
 	}
 	res.write(w, r)

@@ -181,12 +181,12 @@ func TestHandlerRoutes(t *testing.T) {
 		{"opml", "/opml.xml", 200, "text/x-opml; charset=utf-8", `xmlUrl="` + testBase + `/topics/khac.rss"`},
 		{"opml tags", "/opml.xml?tags=1", 200, "text/x-opml; charset=utf-8", `xmlUrl="` + testBase + `/tags/dat-dai.rss"`},
 		{"healthz", "/healthz", 200, "text/plain; charset=utf-8", "ok"},
-		{"unknown topic", "/topics/nope.rss", 404, "text/plain; charset=utf-8", "not found"},
-		{"unknown tag", "/tags/nope.atom", 404, "text/plain; charset=utf-8", "not found"},
-		{"tag without items", "/tags/khac.json", 404, "text/plain; charset=utf-8", "not found"},
+		{"unknown topic", "/topics/nope.rss", 404, "text/plain; charset=utf-8", "No topic or tag named"},
+		{"unknown tag", "/tags/nope.atom", 404, "text/plain; charset=utf-8", "No topic or tag named"},
+		{"tag without items", "/tags/khac.json", 404, "text/plain; charset=utf-8", "No topic or tag named"},
 		{"unknown format", "/topics/" + topicSlug + ".html", 404, "text/plain; charset=utf-8", "format"},
-		{"no format", "/topics/" + topicSlug, 404, "text/plain; charset=utf-8", "no such feed"},
-		{"bad cursor", "/topics/" + topicSlug + ".rss?before=yesterday", 400, "text/plain; charset=utf-8", "bad cursor"},
+		{"no format", "/topics/" + topicSlug, 404, "text/plain; charset=utf-8", "is not a feed"},
+		{"bad cursor", "/topics/" + topicSlug + ".rss?before=yesterday", 400, "text/plain; charset=utf-8", "before="},
 		{"unknown page", "/nope", 404, "text/plain; charset=utf-8", ""},
 	}
 	for _, c := range cases {

@@ -194,6 +194,7 @@ func listCurations(ctx context.Context, a *app, cfg *config.Config, store *db.DB
 	if err != nil {
 		return err
 	}
+	loc := cfg.Location()
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TOPIC\tACTION\tITEM\tFROM\tTITLE / LINK")
 	listed := map[string]bool{} // topic, action, item id
@@ -208,7 +209,7 @@ func listCurations(ctx context.Context, a *app, cfg *config.Config, store *db.DB
 	}
 	for _, c := range cur {
 		row(c.Topic, c.Action, &db.Item{ID: c.ItemID, Title: c.Title, Link: c.Link},
-			"bantin curate ("+c.At.Local().Format("2006-01-02 15:04")+")", c.Link)
+			"bantin curate ("+stamp(c.At, loc)+")", c.Link)
 	}
 	// Items stored after a curation that share its link are covered too.
 	for _, c := range cur {

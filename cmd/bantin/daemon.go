@@ -55,6 +55,7 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := aggregator.NewMetrics(reg, store)
+	metrics.SetTopics(cfg)
 
 	var poller *aggregator.Poller
 	if polling {
@@ -205,6 +206,7 @@ loop:
 			default: // a recompute is already pending; it reads the new config
 			}
 			pub.Reload(next)
+			metrics.SetTopics(next)
 			cfg = next
 			a.logger.Info("config reloaded", slog.Int("sources", len(next.Sources)), slog.Int("topics", len(next.Topics)))
 		}

@@ -103,7 +103,7 @@ func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "item %d: %s\n  %s\n  source %s, published %s\n\n", it.ID, it.Title, it.Link, it.SourceID, it.Published.UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "item %d: %s\n  %s\n  source %s, published %s\n\n", it.ID, it.Title, it.Link, it.SourceID, stamp(it.Published, tc.loc()))
 	fmt.Fprint(w, ex.String())
 	cur, err := tc.store.Curations(ctx, topic.Slug)
 	if err != nil {
@@ -113,7 +113,7 @@ func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher
 	for _, c := range cur {
 		if c.ItemID == it.ID {
 			own[c.Action] = true
-			fmt.Fprintf(w, "curation: %s (bantin curate, %s)\n", c.Action, c.At.UTC().Format(time.RFC3339))
+			fmt.Fprintf(w, "curation: %s (bantin curate, %s)\n", c.Action, stamp(c.At, tc.loc()))
 		}
 	}
 	// A curation of another item with the same link covers this one too
@@ -121,7 +121,7 @@ func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher
 	for _, c := range cur {
 		if c.ItemID != it.ID && !own[c.Action] && publisher.LinkMatches(*it, firstNonEmpty(c.CanonicalLink, c.Link)) {
 			own[c.Action] = true
-			fmt.Fprintf(w, "curation: %s (bantin curate of item %d, same link, %s)\n", c.Action, c.ItemID, c.At.UTC().Format(time.RFC3339))
+			fmt.Fprintf(w, "curation: %s (bantin curate of item %d, same link, %s)\n", c.Action, c.ItemID, stamp(c.At, tc.loc()))
 		}
 	}
 	for _, e := range configCurations(topic) {
@@ -184,6 +184,9 @@ func fmtAge(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// loc is the zone the commands show times in (defaults.timezone).
+func (tc *topicContext) loc() *time.Location { return tc.cfg.Location() }
 
 // entryID is the id the item is published with (what feed readers show).
 func (tc *topicContext) entryID(it *db.Item) string {
@@ -248,7 +251,7 @@ func preview(w io.Writer, tc *topicContext, page *publisher.Preview, now time.Ti
 	for i, e := range page.Entries {
 		it := e.Item
 		fmt.Fprintf(w, "\n%2d. %s\n    %s · %s · %s\n    id: %s\n", i+1, it.Title, sourceName(tc.cfg, &it),
-			it.Published.UTC().Format("2006-01-02 15:04Z"), it.Link, tc.entryID(&it))
+			stamp(it.Published, tc.loc()), it.Link, tc.entryID(&it))
 		why := "pinned"
 		if !e.Pinned {
 			why = whyLine(tc, &it, now)
