@@ -24,34 +24,11 @@ week investors company export rice coffee tourism festival road bridge metro lin
 func Feed(i, n int) []byte {
 	var b bytes.Buffer
 	b.Grow(n * 1100)
-	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0"><channel><title>Nguồn tin %d</title><link>https://nguon%d.example/</link><description>Synthetic feed</description><language>vi</language>
-`, i, i)
-	seed := uint32(i*7919 + 1)
-	next := func() int {
-		seed ^= seed << 13
-		seed ^= seed >> 17
-		seed ^= seed << 5
-		return int(seed % uint32(len(words)))
-	}
+	writeChannel(&b, i, "Synthetic feed")
+	g := wordGen(i*7919 + 1)
 	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for j := range n {
-		b.WriteString("<item><title>")
-		for range 10 {
-			b.WriteString(words[next()])
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%d</title><link>https://nguon%d.example/bai/%d.html</link><guid isPermaLink=\"false\">n%d-%d</guid>", j, i, j, i, j)
-		fmt.Fprintf(&b, "<pubDate>%s</pubDate><category>%s</category><description><![CDATA[<p>", base.Add(time.Duration(i*n+j)*time.Minute).Format(time.RFC1123Z), words[next()])
-		for k := range 120 {
-			b.WriteString(words[next()])
-			if k%20 == 19 {
-				b.WriteString(".</p><p>")
-			} else {
-				b.WriteByte(' ')
-			}
-		}
-		b.WriteString("</p>]]></description></item>\n")
+		writeItem(&b, &g, i, int64(j), "n", base.Add(time.Duration(i*n+j)*time.Minute))
 	}
 	b.WriteString("</channel></rss>\n")
 	return b.Bytes()
@@ -64,37 +41,50 @@ func Feed(i, n int) []byte {
 func LiveFeed(i, n int, k int64) []byte {
 	var b bytes.Buffer
 	b.Grow(n * 1100)
-	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0"><channel><title>Nguồn tin %d</title><link>https://nguon%d.example/</link><description>Synthetic live feed</description><language>vi</language>
-`, i, i)
+	writeChannel(&b, i, "Synthetic live feed")
 	for j := k; j > k-int64(n); j-- {
-		seed := uint32(j*7919+int64(i)*104729) | 1
-		next := func() int {
-			seed ^= seed << 13
-			seed ^= seed >> 17
-			seed ^= seed << 5
-			return int(seed % uint32(len(words)))
-		}
-		b.WriteString("<item><title>")
-		for range 10 {
-			b.WriteString(words[next()])
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%d</title><link>https://nguon%d.example/bai/%d.html</link><guid isPermaLink=\"false\">l%d-%d</guid>", j, i, j, i, j)
-		fmt.Fprintf(&b, "<pubDate>%s</pubDate><category>%s</category><description><![CDATA[<p>",
-			time.Unix(j*60+int64(i%60), 0).UTC().Format(time.RFC1123Z), words[next()])
-		for w := range 120 {
-			b.WriteString(words[next()])
-			if w%20 == 19 {
-				b.WriteString(".</p><p>")
-			} else {
-				b.WriteByte(' ')
-			}
-		}
-		b.WriteString("</p>]]></description></item>\n")
+		g := wordGen(uint32(j*7919+int64(i)*104729) | 1)
+		writeItem(&b, &g, i, j, "l", time.Unix(j*60+int64(i%60), 0).UTC())
 	}
 	b.WriteString("</channel></rss>\n")
 	return b.Bytes()
+}
+
+// wordGen picks words (xorshift32).
+type wordGen uint32
+
+func (g *wordGen) word() string {
+	*g ^= *g << 13
+	*g ^= *g >> 17
+	*g ^= *g << 5
+	return words[uint32(*g)%uint32(len(words))]
+}
+
+func writeChannel(b *bytes.Buffer, i int, description string) {
+	fmt.Fprintf(b, `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Nguồn tin %d</title><link>https://nguon%d.example/</link><description>%s</description><language>vi</language>
+`, i, i, description)
+}
+
+// writeItem writes item j of feed i: a title of 10 words, one category,
+// 120 words of text in paragraphs; its guid is guidPrefix+"i-j".
+func writeItem(b *bytes.Buffer, g *wordGen, i int, j int64, guidPrefix string, published time.Time) {
+	b.WriteString("<item><title>")
+	for range 10 {
+		b.WriteString(g.word())
+		b.WriteByte(' ')
+	}
+	fmt.Fprintf(b, "%d</title><link>https://nguon%d.example/bai/%d.html</link><guid isPermaLink=\"false\">%s%d-%d</guid>", j, i, j, guidPrefix, i, j)
+	fmt.Fprintf(b, "<pubDate>%s</pubDate><category>%s</category><description><![CDATA[<p>", published.Format(time.RFC1123Z), g.word())
+	for k := range 120 {
+		b.WriteString(g.word())
+		if k%20 == 19 {
+			b.WriteString(".</p><p>")
+		} else {
+			b.WriteByte(' ')
+		}
+	}
+	b.WriteString("</p>]]></description></item>\n")
 }
 
 // Serve serves synthetic feeds at /feed/{i}/{n}.xml with strong ETags and
