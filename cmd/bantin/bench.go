@@ -30,6 +30,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	pause := fs.Duration("pause", 40*time.Millisecond, "-live: longest pause of a reader between requests (uniform from 0; 0 for none)")
 	baseline := fs.Bool("baseline", true, "-live: measure the daemon alone first")
 	cpuprofile := fs.String("cpuprofile", "", "-live: write the daemon's CPU profile (whole run) to this file")
+	daemonBin := fs.String("daemon", "", "-live: the bantin binary to run as the daemon (default: this one), to compare versions")
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -48,7 +49,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 		return benchLive(ctx, a, bench.LiveOptions{
 			Duration: *duration, Sources: *sources, Items: *items, Topics: *topics, Conns: *conns,
 			Pause: *pause, SkipBaseline: !*baseline, Dir: *dir,
-		}, *cpuprofile)
+		}, *cpuprofile, *daemonBin)
 	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "bantin-bench-")
@@ -76,7 +77,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 
 // benchLive runs `bantin bench -live` with this executable as upstream and
 // daemon.
-func benchLive(ctx context.Context, a *app, o bench.LiveOptions, cpuprofile string) error {
+func benchLive(ctx context.Context, a *app, o bench.LiveOptions, cpuprofile, daemonBin string) error {
 	if o.Sources < 1 || o.Topics < 1 || o.Conns < 1 || o.Items < 1 || o.Duration <= 0 {
 		return fmt.Errorf("bench: -sources, -topics, -conns, -items and -duration must be positive")
 	}
@@ -96,8 +97,11 @@ func benchLive(ctx context.Context, a *app, o bench.LiveOptions, cpuprofile stri
 	}
 	o.Out = a.stderr
 	o.UpstreamCmd = exec.CommandContext(ctx, self, "bench", "-upstream")
+	if daemonBin == "" {
+		daemonBin = self
+	}
 	o.DaemonCmd = func(config string) *exec.Cmd {
-		cmd := exec.Command(self, "run", "-config", config)
+		cmd := exec.Command(daemonBin, "run", "-config", config)
 		if cpuprofile != "" {
 			abs, _ := filepath.Abs(cpuprofile)
 			cmd.Env = append(os.Environ(), "BANTIN_CPUPROFILE="+abs)
