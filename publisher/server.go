@@ -235,13 +235,13 @@ func (s *Server) invalidateLocked(keys []string, now time.Time) {
 				continue
 			}
 			res.markStale(now)
-			s.queueLocked(key)
+			s.queue(key)
 		}
 	}
 }
 
-// queueLocked asks the Run loop to render key again (no-op without Run).
-func (s *Server) queueLocked(key cacheKey) {
+// queue asks the Run loop to render key again (no-op without Run).
+func (s *Server) queue(key cacheKey) {
 	if !s.running.Load() {
 		return
 	}
@@ -280,6 +280,7 @@ func (s *Server) Run(ctx context.Context) {
 		case <-s.wake:
 		}
 		for ctx.Err() == nil && s.renderPending(ctx) {
+			s.checkSeq(ctx, s.now()) // changes go on arriving while it renders
 		}
 	}
 }
@@ -562,9 +563,7 @@ func (s *Server) get(ctx context.Context, key cacheKey) (*rendered, error) {
 			return res, nil
 		}
 		if s.running.Load() && res.isStale() && now.Sub(res.staleSince()) < MaxStale {
-			s.mu.Lock()
-			s.queueLocked(key)
-			s.mu.Unlock()
+			s.queue(key)
 			s.stale.Add(1)
 			return res, nil
 		}
@@ -631,7 +630,7 @@ func (s *Server) keep(ctx context.Context, key cacheKey, res *rendered, gen, ver
 	}
 	if s.changed[depOf(key)] > ver {
 		res.markStale(s.now())
-		s.queueLocked(key)
+		s.queue(key)
 	}
 	if len(s.entries) < maxCached || key.cursor == "" || old != nil {
 		s.entries[key] = res
