@@ -30,10 +30,10 @@ const walBusyTimeout = 250 * time.Millisecond
 // delays the poller by no more than that.
 func (d *DB) CheckpointWAL(ctx context.Context, minBytes int64) (WALInfo, error) {
 	var info WALInfo
-	if d.path == "" {
+	if d.files == nil {
 		return info, nil
 	}
-	info.Before = fileSize(d.path + "-wal")
+	info.Before = fileSize(d.files.wal)
 	info.After = info.Before
 	if info.Before <= minBytes {
 		return info, nil
@@ -59,7 +59,7 @@ func (d *DB) CheckpointWAL(ctx context.Context, minBytes int64) (WALInfo, error)
 		return info, fmt.Errorf("db: checkpoint: %w", err)
 	}
 	info.Busy = busy != 0 || err != nil
-	info.After = fileSize(d.path + "-wal")
+	info.After = fileSize(d.files.wal)
 	return info, nil
 }
 
