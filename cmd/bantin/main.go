@@ -140,7 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // (TestBoolFlagsAreKnown keeps this list in step with the commands).
 var boolFlags = map[string]bool{
 	"h": true, "help": true, "log-json": true, "all": true, "json": true,
-	"write": true, "hostile": true, "upstream": true, "force": true,
+	"write": true, "hostile": true, "upstream": true, "force": true, "live": true, "baseline": true,
 }
 
 // commandIndex returns the index of the command in args when only flags
