@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// words to build synthetic articles from, Vietnamese and English.
-var words = strings.Fields(`Hà Nội thành phố đại hội Đảng bộ kinh tế ngân hàng lãi suất chứng khoán
+// Words build synthetic articles, Vietnamese and English.
+var Words = strings.Fields(`Hà Nội thành phố đại hội Đảng bộ kinh tế ngân hàng lãi suất chứng khoán
 giá vàng bất động sản giao thông Vành đai quận huyện nhân dân chính phủ Quốc hội doanh nghiệp
 xuất khẩu nông nghiệp giáo dục y tế bệnh viện học sinh thời tiết mưa bão miền Bắc miền Trung
 the city council market bank interest rate stock exchange growth policy government report
@@ -57,7 +57,7 @@ func (g *wordGen) word() string {
 	*g ^= *g << 13
 	*g ^= *g >> 17
 	*g ^= *g << 5
-	return words[uint32(*g)%uint32(len(words))]
+	return Words[uint32(*g)%uint32(len(Words))]
 }
 
 func writeChannel(b *bytes.Buffer, i int, description string) {

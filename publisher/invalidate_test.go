@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"bantin/bench"
 	"bantin/config"
 	"bantin/db"
 )
@@ -179,7 +180,7 @@ func TestDedupeLinear(t *testing.T) {
 		for i := range n {
 			var title strings.Builder
 			for range 10 {
-				title.WriteString(scaleWords[r.IntN(len(scaleWords))] + " ")
+				title.WriteString(bench.Words[r.IntN(len(bench.Words))] + " ")
 			}
 			src := fmt.Sprint("s", i%4)
 			c.Add(db.Item{ID: int64(n - i), SourceID: src, GUID: fmt.Sprint(i), Title: title.String(),

@@ -8,15 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"bantin/bench"
 	"bantin/config"
 	"bantin/db"
 )
-
-// scaleWords build titles and bodies for the cold-topic benchmark.
-var scaleWords = strings.Fields(`Hà Nội thành phố đại hội Đảng bộ kinh tế ngân hàng lãi suất chứng khoán
-giá vàng bất động sản giao thông Vành đai quận huyện nhân dân chính phủ Quốc hội doanh nghiệp
-xuất khẩu nông nghiệp giáo dục y tế bệnh viện học sinh thời tiết mưa bão miền Bắc miền Trung
-the city council market bank interest rate stock exchange growth policy government report`)
 
 // bigTopicEnv stores n items of 4 sources (one every 7 minutes, about
 // 1 KB of text each) in the topic "big" (limit 100000, dedupe on) and
@@ -28,7 +23,7 @@ func bigTopicEnv(b testing.TB, n int) *testEnv {
 	e.cfg = &cfg
 	e.srv.Reload(&cfg)
 	r := rand.New(rand.NewPCG(1, uint64(n)))
-	word := func() string { return scaleWords[r.IntN(len(scaleWords))] }
+	word := func() string { return bench.Words[r.IntN(len(bench.Words))] }
 	bySource := map[string][]db.Item{}
 	for i := range n {
 		var title, body strings.Builder
