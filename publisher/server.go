@@ -260,8 +260,9 @@ func (s *Server) queue(key cacheKey) {
 // Run keeps the render cache current until ctx ends: it checks the
 // change sequence every SeqCheckInterval (at least every 100 ms), renders
 // changed feeds that are cached again in the background (one at a time,
-// so rendering never takes more than one core from the poller), and
-// announces changes to WebSub hubs (RunHubs). Serve runs it.
+// resting after each render as long as it took, so that rendering takes
+// at most half a core from the poller), and announces changes to WebSub
+// hubs (RunHubs). Serve runs it.
 func (s *Server) Run(ctx context.Context) {
 	if s.store == nil {
 		return
@@ -279,7 +280,18 @@ func (s *Server) Run(ctx context.Context) {
 			s.checkSeq(ctx, s.now())
 		case <-s.wake:
 		}
-		for ctx.Err() == nil && s.renderPending(ctx) {
+		for ctx.Err() == nil {
+			start := time.Now()
+			if !s.renderPending(ctx) {
+				break
+			}
+			// Rest as long as the render took: background rendering
+			// takes at most half a core from the poller, and a feed that
+			// changes meanwhile is rendered once for all its changes.
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Since(start)):
+			}
 			s.checkSeq(ctx, s.now()) // changes go on arriving while it renders
 		}
 	}
