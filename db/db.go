@@ -55,8 +55,11 @@ type DB struct {
 // wal_autocheckpoint lets the WAL grow to 4,000 pages (16 MiB) before
 // SQLite copies it into the database: a page that many transactions
 // change (an index of recent items) is copied once per checkpoint.
+// journal_size_limit truncates the WAL file back to 16 MiB whenever a
+// checkpoint lets SQLite start it over (see CheckpointWAL).
 const dsnParams = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(NORMAL)&_pragma=cache_spill(4096)&_pragma=wal_autocheckpoint(4000)&_txlock=immediate"
+	"&_pragma=synchronous(NORMAL)&_pragma=cache_spill(4096)&_pragma=wal_autocheckpoint(4000)" +
+	"&_pragma=journal_size_limit(16777216)&_txlock=immediate"
 
 // DSN returns the driver data source name Open uses for path: a file: URI
 // (path escaped) carrying the per-connection pragmas.
