@@ -207,8 +207,11 @@ func listCurations(ctx context.Context, a *app, cfg *config.Config, store *db.DB
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", topic, action, id, from, title)
 	}
 	for _, c := range cur {
-		row(c.Topic, c.Action, &db.Item{ID: c.ItemID, Title: c.Title, Link: c.Link},
-			"bantin curate ("+c.At.Local().Format("2006-01-02 15:04")+")", c.Link)
+		from := "bantin curate (" + c.At.Local().Format("2006-01-02 15:04") + ")"
+		if c.Editor != "" {
+			from = "desk: " + c.Editor + " (" + c.At.Local().Format("2006-01-02 15:04") + ")"
+		}
+		row(c.Topic, c.Action, &db.Item{ID: c.ItemID, Title: c.Title, Link: c.Link}, from, c.Link)
 	}
 	// Items stored after a curation that share its link are covered too.
 	for _, c := range cur {

@@ -1,0 +1,316 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"bantin/fold"
+	"bantin/htmltext"
+)
+
+// Full-text search. Every stored item has a row in item_search (an FTS5
+// table, migration 7) holding the words of its title and of its summary
+// and content text in the forms of fold.SearchIndexText. A query
+// (SearchMatch) finds candidates by those words: a query word without
+// diacritics by its folded form, a word with diacritics also by its exact
+// form, softly joined words also joined. Candidates are a superset of what
+// the keyword rules match: callers that need those rules exactly check
+// each candidate (the web search does, with the classifier).
+
+// searchRow returns the item_search columns of it.
+func searchRow(it *Item) (title, body, exact, joined string) {
+	t := fold.SearchIndexText(it.Title)
+	var text strings.Builder
+	text.WriteString(htmltext.Text(it.Summary))
+	if it.Content != "" {
+		text.WriteByte(' ')
+		text.WriteString(htmltext.Text(it.Content))
+	}
+	b := fold.SearchIndexText(text.String())
+	return t.Folded, b.Folded, joinNonEmpty(t.Exact, b.Exact), joinNonEmpty(t.Joined, b.Joined)
+}
+
+func joinNonEmpty(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + " " + b
+}
+
+const indexSearchSQL = `INSERT OR REPLACE INTO item_search (rowid, title, body, exact, joined) VALUES (?, ?, ?, ?, ?)`
+
+func indexItem(ctx context.Context, st *sql.Stmt, id int64, it *Item) error {
+	title, body, exact, joined := searchRow(it)
+	if _, err := st.ExecContext(ctx, id, title, body, exact, joined); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	return nil
+}
+
+// IndexSearch indexes, in batches of batch items (one transaction each),
+// the items stored before the search index existed, newest first, and
+// reports how many it indexed. Items stored since are indexed as they
+// are written. Search answers from what is indexed meanwhile. The daemon
+// runs it in the background at start; it returns at once when nothing is
+// left.
+func (d *DB) IndexSearch(ctx context.Context, batch int) (int, error) {
+	if batch <= 0 {
+		batch = 500
+	}
+	total := 0
+	for {
+		n := 0
+		err := d.write(ctx, func(tx *sql.Tx) error {
+			n = 0
+			var upto int64
+			err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT value FROM meta WHERE key = 'search_backfill'), 0)`).Scan(&upto)
+			if err != nil || upto <= 0 {
+				return err
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT id, title, summary, content FROM items WHERE id <= ? ORDER BY id DESC LIMIT ?`, upto, batch)
+			if err != nil {
+				return err
+			}
+			type row struct {
+				id int64
+				it Item
+			}
+			var list []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.id, &r.it.Title, &r.it.Summary, &r.it.Content); err != nil {
+					rows.Close()
+					return err
+				}
+				list = append(list, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			st, err := tx.PrepareContext(ctx, indexSearchSQL)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			next := int64(0)
+			for _, r := range list {
+				if err := indexItem(ctx, st, r.id, &r.it); err != nil {
+					return fmt.Errorf("item %d: %w", r.id, err)
+				}
+				next = r.id - 1
+			}
+			if len(list) < batch {
+				next = 0
+			}
+			n = len(list)
+			_, err = tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = 'search_backfill'`, next)
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("db: index items for search: %w", err)
+		}
+		total += n
+		if n < batch {
+			return total, nil
+		}
+	}
+}
+
+// SearchQuery is one search: Match is an FTS5 expression (SearchMatch
+// builds one from what a reader typed), the rest filters and pages.
+type SearchQuery struct {
+	Match    string
+	Source   string    // source id, "" for any
+	Tag      string    // tag slug, "" for any
+	Topic    string    // topic slug, "" for any
+	From, To time.Time // published in [From, To); zero for open
+	ByDate   bool      // newest first instead of best match first
+	Limit    int       // <= 0: DefaultLimit
+	Offset   int
+}
+
+// Search returns the items that q.Match finds, best first (title words
+// weigh more than body words; equal ranks newest first) or, with ByDate,
+// newest first.
+func (d *DB) Search(ctx context.Context, q SearchQuery) ([]Item, error) {
+	if strings.TrimSpace(q.Match) == "" {
+		return nil, nil
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	where := []string{`item_search MATCH ?`}
+	args := []any{q.Match}
+	if q.Source != "" {
+		where = append(where, `i.source_id = ?`)
+		args = append(args, q.Source)
+	}
+	if q.Tag != "" {
+		where = append(where, `i.id IN (SELECT item_id FROM item_tags WHERE tag_slug = ?)`)
+		args = append(args, q.Tag)
+	}
+	if q.Topic != "" {
+		where = append(where, `i.id IN (SELECT item_id FROM item_topics WHERE topic_slug = ?)`)
+		args = append(args, q.Topic)
+	}
+	if !q.From.IsZero() {
+		where = append(where, `i.published >= ?`)
+		args = append(args, toNanos(q.From))
+	}
+	if !q.To.IsZero() {
+		where = append(where, `i.published < ?`)
+		args = append(args, toNanos(q.To))
+	}
+	order := `bm25(item_search, 4.0, 1.0, 0.0, 1.0), i.published DESC, i.id DESC`
+	if q.ByDate {
+		order = `i.published DESC, i.id DESC`
+	}
+	ids, err := d.searchIDs(ctx, `SELECT i.id FROM item_search JOIN items i ON i.id = item_search.rowid
+		WHERE `+strings.Join(where, ` AND `)+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+		append(args, limit, max(q.Offset, 0))...)
+	if err != nil {
+		return nil, fmt.Errorf("db: search %q: %w", q.Match, err)
+	}
+	items, err := d.Items(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("db: search %q: %w", q.Match, err)
+	}
+	return items, nil
+}
+
+func (d *DB) searchIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := d.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// SearchPhrases splits what a reader typed into phrases: each "quoted"
+// part is one phrase, and outside quotes each word is one, except that
+// softly joined words (TP.HCM, TP HCM, VN-Index) stay one phrase. Every
+// phrase must match (see SearchMatch).
+func SearchPhrases(q string) []string {
+	var out []string
+	parts := strings.Split(fold.NFC(q), `"`)
+	for i, p := range parts {
+		quoted := i%2 == 1 && i < len(parts)-1
+		toks := fold.SearchTokens(p)
+		if len(toks) == 0 {
+			continue
+		}
+		p = fold.NFC(p)
+		if quoted {
+			out = append(out, p[toks[0].Start:toks[len(toks)-1].End])
+			continue
+		}
+		first := 0
+		for j := 1; j <= len(toks); j++ {
+			if j < len(toks) && toks[j].Soft {
+				continue
+			}
+			out = append(out, p[toks[first].Start:toks[j-1].End])
+			first = j
+		}
+	}
+	return out
+}
+
+// SearchMatch returns the FTS5 expression that finds the items in which
+// every phrase occurs: its words in order in the title or the body
+// (folded), and each word written with diacritics also among the item's
+// exact words. Two spellings of joined words are also found: a phrase
+// with softly joined words (TP.HCM, TP HCM) finds them written as one
+// (TPHCM), and a word that may stand for joined words (TPHCM: written in
+// capitals, or with digits, or without a vowel) finds them written apart
+// (TP.HCM); such phrases are matched word by word. "" when the phrases
+// have no word.
+func SearchMatch(phrases []string) string {
+	var all []string
+	for _, p := range phrases {
+		toks := fold.SearchTokens(p)
+		if len(toks) == 0 {
+			continue
+		}
+		p = fold.NFC(p)
+		var words, joinedWords, loose, exact []string
+		soft, joinable := false, false
+		for i, t := range toks {
+			words = append(words, t.Folded)
+			if t.Soft && i > 0 {
+				soft = true
+				joinedWords[len(joinedWords)-1] += t.Folded
+			} else {
+				joinedWords = append(joinedWords, t.Folded)
+			}
+			if mayBeJoined(p[t.Start:t.End]) {
+				joinable = true
+				loose = append(loose, `{title body joined}:`+ftsQuote(t.Folded))
+			} else {
+				loose = append(loose, `{title body}:`+ftsQuote(t.Folded))
+			}
+			if t.Exact != "" && !t.Soft && (i+1 == len(toks) || !toks[i+1].Soft) {
+				exact = append(exact, `exact:`+ftsQuote(t.Exact))
+			}
+		}
+		alts := []string{`{title body}:` + ftsQuote(strings.Join(words, " "))}
+		if soft {
+			alts = append(alts, `{title body joined}:`+ftsQuote(strings.Join(joinedWords, " ")))
+		}
+		if joinable {
+			alts = append(alts, `(`+strings.Join(loose, ` AND `)+`)`)
+		}
+		if len(alts) == 1 {
+			all = append(all, alts[0])
+		} else {
+			all = append(all, `(`+strings.Join(alts, ` OR `)+`)`)
+		}
+		all = append(all, exact...)
+	}
+	return strings.Join(all, " AND ")
+}
+
+// mayBeJoined reports whether a word of a query may be softly joined words
+// written as one (TPHCM for TP.HCM, VNINDEX, COVID19): three or more
+// characters written in capitals, or letters and digits, or no vowel.
+func mayBeJoined(w string) bool {
+	if len(w) < 3 {
+		return false
+	}
+	upper, digit, letter, vowel := true, false, false, false
+	for _, r := range w {
+		switch {
+		case '0' <= r && r <= '9':
+			digit = true
+		case unicode.IsLetter(r):
+			letter = true
+			if !unicode.IsUpper(r) {
+				upper = false
+			}
+			if f := fold.Fold(string(r)); f != "" && strings.ContainsAny(f[:1], "aeiouy") {
+				vowel = true
+			}
+		}
+	}
+	return letter && (upper || digit || !vowel)
+}
+
+func ftsQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
