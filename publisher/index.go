@@ -15,7 +15,7 @@ import (
 	"bantin/iri"
 )
 
-//go:embed templates/index.html
+//go:embed templates/*.html
 var templateFS embed.FS
 
 var indexTmpl = template.Must(template.ParseFS(templateFS, "templates/index.html"))

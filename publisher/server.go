@@ -177,6 +177,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 const (
 	kindTopic = "topic"
 	kindTag   = "tag"
+	// formatHTML is the HTML page of a topic or tag (/topics/{slug}).
+	formatHTML = "html"
 )
 
 // Errors of Page (and 404 / 400 over HTTP).
@@ -210,12 +212,17 @@ func (s *Server) Page(ctx context.Context, kind, slug, cursor string) (*Feed, er
 
 func (s *Server) handleFeed(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		slug, format, ok := splitFeedFile(r.PathValue("file"))
+		file := r.PathValue("file")
+		slug, format, ok := splitFeedFile(file)
+		html := !ok && file != "" && !strings.Contains(file, ".")
+		if html {
+			slug, format, ok = file, formatHTML, true // the HTML page
+		}
 		if !ok {
 			http.Error(w, "publisher: no such feed", http.StatusNotFound)
 			return
 		}
-		if ContentType(format) == "" {
+		if !html && ContentType(format) == "" {
 			http.Error(w, "publisher: no such feed format", http.StatusNotFound)
 			return
 		}
@@ -414,6 +421,17 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 		if err != nil {
 			return nil, err
 		}
+		if key.format == formatHTML {
+			body, err := renderFeedPage(cfg, key.kind, key.slug, f)
+			if err != nil {
+				return nil, err
+			}
+			res := newRendered(body, "text/html; charset=utf-8", now, maxAge)
+			if ttl > 0 {
+				res.expires = now.Add(ttl)
+			}
+			return res, nil
+		}
 		body, err := Render(f, key.format)
 		if err != nil {
 			return nil, err
@@ -501,7 +519,7 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 	base := baseURL(cfg)
 	f := &Feed{
 		BaseURL:  base,
-		SiteLink: base + "/",
+		SiteLink: base + pagePath(kind, slug),
 		ID:       FeedID(base, kind, slug),
 		Cursor:   cursor,
 		Hubs:     feedHubs(cfg),

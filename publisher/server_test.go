@@ -180,7 +180,10 @@ func TestHandlerRoutes(t *testing.T) {
 		{"unknown tag", "/tags/nope.atom", 404, "text/plain; charset=utf-8", "not found"},
 		{"tag without items", "/tags/khac.json", 404, "text/plain; charset=utf-8", "not found"},
 		{"unknown format", "/topics/" + topicSlug + ".html", 404, "text/plain; charset=utf-8", "format"},
-		{"no format", "/topics/" + topicSlug, 404, "text/plain; charset=utf-8", "no such feed"},
+		{"topic page", "/topics/" + topicSlug, 200, "text/html; charset=utf-8", "Giá nhà tăng"},
+		{"tag page", "/tags/dat-dai", 200, "text/html; charset=utf-8", "Chuyện khác"},
+		{"unknown topic page", "/topics/nope", 404, "text/plain; charset=utf-8", "not found"},
+		{"empty feed file", "/topics/.rss", 404, "text/plain; charset=utf-8", "no such feed"},
 		{"bad cursor", "/topics/" + topicSlug + ".rss?before=yesterday", 400, "text/plain; charset=utf-8", "bad cursor"},
 		{"unknown page", "/nope", 404, "text/plain; charset=utf-8", ""},
 	}
