@@ -314,3 +314,21 @@ func mayBeJoined(w string) bool {
 }
 
 func ftsQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// LatestItems returns the newest stored items (by Published, then ID),
+// at most limit; with unmatched, only items that no topic took.
+func (d *DB) LatestItems(ctx context.Context, limit int, unmatched bool) ([]Item, error) {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	where := ``
+	if unmatched {
+		where = `WHERE NOT EXISTS (SELECT 1 FROM item_topics t WHERE t.item_id = i.id)`
+	}
+	items, err := d.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN sources s ON s.id = i.source_id `+
+		where+` ORDER BY i.published DESC, i.id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("db: latest items: %w", err)
+	}
+	return items, nil
+}

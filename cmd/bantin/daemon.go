@@ -19,6 +19,7 @@ import (
 	"bantin/aggregator"
 	"bantin/config"
 	"bantin/publisher"
+	"bantin/web"
 )
 
 // shutdownGrace bounds how long a stopping daemon waits for in-flight
@@ -75,6 +76,10 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		members = topics
 	}
 	pub := publisher.New(cfg, store, a.logger)
+	desk, err := web.New(cfg, store, a.logger)
+	if err != nil {
+		return err
+	}
 	// WebSub: the built-in hub (inert unless websub.builtin) and, with
 	// polling, the subscriber's callback for sources that advertise a hub.
 	hub := publisher.NewHub(pub, store, a.logger)
@@ -92,6 +97,7 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if sub != nil {
 		mux.Handle(aggregator.CallbackPath, sub)
 	}
+	desk.Register(mux)
 	mux.Handle("/", pub.Handler())
 	srv := &http.Server{
 		Handler:           mux,
@@ -135,6 +141,16 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if sub != nil {
 		go sub.Run(ctx, time.Minute)
 	}
+	// Items stored before the search index existed are indexed in the
+	// background; search answers from what is indexed meanwhile.
+	go func() {
+		n, err := store.IndexSearch(ctx, 500)
+		if err != nil {
+			a.logger.Warn("search index backfill", slog.Any("error", err))
+		} else if n > 0 {
+			a.logger.Info("search index backfilled", slog.Int("items", n))
+		}
+	}()
 	recomputeNow := make(chan struct{}, 1)
 	recomputeNow <- struct{}{}
 	go recomputeLoop(ctx, a, members, recomputeNow)
@@ -187,6 +203,9 @@ loop:
 			default: // a recompute is already pending; it reads the new config
 			}
 			pub.Reload(next)
+			if err := desk.Reload(next); err != nil {
+				a.logger.Error("reload of the web desk failed", slog.Any("error", err))
+			}
 			cfg = next
 			a.logger.Info("config reloaded", slog.Int("sources", len(next.Sources)), slog.Int("topics", len(next.Topics)))
 		}

@@ -69,6 +69,7 @@ func init() {
 		{"explain", "show why an item is in or out of a topic", cmdExplain},
 		{"preview", "print a topic feed as it would be published", cmdPreview},
 		{"import-opml", "turn an OPML subscription list into YAML sources", cmdImportOPML},
+		{"passwd", "hash an editor's password read from standard input, for editors: in the config", cmdPasswd},
 		{"bench", "benchmark polling against a synthetic loopback upstream (issue figures)", cmdBench},
 		{"version", "print the version", cmdVersion},
 	}
