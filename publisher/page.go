@@ -198,14 +198,9 @@ func clip(s string, n int) string {
 	return strings.TrimSpace(cut) + "…"
 }
 
-// PageLang is the language of a page of entries: their most common
-// language, else Vietnamese.
-func PageLang(entries []Entry) string {
-	if l := primaryLang(entries); l != "" {
-		return l
-	}
-	return "vi"
-}
+// PageLang is the language of the pages' chrome: Vietnamese. Entries in
+// another language carry their own lang attribute (EntryView.Lang).
+func PageLang(entries []Entry) string { return "vi" }
 
 type feedPageBody struct {
 	Description string

@@ -426,7 +426,7 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 			if err != nil {
 				return nil, err
 			}
-			res := newRendered(body, "text/html; charset=utf-8", now, maxAge)
+			res := newRendered(body, "text/html; charset=utf-8", now, 0)
 			if ttl > 0 {
 				res.expires = now.Add(ttl)
 			}
@@ -447,7 +447,7 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 		if err != nil {
 			return nil, err
 		}
-		return newRendered(body, "text/html; charset=utf-8", now, 60), nil
+		return newRendered(body, "text/html; charset=utf-8", now, 0), nil
 	case "opml":
 		body, err := s.renderOPML(ctx, cfg, key.slug == "tags")
 		if err != nil {
