@@ -204,32 +204,21 @@ func (d *DB) searchIDs(ctx context.Context, query string, args ...any) ([]int64,
 	return ids, rows.Err()
 }
 
-// SearchPhrases splits what a reader typed into phrases: each "quoted"
-// part is one phrase, and outside quotes each word is one, except that
-// softly joined words (TP.HCM, TP HCM, VN-Index) stay one phrase. Every
-// phrase must match (see SearchMatch).
+// SearchPhrases splits what a reader typed into phrases, each matched as
+// a keyword is (its words in order): each "quoted" part is one phrase, and
+// so is the text between quoted parts. Every phrase must match (see
+// SearchMatch). `giá vàng` finds "Giá vàng tăng" but not "vàng giá";
+// `"giá vàng" tăng` finds both phrases anywhere in an item.
 func SearchPhrases(q string) []string {
 	var out []string
 	parts := strings.Split(fold.NFC(q), `"`)
-	for i, p := range parts {
-		quoted := i%2 == 1 && i < len(parts)-1
+	for _, p := range parts {
 		toks := fold.SearchTokens(p)
 		if len(toks) == 0 {
 			continue
 		}
 		p = fold.NFC(p)
-		if quoted {
-			out = append(out, p[toks[0].Start:toks[len(toks)-1].End])
-			continue
-		}
-		first := 0
-		for j := 1; j <= len(toks); j++ {
-			if j < len(toks) && toks[j].Soft {
-				continue
-			}
-			out = append(out, p[toks[first].Start:toks[j-1].End])
-			first = j
-		}
+		out = append(out, p[toks[0].Start:toks[len(toks)-1].End])
 	}
 	return out
 }
@@ -241,7 +230,8 @@ func SearchPhrases(q string) []string {
 // with softly joined words (TP.HCM, TP HCM) finds them written as one
 // (TPHCM), and a word that may stand for joined words (TPHCM: written in
 // capitals, or with digits, or without a vowel) finds them written apart
-// (TP.HCM); such phrases are matched word by word. "" when the phrases
+// (TP.HCM), as does any query of one word; such phrases are matched word
+// by word. "" when the phrases
 // have no word.
 func SearchMatch(phrases []string) string {
 	var all []string
@@ -261,7 +251,7 @@ func SearchMatch(phrases []string) string {
 			} else {
 				joinedWords = append(joinedWords, t.Folded)
 			}
-			if mayBeJoined(p[t.Start:t.End]) {
+			if len(toks) == 1 || mayBeJoined(p[t.Start:t.End]) {
 				joinable = true
 				loose = append(loose, `{title body joined}:`+ftsQuote(t.Folded))
 			} else {
@@ -270,6 +260,12 @@ func SearchMatch(phrases []string) string {
 			if t.Exact != "" && !t.Soft && (i+1 == len(toks) || !toks[i+1].Soft) {
 				exact = append(exact, `exact:`+ftsQuote(t.Exact))
 			}
+		}
+		if len(toks) == 1 {
+			// One word may be joined words written as one (vnindex).
+			all = append(all, loose[0])
+			all = append(all, exact...)
+			continue
 		}
 		alts := []string{`{title body}:` + ftsQuote(strings.Join(words, " "))}
 		if soft {
