@@ -1,9 +1,11 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -22,7 +24,7 @@ import (
 // each candidate (the web search does, with the classifier).
 
 // searchRow returns the item_search columns of it.
-func searchRow(it *Item) (title, body, exact, joined string) {
+func searchRow(it *Item) (title, body, exact, joined, tpairs, bpairs string) {
 	t := fold.SearchIndexText(it.Title)
 	var text strings.Builder
 	text.WriteString(htmltext.Text(it.Summary))
@@ -31,7 +33,7 @@ func searchRow(it *Item) (title, body, exact, joined string) {
 		text.WriteString(htmltext.Text(it.Content))
 	}
 	b := fold.SearchIndexText(text.String())
-	return t.Folded, b.Folded, joinNonEmpty(t.Exact, b.Exact), joinNonEmpty(t.Joined, b.Joined)
+	return t.Folded, b.Folded, joinNonEmpty(t.Exact, b.Exact), joinNonEmpty(t.Joined, b.Joined), t.Pairs, b.Pairs
 }
 
 func joinNonEmpty(a, b string) string {
@@ -44,11 +46,11 @@ func joinNonEmpty(a, b string) string {
 	return a + " " + b
 }
 
-const indexSearchSQL = `INSERT OR REPLACE INTO item_search (rowid, title, body, exact, joined) VALUES (?, ?, ?, ?, ?)`
+const indexSearchSQL = `INSERT OR REPLACE INTO item_search (rowid, title, body, exact, joined, tpairs, bpairs) VALUES (?, ?, ?, ?, ?, ?, ?)`
 
 func indexItem(ctx context.Context, st *sql.Stmt, id int64, it *Item) error {
-	title, body, exact, joined := searchRow(it)
-	if _, err := st.ExecContext(ctx, id, title, body, exact, joined); err != nil {
+	title, body, exact, joined, tpairs, bpairs := searchRow(it)
+	if _, err := st.ExecContext(ctx, id, title, body, exact, joined, tpairs, bpairs); err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
 	return nil
@@ -137,9 +139,17 @@ type SearchQuery struct {
 	Offset   int
 }
 
-// Search returns the items that q.Match finds, best first (title words
-// weigh more than body words; equal ranks newest first) or, with ByDate,
-// newest first.
+// RankWindow is how many of the newest matches Search ranks by relevance.
+const RankWindow = 1000
+
+// Search returns the items that q.Match finds. With ByDate, newest first
+// (by item id, the order items were stored in). Otherwise best first among
+// the RankWindow newest matches (BM25; title words weigh four times body
+// words; equal ranks newest first), then the older matches newest first:
+// news readers want recent stories, and ranking every match of a common
+// word would cost a scan of all of them. Either way only as many matches
+// as needed are read from the index, so a query costs about the same over
+// 200,000 items as over 2,000.
 func (d *DB) Search(ctx context.Context, q SearchQuery) ([]Item, error) {
 	if strings.TrimSpace(q.Match) == "" {
 		return nil, nil
@@ -148,43 +158,96 @@ func (d *DB) Search(ctx context.Context, q SearchQuery) ([]Item, error) {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
+	offset := max(q.Offset, 0)
+	from := `item_search`
 	where := []string{`item_search MATCH ?`}
 	args := []any{q.Match}
+	join := false
 	if q.Source != "" {
 		where = append(where, `i.source_id = ?`)
 		args = append(args, q.Source)
+		join = true
 	}
 	if q.Tag != "" {
-		where = append(where, `i.id IN (SELECT item_id FROM item_tags WHERE tag_slug = ?)`)
+		where = append(where, `item_search.rowid IN (SELECT item_id FROM item_tags WHERE tag_slug = ?)`)
 		args = append(args, q.Tag)
 	}
 	if q.Topic != "" {
-		where = append(where, `i.id IN (SELECT item_id FROM item_topics WHERE topic_slug = ?)`)
+		where = append(where, `item_search.rowid IN (SELECT item_id FROM item_topics WHERE topic_slug = ?)`)
 		args = append(args, q.Topic)
 	}
 	if !q.From.IsZero() {
 		where = append(where, `i.published >= ?`)
 		args = append(args, toNanos(q.From))
+		join = true
 	}
 	if !q.To.IsZero() {
 		where = append(where, `i.published < ?`)
 		args = append(args, toNanos(q.To))
+		join = true
 	}
-	order := `bm25(item_search, 4.0, 1.0, 0.0, 1.0), i.published DESC, i.id DESC`
-	if q.ByDate {
-		order = `i.published DESC, i.id DESC`
+	if join {
+		from += ` JOIN items i ON i.id = item_search.rowid`
 	}
-	ids, err := d.searchIDs(ctx, `SELECT i.id FROM item_search JOIN items i ON i.id = item_search.rowid
-		WHERE `+strings.Join(where, ` AND `)+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
-		append(args, limit, max(q.Offset, 0))...)
-	if err != nil {
-		return nil, fmt.Errorf("db: search %q: %w", q.Match, err)
+	base := `SELECT item_search.rowid%s FROM ` + from + ` WHERE ` + strings.Join(where, ` AND `) +
+		` ORDER BY item_search.rowid DESC LIMIT ? OFFSET ?`
+	var ids []int64
+	if !q.ByDate && offset < RankWindow {
+		ranked, err := d.rankedIDs(ctx, fmt.Sprintf(base, `, bm25(item_search, 4.0, 1.0, 0.0, 1.0, 4.0, 1.0)`), append(slices.Clone(args), RankWindow, 0)...)
+		if err != nil {
+			return nil, fmt.Errorf("db: search %q: %w", q.Match, err)
+		}
+		ids = ranked[min(offset, len(ranked)):min(offset+limit, len(ranked))]
+		if len(ranked) < RankWindow || len(ids) == limit {
+			limit = 0 // no older matches, or the page is full
+		} else {
+			limit -= len(ids)
+			offset = RankWindow
+		}
+	}
+	if limit > 0 {
+		more, err := d.searchIDs(ctx, fmt.Sprintf(base, ``), append(args, limit, offset)...)
+		if err != nil {
+			return nil, fmt.Errorf("db: search %q: %w", q.Match, err)
+		}
+		ids = append(ids, more...)
 	}
 	items, err := d.Items(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("db: search %q: %w", q.Match, err)
 	}
 	return items, nil
+}
+
+// rankedIDs runs a query of (id, bm25) newest first and returns the ids
+// best first (lowest bm25), equal scores newest first.
+func (d *DB) rankedIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := d.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type hit struct {
+		id    int64
+		score float64
+	}
+	var hits []hit
+	for rows.Next() {
+		var h hit
+		if err := rows.Scan(&h.id, &h.score); err != nil {
+			return nil, err
+		}
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(hits, func(a, b hit) int { return cmp.Compare(a.score, b.score) })
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.id
+	}
+	return ids, nil
 }
 
 func (d *DB) searchIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
@@ -224,9 +287,9 @@ func SearchPhrases(q string) []string {
 }
 
 // SearchMatch returns the FTS5 expression that finds the items in which
-// every phrase occurs: its words in order in the title or the body
-// (folded), and each word written with diacritics also among the item's
-// exact words. Two spellings of joined words are also found: a phrase
+// every phrase occurs: each pair of its adjacent words (folded) in the
+// title or the body, and each word written with diacritics also among the
+// item's exact words. Two spellings of joined words are also found: a phrase
 // with softly joined words (TP.HCM, TP HCM) finds them written as one
 // (TPHCM), and a word that may stand for joined words (TPHCM: written in
 // capitals, or with digits, or without a vowel) finds them written apart
@@ -267,7 +330,16 @@ func SearchMatch(phrases []string) string {
 			all = append(all, exact...)
 			continue
 		}
-		alts := []string{`{title body}:` + ftsQuote(strings.Join(words, " "))}
+		// The phrase: each pair of its adjacent words (a superset: the
+		// pairs may sit apart; the keyword rules check the rest).
+		var pairs []string
+		for i := 1; i < len(words); i++ {
+			pairs = append(pairs, `{tpairs bpairs}:`+ftsQuote(words[i-1]+fold.PairSep+words[i]))
+		}
+		alts := []string{strings.Join(pairs, ` AND `)}
+		if len(pairs) > 1 {
+			alts[0] = `(` + alts[0] + `)`
+		}
 		if soft {
 			alts = append(alts, `{title body joined}:`+ftsQuote(strings.Join(joinedWords, " ")))
 		}

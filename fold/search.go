@@ -108,14 +108,31 @@ type SearchText struct {
 	Folded string // every word's Folded form, in order
 	Exact  string // the distinct Exact forms of words with diacritics
 	Joined string // the distinct concatenations of 2 to 5 softly joined words
+	// Pairs holds the distinct pairs of adjacent words, their Folded forms
+	// joined by PairSep: a phrase is looked up by its pairs, whose lists
+	// are short even when its words are common.
+	Pairs string
 }
+
+// PairSep joins the two words of a pair in SearchText.Pairs; it is never
+// part of a word.
+const PairSep = "·"
 
 // SearchIndexText returns the search index forms of s.
 func SearchIndexText(s string) SearchText {
 	toks := SearchTokens(s)
-	var f, e, j strings.Builder
-	seenE, seenJ := map[string]bool{}, map[string]bool{}
+	var f, e, j, p strings.Builder
+	seenE, seenJ, seenP := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, t := range toks {
+		if i > 0 {
+			if pair := toks[i-1].Folded + PairSep + t.Folded; !seenP[pair] {
+				seenP[pair] = true
+				if p.Len() > 0 {
+					p.WriteByte(' ')
+				}
+				p.WriteString(pair)
+			}
+		}
 		if f.Len() > 0 {
 			f.WriteByte(' ')
 		}
@@ -140,5 +157,5 @@ func SearchIndexText(s string) SearchText {
 			}
 		}
 	}
-	return SearchText{Folded: f.String(), Exact: e.String(), Joined: j.String()}
+	return SearchText{Folded: f.String(), Exact: e.String(), Joined: j.String(), Pairs: p.String()}
 }

@@ -196,8 +196,13 @@ func (w *Web) handleLogout(rw http.ResponseWriter, r *http.Request) {
 	http.Redirect(rw, r, w.deskURL("login"), http.StatusSeeOther)
 }
 
+// deskURL is the path of a desk page (redirects stay on the host the
+// browser used).
 func (w *Web) deskURL(rest string) string {
-	u := publisherBase(w.st().cfg) + "/desk"
+	u := "/desk"
+	if b, err := url.Parse(publisherBase(w.st().cfg)); err == nil {
+		u = strings.TrimRight(b.Path, "/") + u
+	}
 	if rest != "" {
 		u += "/" + rest
 	}
@@ -624,7 +629,7 @@ func (w *Web) handleExplain(rw http.ResponseWriter, r *http.Request) {
 	}
 	d := publisher.NewPageData(st.cfg, "vi", "Giải thích: "+firstNonEmpty(it.Title, it.Link))
 	d.Body = explainBody{Topic: t.Slug, TopicTitle: firstNonEmpty(t.Title, t.Slug), Item: it.Link, Text: ex.String(), Fate: fate,
-		Back: w.deskURL("") + "?topic=" + url.QueryEscape(t.Slug)}
+		Back: publisherBase(st.cfg) + "/desk?topic=" + url.QueryEscape(t.Slug)}
 	explainTmpl.render(rw, http.StatusOK, d, true)
 }
 

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -147,7 +149,8 @@ func Matcher(phrases []string) (func(it *db.Item, now time.Time) bool, error) {
 }
 
 // Search returns page q.Page of the items that match q (PerPage of them)
-// and whether more follow. Candidates come from the full-text index
+// and whether more follow: best first (see db.Search) or, with byDate or
+// sort=date, newest stored first, each page ordered by publication. Candidates come from the full-text index
 // (db.Search) and each is checked with the keyword rules, so that the
 // results are exactly what a topic with these keywords would take.
 func Search(ctx context.Context, store *db.DB, q Query, byDate bool, now time.Time) ([]db.Item, bool, error) {
@@ -177,7 +180,7 @@ func Search(ctx context.Context, store *db.DB, q Query, byDate bool, now time.Ti
 				continue
 			}
 			if len(out) == PerPage {
-				return out, true, nil
+				return byDatePage(out, byDate || q.Sort == "date"), true, nil
 			}
 			out = append(out, cands[i])
 		}
@@ -185,7 +188,21 @@ func Search(ctx context.Context, store *db.DB, q Query, byDate bool, now time.Ti
 			break
 		}
 	}
-	return out, false, nil
+	return byDatePage(out, byDate || q.Sort == "date"), false, nil
+}
+
+// byDatePage orders a page of results newest first by publication when
+// byDate (the index gives them in the order they were stored).
+func byDatePage(items []db.Item, byDate bool) []db.Item {
+	if byDate {
+		slices.SortStableFunc(items, func(a, b db.Item) int {
+			if c := b.Published.Compare(a.Published); c != 0 {
+				return c
+			}
+			return cmp.Compare(b.ID, a.ID)
+		})
+	}
+	return items
 }
 
 var searchTmpl = pageTemplate("search.html")
