@@ -24,7 +24,7 @@ import (
 // each candidate (the web search does, with the classifier).
 
 // searchRow returns the item_search columns of it.
-func searchRow(it *Item) (title, body, exact, joined, tpairs, bpairs string) {
+func searchRow(it *Item) (title, body, exact, joined, tpairs, bpairs, epairs string) {
 	t := fold.SearchIndexText(it.Title)
 	var text strings.Builder
 	text.WriteString(htmltext.Text(it.Summary))
@@ -33,7 +33,8 @@ func searchRow(it *Item) (title, body, exact, joined, tpairs, bpairs string) {
 		text.WriteString(htmltext.Text(it.Content))
 	}
 	b := fold.SearchIndexText(text.String())
-	return t.Folded, b.Folded, joinNonEmpty(t.Exact, b.Exact), joinNonEmpty(t.Joined, b.Joined), t.Pairs, b.Pairs
+	return t.Folded, b.Folded, joinNonEmpty(t.Exact, b.Exact), joinNonEmpty(t.Joined, b.Joined), t.Pairs, b.Pairs,
+		joinNonEmpty(t.ExactPairs, b.ExactPairs)
 }
 
 func joinNonEmpty(a, b string) string {
@@ -46,11 +47,11 @@ func joinNonEmpty(a, b string) string {
 	return a + " " + b
 }
 
-const indexSearchSQL = `INSERT OR REPLACE INTO item_search (rowid, title, body, exact, joined, tpairs, bpairs) VALUES (?, ?, ?, ?, ?, ?, ?)`
+const indexSearchSQL = `INSERT OR REPLACE INTO item_search (rowid, title, body, exact, joined, tpairs, bpairs, epairs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
 func indexItem(ctx context.Context, st *sql.Stmt, id int64, it *Item) error {
-	title, body, exact, joined, tpairs, bpairs := searchRow(it)
-	if _, err := st.ExecContext(ctx, id, title, body, exact, joined, tpairs, bpairs); err != nil {
+	title, body, exact, joined, tpairs, bpairs, epairs := searchRow(it)
+	if _, err := st.ExecContext(ctx, id, title, body, exact, joined, tpairs, bpairs, epairs); err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
 	return nil
@@ -193,7 +194,7 @@ func (d *DB) Search(ctx context.Context, q SearchQuery) ([]Item, error) {
 		` ORDER BY item_search.rowid DESC LIMIT ? OFFSET ?`
 	var ids []int64
 	if !q.ByDate && offset < RankWindow {
-		ranked, err := d.rankedIDs(ctx, fmt.Sprintf(base, `, bm25(item_search, 4.0, 1.0, 0.0, 1.0, 4.0, 1.0)`), append(slices.Clone(args), RankWindow, 0)...)
+		ranked, err := d.rankedIDs(ctx, fmt.Sprintf(base, `, bm25(item_search, 4.0, 1.0, 1.0, 1.0, 4.0, 1.0, 1.0)`), append(slices.Clone(args), RankWindow, 0)...)
 		if err != nil {
 			return nil, fmt.Errorf("db: search %q: %w", q.Match, err)
 		}
@@ -287,9 +288,10 @@ func SearchPhrases(q string) []string {
 }
 
 // SearchMatch returns the FTS5 expression that finds the items in which
-// every phrase occurs: each pair of its adjacent words (folded) in the
-// title or the body, and each word written with diacritics also among the
-// item's exact words. Two spellings of joined words are also found: a phrase
+// every phrase occurs: each pair of its adjacent words in the title or the
+// body (folded; as written when both words have diacritics), each other
+// word written with diacritics among the item's exact words, and a phrase
+// of one word as that word (exact when written with diacritics). Two spellings of joined words are also found: a phrase
 // with softly joined words (TP.HCM, TP HCM) finds them written as one
 // (TPHCM), and a word that may stand for joined words (TPHCM: written in
 // capitals, or with digits, or without a vowel) finds them written apart
@@ -304,37 +306,45 @@ func SearchMatch(phrases []string) string {
 			continue
 		}
 		p = fold.NFC(p)
-		var words, joinedWords, loose, exact []string
+		if len(toks) == 1 {
+			t := toks[0]
+			if t.Exact != "" {
+				all = append(all, `exact:`+ftsQuote(t.Exact))
+			} else {
+				// One word may be joined words written as one (vnindex).
+				all = append(all, `{title body joined}:`+ftsQuote(t.Folded))
+			}
+			continue
+		}
+		var words, joinedWords, loose, pairs []string
 		soft, joinable := false, false
+		covered := make([]bool, len(toks)) // diacritics checked by an exact pair
 		for i, t := range toks {
 			words = append(words, t.Folded)
-			if t.Soft && i > 0 {
+			if t.Soft {
 				soft = true
 				joinedWords[len(joinedWords)-1] += t.Folded
 			} else {
 				joinedWords = append(joinedWords, t.Folded)
 			}
-			if len(toks) == 1 || mayBeJoined(p[t.Start:t.End]) {
+			if mayBeJoined(p[t.Start:t.End]) {
 				joinable = true
 				loose = append(loose, `{title body joined}:`+ftsQuote(t.Folded))
 			} else {
 				loose = append(loose, `{title body}:`+ftsQuote(t.Folded))
 			}
-			if t.Exact != "" && !t.Soft && (i+1 == len(toks) || !toks[i+1].Soft) {
-				exact = append(exact, `exact:`+ftsQuote(t.Exact))
+			if i == 0 {
+				continue
 			}
-		}
-		if len(toks) == 1 {
-			// One word may be joined words written as one (vnindex).
-			all = append(all, loose[0])
-			all = append(all, exact...)
-			continue
-		}
-		// The phrase: each pair of its adjacent words (a superset: the
-		// pairs may sit apart; the keyword rules check the rest).
-		var pairs []string
-		for i := 1; i < len(words); i++ {
-			pairs = append(pairs, `{tpairs bpairs}:`+ftsQuote(words[i-1]+fold.PairSep+words[i]))
+			// The phrase, pair by pair (a superset: the pairs may sit
+			// apart; the keyword rules check the rest).
+			a := toks[i-1]
+			if a.Exact != "" && t.Exact != "" {
+				pairs = append(pairs, `epairs:`+ftsQuote(a.Exact+fold.PairSep+t.Exact))
+				covered[i-1], covered[i] = true, true
+			} else {
+				pairs = append(pairs, `{tpairs bpairs}:`+ftsQuote(a.Folded+fold.PairSep+t.Folded))
+			}
 		}
 		alts := []string{strings.Join(pairs, ` AND `)}
 		if len(pairs) > 1 {
@@ -351,7 +361,12 @@ func SearchMatch(phrases []string) string {
 		} else {
 			all = append(all, `(`+strings.Join(alts, ` OR `)+`)`)
 		}
-		all = append(all, exact...)
+		for i, t := range toks {
+			softly := t.Soft || i+1 < len(toks) && toks[i+1].Soft
+			if t.Exact != "" && !covered[i] && !softly {
+				all = append(all, `exact:`+ftsQuote(t.Exact))
+			}
+		}
 	}
 	return strings.Join(all, " AND ")
 }

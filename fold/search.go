@@ -66,6 +66,14 @@ func SearchTokens(s string) []SearchToken {
 	return out
 }
 
+// ExactOrFolded is the word's Exact form, Folded when it has none.
+func (t SearchToken) ExactOrFolded() string {
+	if t.Exact != "" {
+		return t.Exact
+	}
+	return t.Folded
+}
+
 func searchIdeograph(r rune) bool {
 	return r >= 0x2E80 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
 }
@@ -112,6 +120,10 @@ type SearchText struct {
 	// joined by PairSep: a phrase is looked up by its pairs, whose lists
 	// are short even when its words are common.
 	Pairs string
+	// ExactPairs holds the distinct pairs of adjacent words of which at
+	// least one has diacritics, each word in its Exact form (Folded when
+	// it has none): "hà·nội", "giá·usd".
+	ExactPairs string
 }
 
 // PairSep joins the two words of a pair in SearchText.Pairs; it is never
@@ -121,16 +133,23 @@ const PairSep = "·"
 // SearchIndexText returns the search index forms of s.
 func SearchIndexText(s string) SearchText {
 	toks := SearchTokens(s)
-	var f, e, j, p strings.Builder
+	var f, e, j, p, ep strings.Builder
 	seenE, seenJ, seenP := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	add := func(b *strings.Builder, s string) {
+		if !seenP[s] {
+			seenP[s] = true
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(s)
+		}
+	}
 	for i, t := range toks {
 		if i > 0 {
-			if pair := toks[i-1].Folded + PairSep + t.Folded; !seenP[pair] {
-				seenP[pair] = true
-				if p.Len() > 0 {
-					p.WriteByte(' ')
-				}
-				p.WriteString(pair)
+			a := toks[i-1]
+			add(&p, a.Folded+PairSep+t.Folded)
+			if a.Exact != "" || t.Exact != "" {
+				add(&ep, a.ExactOrFolded()+PairSep+t.ExactOrFolded())
 			}
 		}
 		if f.Len() > 0 {
@@ -157,5 +176,5 @@ func SearchIndexText(s string) SearchText {
 			}
 		}
 	}
-	return SearchText{Folded: f.String(), Exact: e.String(), Joined: j.String(), Pairs: p.String()}
+	return SearchText{Folded: f.String(), Exact: e.String(), Joined: j.String(), Pairs: p.String(), ExactPairs: ep.String()}
 }

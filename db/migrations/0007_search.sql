@@ -3,9 +3,10 @@
 -- words in order, exact the distinct words with diacritics as written
 -- (lowercased), joined the concatenations of softly joined words (TP.HCM
 -- -> tphcm), tpairs and bpairs the pairs of adjacent folded words of the
--- title and body (ha·noi), by which phrases are found. The table keeps no
--- copy of the text; the row id is the item id.
-CREATE VIRTUAL TABLE item_search USING fts5(title, body, exact, joined, tpairs, bpairs,
+-- title and body (ha·noi), by which phrases are found, epairs the pairs
+-- with diacritics as written (hà·nội). The table keeps no copy of the
+-- text; the row id is the item id.
+CREATE VIRTUAL TABLE item_search USING fts5(title, body, exact, joined, tpairs, bpairs, epairs,
 	tokenize = 'ascii', content = '', contentless_delete = 1);
 CREATE TRIGGER items_search_del AFTER DELETE ON items BEGIN
 	DELETE FROM item_search WHERE rowid = OLD.id;
