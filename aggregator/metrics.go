@@ -2,10 +2,12 @@ package aggregator
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"bantin/config"
 	"bantin/db"
 )
 
@@ -14,6 +16,7 @@ type Metrics struct {
 	fetches  *prometheus.CounterVec
 	duration prometheus.Histogram
 	items    *prometheus.CounterVec
+	state    *sourceCollector
 }
 
 // NewMetrics registers the poller's metrics, and a collector that reports
@@ -34,8 +37,22 @@ func NewMetrics(reg prometheus.Registerer, store *db.DB) *Metrics {
 			Help: "Items stored, by kind (new, updated).",
 		}, []string{"kind"}),
 	}
-	reg.MustRegister(m.fetches, m.duration, m.items, &sourceCollector{store: store})
+	m.state = &sourceCollector{store: store}
+	reg.MustRegister(m.fetches, m.duration, m.items, m.state)
 	return m
+}
+
+// SetTopics gives the topics of cfg to the per-topic metrics, so that a
+// topic without items reports 0 (call it again after a reload).
+func (m *Metrics) SetTopics(cfg *config.Config) {
+	if m == nil {
+		return
+	}
+	slugs := make([]string, len(cfg.Topics))
+	for i, t := range cfg.Topics {
+		slugs[i] = t.Slug
+	}
+	m.state.topics.Store(&slugs)
 }
 
 func (m *Metrics) observe(r Result) {
@@ -66,17 +83,30 @@ var (
 		"Unix time of the last successful poll of a source (0: never).", []string{"source"}, nil)
 	failuresDesc = prometheus.NewDesc("bantin_source_consecutive_failures",
 		"Consecutive failed polls of a source.", []string{"source"}, nil)
+	newestDesc = prometheus.NewDesc("bantin_source_newest_item_timestamp_seconds",
+		"Unix time of the newest stored item of a source, by publication date (0: none): "+
+			"alert on a source that answers but never has anything new.", []string{"source"}, nil)
+	sourceItemsDesc = prometheus.NewDesc("bantin_source_items",
+		"Items stored for a source.", []string{"source"}, nil)
+	topicItemsDesc = prometheus.NewDesc("bantin_topic_items",
+		"Stored items that belong to a topic.", []string{"topic"}, nil)
 )
 
 // sourceCollector reads source state from the database at scrape time, so
 // a `serve` process reports what the daemon or `poll` stored.
-type sourceCollector struct{ store *db.DB }
+type sourceCollector struct {
+	store  *db.DB
+	topics atomic.Pointer[[]string] // configured topic slugs (SetTopics)
+}
 
 func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- failingDesc
 	ch <- disabledDesc
 	ch <- lastSuccessDesc
 	ch <- failuresDesc
+	ch <- newestDesc
+	ch <- sourceItemsDesc
+	ch <- topicItemsDesc
 }
 
 func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
@@ -85,6 +115,11 @@ func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 	sources, err := c.store.Sources(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(failingDesc, err)
+		return
+	}
+	stats, err := c.store.SourceStats(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(newestDesc, err)
 		return
 	}
 	var failing, disabled float64
@@ -98,13 +133,41 @@ func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 		if s.Disabled {
 			disabled++
 		}
-		var ts float64
-		if !s.LastSuccess.IsZero() {
-			ts = float64(s.LastSuccess.UnixNano()) / 1e9
-		}
-		ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, ts, s.ID)
+		ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, unixSeconds(s.LastSuccess), s.ID)
 		ch <- prometheus.MustNewConstMetric(failuresDesc, prometheus.GaugeValue, float64(s.Failures), s.ID)
+		st := stats[s.ID]
+		ch <- prometheus.MustNewConstMetric(newestDesc, prometheus.GaugeValue, unixSeconds(st.Newest), s.ID)
+		ch <- prometheus.MustNewConstMetric(sourceItemsDesc, prometheus.GaugeValue, float64(st.Items), s.ID)
 	}
 	ch <- prometheus.MustNewConstMetric(failingDesc, prometheus.GaugeValue, failing)
 	ch <- prometheus.MustNewConstMetric(disabledDesc, prometheus.GaugeValue, disabled)
+	c.collectTopics(ctx, ch)
+}
+
+// collectTopics reports the stored items of every configured topic (0 for
+// none) and of any other topic that still has members.
+func (c *sourceCollector) collectTopics(ctx context.Context, ch chan<- prometheus.Metric) {
+	counts, err := c.store.TopicCounts(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(topicItemsDesc, err)
+		return
+	}
+	if p := c.topics.Load(); p != nil {
+		for _, slug := range *p {
+			if _, ok := counts[slug]; !ok {
+				counts[slug] = 0
+			}
+		}
+	}
+	for slug, n := range counts {
+		ch <- prometheus.MustNewConstMetric(topicItemsDesc, prometheus.GaugeValue, float64(n), slug)
+	}
+}
+
+// unixSeconds is t as Unix seconds, 0 for the zero time.
+func unixSeconds(t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return float64(t.UnixNano()) / 1e9
 }

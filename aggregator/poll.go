@@ -37,6 +37,9 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	o.job = j
 	st := j.state
 	st.LastAttempt = start
+	// NEW and UPDATED describe this attempt: a 304 or a failure stored
+	// nothing (a 200 overwrites them with its counts).
+	st.LastNew, st.LastUpdated = 0, 0
 	defer func() {
 		o.dur = p.Now().Sub(start)
 		st.LastDuration = o.dur

@@ -83,9 +83,10 @@ func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Log
 	return p, nil
 }
 
-// Reload switches to cfg: compiles its topics and syncs its sources into the
+// Reload switches to cfg: compiles its topics, syncs its sources into the
 // database (new ones become due at once; removed ones stop being polled but
-// keep their items). Topic membership is recomputed by RecomputeTopics.
+// keep their items) and moves the curations of renamed topics (see
+// FollowRenames). Topic membership is recomputed by RecomputeTopics.
 func (p *Poller) Reload(ctx context.Context, cfg *config.Config) error {
 	cl, err := classifier.Compile(cfg.Topics)
 	if err != nil {
@@ -97,6 +98,11 @@ func (p *Poller) Reload(ctx context.Context, cfg *config.Config) error {
 	}
 	if err := p.Store.SyncSources(ctx, specs); err != nil {
 		return fmt.Errorf("aggregator: sync sources: %w", err)
+	}
+	if n, err := FollowRenames(ctx, p.Store, cfg); err != nil {
+		return err
+	} else if n > 0 {
+		p.Logger.Info("curations moved to renamed topics", slog.Int("curations", n))
 	}
 	p.mu.Lock()
 	p.cfg, p.classifier = cfg, cl
@@ -427,6 +433,13 @@ func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
 	p.WebSub.merge(&st) // keep the subscriber's hub secret and lease
 	if o.err != nil {
 		st.NormalDue = time.Time{} // NextDue is a backoff, not relaxed
+	}
+	if o.items != nil && p.sourceConfig(st.ID) == nil {
+		// The source left the config while it was fetched: its items are
+		// kept, published nowhere (see Reclassify).
+		for i := range o.items {
+			o.items[i].Tags, o.items[i].Topics = nil, nil
+		}
 	}
 	if o.items != nil {
 		res, err := p.Store.SaveFetch(ctx, st, o.items)

@@ -24,10 +24,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"bantin/aggregator/fetcher"
 	"bantin/aggregator/normaliser"
 	"bantin/config"
 	"bantin/db"
+	"bantin/netpolicy"
 )
 
 // CallbackPath is the prefix of the WebSub callback URLs (under base_url):
@@ -206,11 +206,7 @@ func dialHub(ctx context.Context, network, addr string) (net.Conn, error) {
 }
 
 func controlPublic(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return fmt.Errorf("aggregator: websub: dial %s: %w", address, err)
-	}
-	if fetcher.IsPrivateIP(net.ParseIP(host)) {
+	if netpolicy.CheckDial(address) != nil {
 		return fmt.Errorf("%w: %s", errPrivateHub, address)
 	}
 	return nil
@@ -230,12 +226,7 @@ func mayUsePrivate(src *config.Source, st *db.Source) bool {
 	if u.Scheme == "file" {
 		return true
 	}
-	host := strings.ToLower(u.Hostname())
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && fetcher.IsPrivateIP(ip)
+	return netpolicy.IsLocalHost(u.Hostname())
 }
 
 // CallbackURL is the callback bantin gives hubs for source id.

@@ -93,7 +93,7 @@ sources:
     interval: 10m
     timezone: Asia/Ho_Chi_Minh
   - id: local
-    url: feeds/local.xml
+    url: ./feeds/local.xml
     min_interval: 1m
     max_interval: 1h
     timeout: 5s
@@ -205,7 +205,7 @@ func TestParseFull(t *testing.T) {
 	}
 	// Compare part by part so a failure names what differs; the lookup
 	// indexes are internal.
-	c.sourceIdx, c.topicIdx = nil, nil
+	c.sourceIdx, c.topicIdx, c.aliasIdx = nil, nil, nil
 	gotSources, gotTopics := c.Sources, c.Topics
 	wantSources, wantTopics := want.Sources, want.Topics
 	c.Sources, c.Topics, want.Sources, want.Topics = nil, nil, nil, nil
@@ -308,7 +308,7 @@ func TestParseErrors(t *testing.T) {
 		{"misplaced defaults key at top", "intervall: 5m\n",
 			[]string{`t.yaml:1:1: unknown key "intervall" at top level; did you mean "interval"? (it belongs under defaults:)`}},
 		{"unknown top key", "colour: red\n",
-			[]string{`t.yaml:1:1: unknown key "colour" at top level (known keys: listen, base_url, database, defaults, include, websub, site, editors, sources, topics)`}},
+			[]string{`t.yaml:1:1: unknown key "colour" at top level (known keys: listen, base_url, database, defaults, include, websub, site, editors, sources, topics, allow_large_removal)`}},
 		{"misspelt defaults key", "defaults:\n  timout: 5s\n",
 			[]string{`t.yaml:2:3: unknown key "timout" in defaults; did you mean "timeout"?`}},
 		{"misspelt websub key", "websub:\n  hub: [https://h.example/]\n",
@@ -405,7 +405,7 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate source id", "sources:\n  - id: a\n    url: http://a/\n  - id: a\n    url: http://b/\n",
 			[]string{`t.yaml:4:9: duplicate source id "a" (first defined at t.yaml:2:9)`}},
 		{"url ftp", "sources:\n  - id: a\n    url: ftp://a.example/x\n",
-			[]string{`t.yaml:3:10: url "ftp://a.example/x": scheme "ftp" is not supported (use http://, https://, file:// or a path)`}},
+			[]string{`t.yaml:3:10: url "ftp://a.example/x": scheme "ftp" is not supported (use http://, https://, file:// or a path starting with ./, ../ or /)`}},
 		{"url http without host", "sources:\n  - id: a\n    url: http:/x\n",
 			[]string{`t.yaml:3:10: url "http:/x" has no host`}},
 		{"url file with host", "sources:\n  - id: a\n    url: file://host/x.xml\n",
@@ -520,7 +520,7 @@ listen: nope
 		`t.yaml:4:17: rule refers to unknown source "ghost"`,
 		`t.yaml:8:5: unknown key "intervall" in source; did you mean "interval"?`,
 		`t.yaml:9:9: duplicate source id "a" (first defined at t.yaml:6:9)`,
-		`t.yaml:10:10: url "gopher://x": scheme "gopher" is not supported (use http://, https://, file:// or a path)`,
+		`t.yaml:10:10: url "gopher://x": scheme "gopher" is not supported (use http://, https://, file:// or a path starting with ./, ../ or /)`,
 		`t.yaml:12:13: unknown timezone "Mars/Olympus"; give an IANA name such as Asia/Ho_Chi_Minh or UTC`,
 		`t.yaml:13:9: listen "nope" must be host:port (e.g. 127.0.0.1:8080 or :8080)`,
 	}
@@ -572,6 +572,26 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestSourceURLWithoutScheme: a url that is neither a URL with a scheme
+// nor a path starting with ./, ../ or / is refused at its FILE:LINE:COL,
+// with the https:// form suggested when it starts like a host name.
+func TestSourceURLWithoutScheme(t *testing.T) {
+	tests := []struct{ url, want string }{
+		{"vnexpress.net/rss/x.rss", `t.yaml:3:10: url "vnexpress.net/rss/x.rss" has no scheme: did you mean "https://vnexpress.net/rss/x.rss"? (a local file starts with ./, ../ or /)`},
+		{"www.thanhnien.vn/rss/home.rss", `t.yaml:3:10: url "www.thanhnien.vn/rss/home.rss" has no scheme: did you mean "https://www.thanhnien.vn/rss/home.rss"? (a local file starts with ./, ../ or /)`},
+		{"localhost:8080/feed.xml", `t.yaml:3:10: url "localhost:8080/feed.xml" has no scheme: did you mean "https://localhost:8080/feed.xml"? (a local file starts with ./, ../ or /)`},
+		{"vnexpress.net:443/rss", `t.yaml:3:10: url "vnexpress.net:443/rss" has no scheme: did you mean "https://vnexpress.net:443/rss"? (a local file starts with ./, ../ or /)`},
+		{"feeds/local.xml", `t.yaml:3:10: url "feeds/local.xml" has no scheme: did you mean "./feeds/local.xml"? (a local file starts with ./, ../ or /; a web feed with https://)`},
+		{"feed.xml", `t.yaml:3:10: url "feed.xml" has no scheme: did you mean "./feed.xml"? (a local file starts with ./, ../ or /; a web feed with https://)`},
+	}
+	for _, tc := range tests {
+		_, err := Parse([]byte("sources:\n  - id: a\n    url: "+tc.url+"\n"), "t.yaml")
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("url %s:\n got %v\nwant %s", tc.url, err, tc.want)
+		}
+	}
+}
+
 // TestMisspeltFixture is the config `bantin check` is tested with.
 func TestMisspeltFixture(t *testing.T) {
 	path := filepath.Join("..", "testdata", "config", "misspelt.yaml")
@@ -594,11 +614,12 @@ func TestSourceURL(t *testing.T) {
 		{"https kept", "https://vnexpress.net/rss/kinh-doanh.rss", "https://vnexpress.net/rss/kinh-doanh.rss"},
 		{"http kept", "http://vietstock.vn/0/tin-moi.rss", "http://vietstock.vn/0/tin-moi.rss"},
 		{"upper-case scheme", "HTTPS://x.example/feed", "HTTPS://x.example/feed"},
-		{"relative path", "feeds/a.xml", fileURL(dir, "feeds", "a.xml")},
+		{"relative path", "./feeds/a.xml", fileURL(dir, "feeds", "a.xml")},
+		{"parent path", "../feeds/a.xml", fileURL(filepath.Dir(dir), "feeds", "a.xml")},
 		{"dot relative path", "./feeds/../b.xml", fileURL(dir, "b.xml")},
 		{"absolute path", "/srv/feeds/c.xml", "file:///srv/feeds/c.xml"},
-		{"path with colon", "feeds/a:b.xml", fileURL(dir, "feeds", "a:b.xml")},
-		{"path escaped", "feeds/tin tức.xml", fileURL(dir, "feeds") + "/tin%20t%E1%BB%A9c.xml"},
+		{"path with colon", "./feeds/a:b.xml", fileURL(dir, "feeds", "a:b.xml")},
+		{"path escaped", "./feeds/tin tức.xml", fileURL(dir, "feeds") + "/tin%20t%E1%BB%A9c.xml"},
 		{"file absolute", "file:///srv/x.xml", "file:///srv/x.xml"},
 		{"file localhost", "file://localhost/srv/x.xml", "file:///srv/x.xml"},
 		{"file relative", "file:feeds/x.xml", fileURL(dir, "feeds", "x.xml")},
@@ -792,7 +813,7 @@ func TestLookup(t *testing.T) {
 
 func TestParseWithoutFileName(t *testing.T) {
 	_, err := Parse([]byte("bogus: 1\n"), "")
-	if want := `<config>:1:1: unknown key "bogus" at top level (known keys: listen, base_url, database, defaults, include, websub, site, editors, sources, topics)`; err == nil || err.Error() != want {
+	if want := `<config>:1:1: unknown key "bogus" at top level (known keys: listen, base_url, database, defaults, include, websub, site, editors, sources, topics, allow_large_removal)`; err == nil || err.Error() != want {
 		t.Errorf("error:\n got %v\nwant %s", err, want)
 	}
 	c := mustParse(t, "database: x.db\n"+oneTopic, "")
@@ -861,5 +882,31 @@ func TestByteOrderMark(t *testing.T) {
 	c := mustParse(t, "\ufefflisten: \":9999\"\nsources:\n  - id: a\n    url: http://a/\n", "bom.yaml")
 	if c.Listen != ":9999" || c.Sources[0].Pos != (Pos{"bom.yaml", 3, 5}) {
 		t.Errorf("with BOM: listen %q, source pos %v; want :9999 at bom.yaml:3:5", c.Listen, c.Sources[0].Pos)
+	}
+}
+
+// TestDefaultsLanguage: defaults.language is the language of every source
+// that sets none; a source's own language: overrides it.
+func TestDefaultsLanguage(t *testing.T) {
+	c := mustParse(t, `defaults:
+  language: VI
+sources:
+  - id: vnexpress
+    url: https://vnexpress.net/rss/tin-moi-nhat.rss
+  - id: hanoi-times
+    url: https://hanoitimes.vn/rss/home.rss
+    language: en
+`, filepath.Join(t.TempDir(), "c.yaml"))
+	if c.Defaults.Language != "vi" {
+		t.Errorf("defaults.language %q, want vi", c.Defaults.Language)
+	}
+	for id, want := range map[string]string{"vnexpress": "vi", "hanoi-times": "en"} {
+		if s, _ := c.Source(id); s.Language != want {
+			t.Errorf("source %s: language %q, want %q", id, s.Language, want)
+		}
+	}
+	_, err := Parse([]byte("defaults:\n  language: vietnamese\nsources:\n  - id: a\n    url: https://a.example/\n"), "t.yaml")
+	if want := `t.yaml:2:13: language "vietnamese" is not a language tag such as vi or en-US`; err == nil || err.Error() != want {
+		t.Errorf("bad defaults.language:\n got %v\nwant %s", err, want)
 	}
 }

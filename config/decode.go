@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 	"gopkg.in/yaml.v3"
@@ -17,12 +18,12 @@ import (
 // The keys each mapping accepts. They are the contract of the YAML schema;
 // anything else is reported as an unknown key.
 var (
-	topKeys      = []string{"listen", "base_url", "database", "defaults", "include", "websub", "site", "editors", "sources", "topics"}
+	topKeys      = []string{"listen", "base_url", "database", "defaults", "include", "websub", "site", "editors", "sources", "topics", "allow_large_removal"}
 	includeKeys  = []string{"sources", "topics"}
-	defaultsKeys = []string{"interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "per_host", "workers", "user_agent"}
+	defaultsKeys = []string{"interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "per_host", "workers", "user_agent", "language"}
 	websubKeys   = []string{"hubs", "builtin", "subscribe"}
 	sourceKeys   = []string{"id", "url", "title", "tags", "language", "interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "allow_private"}
-	topicKeys    = []string{"slug", "title", "description", "limit", "max_per_source", "max_age", "dedupe", "match", "pin", "hide"}
+	topicKeys    = []string{"slug", "aliases", "title", "description", "limit", "max_per_source", "max_age", "dedupe", "match", "pin", "hide"}
 	ruleKeys     = []string{"keywords", "title", "tags", "sources", "regex", "authors", "domains", "languages", "categories", "max_age", "any", "all", "none"}
 )
 
@@ -31,8 +32,8 @@ var misplacedHints = map[string]map[string]string{
 	"at top level": hintFor(defaultsKeys, "it belongs under defaults:"),
 	"in source":    hintFor([]string{"per_host", "workers", "user_agent"}, "it can only be set under defaults:"),
 	"in topic":     hintFor(ruleKeys, "rule keys belong under match:"),
-	"in rule":      hintFor([]string{"slug", "description", "limit", "max_per_source", "dedupe", "match", "pin", "hide"}, "it is a topic key, not a rule key"),
-	"in an included file": hintFor([]string{"listen", "base_url", "database", "defaults", "include", "websub", "site", "editors"},
+	"in rule":      hintFor([]string{"slug", "aliases", "description", "limit", "max_per_source", "dedupe", "match", "pin", "hide"}, "it is a topic key, not a rule key"),
+	"in an included file": hintFor([]string{"listen", "base_url", "database", "defaults", "include", "websub", "site", "editors", "allow_large_removal"},
 		"an included file may only hold sources: and topics:"),
 }
 
@@ -83,6 +84,7 @@ type decoder struct {
 	files     map[string]int // display name -> order read, for sorting errors
 	srcMeta   []sourceMeta   // parallel to Config.Sources
 	slugPos   []Pos          // parallel to Config.Topics
+	aliasPos  [][]Pos        // parallel to Config.Topics: each alias's position
 	refs      []ref
 	inclPos   []Pos // parallel to Config.Include
 	defMin    Pos   // where defaults.min_interval / max_interval were set
@@ -258,12 +260,23 @@ func (d *decoder) unknownKey(k *yaml.Node, key, where string, allowed []string) 
 	d.errorAt(d.pos(k), "%s", msg)
 }
 
+// Suggest returns the candidate closest to word (lowercased) in edit
+// distance, if it is close enough to be a likely misspelling (at most 2
+// edits, 1 for words of up to 4 letters); "" for none. Ties go to the
+// earliest candidate.
+func Suggest(word string, candidates []string) string { return suggest(word, candidates) }
+
 // suggest returns the candidate closest to word in edit distance, if it is
 // close enough to be a likely misspelling.
 func suggest(word string, candidates []string) string {
 	best, bestD := "", 1<<30
+	word = strings.ToLower(word)
+	n := utf8.RuneCountInString(word)
 	for _, c := range candidates {
-		if dist := editDistance(strings.ToLower(word), c); dist < bestD {
+		if d := utf8.RuneCountInString(c) - n; d > 2 || d < -2 {
+			continue // too far to qualify: spare the distance
+		}
+		if dist := editDistance(word, c); dist < bestD {
 			best, bestD = c, dist
 		}
 	}

@@ -58,6 +58,10 @@ func (d *decoder) top(root *yaml.Node, c *Config) {
 			d.sources(p.v, c)
 		case "topics":
 			d.topics(p.v, c)
+		case "allow_large_removal":
+			if b, ok := d.boolean(p.v, p.key); ok {
+				c.AllowLargeRemoval = b
+			}
 		}
 	}
 }
@@ -147,6 +151,10 @@ func (d *decoder) defaults(n *yaml.Node, def *Defaults) {
 		case "workers":
 			if v, ok := d.integer(p.v, p.key, 1); ok {
 				def.Workers = v
+			}
+		case "language":
+			if l, ok := d.language(p.v); ok {
+				def.Language = l
 			}
 		case "user_agent":
 			if s, ok := d.str(p.v, p.key); ok {
@@ -348,7 +356,11 @@ func (d *decoder) sourceURL(n *yaml.Node, raw string) (string, bool) {
 		return "", false
 	}
 	if !schemeRE.MatchString(raw) {
-		return fileURL(d.absPath(raw)), true
+		if isLocalPath(raw) {
+			return fileURL(d.absPath(raw)), true
+		}
+		d.errorf(n, "url %q has no scheme: %s", raw, schemeHint(raw))
+		return "", false
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -380,8 +392,77 @@ func (d *decoder) sourceURL(n *yaml.Node, raw string) (string, bool) {
 		}
 		return fileURL(u.Path), true
 	}
-	d.errorf(n, "url %q: scheme %q is not supported (use http://, https://, file:// or a path)", raw, u.Scheme)
+	if hostPort(raw) {
+		d.errorf(n, "url %q has no scheme: %s", raw, schemeHint(raw))
+		return "", false
+	}
+	d.errorf(n, "url %q: scheme %q is not supported (use http://, https://, file:// or a path starting with ./, ../ or /)", raw, u.Scheme)
 	return "", false
+}
+
+// isLocalPath reports whether a source url without a scheme is written as
+// a local path: starting with ./, ../ or / (a bare "vnexpress.net/rss"
+// is a web address missing its scheme, not a file).
+func isLocalPath(raw string) bool {
+	for _, p := range []string{"./", "../", "/"} {
+		if strings.HasPrefix(raw, p) || strings.HasPrefix(raw, filepath.FromSlash(p)) {
+			return true
+		}
+	}
+	return raw == "." || raw == ".."
+}
+
+// schemeHint says how to write a source url that has no scheme: with
+// https:// when it starts like a host name (vnexpress.net/rss/x.rss,
+// localhost:8080/feed), else as a local path.
+func schemeHint(raw string) string {
+	if looksLikeHost(raw) {
+		return "did you mean " + strconv.Quote("https://"+raw) + "? (a local file starts with ./, ../ or /)"
+	}
+	local := strconv.Quote("./" + raw)
+	return "did you mean " + local + "? (a local file starts with ./, ../ or /; a web feed with https://)"
+}
+
+// looksLikeHost reports whether the first segment of raw (up to /, ?, #)
+// reads as a host name or host:port: localhost, an IP address, or a
+// dotted name whose last label is not a feed file extension.
+func looksLikeHost(raw string) bool {
+	first := raw
+	if i := strings.IndexAny(first, "/?#"); i >= 0 {
+		first = first[:i]
+	}
+	host := first
+	if h, _, err := net.SplitHostPort(first); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "localhost" || net.ParseIP(host) != nil {
+		return true
+	}
+	dot := strings.LastIndexByte(host, '.')
+	if dot < 0 || !domainRE.MatchString(host) {
+		return false
+	}
+	switch host[dot+1:] {
+	case "xml", "rss", "atom", "json", "rdf", "html", "htm", "txt", "feed", "yaml", "yml":
+		return false // feed.xml: a file name
+	}
+	return true
+}
+
+// hostPort reports whether raw, which url.Parse read as SCHEME:..., is
+// really host:port (localhost:8080/feed, vnexpress.net:443/rss).
+func hostPort(raw string) bool {
+	first := raw
+	if i := strings.IndexAny(first, "/?#"); i >= 0 {
+		first = first[:i]
+	}
+	_, port, err := net.SplitHostPort(first)
+	if err != nil || port == "" {
+		return false
+	}
+	_, err = strconv.ParseUint(port, 10, 16)
+	return err == nil && looksLikeHost(first)
 }
 
 func (d *decoder) absPath(p string) string {
@@ -401,6 +482,7 @@ func (d *decoder) topics(n *yaml.Node, c *Config) {
 		item = resolve(item)
 		t := Topic{Pos: d.pos(item)}
 		var slugPos Pos
+		var aliasPos []Pos
 		if item.Kind != yaml.MappingNode {
 			d.errorf(item, "a topic must be a mapping with at least slug:, got %s", kindName(item))
 			continue
@@ -415,6 +497,14 @@ func (d *decoder) topics(n *yaml.Node, c *Config) {
 				if s, ok := d.ident(p.v, "topic slug"); ok {
 					t.Slug = s
 					slugPos = d.pos(v)
+				}
+			case "aliases":
+				_, nodes := d.strs(p.v, p.key)
+				for _, n := range nodes {
+					if a, ok := d.ident(n, "topic alias"); ok {
+						t.Aliases = append(t.Aliases, a)
+						aliasPos = append(aliasPos, d.pos(n))
+					}
 				}
 			case "title":
 				if s, ok := d.str(p.v, p.key); ok {
@@ -472,6 +562,7 @@ func (d *decoder) topics(n *yaml.Node, c *Config) {
 		}
 		c.Topics = append(c.Topics, t)
 		d.slugPos = append(d.slugPos, slugPos)
+		d.aliasPos = append(d.aliasPos, aliasPos)
 	}
 }
 

@@ -24,6 +24,9 @@ type Config struct {
 	Editors []Editor `yaml:"editors"`
 	Sources []Source `yaml:"sources"`
 	Topics  []Topic  `yaml:"topics"`
+	// AllowLargeRemoval lets a reload remove more than half of the
+	// running topics or sources, or all of them (see CheckRemoval).
+	AllowLargeRemoval bool `yaml:"allow_large_removal"`
 
 	// Files lists the absolute paths of every file read by Load: the
 	// config itself, then the included files in the order read. A
@@ -39,6 +42,7 @@ type Config struct {
 	// when they are missing or stale.
 	sourceIdx map[string]int
 	topicIdx  map[string]int
+	aliasIdx  map[string]int // alias -> index in Topics
 }
 
 // Defaults apply to every source that does not override them.
@@ -53,6 +57,9 @@ type Defaults struct {
 	PerHost     int      `yaml:"per_host"`     // 2
 	Workers     int      `yaml:"workers"`      // 16
 	UserAgent   string   `yaml:"user_agent"`   // empty: bantin/VERSION (+base_url)
+	// Language is the language of sources whose feed and items name none
+	// (a source's own language: overrides it); "" for none.
+	Language string `yaml:"language"`
 }
 
 // WebSub configures publishing to hubs and the built-in hub.
@@ -88,7 +95,10 @@ type Source struct {
 
 // Topic is an editorial topic published as its own feeds.
 type Topic struct {
-	Slug         string   `yaml:"slug"`
+	Slug string `yaml:"slug"`
+	// Aliases are former slugs of the topic: their feed URLs redirect to
+	// the topic's, and curations stored under them are the topic's.
+	Aliases      []string `yaml:"aliases"`
 	Title        string   `yaml:"title"`
 	Description  string   `yaml:"description"`
 	Limit        int      `yaml:"limit"`          // default 50

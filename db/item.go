@@ -643,22 +643,59 @@ func (d *DB) ItemCount(ctx context.Context) (int, error) {
 // SourceCounts returns the number of stored items per source id (sources
 // without items are absent).
 func (d *DB) SourceCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := d.sql.QueryContext(ctx, `SELECT source_id, count(*) FROM items GROUP BY source_id`)
+	out, err := d.countBy(ctx, `SELECT source_id, count(*) FROM items GROUP BY source_id`)
 	if err != nil {
 		return nil, fmt.Errorf("db: count items per source: %w", err)
+	}
+	return out, nil
+}
+
+// countBy runs query, which selects a key and a count per row, into a map.
+func (d *DB) countBy(ctx context.Context, query string) (map[string]int, error) {
+	rows, err := d.sql.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]int{}
 	for rows.Next() {
+		var key string
+		var n int
+		if err := rows.Scan(&key, &n); err != nil {
+			return nil, err
+		}
+		out[key] = n
+	}
+	return out, rows.Err()
+}
+
+// SourceStat is what a source has stored: its number of items and the
+// publication time of the newest one (zero without items).
+type SourceStat struct {
+	Items  int
+	Newest time.Time
+}
+
+// SourceStats returns the SourceStat of every source with stored items,
+// by source id (one pass over the (source_id, published) index).
+func (d *DB) SourceStats(ctx context.Context) (map[string]SourceStat, error) {
+	rows, err := d.sql.QueryContext(ctx, `SELECT source_id, count(*), max(published) FROM items GROUP BY source_id`)
+	if err != nil {
+		return nil, fmt.Errorf("db: source stats: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]SourceStat{}
+	for rows.Next() {
 		var id string
 		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("db: count items per source: %w", err)
+		var newest int64
+		if err := rows.Scan(&id, &n, &newest); err != nil {
+			return nil, fmt.Errorf("db: source stats: %w", err)
 		}
-		out[id] = n
+		out[id] = SourceStat{Items: n, Newest: fromNanos(newest)}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("db: count items per source: %w", err)
+		return nil, fmt.Errorf("db: source stats: %w", err)
 	}
 	return out, nil
 }

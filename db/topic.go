@@ -123,3 +123,13 @@ func queryStrings(ctx context.Context, st *sql.Stmt, args ...any) ([]string, err
 	}
 	return out, rows.Err()
 }
+
+// TopicCounts returns the number of stored items that belong to each topic
+// (topics without items are absent).
+func (d *DB) TopicCounts(ctx context.Context) (map[string]int, error) {
+	out, err := d.countBy(ctx, `SELECT topic_slug, count(*) FROM item_topics GROUP BY topic_slug`)
+	if err != nil {
+		return nil, fmt.Errorf("db: count topic items: %w", err)
+	}
+	return out, nil
+}

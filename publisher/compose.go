@@ -44,7 +44,8 @@ const (
 //     entry (see Composer.Add): the earliest published report (the
 //     earliest pinned one, if any is pinned) with the others in
 //     Entry.Related;
-//   - at most t.MaxPerSource non-pinned entries per source (0: no cap);
+//   - at most t.MaxPerSource non-pinned entries per source (0: no cap),
+//     counted by the source of each entry's lead, as readers see it;
 //   - at most t.Limit non-pinned entries (<= 0: 50).
 //
 // Stored items are not modified. Entries are ordered newest first by the
@@ -124,8 +125,16 @@ func NewComposer(t config.Topic, curations []db.Curation, now time.Time, firstPa
 	if c.limit <= 0 {
 		c.limit = db.DefaultLimit
 	}
+	// Curations stored under a former slug (alias) of the topic are its
+	// own, unless the topic has its own for the same item.
+	own := map[int64]bool{}
 	for _, cu := range curations {
-		if cu.Topic != "" && cu.Topic != t.Slug {
+		if cu.Topic == t.Slug {
+			own[cu.ItemID] = true
+		}
+	}
+	for _, cu := range curations {
+		if cu.Topic != "" && cu.Topic != t.Slug && (own[cu.ItemID] || !slices.Contains(t.Aliases, cu.Topic)) {
 			continue
 		}
 		// A curation made with `bantin curate` stands for its item's
@@ -241,7 +250,10 @@ func (c *Composer) AddPinned(it db.Item) {
 // entry is pinned if any part was; its lead is the earliest report
 // (earliest pinned report of a pinned entry; equal dates: lowest ID), so
 // the entry and the page order depend only on which reports it holds, not
-// on the order they came in.
+// on the order they came in, except that max_per_source counts the
+// entries as published: a report whose source already has its cap of
+// other entries does not lead (the earliest report of another source
+// does, and it stays in the entry as "also reported by").
 func (c *Composer) Add(it db.Item) bool {
 	k := itemKey(it)
 	if c.seen[k] {
@@ -317,27 +329,51 @@ func (c *Composer) join(m member) *group {
 		c.groups = slices.DeleteFunc(c.groups, func(x *group) bool { return x == g })
 	}
 	root.members = append(root.members, m)
-	root.lead()
-	// Leads may have moved between sources: count the entries again.
+	// Leads may have moved between sources: count the other entries
+	// again, then lead root with a report whose source is under the cap,
+	// so that max_per_source holds for the entries as published.
 	clear(c.perSource)
 	for _, g := range c.groups {
-		c.perSource[g.entry.Item.SourceID]++
+		if g != root {
+			c.perSource[g.entry.Item.SourceID]++
+		}
+	}
+	capped := func(src string) bool {
+		return c.topic.MaxPerSource > 0 && c.perSource[src] >= c.topic.MaxPerSource
+	}
+	if root.entry.Pinned {
+		capped = nil // pinned entries are exempt from the cap
+	}
+	root.lead(capped)
+	if !root.entry.Pinned {
+		c.perSource[root.entry.Item.SourceID]++
 	}
 	return root
 }
 
 // lead makes the earliest report of g (the earliest pinned report of a
-// pinned entry) the entry's item.
-func (g *group) lead() {
-	var best *member
+// pinned entry) the entry's item; with capped, the earliest report whose
+// source capped does not refuse, if any (a previous lead always
+// qualifies: its entry was counted under the cap).
+func (g *group) lead(capped func(source string) bool) {
+	var best, any *member
 	for i := range g.members {
 		m := &g.members[i]
 		if g.entry.Pinned && !m.pinned {
 			continue
 		}
+		if any == nil || earlier(m.item, any.item) {
+			any = m
+		}
+		if capped != nil && capped(m.item.SourceID) {
+			continue
+		}
 		if best == nil || earlier(m.item, best.item) {
 			best = m
 		}
+	}
+	if best == nil {
+		best = any
 	}
 	if best != nil {
 		g.entry.Item = best.item

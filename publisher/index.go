@@ -180,17 +180,21 @@ func indexZone(cfg *config.Config) *time.Location {
 	return loc
 }
 
-// indexDate shows t to readers in loc, to the minute, with the zone's
-// abbreviation ("2020-04-26 05:11 CEST", "2020-04-26 03:11 UTC") or, for
-// a zone that has only a numeric one, its offset from UTC ("2020-04-26
-// 10:11 UTC+07:00" in Asia/Ho_Chi_Minh).
+// indexDate shows t to readers in loc, to the minute, always with its
+// offset from UTC: "2020-04-26 10:11 UTC+07:00" (Asia/Ho_Chi_Minh, whose
+// abbreviation is numeric), "2020-04-26 05:11 CEST (UTC+02:00)",
+// "2020-04-26 03:11 UTC".
 func indexDate(t time.Time, loc *time.Location) string {
 	t = t.In(loc)
-	abbr, _ := t.Zone()
-	if abbr == "" || abbr[0] == '+' || abbr[0] == '-' {
-		abbr = "UTC" + t.Format("-07:00")
+	abbr, off := t.Zone()
+	offset := "UTC" + t.Format("-07:00")
+	switch {
+	case off == 0 && (abbr == "UTC" || abbr == ""):
+		offset = "UTC"
+	case abbr != "" && abbr[0] != '+' && abbr[0] != '-':
+		offset = abbr + " (" + offset + ")"
 	}
-	return t.Format("2006-01-02 15:04") + " " + abbr
+	return t.Format("2006-01-02 15:04") + " " + offset
 }
 
 // OPML 2.0 document.

@@ -10,14 +10,14 @@ import (
 )
 
 // TestIndexTimesInDefaultZone: the index page shows item times in the
-// config's defaults timezone with its abbreviation or UTC offset; the
+// config's defaults timezone with its UTC offset (and abbreviation); the
 // machine-readable datetime stays RFC 3339 in UTC.
 func TestIndexTimesInDefaultZone(t *testing.T) {
 	published := time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC)
 	tests := map[string]struct{ zone, want string }{
 		"vietnam":       {"Asia/Ho_Chi_Minh", "2020-04-26 10:11 UTC+07:00"},
-		"summer time":   {"Europe/Paris", "2020-04-26 05:11 CEST"},
-		"date line":     {"America/Los_Angeles", "2020-04-25 20:11 PDT"},
+		"summer time":   {"Europe/Paris", "2020-04-26 05:11 CEST (UTC+02:00)"},
+		"date line":     {"America/Los_Angeles", "2020-04-25 20:11 PDT (UTC-07:00)"},
 		"utc":           {"UTC", "2020-04-26 03:11 UTC"},
 		"no zone named": {"", "2020-04-26 03:11 UTC"},
 	}

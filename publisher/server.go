@@ -177,8 +177,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 const (
 	kindTopic = "topic"
 	kindTag   = "tag"
-	// formatHTML is the HTML page of a topic or tag (/topics/{slug}).
-	formatHTML = "html"
+	// formatHTML is the HTML page of a topic or tag (/topics/{slug}) in
+	// cache keys; no extension can be it.
+	formatHTML = "/html"
 )
 
 // Errors of Page (and 404 / 400 over HTTP).
@@ -219,11 +220,11 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 			slug, format, ok = file, formatHTML, true // the HTML page
 		}
 		if !ok {
-			http.Error(w, "publisher: no such feed", http.StatusNotFound)
+			s.notFound(w, r.Context(), kind, file, "")
 			return
 		}
 		if !html && ContentType(format) == "" {
-			http.Error(w, "publisher: no such feed format", http.StatusNotFound)
+			s.notFound(w, r.Context(), kind, slug, format)
 			return
 		}
 		cursor := ""
@@ -231,10 +232,28 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 			if before, ok := r.URL.Query()["before"]; ok {
 				c, err := db.ParseCursor(before[0])
 				if err != nil || len(before) > 1 {
-					http.Error(w, "publisher: bad cursor", http.StatusBadRequest)
+					http.Error(w, badCursorText, http.StatusBadRequest)
 					return
 				}
 				cursor = c.String()
+			}
+		}
+		if kind == kindTopic {
+			// A former slug of a renamed topic (aliases:) moved for good.
+			// (The fast path finds no feed under it and hands over.)
+			cfg := s.cfg.Load()
+			if _, ok := cfg.Topic(slug); !ok {
+				if t, ok := cfg.TopicByAlias(slug); ok {
+					to := feedURL(baseURL(cfg), kindTopic, t.Slug, format)
+					if html {
+						to = baseURL(cfg) + pagePath(kindTopic, t.Slug)
+					}
+					if r.URL.RawQuery != "" {
+						to += "?" + r.URL.RawQuery
+					}
+					http.Redirect(w, r, to, http.StatusMovedPermanently)
+					return
+				}
 			}
 		}
 		key := cacheKey{kind: kind, slug: slug, format: format, cursor: cursor}
@@ -287,20 +306,20 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // conditional requests, HEAD and gzip.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, key cacheKey) {
 	if s.store == nil {
-		http.Error(w, "publisher: no database", http.StatusServiceUnavailable)
+		http.Error(w, unavailableText, http.StatusServiceUnavailable)
 		return
 	}
 	res, err := s.get(r.Context(), key)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		http.Error(w, "publisher: not found: "+key.slug, http.StatusNotFound)
+		s.notFound(w, r.Context(), key.kind, key.slug, key.format)
 		return
 	case errors.Is(err, ErrBadCursor):
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		http.Error(w, badCursorText, http.StatusBadRequest)
 		return
 	case err != nil:
 		s.log.Error("render failed", "kind", key.kind, "slug", key.slug, "format", key.format, "err", err)
-		http.Error(w, "publisher: internal error", http.StatusInternalServerError)
+		http.Error(w, internalText, http.StatusInternalServerError)
 		return
 	}
 	res.write(w, r)
@@ -577,7 +596,9 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 			f.Next = db.CursorOf(items[len(items)-1]).String()
 		}
 		for _, it := range items {
-			f.Entries = append(f.Entries, Entry{Item: it})
+			if fromConfigured(cfg, it) {
+				f.Entries = append(f.Entries, Entry{Item: it})
+			}
 		}
 	}
 	if f.Title == "" {
@@ -596,7 +617,15 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 	if err != nil {
 		return nil, "", err
 	}
+	for _, alias := range t.Aliases { // curations not yet moved to the renamed topic
+		more, err := s.store.Curations(ctx, alias)
+		if err != nil {
+			return nil, "", err
+		}
+		curations = append(curations, more...)
+	}
 	c := NewComposer(t, curations, s.now(), before == nil)
+	cfg := s.cfg.Load()
 	if before == nil {
 		for _, id := range c.PinnedIDs() {
 			it, err := s.store.Item(ctx, id)
@@ -604,6 +633,9 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 				continue
 			} else if err != nil {
 				return nil, "", err
+			}
+			if !fromConfigured(cfg, it) {
+				continue
 			}
 			c.AddPinned(it)
 		}
@@ -616,6 +648,9 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 				continue
 			} else if err != nil {
 				return nil, "", err
+			}
+			if !fromConfigured(cfg, it) {
+				continue
 			}
 			c.AddPinned(it)
 		}
@@ -634,6 +669,9 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 			return nil, "", err
 		}
 		for i := range items {
+			if !fromConfigured(cfg, items[i]) {
+				continue
+			}
 			if !c.Add(items[i]) {
 				stopped = true
 				break
@@ -659,6 +697,14 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 		next = db.CursorOf(*last).String()
 	}
 	return c.Entries(), next, nil
+}
+
+// fromConfigured reports whether it comes from a source of cfg: the items
+// of a source removed from the config stay stored but are published
+// nowhere (also when pinned), until the source comes back.
+func fromConfigured(cfg *config.Config, it db.Item) bool {
+	_, ok := cfg.Source(it.SourceID)
+	return ok
 }
 
 // maxAgeFor is the Cache-Control max-age (seconds) of a feed: the shortest

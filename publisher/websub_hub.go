@@ -24,6 +24,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/netpolicy"
 )
 
 // HubPath is where the built-in WebSub hub takes subscription requests
@@ -167,32 +168,13 @@ func (h *Hub) allowPrivate() bool {
 	if err != nil {
 		return false
 	}
-	host := strings.ToLower(u.Hostname())
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && isPrivateAddr(a)
-}
-
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
-// isPrivateAddr reports whether a is not a public unicast address.
-func isPrivateAddr(a netip.Addr) bool {
-	a = a.Unmap().WithZone("")
-	return !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() ||
-		a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() || a.IsMulticast() ||
-		a.IsUnspecified() || cgnat.Contains(a) || a == netip.AddrFrom4([4]byte{255, 255, 255, 255})
+	return netpolicy.IsLocalHost(u.Hostname())
 }
 
 // controlAddr refuses, at socket level, connections to non-public
-// addresses unless allowPrivate.
+// addresses (netpolicy.IsPrivate) unless allowPrivate.
 func (h *Hub) controlAddr(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("publisher: websub: dial %s: %w", address, err)
-	}
-	if isPrivateAddr(ap.Addr()) && !h.allowPrivate() {
+	if netpolicy.CheckDial(address) != nil && !h.allowPrivate() {
 		return fmt.Errorf("%w: %s", errPrivateCallback, address)
 	}
 	return nil
@@ -229,12 +211,12 @@ func topicKey(cfg *config.Config, topic string) (cacheKey, bool) {
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cfg := h.srv.cfg.Load()
 	if !cfg.WebSub.Builtin || h.store == nil {
-		http.Error(w, "publisher: websub: no hub here", http.StatusNotFound)
+		http.Error(w, "There is no WebSub hub here: this site publishes no built-in hub.", http.StatusNotFound)
 		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		http.Error(w, "publisher: websub: hub takes POST", http.StatusMethodNotAllowed)
+		http.Error(w, "The WebSub hub takes POST requests (hub.mode, hub.topic, hub.callback).", http.StatusMethodNotAllowed)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
@@ -278,7 +260,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		} else if err != nil {
 			h.log.Error("websub: render topic", "topic", topic, "err", err)
-			http.Error(w, "publisher: websub: internal error", http.StatusInternalServerError)
+			http.Error(w, "WebSub hub: something went wrong. Please try again later.", http.StatusInternalServerError)
 			return
 		}
 	}
@@ -298,7 +280,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.bad(w, "hub.callback must not have a fragment")
 		return
 	}
-	if a, err := netip.ParseAddr(strings.ToLower(cb.Hostname())); err == nil && isPrivateAddr(a) && !h.allowPrivate() {
+	if a, err := netip.ParseAddr(cb.Hostname()); err == nil && netpolicy.IsPrivate(a) && !h.allowPrivate() {
 		h.bad(w, "hub.callback is on a private address")
 		return
 	}
@@ -318,14 +300,14 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.life.Err() != nil {
-		http.Error(w, "publisher: websub: hub shutting down", http.StatusServiceUnavailable)
+		http.Error(w, "WebSub hub: shutting down. Please try again later.", http.StatusServiceUnavailable)
 		return
 	}
 	select {
 	case h.verifying <- struct{}{}:
 	default:
 		w.Header().Set("Retry-After", "10")
-		http.Error(w, "publisher: websub: too many pending verifications", http.StatusServiceUnavailable)
+		http.Error(w, "WebSub hub: too many verifications pending. Please try again later.", http.StatusServiceUnavailable)
 		return
 	}
 	h.wg.Add(1)
@@ -340,7 +322,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Hub) bad(w http.ResponseWriter, reason string) {
-	http.Error(w, "publisher: websub: "+reason, http.StatusBadRequest)
+	http.Error(w, "WebSub hub: "+reason, http.StatusBadRequest)
 }
 
 // verify checks the subscriber's intent and, when confirmed, stores or

@@ -651,6 +651,6 @@ func (w *Web) preview(ctx context.Context, st *state, t *config.Topic, now time.
 			members = []db.Item{}
 		}
 	}
-	p, err := publisher.PreviewTopic(ctx, w.store, t, members, now)
+	p, err := publisher.PreviewTopic(ctx, w.store, st.cfg, t, members, now)
 	return p, members, err
 }

@@ -67,7 +67,7 @@ var (
 //
 // Address policy (server-side request forgery): unless Request.AllowPrivate,
 // when the origin (Request.Origin, else Request.URL) is on a public address,
-// no hop of the chain may reach a non-public one (see IsPrivateIP). Each hop
+// no hop of the chain may reach a non-public one (netpolicy.IsPrivate). Each hop
 // is checked before it is requested, and New's dialer connects only to the
 // addresses that were checked, so DNS rebinding cannot bypass it. Through a
 // proxy from the environment, names are resolved by the proxy and only

@@ -10,73 +10,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"bantin/netpolicy"
 )
-
-// nonPublic lists the address ranges a public origin may not lead to.
-var nonPublic = func() []netip.Prefix {
-	var ps []netip.Prefix
-	for _, s := range []string{
-		"0.0.0.0/8",      // "this network", unspecified
-		"10.0.0.0/8",     // private
-		"100.64.0.0/10",  // carrier-grade NAT
-		"127.0.0.0/8",    // loopback
-		"169.254.0.0/16", // link-local (cloud metadata)
-		"172.16.0.0/12",  // private
-		"192.0.0.0/24",   // IETF protocol assignments
-		"192.168.0.0/16", // private
-		"198.18.0.0/15",  // benchmarking
-		"224.0.0.0/4",    // multicast
-		"240.0.0.0/4",    // reserved, broadcast
-		"::/128",         // unspecified
-		"::1/128",        // loopback
-		"fc00::/7",       // unique local (ULA)
-		"fe80::/10",      // link-local
-		"fec0::/10",      // site-local (deprecated)
-		"ff00::/8",       // multicast
-		"100::/64",       // discard-only
-	} {
-		ps = append(ps, netip.MustParsePrefix(s))
-	}
-	return ps
-}()
-
-// Prefixes of IPv6 addresses that embed an IPv4 address, which is checked.
-var (
-	nat64     = netip.MustParsePrefix("64:ff9b::/96")
-	sixToFour = netip.MustParsePrefix("2002::/16")
-)
-
-// IsPrivateIP reports whether ip is not a public unicast address: loopback,
-// private (RFC 1918), link-local, unspecified, carrier-grade NAT
-// (100.64/10), IPv6 unique-local (fc00::/7), multicast, or reserved. IPv4
-// embedded in IPv6 (mapped, NAT64 64:ff9b::/96, 6to4 2002::/16) is judged by
-// its IPv4 part. A nil or malformed ip counts as private (fail closed).
-func IsPrivateIP(ip net.IP) bool {
-	a, ok := netip.AddrFromSlice(ip)
-	if !ok {
-		return true
-	}
-	return isPrivateAddr(a)
-}
-
-func isPrivateAddr(a netip.Addr) bool {
-	a = a.Unmap().WithZone("")
-	if a.Is6() {
-		b := a.As16()
-		switch {
-		case nat64.Contains(a):
-			return isPrivateAddr(netip.AddrFrom4([4]byte(b[12:16])))
-		case sixToFour.Contains(a):
-			return isPrivateAddr(netip.AddrFrom4([4]byte(b[2:6])))
-		}
-	}
-	for _, p := range nonPublic {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
 
 // policyKey carries a fetch's *policy in the request context down to the
 // dialer.
@@ -124,7 +60,7 @@ func (p *policy) checkHop(ctx context.Context, u *url.URL, proxied bool) error {
 	}
 	private := net.IP(nil)
 	for _, ip := range ips {
-		if IsPrivateIP(ip) {
+		if netpolicy.IsPrivateIP(ip) {
 			private = ip
 			break
 		}
@@ -205,7 +141,7 @@ func (f *Fetcher) dialContext(ctx context.Context, network, addr string) (net.Co
 	var allowed []net.IP
 	var refused error
 	for _, ip := range ips {
-		if check && IsPrivateIP(ip) {
+		if check && netpolicy.IsPrivateIP(ip) {
 			refused = fmt.Errorf("dial %s: %s: %w", addr, ip, ErrPrivateAddress)
 			continue
 		}
@@ -320,11 +256,7 @@ func (f *Fetcher) dialSerial(ctx context.Context, network, port string, ips []ne
 // controlPublic refuses, at socket level, to connect to a non-public
 // address: the last line of defence whatever resolved the name.
 func controlPublic(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("dial %s: %w", address, err)
-	}
-	if isPrivateAddr(ap.Addr()) {
+	if netpolicy.CheckDial(address) != nil {
 		return fmt.Errorf("dial %s: %w", address, ErrPrivateAddress)
 	}
 	return nil

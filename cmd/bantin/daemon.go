@@ -52,9 +52,14 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		addr = *listen
 	}
 
+	// What a reload would refuse is only a warning at start: there is
+	// no running config to keep.
+	warnStoredRemoval(ctx, a, store, cfg)
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := aggregator.NewMetrics(reg, store)
+	metrics.SetTopics(cfg)
 
 	var poller *aggregator.Poller
 	if polling {
@@ -73,8 +78,12 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		if topics, err = aggregator.NewTopics(store, cfg); err != nil {
 			return err
 		}
+		if _, err := aggregator.FollowRenames(ctx, store, cfg); err != nil {
+			return err
+		}
 		members = topics
 	}
+	warnOrphanCurations(ctx, a, store, cfg) // after the renames were followed
 	pub := publisher.New(cfg, store, a.logger)
 	desk, err := web.New(cfg, store, a.logger)
 	if err != nil {
@@ -185,14 +194,20 @@ loop:
 				a.logger.Error("reload failed; keeping the running config", slog.Any("error", err))
 				continue
 			}
+			if r := config.RemovalOf(cfg, next); r.Large() && !next.AllowLargeRemoval {
+				a.logger.Error("reload refused; keeping the running config: the new config "+r.String()+
+					"; if that is meant, set allow_large_removal: true at the top of the file",
+					append([]any{slog.String("config", next.Path)}, removalAttrs(r)...)...)
+				continue
+			}
 			if next.Database != cfg.Database {
 				a.logger.Warn("reload: a new database path takes effect only after a restart", slog.String("database", next.Database))
 				next.Database = cfg.Database
 			}
 			if poller != nil {
 				err = poller.Reload(ctx, next)
-			} else {
-				err = topics.Reload(next)
+			} else if err = topics.Reload(next); err == nil {
+				_, err = aggregator.FollowRenames(ctx, store, next)
 			}
 			if err != nil {
 				a.logger.Error("reload failed; keeping the running config", slog.Any("error", err))
@@ -206,8 +221,10 @@ loop:
 			if err := desk.Reload(next); err != nil {
 				a.logger.Error("reload of the web desk failed", slog.Any("error", err))
 			}
+			metrics.SetTopics(next)
 			cfg = next
 			a.logger.Info("config reloaded", slog.Int("sources", len(next.Sources)), slog.Int("topics", len(next.Topics)))
+			warnOrphanCurations(ctx, a, store, next)
 		}
 	}
 	cancel()

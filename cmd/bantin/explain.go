@@ -55,7 +55,7 @@ func (a *app) openTopic(ctx context.Context, slug string) (*topicContext, error)
 	if err != nil {
 		return nil, err
 	}
-	topic, ok := cfg.Topic(slug)
+	topic, _, ok := cfg.ResolveTopic(slug) // a former slug (alias) names the topic
 	if !ok {
 		store.Close()
 		return nil, fmt.Errorf("no topic %q in %s", slug, cfg.Path)
@@ -91,7 +91,7 @@ func (tc *topicContext) page(ctx context.Context, now time.Time) (*publisher.Pre
 			members = []db.Item{}
 		}
 	}
-	return publisher.PreviewTopic(ctx, tc.store, tc.topic, members, now)
+	return publisher.PreviewTopic(ctx, tc.store, tc.cfg, tc.topic, members, now)
 }
 
 // explain prints why it is or is not in the topic: the rule tree, the
@@ -103,11 +103,18 @@ func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "item %d: %s\n  %s\n  source %s, published %s\n\n", it.ID, it.Title, it.Link, it.SourceID, it.Published.UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "item %d: %s\n  %s\n  source %s, published %s\n\n", it.ID, it.Title, it.Link, it.SourceID, stamp(it.Published, tc.loc()))
 	fmt.Fprint(w, ex.String())
 	cur, err := tc.store.Curations(ctx, topic.Slug)
 	if err != nil {
 		return err
+	}
+	for _, alias := range topic.Aliases { // not yet moved to the renamed topic
+		more, err := tc.store.Curations(ctx, alias)
+		if err != nil {
+			return err
+		}
+		cur = append(cur, more...)
 	}
 	own := map[string]bool{}
 	for _, c := range cur {
@@ -117,7 +124,7 @@ func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher
 			if c.Editor != "" {
 				by = "desk: " + c.Editor
 			}
-			fmt.Fprintf(w, "curation: %s (%s, %s)\n", c.Action, by, c.At.UTC().Format(time.RFC3339))
+			fmt.Fprintf(w, "curation: %s (%s, %s)\n", c.Action, by, stamp(c.At, tc.loc()))
 		}
 	}
 	// A curation of another item with the same link covers this one too
@@ -125,7 +132,7 @@ func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher
 	for _, c := range cur {
 		if c.ItemID != it.ID && !own[c.Action] && publisher.LinkMatches(*it, firstNonEmpty(c.CanonicalLink, c.Link)) {
 			own[c.Action] = true
-			fmt.Fprintf(w, "curation: %s (bantin curate of item %d, same link, %s)\n", c.Action, c.ItemID, c.At.UTC().Format(time.RFC3339))
+			fmt.Fprintf(w, "curation: %s (bantin curate of item %d, same link, %s)\n", c.Action, c.ItemID, stamp(c.At, tc.loc()))
 		}
 	}
 	for _, e := range configCurations(topic) {
@@ -165,6 +172,9 @@ func publishedLine(tc *topicContext, page *publisher.Preview, it *db.Item, match
 		return fmt.Sprintf("no: matched, but not published: the feed is full (limit %d, every entry newer)", limitOf(t))
 	}
 	// Never offered to the page: not a member, or the page ended first.
+	if _, ok := tc.cfg.Source(it.SourceID); !ok {
+		return fmt.Sprintf("no: source %s is no longer in the config (its items stay stored for the retention, published nowhere)", it.SourceID)
+	}
 	switch {
 	case !matched:
 		return "no, the rules do not match"
@@ -188,6 +198,9 @@ func fmtAge(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// loc is the zone the commands show times in (defaults.timezone).
+func (tc *topicContext) loc() *time.Location { return tc.cfg.Location() }
 
 // entryID is the id the item is published with (what feed readers show).
 func (tc *topicContext) entryID(it *db.Item) string {
@@ -252,7 +265,7 @@ func preview(w io.Writer, tc *topicContext, page *publisher.Preview, now time.Ti
 	for i, e := range page.Entries {
 		it := e.Item
 		fmt.Fprintf(w, "\n%2d. %s\n    %s · %s · %s\n    id: %s\n", i+1, it.Title, sourceName(tc.cfg, &it),
-			it.Published.UTC().Format("2006-01-02 15:04Z"), it.Link, tc.entryID(&it))
+			stamp(it.Published, tc.loc()), it.Link, tc.entryID(&it))
 		why := "pinned"
 		if !e.Pinned {
 			why = whyLine(tc, &it, now)

@@ -32,6 +32,10 @@ type sourceView struct {
 	RetryAfter     time.Time `json:"retry_after"`
 	Hub            string    `json:"websub_hub,omitempty"`
 	HubLeaseEnd    time.Time `json:"websub_lease_end"`
+	// Items is the number of stored items, NewestItem the publication
+	// time of the newest one (zero without items).
+	Items      int       `json:"items"`
+	NewestItem time.Time `json:"newest_item"`
 }
 
 func viewOf(s db.Source) sourceView {
@@ -67,7 +71,7 @@ func cmdSources(ctx context.Context, a *app, args []string) error {
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	_, store, err := a.open(ctx)
+	cfg, store, err := a.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -76,17 +80,23 @@ func cmdSources(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	stats, err := store.SourceStats(ctx)
+	if err != nil {
+		return err
+	}
 	views := make([]sourceView, len(sources))
 	for i, s := range sources {
 		views[i] = viewOf(s)
+		views[i].Items, views[i].NewestItem = stats[s.ID].Items, stats[s.ID].Newest
 	}
+	loc := cfg.Location()
 	if *asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(views)
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tSTATUS\tLAST SUCCESS\tNEW\tUPD\tFAILS\tNEXT DUE\tNOTE")
+	fmt.Fprintln(tw, "ID\tSTATE\tSTATUS\tLAST SUCCESS\tNEW\tUPD\tITEMS\tNEWEST ITEM\tFAILS\tNEXT DUE\tNOTE")
 	now := time.Now()
 	for _, v := range views {
 		status := "-"
@@ -101,16 +111,16 @@ func cmdSources(ctx context.Context, a *app, args []string) error {
 			notes = append(notes, "feed discovered at "+v.URL)
 		}
 		if v.RetryAfter.After(now) {
-			notes = append(notes, "retry after "+v.RetryAfter.Local().Format(time.DateTime))
+			notes = append(notes, "retry after "+stamp(v.RetryAfter, loc))
 		}
 		if v.HubLeaseEnd.After(now) {
-			notes = append(notes, "WebSub push via "+v.Hub+" until "+v.HubLeaseEnd.Local().Format(time.DateTime))
+			notes = append(notes, "WebSub push via "+v.Hub+" until "+stamp(v.HubLeaseEnd, loc))
 		}
 		if v.Error != "" {
 			notes = append(notes, v.Error)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", v.ID, v.State, status, ago(now, v.LastSuccess),
-			v.New, v.Updated, v.Failures, until(now, v.NextDue, v.State), strings.Join(notes, "; "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%d\t%s\t%s\n", v.ID, v.State, status, ago(now, v.LastSuccess),
+			v.New, v.Updated, v.Items, stamp(v.NewestItem, loc), v.Failures, until(now, v.NextDue, v.State), strings.Join(notes, "; "))
 	}
 	return tw.Flush()
 }

@@ -1,0 +1,102 @@
+package publisher
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"bantin/config"
+	"bantin/fold"
+)
+
+// What readers read when a request fails: words, never package names or
+// Go errors (those go to the log).
+const (
+	badCursorText   = "This page of the feed does not exist: the before= value is not one of the feed's own next-page links."
+	unavailableText = "The feeds cannot be read right now. Please try again later."
+	internalText    = "Something went wrong while preparing this feed. Please try again later."
+)
+
+// notFound answers 404 for a topic or tag feed that does not exist: slug
+// and format as requested (format "" when the file has no extension),
+// with the nearest feed suggested when one exists.
+func (s *Server) notFound(w http.ResponseWriter, ctx context.Context, kind, slug, format string) {
+	http.Error(w, s.notFoundText(ctx, kind, slug, format), http.StatusNotFound)
+}
+
+func (s *Server) notFoundText(ctx context.Context, kind, slug, format string) string {
+	cfg := s.cfg.Load()
+	base := baseURL(cfg)
+	var b strings.Builder
+	switch {
+	case format == formatHTML:
+		fmt.Fprintf(&b, "Không có chủ đề hay thẻ %q (no topic or tag named %q).\n", slug, slug)
+	case format == "":
+		fmt.Fprintf(&b, "%q is not a feed: a feed's address ends in .rss, .atom or .json.\n", slug)
+	case ContentType(format) == "":
+		fmt.Fprintf(&b, "There is no feed format %q: a feed's address ends in .rss, .atom or .json.\n", "."+format)
+	default:
+		fmt.Fprintf(&b, "No topic or tag named %q.\n", slug)
+	}
+	if near, nearKind := s.nearFeed(ctx, cfg, kind, slug); near != "" {
+		page := format == formatHTML
+		if ContentType(format) == "" {
+			format = "rss"
+		}
+		u := feedURL(base, nearKind, near, format)
+		if page {
+			u = base + pagePath(nearKind, near)
+		}
+		if near == slug {
+			fmt.Fprintf(&b, "The %s %q is at %s\n", nearKind, near, u)
+		} else {
+			fmt.Fprintf(&b, "Did you mean the %s %q? %s\n", nearKind, near, u)
+		}
+	}
+	fmt.Fprintf(&b, "Every feed is listed at %s/", base)
+	return b.String()
+}
+
+// nearFeed returns the feed a reader asking for kind/slug most likely
+// meant, and its kind: the same slug (as written, or folded: case,
+// diacritics, đ) among the topics or the tags with items, else the
+// closest one in edit distance (config.Suggest), topics and tags of the
+// requested kind first. "" when none is close.
+func (s *Server) nearFeed(ctx context.Context, cfg *config.Config, kind, slug string) (string, string) {
+	topics := make([]string, 0, len(cfg.Topics))
+	for _, t := range cfg.Topics {
+		topics = append(topics, t.Slug)
+	}
+	var tags []string
+	if list, err := s.tagList(ctx); err == nil {
+		for _, t := range list {
+			tags = append(tags, t.Slug)
+		}
+	}
+	kinds := []struct {
+		kind  string
+		slugs []string
+	}{{kindTopic, topics}, {kindTag, tags}}
+	if kind == kindTag {
+		kinds[0], kinds[1] = kinds[1], kinds[0]
+	}
+	folded := fold.Slug(slug)
+	for _, k := range kinds {
+		for _, want := range []string{slug, folded} {
+			if want != "" && slices.Contains(k.slugs, want) {
+				return want, k.kind
+			}
+		}
+	}
+	if folded == "" || len(folded) > 200 {
+		return "", ""
+	}
+	for _, k := range kinds {
+		if near := config.Suggest(folded, k.slugs); near != "" {
+			return near, k.kind
+		}
+	}
+	return "", ""
+}
