@@ -17,4 +17,11 @@ func TestSearchIndexText(t *testing.T) {
 			t.Errorf("SearchIndexText(%q) = %+v, want {%q %q %q}", c.in, got, c.folded, c.exact, c.joined)
 		}
 	}
+	got := SearchIndexText("Giá vàng USD, Hà Nội hà nội")
+	if want := "gia·vang vang·usd usd·ha ha·noi noi·ha"; got.Pairs != want {
+		t.Errorf("Pairs = %q, want %q", got.Pairs, want)
+	}
+	if want := "giá·vàng vàng·usd usd·hà hà·nội nội·hà"; got.ExactPairs != want {
+		t.Errorf("ExactPairs = %q, want %q", got.ExactPairs, want)
+	}
 }
