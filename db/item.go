@@ -128,7 +128,7 @@ type stored struct {
 
 // itemWriter holds the statements SaveFetch runs for every item.
 type itemWriter struct {
-	insert, update, search                        *sql.Stmt
+	insert, update                                *sql.Stmt
 	upsertTag, delTags, insTag, delTopics, insTop *sql.Stmt
 	// tags holds the slugs already upserted in this transaction.
 	tags map[string]bool
@@ -149,7 +149,6 @@ func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
 		{&w.update, `UPDATE items SET link = ?, canonical_link = ?, title = ?, summary = ?, content = ?,
 			authors = ?, categories = ?, enclosures = ?, image_url = ?, language = ?, published = ?,
 			updated = ?, hash = ? WHERE id = ?`},
-		{&w.search, indexSearchSQL},
 		{&w.upsertTag, `INSERT INTO tags (slug, name) VALUES (?, ?) ON CONFLICT (slug) DO NOTHING`},
 		{&w.delTags, `DELETE FROM item_tags WHERE item_id = ?`},
 		{&w.insTag, `INSERT INTO item_tags (item_id, tag_slug, position, published) VALUES (?, ?, ?, ?)
@@ -233,7 +232,7 @@ func (w *itemWriter) lookup(ctx context.Context, tx *sql.Tx, sourceID string, it
 }
 
 func (w *itemWriter) close() {
-	for _, st := range []*sql.Stmt{w.insert, w.update, w.search, w.upsertTag, w.delTags,
+	for _, st := range []*sql.Stmt{w.insert, w.update, w.upsertTag, w.delTags,
 		w.insTag, w.delTopics, w.insTop} {
 		if st != nil {
 			st.Close()
@@ -293,9 +292,6 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 		outcome = saveUpdated
 	}
 	w.known[it.GUID] = stored{id: id, hash: it.Hash}
-	if err := indexItem(ctx, w.search, id, it); err != nil {
-		return 0, 0, err
-	}
 	for pos, t := range it.Tags {
 		if t.Slug == "" {
 			continue

@@ -21,7 +21,9 @@ import (
 // diacritics by its folded form, a word with diacritics also by its exact
 // form, softly joined words also joined. Candidates are a superset of what
 // the keyword rules match: callers that need those rules exactly check
-// each candidate (the web search does, with the classifier).
+// each candidate (the web search does, with the classifier). Items are
+// indexed by IndexSearch, not while they are saved, so that fetches do not
+// wait for it.
 
 // searchRow returns the item_search columns of it.
 func searchRow(it *Item) (title, body, exact, joined, tpairs, bpairs, epairs string) {
@@ -57,38 +59,41 @@ func indexItem(ctx context.Context, st *sql.Stmt, id int64, it *Item) error {
 	return nil
 }
 
-// IndexSearch indexes, in batches of batch items (one transaction each),
-// the items stored before the search index existed, newest first, and
-// reports how many it indexed. Items stored since are indexed as they
-// are written. Search answers from what is indexed meanwhile. The daemon
-// runs it in the background at start; it returns at once when nothing is
-// left.
+// IndexSearch indexes the items queued since it last ran (every item
+// written: new, updated, or stored before the index existed), newest
+// first, in batches of batch items (one transaction each), and reports how
+// many it indexed. Search finds an item once it is indexed. It returns at
+// once, without taking the write lock, when nothing is queued.
 func (d *DB) IndexSearch(ctx context.Context, batch int) (int, error) {
 	if batch <= 0 {
 		batch = 500
 	}
 	total := 0
 	for {
+		var queued bool
+		if err := d.sql.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_queue)`).Scan(&queued); err != nil {
+			return total, fmt.Errorf("db: index items for search: %w", err)
+		}
+		if !queued {
+			return total, nil
+		}
 		n := 0
 		err := d.write(ctx, func(tx *sql.Tx) error {
 			n = 0
-			var upto int64
-			err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT value FROM meta WHERE key = 'search_backfill'), 0)`).Scan(&upto)
-			if err != nil || upto <= 0 {
-				return err
-			}
-			rows, err := tx.QueryContext(ctx, `SELECT id, title, summary, content FROM items WHERE id <= ? ORDER BY id DESC LIMIT ?`, upto, batch)
+			rows, err := tx.QueryContext(ctx, `SELECT q.item_id, coalesce(i.title, ''), coalesce(i.summary, ''), coalesce(i.content, ''), i.id IS NOT NULL
+				FROM search_queue q LEFT JOIN items i ON i.id = q.item_id ORDER BY q.item_id DESC LIMIT ?`, batch)
 			if err != nil {
 				return err
 			}
 			type row struct {
-				id int64
-				it Item
+				id     int64
+				it     Item
+				exists bool
 			}
 			var list []row
 			for rows.Next() {
 				var r row
-				if err := rows.Scan(&r.id, &r.it.Title, &r.it.Summary, &r.it.Content); err != nil {
+				if err := rows.Scan(&r.id, &r.it.Title, &r.it.Summary, &r.it.Content, &r.exists); err != nil {
 					rows.Close()
 					return err
 				}
@@ -103,19 +108,23 @@ func (d *DB) IndexSearch(ctx context.Context, batch int) (int, error) {
 				return err
 			}
 			defer st.Close()
-			next := int64(0)
-			for _, r := range list {
-				if err := indexItem(ctx, st, r.id, &r.it); err != nil {
-					return fmt.Errorf("item %d: %w", r.id, err)
-				}
-				next = r.id - 1
+			del, err := tx.PrepareContext(ctx, `DELETE FROM search_queue WHERE item_id = ?`)
+			if err != nil {
+				return err
 			}
-			if len(list) < batch {
-				next = 0
+			defer del.Close()
+			for _, r := range list {
+				if r.exists {
+					if err := indexItem(ctx, st, r.id, &r.it); err != nil {
+						return fmt.Errorf("item %d: %w", r.id, err)
+					}
+				}
+				if _, err := del.ExecContext(ctx, r.id); err != nil {
+					return err
+				}
 			}
 			n = len(list)
-			_, err = tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = 'search_backfill'`, next)
-			return err
+			return nil
 		})
 		if err != nil {
 			return total, fmt.Errorf("db: index items for search: %w", err)

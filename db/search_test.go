@@ -64,6 +64,12 @@ func TestSearchIndexBackfill(t *testing.T) {
 	if n, err := d.IndexSearch(ctx, 2); err != nil || n != 0 {
 		t.Errorf("second IndexSearch = %d, %v; want 0", n, err)
 	}
+	index := func(want int) {
+		t.Helper()
+		if n, err := d.IndexSearch(ctx, 0); err != nil || n != want {
+			t.Errorf("IndexSearch = %d, %v; want %d", n, err, want)
+		}
+	}
 	if got := search("dang"); len(got) != 2 {
 		t.Errorf("dang: %q", got)
 	}
@@ -76,14 +82,22 @@ func TestSearchIndexBackfill(t *testing.T) {
 	if got := search("tóm tắt"); len(got) != 3 {
 		t.Errorf("summary text: %q", got)
 	}
-	// New and updated items are indexed as they are saved.
+	// New and updated items are queued as they are saved.
 	mustSave(t, d, "s", Item{GUID: "ga", Title: "Tiêu đề mới về bão", Published: time.Unix(1, 0), Hash: "new"})
+	mustSave(t, d, "s", Item{GUID: "gd", Title: "Bão số 4", Published: time.Unix(1, 0)})
+	if got := search("bao"); len(got) != 0 {
+		t.Errorf("found before indexing: %q", got)
+	}
+	index(2)
 	if got := search("Đảng"); len(got) != 0 {
 		t.Errorf("after an update the old title is still found: %q", got)
 	}
-	if got := search("bao"); len(got) != 1 {
-		t.Errorf("updated title not found: %q", got)
+	if got := search("bao"); len(got) != 2 {
+		t.Errorf("updated and new titles not found: %q", got)
 	}
+	// Unchanged items are not queued again.
+	mustSave(t, d, "s", Item{GUID: "gd", Title: "Bão số 4", Published: time.Unix(1, 0)})
+	index(0)
 	// Deleted items leave the index.
 	if _, err := sdb.Exec(`DELETE FROM items WHERE guid = 'gb'`); err != nil {
 		t.Fatal(err)
@@ -99,6 +113,9 @@ func TestSearchHostileQueries(t *testing.T) {
 	d, _ := mustOpen(t)
 	mustSync(t, d, "s")
 	mustSave(t, d, "s", mkItem("s", "a", 1, nil))
+	if _, err := d.IndexSearch(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
 	for _, q := range []string{`"`, `""`, `"a" OR "b"`, `NOT AND OR`, `title:x`, `{title}: x`, `x*`, `^x`, `NEAR(a b)`,
 		`a - b`, `(`, `)`, `'; DROP TABLE items; --`, "\x00", strings.Repeat(`"a `, 50), `đ"ả"ng`, `C++ C# .NET`, `東京`, "tiêu đề a"} {
 		m := SearchMatch(SearchPhrases(q))

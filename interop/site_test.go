@@ -277,6 +277,9 @@ func newSiteWith(t *testing.T, extra string, desk bool) *site {
 	srv := publisher.New(cfg, store, nil)
 	var handler http.Handler = srv.Handler()
 	if desk {
+		if _, err := store.IndexSearch(ctx, 0); err != nil { // as the daemon does
+			t.Fatal(err)
+		}
 		srv.SeqCheckInterval = 0 // curations show at once
 		w, err := web.New(cfg, store, nil)
 		if err != nil {

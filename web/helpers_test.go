@@ -139,6 +139,9 @@ func newEnv(t *testing.T, editors bool, items ...db.Item) *env {
 		}
 		e.ids[it.Title] = res.IDs[0]
 	}
+	if _, err := store.IndexSearch(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
 	if err := store.SetTopicsHash(ctx, aggregator.MembershipHash(cfg)); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"bantin/aggregator"
 	"bantin/config"
+	"bantin/db"
 	"bantin/publisher"
 	"bantin/web"
 )
@@ -150,16 +151,9 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if sub != nil {
 		go sub.Run(ctx, time.Minute)
 	}
-	// Items stored before the search index existed are indexed in the
-	// background; search answers from what is indexed meanwhile.
-	go func() {
-		n, err := store.IndexSearch(ctx, 500)
-		if err != nil {
-			a.logger.Warn("search index backfill", slog.Any("error", err))
-		} else if n > 0 {
-			a.logger.Info("search index backfilled", slog.Int("items", n))
-		}
-	}()
+	// Items written (by this process, `bantin poll`, or before the search
+	// index existed) are indexed for search in the background.
+	go indexSearchLoop(ctx, a, store, searchIndexInterval)
 	recomputeNow := make(chan struct{}, 1)
 	recomputeNow <- struct{}{}
 	go recomputeLoop(ctx, a, members, recomputeNow)
@@ -314,7 +308,37 @@ func cmdPoll(ctx context.Context, a *app, args []string) error {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
+	// What was stored becomes searchable now (a running daemon would
+	// index it within seconds too).
+	if _, err := store.IndexSearch(ctx, 500); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
 	return nil
+}
+
+// searchIndexInterval is how often the daemon indexes new and updated
+// items for search.
+const searchIndexInterval = 2 * time.Second
+
+// indexSearchLoop indexes queued items for search every interval until ctx
+// ends (an empty queue costs one read).
+func indexSearchLoop(ctx context.Context, a *app, store *db.DB, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := store.IndexSearch(ctx, 500)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.logger.Warn("search index", slog.Any("error", err))
+		case n >= 5000:
+			a.logger.Info("indexed items for search", slog.Int("items", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // recomputeWithProgress rebuilds stored tags and topic membership if the

@@ -8,12 +8,22 @@
 -- text; the row id is the item id.
 CREATE VIRTUAL TABLE item_search USING fts5(title, body, exact, joined, tpairs, bpairs, epairs,
 	tokenize = 'ascii', content = '', contentless_delete = 1);
+-- Items to (re)index: queued by these triggers as items are written, and
+-- indexed in batches by DB.IndexSearch (the daemon runs it every few
+-- seconds), so that indexing never slows a fetch down. Every item stored
+-- before this migration is queued.
+CREATE TABLE search_queue (item_id INTEGER PRIMARY KEY);
+CREATE TRIGGER items_search_ins AFTER INSERT ON items BEGIN
+	INSERT OR IGNORE INTO search_queue (item_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER items_search_upd AFTER UPDATE OF title, summary, content ON items BEGIN
+	INSERT OR IGNORE INTO search_queue (item_id) VALUES (NEW.id);
+END;
 CREATE TRIGGER items_search_del AFTER DELETE ON items BEGIN
 	DELETE FROM item_search WHERE rowid = OLD.id;
+	DELETE FROM search_queue WHERE item_id = OLD.id;
 END;
--- Items stored before this migration are indexed by DB.IndexSearch, from
--- the highest id down; search_backfill is the highest id not yet indexed.
-INSERT INTO meta (key, value) SELECT 'search_backfill', coalesce(max(id), 0) FROM items;
+INSERT INTO search_queue (item_id) SELECT id FROM items;
 
 -- Who made each curation (an editor's name; '' for the command line).
 ALTER TABLE curations ADD COLUMN editor TEXT NOT NULL DEFAULT '';
