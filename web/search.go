@@ -216,7 +216,7 @@ type searchBody struct {
 	Q                   Query
 	Sources, Tags, Tops []option
 	Entries             []publisher.EntryView
-	Searched            bool
+	Searched, Filtered  bool
 	Count               string
 	Prev, Next          string
 	Links               []publisher.FeedLink
@@ -253,7 +253,8 @@ func (w *Web) handleSearch(rw http.ResponseWriter, r *http.Request) {
 	d := publisher.NewPageData(st.cfg, lang, title)
 	d.Query = q.Q
 	base := strings.TrimSuffix(d.Home, "/")
-	body := searchBody{Q: q, Searched: q.Q != "", Entries: publisher.EntryViews(st.cfg, entries, lang)}
+	body := searchBody{Q: q, Searched: q.Q != "", Entries: publisher.EntryViews(st.cfg, entries, lang),
+		Filtered: q.Source != "" || q.Tag != "" || q.Topic != "" || q.From != "" || q.To != "" || q.Sort != ""}
 	if q.Q != "" {
 		qs := "?" + q.values(false).Encode()
 		for _, l := range publisher.FeedLinks(base+"/search", title) {
