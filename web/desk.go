@@ -311,6 +311,7 @@ type unmatchedView struct {
 type deskBody struct {
 	Editor, CSRF string
 	Choose       []option
+	AllTopics    []option
 	Topics       []deskTopic
 	Unmatched    []unmatchedView
 	Rule         string
@@ -343,6 +344,9 @@ func (w *Web) deskPage(ctx context.Context, ss *session, chosen string) (publish
 	d := publisher.NewPageData(st.cfg, "vi", "Bàn biên tập")
 	body := deskBody{Editor: ss.editor, CSRF: ss.csrf}
 	topics := st.cfg.Topics
+	for _, t := range topics {
+		body.AllTopics = append(body.AllTopics, option{Value: t.Slug, Label: firstNonEmpty(t.Title, t.Slug)})
+	}
 	if len(topics) > maxDeskTopics {
 		if chosen == "" {
 			chosen = topics[0].Slug

@@ -29,6 +29,8 @@ const (
 	// maxScan bounds the candidates checked against the keyword rules for
 	// one page.
 	maxScan = 5000
+	// maxTagOptions bounds the tags offered in the search form.
+	maxTagOptions = 300
 )
 
 // Query is one search: the text as typed and the filters.
@@ -290,6 +292,18 @@ func (w *Web) handleSearch(rw http.ResponseWriter, r *http.Request) {
 	}
 	body.Tags = append(body.Tags, option{Value: "", Label: "Mọi thẻ"})
 	if tags, err := w.store.Tags(ctx); err == nil {
+		// The most used tags (any other works in the URL).
+		if len(tags) > maxTagOptions {
+			slices.SortStableFunc(tags, func(a, b db.Tag) int { return cmp.Compare(b.Count, a.Count) })
+			kept := tags[:maxTagOptions]
+			if q.Tag != "" && !slices.ContainsFunc(kept, func(t db.Tag) bool { return t.Slug == q.Tag }) {
+				if i := slices.IndexFunc(tags, func(t db.Tag) bool { return t.Slug == q.Tag }); i >= 0 {
+					kept = append(kept, tags[i])
+				}
+			}
+			tags = kept
+			slices.SortStableFunc(tags, func(a, b db.Tag) int { return cmp.Compare(a.Name, b.Name) })
+		}
 		for _, t := range tags {
 			body.Tags = append(body.Tags, option{Value: t.Slug, Label: t.Name, Selected: t.Slug == q.Tag})
 		}
