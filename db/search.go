@@ -15,7 +15,7 @@ import (
 )
 
 // Full-text search. Every stored item has a row in item_search (an FTS5
-// table, migration 7) holding the words of its title and of its summary
+// table, migration 8) holding the words of its title and of its summary
 // and content text in the forms of fold.SearchIndexText. A query
 // (SearchMatch) finds candidates by those words: a query word without
 // diacritics by its folded form, a word with diacritics also by its exact

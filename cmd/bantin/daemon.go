@@ -43,15 +43,33 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	cfg, store, err := a.open(ctx)
+	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
 	}
-	defer store.Close()
 	addr := cfg.Listen
 	if *listen != "" {
 		addr = *listen
 	}
+	// One polling daemon per SQLite file; serve and the one-shot commands
+	// work beside it.
+	var lock *db.DaemonLock
+	if polling {
+		holder := db.Holder{PID: os.Getpid(), Listen: addr, Since: time.Now()}
+		if lock, err = db.LockDaemon(cfg.Database, holder); err != nil {
+			var le *db.LockedError
+			if errors.As(err, &le) {
+				return fmt.Errorf("%w; stop it first (bantin serve works beside it)", err)
+			}
+			return err
+		}
+		defer lock.Release()
+	}
+	store, err := db.Open(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 
 	// What a reload would refuse is only a warning at start: there is
 	// no running config to keep.
@@ -122,6 +140,11 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		return fmt.Errorf("listen: %w", err)
 	}
 	a.logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", cfg.Path), slog.String("database", cfg.Database))
+	if lock != nil {
+		if err := lock.Update(db.Holder{PID: os.Getpid(), Listen: ln.Addr().String(), Since: time.Now()}); err != nil {
+			a.logger.Warn("daemon lock", slog.Any("error", err))
+		}
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -138,6 +161,15 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 			Name: "bantin_http_handovers_total",
 			Help: "Connections the HTTP fast path handed to net/http (any other request).",
 		}, func() float64 { return float64(front.Stats().HandOvers) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "bantin_database_healthy",
+			Help: "1 while the database can be written (as /healthz), 0 once its file was deleted or replaced or while writes fail.",
+		}, func() float64 {
+			if store.Health() != nil {
+				return 0
+			}
+			return 1
+		}),
 	)
 	go func() {
 		if err := front.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -157,6 +189,7 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	recomputeNow := make(chan struct{}, 1)
 	recomputeNow <- struct{}{}
 	go recomputeLoop(ctx, a, members, recomputeNow)
+	go watchDatabase(ctx, a.logger, store, databaseCheckInterval)
 	done := make(chan struct{})
 	if poller != nil {
 		go func() {
@@ -236,6 +269,54 @@ loop:
 	return runErr
 }
 
+// databaseCheckInterval is how often the daemon checks that its database
+// file is still the one it opened and, after failed writes, whether it can
+// be written again.
+const databaseCheckInterval = 2 * time.Second
+
+// watchDatabase checks the database every interval (db.Probe: the files'
+// identity and, after failed writes, a small write) and logs each change:
+// the file deleted or replaced (for good: nothing more is written), writes
+// failing, writes succeeding again. /healthz reports the same.
+func watchDatabase(ctx context.Context, log *slog.Logger, store *db.DB, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	const ok, failing, gone = 0, 1, 2
+	state := ok
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := store.Probe(pctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		now := ok
+		switch {
+		case errors.Is(err, db.ErrGone):
+			now = gone
+		case err != nil:
+			now = failing
+		}
+		if now == state || state == gone {
+			continue
+		}
+		switch now {
+		case gone:
+			log.Error("database lost: polling and writing stopped, serving what is open", slog.Any("error", err))
+		case failing:
+			log.Error("database cannot be written; /healthz reports it until a write succeeds", slog.Any("error", err))
+		default:
+			log.Info("database writes succeed again")
+		}
+		state = now
+	}
+}
+
 // maintain prunes old items every hour (from start).
 func maintain(ctx context.Context, a *app, p *aggregator.Poller) {
 	t := time.NewTicker(time.Hour)
@@ -287,22 +368,34 @@ func recomputeLoop(ctx context.Context, a *app, r recomputer, now <-chan struct{
 }
 
 func cmdPoll(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("poll", "")
+	fs := a.flags("poll", "[SOURCE...]")
 	all := fs.Bool("all", false, "poll every source, ignoring intervals and error backoff (never Retry-After or disabled sources)")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
+	force := fs.Bool("force", false, "re-read: send no conditional headers (If-None-Match, If-Modified-Since), so every feed is read whole; implies -all")
+	ids, err := a.parse(fs, args, 0, -1)
+	if err != nil {
 		return err
 	}
-	_, store, p, err := a.openPoller(ctx)
+	cfg, store, p, err := a.openPoller(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	for _, id := range ids {
+		if _, ok := cfg.Source(id); !ok {
+			return &usageError{fmt.Sprintf("no source %q in %s", id, a.configPath)}
+		}
+	}
 	if err := recomputeWithProgress(ctx, a, p); err != nil {
 		return err
 	}
-	sum, err := p.PollOnce(ctx, *all, func(r aggregator.Result) {
+	polled := map[string]bool{}
+	sum, err := p.PollOnceWith(ctx, aggregator.PollOptions{All: *all, Force: *force, Sources: ids}, func(r aggregator.Result) {
+		polled[r.SourceID] = true
 		printResult(a, r)
 	})
+	if err == nil {
+		printNotPolled(ctx, a, store, ids, polled)
+	}
 	fmt.Fprintf(a.stdout, "polled %d sources in %s: %d failed, %d not modified, %d new items, %d updated\n",
 		sum.Sources, sum.Duration.Round(time.Millisecond), sum.Failed, sum.NotModified, sum.New, sum.Updated)
 	if err != nil && !errors.Is(err, context.Canceled) {
@@ -341,6 +434,27 @@ func indexSearchLoop(ctx context.Context, a *app, store *db.DB, interval time.Du
 	}
 }
 
+// printNotPolled says why sources named on the command line were not
+// polled (disabled, Retry-After).
+func printNotPolled(ctx context.Context, a *app, store *db.DB, ids []string, polled map[string]bool) {
+	for _, id := range ids {
+		if polled[id] {
+			continue
+		}
+		why := "not due"
+		if st, err := store.Source(ctx, id); err == nil {
+			switch {
+			case st.Disabled:
+				why = "disabled (410 Gone)"
+			case st.RetryAfter.After(time.Now()):
+				why = "the server asked to retry after " + st.RetryAfter.Local().Format(time.DateTime)
+			}
+		}
+		fmt.Fprintf(a.stdout, "%-28s    -  not polled: %s\n", id, why)
+		polled[id] = true
+	}
+}
+
 // recomputeWithProgress rebuilds stored tags and topic membership if the
 // topics or the sources' tags changed, showing progress when stderr is a
 // terminal.
@@ -368,8 +482,11 @@ func printResult(a *app, r aggregator.Result) {
 		return
 	}
 	note := ""
+	if r.Skipped > 0 {
+		note = "  skipped: " + aggregator.SkipNote(r.Skipped, r.SkipReason)
+	}
 	if r.Note != "" {
-		note = "  note: " + r.Note
+		note += "  note: " + r.Note
 	}
 	fmt.Fprintf(a.stdout, "%-28s %4d  new %-4d updated %-4d %s%s\n", r.SourceID, r.Status, r.New, r.Updated, d, note)
 }
