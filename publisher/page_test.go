@@ -67,6 +67,9 @@ func TestTopicPage(t *testing.T) {
 	if !strings.Contains(rss, `<link>`+testBase+`/topics/`+topicSlug+`</link>`) {
 		t.Errorf("RSS link is not the page")
 	}
+	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("CSP %q", csp)
+	}
 	if cc := r.header.Get("Cache-Control"); cc != "public, no-cache" {
 		t.Errorf("Cache-Control %q: pages revalidate so that curation shows at once", cc)
 	}

@@ -12,9 +12,9 @@ import (
 
 type pageTmpl struct{ t *template.Template }
 
-// security headers of every page: no script at all, styles inline,
-// images from anywhere on the web (items' images), forms to this site only.
-const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src http: https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// csp is the publisher's page policy, with forms posting to this site
+// only.
+const csp = publisher.PageCSP + "; form-action 'self'"
 
 // render writes page d with status; private pages are never cached.
 func (p *pageTmpl) render(rw http.ResponseWriter, status int, d publisher.PageData, private bool) {
