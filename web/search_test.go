@@ -22,7 +22,7 @@ var searchFixture = []db.Item{
 	{Title: "Hanoi metro line opens its underground section", SourceID: "world", Language: "en"},
 	{Title: "Tỉ giá USD hôm nay đứng yên"},
 	{Title: "Chỉ số VN-Index giảm 20 điểm"},
-	{Title: "Mưa lớn ở Hà Nam, nhiều tuyến đường ngập"},
+	{Title: "Mưa lớn ở Hà Nam, nhiều tuyến đường ngập", Categories: []string{"Thời tiết"}},
 	{Title: "Du lịch cuối tuần", Summary: "Lễ hội hoa <b>Đà Lạt</b> thu hút du khách."},
 	{Title: "Khánh Hoà đón khách quốc tế"},
 	{Title: "Thị trường chứng khoán hồi phục", SourceID: "tn"},
@@ -126,6 +126,9 @@ func TestSearchFiltersAndRanking(t *testing.T) {
 	}
 	// Dates are days in defaults.timezone; item i was published i+1 hours
 	// before 2026-12-01 10:00 UTC (17:00 in Hanoi): all on 2026-12-01.
+	if got := run(url.Values{"q": {"mưa"}, "tag": {"thoi-tiet"}}); len(got) != 1 || got[0] != searchFixture[9].Title {
+		t.Errorf("tag filter: %q", got)
+	}
 	if got := run(url.Values{"q": {"mưa"}, "from": {"2026-12-02"}}); len(got) != 0 {
 		t.Errorf("from filter: %q", got)
 	}
