@@ -401,11 +401,6 @@ func cmdPoll(ctx context.Context, a *app, args []string) error {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
-	// What was stored becomes searchable now (a running daemon would
-	// index it within seconds too).
-	if _, err := store.IndexSearch(ctx, 500); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
 	return nil
 }
 
