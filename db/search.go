@@ -15,7 +15,7 @@ import (
 )
 
 // Full-text search. Every stored item has a row in item_search (an FTS5
-// table, migration 8) holding the words of its title and of its summary
+// table, migration 10) holding the words of its title and of its summary
 // and content text in the forms of fold.SearchIndexText. A query
 // (SearchMatch) finds candidates by those words: a query word without
 // diacritics by its folded form, a word with diacritics also by its exact
@@ -25,7 +25,8 @@ import (
 // indexed by IndexSearch, not while they are saved, so that fetches do not
 // wait for it.
 
-// searchRow returns the item_search columns of it.
+// searchRow returns the item_search columns of it: the body is the text of
+// its summary, content and article page (full text), as rules see them.
 func searchRow(it *Item) (title, body, exact, joined, tpairs, bpairs, epairs string) {
 	t := fold.SearchIndexText(it.Title)
 	var text strings.Builder
@@ -33,6 +34,10 @@ func searchRow(it *Item) (title, body, exact, joined, tpairs, bpairs, epairs str
 	if it.Content != "" {
 		text.WriteByte(' ')
 		text.WriteString(htmltext.Text(it.Content))
+	}
+	if it.FullText != "" && it.FullText != it.Content { // the article page (full_text:)
+		text.WriteByte(' ')
+		text.WriteString(htmltext.Text(it.FullText))
 	}
 	b := fold.SearchIndexText(text.String())
 	return t.Folded, b.Folded, joinNonEmpty(t.Exact, b.Exact), joinNonEmpty(t.Joined, b.Joined), t.Pairs, b.Pairs,
@@ -80,7 +85,7 @@ func (d *DB) IndexSearch(ctx context.Context, batch int) (int, error) {
 		n := 0
 		err := d.write(ctx, func(tx *sql.Tx) error {
 			n = 0
-			rows, err := tx.QueryContext(ctx, `SELECT q.item_id, coalesce(i.title, ''), coalesce(i.summary, ''), coalesce(i.content, ''), i.id IS NOT NULL
+			rows, err := tx.QueryContext(ctx, `SELECT q.item_id, coalesce(i.title, ''), coalesce(i.summary, ''), coalesce(i.content, ''), coalesce(i.full_text, ''), i.id IS NOT NULL
 				FROM search_queue q LEFT JOIN items i ON i.id = q.item_id ORDER BY q.item_id DESC LIMIT ?`, batch)
 			if err != nil {
 				return err
@@ -93,7 +98,7 @@ func (d *DB) IndexSearch(ctx context.Context, batch int) (int, error) {
 			var list []row
 			for rows.Next() {
 				var r row
-				if err := rows.Scan(&r.id, &r.it.Title, &r.it.Summary, &r.it.Content, &r.exists); err != nil {
+				if err := rows.Scan(&r.id, &r.it.Title, &r.it.Summary, &r.it.Content, &r.it.FullText, &r.exists); err != nil {
 					rows.Close()
 					return err
 				}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,8 +104,12 @@ func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "item %d: %s\n  %s\n  source %s, published %s\n\n", it.ID, it.Title, it.Link, it.SourceID, stamp(it.Published, tc.loc()))
+	fmt.Fprintf(w, "item %d: %s\n  %s\n  source %s, published %s\n", it.ID, it.Title, it.Link, it.SourceID, stamp(it.Published, tc.loc()))
+	fmt.Fprintf(w, "  text: %s\n\n", textNote(it))
 	fmt.Fprint(w, ex.String())
+	if from := matchedIn(ex.Root); ex.Match && from != "" {
+		fmt.Fprintf(w, "keywords matched in %s\n", from)
+	}
 	cur, err := tc.store.Curations(ctx, topic.Slug)
 	if err != nil {
 		return err
@@ -279,6 +284,37 @@ func preview(w io.Writer, tc *topicContext, page *publisher.Preview, now time.Ti
 			fmt.Fprintf(w, "    also reported by: %s\n", strings.Join(names, ", "))
 		}
 	}
+	return previewPins(w, tc, page)
+}
+
+// previewPins names the pin: links of the topic that lead no entry of the
+// page, with why: no stored item has the link, or its items' sources are
+// no longer in the config.
+func previewPins(w io.Writer, tc *topicContext, page *publisher.Preview) error {
+	for _, link := range tc.topic.Pin {
+		shown := slices.ContainsFunc(page.Entries, func(e publisher.Entry) bool {
+			return e.Pinned && (publisher.LinkMatches(e.Item, link) ||
+				slices.ContainsFunc(e.Related, func(r db.Item) bool { return publisher.LinkMatches(r, link) }))
+		})
+		if shown {
+			continue
+		}
+		items, err := itemsWithLink(context.Background(), tc.store, link)
+		if err != nil {
+			return err
+		}
+		why := "no stored item has this link"
+		if len(items) > 0 {
+			why = fmt.Sprintf("its source %q is not in the config", items[0].SourceID)
+			for _, it := range items {
+				if _, ok := tc.cfg.Source(it.SourceID); ok {
+					why = "hidden (a hide covers the same link)"
+					break
+				}
+			}
+		}
+		fmt.Fprintf(w, "\npin %s: not published: %s\n", link, why)
+	}
 	return nil
 }
 
@@ -321,4 +357,55 @@ func whyLine(tc *topicContext, it *db.Item, now time.Time) string {
 		return "rules matched"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// textNote says which text the rules saw: the feed's body, and the full
+// text of the article page when it was fetched (or why it was not).
+func textNote(it *db.Item) string {
+	switch {
+	case it.FullText != "":
+		return fmt.Sprintf("feed body and the article page's full text (%d bytes)", len(it.FullText))
+	case it.Article.Err != "":
+		return fmt.Sprintf("feed body only (article page not read after %d tries: %s)", it.Article.Tries, it.Article.Err)
+	}
+	return "feed body"
+}
+
+// matchedIn tells where the matched keywords of an explanation were
+// found: "the feed body", "the full text" or both; "" when no keyword
+// matched.
+func matchedIn(s *classifier.Step) string {
+	var feed, full bool
+	var walk func(*classifier.Step)
+	walk = func(s *classifier.Step) {
+		if !s.Matched {
+			return
+		}
+		if strings.HasPrefix(s.Rule, "keywords") || strings.HasPrefix(s.Rule, "title") {
+			for _, part := range strings.Split(s.Detail, "(")[1:] {
+				fields, _, _ := strings.Cut(part, ")")
+				for _, f := range strings.Split(fields, ", ") {
+					switch f {
+					case "full text":
+						full = true
+					case "title", "summary", "content":
+						feed = true
+					}
+				}
+			}
+		}
+		for _, k := range s.Steps {
+			walk(k)
+		}
+	}
+	walk(s)
+	switch {
+	case feed && full:
+		return "the feed body and the full text"
+	case full:
+		return "the full text (the article page), not the feed body"
+	case feed:
+		return "the feed body"
+	}
+	return ""
 }

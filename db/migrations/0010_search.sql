@@ -16,7 +16,7 @@ CREATE TABLE search_queue (item_id INTEGER PRIMARY KEY);
 CREATE TRIGGER items_search_ins AFTER INSERT ON items BEGIN
 	INSERT OR IGNORE INTO search_queue (item_id) VALUES (NEW.id);
 END;
-CREATE TRIGGER items_search_upd AFTER UPDATE OF title, summary, content ON items BEGIN
+CREATE TRIGGER items_search_upd AFTER UPDATE OF title, summary, content, full_text ON items BEGIN
 	INSERT OR IGNORE INTO search_queue (item_id) VALUES (NEW.id);
 END;
 CREATE TRIGGER items_search_del AFTER DELETE ON items BEGIN
