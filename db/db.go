@@ -104,12 +104,23 @@ func open(ctx context.Context, path string, create bool) (*DB, error) {
 		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 			return nil, fmt.Errorf("db: create directory for %q: %w", path, err)
 		}
-	} else {
-		if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
-			return nil, &NotExistError{Path: abs}
+		// The file is created here, once, by a connection of its own;
+		// the pool's connections below never create it, so a database
+		// deleted while bantin runs is not silently recreated empty by
+		// the next connection the pool opens (a reader, the search
+		// indexer, a render).
+		tmp, err := sql.Open("sqlite", dsn)
+		if err == nil {
+			err = tmp.PingContext(ctx)
+			tmp.Close()
 		}
-		dsn += "&mode=rw" // SQLite: no file is created, even in a race
+		if err != nil {
+			return nil, fmt.Errorf("db: create %q: %w", path, err)
+		}
+	} else if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+		return nil, &NotExistError{Path: abs}
 	}
+	dsn += "&mode=rw" // SQLite: no file is created, even in a race
 	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("db: open %q: %w", path, err)
