@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -444,8 +445,10 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 		c.conn.SetWriteDeadline(c.writeDeadline)
 	}
 	if len(body) >= minSendfileBody {
-		if bf := res.bodyFile(gz); bf != nil {
-			if handled, err := sendHeadAndFile(c.conn, out, bf); handled {
+		if bf := res.acquireBodyFile(gz); bf != nil {
+			handled, err := sendHeadAndFile(c.conn, out, bf)
+			bf.release()
+			if handled {
 				return err == nil
 			}
 		}
@@ -460,16 +463,52 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 	return err == nil
 }
 
-// bodyFile returns (creating once) the memfd copy of r's identity or gzip
-// body for sendfile, or nil.
-func (r *rendered) bodyFile(gz bool) *bodyFile {
+// acquireBodyFile returns (creating once) the memfd copy of r's
+// identity or gzip body for sendfile, with a reference the caller
+// releases when the send is done; nil when there is none (r left the
+// cache, the body is small, too many are open): then the body goes out
+// with writev.
+func (r *rendered) acquireBodyFile(gz bool) *bodyFile {
+	if r.retired.Load() {
+		return nil
+	}
 	i, b := 0, r.body
 	if gz {
 		r.gzipped()
 		i, b = 1, r.gz
 	}
-	r.files[i].once.Do(func() { r.files[i].f = newBodyFile(b) })
-	return r.files[i].f
+	r.files[i].once.Do(func() {
+		bf := newBodyFile(b)
+		if bf == nil {
+			return
+		}
+		r.files[i].f.Store(bf)
+		// A response that is never cached (rendered while the whole
+		// cache was dropped) is never retired: the GC closes its memfd.
+		runtime.AddCleanup(r, (*bodyFile).dropCache, bf)
+		if r.retired.Load() {
+			bf.dropCache() // retired while it was made
+		}
+	})
+	bf := r.files[i].f.Load()
+	if bf == nil || !bf.acquire() {
+		return nil
+	}
+	return bf
+}
+
+// retire is called when r leaves the cache (replaced by a new version,
+// dropped with the whole cache, evicted): its memfds are closed now, or
+// when the last send from them ends; later sends of r use writev.
+func (r *rendered) retire() {
+	if r.retired.Swap(true) {
+		return
+	}
+	for i := range r.files {
+		if bf := r.files[i].f.Load(); bf != nil {
+			bf.dropCache()
+		}
+	}
 }
 
 // fastHead is a rendered response's header lines for one variant on the

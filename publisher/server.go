@@ -161,6 +161,9 @@ func (s *Server) resetLocked() {
 		prev = s.entries
 	}
 	s.prev = prev
+	for _, r := range s.entries {
+		r.retire() // kept in prev for its validators only
+	}
 	s.entries = map[cacheKey]*rendered{}
 	s.tags = nil
 	s.gen++
@@ -232,6 +235,7 @@ func (s *Server) invalidateLocked(keys []string, now time.Time) {
 		if deps[depOf(key)] {
 			if key.cursor != "" {
 				delete(s.entries, key) // older pages are rendered on demand
+				res.retire()
 				continue
 			}
 			res.markStale(now)
@@ -686,6 +690,9 @@ func (s *Server) keep(ctx context.Context, key cacheKey, res *rendered, gen, ver
 	}
 	if len(s.entries) < maxCached || key.cursor == "" || old != nil {
 		s.entries[key] = res
+		if old != nil && old != res {
+			old.retire()
+		}
 	}
 	return res
 }
