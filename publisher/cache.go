@@ -55,7 +55,7 @@ type rendered struct {
 	// dropped, evicted): its memfds close once no send uses them, and
 	// no new ones are made for it.
 	retired atomic.Bool
-	hdr struct {
+	hdr     struct {
 		cacheControl, lastModified, etag, etagGz, contentType, gzLen, bodyLen, link []string
 	}
 }
