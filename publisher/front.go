@@ -64,8 +64,12 @@ type FrontStats struct {
 	HandOvers     int64 // connections handed to net/http
 }
 
-// Stats returns the Front's counters.
+// Stats returns the Front's counters (zero for a nil Front: the fast
+// path is off).
 func (f *Front) Stats() FrontStats {
+	if f == nil {
+		return FrontStats{}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := f.retired

@@ -406,18 +406,10 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 }
 
 // Serve is ListenAndServe on an existing listener (closed on return).
-// Plain feed GETs take the Front's fast path.
+// Plain feed GETs take the Front's fast path unless the config's
+// fast_path is false.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	front := NewFront(s, hs)
+	front, _ := NewHTTP(s, NewHTTPServer(s.Handler(), s.log), s.cfg.Load().FastPathOn())
 	errc := make(chan error, 1)
 	go func() { errc <- front.Serve(ln) }()
 	hubCtx, stopHubs := context.WithCancel(ctx)
