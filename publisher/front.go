@@ -1,5 +1,39 @@
 package publisher
 
+// The fast path's contract (also in the README, HTTP section).
+//
+// What it answers: on HTTP/1.1 connections (no TLS, no HTTP/2), a GET or
+// HEAD of a first-page topic or tag feed (/topics/SLUG.rss|.atom|.json,
+// /tags/SLUG.rss|.atom|.json) with no query, no escapes, no body, no
+// Range, If-Match, If-Unmodified-Since, Expect or Upgrade, one Host, and
+// only Accept-Encoding, If-None-Match, If-Modified-Since and Connection
+// (close or keep-alive) among the headers that matter; the response
+// (200 or 304, identity or gzip) is the cached rendered one, byte for
+// byte what Server.Handler writes, but for Date (a differential test
+// and a fuzzer hold it to that).
+//
+// What it hands to net/http: at the first request it does not take
+// (any other path or method, a feed not yet renderable, a head larger
+// than fastReadBuf, anything odd), the connection, with the bytes read
+// and not consumed, goes to the http.Server for good; net/http parses
+// and answers that request and every later one of the connection with
+// its own handler, timeouts and limits. The Front keeps the http.Server's
+// ReadHeaderTimeout, IdleTimeout and WriteTimeout for its own requests.
+//
+// What it does not do: fast-path requests never reach the http.Server's
+// Handler, so middleware wrapped around the mux or added to it (logging,
+// metrics, auth, rate limits) does not see them; count them with
+// Front.Stats (bantin_http_fast_responses_total). Code that needs every
+// request must turn the fast path off (config fast_path: false, flag
+// -fast-path=false; NewHTTP with fastPath false), which leaves plain
+// net/http serving everything with the same answers.
+//
+// Resources: large bodies go out with sendfile(2) from a memfd copy made
+// once per response (Linux); the memfd is reference counted and closed
+// when its response leaves the render cache (replaced by a new render,
+// dropped by Reload or a change of every feed, evicted), or, if a send
+// from it is in flight then, when that send ends.
+
 import (
 	"bufio"
 	"bytes"
