@@ -107,6 +107,9 @@ type Server struct {
 	onRender func(cacheKey) // test hook, called after each render
 
 	hubs hubState
+
+	extraMu sync.Mutex
+	extra   []extraRoute // added by Handle
 }
 
 // MaxStale bounds how long, while Run runs, a changed feed is answered
@@ -377,11 +380,11 @@ func (s *Server) renderFormats(ctx context.Context, keys []cacheKey, gen, ver ui
 	return nil
 }
 
-// Handler returns the HTTP handler with every route.
+// Handler returns the HTTP handler with every route (Handle's too).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return mux
+	return s.withExtraRoutes(mux)
 }
 
 func (s *Server) routes(mux *http.ServeMux) {

@@ -123,14 +123,13 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		}
 	}
 
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle(publisher.HubPath, hub)
+	// One route table: the publisher's, with the daemon's routes added.
+	pub.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	pub.Handle(publisher.HubPath, hub)
 	if sub != nil {
-		mux.Handle(aggregator.CallbackPath, sub)
+		pub.Handle(aggregator.CallbackPath, sub)
 	}
-	mux.Handle("/", pub.Handler())
-	srv := publisher.NewHTTPServer(mux, a.logger)
+	srv := publisher.NewHTTPServer(pub.Handler(), a.logger)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
