@@ -142,7 +142,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 var boolFlags = map[string]bool{
 	"h": true, "help": true, "log-json": true, "all": true, "json": true,
 	"write": true, "hostile": true, "upstream": true, "force": true, "allow-private": true,
-	"live": true, "baseline": true,
+	"live": true, "baseline": true, "fast-path": true,
 }
 
 // commandIndex returns the index of the command in args when only flags
