@@ -16,7 +16,7 @@ import (
 )
 
 // openFDs counts the process's open file descriptors and, among them,
-// the fast path's memfd bodies.
+// the fast path's body files (memfds, or unnamed files in bodyFileDir).
 func openFDs(t *testing.T) (all, memfds int) {
 	t.Helper()
 	ents, err := os.ReadDir("/proc/self/fd")
@@ -24,11 +24,17 @@ func openFDs(t *testing.T) (all, memfds int) {
 		t.Skipf("no /proc/self/fd: %v", err)
 	}
 	for _, e := range ents {
-		if l, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && strings.HasPrefix(l, "/memfd:bantin-feed") {
+		if l, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && isBodyFile(l) {
 			memfds++
 		}
 	}
 	return len(ents), memfds
+}
+
+// isBodyFile reports whether an fd's link names a body file.
+func isBodyFile(link string) bool {
+	dir := bodyFileDir()
+	return strings.HasPrefix(link, "/memfd:bantin-feed") || dir != "" && strings.HasPrefix(link, dir+"/#")
 }
 
 // settledFDs is openFDs once at most wantMemfds memfds are open, or after
@@ -96,7 +102,7 @@ func TestFrontMemfdsClosedWithTheirResponse(t *testing.T) {
 		t.Fatalf("stats %+v, want %d fast responses", s, renders+2)
 	}
 	if maxMemfds == 0 {
-		t.Fatal("no memfd ever open: sendfile not used, the test proves nothing")
+		t.Fatal("no body file ever open: sendfile not used, the test proves nothing")
 	}
 	// One feed, identity and gzip: two memfds at most.
 	if maxMemfds > 2 || memfds > 2 || allAfter > allBefore+4 {
@@ -161,7 +167,7 @@ func TestBodyFileOutlivesRetireDuringSend(t *testing.T) {
 	}
 	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {
 		// The number may have been reused by then; check it is no memfd of ours.
-		if l, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd)); strings.HasPrefix(l, "/memfd:bantin-feed") {
+		if l, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd)); isBodyFile(l) {
 			t.Errorf("memfd %d still open after the last send from a retired response", fd)
 		}
 	}

@@ -48,10 +48,22 @@ func NewHTTP(pub *Server, hs *http.Server, fastPath bool) (HTTPServer, *Front) {
 	return f, f
 }
 
-// extraRoute is a route added with Handle.
+// extraRoute is a route added with Handle, or routes added by a
+// Register function.
 type extraRoute struct {
-	pattern string
-	h       http.Handler
+	pattern  string
+	h        http.Handler
+	register func(*http.ServeMux)
+}
+
+// Register adds the routes register adds to a ServeMux (the web desk's
+// pages) to the Server's route table, as Handle does; they must stay
+// off the feed paths (/topics/, /tags/) too, which the fast path would
+// answer first. Call it before Handler.
+func (s *Server) Register(register func(mux *http.ServeMux)) {
+	s.extraMu.Lock()
+	defer s.extraMu.Unlock()
+	s.extra = append(s.extra, extraRoute{register: register})
 }
 
 // Handle adds a route (an http.ServeMux pattern) to the Server's route
@@ -72,7 +84,7 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 	}
 	s.extraMu.Lock()
 	defer s.extraMu.Unlock()
-	s.extra = append(s.extra, extraRoute{pattern, h})
+	s.extra = append(s.extra, extraRoute{pattern: pattern, h: h})
 }
 
 // withExtraRoutes returns own (the publisher's routes) with the routes
@@ -87,7 +99,11 @@ func (s *Server) withExtraRoutes(own *http.ServeMux) http.Handler {
 	// WebSub paths) would conflict with the publisher's "GET /" in one.
 	mux := http.NewServeMux()
 	for _, r := range s.extra {
-		mux.Handle(r.pattern, r.h)
+		if r.register != nil {
+			r.register(mux)
+		} else {
+			mux.Handle(r.pattern, r.h)
+		}
 	}
 	mux.Handle("/", own)
 	return mux
