@@ -152,3 +152,19 @@ func TestTopicAliasErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestFastPathKey(t *testing.T) {
+	if c := configWith(t, 1, 0, ""); c.FastPath != nil || !c.FastPathOn() {
+		t.Error("the fast path is off by default")
+	}
+	if c := configWith(t, 1, 0, "fast_path: false\n"); c.FastPathOn() {
+		t.Error("fast_path: false not read")
+	}
+	if c := configWith(t, 1, 0, "fast_path: true\n"); !c.FastPathOn() {
+		t.Error("fast_path: true not read")
+	}
+	errs := parseErrors(t, "fast_path: off-ish\nsources: [{id: a, url: 'https://e.example/a'}]\n")
+	if len(errs) != 1 || !strings.Contains(errs[0], `t.yaml:1:12: fast_path must be true or false, got "off-ish"`) {
+		t.Errorf("errors: %q", errs)
+	}
+}

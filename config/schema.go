@@ -62,6 +62,10 @@ func (d *decoder) top(root *yaml.Node, c *Config) {
 			if b, ok := d.boolean(p.v, p.key); ok {
 				c.AllowLargeRemoval = b
 			}
+		case "fast_path":
+			if b, ok := d.boolean(p.v, p.key); ok {
+				c.FastPath = &b
+			}
 		}
 	}
 }

@@ -27,6 +27,11 @@ type Config struct {
 	// AllowLargeRemoval lets a reload remove more than half of the
 	// running topics or sources, or all of them (see CheckRemoval).
 	AllowLargeRemoval bool `yaml:"allow_large_removal"`
+	// FastPath is fast_path: false turns off the HTTP/1.1 fast path of
+	// `bantin run` and `bantin serve` (publisher.Front), so that plain
+	// net/http answers every request; nil (unset) means on. See
+	// FastPathOn.
+	FastPath *bool `yaml:"fast_path"`
 
 	// Files lists the absolute paths of every file read by Load: the
 	// config itself, then the included files in the order read. A
@@ -157,3 +162,7 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 
 // ByteSize is a size written in YAML as 10485760, "10MiB", "512KB" or "1MB".
 type ByteSize int64
+
+// FastPathOn reports whether the HTTP fast path is on: unless fast_path
+// is false.
+func (c *Config) FastPathOn() bool { return c.FastPath == nil || *c.FastPath }

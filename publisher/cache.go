@@ -49,9 +49,13 @@ type rendered struct {
 	fastGz     fastHead    // built by fastHeadGz
 	files      [2]struct { // identity and gzip bodies for sendfile
 		once sync.Once
-		f    *bodyFile
+		f    atomic.Pointer[bodyFile]
 	}
-	hdr struct {
+	// retired is set when the response leaves the cache (replaced,
+	// dropped, evicted): its memfds close once no send uses them, and
+	// no new ones are made for it.
+	retired atomic.Bool
+	hdr     struct {
 		cacheControl, lastModified, etag, etagGz, contentType, gzLen, bodyLen, link []string
 	}
 }

@@ -1,5 +1,39 @@
 package publisher
 
+// The fast path's contract (also in the README, HTTP section).
+//
+// What it answers: on HTTP/1.1 connections (no TLS, no HTTP/2), a GET or
+// HEAD of a first-page topic or tag feed (/topics/SLUG.rss|.atom|.json,
+// /tags/SLUG.rss|.atom|.json) with no query, no escapes, no body, no
+// Range, If-Match, If-Unmodified-Since, Expect or Upgrade, one Host, and
+// only Accept-Encoding, If-None-Match, If-Modified-Since and Connection
+// (close or keep-alive) among the headers that matter; the response
+// (200 or 304, identity or gzip) is the cached rendered one, byte for
+// byte what Server.Handler writes, but for Date (a differential test
+// and a fuzzer hold it to that).
+//
+// What it hands to net/http: at the first request it does not take
+// (any other path or method, a feed not yet renderable, a head larger
+// than fastReadBuf, anything odd), the connection, with the bytes read
+// and not consumed, goes to the http.Server for good; net/http parses
+// and answers that request and every later one of the connection with
+// its own handler, timeouts and limits. The Front keeps the http.Server's
+// ReadHeaderTimeout, IdleTimeout and WriteTimeout for its own requests.
+//
+// What it does not do: fast-path requests never reach the http.Server's
+// Handler, so middleware wrapped around the mux or added to it (logging,
+// metrics, auth, rate limits) does not see them; count them with
+// Front.Stats (bantin_http_fast_responses_total). Code that needs every
+// request must turn the fast path off (config fast_path: false, flag
+// -fast-path=false; NewHTTP with fastPath false), which leaves plain
+// net/http serving everything with the same answers.
+//
+// Resources: large bodies go out with sendfile(2) from a memfd copy made
+// once per response (Linux); the memfd is reference counted and closed
+// when its response leaves the render cache (replaced by a new render,
+// dropped by Reload or a change of every feed, evicted), or, if a send
+// from it is in flight then, when that send ends.
+
 import (
 	"bufio"
 	"bytes"
@@ -8,6 +42,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,8 +98,12 @@ type FrontStats struct {
 	HandOvers     int64 // connections handed to net/http
 }
 
-// Stats returns the Front's counters.
+// Stats returns the Front's counters (zero for a nil Front: the fast
+// path is off).
 func (f *Front) Stats() FrontStats {
+	if f == nil {
+		return FrontStats{}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := f.retired
@@ -444,8 +483,10 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 		c.conn.SetWriteDeadline(c.writeDeadline)
 	}
 	if len(body) >= minSendfileBody {
-		if bf := res.bodyFile(gz); bf != nil {
-			if handled, err := sendHeadAndFile(c.conn, out, bf); handled {
+		if bf := res.acquireBodyFile(gz); bf != nil {
+			handled, err := sendHeadAndFile(c.conn, out, bf)
+			bf.release()
+			if handled {
 				return err == nil
 			}
 		}
@@ -460,16 +501,52 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 	return err == nil
 }
 
-// bodyFile returns (creating once) the memfd copy of r's identity or gzip
-// body for sendfile, or nil.
-func (r *rendered) bodyFile(gz bool) *bodyFile {
+// acquireBodyFile returns (creating once) the memfd copy of r's
+// identity or gzip body for sendfile, with a reference the caller
+// releases when the send is done; nil when there is none (r left the
+// cache, the body is small, too many are open): then the body goes out
+// with writev.
+func (r *rendered) acquireBodyFile(gz bool) *bodyFile {
+	if r.retired.Load() {
+		return nil
+	}
 	i, b := 0, r.body
 	if gz {
 		r.gzipped()
 		i, b = 1, r.gz
 	}
-	r.files[i].once.Do(func() { r.files[i].f = newBodyFile(b) })
-	return r.files[i].f
+	r.files[i].once.Do(func() {
+		bf := newBodyFile(b)
+		if bf == nil {
+			return
+		}
+		r.files[i].f.Store(bf)
+		// A response that is never cached (rendered while the whole
+		// cache was dropped) is never retired: the GC closes its memfd.
+		runtime.AddCleanup(r, (*bodyFile).dropCache, bf)
+		if r.retired.Load() {
+			bf.dropCache() // retired while it was made
+		}
+	})
+	bf := r.files[i].f.Load()
+	if bf == nil || !bf.acquire() {
+		return nil
+	}
+	return bf
+}
+
+// retire is called when r leaves the cache (replaced by a new version,
+// dropped with the whole cache, evicted): its memfds are closed now, or
+// when the last send from them ends; later sends of r use writev.
+func (r *rendered) retire() {
+	if r.retired.Swap(true) {
+		return
+	}
+	for i := range r.files {
+		if bf := r.files[i].f.Load(); bf != nil {
+			bf.dropCache()
+		}
+	}
 }
 
 // fastHead is a rendered response's header lines for one variant on the

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,23 +24,31 @@ import (
 // its address and the Front.
 func startFront(t testing.TB, e *testEnv, tune func(hs *http.Server)) (string, *Front) {
 	t.Helper()
+	return startHTTP(t, e, e.srv.Handler(), tune, true)
+}
+
+// startHTTP serves h (normally e's Server's Handler) on 127.0.0.1 as the
+// daemon does, with or without the fast path (NewHTTP), and returns the
+// address and the Front (nil without the fast path).
+func startHTTP(t testing.TB, e *testEnv, h http.Handler, tune func(hs *http.Server), fast bool) (string, *Front) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: e.srv.Handler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
 	if tune != nil {
 		tune(hs)
 	}
-	f := NewFront(e.srv, hs)
+	srv, f := NewHTTP(e.srv, hs, fast)
 	done := make(chan error, 1)
-	go func() { done <- f.Serve(ln) }()
+	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		f.Shutdown(ctx)
+		srv.Shutdown(ctx)
 		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("Front.Serve returned %v, want http.ErrServerClosed", err)
+			t.Errorf("Serve returned %v, want http.ErrServerClosed", err)
 		}
 	})
 	return ln.Addr().String(), f
@@ -117,6 +126,55 @@ func TestFrontMatchesNetHTTP(t *testing.T) {
 	addr, front := startFront(t, e, nil)
 	ref := strings.TrimPrefix(e.ts.URL, "http://")
 
+	tests := frontCases(t, e)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			methods := tc.methods
+			if methods == nil {
+				methods = []string{"GET"}
+			}
+			before := front.Stats()
+			var stats FrontStats
+			got, gotClosed := exchange(t, addr, tc.raw, func() { stats = front.Stats() }, methods...)
+			want, wantClosed := exchange(t, ref, tc.raw, nil, methods...)
+			for i := range want {
+				if got[i].String() != want[i].String() {
+					t.Errorf("response %d:\nfront:\n%s\nnet/http:\n%s", i+1, got[i], want[i])
+				}
+				if len(got[i].header["Date"]) != len(want[i].header["Date"]) {
+					t.Errorf("response %d: Date %q, net/http %q", i+1, got[i].header["Date"], want[i].header["Date"])
+				}
+			}
+			if gotClosed != wantClosed {
+				t.Errorf("connection closed after the responses: front %v, net/http %v", gotClosed, wantClosed)
+			}
+			fast := stats.FastResponses - before.FastResponses
+			if tc.fast && (fast != int64(len(methods)) || stats.HandOvers != before.HandOvers) {
+				t.Errorf("fast responses %d, hand-overs %d; want %d fast, none handed over", fast, stats.HandOvers-before.HandOvers, len(methods))
+			}
+			if !tc.fast && stats.HandOvers == before.HandOvers && fast == int64(len(methods)) {
+				t.Errorf("every response came from the fast path; want net/http's")
+			}
+		})
+	}
+}
+
+// frontCase is one exchange of the differential tests: raw request
+// bytes, the methods of the responses they get (to read HEAD responses
+// without a body; default one GET) and whether the fast path answers
+// them all.
+type frontCase struct {
+	name    string
+	raw     string
+	methods []string
+	fast    bool
+}
+
+// frontCases returns the differential tests' exchanges for e (seeded):
+// what feed readers send, which the fast path answers, and everything it
+// must leave to net/http.
+func frontCases(t *testing.T, e *testEnv) []frontCase {
+	t.Helper()
 	rss := e.get("/topics/" + topicSlug + ".rss")
 	etag := rss.header.Get("Etag")
 	lastMod := rss.header.Get("Last-Modified")
@@ -135,12 +193,7 @@ func TestFrontMatchesNetHTTP(t *testing.T) {
 	h := func(name, value string) string { return name + ": " + value + "\r\n" }
 	ua := h("User-Agent", "Mozilla/5.0 (bantin test) Thunderbird/115")
 
-	tests := []struct {
-		name    string
-		raw     string
-		methods []string // one per response; default one GET
-		fast    bool     // every response comes from the fast path
-	}{
+	return []frontCase{
 		{name: "plain GET", raw: get(p, ua), fast: true},
 		{name: "gzip", raw: get(p, h("Accept-Encoding", "gzip, deflate, br")), fast: true},
 		{name: "gzip refused with q=0", raw: get(p, h("Accept-Encoding", "gzip;q=0, deflate")), fast: true},
@@ -214,33 +267,52 @@ func TestFrontMatchesNetHTTP(t *testing.T) {
 		{name: "lower-case method", raw: "get " + p + " HTTP/1.1\r\nHost: x\r\n\r\n"},
 		{name: "head larger than the fast buffer", raw: get(p, h("Cookie", strings.Repeat("a", 3*fastReadBuf))), methods: []string{"GET"}},
 	}
-	for _, tc := range tests {
+}
+
+// TestFastPathSwitch: the same exchanges (TestFrontMatchesNetHTTP's)
+// with the fast path on and off (fast_path: false, -fast-path=false) get
+// the same answers, but Date. With it off, net/http answers everything:
+// middleware around the handler sees every request; with it on, the
+// fast path's requests never reach the handler or its middleware, as
+// front.go and the README say.
+func TestFastPathSwitch(t *testing.T) {
+	sendfileAll(t)
+	e := newEnv(t)
+	e.seed()
+	var seenOn, seenOff atomic.Int64
+	counting := func(n *atomic.Int64) http.Handler {
+		h := e.srv.Handler()
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n.Add(1)
+			h.ServeHTTP(w, r)
+		})
+	}
+	on, front := startHTTP(t, e, counting(&seenOn), nil, true)
+	off, none := startHTTP(t, e, counting(&seenOff), nil, false)
+	if front == nil || none != nil {
+		t.Fatalf("NewHTTP: Front %v with the fast path on, %v with it off", front, none)
+	}
+	for _, tc := range frontCases(t, e) {
 		t.Run(tc.name, func(t *testing.T) {
 			methods := tc.methods
 			if methods == nil {
 				methods = []string{"GET"}
 			}
-			before := front.Stats()
-			var stats FrontStats
-			got, gotClosed := exchange(t, addr, tc.raw, func() { stats = front.Stats() }, methods...)
-			want, wantClosed := exchange(t, ref, tc.raw, nil, methods...)
+			var sawOn, sawOff int64
+			before := seenOn.Load()
+			got, gotClosed := exchange(t, on, tc.raw, func() { sawOn = seenOn.Load() - before }, methods...)
+			before = seenOff.Load()
+			want, wantClosed := exchange(t, off, tc.raw, func() { sawOff = seenOff.Load() - before }, methods...)
 			for i := range want {
 				if got[i].String() != want[i].String() {
-					t.Errorf("response %d:\nfront:\n%s\nnet/http:\n%s", i+1, got[i], want[i])
-				}
-				if len(got[i].header["Date"]) != len(want[i].header["Date"]) {
-					t.Errorf("response %d: Date %q, net/http %q", i+1, got[i].header["Date"], want[i].header["Date"])
+					t.Errorf("response %d:\nfast path on:\n%s\noff:\n%s", i+1, got[i], want[i])
 				}
 			}
 			if gotClosed != wantClosed {
-				t.Errorf("connection closed after the responses: front %v, net/http %v", gotClosed, wantClosed)
+				t.Errorf("connection closed after the responses: fast path on %v, off %v", gotClosed, wantClosed)
 			}
-			fast := stats.FastResponses - before.FastResponses
-			if tc.fast && (fast != int64(len(methods)) || stats.HandOvers != before.HandOvers) {
-				t.Errorf("fast responses %d, hand-overs %d; want %d fast, none handed over", fast, stats.HandOvers-before.HandOvers, len(methods))
-			}
-			if !tc.fast && stats.HandOvers == before.HandOvers && fast == int64(len(methods)) {
-				t.Errorf("every response came from the fast path; want net/http's")
+			if tc.fast && (sawOn != 0 || sawOff != int64(len(methods))) {
+				t.Errorf("the handler's middleware saw %d requests with the fast path on, %d with it off; want 0 and %d", sawOn, sawOff, len(methods))
 			}
 		})
 	}

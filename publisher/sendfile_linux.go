@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"syscall"
 
@@ -41,14 +40,49 @@ var liveBodyFiles atomic.Int64
 var bodyFileDir = os.TempDir
 
 // bodyFile is a file (unnamed, or a memfd) holding one response body.
+// It is reference counted: one reference for the cache (its response is
+// cached) and one per sendfile in flight; the fd is closed when the last
+// one goes, so a response that leaves the cache closes its file as soon
+// as no send uses it, and a send never reads a closed (or reused) fd.
 type bodyFile struct {
-	fd   int
-	size int64
+	fd     int
+	size   int64
+	refs   atomic.Int64 // the fd is closed when it drops to 0
+	cached atomic.Bool  // the cache's reference is held
+}
+
+// acquire takes a reference for one send; false once the fd is closed
+// (or closing).
+func (bf *bodyFile) acquire() bool {
+	for {
+		n := bf.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if bf.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// release drops a reference; the last one closes the fd.
+func (bf *bodyFile) release() {
+	if bf.refs.Add(-1) == 0 {
+		unix.Close(bf.fd)
+		liveBodyFiles.Add(-1)
+	}
+}
+
+// dropCache drops the cache's reference (once; later calls do nothing).
+func (bf *bodyFile) dropCache() {
+	if bf.cached.CompareAndSwap(true, false) {
+		bf.release()
+	}
 }
 
 // newBodyFile copies b into a new unnamed file (see bodyFileDir) or
-// sealed memfd; nil when b is small, too many are open, or the system
-// refuses (the caller then uses writev).
+// sealed memfd, holding the cache's reference; nil when b is small, too
+// many are open, or the system refuses (the caller then uses writev).
 func newBodyFile(b []byte) *bodyFile {
 	if len(b) < minSendfileBody || len(b) == 0 {
 		return nil
@@ -78,10 +112,8 @@ func newBodyFile(b []byte) *bodyFile {
 		unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, unix.F_SEAL_SHRINK|unix.F_SEAL_GROW|unix.F_SEAL_WRITE|unix.F_SEAL_SEAL)
 	}
 	bf := &bodyFile{fd: fd, size: int64(len(b))}
-	runtime.AddCleanup(bf, func(fd int) {
-		unix.Close(fd)
-		liveBodyFiles.Add(-1)
-	}, fd)
+	bf.refs.Store(1)
+	bf.cached.Store(true)
 	return bf
 }
 
@@ -107,7 +139,7 @@ func openBodyFile() (fd int, sealable bool, err error) {
 // same segment as the body's start) and then bf's bytes with sendfile.
 // handled is false, with nothing written, when conn is not a socket the
 // runtime polls; then the caller writes instead. The connection's write
-// deadline applies.
+// deadline applies. The caller holds a reference to bf (acquire).
 func sendHeadAndFile(conn net.Conn, head []byte, bf *bodyFile) (handled bool, err error) {
 	sc, ok := conn.(syscall.Conn)
 	if !ok {
@@ -150,7 +182,6 @@ func sendHeadAndFile(conn net.Conn, head []byte, bf *bodyFile) (handled bool, er
 		}
 		return true
 	})
-	runtime.KeepAlive(bf) // its cleanup closes the fd
 	if err == nil {
 		err = opErr
 	}

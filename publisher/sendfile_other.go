@@ -10,6 +10,10 @@ var minSendfileBody = 32 << 10
 
 type bodyFile struct{}
 
+func (*bodyFile) acquire() bool { return false }
+func (*bodyFile) release()      {}
+func (*bodyFile) dropCache()    {}
+
 func newBodyFile([]byte) *bodyFile { return nil }
 
 func sendHeadAndFile(net.Conn, []byte, *bodyFile) (bool, error) { return false, nil }

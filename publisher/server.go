@@ -107,6 +107,9 @@ type Server struct {
 	onRender func(cacheKey) // test hook, called after each render
 
 	hubs hubState
+
+	extraMu sync.Mutex
+	extra   []extraRoute // added by Handle
 }
 
 // MaxStale bounds how long, while Run runs, a changed feed is answered
@@ -161,6 +164,9 @@ func (s *Server) resetLocked() {
 		prev = s.entries
 	}
 	s.prev = prev
+	for _, r := range s.entries {
+		r.retire() // kept in prev for its validators only
+	}
 	s.entries = map[cacheKey]*rendered{}
 	s.tags = nil
 	s.gen++
@@ -232,6 +238,7 @@ func (s *Server) invalidateLocked(keys []string, now time.Time) {
 		if deps[depOf(key)] {
 			if key.cursor != "" {
 				delete(s.entries, key) // older pages are rendered on demand
+				res.retire()
 				continue
 			}
 			res.markStale(now)
@@ -373,11 +380,11 @@ func (s *Server) renderFormats(ctx context.Context, keys []cacheKey, gen, ver ui
 	return nil
 }
 
-// Handler returns the HTTP handler with every route.
+// Handler returns the HTTP handler with every route (Handle's too).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return mux
+	return s.withExtraRoutes(mux)
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
@@ -402,18 +409,10 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 }
 
 // Serve is ListenAndServe on an existing listener (closed on return).
-// Plain feed GETs take the Front's fast path.
+// Plain feed GETs take the Front's fast path unless the config's
+// fast_path is false.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	front := NewFront(s, hs)
+	front, _ := NewHTTP(s, NewHTTPServer(s.Handler(), s.log), s.cfg.Load().FastPathOn())
 	errc := make(chan error, 1)
 	go func() { errc <- front.Serve(ln) }()
 	hubCtx, stopHubs := context.WithCancel(ctx)
@@ -710,6 +709,9 @@ func (s *Server) keep(ctx context.Context, key cacheKey, res *rendered, gen, ver
 	}
 	if len(s.entries) < maxCached || key.cursor == "" || old != nil {
 		s.entries[key] = res
+		if old != nil && old != res {
+			old.retire()
+		}
 	}
 	return res
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -41,6 +42,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 func daemon(ctx context.Context, a *app, name string, args []string, polling bool) error {
 	fs := a.flags(name, "")
 	listen := fs.String("listen", "", "address to serve on (overrides the config's listen)")
+	fastPath := fs.Bool("fast-path", true, "answer plain feed GETs on the HTTP/1.1 fast path; -fast-path=false: net/http answers everything (overrides the config's fast_path)")
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -48,6 +50,12 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if err != nil {
 		return err
 	}
+	fast := cfg.FastPathOn()
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "fast-path" {
+			fast = *fastPath
+		}
+	})
 	addr := cfg.Listen
 	if *listen != "" {
 		addr = *listen
@@ -120,27 +128,19 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		}
 	}
 
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle(publisher.HubPath, hub)
+	// One route table: the publisher's, with the daemon's routes added.
+	pub.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	pub.Handle(publisher.HubPath, hub)
 	if sub != nil {
-		mux.Handle(aggregator.CallbackPath, sub)
+		pub.Handle(aggregator.CallbackPath, sub)
 	}
-	desk.Register(mux)
-	mux.Handle("/", pub.Handler())
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
-	}
+	pub.Register(desk.Register)
+	srv := publisher.NewHTTPServer(pub.Handler(), a.logger)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	a.logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", cfg.Path), slog.String("database", cfg.Database))
+	a.logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", cfg.Path), slog.String("database", cfg.Database), slog.Bool("fast_path", fast))
 	if lock != nil {
 		if err := lock.Update(db.Holder{PID: os.Getpid(), Listen: ln.Addr().String(), Since: time.Now()}); err != nil {
 			a.logger.Warn("daemon lock", slog.Any("error", err))
@@ -150,9 +150,10 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 3)
-	// Plain feed GETs take the publisher's fast path; the rest, and every
-	// later request of a connection that sends one, go to srv.
-	front := publisher.NewFront(pub, srv)
+	// Plain feed GETs take the publisher's fast path (unless it is off);
+	// the rest, and every later request of a connection that sends one,
+	// go to srv. front is nil with the fast path off.
+	hs, front := publisher.NewHTTP(pub, srv, fast)
 	reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "bantin_http_fast_responses_total",
@@ -181,7 +182,7 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		}),
 	)
 	go func() {
-		if err := front.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("serve: %w", err)
 		}
 	}()
@@ -249,6 +250,9 @@ loop:
 				a.logger.Warn("reload: a new database path takes effect only after a restart", slog.String("database", next.Database))
 				next.Database = cfg.Database
 			}
+			if next.FastPathOn() != cfg.FastPathOn() {
+				a.logger.Warn("reload: fast_path takes effect only after a restart", slog.Bool("fast_path", next.FastPathOn()))
+			}
 			if poller != nil {
 				err = poller.Reload(ctx, next)
 			} else if err = topics.Reload(next); err == nil {
@@ -275,8 +279,8 @@ loop:
 	cancel()
 	shCtx, shCancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer shCancel()
-	if err := front.Shutdown(shCtx); err != nil {
-		front.Close()
+	if err := hs.Shutdown(shCtx); err != nil {
+		hs.Close()
 	}
 	select {
 	case <-done:

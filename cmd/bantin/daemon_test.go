@@ -24,9 +24,9 @@ func startDaemon(t *testing.T, cfgPath, addr string) *exec.Cmd {
 
 // startCommand runs `bantin NAME` (run or serve) in a child process and
 // waits until it serves.
-func startCommand(t *testing.T, name, cfgPath, addr string) *exec.Cmd {
+func startCommand(t *testing.T, name, cfgPath, addr string, flags ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], name, "-config", cfgPath, "-listen", addr)
+	cmd := exec.Command(os.Args[0], append([]string{name, "-config", cfgPath, "-listen", addr}, flags...)...)
 	cmd.Env = append(os.Environ(), "BANTIN_TEST_MAIN=1")
 	cmd.Stdout = io.Discard
 	logf, err := os.Create(filepath.Join(t.TempDir(), "daemon.log"))
@@ -195,4 +195,52 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestServeFastPathSwitch: `fast_path: false` in the config, or
+// -fast-path=false, makes plain net/http answer the feed GETs (the fast
+// path's counter stays at 0) with the same bytes; the flag overrides the
+// config both ways.
+func TestServeFastPathSwitch(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "bantin.yaml")
+	cases := []struct {
+		name, config string
+		flags        []string
+		fast         bool
+	}{
+		{"default", "", nil, true},
+		{"config off", "fast_path: false\n", nil, false},
+		{"flag off", "", []string{"-fast-path=false"}, false},
+		{"flag on over config off", "fast_path: false\n", []string{"-fast-path=true"}, true},
+	}
+	var first []byte
+	for _, tc := range cases {
+		addr := freeAddr(t)
+		cfg := tc.config + "base_url: http://example.org\ndatabase: d.db\ntopics:\n  - {slug: ha-noi, title: Hà Nội, match: {keywords: [ha noi]}}\n"
+		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := startCommand(t, "serve", cfgPath, addr, tc.flags...)
+		var body []byte
+		for range 3 {
+			resp, b := get(t, "http://"+addr+"/topics/ha-noi.rss")
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s: status %d", tc.name, resp.StatusCode)
+			}
+			body = b
+		}
+		_, metrics := get(t, "http://"+addr+"/metrics")
+		fast := regexp.MustCompile(`(?m)^bantin_http_fast_responses_total [1-9]`).Match(metrics)
+		if fast != tc.fast || !regexp.MustCompile(`(?m)^bantin_http_fast_responses_total `).Match(metrics) {
+			t.Errorf("%s: fast path used %v, want %v:\n%s", tc.name, fast, tc.fast, grepLines(string(metrics), "bantin_http_"))
+		}
+		if first == nil {
+			first = body
+		} else if string(body) != string(first) {
+			t.Errorf("%s: feed differs from the default's:\n%s\n---\n%s", tc.name, body, first)
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}
 }

@@ -1,0 +1,53 @@
+package publisher
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestHandleAddsRoutes: routes added with Handle (the daemon's /metrics,
+// WebSub hub and callback) answer through Handler, whatever the method
+// for a pattern without one, behind the fast path too, while the
+// publisher's own routes answer as before; a route on the publisher's
+// feed paths is refused.
+func TestHandleAddsRoutes(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	e.srv.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "metrics") }))
+	e.srv.Handle(HubPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hub "+r.Method) }))
+	addr, front := startFront(t, e, nil)
+	for _, tc := range []struct{ method, path, want string }{
+		{"GET", "/topics/" + topicSlug + ".rss", "<rss"}, // first: its connection is not handed over yet
+		{"GET", "/metrics", "metrics"},
+		{"POST", HubPath, "hub POST"},
+		{"GET", HubPath, "hub GET"},
+		{"GET", "/opml.xml", "<opml"},
+		{"GET", "/healthz", "ok"},
+	} {
+		req, _ := http.NewRequest(tc.method, "http://"+addr+tc.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%s %s: %d %.60q, want 200 with %q", tc.method, tc.path, resp.StatusCode, b, tc.want)
+		}
+	}
+	if s := front.Stats(); s.FastResponses != 1 {
+		t.Errorf("fast responses %d, want 1 (the feed)", s.FastResponses)
+	}
+	for _, p := range []string{"GET /topics/x.rss", "/tags/", "/"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Handle(%q) accepted a route on the publisher's paths", p)
+				}
+			}()
+			e.srv.Handle(p, http.NotFoundHandler())
+		}()
+	}
+}
