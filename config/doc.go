@@ -26,7 +26,8 @@
 //
 //	interval 15m, min_interval 5m, max_interval 24h, timeout 20s (all > 0)
 //	timezone Asia/Ho_Chi_Minh (IANA name), retention 90d (0: never prune)
-//	max_body 10MiB, per_host 2, workers 16 (>= 1), user_agent (one line)
+//	max_body 10MiB, per_host 2, workers 16 (>= 1), user_agent (one line),
+//	language (of sources whose feed and items name none)
 //
 // A source: id (required; [a-z0-9][a-z0-9-]*, unique across all files),
 // url (required; http://, https://, file:// or a plain path, made an
