@@ -280,10 +280,7 @@ func TestCorpus(t *testing.T) {
 	corpus := corpusRoot(t)
 	index := readIndex(t, corpus)
 	files := listCorpus(t, corpus, index)
-	switch {
-	case testing.Short():
-		files = sampleCorpus(files, 10)
-	case raceEnabled:
+	if raceEnabled {
 		files = sampleCorpus(files, 3)
 	}
 	start := time.Now()

@@ -24,7 +24,10 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"bantin/db"
+	"bantin/internal/testenv"
 )
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // moduleRoot returns the directory holding go.mod.
 func moduleRoot(tb testing.TB) string {
@@ -46,14 +49,10 @@ func moduleRoot(tb testing.TB) string {
 }
 
 // corpusRoot returns ../shared/corpus relative to the module root, skipping
-// the test when it is absent.
+// the test under -short and (recorded, see testenv) when it is absent.
 func corpusRoot(tb testing.TB) string {
 	tb.Helper()
-	dir := filepath.Join(filepath.Dir(moduleRoot(tb)), "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(dir, "feedparser", "INDEX.tsv")); err != nil {
-		tb.Skipf("shared corpus absent: %v", err)
-	}
-	return dir
+	return filepath.Dir(filepath.Dir(testenv.Shared(tb, "corpus/feedparser/INDEX.tsv")))
 }
 
 // indexEntry is one row of feedparser's INDEX.tsv.

@@ -21,6 +21,7 @@ import (
 	"bantin/aggregator"
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/testenv"
 	"bantin/publisher"
 )
 
@@ -49,41 +50,31 @@ func fixtureDir(t testing.TB) string {
 	return filepath.Join(moduleRoot(t), "testdata", "interop")
 }
 
+// The suites here run real readers and validators: testenv skips them
+// under -short, and records (or, in CI, fails) the ones whose program or
+// ../shared file is missing.
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
 // schema returns the path of a schema in ../shared/corpus/schemas relative
-// to the module root, skipping the test when the corpus is absent.
+// to the module root.
 func schema(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join(moduleRoot(t), "..", "shared", "corpus", "schemas", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("schema %s not available (../shared/corpus absent): %v", name, err)
-	}
-	return p
+	return testenv.Shared(t, "corpus/schemas/"+name)
 }
 
-// tool returns the path of an external program, skipping the test when it
-// is not installed.
+// tool returns the path of an external program.
 func tool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s not installed (CI installs it): %v", name, err)
-	}
-	return p
+	return testenv.Tool(t, name)
 }
 
 // systemPython is the Debian python3 that has python3-feedparser and
-// python3-jsonschema, not whatever python3 comes first on PATH. It skips
-// the test when that interpreter or the module is missing.
+// python3-jsonschema, not whatever python3 comes first on PATH, checked to
+// import module.
 func systemPython(t *testing.T, module string) string {
 	t.Helper()
-	py := "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skipf("%s not installed: %v", py, err)
-	}
-	if out, err := exec.Command(py, "-c", "import "+module).CombinedOutput(); err != nil {
-		t.Skipf("%s lacks module %s (apt-get install python3-%s): %v\n%s", py, module, module, err, out)
-	}
-	return py
+	return testenv.Python(t, module)
 }
 
 // feedRef names one published feed.

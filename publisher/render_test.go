@@ -15,6 +15,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"bantin/db"
+	"bantin/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
@@ -154,10 +155,7 @@ func TestRSSValidXSD(t *testing.T) {
 
 func TestJSONFeedSchema(t *testing.T) {
 	schema := sharedSchema(t, "jsonfeed-1.1.schema.json")
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import jsonschema").Run(); err != nil {
-		t.Skip("python3 jsonschema not available")
-	}
+	py := testenv.Python(t, "jsonschema")
 	const script = `
 import json, sys, jsonschema
 schema = json.load(open(sys.argv[1]))
@@ -175,10 +173,7 @@ sys.exit(1 if errs else 0)
 }
 
 func TestFeedparserNoBozo(t *testing.T) {
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import feedparser").Run(); err != nil {
-		t.Skip("python3 feedparser not available")
-	}
+	py := testenv.Python(t, "feedparser")
 	const script = `
 import json, sys, feedparser
 d = feedparser.parse(open(sys.argv[1], "rb").read())

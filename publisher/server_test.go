@@ -20,6 +20,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/testenv"
 )
 
 const topicSlug = "dat-dai"
@@ -573,7 +574,7 @@ func TestServedFeedsValid(t *testing.T) {
 	if out, err := exec.Command(jing, append([]string{"-c", atomSchema}, atoms...)...).CombinedOutput(); err != nil {
 		t.Errorf("jing: %v\n%s", err, out)
 	}
-	if xmllint, err := exec.LookPath("xmllint"); err == nil {
+	if xmllint, ok := testenv.HaveTool(t, "xmllint"); ok {
 		rssSchema := sharedSchema(t, "rss-2_0.xsd")
 		if out, err := exec.Command(xmllint, append([]string{"--noout", "--schema", rssSchema}, rsses...)...).CombinedOutput(); err != nil {
 			t.Errorf("xmllint: %v\n%s", err, out)

@@ -24,6 +24,8 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/text/unicode/norm"
+
+	"bantin/internal/testenv"
 )
 
 // upstream is a test feed server with conditional GET and mutable feeds.
@@ -116,6 +118,7 @@ func get(t *testing.T, url string) (*http.Response, []byte) {
 // Atom feeds (one windows-1258, one NFD), serves, and checks the published
 // feeds; then re-polls to check conditional requests and in-place updates.
 func TestEndToEnd(t *testing.T) {
+	testenv.SkipShort(t, "end to end: a real daemon polling and serving (about 5 s)")
 	up := &upstream{feeds: map[string]upstreamFeed{}}
 	up.set("/ktdt.rss", readFixture(t, "kinhtedothi-thoi-su.rss"), "application/rss+xml; charset=utf-8")
 	up.set("/baocu.rss", readFixture(t, "baocu-1258.rss"), "text/xml") // charset only in the XML declaration
@@ -347,17 +350,15 @@ func waitHealthy(t *testing.T, base string) {
 }
 
 // validateAtom checks body against the RFC 4287 RELAX NG schema with jing,
-// when jing and ../shared are available.
+// when jing and ../shared are available (testenv records when not).
 func validateAtom(t *testing.T, body []byte) {
 	t.Helper()
-	schema := filepath.Join("..", "..", "..", "shared", "corpus", "schemas", "atom.rnc")
-	jing, err := exec.LookPath("jing")
-	if err != nil {
-		t.Log("jing not installed: Atom not validated against RELAX NG")
+	jing, ok := testenv.HaveTool(t, "jing")
+	if !ok {
 		return
 	}
-	if _, err := os.Stat(schema); err != nil {
-		t.Log("../shared absent: Atom not validated against RELAX NG")
+	schema, ok := testenv.HaveShared(t, "corpus/schemas/atom.rnc")
+	if !ok {
 		return
 	}
 	f := filepath.Join(t.TempDir(), "feed.atom")
