@@ -335,7 +335,7 @@ func InsertSources(data []byte, sources []SourceEntry) ([]byte, error) {
 			if val.Kind == yaml.SequenceNode {
 				j := bytes.IndexByte(data[from:], ']')
 				if data[from] != '[' || j < 0 || len(bytes.TrimSpace(data[from+1:from+j])) != 0 {
-					return nil, errors.New("cannot find the empty [] of sources:")
+					return nil, errors.New("cannot find the empty [] of the sources key")
 				}
 				to = from + j + 1
 			}

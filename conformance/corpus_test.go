@@ -568,15 +568,10 @@ func checkStore(t *testing.T, st *corpusStats, store *db.DB, sources []sourceDef
 	return n
 }
 
-// publishAll serves cfg's topics (every page) and every tag (first page)
-// in all three formats and checks each document; it returns the number of
-// documents. Every stored item must appear in some topic page.
-func publishAll(t *testing.T, st *corpusStats, cfg *config.Config, store *db.DB) int {
-	return publishVisit(t, st, cfg, store, nil)
-}
-
-// publishVisit is publishAll calling visit (when not nil) with every
-// well-formed topic and tag document.
+// publishVisit serves cfg's topics (every page) and every tag (first page)
+// in all three formats and checks each document, calling visit (when not
+// nil) with every well-formed topic and tag document; it returns the
+// number of documents. Every stored item must appear in some topic page.
 func publishVisit(t *testing.T, st *corpusStats, cfg *config.Config, store *db.DB, visit func(path, format string, body []byte)) int {
 	t.Helper()
 	ctx := context.Background()

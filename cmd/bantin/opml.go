@@ -90,6 +90,7 @@ func cmdImportOPML(ctx context.Context, a *app, args []string) error {
 	if err := config.AddSources(a.configPath, data, exists, existing, plan.Sources); err != nil {
 		var se *config.SpliceError
 		if errors.As(err, &se) {
+			//lint:ignore ST1005 it ends with the YAML key "sources:"
 			return fmt.Errorf("%w; run without -write and paste the printed YAML under sources:", err)
 		}
 		return err
