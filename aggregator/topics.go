@@ -24,23 +24,25 @@ const recomputeBatch = 500
 
 // membershipHashVersion changes when what Reclassify derives from the
 // config changes, so that stored membership is recomputed once.
-const membershipHashVersion = "bantin-membership-v1"
+const membershipHashVersion = "bantin-membership-v2"
 
 // MembershipHash returns the fingerprint of everything in cfg that
 // decides what Reclassify stores for an item: a digest of the topics
-// (config.TopicsHash), then one line per source that has tags, with its
-// tags (their order within a source counts: it is the order of the item's
-// tags; untagged sources add nothing). The database records the
+// (config.TopicsHash), then one line per source with its tags (their
+// order within a source counts: it is the order of the item's tags; the
+// items of a source not listed belong nowhere). The database records the
 // fingerprint its stored tags and topic membership were computed with; a
 // config with another one needs RecomputeTopics, which redoes only the
-// items of the sources whose tags changed when the topics did not.
+// items of the sources added, removed or retagged when the topics did not
+// change.
 func MembershipHash(cfg *config.Config) string {
 	src := make([]string, 0, len(cfg.Sources))
 	for _, s := range cfg.Sources {
-		if len(s.Tags) == 0 {
-			continue
+		tags := s.Tags
+		if tags == nil {
+			tags = []string{}
 		}
-		b, _ := json.Marshal(s.Tags)
+		b, _ := json.Marshal(tags)
 		src = append(src, s.ID+"\t"+string(b))
 	}
 	slices.Sort(src)
@@ -101,11 +103,15 @@ func MembershipCurrent(ctx context.Context, store *db.DB, cfg *config.Config) (b
 // store: the tags are rebuilt from the item's upstream categories plus its
 // source's current tags (normaliser.Tags), the topics classified by cl
 // (compiled from cfg.Topics) at now. An item of a source that is no longer
-// configured keeps its tags (its source's tags are unknown).
+// configured gets neither tags nor topics: it stays stored (for its
+// source's retention), published nowhere, until the source comes back.
 func Reclassify(cfg *config.Config, cl *classifier.Classifier, it *db.Item, now time.Time) {
-	if src, ok := cfg.Source(it.SourceID); ok {
-		it.Tags = normaliser.Tags(it.Categories, src.Tags)
+	src, ok := cfg.Source(it.SourceID)
+	if !ok {
+		it.Tags, it.Topics = nil, nil
+		return
 	}
+	it.Tags = normaliser.Tags(it.Categories, src.Tags)
 	it.Topics = cl.Classify(DocOf(it), now)
 }
 
@@ -179,41 +185,60 @@ func recomputeTopics(ctx context.Context, store *db.DB, snapshot func() (*config
 	if !force && have == want {
 		return 0, nil
 	}
-	scan := func(after int64) ([]db.Item, error) { return store.ScanItems(ctx, after, recomputeBatch) }
-	if only, ok := changedSources(have, want); ok && !force {
-		// Only source tags changed: redo those sources' items. (A source
-		// no longer configured keeps its items' tags: nothing to do.)
-		done := 0
-		for _, id := range only {
-			if _, configured := cfg.Source(id); !configured {
-				continue
-			}
-			n, err := recomputeBatches(ctx, store, snapshot, cfg, cl, now, done, progress,
-				func(after int64) ([]db.Item, error) { return store.ScanSourceItems(ctx, id, after, recomputeBatch) })
-			if err != nil {
-				return n, err
-			}
-			if n < 0 { // stale: a reload came
-				return -1 - n, nil
-			}
-			done = n
+	only, partial := changedSources(have, want)
+	if !partial || force {
+		// Everything is redone, the items of the sources no longer
+		// configured first, so that they leave the published feeds
+		// before the long pass.
+		if only, err = unconfiguredSources(ctx, store, cfg); err != nil {
+			return 0, fmt.Errorf("aggregator: recompute topics: %w", err)
 		}
-		if err := store.SetTopicsHash(ctx, want); err != nil {
-			return done, fmt.Errorf("aggregator: recompute topics: %w", err)
+	}
+	// The items of the sources added, removed or retagged (or, before a
+	// full pass, of the sources removed).
+	done := 0
+	for _, id := range only {
+		n, err := recomputeBatches(ctx, store, snapshot, cfg, cl, now, done, progress,
+			func(after int64) ([]db.Item, error) { return store.ScanSourceItems(ctx, id, after, recomputeBatch) })
+		if err != nil {
+			return n, err
 		}
-		return done, nil
+		if n < 0 { // stale: a reload came
+			return -1 - n, nil
+		}
+		done = n
 	}
-	done, err := recomputeBatches(ctx, store, snapshot, cfg, cl, now, 0, progress, scan)
-	if err != nil {
-		return done, err
-	}
-	if done < 0 { // stale: a reload came
-		return -1 - done, nil
+	if !partial || force {
+		n, err := recomputeBatches(ctx, store, snapshot, cfg, cl, now, done, progress,
+			func(after int64) ([]db.Item, error) { return store.ScanItems(ctx, after, recomputeBatch) })
+		if err != nil {
+			return n, err
+		}
+		if n < 0 { // stale: a reload came
+			return -1 - n, nil
+		}
+		done = n
 	}
 	if err := store.SetTopicsHash(ctx, want); err != nil {
 		return done, fmt.Errorf("aggregator: recompute topics: %w", err)
 	}
 	return done, nil
+}
+
+// unconfiguredSources returns the ids of the stored sources that cfg does
+// not configure.
+func unconfiguredSources(ctx context.Context, store *db.DB, cfg *config.Config) ([]string, error) {
+	all, err := store.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range all {
+		if _, ok := cfg.Source(s.ID); !ok {
+			out = append(out, s.ID)
+		}
+	}
+	return out, nil
 }
 
 // recomputeBatches reclassifies and stores the items scan yields, batch
@@ -296,13 +321,24 @@ func TopicMembers(ctx context.Context, store *db.DB, cfg *config.Config, cl *cla
 // pruneBatch is how many items one retention transaction deletes.
 const pruneBatch = 200
 
-// Prune deletes items older than each source's retention that no topic
-// pins, in small batches with pauses so polling is never blocked for long.
-// It returns the number of items deleted.
+// Prune deletes items older than each source's retention (the default
+// retention for sources no longer configured) that no topic pins, in
+// small batches with pauses so polling is never blocked for long. It
+// returns the number of items deleted.
 func (p *Poller) Prune(ctx context.Context) (int, error) {
 	cfg, _ := p.snapshot()
 	total := 0
-	for _, src := range cfg.Sources {
+	// The items of sources removed from the config stay for the default
+	// retention (so that putting the source back restores them), then go.
+	gone, err := unconfiguredSources(ctx, p.Store, cfg)
+	if err != nil {
+		return 0, fmt.Errorf("aggregator: prune: %w", err)
+	}
+	sources := slices.Clone(cfg.Sources)
+	for _, id := range gone {
+		sources = append(sources, config.Source{ID: id, Retention: cfg.Defaults.Retention})
+	}
+	for _, src := range sources {
 		if src.Retention <= 0 {
 			continue
 		}

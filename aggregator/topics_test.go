@@ -247,18 +247,24 @@ func TestMembershipHash(t *testing.T) {
 		{"source tag removed", func(c *config.Config) { c.Sources[0].Tags = nil }, false},
 		{"tag moved to another source", func(c *config.Config) { c.Sources[0].Tags, c.Sources[1].Tags = nil, c.Sources[0].Tags }, false},
 		{"rule changed", func(c *config.Config) { c.Topics[0].Match.Keywords = []string{"y"} }, false},
-		// Adding or removing an untagged source changes no stored item's
-		// tags: it must not make every item be reclassified.
-		{"untagged source added", func(c *config.Config) { c.Sources = append(c.Sources, config.Source{ID: "c"}) }, true},
-		{"untagged source removed", func(c *config.Config) { c.Sources = c.Sources[:1] }, true},
+		// Adding or removing a source, tagged or not, changes where its
+		// items are published (a removed source's items nowhere); only
+		// its items are reclassified (changedSources).
+		{"untagged source added", func(c *config.Config) { c.Sources = append(c.Sources, config.Source{ID: "c"}) }, false},
+		{"untagged source removed", func(c *config.Config) { c.Sources = c.Sources[:1] }, false},
 	}
 	want := MembershipHash(base())
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := base()
 			c.change(cfg)
-			if got := MembershipHash(cfg); (got == want) != c.same {
+			got := MembershipHash(cfg)
+			if (got == want) != c.same {
 				t.Errorf("MembershipHash same = %v, want %v", got == want, c.same)
+			}
+			// A source added or removed alone redoes only that source.
+			if only, partial := changedSources(want, got); strings.HasPrefix(c.name, "untagged") && (!partial || len(only) != 1) {
+				t.Errorf("changedSources = %v, %v; want one source", only, partial)
 			}
 		})
 	}
@@ -304,6 +310,11 @@ func TestRecomputeOnlyTheSourcesWhoseTagsChanged(t *testing.T) {
 		}, 0},
 		{"tags on a, b unchanged", func(c *config.Config) { c.Sources[0].Tags = []string{"Thời sự"} }, 2},
 		{"topic rule changed", func(c *config.Config) { c.Topics[0].Match = &config.Rule{Keywords: []string{"tin"}} }, 5},
+		// A removed source's items leave the topic; back, they return.
+		{"source b removed", func(c *config.Config) {
+			c.Sources = slices.DeleteFunc(c.Sources, func(s config.Source) bool { return s.ID == "b" })
+		}, 3},
+		{"source b back", func(c *config.Config) { c.Sources = append(c.Sources, config.Source{ID: "b", URL: srv.URL + "/b"}) }, 3},
 	}
 	for _, st := range steps {
 		next := *cfg

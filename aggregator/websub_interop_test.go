@@ -52,6 +52,7 @@ func TestWebSubBantinToBantin(t *testing.T) {
 	upCfg := &config.Config{
 		BaseURL: up.URL,
 		WebSub:  config.WebSub{Builtin: true},
+		Sources: []config.Source{{ID: "goc", URL: "https://goc.example.vn/rss"}},
 		Topics:  []config.Topic{{Slug: "thoi-su", Title: "Thời sự", Limit: 50}},
 	}
 	pub := publisher.New(upCfg, upDB, nil)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -206,6 +207,32 @@ func (d *decoder) finish(c *Config) {
 		}
 		c.topicIdx[t.Slug] = i
 	}
+	// Aliases are former slugs: each names one topic, and no topic has
+	// it as its slug (its URLs would answer two ways).
+	c.aliasIdx = map[string]int{}
+	aliasAt := map[string]Pos{}
+	for i, t := range c.Topics {
+		for k, a := range t.Aliases {
+			at := d.aliasPos[i][k]
+			if j, ok := c.topicIdx[a]; ok {
+				if j == i {
+					d.errorAt(at, "topic %q lists its own slug as an alias", a)
+				} else {
+					d.errorAt(at, "alias %q of topic %q is the slug of another topic (defined at %s)", a, t.Slug, d.slugPos[j])
+				}
+				continue
+			}
+			if j, ok := c.aliasIdx[a]; ok {
+				if j == i {
+					d.errorAt(at, "alias %q repeated in topic %q (first at %s)", a, t.Slug, aliasAt[a])
+				} else {
+					d.errorAt(at, "alias %q is also an alias of topic %q (at %s)", a, c.Topics[j].Slug, aliasAt[a])
+				}
+				continue
+			}
+			c.aliasIdx[a], aliasAt[a] = i, at
+		}
+	}
 	for _, r := range d.refs {
 		if _, ok := c.sourceIdx[r.id]; ok {
 			continue
@@ -304,6 +331,32 @@ func (c *Config) Topic(slug string) (*Topic, bool) {
 		}
 	}
 	return nil, false
+}
+
+// TopicByAlias returns the topic that lists slug among its aliases (a
+// former slug of the topic).
+func (c *Config) TopicByAlias(slug string) (*Topic, bool) {
+	if i, ok := c.aliasIdx[slug]; ok && i < len(c.Topics) && slices.Contains(c.Topics[i].Aliases, slug) {
+		return &c.Topics[i], true
+	}
+	for i := range c.Topics {
+		if slices.Contains(c.Topics[i].Aliases, slug) {
+			return &c.Topics[i], true
+		}
+	}
+	return nil, false
+}
+
+// ResolveTopic returns the topic whose slug is slug, else the one that
+// has it as an alias; renamed is true in the second case.
+func (c *Config) ResolveTopic(slug string) (t *Topic, renamed bool, ok bool) {
+	if t, ok := c.Topic(slug); ok {
+		return t, false, true
+	}
+	if t, ok := c.TopicByAlias(slug); ok {
+		return t, true, true
+	}
+	return nil, false, false
 }
 
 // Location returns defaults.timezone loaded: the zone in which commands

@@ -18,12 +18,12 @@ import (
 // The keys each mapping accepts. They are the contract of the YAML schema;
 // anything else is reported as an unknown key.
 var (
-	topKeys      = []string{"listen", "base_url", "database", "defaults", "include", "websub", "sources", "topics"}
+	topKeys      = []string{"listen", "base_url", "database", "defaults", "include", "websub", "sources", "topics", "allow_large_removal"}
 	includeKeys  = []string{"sources", "topics"}
 	defaultsKeys = []string{"interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "per_host", "workers", "user_agent", "language"}
 	websubKeys   = []string{"hubs", "builtin", "subscribe"}
 	sourceKeys   = []string{"id", "url", "title", "tags", "language", "interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "allow_private"}
-	topicKeys    = []string{"slug", "title", "description", "limit", "max_per_source", "max_age", "dedupe", "match", "pin", "hide"}
+	topicKeys    = []string{"slug", "aliases", "title", "description", "limit", "max_per_source", "max_age", "dedupe", "match", "pin", "hide"}
 	ruleKeys     = []string{"keywords", "title", "tags", "sources", "regex", "authors", "domains", "languages", "categories", "max_age", "any", "all", "none"}
 )
 
@@ -32,8 +32,8 @@ var misplacedHints = map[string]map[string]string{
 	"at top level": hintFor(defaultsKeys, "it belongs under defaults:"),
 	"in source":    hintFor([]string{"per_host", "workers", "user_agent"}, "it can only be set under defaults:"),
 	"in topic":     hintFor(ruleKeys, "rule keys belong under match:"),
-	"in rule":      hintFor([]string{"slug", "description", "limit", "max_per_source", "dedupe", "match", "pin", "hide"}, "it is a topic key, not a rule key"),
-	"in an included file": hintFor([]string{"listen", "base_url", "database", "defaults", "include", "websub"},
+	"in rule":      hintFor([]string{"slug", "aliases", "description", "limit", "max_per_source", "dedupe", "match", "pin", "hide"}, "it is a topic key, not a rule key"),
+	"in an included file": hintFor([]string{"listen", "base_url", "database", "defaults", "include", "websub", "allow_large_removal"},
 		"an included file may only hold sources: and topics:"),
 }
 
@@ -84,6 +84,7 @@ type decoder struct {
 	files     map[string]int // display name -> order read, for sorting errors
 	srcMeta   []sourceMeta   // parallel to Config.Sources
 	slugPos   []Pos          // parallel to Config.Topics
+	aliasPos  [][]Pos        // parallel to Config.Topics: each alias's position
 	refs      []ref
 	inclPos   []Pos // parallel to Config.Include
 	defMin    Pos   // where defaults.min_interval / max_interval were set

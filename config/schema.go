@@ -54,6 +54,10 @@ func (d *decoder) top(root *yaml.Node, c *Config) {
 			d.sources(p.v, c)
 		case "topics":
 			d.topics(p.v, c)
+		case "allow_large_removal":
+			if b, ok := d.boolean(p.v, p.key); ok {
+				c.AllowLargeRemoval = b
+			}
 		}
 	}
 }
@@ -474,6 +478,7 @@ func (d *decoder) topics(n *yaml.Node, c *Config) {
 		item = resolve(item)
 		t := Topic{Pos: d.pos(item)}
 		var slugPos Pos
+		var aliasPos []Pos
 		if item.Kind != yaml.MappingNode {
 			d.errorf(item, "a topic must be a mapping with at least slug:, got %s", kindName(item))
 			continue
@@ -488,6 +493,14 @@ func (d *decoder) topics(n *yaml.Node, c *Config) {
 				if s, ok := d.ident(p.v, "topic slug"); ok {
 					t.Slug = s
 					slugPos = d.pos(v)
+				}
+			case "aliases":
+				_, nodes := d.strs(p.v, p.key)
+				for _, n := range nodes {
+					if a, ok := d.ident(n, "topic alias"); ok {
+						t.Aliases = append(t.Aliases, a)
+						aliasPos = append(aliasPos, d.pos(n))
+					}
 				}
 			case "title":
 				if s, ok := d.str(p.v, p.key); ok {
@@ -545,6 +558,7 @@ func (d *decoder) topics(n *yaml.Node, c *Config) {
 		}
 		c.Topics = append(c.Topics, t)
 		d.slugPos = append(d.slugPos, slugPos)
+		d.aliasPos = append(d.aliasPos, aliasPos)
 	}
 }
 

@@ -21,6 +21,9 @@ type Config struct {
 	WebSub  WebSub   `yaml:"websub"`
 	Sources []Source `yaml:"sources"`
 	Topics  []Topic  `yaml:"topics"`
+	// AllowLargeRemoval lets a reload remove more than half of the
+	// running topics or sources, or all of them (see CheckRemoval).
+	AllowLargeRemoval bool `yaml:"allow_large_removal"`
 
 	// Files lists the absolute paths of every file read by Load: the
 	// config itself, then the included files in the order read. A
@@ -36,6 +39,7 @@ type Config struct {
 	// when they are missing or stale.
 	sourceIdx map[string]int
 	topicIdx  map[string]int
+	aliasIdx  map[string]int // alias -> index in Topics
 }
 
 // Defaults apply to every source that does not override them.
@@ -88,7 +92,10 @@ type Source struct {
 
 // Topic is an editorial topic published as its own feeds.
 type Topic struct {
-	Slug         string   `yaml:"slug"`
+	Slug string `yaml:"slug"`
+	// Aliases are former slugs of the topic: their feed URLs redirect to
+	// the topic's, and curations stored under them are the topic's.
+	Aliases      []string `yaml:"aliases"`
 	Title        string   `yaml:"title"`
 	Description  string   `yaml:"description"`
 	Limit        int      `yaml:"limit"`          // default 50

@@ -125,8 +125,16 @@ func NewComposer(t config.Topic, curations []db.Curation, now time.Time, firstPa
 	if c.limit <= 0 {
 		c.limit = db.DefaultLimit
 	}
+	// Curations stored under a former slug (alias) of the topic are its
+	// own, unless the topic has its own for the same item.
+	own := map[int64]bool{}
 	for _, cu := range curations {
-		if cu.Topic != "" && cu.Topic != t.Slug {
+		if cu.Topic == t.Slug {
+			own[cu.ItemID] = true
+		}
+	}
+	for _, cu := range curations {
+		if cu.Topic != "" && cu.Topic != t.Slug && (own[cu.ItemID] || !slices.Contains(t.Aliases, cu.Topic)) {
 			continue
 		}
 		// A curation made with `bantin curate` stands for its item's

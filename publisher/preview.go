@@ -10,10 +10,11 @@ import (
 	"bantin/db"
 )
 
-// TopicPage returns the first page of topic t as the server would publish
-// it at now (curation, dedupe and caps applied), for `bantin preview`.
-func TopicPage(ctx context.Context, store *db.DB, t *config.Topic, now time.Time) ([]Entry, error) {
-	p, err := PreviewTopic(ctx, store, t, nil, now)
+// TopicPage returns the first page of topic t of cfg as the server would
+// publish it at now (curation, dedupe and caps applied), for `bantin
+// preview`.
+func TopicPage(ctx context.Context, store *db.DB, cfg *config.Config, t *config.Topic, now time.Time) ([]Entry, error) {
+	p, err := PreviewTopic(ctx, store, cfg, t, nil, now)
 	if err != nil {
 		return nil, err
 	}
@@ -38,13 +39,13 @@ func (p *Preview) Fate(it db.Item) Fate {
 	return f
 }
 
-// PreviewTopic composes the first page of topic t at now exactly as the
+// PreviewTopic composes the first page of topic t of cfg at now exactly as the
 // server does from store (the same queries, in the same order, through the
 // same Composer). When members is not nil it stands for the topic's stored
 // membership: the topic's members, newest first by Published then ID, as
 // a config whose membership is not stored yet would make it (see
 // aggregator.TopicMembers); pins and curations still come from store.
-func PreviewTopic(ctx context.Context, store *db.DB, t *config.Topic, members []db.Item, now time.Time) (*Preview, error) {
+func PreviewTopic(ctx context.Context, store *db.DB, cfg *config.Config, t *config.Topic, members []db.Item, now time.Time) (*Preview, error) {
 	rec := &recordingStore{store: store, slug: t.Slug, members: members}
 	if members != nil {
 		cur, err := store.Curations(ctx, t.Slug)
@@ -58,7 +59,9 @@ func PreviewTopic(ctx context.Context, store *db.DB, t *config.Topic, members []
 			}
 		}
 	}
-	s := newServer(&config.Config{Topics: []config.Topic{*t}}, rec, nil)
+	one := *cfg // its sources, with t as the only topic
+	one.Topics = []config.Topic{*t}
+	s := newServer(&one, rec, nil)
 	s.now = func() time.Time { return now }
 	entries, _, err := s.composeTopic(ctx, *t, nil)
 	if err != nil {
@@ -68,9 +71,14 @@ func PreviewTopic(ctx context.Context, store *db.DB, t *config.Topic, members []
 	// Composer we keep, so that Fate can say what became of each.
 	c := NewComposer(*t, rec.curations, now, true)
 	for _, it := range rec.pins {
-		c.AddPinned(it)
+		if fromConfigured(s.cfg.Load(), it) {
+			c.AddPinned(it)
+		}
 	}
 	for _, it := range rec.stream {
+		if !fromConfigured(s.cfg.Load(), it) {
+			continue
+		}
 		if !c.Add(it) {
 			break
 		}
@@ -98,7 +106,7 @@ type recordingStore struct {
 
 func (r *recordingStore) Curations(ctx context.Context, topic string) ([]db.Curation, error) {
 	cur, err := r.store.Curations(ctx, topic)
-	r.curations = cur
+	r.curations = append(r.curations, cur...)
 	return cur, err
 }
 

@@ -231,6 +231,21 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 				cursor = c.String()
 			}
 		}
+		if kind == kindTopic {
+			// A former slug of a renamed topic (aliases:) moved for good.
+			// (The fast path finds no feed under it and hands over.)
+			cfg := s.cfg.Load()
+			if _, ok := cfg.Topic(slug); !ok {
+				if t, ok := cfg.TopicByAlias(slug); ok {
+					to := feedURL(baseURL(cfg), kindTopic, t.Slug, format)
+					if r.URL.RawQuery != "" {
+						to += "?" + r.URL.RawQuery
+					}
+					http.Redirect(w, r, to, http.StatusMovedPermanently)
+					return
+				}
+			}
+		}
 		key := cacheKey{kind: kind, slug: slug, format: format, cursor: cursor}
 		s.serve(w, r, key)
 	}
@@ -560,7 +575,9 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 			f.Next = db.CursorOf(items[len(items)-1]).String()
 		}
 		for _, it := range items {
-			f.Entries = append(f.Entries, Entry{Item: it})
+			if fromConfigured(cfg, it) {
+				f.Entries = append(f.Entries, Entry{Item: it})
+			}
 		}
 	}
 	if f.Title == "" {
@@ -579,7 +596,15 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 	if err != nil {
 		return nil, "", err
 	}
+	for _, alias := range t.Aliases { // curations not yet moved to the renamed topic
+		more, err := s.store.Curations(ctx, alias)
+		if err != nil {
+			return nil, "", err
+		}
+		curations = append(curations, more...)
+	}
 	c := NewComposer(t, curations, s.now(), before == nil)
+	cfg := s.cfg.Load()
 	if before == nil {
 		for _, id := range c.PinnedIDs() {
 			it, err := s.store.Item(ctx, id)
@@ -587,6 +612,9 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 				continue
 			} else if err != nil {
 				return nil, "", err
+			}
+			if !fromConfigured(cfg, it) {
+				continue
 			}
 			c.AddPinned(it)
 		}
@@ -599,6 +627,9 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 				continue
 			} else if err != nil {
 				return nil, "", err
+			}
+			if !fromConfigured(cfg, it) {
+				continue
 			}
 			c.AddPinned(it)
 		}
@@ -617,6 +648,9 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 			return nil, "", err
 		}
 		for i := range items {
+			if !fromConfigured(cfg, items[i]) {
+				continue
+			}
 			if !c.Add(items[i]) {
 				stopped = true
 				break
@@ -642,6 +676,14 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 		next = db.CursorOf(*last).String()
 	}
 	return c.Entries(), next, nil
+}
+
+// fromConfigured reports whether it comes from a source of cfg: the items
+// of a source removed from the config stay stored but are published
+// nowhere (also when pinned), until the source comes back.
+func fromConfigured(cfg *config.Config, it db.Item) bool {
+	_, ok := cfg.Source(it.SourceID)
+	return ok
 }
 
 // maxAgeFor is the Cache-Control max-age (seconds) of a feed: the shortest

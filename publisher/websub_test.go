@@ -87,7 +87,7 @@ func TestPage(t *testing.T) {
 	if len(f.Entries) != 2 || f.Entries[0].Item.Title != "Giá nhà tăng" {
 		t.Errorf("Page entries = %d, first %q; want 2, Giá nhà tăng", len(f.Entries), f.Entries[0].Item.Title)
 	}
-	entries, err := TopicPage(ctx, e.db, &e.cfg.Topics[0], e.now)
+	entries, err := TopicPage(ctx, e.db, e.cfg, &e.cfg.Topics[0], e.now)
 	if err != nil {
 		t.Fatal(err)
 	}

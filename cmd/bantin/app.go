@@ -127,6 +127,7 @@ func (a *app) openPoller(ctx context.Context) (*config.Config, *db.DB, *aggregat
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	warnStoredRemoval(ctx, a, store, cfg)
 	aggregator.Version = version
 	p, err := aggregator.New(ctx, cfg, store, a.logger)
 	if err != nil {

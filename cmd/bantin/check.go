@@ -19,6 +19,7 @@ func cmdCheck(ctx context.Context, a *app, args []string) error {
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(a.stderr, "%s (warning)\n", w)
 	}
+	checkDatabase(ctx, a, cfg)
 	fmt.Fprintf(a.stdout, "%s: ok (%d sources, %d topics)\n", cfg.Path, len(cfg.Sources), len(cfg.Topics))
 	return nil
 }

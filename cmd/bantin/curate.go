@@ -36,9 +36,16 @@ func cmdCurate(ctx context.Context, a *app, args []string) error {
 		}
 		topic := ""
 		if len(pos) == 2 {
-			topic = pos[1]
-			if _, ok := cfg.Topic(topic); !ok {
-				return fmt.Errorf("no topic %q in %s", topic, cfg.Path)
+			// A former slug lists the topic it became; a topic gone from
+			// the config only if curations are still stored under it.
+			if t, _, ok := cfg.ResolveTopic(pos[1]); ok {
+				topic = t.Slug
+			} else if cur, err := store.Curations(ctx, pos[1]); err != nil {
+				return err
+			} else if len(cur) == 0 {
+				return fmt.Errorf("no topic %q in %s", pos[1], cfg.Path)
+			} else {
+				topic = pos[1]
 			}
 		}
 		return listCurations(ctx, a, cfg, store, topic)
@@ -57,8 +64,17 @@ func cmdCurate(ctx context.Context, a *app, args []string) error {
 		return &usageError{"usage: bantin curate " + verb + " TOPIC ITEM"}
 	}
 	topic, ref := pos[1], pos[2]
-	if _, ok := cfg.Topic(topic); !ok {
-		return fmt.Errorf("no topic %q in %s", topic, cfg.Path)
+	if t, renamed, ok := cfg.ResolveTopic(topic); renamed {
+		fmt.Fprintf(a.stderr, "topic %q is now %q\n", topic, t.Slug)
+		topic = t.Slug
+	} else if !ok {
+		// Curations stored under a topic gone from the config can still
+		// be taken back.
+		if cur, err := store.Curations(ctx, topic); err != nil {
+			return err
+		} else if on || len(cur) == 0 {
+			return fmt.Errorf("no topic %q in %s", topic, cfg.Path)
+		}
 	}
 	it, err := findItem(ctx, cfg, store, ref)
 	if err != nil {
@@ -194,6 +210,15 @@ func listCurations(ctx context.Context, a *app, cfg *config.Config, store *db.DB
 	if err != nil {
 		return err
 	}
+	if t, ok := cfg.Topic(topic); ok {
+		for _, alias := range t.Aliases { // not yet moved to the renamed topic
+			more, err := store.Curations(ctx, alias)
+			if err != nil {
+				return err
+			}
+			cur = append(cur, more...)
+		}
+	}
 	loc := cfg.Location()
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TOPIC\tACTION\tITEM\tFROM\tTITLE / LINK")
@@ -205,7 +230,7 @@ func listCurations(ctx context.Context, a *app, cfg *config.Config, store *db.DB
 			title = firstNonEmpty(it.Title, it.Link) + " <" + it.Link + ">"
 			listed[topic+"\x00"+action+"\x00"+id] = true
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", topic, action, id, from, title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", topic+curationTopicNote(cfg, topic), action, id, from, title)
 	}
 	for _, c := range cur {
 		row(c.Topic, c.Action, &db.Item{ID: c.ItemID, Title: c.Title, Link: c.Link},

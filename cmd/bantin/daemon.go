@@ -18,6 +18,7 @@ import (
 
 	"bantin/aggregator"
 	"bantin/config"
+	"bantin/db"
 	"bantin/publisher"
 )
 
@@ -51,6 +52,10 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		addr = *listen
 	}
 
+	// What a reload would refuse is only a warning at start: there is
+	// no running config to keep.
+	warnStoredRemoval(ctx, a, store, cfg)
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := aggregator.NewMetrics(reg, store)
@@ -73,8 +78,12 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		if topics, err = aggregator.NewTopics(store, cfg); err != nil {
 			return err
 		}
+		if _, err := aggregator.FollowRenames(ctx, store, cfg); err != nil {
+			return err
+		}
 		members = topics
 	}
+	warnOrphanCurations(ctx, a, store, cfg) // after the renames were followed
 	pub := publisher.New(cfg, store, a.logger)
 	// WebSub: the built-in hub (inert unless websub.builtin) and, with
 	// polling, the subscriber's callback for sources that advertise a hub.
@@ -170,14 +179,20 @@ loop:
 				a.logger.Error("reload failed; keeping the running config", slog.Any("error", err))
 				continue
 			}
+			if r := config.RemovalOf(cfg, next); r.Large() && !next.AllowLargeRemoval {
+				a.logger.Error("reload refused; keeping the running config: the new config "+r.String()+
+					"; if that is meant, set allow_large_removal: true at the top of the file",
+					append([]any{slog.String("config", next.Path)}, removalAttrs(r)...)...)
+				continue
+			}
 			if next.Database != cfg.Database {
 				a.logger.Warn("reload: a new database path takes effect only after a restart", slog.String("database", next.Database))
 				next.Database = cfg.Database
 			}
 			if poller != nil {
 				err = poller.Reload(ctx, next)
-			} else {
-				err = topics.Reload(next)
+			} else if err = topics.Reload(next); err == nil {
+				_, err = aggregator.FollowRenames(ctx, store, next)
 			}
 			if err != nil {
 				a.logger.Error("reload failed; keeping the running config", slog.Any("error", err))
@@ -191,6 +206,7 @@ loop:
 			metrics.SetTopics(next)
 			cfg = next
 			a.logger.Info("config reloaded", slog.Int("sources", len(next.Sources)), slog.Int("topics", len(next.Topics)))
+			warnOrphanCurations(ctx, a, store, next)
 		}
 	}
 	cancel()
@@ -259,28 +275,61 @@ func recomputeLoop(ctx context.Context, a *app, r recomputer, now <-chan struct{
 }
 
 func cmdPoll(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("poll", "")
+	fs := a.flags("poll", "[SOURCE...]")
 	all := fs.Bool("all", false, "poll every source, ignoring intervals and error backoff (never Retry-After or disabled sources)")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
+	force := fs.Bool("force", false, "re-read: send no conditional headers (If-None-Match, If-Modified-Since), so every feed is read whole; implies -all")
+	ids, err := a.parse(fs, args, 0, -1)
+	if err != nil {
 		return err
 	}
-	_, store, p, err := a.openPoller(ctx)
+	cfg, store, p, err := a.openPoller(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	for _, id := range ids {
+		if _, ok := cfg.Source(id); !ok {
+			return &usageError{fmt.Sprintf("no source %q in %s", id, a.configPath)}
+		}
+	}
 	if err := recomputeWithProgress(ctx, a, p); err != nil {
 		return err
 	}
-	sum, err := p.PollOnce(ctx, *all, func(r aggregator.Result) {
+	polled := map[string]bool{}
+	sum, err := p.PollOnceWith(ctx, aggregator.PollOptions{All: *all, Force: *force, Sources: ids}, func(r aggregator.Result) {
+		polled[r.SourceID] = true
 		printResult(a, r)
 	})
+	if err == nil {
+		printNotPolled(ctx, a, store, ids, polled)
+	}
 	fmt.Fprintf(a.stdout, "polled %d sources in %s: %d failed, %d not modified, %d new items, %d updated\n",
 		sum.Sources, sum.Duration.Round(time.Millisecond), sum.Failed, sum.NotModified, sum.New, sum.Updated)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil
+}
+
+// printNotPolled says why sources named on the command line were not
+// polled (disabled, Retry-After).
+func printNotPolled(ctx context.Context, a *app, store *db.DB, ids []string, polled map[string]bool) {
+	for _, id := range ids {
+		if polled[id] {
+			continue
+		}
+		why := "not due"
+		if st, err := store.Source(ctx, id); err == nil {
+			switch {
+			case st.Disabled:
+				why = "disabled (410 Gone)"
+			case st.RetryAfter.After(time.Now()):
+				why = "the server asked to retry after " + st.RetryAfter.Local().Format(time.DateTime)
+			}
+		}
+		fmt.Fprintf(a.stdout, "%-28s    -  not polled: %s\n", id, why)
+		polled[id] = true
+	}
 }
 
 // recomputeWithProgress rebuilds stored tags and topic membership if the
@@ -310,8 +359,11 @@ func printResult(a *app, r aggregator.Result) {
 		return
 	}
 	note := ""
+	if r.Skipped > 0 {
+		note = "  skipped: " + aggregator.SkipNote(r.Skipped, r.SkipReason)
+	}
 	if r.Note != "" {
-		note = "  note: " + r.Note
+		note += "  note: " + r.Note
 	}
 	fmt.Fprintf(a.stdout, "%-28s %4d  new %-4d updated %-4d %s%s\n", r.SourceID, r.Status, r.New, r.Updated, d, note)
 }

@@ -55,7 +55,7 @@ func (a *app) openTopic(ctx context.Context, slug string) (*topicContext, error)
 	if err != nil {
 		return nil, err
 	}
-	topic, ok := cfg.Topic(slug)
+	topic, _, ok := cfg.ResolveTopic(slug) // a former slug (alias) names the topic
 	if !ok {
 		store.Close()
 		return nil, fmt.Errorf("no topic %q in %s", slug, cfg.Path)
@@ -91,7 +91,7 @@ func (tc *topicContext) page(ctx context.Context, now time.Time) (*publisher.Pre
 			members = []db.Item{}
 		}
 	}
-	return publisher.PreviewTopic(ctx, tc.store, tc.topic, members, now)
+	return publisher.PreviewTopic(ctx, tc.store, tc.cfg, tc.topic, members, now)
 }
 
 // explain prints why it is or is not in the topic: the rule tree, the
@@ -108,6 +108,13 @@ func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher
 	cur, err := tc.store.Curations(ctx, topic.Slug)
 	if err != nil {
 		return err
+	}
+	for _, alias := range topic.Aliases { // not yet moved to the renamed topic
+		more, err := tc.store.Curations(ctx, alias)
+		if err != nil {
+			return err
+		}
+		cur = append(cur, more...)
 	}
 	own := map[string]bool{}
 	for _, c := range cur {
@@ -161,6 +168,9 @@ func publishedLine(tc *topicContext, page *publisher.Preview, it *db.Item, match
 		return fmt.Sprintf("no: matched, but not published: the feed is full (limit %d, every entry newer)", limitOf(t))
 	}
 	// Never offered to the page: not a member, or the page ended first.
+	if _, ok := tc.cfg.Source(it.SourceID); !ok {
+		return fmt.Sprintf("no: source %s is no longer in the config (its items stay stored for the retention, published nowhere)", it.SourceID)
+	}
 	switch {
 	case !matched:
 		return "no, the rules do not match"
