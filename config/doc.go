@@ -21,6 +21,8 @@
 //	websub      hubs: [URLs], builtin: bool, subscribe: bool
 //	sources     list of sources (below)
 //	topics      list of topics (below)
+//	allow_large_removal  true lets a reload remove most or all topics or
+//	            sources (default false)
 //
 // defaults:
 //
@@ -36,10 +38,11 @@
 // per-source overrides interval, min_interval, max_interval, timeout,
 // timezone, retention, max_body (zero or absent: the default).
 //
-// A topic: slug (required; same charset as ids, unique), title (default:
-// the slug), description, limit (default 50), max_per_source (0: no cap),
-// max_age, dedupe (default true), match (a rule), pin and hide (lists of
-// absolute links; a link may not be both).
+// A topic: slug (required; same charset as ids, unique), aliases (former
+// slugs, same charset), title (default: the slug), description, limit
+// (default 50), max_per_source (0: no cap), max_age, dedupe (default true),
+// match (a rule), pin and hide (lists of absolute links; a link may not be
+// both).
 //
 // A rule is a non-empty mapping; every key present must hold. Leaf keys
 // take a list of strings (a single string counts as a list of one):
