@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"bantin/internal/testenv"
 )
 
 // growingUpstream serves /sN.rss feeds that gain an item on every request,
@@ -143,6 +145,7 @@ func metric(t *testing.T, base, name string) float64 {
 // grow), and the read-only commands say the database does not exist
 // instead of creating an empty one.
 func TestDaemonNoticesDeletedDatabase(t *testing.T) {
+	testenv.SkipShort(t, "a daemon run until it notices its database deleted (about 8 s)")
 	up := &growingUpstream{}
 	srv := httptest.NewServer(up)
 	defer srv.Close()
@@ -240,6 +243,7 @@ func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 // itself; the flood of identical write errors is one log line; what was
 // fetched meanwhile is stored after the recovery.
 func TestDaemonReportsUnwritableDatabase(t *testing.T) {
+	testenv.SkipShort(t, "a daemon run until it reports its database unwritable (about 12 s)")
 	up := &growingUpstream{}
 	srv := httptest.NewServer(up)
 	defer srv.Close()
