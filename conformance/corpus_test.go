@@ -24,6 +24,7 @@ import (
 	"bantin/aggregator/normaliser"
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/testenv"
 	"bantin/publisher"
 )
 
@@ -47,7 +48,7 @@ var corpusDirs = []string{"feedparser", "feedvalidator", "gofeed"}
 // path under feedparser/.
 func notBozoExceptions(t *testing.T) map[string][2]string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(moduleRoot(t), "testdata", "conformance", "not-bozo-exceptions.tsv"))
+	data, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "testdata", "conformance", "not-bozo-exceptions.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"bantin/aggregator/normaliser"
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/testenv"
 	"bantin/publisher"
 )
 
@@ -25,7 +26,7 @@ import (
 func seedFiles(f *testing.F, dirs ...string) [][]byte {
 	var out [][]byte
 	for _, d := range dirs {
-		files, _ := filepath.Glob(filepath.Join(moduleRoot(f), "testdata", d, "*"))
+		files, _ := filepath.Glob(filepath.Join(testenv.ModuleRoot(f), "testdata", d, "*"))
 		for _, file := range files {
 			if b, err := os.ReadFile(file); err == nil {
 				out = append(out, b)
@@ -204,7 +205,7 @@ type handlerEnv struct {
 func newHandlerEnv(tb testing.TB) *handlerEnv {
 	tb.Helper()
 	dir := tb.TempDir()
-	feeds := filepath.Join(moduleRoot(tb), "testdata", "feeds")
+	feeds := filepath.Join(testenv.ModuleRoot(tb), "testdata", "feeds")
 	yaml := "database: h.db\nbase_url: http://bantin.test\ndefaults: {timeout: 5s, retention: 36500d}\nsources:\n" +
 		"  - {id: vnexpress, url: '" + filepath.Join(feeds, "vnexpress-kinh-doanh.rss") + "', tags: [Kinh tế, \"<b>Tag</b> & co\"]}\n" +
 		"  - {id: baocu, url: '" + filepath.Join(feeds, "baocu-1258.rss") + "', timezone: Asia/Ho_Chi_Minh}\n" +

@@ -29,25 +29,6 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// moduleRoot returns the directory holding go.mod.
-func moduleRoot(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
-
 // corpusRoot returns ../shared/corpus relative to the module root, skipping
 // the test under -short and (recorded, see testenv) when it is absent.
 func corpusRoot(tb testing.TB) string {

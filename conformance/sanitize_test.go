@@ -20,6 +20,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"bantin/internal/testenv"
 	"bantin/publisher"
 )
 
@@ -437,7 +438,7 @@ func TestSanitizerCorpus(t *testing.T) {
 // links made absolute; and titles holding markup, entities and quotes are
 // plain text, decoded once, in every format and on the index page.
 func TestSafeMarkupSurvives(t *testing.T) {
-	fixture := filepath.Join(moduleRoot(t), "testdata", "conformance", "safe.atom")
+	fixture := filepath.Join(testenv.ModuleRoot(t), "testdata", "conformance", "safe.atom")
 	tmp := t.TempDir()
 	dbPath := filepath.Join(tmp, "p.db")
 	store := openStore(t, dbPath)

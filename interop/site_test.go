@@ -26,29 +26,9 @@ import (
 	"bantin/tracking"
 )
 
-// moduleRoot is the directory holding go.mod, found upwards from the
-// package directory.
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("interop: go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-}
-
 // fixtureDir is testdata/interop under the module root.
 func fixtureDir(t testing.TB) string {
-	return filepath.Join(moduleRoot(t), "testdata", "interop")
+	return filepath.Join(testenv.ModuleRoot(t), "testdata", "interop")
 }
 
 // The suites here run real readers and validators: testenv skips them

@@ -15,25 +15,6 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 const testBase = "http://news.example.org"
 
-// moduleRoot returns the directory holding go.mod.
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
-
 // sharedSchema returns the path of a schema file under ../shared/corpus/schemas
 // (relative to the module root), skipping the test under -short and
 // (recorded, see testenv) when it is absent.
@@ -52,7 +33,7 @@ func needTool(t testing.TB, name string) string {
 // fixtureItems loads testdata/publisher/items.json.
 func fixtureItems(t testing.TB) []db.Item {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(moduleRoot(t), "testdata", "publisher", "items.json"))
+	data, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "testdata", "publisher", "items.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package publisher
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +16,6 @@ import (
 	"bantin/db"
 	"bantin/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
 
 func renderAll(t *testing.T, f *Feed) map[string][]byte {
 	t.Helper()
@@ -45,19 +42,7 @@ func TestRenderGolden(t *testing.T) {
 			if !bytes.Equal(got, again) {
 				t.Fatalf("Render(%s) is not deterministic", format)
 			}
-			path := filepath.Join(moduleRoot(t), "testdata", "golden", "topic."+format)
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("Render(%s) differs from %s (run with -update after checking):\n%s", format, path, got)
-			}
+			testenv.Golden(t, "testdata/golden/topic."+format, got)
 		})
 	}
 }
