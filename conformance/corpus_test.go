@@ -24,6 +24,7 @@ import (
 	"bantin/aggregator/normaliser"
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/fixture"
 	"bantin/internal/testenv"
 	"bantin/publisher"
 )
@@ -322,7 +323,7 @@ func TestCorpus(t *testing.T) {
 
 	// Pass A: file:// sources polled into SQLite, then published.
 	dir := t.TempDir()
-	storeA := openStore(t, filepath.Join(dir, "a.db"))
+	storeA := fixture.DB(t, filepath.Join(dir, "a.db"))
 	srcA := make([]sourceDef, len(safe))
 	for i, f := range safe {
 		srcA[i] = sourceDef{ID: "f" + f.ID, URL: (&url.URL{Scheme: "file", Path: f.Abs}).String(), File: f}
@@ -336,7 +337,7 @@ func TestCorpus(t *testing.T) {
 	// Pass B: the same files over HTTP with their simulated headers.
 	srv := httptest.NewServer(replayHandler(safe))
 	defer srv.Close()
-	storeB := openStore(t, filepath.Join(dir, "b.db"))
+	storeB := fixture.DB(t, filepath.Join(dir, "b.db"))
 	srcB := make([]sourceDef, len(safe))
 	for i, f := range safe {
 		srcB[i] = sourceDef{ID: "h" + f.ID, URL: srv.URL + "/c/" + f.ID + "/" + pathEscape(f.Rel), File: f, AllowPrivate: true}
@@ -388,16 +389,6 @@ type sourceDef struct {
 	ID, URL      string
 	AllowPrivate bool
 	File         *corpusFile
-}
-
-func openStore(t *testing.T, path string) *db.DB {
-	t.Helper()
-	store, err := db.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return store
 }
 
 func pathEscape(rel string) string {

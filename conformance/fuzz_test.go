@@ -18,6 +18,7 @@ import (
 	"bantin/aggregator/normaliser"
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/fixture"
 	"bantin/internal/testenv"
 	"bantin/publisher"
 )
@@ -214,20 +215,9 @@ func newHandlerEnv(tb testing.TB) *handlerEnv {
 		"topics:\n  - {slug: tat-ca, title: Tất cả, limit: 3, match: {sources: [vnexpress, baocu, hanoi, tech]}}\n" +
 		"  - {slug: ha-noi, limit: 2, max_per_source: 1, match: {keywords: [ha noi]}}\n" +
 		"  - {slug: trong, match: {keywords: [khong-bao-gio-co]}}\n"
-	path := filepath.Join(dir, "bantin.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	cfg := fixture.ConfigIn(tb, dir, yaml)
+	store := fixture.DB(tb, cfg.Database)
 	ctx := context.Background()
-	store, err := db.Open(ctx, cfg.Database)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
 	p, err := aggregator.New(ctx, cfg, store, nil)
 	if err != nil {
 		tb.Fatal(err)

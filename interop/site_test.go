@@ -21,6 +21,7 @@ import (
 	"bantin/aggregator"
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/fixture"
 	"bantin/internal/testenv"
 	"bantin/publisher"
 	"bantin/tracking"
@@ -202,20 +203,7 @@ func newSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	yaml := strings.NewReplacer("{{UP}}", up.URL, "{{BASE}}", base).Replace(string(tmpl))
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "bantin.yaml")
-	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	store, err := db.Open(ctx, cfg.Database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	cfg, store := fixture.Store(t, yaml)
 	p, err := aggregator.New(ctx, cfg, store, nil)
 	if err != nil {
 		t.Fatal(err)

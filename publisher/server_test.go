@@ -20,6 +20,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/fixture"
 	"bantin/internal/testenv"
 )
 
@@ -56,11 +57,7 @@ func testConfig() *config.Config {
 func newEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "bantin.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := fixture.DB(t, "")
 	cfg := testConfig()
 	var specs []db.SourceSpec
 	for _, s := range cfg.Sources {
