@@ -654,7 +654,7 @@ func publishVisit(t *testing.T, st *corpusStats, cfg *config.Config, store *db.D
 		if code != http.StatusOK {
 			st.add(&st.renderProblems, "GET %s: status %d", p, code)
 		} else if p == "/opml.xml" {
-			if err := wellFormed(body); err != nil {
+			if err := testenv.WellFormedXML(body); err != nil {
 				st.add(&st.renderProblems, "GET %s: %v", p, err)
 			}
 		}

@@ -303,20 +303,6 @@ func clip(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// wellFormed reads every token of an XML document with encoding/xml.
-func wellFormed(b []byte) error {
-	d := xml.NewDecoder(bytes.NewReader(b))
-	for {
-		_, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
 // checkPublished checks that a published document of format is well-formed.
 func checkPublished(format string, b []byte) error {
 	if !utf8.Valid(b) {
@@ -328,7 +314,7 @@ func checkPublished(format string, b []byte) error {
 		}
 		return nil
 	}
-	return wellFormed(b)
+	return testenv.WellFormedXML(b)
 }
 
 // htmlText returns the text content of an HTML fragment, white space

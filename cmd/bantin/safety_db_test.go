@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -71,22 +70,7 @@ func fastConfig(t *testing.T, dir, upURL string, n int) string {
 
 // logBuffer collects a child's stderr through a pipe (not a file: a test
 // may forbid the child to write files).
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuffer struct{ testenv.Buffer }
 
 // count returns the number of log lines matching re.
 func (l *logBuffer) count(re string) int {
