@@ -8,6 +8,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"net"
+
+	"time"
 )
 
 // Upstream is a fake upstream feed server on 127.0.0.1: it serves the
@@ -66,4 +70,17 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write(f.body)
+}
+
+// Dial opens a TCP connection to addr (a server under test, spoken to in
+// raw HTTP) with a deadline of 5 s for the whole exchange. The caller
+// closes it.
+func Dial(tb testing.TB, addr string) net.Conn {
+	tb.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	return c
 }
