@@ -49,7 +49,11 @@ type Poller struct {
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 
-	bigSlots   *semaphore.Weighted
+	bigSlots *semaphore.Weighted
+	// bigPages are the slots of big article pages, apart from bigSlots:
+	// a poll holding a big feed's slot may wait for one without
+	// deadlocking against another.
+	bigPages   *semaphore.Weighted
 	cpu        chan struct{} // see onCPU
 	bigSources sync.Map      // ids of sources whose bodies were big
 
@@ -82,6 +86,7 @@ func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Log
 		Now:      time.Now,
 		reloaded: make(chan struct{}, 1),
 		bigSlots: semaphore.NewWeighted(bigSlots),
+		bigPages: semaphore.NewWeighted(bigSlots),
 		cpu:      make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
 	p.storeThrottle = logthrottle.New(logger.Handler(), time.Minute, "source", "error")
@@ -263,7 +268,8 @@ type job struct {
 	state db.Source
 	src   *config.Source
 	host  string
-	force bool // no conditional headers
+	hosts *hostLimiter // the per_host slots of the pass
+	force bool         // no conditional headers
 }
 
 // outcome is what a worker hands to the writer.
@@ -314,7 +320,6 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 	var (
 		mu       sync.Mutex
 		inflight = map[string]bool{}
-		hostBusy = map[string]int{}
 		busy     int
 		wake     = make(chan struct{}, 1)
 	)
@@ -324,6 +329,7 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		default:
 		}
 	}
+	hosts := newHostLimiter(perHost, signal)
 	jobs := make(chan job, workers)
 	outcomes := make(chan outcome, workers)
 	var wg sync.WaitGroup
@@ -332,13 +338,7 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				release := func() {
-					mu.Lock()
-					hostBusy[j.host]--
-					mu.Unlock()
-					signal()
-				}
-				outcomes <- p.poll(ctx, j, release)
+				outcomes <- p.poll(ctx, j, func() { hosts.release(j.host) })
 			}
 		}()
 	}
@@ -421,15 +421,14 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 				u = st.ConfigURL
 			}
 			h := hostOf(u)
-			if h != "" && hostBusy[h] >= perHost {
+			if !hosts.tryAcquire(h) {
 				rest = append(rest, id)
 				continue
 			}
-			hostBusy[h]++
 			busy++
 			inflight[id] = true
 			delete(pending, id)
-			jobs <- job{state: *st, src: src, host: h, force: opts.Force}
+			jobs <- job{state: *st, src: src, host: h, hosts: hosts, force: opts.Force}
 		}
 		queue = rest
 		idle := busy == 0 && len(queue) == 0
