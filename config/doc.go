@@ -29,14 +29,21 @@
 //	interval 15m, min_interval 5m, max_interval 24h, timeout 20s (all > 0)
 //	timezone Asia/Ho_Chi_Minh (IANA name), retention 90d (0: never prune)
 //	max_body 10MiB, per_host 2, workers 16 (>= 1), user_agent (one line),
-//	language (of sources whose feed and items name none)
+//	language (of sources whose feed and items name none), full_text (off,
+//	match or publish)
 //
 // A source: id (required; [a-z0-9][a-z0-9-]*, unique across all files),
 // url (required; http://, https://, file:// or a plain path, made an
 // absolute file:// URL relative to the file that names it), title, tags,
 // language (a tag such as vi or en-US, lowercased), allow_private, and the
 // per-source overrides interval, min_interval, max_interval, timeout,
-// timezone, retention, max_body (zero or absent: the default).
+// timezone, retention, max_body, full_text (zero or absent: the default).
+// How its articles and pages are read (content.go): content_selector and
+// exclude_selector (CSS, "sel @attr" for an attribute); type: html makes
+// url a listing page read with items: {each (required), title, link,
+// date, summary, image, author, category}, where follow: true fetches
+// each item's page, read with article: {content, title, date, author,
+// category, image}.
 //
 // A topic: slug (required; same charset as ids, unique), aliases (former
 // slugs, same charset), title (default: the slug), description, limit

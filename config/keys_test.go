@@ -10,17 +10,26 @@ import (
 	"testing"
 )
 
-// yamlKeys returns the yaml tags of the fields of struct type t, in field
-// order, leaving out fields tagged "-".
-func yamlKeys(t reflect.Type) []string {
-	var keys []string
-	for f := range t.Fields() {
-		tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if tag == "" || tag == "-" {
-			continue
+// yamlFields returns the yaml-tagged fields of the struct value v, in
+// field order, with the fields of embedded ",inline" structs in place and
+// fields tagged "-" left out.
+func yamlFields(v reflect.Value) (keys []string, vals []reflect.Value) {
+	for i, f := range slices.Collect(v.Type().Fields()) {
+		tag, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case opts == "inline":
+			k, fv := yamlFields(v.Field(i))
+			keys, vals = append(keys, k...), append(vals, fv...)
+		case tag != "" && tag != "-":
+			keys, vals = append(keys, tag), append(vals, v.Field(i))
 		}
-		keys = append(keys, tag)
 	}
+	return keys, vals
+}
+
+// yamlKeys returns the yaml keys of struct type t (see yamlFields).
+func yamlKeys(t reflect.Type) []string {
+	keys, _ := yamlFields(reflect.New(t).Elem())
 	return keys
 }
 
@@ -32,20 +41,26 @@ type schemaMapping struct {
 	decoded []string
 }
 
-var schemaMappings = []schemaMapping{
-	{"top level", reflect.TypeFor[Config](), topKeys},
-	{"defaults", reflect.TypeFor[Defaults](), defaultsKeys},
-	{"websub", reflect.TypeFor[WebSub](), websubKeys},
-	{"source", reflect.TypeFor[Source](), sourceKeys},
-	{"topic", reflect.TypeFor[Topic](), topicKeys},
-	{"rule", reflect.TypeFor[Rule](), ruleKeys},
+// schemaMappings lists the mappings of the schema. It is a function so
+// that it sees the key lists as init functions completed them.
+func schemaMappings() []schemaMapping {
+	return []schemaMapping{
+		{"top level", reflect.TypeFor[Config](), topKeys},
+		{"defaults", reflect.TypeFor[Defaults](), defaultsKeys},
+		{"websub", reflect.TypeFor[WebSub](), websubKeys},
+		{"source", reflect.TypeFor[Source](), sourceKeys},
+		{"items", reflect.TypeFor[ItemSelectors](), itemSelectorKeys},
+		{"article", reflect.TypeFor[ArticleSelectors](), articleKeys},
+		{"topic", reflect.TypeFor[Topic](), topicKeys},
+		{"rule", reflect.TypeFor[Rule](), ruleKeys},
+	}
 }
 
 // TestEveryKeyKnown: the config structs are the one source of truth for
 // the keys of the YAML schema. Every yaml-tagged field is accepted by the
 // decoder, and the decoder accepts no key that has no field.
 func TestEveryKeyKnown(t *testing.T) {
-	for _, m := range schemaMappings {
+	for _, m := range schemaMappings() {
 		fields := yamlKeys(m.typ)
 		for _, k := range fields {
 			if !slices.Contains(m.decoded, k) {
@@ -89,22 +104,30 @@ func TestEveryKeyDecoded(t *testing.T) {
 		{"defaults", c.Defaults, Default().Defaults},
 		{"websub", c.WebSub, WebSub{}},
 		{"source", c.Sources[0], c.Sources[1]},
+		{"items", deref(c.Sources[0].Items), ItemSelectors{}},
+		{"article", deref(c.Sources[0].Article), ArticleSelectors{}},
 		{"topic", c.Topics[0], c.Topics[1]},
 		{"rule", *c.Topics[0].Match, Rule{}},
 	}
 	for _, p := range pairs {
-		set, base := reflect.ValueOf(p.set), reflect.ValueOf(p.base)
-		for i, f := range slices.Collect(set.Type().Fields()) {
-			tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			if tag == "" || tag == "-" {
-				continue
-			}
-			if reflect.DeepEqual(set.Field(i).Interface(), base.Field(i).Interface()) {
-				t.Errorf("%s: key %q left %s.%s at its default %v: set it to another value in testdata/allkeys.yaml, or the decoder ignores it",
-					p.mapping, tag, set.Type().Name(), f.Name, set.Field(i).Interface())
+		keys, set := yamlFields(reflect.ValueOf(p.set))
+		_, base := yamlFields(reflect.ValueOf(p.base))
+		for i, k := range keys {
+			if reflect.DeepEqual(set[i].Interface(), base[i].Interface()) {
+				t.Errorf("%s: key %q left at its default %v: set it to another value in testdata/allkeys.yaml, or the decoder ignores it",
+					p.mapping, k, set[i].Interface())
 			}
 		}
 	}
+}
+
+// deref returns *p, or the zero value when p is nil.
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
 // TestEveryKeyDocumented: every key of the schema is named in the README's
@@ -127,7 +150,7 @@ func TestEveryKeyDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range schemaMappings {
+	for _, m := range schemaMappings() {
 		for _, k := range yamlKeys(m.typ) {
 			word := regexp.MustCompile(`(^|[^A-Za-z0-9_])` + regexp.QuoteMeta(k) + `($|[^A-Za-z0-9_])`)
 			if !word.MatchString(section) {
