@@ -11,6 +11,7 @@ import (
 	"bantin/config"
 	"bantin/db"
 	"bantin/fold"
+	"bantin/tracking"
 )
 
 // Dedupe parameters. Two reports are one story when their canonical links
@@ -92,6 +93,9 @@ type Composer struct {
 	placed  map[string]*group
 	fates   map[string]FateKind
 	agedOut bool
+	// capped holds the candidates left out for max_per_source, in order,
+	// until their source is under its cap again (see readmit).
+	capped []db.Item
 }
 
 // group is one entry in the making: a union-find set of reports.
@@ -228,6 +232,7 @@ func (c *Composer) AddPinned(it db.Item) {
 	m.pinned = true
 	if g := c.join(m); g != nil {
 		c.placed[k] = g
+		c.readmit()
 		return
 	}
 	g := &group{entry: Entry{Item: it, Pinned: true}, members: []member{m}}
@@ -277,6 +282,7 @@ func (c *Composer) Add(it db.Item) bool {
 	if g := c.join(m); g != nil {
 		c.seen[k] = true
 		c.placed[k] = g
+		c.readmit()
 		return true
 	}
 	if len(c.groups) >= c.limit {
@@ -285,6 +291,7 @@ func (c *Composer) Add(it db.Item) bool {
 	}
 	if c.topic.MaxPerSource > 0 && c.perSource[it.SourceID] >= c.topic.MaxPerSource {
 		c.seen[k], c.fates[k] = true, FatePerSource
+		c.capped = append(c.capped, it)
 		return true
 	}
 	c.seen[k] = true
@@ -293,6 +300,26 @@ func (c *Composer) Add(it db.Item) bool {
 	c.groups = append(c.groups, g)
 	c.placed[k] = g
 	return true
+}
+
+// readmit offers again, in their order, the candidates left out for
+// max_per_source whose source is under its cap once more (a merge put
+// the source's entry under another source's lead), while the page has
+// room for them: the cap never leaves a source with fewer entries than it
+// allows while a report of it was dropped.
+func (c *Composer) readmit() {
+	for i := 0; i < len(c.capped); i++ {
+		it := c.capped[i]
+		if c.perSource[it.SourceID] >= c.topic.MaxPerSource || len(c.groups) >= c.limit {
+			continue
+		}
+		c.capped = slices.Delete(c.capped, i, i+1)
+		k := itemKey(it)
+		delete(c.seen, k)
+		delete(c.fates, k)
+		c.Add(it) // may merge again, and readmit others
+		i = -1    // the counts changed: from the start
+	}
 }
 
 // join puts m into the entries whose story it reports, merging them into
@@ -598,13 +625,10 @@ func jaccard(a, b map[string]bool) float64 {
 	return float64(inter) / float64(len(a)+len(b)-inter)
 }
 
-// trackingParams are query parameters dropped from links before comparing
-// them (prefixes end in "_").
-var trackingParams = []string{"utm_", "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "_ga", "igshid", "ref_src", "cmpid"}
-
 // canonLink is the comparison form of a link: scheme and host lowercased,
-// default port, fragment and tracking parameters dropped, remaining query
-// parameters sorted. It is applied on top of the stored CanonicalLink so
+// default port, fragment and tracking parameters (tracking.Param, as the
+// normaliser strips them) dropped, remaining query pairs kept as written
+// and sorted (the normaliser's canonical form of the query). It is applied on top of the stored CanonicalLink so
 // that links written in the config (pin:, hide:) compare the same way.
 // Unparsable or relative links compare as written.
 func canonLink(raw string) string {
@@ -628,17 +652,17 @@ func canonLink(raw string) string {
 	u.Host = host
 	u.Fragment, u.RawFragment = "", ""
 	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			lk := strings.ToLower(k)
-			for _, p := range trackingParams {
-				if lk == p || (strings.HasSuffix(p, "_") && strings.HasPrefix(lk, p)) {
-					q.Del(k)
-					break
-				}
+		// As the normaliser's canonical links (stored, and looked up by
+		// this form): trackers dropped, the other pairs kept as written,
+		// sorted.
+		var keep []string
+		for pair := range strings.SplitSeq(u.RawQuery, "&") {
+			if k, _, _ := strings.Cut(pair, "="); pair != "" && !tracking.Param(k) {
+				keep = append(keep, pair)
 			}
 		}
-		u.RawQuery = q.Encode()
+		slices.Sort(keep)
+		u.RawQuery, u.ForceQuery = strings.Join(keep, "&"), false
 	}
 	if u.Path == "" {
 		u.Path = "/"

@@ -126,6 +126,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.handleIndex)
 	mux.HandleFunc("GET /opml.xml", s.handleOPML)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /", s.handleUnknown)
 }
 
 // ListenAndServe serves Handler on addr until ctx is cancelled, then shuts
@@ -279,14 +280,14 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if s.store == nil {
-		http.Error(w, "publisher: no database", http.StatusServiceUnavailable)
+		http.Error(w, "unhealthy: no database is open", http.StatusServiceUnavailable)
 		return
 	}
 	// A database that cannot be written (deleted or replaced while open,
 	// read-only, full disk) still answers reads: say why it is unhealthy.
 	if h, ok := s.store.(interface{ Health() error }); ok {
 		if err := h.Health(); err != nil {
-			http.Error(w, "unhealthy: "+err.Error(), http.StatusServiceUnavailable)
+			http.Error(w, "unhealthy: "+healthText(err), http.StatusServiceUnavailable)
 			return
 		}
 	}
@@ -294,10 +295,26 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if _, err := s.store.ChangeSeq(ctx); err != nil {
 		s.log.Warn("health check failed", "err", err)
-		http.Error(w, "publisher: database unreachable", http.StatusServiceUnavailable)
+		http.Error(w, "unhealthy: the database cannot be read", http.StatusServiceUnavailable)
 		return
 	}
 	fmt.Fprintln(w, "ok")
+}
+
+// healthText says in words why the database is unhealthy (the error of
+// db.Health without its package prefix).
+func healthText(err error) string {
+	if gone, ok := errors.AsType[*db.GoneError](err); ok {
+		what, how := "database file", "deleted"
+		if strings.HasSuffix(gone.Path, "-wal") {
+			what = "database's write-ahead log"
+		}
+		if gone.Replaced {
+			how = "replaced by another file"
+		}
+		return fmt.Sprintf("the %s %s was %s while bantin had it open; nothing more is written (restart bantin)", what, gone.Path, how)
+	}
+	return strings.TrimPrefix(err.Error(), "db: ")
 }
 
 // serve writes the cached (or freshly rendered) response for key, honouring

@@ -389,6 +389,11 @@ func cmdPoll(ctx context.Context, a *app, args []string) error {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
+	// Sources that failed leave the exit code 0; a database that could not
+	// be written (read-only, full, deleted) does not: nothing was stored.
+	if err := store.Health(); err != nil && sum.Sources > 0 {
+		return fmt.Errorf("the database could not be written, so what this poll fetched was not stored: %w", err)
+	}
 	return nil
 }
 
