@@ -383,7 +383,7 @@ func (h *Hub) verify(ctx context.Context, mode, topic, canon string, key cacheKe
 		// holds, so that the next change is pushed.
 		sent := ""
 		h.mu.Lock()
-		if res, err := h.srv.get(ctx, key); err == nil {
+		if res, err := h.srv.current(ctx, key); err == nil {
 			sent = res.etag
 		}
 		err = h.store.SaveWebSubSubscription(ctx, db.WebSubSubscription{
@@ -474,7 +474,7 @@ func (h *Hub) Distribute(ctx context.Context) (int, error) {
 		if !ok {
 			continue
 		}
-		res, err := h.srv.get(ctx, key)
+		res, err := h.srv.current(ctx, key)
 		if errors.Is(err, ErrNotFound) {
 			continue
 		} else if err != nil {
