@@ -23,6 +23,9 @@
 //	topics      list of topics (below)
 //	allow_large_removal  true lets a reload remove most or all topics or
 //	            sources (default false)
+//	site        title, description: the desk's name on its web pages
+//	editors     list of name, password (an argon2id or bcrypt hash, as
+//	            `bantin passwd` prints it): who may sign in to /desk
 //
 // defaults:
 //
