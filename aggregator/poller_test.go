@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"bantin/config"
 	"bantin/db"
+	"bantin/internal/fixture"
 )
 
 const okFeed = `<?xml version="1.0" encoding="utf-8"?>
@@ -33,20 +33,9 @@ func testPoller(t testing.TB, upstream, sources string, extra ...string) (*Polle
 	dir := t.TempDir()
 	yaml := "database: test.db\ndefaults:\n  interval: 10m\n  min_interval: 1m\n  max_interval: 2h\n  timeout: 2s\n  retention: 3650d\n" +
 		strings.Join(extra, "") + "sources:\n" + strings.ReplaceAll(sources, "{{URL}}", upstream)
-	path := filepath.Join(dir, "bantin.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatalf("config: %v\n%s", err, yaml)
-	}
+	cfg := fixture.ConfigIn(t, dir, yaml)
+	store := fixture.DB(t, cfg.Database)
 	ctx := context.Background()
-	store, err := db.Open(ctx, cfg.Database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	p, err := New(ctx, cfg, store, nil)
 	if err != nil {
 		t.Fatal(err)

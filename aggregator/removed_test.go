@@ -63,6 +63,9 @@ func TestRemovedSourceUnpublishedAndKeptForRetention(t *testing.T) {
 	if want := []string{"a", "a", "b", "b"}; !slices.Equal(hn, want) {
 		t.Fatalf("hn before: %v, want %v", hn, want)
 	}
+	if want := []string{"nguon-b=2", "thoi-su=4"}; !slices.Equal(tags, want) {
+		t.Fatalf("tags before: %v, want %v", tags, want)
+	}
 	cfg, _ := p.snapshot()
 	full := cfg
 	cut := *cfg

@@ -1,34 +1,16 @@
 package aggregator
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"bantin/internal/testenv"
 )
-
-// lockedBuffer is a log destination safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestRunLogsSkippedItems: the daemon's log says how many items of a feed
 // were not stored for being older than retention, and /metrics counts
@@ -37,7 +19,7 @@ func TestRunLogsSkippedItems(t *testing.T) {
 	epoch := strings.ReplaceAll(healthyFeed, "Mon, 02 Nov 2026", "Thu, 01 Jan 1970")
 	up := newUpstream(t, answer{contentType: "application/rss+xml", body: epoch})
 	p, store := testPoller(t, up.URL, "  - {id: cu, url: '{{URL}}/feed.rss', retention: 90d}\n")
-	var logs lockedBuffer
+	var logs testenv.Buffer
 	p.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	reg := prometheus.NewRegistry()
 	p.Metrics = NewMetrics(reg, store)

@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/fixture"
 )
 
 const taggedFeed = `<?xml version="1.0" encoding="utf-8"?>
@@ -51,15 +50,7 @@ func loadConfig(t *testing.T, dir, url, tags string) *config.Config {
 	}
 	yaml := "database: test.db\ndefaults: {retention: 3650d}\nsources:\n" + src +
 		"topics:\n  - {slug: hn, title: HN, match: {tags: [Hà Nội]}}\n"
-	path := filepath.Join(dir, "bantin.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatalf("config: %v\n%s", err, yaml)
-	}
-	return cfg
+	return fixture.ConfigIn(t, dir, yaml)
 }
 
 // polledTagged polls taggedFeed once with the config of loadConfig
@@ -70,11 +61,7 @@ func polledTagged(t *testing.T) (*Poller, *db.DB, *httptest.Server, string) {
 	srv := etagServer(t, taggedFeed)
 	dir := t.TempDir()
 	cfg := loadConfig(t, dir, srv.URL, "")
-	store, err := db.Open(ctx, cfg.Database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := fixture.DB(t, cfg.Database)
 	p, err := New(ctx, cfg, store, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"bantin/aggregator"
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/fixture"
 	"bantin/publisher"
 )
 
@@ -67,22 +67,9 @@ func TestWebSubBantinToBantin(t *testing.T) {
 	var downHandler http.Handler
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { downHandler.ServeHTTP(w, r) }))
 	defer down.Close()
-	dir := t.TempDir()
 	yaml := "database: down.db\nbase_url: " + down.URL + "\ndefaults:\n  interval: 10m\n  min_interval: 1m\n  max_interval: 3h\n  timeout: 5s\n" +
 		"sources:\n  - {id: tren, url: '" + up.URL + "/topics/thoi-su.atom'}\n"
-	cfgPath := filepath.Join(dir, "bantin.yaml")
-	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	downDB, err := db.Open(ctx, cfg.Database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer downDB.Close()
+	cfg, downDB := fixture.Store(t, yaml)
 	p, err := aggregator.New(ctx, cfg, downDB, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -26,6 +25,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/fixture"
 )
 
 // testHub is a WebSub hub on 127.0.0.1. It records subscription requests
@@ -174,14 +174,7 @@ func (e *websubEnv) writeConfig(t *testing.T, sources string) *config.Config {
 	t.Helper()
 	yaml := "database: test.db\nbase_url: " + e.base + "\ndefaults:\n  interval: 10m\n  min_interval: 1m\n  max_interval: 2h\n  timeout: 2s\n" +
 		"sources:\n" + sources
-	if err := os.WriteFile(e.cfgPath, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(e.cfgPath)
-	if err != nil {
-		t.Fatalf("config: %v\n%s", err, yaml)
-	}
-	return cfg
+	return fixture.ConfigIn(t, filepath.Dir(e.cfgPath), yaml)
 }
 
 func newWebsubEnv(t *testing.T) *websubEnv {
@@ -206,12 +199,9 @@ func newWebsubEnv(t *testing.T) *websubEnv {
 	e.cfgPath = filepath.Join(t.TempDir(), "bantin.yaml")
 	cfg := e.writeConfig(t, "  - {id: s, url: '"+up.URL+"/feed.xml'}\n  - {id: other, url: '"+up.URL+"/other.xml'}\n")
 	ctx := context.Background()
-	store, err := db.Open(ctx, cfg.Database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := fixture.DB(t, cfg.Database)
 	e.store = store
+	var err error
 	e.p, err = New(ctx, cfg, store, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/andybalholm/cascadia"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // This file holds the keys that say how a source's articles and pages are

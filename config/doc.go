@@ -21,24 +21,38 @@
 //	websub      hubs: [URLs], builtin: bool, subscribe: bool
 //	sources     list of sources (below)
 //	topics      list of topics (below)
+//	allow_large_removal  true lets a reload remove most or all topics or
+//	            sources (default false)
+//	site        title, description: the desk's name on its web pages
+//	editors     list of name, password (an argon2id or bcrypt hash, as
+//	            `bantin passwd` prints it): who may sign in to /desk
 //
 // defaults:
 //
 //	interval 15m, min_interval 5m, max_interval 24h, timeout 20s (all > 0)
 //	timezone Asia/Ho_Chi_Minh (IANA name), retention 90d (0: never prune)
-//	max_body 10MiB, per_host 2, workers 16 (>= 1), user_agent (one line)
+//	max_body 10MiB, per_host 2, workers 16 (>= 1), user_agent (one line),
+//	language (of sources whose feed and items name none), full_text (off,
+//	match or publish)
 //
 // A source: id (required; [a-z0-9][a-z0-9-]*, unique across all files),
 // url (required; http://, https://, file:// or a plain path, made an
 // absolute file:// URL relative to the file that names it), title, tags,
 // language (a tag such as vi or en-US, lowercased), allow_private, and the
 // per-source overrides interval, min_interval, max_interval, timeout,
-// timezone, retention, max_body (zero or absent: the default).
+// timezone, retention, max_body, full_text (zero or absent: the default).
+// How its articles and pages are read (content.go): content_selector and
+// exclude_selector (CSS, "sel @attr" for an attribute); type: html makes
+// url a listing page read with items: {each (required), title, link,
+// date, summary, image, author, category}, where follow: true fetches
+// each item's page, read with article: {content, title, date, author,
+// category, image}.
 //
-// A topic: slug (required; same charset as ids, unique), title (default:
-// the slug), description, limit (default 50), max_per_source (0: no cap),
-// max_age, dedupe (default true), match (a rule), pin and hide (lists of
-// absolute links; a link may not be both).
+// A topic: slug (required; same charset as ids, unique), aliases (former
+// slugs, same charset), title (default: the slug), description, limit
+// (default 50), max_per_source (0: no cap), max_age, dedupe (default true),
+// match (a rule), pin and hide (lists of absolute links; a link may not be
+// both).
 //
 // A rule is a non-empty mapping; every key present must hold. Leaf keys
 // take a list of strings (a single string counts as a list of one):

@@ -10,10 +10,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
-// yaml.v3 reports syntax errors as "yaml: line N: message", where N is often
+// The YAML library (go.yaml.in/yaml/v3, the maintained successor of
+// gopkg.in/yaml.v3; yamllib_test.go pins what is relied on here) reports
+// syntax errors as "yaml: line N: message", where N is often
 // the line of the enclosing construct rather than of the mistake (a badly
 // indented key deep in a list is reported at the list's first line), and
 // some errors carry no position at all (bad UTF-8, an unknown alias). The
@@ -31,7 +33,7 @@ var (
 	yamlAnchorRE = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
 )
 
-// yamlError records a yaml.v3 error on data as an Error pointing at the
+// yamlError records a YAML library error on data as an Error pointing at the
 // culprit (see above).
 func (d *decoder) yamlError(err error, data []byte) {
 	p, msg := locateYAMLError(err, data)
@@ -40,7 +42,7 @@ func (d *decoder) yamlError(err error, data []byte) {
 }
 
 // locateYAMLError returns the position (without file) and the message of a
-// yaml.v3 error on data.
+// YAML library error on data.
 func locateYAMLError(err error, data []byte) (Pos, string) {
 	msg, line := splitYAMLError(err)
 	if p, b, ok := firstInvalidUTF8(data); ok {
@@ -68,7 +70,7 @@ func locateYAMLError(err error, data []byte) (Pos, string) {
 	return Pos{Line: line, Column: col}, "invalid YAML: " + msg
 }
 
-// splitYAMLError returns the message of a yaml.v3 error without its
+// splitYAMLError returns the message of a YAML library error without its
 // "yaml: line N: " prefix, and N (0 when absent).
 func splitYAMLError(err error) (msg string, line int) {
 	m := yamlMsgRE.FindStringSubmatch(err.Error())
@@ -83,7 +85,7 @@ func splitYAMLError(err error) (msg string, line int) {
 
 // firstInvalidUTF8 returns the position of the first byte of data that is
 // not UTF-8, and that byte. UTF-16 text with a byte order mark is
-// yaml.v3's to read.
+// the YAML library's to read.
 func firstInvalidUTF8(data []byte) (Pos, byte, bool) {
 	if utf8.Valid(data) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) || bytes.HasPrefix(data, []byte{0xFF, 0xFE}) {
 		return Pos{}, 0, false
@@ -165,7 +167,7 @@ func splitLines(data []byte) []string {
 // culpritLine returns the first line k such that the document cut after
 // line k fails with the message msg, or 0 when the whole document does
 // not (then the error's own line is kept). It bisects: a prefix that
-// already fails the same way locates the mistake, whatever line yaml.v3
+// already fails the same way locates the mistake, whatever line the YAML library
 // names.
 func culpritLine(data []byte, lines []string, msg string) int {
 	fails := func(k int) bool {

@@ -8,7 +8,7 @@ import (
 
 // TestYAMLSyntaxErrorPositions: every YAML syntax error names the file,
 // line and column of the culprit (or the character right next to it),
-// whatever line yaml.v3 itself reports.
+// whatever line the YAML library itself reports.
 func TestYAMLSyntaxErrorPositions(t *testing.T) {
 	const head = "sources:\n  - id: a\n    url: http://a.example/\n"
 	tests := map[string]struct {
@@ -70,7 +70,7 @@ func TestYAMLSyntaxErrorPositions(t *testing.T) {
 	}
 }
 
-// TestYAMLUTF16 keeps what yaml.v3 reads: UTF-16 with a byte order mark
+// TestYAMLUTF16 keeps what the YAML library reads: UTF-16 with a byte order mark
 // is not reported as bad UTF-8.
 func TestYAMLUTF16(t *testing.T) {
 	src := "topics:\n  - slug: t\n"

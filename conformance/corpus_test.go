@@ -24,6 +24,8 @@ import (
 	"bantin/aggregator/normaliser"
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/fixture"
+	"bantin/internal/testenv"
 	"bantin/publisher"
 )
 
@@ -47,7 +49,7 @@ var corpusDirs = []string{"feedparser", "feedvalidator", "gofeed"}
 // path under feedparser/.
 func notBozoExceptions(t *testing.T) map[string][2]string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(moduleRoot(t), "testdata", "conformance", "not-bozo-exceptions.tsv"))
+	data, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "testdata", "conformance", "not-bozo-exceptions.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,10 +282,7 @@ func TestCorpus(t *testing.T) {
 	corpus := corpusRoot(t)
 	index := readIndex(t, corpus)
 	files := listCorpus(t, corpus, index)
-	switch {
-	case testing.Short():
-		files = sampleCorpus(files, 10)
-	case raceEnabled:
+	if raceEnabled {
 		files = sampleCorpus(files, 3)
 	}
 	start := time.Now()
@@ -324,7 +323,7 @@ func TestCorpus(t *testing.T) {
 
 	// Pass A: file:// sources polled into SQLite, then published.
 	dir := t.TempDir()
-	storeA := openStore(t, filepath.Join(dir, "a.db"))
+	storeA := fixture.DB(t, filepath.Join(dir, "a.db"))
 	srcA := make([]sourceDef, len(safe))
 	for i, f := range safe {
 		srcA[i] = sourceDef{ID: "f" + f.ID, URL: (&url.URL{Scheme: "file", Path: f.Abs}).String(), File: f}
@@ -338,7 +337,7 @@ func TestCorpus(t *testing.T) {
 	// Pass B: the same files over HTTP with their simulated headers.
 	srv := httptest.NewServer(replayHandler(safe))
 	defer srv.Close()
-	storeB := openStore(t, filepath.Join(dir, "b.db"))
+	storeB := fixture.DB(t, filepath.Join(dir, "b.db"))
 	srcB := make([]sourceDef, len(safe))
 	for i, f := range safe {
 		srcB[i] = sourceDef{ID: "h" + f.ID, URL: srv.URL + "/c/" + f.ID + "/" + pathEscape(f.Rel), File: f, AllowPrivate: true}
@@ -390,16 +389,6 @@ type sourceDef struct {
 	ID, URL      string
 	AllowPrivate bool
 	File         *corpusFile
-}
-
-func openStore(t *testing.T, path string) *db.DB {
-	t.Helper()
-	store, err := db.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return store
 }
 
 func pathEscape(rel string) string {
@@ -571,15 +560,10 @@ func checkStore(t *testing.T, st *corpusStats, store *db.DB, sources []sourceDef
 	return n
 }
 
-// publishAll serves cfg's topics (every page) and every tag (first page)
-// in all three formats and checks each document; it returns the number of
-// documents. Every stored item must appear in some topic page.
-func publishAll(t *testing.T, st *corpusStats, cfg *config.Config, store *db.DB) int {
-	return publishVisit(t, st, cfg, store, nil)
-}
-
-// publishVisit is publishAll calling visit (when not nil) with every
-// well-formed topic and tag document.
+// publishVisit serves cfg's topics (every page) and every tag (first page)
+// in all three formats and checks each document, calling visit (when not
+// nil) with every well-formed topic and tag document; it returns the
+// number of documents. Every stored item must appear in some topic page.
 func publishVisit(t *testing.T, st *corpusStats, cfg *config.Config, store *db.DB, visit func(path, format string, body []byte)) int {
 	t.Helper()
 	ctx := context.Background()
@@ -670,7 +654,7 @@ func publishVisit(t *testing.T, st *corpusStats, cfg *config.Config, store *db.D
 		if code != http.StatusOK {
 			st.add(&st.renderProblems, "GET %s: status %d", p, code)
 		} else if p == "/opml.xml" {
-			if err := wellFormed(body); err != nil {
+			if err := testenv.WellFormedXML(body); err != nil {
 				st.add(&st.renderProblems, "GET %s: %v", p, err)
 			}
 		}

@@ -18,6 +18,8 @@ import (
 	"bantin/aggregator/normaliser"
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/fixture"
+	"bantin/internal/testenv"
 	"bantin/publisher"
 )
 
@@ -25,7 +27,7 @@ import (
 func seedFiles(f *testing.F, dirs ...string) [][]byte {
 	var out [][]byte
 	for _, d := range dirs {
-		files, _ := filepath.Glob(filepath.Join(moduleRoot(f), "testdata", d, "*"))
+		files, _ := filepath.Glob(filepath.Join(testenv.ModuleRoot(f), "testdata", d, "*"))
 		for _, file := range files {
 			if b, err := os.ReadFile(file); err == nil {
 				out = append(out, b)
@@ -204,7 +206,7 @@ type handlerEnv struct {
 func newHandlerEnv(tb testing.TB) *handlerEnv {
 	tb.Helper()
 	dir := tb.TempDir()
-	feeds := filepath.Join(moduleRoot(tb), "testdata", "feeds")
+	feeds := filepath.Join(testenv.ModuleRoot(tb), "testdata", "feeds")
 	yaml := "database: h.db\nbase_url: http://bantin.test\ndefaults: {timeout: 5s, retention: 36500d}\nsources:\n" +
 		"  - {id: vnexpress, url: '" + filepath.Join(feeds, "vnexpress-kinh-doanh.rss") + "', tags: [Kinh tế, \"<b>Tag</b> & co\"]}\n" +
 		"  - {id: baocu, url: '" + filepath.Join(feeds, "baocu-1258.rss") + "', timezone: Asia/Ho_Chi_Minh}\n" +
@@ -213,20 +215,9 @@ func newHandlerEnv(tb testing.TB) *handlerEnv {
 		"topics:\n  - {slug: tat-ca, title: Tất cả, limit: 3, match: {sources: [vnexpress, baocu, hanoi, tech]}}\n" +
 		"  - {slug: ha-noi, limit: 2, max_per_source: 1, match: {keywords: [ha noi]}}\n" +
 		"  - {slug: trong, match: {keywords: [khong-bao-gio-co]}}\n"
-	path := filepath.Join(dir, "bantin.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	cfg := fixture.ConfigIn(tb, dir, yaml)
+	store := fixture.DB(tb, cfg.Database)
 	ctx := context.Background()
-	store, err := db.Open(ctx, cfg.Database)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
 	p, err := aggregator.New(ctx, cfg, store, nil)
 	if err != nil {
 		tb.Fatal(err)

@@ -24,36 +24,16 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"bantin/db"
+	"bantin/internal/testenv"
 )
 
-// moduleRoot returns the directory holding go.mod.
-func moduleRoot(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // corpusRoot returns ../shared/corpus relative to the module root, skipping
-// the test when it is absent.
+// the test under -short and (recorded, see testenv) when it is absent.
 func corpusRoot(tb testing.TB) string {
 	tb.Helper()
-	dir := filepath.Join(filepath.Dir(moduleRoot(tb)), "shared", "corpus")
-	if _, err := os.Stat(filepath.Join(dir, "feedparser", "INDEX.tsv")); err != nil {
-		tb.Skipf("shared corpus absent: %v", err)
-	}
-	return dir
+	return filepath.Dir(filepath.Dir(testenv.Shared(tb, "corpus/feedparser/INDEX.tsv")))
 }
 
 // indexEntry is one row of feedparser's INDEX.tsv.
@@ -323,20 +303,6 @@ func clip(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// wellFormed reads every token of an XML document with encoding/xml.
-func wellFormed(b []byte) error {
-	d := xml.NewDecoder(bytes.NewReader(b))
-	for {
-		_, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
 // checkPublished checks that a published document of format is well-formed.
 func checkPublished(format string, b []byte) error {
 	if !utf8.Valid(b) {
@@ -348,7 +314,7 @@ func checkPublished(format string, b []byte) error {
 		}
 		return nil
 	}
-	return wellFormed(b)
+	return testenv.WellFormedXML(b)
 }
 
 // htmlText returns the text content of an HTML fragment, white space

@@ -9,6 +9,7 @@ import (
 	"bantin/aggregator/classifier"
 	"bantin/aggregator/normaliser"
 	"bantin/config"
+	"bantin/internal/testenv"
 )
 
 // TestFeedTitleIsPlainText: a feed's own title (stored as the source title
@@ -93,7 +94,7 @@ func TestUndeclaredLegacyCharset(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join(moduleRoot(t), "testdata", "conformance", tc.file))
+			body, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "testdata", "conformance", tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}

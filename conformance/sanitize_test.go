@@ -20,6 +20,8 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"bantin/internal/fixture"
+	"bantin/internal/testenv"
 	"bantin/publisher"
 )
 
@@ -316,11 +318,11 @@ func TestSanitizerCorpus(t *testing.T) {
 	dir := filepath.Join(corpus, "feedparser", "wellformed", "sanitize")
 	names, err := os.ReadDir(dir)
 	if err != nil {
-		t.Skipf("sanitizer cases absent: %v", err)
+		t.Fatalf("sanitizer cases absent from the corpus: %v", err)
 	}
 	tmp := t.TempDir()
 	dbPath := filepath.Join(tmp, "s.db")
-	store := openStore(t, dbPath)
+	store := fixture.DB(t, dbPath)
 	var srcs []sourceDef
 	byID := map[string]string{}
 	for i, n := range names {
@@ -437,12 +439,12 @@ func TestSanitizerCorpus(t *testing.T) {
 // links made absolute; and titles holding markup, entities and quotes are
 // plain text, decoded once, in every format and on the index page.
 func TestSafeMarkupSurvives(t *testing.T) {
-	fixture := filepath.Join(moduleRoot(t), "testdata", "conformance", "safe.atom")
+	safeFeed := filepath.Join(testenv.ModuleRoot(t), "testdata", "conformance", "safe.atom")
 	tmp := t.TempDir()
 	dbPath := filepath.Join(tmp, "p.db")
-	store := openStore(t, dbPath)
+	store := fixture.DB(t, dbPath)
 	st := &corpusStats{}
-	src := sourceDef{ID: "safe", URL: (&url.URL{Scheme: "file", Path: fixture}).String(), File: &corpusFile{Rel: "safe.atom", Abs: fixture}}
+	src := sourceDef{ID: "safe", URL: (&url.URL{Scheme: "file", Path: safeFeed}).String(), File: &corpusFile{Rel: "safe.atom", Abs: safeFeed}}
 	cfg := pollBatches(t, st, store, dbPath, tmp, "p", []sourceDef{src})
 
 	wantElems := []atom.Atom{atom.P, atom.A, atom.Ul, atom.Ol, atom.Li, atom.Em, atom.Strong, atom.Img,

@@ -330,11 +330,10 @@ func SearchMatch(phrases []string) string {
 			}
 			continue
 		}
-		var words, joinedWords, loose, pairs []string
+		var joinedWords, loose, pairs []string
 		soft, joinable := false, false
 		covered := make([]bool, len(toks)) // diacritics checked by an exact pair
 		for i, t := range toks {
-			words = append(words, t.Folded)
 			if t.Soft {
 				soft = true
 				joinedWords[len(joinedWords)-1] += t.Folded

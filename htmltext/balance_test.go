@@ -6,7 +6,11 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"bantin/internal/testenv"
 )
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // fragments are sanitiser outputs seen upstream and their well-formed
 // forms.
@@ -77,10 +81,7 @@ func TestWellFormedRejects(t *testing.T) {
 // fragment WellFormed accepts. Skips when Debian's python3-html5lib is
 // not installed.
 func TestBalanceHTML5lib(t *testing.T) {
-	py := "/usr/bin/python3"
-	if out, err := exec.Command(py, "-c", "import html5lib").CombinedOutput(); err != nil {
-		t.Skipf("html5lib not available (apt-get install python3-html5lib): %v %s", err, out)
-	}
+	py := testenv.Python(t, "html5lib")
 	var frags []string
 	for _, c := range balanceCases {
 		frags = append(frags, Balance(c.in))

@@ -13,19 +13,14 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 	"golang.org/x/text/unicode/norm"
+
+	"bantin/internal/testenv"
 )
 
-// chromium returns the path of a Chromium binary, skipping when none is
-// installed.
+// chromium returns the path of a Chromium binary.
 func chromium(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("chromium not installed (CI installs the Debian chromium package)")
-	return ""
+	return testenv.Tool(t, "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 }
 
 // dumpDOM loads url in headless Chromium and returns the serialised DOM

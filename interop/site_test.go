@@ -21,71 +21,43 @@ import (
 	"bantin/aggregator"
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/fixture"
+	"bantin/internal/testenv"
 	"bantin/publisher"
 	"bantin/tracking"
 	"bantin/web"
 )
 
-// moduleRoot is the directory holding go.mod, found upwards from the
-// package directory.
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("interop: go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-}
-
 // fixtureDir is testdata/interop under the module root.
 func fixtureDir(t testing.TB) string {
-	return filepath.Join(moduleRoot(t), "testdata", "interop")
+	return filepath.Join(testenv.ModuleRoot(t), "testdata", "interop")
 }
+
+// The suites here run real readers and validators: testenv skips them
+// under -short, and records (or, in CI, fails) the ones whose program or
+// ../shared file is missing.
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // schema returns the path of a schema in ../shared/corpus/schemas relative
-// to the module root, skipping the test when the corpus is absent.
+// to the module root.
 func schema(t *testing.T, name string) string {
 	t.Helper()
-	p := filepath.Join(moduleRoot(t), "..", "shared", "corpus", "schemas", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("schema %s not available (../shared/corpus absent): %v", name, err)
-	}
-	return p
+	return testenv.Shared(t, "corpus/schemas/"+name)
 }
 
-// tool returns the path of an external program, skipping the test when it
-// is not installed.
+// tool returns the path of an external program.
 func tool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s not installed (CI installs it): %v", name, err)
-	}
-	return p
+	return testenv.Tool(t, name)
 }
 
 // systemPython is the Debian python3 that has python3-feedparser and
-// python3-jsonschema, not whatever python3 comes first on PATH. It skips
-// the test when that interpreter or the module is missing.
+// python3-jsonschema, not whatever python3 comes first on PATH, checked to
+// import module.
 func systemPython(t *testing.T, module string) string {
 	t.Helper()
-	py := "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skipf("%s not installed: %v", py, err)
-	}
-	if out, err := exec.Command(py, "-c", "import "+module).CombinedOutput(); err != nil {
-		t.Skipf("%s lacks module %s (apt-get install python3-%s): %v\n%s", py, module, module, err, out)
-	}
-	return py
+	return testenv.Python(t, module)
 }
 
 // feedRef names one published feed.
@@ -241,20 +213,7 @@ func newSiteWith(t *testing.T, extra string, desk bool) *site {
 		t.Fatal(err)
 	}
 	yaml := strings.NewReplacer("{{UP}}", up.URL, "{{BASE}}", base).Replace(string(tmpl)) + extra
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "bantin.yaml")
-	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	store, err := db.Open(ctx, cfg.Database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	cfg, store := fixture.Store(t, yaml)
 	p, err := aggregator.New(ctx, cfg, store, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -301,7 +260,7 @@ func newSiteWith(t *testing.T, extra string, desk bool) *site {
 		front.Shutdown(ctx)
 	})
 
-	s := &site{Base: base, Config: cfg, Store: store, Topics: cfg.Topics, Expected: map[string][]storedItem{}, Dir: dir}
+	s := &site{Base: base, Config: cfg, Store: store, Topics: cfg.Topics, Expected: map[string][]storedItem{}, Dir: cfg.Dir}
 	if s.Tags, err = store.Tags(ctx); err != nil {
 		t.Fatal(err)
 	}

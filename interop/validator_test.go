@@ -9,18 +9,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"bantin/internal/testenv"
 )
 
 // w3cValidator returns the path of ../shared/tools/w3c-feedvalidator
 // (the W3C Feed Validation Service's code, run offline), skipping the
-// test with one line when ../shared is absent or the validator's Python
-// (Debian's, with python3-html5lib) is not installed.
+// test (recorded, see testenv) when ../shared is absent or the validator's
+// Python (Debian's, with python3-html5lib) is not installed.
 func w3cValidator(t *testing.T) string {
 	t.Helper()
-	p := filepath.Join(moduleRoot(t), "..", "shared", "tools", "w3c-feedvalidator")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("W3C feed validator not run: ../shared/tools/w3c-feedvalidator absent")
-	}
+	p := testenv.Shared(t, "tools/w3c-feedvalidator")
 	systemPython(t, "html5lib")
 	return p
 }

@@ -1,35 +1,22 @@
 package logthrottle
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"bantin/internal/testenv"
 )
 
-// syncBuffer is a bytes.Buffer safe for the handler's timer goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+// lines returns the lines written to out.
+func lines(out *testenv.Buffer) []string {
+	return strings.Split(strings.TrimSpace(out.String()), "\n")
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) lines() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Split(strings.TrimSpace(s.b.String()), "\n")
-}
-
-func newLogger(every time.Duration, vary ...string) (*slog.Logger, *Handler, *syncBuffer) {
-	out := &syncBuffer{}
+func newLogger(every time.Duration, vary ...string) (*slog.Logger, *Handler, *testenv.Buffer) {
+	out := &testenv.Buffer{}
 	text := slog.NewTextHandler(out, &slog.HandlerOptions{
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if a.Key == slog.TimeKey && len(groups) == 0 {
@@ -42,11 +29,11 @@ func newLogger(every time.Duration, vary ...string) (*slog.Logger, *Handler, *sy
 	return slog.New(h), h, out
 }
 
-func waitLines(t *testing.T, out *syncBuffer, n int) []string {
+func waitLines(t *testing.T, out *testenv.Buffer, n int) []string {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		l := out.lines()
+		l := lines(out)
 		if len(l) >= n || time.Now().After(deadline) {
 			return l
 		}
@@ -63,7 +50,7 @@ func TestFloodIsOneLineThenACount(t *testing.T) {
 		log.Error("database write failed", "source", fmt.Sprintf("s%d", i), "cause", "disk full")
 	}
 	log.Error("database write failed", "source", "x", "cause", "read-only")
-	if l := out.lines(); len(l) != 2 {
+	if l := lines(out); len(l) != 2 {
 		t.Fatalf("during the window: %d lines, want 2 (first of each kind):\n%s", len(l), strings.Join(l, "\n"))
 	}
 	l := waitLines(t, out, 3)
@@ -95,7 +82,7 @@ func TestQuietKindIsLoggedAtOnceAgain(t *testing.T) {
 	log.Warn("w", "k", 1)
 	time.Sleep(2 * every) // the window must be over: time itself is under test
 	log.Warn("w", "k", 1)
-	l := out.lines()
+	l := lines(out)
 	if len(l) != 2 || l[1] != "level=WARN msg=w k=1" {
 		t.Fatalf("after a quiet window the record must be logged at once, plainly:\n%s", strings.Join(l, "\n"))
 	}
@@ -110,7 +97,7 @@ func TestAttrsMakeKinds(t *testing.T) {
 	log.Warn("m", "cause", "a")
 	log.With("db", "x").Error("m", "cause", "a")
 	log.With("db", "x").Error("m", "cause", "a", "source", "s2")
-	if l := out.lines(); len(l) != 4 {
+	if l := lines(out); len(l) != 4 {
 		t.Fatalf("%d lines, want 4:\n%s", len(l), strings.Join(l, "\n"))
 	}
 }
@@ -122,12 +109,12 @@ func TestFlush(t *testing.T) {
 		log.Error("m")
 	}
 	h.Flush()
-	l := out.lines()
+	l := lines(out)
 	if len(l) != 2 || l[1] != `level=ERROR msg=m repeated=2` {
 		t.Fatalf("after Flush:\n%s", strings.Join(l, "\n"))
 	}
 	h.Flush()
-	if l := out.lines(); len(l) != 2 {
+	if l := lines(out); len(l) != 2 {
 		t.Fatalf("a second Flush logged again:\n%s", strings.Join(l, "\n"))
 	}
 }

@@ -15,8 +15,6 @@ import (
 // cannot express: xml:lang, several links with rel/title/length, categories
 // with term/scheme/label, several authors, atom:source, generator.
 
-const xmlNS = "http://www.w3.org/XML/1998/namespace"
-
 type atomFeed struct {
 	XMLName   xml.Name          `xml:"feed"`
 	Xmlns     string            `xml:"xmlns,attr"`

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"bantin/db"
+	"bantin/internal/testenv"
 )
 
 // startFront serves e's Server through a Front on 127.0.0.1 and returns
@@ -80,12 +81,8 @@ func (r rawResponse) String() string {
 // closed the connection (a further request gets no response).
 func exchange(t *testing.T, addr, raw string, done func(), methods ...string) ([]rawResponse, bool) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := testenv.Dial(t, addr)
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.WriteString(c, raw); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +107,7 @@ func exchange(t *testing.T, addr, raw string, done func(), methods ...string) ([
 		t.Fatalf("%d bytes after the responses to %q", br.Buffered(), raw)
 	}
 	io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-	_, err = http.ReadResponse(br, nil)
+	_, err := http.ReadResponse(br, nil)
 	return out, err != nil
 }
 

@@ -1,16 +1,14 @@
 package publisher
 
 import (
-	"bytes"
 	"encoding/json"
-	"encoding/xml"
-	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"bantin/internal/testenv"
 )
 
 // FuzzHandler drives the handlers with arbitrary paths, queries and
@@ -68,23 +66,9 @@ func FuzzHandler(f *testing.F) {
 				t.Fatalf("invalid JSON for %s?%s", path, query)
 			}
 		case strings.Contains(ct, "xml"):
-			if err := wellFormed(body); err != nil {
+			if err := testenv.WellFormedXML(body); err != nil {
 				t.Fatalf("malformed XML for %s?%s: %v", path, query, err)
 			}
 		}
 	})
-}
-
-// wellFormed reads every token of an XML document.
-func wellFormed(b []byte) error {
-	d := xml.NewDecoder(bytes.NewReader(b))
-	for {
-		_, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
 }

@@ -3,60 +3,37 @@ package publisher
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"bantin/db"
+	"bantin/internal/testenv"
 )
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 const testBase = "http://news.example.org"
 
-// moduleRoot returns the directory holding go.mod.
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
-
 // sharedSchema returns the path of a schema file under ../shared/corpus/schemas
-// (relative to the module root), skipping the test when it is absent.
+// (relative to the module root), skipping the test under -short and
+// (recorded, see testenv) when it is absent.
 func sharedSchema(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join(moduleRoot(t), "..", "shared", "corpus", "schemas", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared corpus absent: %v", err)
-	}
-	return p
+	return testenv.Shared(t, "corpus/schemas/"+name)
 }
 
-// needTool returns the path of an executable or skips.
+// needTool returns the path of an executable, skipping the test under
+// -short and (recorded) when it is not installed.
 func needTool(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s not installed", name)
-	}
-	return p
+	return testenv.Tool(t, name)
 }
 
 // fixtureItems loads testdata/publisher/items.json.
 func fixtureItems(t testing.TB) []db.Item {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(moduleRoot(t), "testdata", "publisher", "items.json"))
+	data, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "testdata", "publisher", "items.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

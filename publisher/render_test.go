@@ -3,7 +3,6 @@ package publisher
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,9 +14,8 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"bantin/db"
+	"bantin/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
 
 func renderAll(t *testing.T, f *Feed) map[string][]byte {
 	t.Helper()
@@ -44,19 +42,7 @@ func TestRenderGolden(t *testing.T) {
 			if !bytes.Equal(got, again) {
 				t.Fatalf("Render(%s) is not deterministic", format)
 			}
-			path := filepath.Join(moduleRoot(t), "testdata", "golden", "topic."+format)
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("Render(%s) differs from %s (run with -update after checking):\n%s", format, path, got)
-			}
+			testenv.Golden(t, "testdata/golden/topic."+format, got)
 		})
 	}
 }
@@ -154,10 +140,7 @@ func TestRSSValidXSD(t *testing.T) {
 
 func TestJSONFeedSchema(t *testing.T) {
 	schema := sharedSchema(t, "jsonfeed-1.1.schema.json")
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import jsonschema").Run(); err != nil {
-		t.Skip("python3 jsonschema not available")
-	}
+	py := testenv.Python(t, "jsonschema")
 	const script = `
 import json, sys, jsonschema
 schema = json.load(open(sys.argv[1]))
@@ -175,10 +158,7 @@ sys.exit(1 if errs else 0)
 }
 
 func TestFeedparserNoBozo(t *testing.T) {
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import feedparser").Run(); err != nil {
-		t.Skip("python3 feedparser not available")
-	}
+	py := testenv.Python(t, "feedparser")
 	const script = `
 import json, sys, feedparser
 d = feedparser.parse(open(sys.argv[1], "rb").read())

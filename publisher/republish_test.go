@@ -14,6 +14,7 @@ import (
 
 	"bantin/aggregator/normaliser"
 	"bantin/db"
+	"bantin/internal/testenv"
 	"bantin/iri"
 )
 
@@ -26,7 +27,7 @@ var republishNow = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
 // normalised parses testdata/normaliser/name as the poller does.
 func normalised(t *testing.T, name, contentType, feedURL string) []db.Item {
 	t.Helper()
-	body, err := os.ReadFile(filepath.Join(moduleRoot(t), "testdata", "normaliser", name))
+	body, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "testdata", "normaliser", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,8 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/fixture"
+	"bantin/internal/testenv"
 )
 
 const topicSlug = "dat-dai"
@@ -60,11 +62,7 @@ func newEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	d, err := db.Open(ctx, filepath.Join(dir, "bantin.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := fixture.DB(t, filepath.Join(dir, "bantin.db"))
 	cfg := testConfig()
 	var specs []db.SourceSpec
 	for _, s := range cfg.Sources {
@@ -581,7 +579,7 @@ func TestServedFeedsValid(t *testing.T) {
 	if out, err := exec.Command(jing, append([]string{"-c", atomSchema}, atoms...)...).CombinedOutput(); err != nil {
 		t.Errorf("jing: %v\n%s", err, out)
 	}
-	if xmllint, err := exec.LookPath("xmllint"); err == nil {
+	if xmllint, ok := testenv.HaveTool(t, "xmllint"); ok {
 		rssSchema := sharedSchema(t, "rss-2_0.xsd")
 		if out, err := exec.Command(xmllint, append([]string{"--noout", "--schema", rssSchema}, rsses...)...).CombinedOutput(); err != nil {
 			t.Errorf("xmllint: %v\n%s", err, out)

@@ -1,19 +1,12 @@
 package classifier
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"bantin/config"
+	"bantin/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/classifier")
-
-// goldenDir is testdata/classifier at the module root.
-const goldenDir = "../../testdata/classifier"
 
 func goldenTopics() []config.Topic {
 	return []config.Topic{
@@ -123,20 +116,7 @@ func TestExplainGolden(t *testing.T) {
 				t.Errorf("Explain.Match = %v, Classify lists topic = %v", e.Match, inClassify)
 			}
 			got := e.String()
-			path := filepath.Join(goldenDir, name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("reading golden file (run with -update to create): %v", err)
-			}
-			if got != string(want) {
-				t.Errorf("Explain(%s) =\n%s\nwant (%s):\n%s", tt.topic, got, path, want)
-			}
+			testenv.Golden(t, "testdata/classifier/"+name+".golden", []byte(got))
 		})
 	}
 }

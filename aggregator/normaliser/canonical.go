@@ -62,11 +62,10 @@ func canonicalOnce(raw string) string {
 	u.Scheme = scheme
 	u.Host = strings.ToLower(u.Host)
 	u.Fragment, u.RawFragment = "", ""
-	host, port := u.Host, u.Port()
+	port := u.Port()
+	host := strings.TrimSuffix(u.Host, ":")
 	if port != "" {
 		host = strings.TrimSuffix(u.Host, ":"+port)
-	} else {
-		host = strings.TrimSuffix(u.Host, ":")
 	}
 	host = strings.TrimSuffix(host, ".")
 	if port == "" || (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {

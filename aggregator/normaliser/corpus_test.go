@@ -11,17 +11,18 @@ import (
 	"time"
 
 	"golang.org/x/text/unicode/norm"
+
+	"bantin/internal/testenv"
 )
 
-// corpusDir returns ../shared/corpus/<name> relative to the module root, or
-// skips the test when it is absent.
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// corpusDir returns ../shared/corpus/<name> (slash-separated) relative to
+// the module root, skipping the test under -short and (recorded, see
+// testenv) when it is absent.
 func corpusDir(t *testing.T, name string) string {
 	t.Helper()
-	dir := filepath.Join(filepath.Dir(moduleRoot(t)), "shared", "corpus", name)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus %s absent: %v", dir, err)
-	}
-	return dir
+	return testenv.Shared(t, "corpus/"+name)
 }
 
 // TestCorpusVietnam parses every well-formed Vietnamese feed of the shared
@@ -30,7 +31,7 @@ func TestCorpusVietnam(t *testing.T) {
 	dir := corpusDir(t, "vietnam")
 	files, err := filepath.Glob(filepath.Join(dir, "*.rss"))
 	if err != nil || len(files) == 0 {
-		t.Skipf("no .rss files in %s", dir)
+		t.Fatalf("no .rss files in %s", dir)
 	}
 	xmls, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
 	files = append(files, xmls...)
@@ -96,7 +97,7 @@ var forbiddenHTML = regexp.MustCompile(`(?i)<script|<style|expression\s*\(|\son[
 // Parse and Normalise: nothing dangerous survives in titles, summaries or
 // content, and every file with entries yields items.
 func TestCorpusFeedparserSanitize(t *testing.T) {
-	dir := corpusDir(t, filepath.Join("feedparser", "wellformed", "sanitize"))
+	dir := corpusDir(t, "feedparser/wellformed/sanitize")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	cases, failures := 0, 0
@@ -151,7 +152,7 @@ func TestCorpusFeedparserNotBozo(t *testing.T) {
 	dir := corpusDir(t, "feedparser")
 	index, err := os.ReadFile(filepath.Join(dir, "INDEX.tsv"))
 	if err != nil {
-		t.Skipf("no INDEX.tsv: %v", err)
+		t.Fatalf("corpus without INDEX.tsv: %v", err)
 	}
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	files, excepted, failures := 0, 0, 0
@@ -229,7 +230,7 @@ func TestCorpusFeedparserTitles(t *testing.T) {
 	dir := corpusDir(t, "feedparser")
 	index, err := os.ReadFile(filepath.Join(dir, "INDEX.tsv"))
 	if err != nil {
-		t.Skipf("no INDEX.tsv: %v", err)
+		t.Fatalf("corpus without INDEX.tsv: %v", err)
 	}
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	checked, mismatches, excepted := 0, 0, 0

@@ -3,13 +3,13 @@ package normaliser
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"bantin/db"
+	"bantin/internal/testenv"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -17,27 +17,7 @@ import (
 // testdataDir is the repository's testdata/normaliser directory.
 func testdataDir(tb testing.TB) string {
 	tb.Helper()
-	return filepath.Join(moduleRoot(tb), "testdata", "normaliser")
-}
-
-// moduleRoot walks up from this package to the directory holding go.mod.
-func moduleRoot(tb testing.TB) string {
-	tb.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		tb.Fatal("cannot locate test file")
-	}
-	dir := filepath.Dir(file)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("go.mod not found above " + file)
-		}
-		dir = parent
-	}
+	return filepath.Join(testenv.ModuleRoot(tb), "testdata", "normaliser")
 }
 
 // MustReadFixture returns the bytes of testdata/normaliser/name.

@@ -26,6 +26,12 @@ func TestCheck(t *testing.T) {
 			args: []string{"check", "-config", filepath.Join("..", "..", "examples", "vietnam.yaml")}, code: 0,
 			contains: "ok (",
 		},
+		// config/keys_test.go proves allkeys.yaml sets every key of the
+		// schema: check accepts each of them.
+		"every key of the schema": {
+			args: []string{"check", "-config", filepath.Join("..", "..", "config", "testdata", "allkeys.yaml")}, code: 0,
+			contains: "ok (2 sources, 2 topics)",
+		},
 		"missing file": {
 			args: []string{"check", "-config", "does-not-exist.yaml"}, code: 1,
 			contains: "does-not-exist.yaml",

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"bantin/db"
+	"bantin/internal/testenv"
 )
 
 // loggedDaemon is a `bantin run` child process whose log the test reads.
@@ -337,12 +337,8 @@ func TestRemovedSourceLeavesFeedsAndComesBack(t *testing.T) {
 // request) and returns the status line and the Location header.
 func rawGet(t *testing.T, addr, path string) (string, string) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := testenv.Dial(t, addr)
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
 	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, addr)
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {

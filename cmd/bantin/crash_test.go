@@ -19,6 +19,7 @@ import (
 
 	"bantin/bench"
 	"bantin/db"
+	"bantin/internal/testenv"
 )
 
 // TestMain lets a test re-execute this binary as the bantin command: with
@@ -27,7 +28,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("BANTIN_TEST_MAIN") == "1" {
 		os.Exit(mainWithSignals(os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	testenv.Main(m)
 }
 
 // TestKillDuringIngestLosesNothing kills `bantin poll` with SIGKILL in the
@@ -35,6 +36,7 @@ func TestMain(m *testing.M) {
 // duplicates, every item the process reported stored is there, and a new
 // poll completes the ingest.
 func TestKillDuringIngestLosesNothing(t *testing.T) {
+	testenv.SkipShort(t, "kills a polling process mid-ingest (about 6 s)")
 	const feeds, items = 120, 40
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var i int

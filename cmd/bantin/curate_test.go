@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,10 +13,9 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/testenv"
 	"bantin/publisher"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // curationFeed is an upstream whose items' text can be changed.
 func curationFeed(version string) string {
@@ -160,19 +158,5 @@ topics:
 // golden compares got with testdata/golden/cmd/NAME, rewriting it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("..", "..", "testdata", "golden", "cmd", name)
-	if *update {
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from golden:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	testenv.Golden(t, "testdata/golden/cmd/"+name, []byte(got))
 }

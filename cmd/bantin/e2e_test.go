@@ -3,72 +3,25 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/text/unicode/norm"
+
+	"bantin/internal/testenv"
 )
-
-// upstream is a test feed server with conditional GET and mutable feeds.
-type upstream struct {
-	mu          sync.Mutex
-	feeds       map[string]upstreamFeed
-	requests    atomic.Int64
-	conditional atomic.Int64 // requests that carried If-None-Match or If-Modified-Since
-	notModified atomic.Int64
-}
-
-type upstreamFeed struct {
-	body        []byte
-	contentType string
-}
-
-func (u *upstream) set(path string, body []byte, ct string) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	u.feeds[path] = upstreamFeed{body, ct}
-}
-
-func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	u.requests.Add(1)
-	u.mu.Lock()
-	f, ok := u.feeds[r.URL.Path]
-	u.mu.Unlock()
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	sum := sha256.Sum256(f.body)
-	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
-	if r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Modified-Since") != "" {
-		u.conditional.Add(1)
-	}
-	w.Header().Set("ETag", etag)
-	w.Header().Set("Content-Type", f.contentType)
-	if r.Header.Get("If-None-Match") == etag {
-		u.notModified.Add(1)
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.Write(f.body)
-}
 
 func readFixture(t *testing.T, name string) []byte {
 	t.Helper()
@@ -116,17 +69,16 @@ func get(t *testing.T, url string) (*http.Response, []byte) {
 // Atom feeds (one windows-1258, one NFD), serves, and checks the published
 // feeds; then re-polls to check conditional requests and in-place updates.
 func TestEndToEnd(t *testing.T) {
-	up := &upstream{feeds: map[string]upstreamFeed{}}
-	up.set("/ktdt.rss", readFixture(t, "kinhtedothi-thoi-su.rss"), "application/rss+xml; charset=utf-8")
-	up.set("/baocu.rss", readFixture(t, "baocu-1258.rss"), "text/xml") // charset only in the XML declaration
-	up.set("/hanoitimes.atom", readFixture(t, "hanoi-times.atom"), "application/atom+xml")
+	testenv.SkipShort(t, "end to end: a real daemon polling and serving (about 5 s)")
+	up := testenv.NewUpstream(t)
+	up.Set("/ktdt.rss", readFixture(t, "kinhtedothi-thoi-su.rss"), "application/rss+xml; charset=utf-8")
+	up.Set("/baocu.rss", readFixture(t, "baocu-1258.rss"), "text/xml") // charset only in the XML declaration
+	up.Set("/hanoitimes.atom", readFixture(t, "hanoi-times.atom"), "application/atom+xml")
 	nfd := norm.NFD.Bytes(readFixture(t, "vnexpress-kinh-doanh.rss"))
 	if bytes.Equal(nfd, readFixture(t, "vnexpress-kinh-doanh.rss")) {
 		t.Fatal("NFD fixture is not decomposed")
 	}
-	up.set("/vne.rss", nfd, "application/rss+xml")
-	srv := httptest.NewServer(up)
-	defer srv.Close()
+	up.Set("/vne.rss", nfd, "application/rss+xml")
 
 	dir := t.TempDir()
 	addr := freeAddr(t)
@@ -162,7 +114,7 @@ topics:
     title: "Hà Nội"
     match:
       any: [ {keywords: ["ha noi", "hanoi"]} ]
-`, addr, addr, srv.URL, srv.URL, srv.URL, srv.URL)
+`, addr, addr, up.URL, up.URL, up.URL, up.URL)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -284,12 +236,12 @@ topics:
 	}
 
 	// A second poll of unchanged feeds: conditional requests, all 304, nothing new.
-	before := up.conditional.Load()
+	before := up.Conditional.Load()
 	code, out, errOut = runCLI(t, ctx, "poll", "-all", "-config", cfgPath)
 	if code != 0 {
 		t.Fatalf("second poll exit %d: %s %s", code, out, errOut)
 	}
-	if got := up.conditional.Load() - before; got != 4 {
+	if got := up.Conditional.Load() - before; got != 4 {
 		t.Errorf("second poll sent %d conditional requests, want 4", got)
 	}
 	if !strings.Contains(out, "4 not modified, 0 new items, 0 updated") {
@@ -315,7 +267,7 @@ topics:
 	// A changed item is updated in place, not duplicated.
 	changed := bytes.Replace(readFixture(t, "kinhtedothi-thoi-su.rss"),
 		[]byte("tiến hành khẩn trương, tích cực."), []byte("tiến hành khẩn trương, tích cực và hiệu quả."), 1)
-	up.set("/ktdt.rss", changed, "application/rss+xml; charset=utf-8")
+	up.Set("/ktdt.rss", changed, "application/rss+xml; charset=utf-8")
 	code, out, _ = runCLI(t, ctx, "poll", "-all", "-config", cfgPath)
 	if code != 0 || !strings.Contains(out, "0 new items, 1 updated") {
 		t.Errorf("poll after change: exit %d\n%s", code, out)
@@ -356,17 +308,15 @@ func waitHealthy(t *testing.T, base string) {
 }
 
 // validateAtom checks body against the RFC 4287 RELAX NG schema with jing,
-// when jing and ../shared are available.
+// when jing and ../shared are available (testenv records when not).
 func validateAtom(t *testing.T, body []byte) {
 	t.Helper()
-	schema := filepath.Join("..", "..", "..", "shared", "corpus", "schemas", "atom.rnc")
-	jing, err := exec.LookPath("jing")
-	if err != nil {
-		t.Log("jing not installed: Atom not validated against RELAX NG")
+	jing, ok := testenv.HaveTool(t, "jing")
+	if !ok {
 		return
 	}
-	if _, err := os.Stat(schema); err != nil {
-		t.Log("../shared absent: Atom not validated against RELAX NG")
+	schema, ok := testenv.HaveShared(t, "corpus/schemas/atom.rnc")
+	if !ok {
 		return
 	}
 	f := filepath.Join(t.TempDir(), "feed.atom")

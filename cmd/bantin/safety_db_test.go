@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -22,6 +21,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"bantin/internal/testenv"
 )
 
 // growingUpstream serves /sN.rss feeds that gain an item on every request,
@@ -69,22 +70,7 @@ func fastConfig(t *testing.T, dir, upURL string, n int) string {
 
 // logBuffer collects a child's stderr through a pipe (not a file: a test
 // may forbid the child to write files).
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuffer struct{ testenv.Buffer }
 
 // count returns the number of log lines matching re.
 func (l *logBuffer) count(re string) int {
@@ -143,6 +129,7 @@ func metric(t *testing.T, base, name string) float64 {
 // grow), and the read-only commands say the database does not exist
 // instead of creating an empty one.
 func TestDaemonNoticesDeletedDatabase(t *testing.T) {
+	testenv.SkipShort(t, "a daemon run until it notices its database deleted (about 8 s)")
 	up := &growingUpstream{}
 	srv := httptest.NewServer(up)
 	defer srv.Close()
@@ -240,6 +227,7 @@ func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 // itself; the flood of identical write errors is one log line; what was
 // fetched meanwhile is stored after the recovery.
 func TestDaemonReportsUnwritableDatabase(t *testing.T) {
+	testenv.SkipShort(t, "a daemon run until it reports its database unwritable (about 12 s)")
 	up := &growingUpstream{}
 	srv := httptest.NewServer(up)
 	defer srv.Close()

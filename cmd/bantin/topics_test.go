@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"bantin/internal/testenv"
 )
 
 // storyItem is one upstream RSS item of the story fixtures.
@@ -51,15 +52,13 @@ var storyItems = map[string][]storyItem{
 
 // storyUpstream serves storyItems as /a.rss and /b.rss, with extra items
 // added to source a, dated relative to now.
-func storyUpstream(t *testing.T, extraA ...storyItem) *httptest.Server {
+func storyUpstream(t *testing.T, extraA ...storyItem) *testenv.Upstream {
 	t.Helper()
 	now := time.Now().Truncate(time.Second)
-	up := &upstream{feeds: map[string]upstreamFeed{}}
-	up.set("/a.rss", storyFeed("A", now, append(slices.Clone(storyItems["a"]), extraA...)...), "application/rss+xml")
-	up.set("/b.rss", storyFeed("B", now, storyItems["b"]...), "application/rss+xml")
-	srv := httptest.NewServer(up)
-	t.Cleanup(srv.Close)
-	return srv
+	up := testenv.NewUpstream(t)
+	up.Set("/a.rss", storyFeed("A", now, append(slices.Clone(storyItems["a"]), extraA...)...), "application/rss+xml")
+	up.Set("/b.rss", storyFeed("B", now, storyItems["b"]...), "application/rss+xml")
+	return up
 }
 
 // storyConfig is the config of the story fixtures; topics is YAML for the

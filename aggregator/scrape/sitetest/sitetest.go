@@ -240,10 +240,9 @@ var toneMarks = map[rune]bool{0x300: true, 0x301: true, 0x303: true, 0x309: true
 func Encode1258(s string) []byte {
 	var b strings.Builder
 	for _, r := range norm.NFC.String(s) {
-		d := []rune(norm.NFD.String(string(r)))
 		var base []rune
 		var tone rune
-		for _, c := range d {
+		for _, c := range norm.NFD.String(string(r)) {
 			if toneMarks[c] {
 				tone = c
 			} else {
