@@ -26,6 +26,8 @@
 //	site        title, description: the desk's name on its web pages
 //	editors     list of name, password (an argon2id or bcrypt hash, as
 //	            `bantin passwd` prints it): who may sign in to /desk
+//	fast_path   false serves every request through net/http, without the
+//	            HTTP/1.1 fast path for feeds (default true)
 //
 // defaults:
 //
