@@ -38,6 +38,9 @@ type DB struct {
 	wlock chan struct{}
 	// now is the clock, replaceable in tests.
 	now func() time.Time
+	// pg is set on PostgreSQL (dsn is then its URL); SQLite otherwise.
+	pg  bool
+	dsn string
 }
 
 // dsnParams are applied by the driver to every new connection.
@@ -55,7 +58,12 @@ func DSN(path string) string {
 // directories when missing, and applies any pending migrations. It refuses
 // a database written by a newer bantin (schema version above the one this
 // binary knows).
+//
+// path may instead be a PostgreSQL URL (postgres://...): see IsPostgres.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if IsPostgres(path) {
+		return openPostgres(ctx, path, false)
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("db: resolve path %q: %w", path, err)
@@ -86,6 +94,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // are stale (PRAGMA optimize); cheap when nothing changed, but it may wait
 // for another process's write lock. The daemon runs it hourly.
 func (d *DB) Optimize(ctx context.Context) error {
+	// PostgreSQL's autovacuum keeps its statistics fresh.
+	if d.pg {
+		return nil
+	}
 	if _, err := d.sql.ExecContext(ctx, "PRAGMA optimize"); err != nil {
 		return fmt.Errorf("db: optimize: %w", err)
 	}
@@ -114,6 +126,19 @@ func (d *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return ctx.Err()
 	}
 	defer func() { <-d.wlock }()
+	for attempt := 1; ; attempt++ {
+		err := d.writeOnce(ctx, fn)
+		// On PostgreSQL, writers in other processes may deadlock with
+		// this one (or fail to serialise): the loser was rolled back and
+		// runs again.
+		if err == nil || !d.pg || !pgRetryable(err) || attempt == 10 || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(rand.IntN(20*attempt)) * time.Millisecond)
+	}
+}
+
+func (d *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -167,7 +192,7 @@ func isBusy(err error) bool {
 // bumpChangeSeq increments the change sequence inside tx.
 func bumpChangeSeq(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('change_seq', 1)
-		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`)
+		ON CONFLICT (key) DO UPDATE SET value = CAST(meta.value AS BIGINT) + 1`)
 	if err != nil {
 		return fmt.Errorf("bump change sequence: %w", err)
 	}
@@ -179,7 +204,7 @@ func bumpChangeSeq(ctx context.Context, tx *sql.Tx) error {
 // curation, pruning, source titles).
 func (d *DB) ChangeSeq(ctx context.Context) (int64, error) {
 	var n int64
-	err := d.sql.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'change_seq'`).Scan(&n)
+	err := d.sql.QueryRowContext(ctx, `SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'change_seq'`).Scan(&n)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}

@@ -145,7 +145,7 @@ func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
 	}{
 		{&w.insert, `INSERT INTO items (source_id, guid, link, canonical_link, title, summary, content,
 			authors, categories, enclosures, image_url, language, published, updated, first_seen, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&w.update, `UPDATE items SET link = ?, canonical_link = ?, title = ?, summary = ?, content = ?,
 			authors = ?, categories = ?, enclosures = ?, image_url = ?, language = ?, published = ?,
 			updated = ?, hash = ? WHERE id = ?`},
@@ -264,14 +264,11 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 	var outcome saveOutcome
 	switch {
 	case id == 0:
-		r, err := w.insert.ExecContext(ctx, it.SourceID, it.GUID, it.Link, it.CanonicalLink, it.Title,
+		err := w.insert.QueryRowContext(ctx, it.SourceID, it.GUID, it.Link, it.CanonicalLink, it.Title,
 			it.Summary, it.Content, authors, categories, enclosures, it.ImageURL, it.Language,
-			published, toNanos(it.Updated), toNanos(it.FirstSeen), it.Hash)
+			published, toNanos(it.Updated), toNanos(it.FirstSeen), it.Hash).Scan(&id)
 		if err != nil {
 			return 0, 0, fmt.Errorf("insert: %w", err)
-		}
-		if id, err = r.LastInsertId(); err != nil {
-			return 0, 0, err
 		}
 		outcome = saveNew
 	case k.hash == it.Hash:

@@ -158,7 +158,7 @@ func (d *DB) SetSourceHub(ctx context.Context, id, secret string, leaseEnd time.
 func (d *DB) EndSourceRelaxation(ctx context.Context, id string) (bool, error) {
 	var n int64
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE sources SET next_due = MIN(next_due, normal_due), normal_due = 0
+		res, err := tx.ExecContext(ctx, `UPDATE sources SET next_due = CASE WHEN normal_due < next_due THEN normal_due ELSE next_due END, normal_due = 0
 			WHERE id = ? AND normal_due != 0`, id)
 		if err != nil {
 			return err

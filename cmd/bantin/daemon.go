@@ -18,6 +18,7 @@ import (
 
 	"bantin/aggregator"
 	"bantin/config"
+	"bantin/db"
 	"bantin/publisher"
 )
 
@@ -114,7 +115,7 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	a.logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", cfg.Path), slog.String("database", cfg.Database))
+	a.logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", cfg.Path), slog.String("database", db.Redact(cfg.Database)))
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -185,7 +186,7 @@ loop:
 				continue
 			}
 			if next.Database != cfg.Database {
-				a.logger.Warn("reload: a new database path takes effect only after a restart", slog.String("database", next.Database))
+				a.logger.Warn("reload: a new database path takes effect only after a restart", slog.String("database", db.Redact(next.Database)))
 				next.Database = cfg.Database
 			}
 			if poller != nil {
