@@ -17,6 +17,8 @@ type Metrics struct {
 	duration prometheus.Histogram
 	items    *prometheus.CounterVec
 	state    *sourceCollector
+	rejected *prometheus.CounterVec
+	skipped  prometheus.Counter
 }
 
 // NewMetrics registers the poller's metrics, and a collector that reports
@@ -37,8 +39,16 @@ func NewMetrics(reg prometheus.Registerer, store *db.DB) *Metrics {
 			Help: "Items stored, by kind (new, updated).",
 		}, []string{"kind"}),
 	}
+	m.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "bantin_feed_bodies_rejected_total",
+		Help: "200 responses stored nothing from because the body is no feed to store, by reason (html, truncated, empty, not_feed, malformed).",
+	}, []string{"reason"})
+	m.skipped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "bantin_items_skipped_total",
+		Help: "Items of fetched feeds not stored because they are older than the source's retention.",
+	})
 	m.state = &sourceCollector{store: store}
-	reg.MustRegister(m.fetches, m.duration, m.items, m.state)
+	reg.MustRegister(m.fetches, m.duration, m.items, m.rejected, m.skipped, m.state)
 	return m
 }
 
@@ -72,6 +82,10 @@ func (m *Metrics) observe(r Result) {
 	m.duration.Observe(r.Duration.Seconds())
 	m.items.WithLabelValues("new").Add(float64(r.New))
 	m.items.WithLabelValues("updated").Add(float64(r.Updated))
+	if r.Rejected != "" {
+		m.rejected.WithLabelValues(r.Rejected).Inc()
+	}
+	m.skipped.Add(float64(r.Skipped))
 }
 
 var (

@@ -61,6 +61,10 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		// game, also after a move or an autodiscovery.
 		Origin: st.ConfigURL,
 	}
+	if j.force {
+		// poll -force: read the feed whole, whatever was stored before.
+		req.ETag, req.LastModified = "", ""
+	}
 	// A body that grows past bigBody takes one of the few "big" slots,
 	// held until its items are written: huge feeds are parsed a couple at
 	// a time, so their memory cannot add up across workers.
@@ -136,10 +140,20 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
 	if perr != nil && !errors.Is(perr, normaliser.ErrEmptyBody) && !errors.Is(perr, normaliser.ErrGzipBody) &&
 		normaliser.IsHTML(resp.Body, resp.ContentType) {
-		// A web page instead of a feed: follow its advertised feed.
 		links := normaliser.Discover(resp.Body, resp.URL)
+		if st.Fed {
+			// A source that has given a feed and now serves a web page
+			// (a maintenance or error page) is failing: the page's feed
+			// link may be any other feed, never a reason to move.
+			p.reject(&st, &o, rejectHTML, fmt.Errorf("aggregator: %s answered an HTML page instead of its feed (%s)%s",
+				fetched(fetchURL, resp.URL), received(resp), notFollowed(links)))
+			return o
+		}
+		// A configured URL that has never given a feed is a web page:
+		// follow its advertised feed (autodiscovery).
 		if len(links) == 0 {
-			p.fail(&st, &o, fmt.Errorf("aggregator: %s is an HTML page that advertises no feed", fetched(fetchURL, resp.URL)))
+			p.reject(&st, &o, rejectHTML, fmt.Errorf("aggregator: %s is an HTML page that advertises no feed (%s)",
+				fetched(fetchURL, resp.URL), received(resp)))
 			return o
 		}
 		feedURL := links[0]
@@ -162,10 +176,11 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	}
 	if perr != nil {
 		// The URL parsed is named: after a move, a redirect or a
-		// discovery it is not the configured one.
-		p.fail(&st, &o, fmt.Errorf("aggregator: parse %s: %w", fetched(req.URL, resp.URL), perr))
+		// discovery it is not the configured one; and so is what it sent.
+		p.reject(&st, &o, rejection(perr), fmt.Errorf("aggregator: parse %s: %w (%s)", fetched(req.URL, resp.URL), perr, received(resp)))
 		return o
 	}
+	st.Fed = true
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	if f := parsed.Feed; f != nil {
 		st.Title, st.SiteURL, st.Language = f.Title, iri.ToURI(f.Link), f.Language
@@ -173,8 +188,13 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	st.HubURL, st.HubTopic = parsed.HubURL, parsed.SelfURL
 
 	var items []db.Item
-	p.onCPU(func() { items = p.storable(parsed, j.src, resp.URL, start) })
+	var skipped int
+	p.onCPU(func() { items, skipped = p.storable(parsed, j.src, resp.URL, start) })
 	o.items = items
+	st.LastSkipped, st.LastSkipReason = skipped, skipReason(j.src, skipped)
+	if parsed.Repaired {
+		p.noteRepair(&o, resp)
+	}
 	h.TTL, h.Period, h.SkipHours, h.SkipDays = parsed.TTL, parsed.UpdatePeriod, parsed.SkipHours, parsed.SkipDays
 	st.FeedInterval, st.SkipHours, st.SkipDays = max(parsed.TTL, parsed.UpdatePeriod), parsed.SkipHours, parsed.SkipDays
 	p.succeed(&st, h)
@@ -193,15 +213,9 @@ func fetched(requested, final string) string {
 // noteRecovery records and logs how the fetcher recovered a malformed
 // response (Response.Note), if it had to.
 func (p *Poller) noteRecovery(o *outcome, resp *fetcher.Response) {
-	if resp.Note == "" {
-		return
+	if resp.Note != "" {
+		p.addNote(o, resp.URL, resp.Note)
 	}
-	if o.note != "" {
-		o.note += "; "
-	}
-	o.note += resp.URL + ": " + resp.Note
-	p.Logger.Warn("malformed response recovered", slog.String("source", o.state.ID),
-		slog.String("url", resp.URL), slog.String("note", resp.Note))
 }
 
 // onCPU runs CPU-bound work (parsing, normalising, classifying) with at
@@ -322,11 +336,11 @@ func (p *Poller) trackMove(st *db.Source, fetched, permanent string) {
 
 // storable turns a parsed document of src (fetched, or pushed, at start;
 // relative links resolve against base) into the items to store:
-// normalised, without those beyond the retention window, classified under
-// the current topics; never nil.
-func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) []db.Item {
+// normalised, without those beyond the retention window (skipped counts
+// them), classified under the current topics; never nil.
+func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) (items []db.Item, skipped int) {
 	_, cl := p.snapshot()
-	items := normaliser.Normalise(parsed, normaliser.Options{
+	items = normaliser.Normalise(parsed, normaliser.Options{
 		SourceID:   src.ID,
 		SourceTags: src.Tags,
 		Location:   src.Location,
@@ -334,6 +348,7 @@ func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base st
 		Now:        start.UTC(),
 		BaseURL:    base,
 	})
+	n := len(items)
 	items = dropExpired(items, src.Retention.D(), start)
 	for i := range items {
 		items[i].Topics = cl.Classify(DocOf(&items[i]), start)
@@ -341,14 +356,16 @@ func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base st
 	if items == nil {
 		items = []db.Item{}
 	}
-	return items
+	return items, n - len(items)
 }
 
 // dropExpired removes the items published before the retention window
 // (retention <= 0: none): retention would delete them within the hour,
 // and leaving them out keeps a long upstream archive from being written
 // and pruned again on every change of the feed. Undated items carry the
-// fetch time and stay.
+// fetch time and stay. The poller records how many were left out
+// (skipReason), so an upstream clock in 1970 cannot empty a source
+// unnoticed.
 func dropExpired(items []db.Item, retention time.Duration, now time.Time) []db.Item {
 	if retention <= 0 {
 		return items

@@ -94,7 +94,7 @@ func (p *Poller) Reload(ctx context.Context, cfg *config.Config) error {
 	}
 	specs := make([]db.SourceSpec, len(cfg.Sources))
 	for i, s := range cfg.Sources {
-		specs[i] = db.SourceSpec{ID: s.ID, URL: s.URL, Title: s.Title}
+		specs[i] = db.SourceSpec{ID: s.ID, URL: s.URL, Title: s.Title, Settings: storedSettings(&s)}
 	}
 	if err := p.Store.SyncSources(ctx, specs); err != nil {
 		return fmt.Errorf("aggregator: sync sources: %w", err)
@@ -112,6 +112,19 @@ func (p *Poller) Reload(ctx context.Context, cfg *config.Config) error {
 	default:
 	}
 	return nil
+}
+
+// storedSettings fingerprints the settings of src that change what is
+// stored from its feed: when they change, the source's validators are
+// dropped (db.SourceSpec.Settings) and its next poll reads the feed whole,
+// so that raising retention, say, brings back the items it left out.
+func storedSettings(src *config.Source) string {
+	tz := src.Timezone
+	if src.Location != nil {
+		tz = src.Location.String()
+	}
+	return fmt.Sprintf("url=%s retention=%s timezone=%s language=%s max_body=%d",
+		src.URL, src.Retention, tz, src.Language, int64(src.MaxBody))
 }
 
 // sourceConfig returns the configured source with that id, or nil.
@@ -142,6 +155,27 @@ type Result struct {
 	// gzip that was not, an undeclared gzip body, ...), "" when it was
 	// not; the poll succeeded nonetheless. It is logged as well.
 	Note string
+	// Skipped items of the feed were not stored, for SkipReason ("older
+	// than retention 90d"); see SkipNote.
+	Skipped    int
+	SkipReason string
+	// Rejected says why a 200 body was not stored ("html", "truncated",
+	// "empty", "not_feed", "malformed"; Err says more), "" otherwise.
+	Rejected string
+}
+
+// PollOptions choose what PollOnceWith polls.
+type PollOptions struct {
+	// All polls every source, ignoring intervals and error backoff (never
+	// Retry-After or a disabled source).
+	All bool
+	// Force re-reads: requests carry no conditional headers
+	// (If-None-Match, If-Modified-Since), so every feed is read whole.
+	// It implies All.
+	Force bool
+	// Sources, when not empty, limits the pass to these source ids, each
+	// polled as with All; an id that is not configured is an error.
+	Sources []string
 }
 
 // Summary totals a poll pass.
@@ -154,9 +188,20 @@ type Summary struct {
 // still honours Retry-After and disabled sources), calls report for each
 // as it is stored, and returns when every one is done or ctx ends.
 func (p *Poller) PollOnce(ctx context.Context, all bool, report func(Result)) (Summary, error) {
+	return p.PollOnceWith(ctx, PollOptions{All: all}, report)
+}
+
+// PollOnceWith is PollOnce with the choices of opts.
+func (p *Poller) PollOnceWith(ctx context.Context, opts PollOptions, report func(Result)) (Summary, error) {
+	cfg, _ := p.snapshot()
+	for _, id := range opts.Sources {
+		if _, ok := cfg.Source(id); !ok {
+			return Summary{}, fmt.Errorf("aggregator: poll: no source %q in the config", id)
+		}
+	}
 	start := p.Now()
 	var sum Summary
-	err := p.loop(ctx, true, all, func(r Result) {
+	err := p.loop(ctx, true, opts, func(r Result) {
 		sum.Sources++
 		switch {
 		case r.Err != nil:
@@ -177,13 +222,14 @@ func (p *Poller) PollOnce(ctx context.Context, all bool, report func(Result)) (S
 // Run polls sources as they fall due until ctx is cancelled, then lets
 // in-flight database writes finish and returns.
 func (p *Poller) Run(ctx context.Context) error {
-	return p.loop(ctx, false, false, func(r Result) {
+	return p.loop(ctx, false, PollOptions{}, func(r Result) {
 		if r.Err != nil {
 			p.Logger.Warn("poll failed", slog.String("source", r.SourceID), slog.Int("status", r.Status), slog.Any("error", r.Err))
 			return
 		}
 		p.Logger.Debug("polled", slog.String("source", r.SourceID), slog.Int("status", r.Status),
 			slog.Int("new", r.New), slog.Int("updated", r.Updated), slog.Duration("duration", r.Duration))
+		p.logSkipped(r)
 	})
 }
 
@@ -203,6 +249,7 @@ type job struct {
 	state db.Source
 	src   *config.Source
 	host  string
+	force bool // no conditional headers
 }
 
 // outcome is what a worker hands to the writer.
@@ -213,6 +260,7 @@ type outcome struct {
 	notMod   bool
 	err      error
 	note     string // see Result.Note
+	rejected string // see Result.Rejected
 	canceled bool   // the poll was cut short by shutdown: nothing to record
 	dur      time.Duration
 	release  func() // returns the memory budget taken for items, if any
@@ -228,11 +276,23 @@ func hostOf(raw string) string {
 }
 
 // loop is the dispatcher shared by Run (once=false) and PollOnce (once=true).
-func (p *Poller) loop(ctx context.Context, once, all bool, report func(Result)) error {
+func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report func(Result)) error {
 	cfg, _ := p.snapshot()
 	states, err := p.loadStates(ctx)
 	if err != nil {
 		return err
+	}
+	all := opts.All || opts.Force || len(opts.Sources) > 0
+	if len(opts.Sources) > 0 {
+		named := map[string]bool{}
+		for _, id := range opts.Sources {
+			named[id] = true
+		}
+		for id := range states {
+			if !named[id] {
+				delete(states, id)
+			}
+		}
 	}
 	workers := max(cfg.Defaults.Workers, 1)
 	perHost := max(cfg.Defaults.PerHost, 1)
@@ -344,7 +404,7 @@ func (p *Poller) loop(ctx context.Context, once, all bool, report func(Result)) 
 			busy++
 			inflight[id] = true
 			delete(pending, id)
-			jobs <- job{state: *st, src: src, host: h}
+			jobs <- job{state: *st, src: src, host: h, force: opts.Force}
 		}
 		queue = rest
 		idle := busy == 0 && len(queue) == 0
@@ -425,7 +485,11 @@ func sortedDue(states map[string]*db.Source, now time.Time, all bool) []string {
 
 // write stores an outcome and returns the result to report and the new state.
 func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
-	r := Result{SourceID: o.state.ID, Status: o.status, NotModified: o.notMod, Err: o.err, Duration: o.dur, Note: o.note}
+	r := Result{SourceID: o.state.ID, Status: o.status, NotModified: o.notMod, Err: o.err, Duration: o.dur, Note: o.note,
+		Rejected: o.rejected}
+	if o.items != nil { // a feed read this time
+		r.Skipped, r.SkipReason = o.state.LastSkipped, o.state.LastSkipReason
+	}
 	if o.canceled {
 		return r, o.state
 	}

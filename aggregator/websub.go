@@ -812,7 +812,9 @@ func (p *Poller) Ingest(ctx context.Context, id string, body []byte, contentType
 	if err != nil {
 		return r, fmt.Errorf("%w: %w", errNotAFeed, err)
 	}
-	items := p.storable(parsed, src, base, start)
+	items, skipped := p.storable(parsed, src, base, start)
+	st.LastSkipped, st.LastSkipReason = skipped, skipReason(src, skipped)
+	r.Skipped, r.SkipReason = st.LastSkipped, st.LastSkipReason
 	p.WebSub.merge(&st)
 	res, err := p.Store.SaveFetch(ctx, st, items)
 	if err != nil {

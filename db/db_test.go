@@ -752,7 +752,8 @@ func TestSaveSourceStateRoundTrip(t *testing.T) {
 		LastNew: 3, LastUpdated: 2, LastDuration: 1500 * time.Millisecond, Failures: 2,
 		NextDue: t0.Add(time.Hour), RetryAfter: t0.Add(30 * time.Minute), MovedTo: "http://s.test/new",
 		MovedCount: 1, DiscoveredFrom: "http://s.test/", HubURL: "http://hub.test/", HubTopic: "http://s.test/feed.xml",
-		HubLeaseEnd: t0.Add(24 * time.Hour), HubSecret: "sekrit", NormalDue: t0.Add(10 * time.Minute)}
+		HubLeaseEnd: t0.Add(24 * time.Hour), HubSecret: "sekrit", NormalDue: t0.Add(10 * time.Minute),
+		Fed: true, LastSkipped: 5, LastSkipReason: "older than retention 90d"}
 	in := want
 	in.ConfigURL, in.DisplayTitle, in.Removed = "ignored", "ignored", true
 	if err := d.SaveSourceState(ctx, in); err != nil {

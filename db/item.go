@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // SaveResult tells what one SaveFetch changed.
@@ -25,7 +26,9 @@ type SaveResult struct {
 // as given (now when zero; Published when zero becomes FirstSeen). A known
 // item whose Hash differs is updated in place: it keeps its ID and
 // FirstSeen, and its tags and topics are replaced by the given ones. A
-// known item with the same Hash is left untouched. An item whose identity
+// known item with the same Hash is left untouched, and so is a known item
+// that a Recovered item would give a shorter or emptier title, summary or
+// content. An item whose identity
 // has a tombstone (it was pruned) is skipped. An item without Hash gets one
 // computed from its content. Items must have a GUID and a SourceID of ""
 // or s.ID.
@@ -128,6 +131,7 @@ type stored struct {
 
 // itemWriter holds the statements SaveFetch runs for every item.
 type itemWriter struct {
+	tx                                            *sql.Tx
 	insert, update                                *sql.Stmt
 	upsertTag, delTags, insTag, delTopics, insTop *sql.Stmt
 	// tags holds the slugs already upserted in this transaction.
@@ -138,7 +142,7 @@ type itemWriter struct {
 }
 
 func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
-	w := &itemWriter{tags: map[string]bool{}, known: map[string]stored{}}
+	w := &itemWriter{tx: tx, tags: map[string]bool{}, known: map[string]stored{}}
 	for _, p := range []struct {
 		dst **sql.Stmt
 		sql string
@@ -231,6 +235,19 @@ func (w *itemWriter) lookup(ctx context.Context, tx *sql.Tx, sourceID string, it
 	return nil
 }
 
+// wouldShorten reports whether writing it over the stored item id would
+// make its title, summary or content shorter (in characters).
+func (w *itemWriter) wouldShorten(ctx context.Context, id int64, it *Item) (bool, error) {
+	var title, summary, content int
+	err := w.tx.QueryRowContext(ctx, `SELECT length(title), length(summary), length(content) FROM items WHERE id = ?`, id).
+		Scan(&title, &summary, &content)
+	if err != nil {
+		return false, fmt.Errorf("compare recovered item: %w", err)
+	}
+	return utf8.RuneCountInString(it.Title) < title || utf8.RuneCountInString(it.Summary) < summary ||
+		utf8.RuneCountInString(it.Content) < content, nil
+}
+
 func (w *itemWriter) close() {
 	for _, st := range []*sql.Stmt{w.insert, w.update, w.upsertTag, w.delTags,
 		w.insTag, w.delTopics, w.insTop} {
@@ -273,6 +290,15 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 		outcome = saveNew
 	case k.hash == it.Hash:
 		return id, saveUnchanged, nil
+	case it.Recovered:
+		shorter, err := w.wouldShorten(ctx, id, it)
+		if err != nil {
+			return 0, 0, err
+		}
+		if shorter {
+			return id, saveUnchanged, nil
+		}
+		fallthrough
 	default:
 		_, err := w.update.ExecContext(ctx, it.Link, it.CanonicalLink, it.Title, it.Summary, it.Content,
 			authors, categories, enclosures, it.ImageURL, it.Language, published,

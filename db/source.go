@@ -15,6 +15,11 @@ type SourceSpec struct {
 	ID    string
 	URL   string // the URL as written in the config
 	Title string // the config's title, "" for none (then the feed's own title is used)
+	// Settings fingerprints the settings that change what is stored
+	// (retention, timezone, language, max_body...); "" leaves the stored
+	// one alone. When it differs from the stored one, the cache validators
+	// are dropped so that the next poll re-reads the feed.
+	Settings string
 }
 
 // SyncSources makes the stored sources follow the config: specs not yet
@@ -23,7 +28,8 @@ type SourceSpec struct {
 // spec's title. When a spec's URL differs from the stored ConfigURL the
 // source starts afresh: URL is reset to the new one and Disabled, the
 // permanent-redirect count, discovery, cache validators, backoff,
-// Retry-After, next due time and WebSub state are cleared.
+// Retry-After, next due time, WebSub state and Fed are cleared. When a
+// spec's Settings differ from the stored ones, the validators are cleared.
 func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 	seen := make(map[string]bool, len(specs))
 	for _, sp := range specs {
@@ -37,18 +43,18 @@ func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 	}
 	err := d.write(ctx, func(tx *sql.Tx) error {
 		type row struct {
-			configURL, displayTitle string
-			removed                 bool
+			configURL, displayTitle, settings string
+			removed                           bool
 		}
 		stored := map[string]row{}
-		rows, err := tx.QueryContext(ctx, `SELECT id, config_url, display_title, removed FROM sources`)
+		rows, err := tx.QueryContext(ctx, `SELECT id, config_url, display_title, settings, removed FROM sources`)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var id string
 			var r row
-			if err := rows.Scan(&id, &r.configURL, &r.displayTitle, &r.removed); err != nil {
+			if err := rows.Scan(&id, &r.configURL, &r.displayTitle, &r.settings, &r.removed); err != nil {
 				rows.Close()
 				return err
 			}
@@ -64,20 +70,26 @@ func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 			old, ok := stored[sp.ID]
 			switch {
 			case !ok:
-				_, err = tx.ExecContext(ctx, `INSERT INTO sources (id, config_url, url, display_title)
-					VALUES (?, ?, ?, ?)`, sp.ID, sp.URL, sp.URL, sp.Title)
+				_, err = tx.ExecContext(ctx, `INSERT INTO sources (id, config_url, url, display_title, settings)
+					VALUES (?, ?, ?, ?, ?)`, sp.ID, sp.URL, sp.URL, sp.Title, sp.Settings)
 				changed = true
 			case old.configURL != sp.URL:
 				_, err = tx.ExecContext(ctx, `UPDATE sources SET config_url = ?, url = ?,
 					display_title = ?, removed = 0, disabled = 0, etag = '', last_modified = '',
 					failures = 0, next_due = 0, retry_after = 0, moved_to = '', moved_count = 0,
-					discovered_from = '', hub_url = '', hub_topic = '', hub_lease_end = 0, hub_secret = '', normal_due = 0
-					WHERE id = ?`, sp.URL, sp.URL, sp.Title, sp.ID)
+					discovered_from = '', hub_url = '', hub_topic = '', hub_lease_end = 0, hub_secret = '', normal_due = 0,
+					fed = 0 WHERE id = ?`, sp.URL, sp.URL, sp.Title, sp.ID)
 				changed = true
 			case old.removed || old.displayTitle != sp.Title:
 				_, err = tx.ExecContext(ctx, `UPDATE sources SET display_title = ?, removed = 0 WHERE id = ?`,
 					sp.Title, sp.ID)
 				changed = true
+			}
+			if err == nil && ok && sp.Settings != "" && old.settings != sp.Settings {
+				// What is stored from the feed changes: the next poll must
+				// read it whole, not get a 304.
+				_, err = tx.ExecContext(ctx, `UPDATE sources SET settings = ?, etag = '', last_modified = ''
+					WHERE id = ?`, sp.Settings, sp.ID)
 			}
 			if err != nil {
 				return fmt.Errorf("source %q: %w", sp.ID, err)
@@ -106,7 +118,8 @@ func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 const sourceCols = `id, config_url, display_title, url, title, site_url, language, removed, disabled,
 	etag, last_modified, last_attempt, last_success, last_status, last_error, last_new, last_updated,
 	last_duration, failures, next_due, retry_after, moved_to, moved_count, discovered_from,
-	hub_url, hub_topic, hub_lease_end, hub_secret, feed_interval, skip_hours, skip_days, normal_due`
+	hub_url, hub_topic, hub_lease_end, hub_secret, feed_interval, skip_hours, skip_days, normal_due,
+	fed, last_skipped, last_skip_reason`
 
 func scanSource(sc interface{ Scan(...any) error }) (Source, error) {
 	var s Source
@@ -116,7 +129,7 @@ func scanSource(sc interface{ Scan(...any) error }) (Source, error) {
 		&s.Removed, &s.Disabled, &s.ETag, &s.LastModified, &lastAttempt, &lastSuccess, &s.LastStatus,
 		&s.LastError, &s.LastNew, &s.LastUpdated, &lastDuration, &s.Failures, &nextDue, &retryAfter,
 		&s.MovedTo, &s.MovedCount, &s.DiscoveredFrom, &s.HubURL, &s.HubTopic, &leaseEnd, &s.HubSecret,
-		&feedInterval, &skipHours, &skipDays, &normalDue)
+		&feedInterval, &skipHours, &skipDays, &normalDue, &s.Fed, &s.LastSkipped, &s.LastSkipReason)
 	if err != nil {
 		return Source{}, err
 	}
@@ -196,13 +209,15 @@ func saveSourceState(ctx context.Context, tx *sql.Tx, s Source) error {
 		disabled = ?, etag = ?, last_modified = ?, last_attempt = ?, last_success = ?, last_status = ?,
 		last_error = ?, last_new = ?, last_updated = ?, last_duration = ?, failures = ?, next_due = ?,
 		retry_after = ?, moved_to = ?, moved_count = ?, discovered_from = ?, hub_url = ?, hub_topic = ?,
-		hub_lease_end = ?, hub_secret = ?, feed_interval = ?, skip_hours = ?, skip_days = ?, normal_due = ?
+		hub_lease_end = ?, hub_secret = ?, feed_interval = ?, skip_hours = ?, skip_days = ?, normal_due = ?,
+		fed = ?, last_skipped = ?, last_skip_reason = ?
 		WHERE id = ?`,
 		s.URL, s.Title, s.SiteURL, s.Language, boolInt(s.Disabled), s.ETag, s.LastModified,
 		toNanos(s.LastAttempt), toNanos(s.LastSuccess), s.LastStatus, s.LastError, s.LastNew,
 		s.LastUpdated, int64(s.LastDuration), s.Failures, toNanos(s.NextDue), toNanos(s.RetryAfter),
 		s.MovedTo, s.MovedCount, s.DiscoveredFrom, s.HubURL, s.HubTopic, toNanos(s.HubLeaseEnd),
-		s.HubSecret, int64(s.FeedInterval), joinInts(s.SkipHours), joinWeekdays(s.SkipDays), toNanos(s.NormalDue), s.ID)
+		s.HubSecret, int64(s.FeedInterval), joinInts(s.SkipHours), joinWeekdays(s.SkipDays), toNanos(s.NormalDue),
+		boolInt(s.Fed), s.LastSkipped, s.LastSkipReason, s.ID)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,11 @@ type Source struct {
 	Removed      bool   // no longer in the config (kept for its items)
 	Disabled     bool   // 410 Gone: never polled again until the config URL changes
 
+	// Fed: the configured URL has given a feed since it was set; from
+	// then on an HTML page in its place is a failing fetch, never an
+	// autodiscovery. SyncSources clears it when the config URL changes.
+	Fed bool
+
 	// HTTP cache validators from the last 200.
 	ETag         string
 	LastModified string
@@ -55,6 +60,11 @@ type Source struct {
 	FeedInterval time.Duration
 	SkipHours    []int
 	SkipDays     []time.Weekday
+
+	// LastSkipped items of the last parsed feed were not stored, for
+	// LastSkipReason ("older than retention 90d"); 0 and "" when none.
+	LastSkipped    int
+	LastSkipReason string
 }
 
 // Person is an author.
@@ -106,6 +116,10 @@ type Item struct {
 	Hash string
 	// Topics lists the slugs of the topics the item belongs to.
 	Topics []string
+	// Recovered marks an item read from a document the parser had to
+	// repair: SaveFetch never lets it replace a stored item whose title,
+	// summary or content is longer. Not stored.
+	Recovered bool
 
 	// Source fields for publishing (filled by queries that join sources).
 	SourceTitle string // the config's title of the source, else the feed's own

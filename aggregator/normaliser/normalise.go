@@ -144,6 +144,7 @@ func Normalise(p *Parsed, o Options) []db.Item {
 			continue
 		}
 		seen[x.item.GUID] = true
+		x.item.Recovered = p.Repaired
 		items = append(items, x.item)
 	}
 	return items

@@ -10,6 +10,7 @@ package normaliser
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -46,6 +47,17 @@ var (
 	ErrGzipBody error = &formatError{"normaliser: body is gzip-compressed but Content-Encoding does not say so"}
 )
 
+// ErrTruncated is returned (wrapped, with where the document ends) by Parse
+// for a document that ends inside an item, an entry or other text (a cut
+// download): it is not well-formed to its end, and the text of its last
+// item may be cut mid-word, so nothing of it is used.
+var ErrTruncated = errors.New("normaliser: truncated document")
+
+// ErrNotJSONFeed is returned by Parse for a JSON document that is not a
+// JSON Feed (neither "version" nor "items"), such as an API's
+// {"error":"rate limited"}; errors.Is matches it and ErrUnknownFormat.
+var ErrNotJSONFeed error = &formatError{`normaliser: JSON document is not a JSON Feed (no "version", no "items")`}
+
 // formatError is a named kind of ErrUnknownFormat.
 type formatError struct{ msg string }
 
@@ -78,6 +90,10 @@ type Parsed struct {
 	SelfURL string
 	// BaseURL is the baseURL given to Parse: the URL the body came from.
 	BaseURL string
+	// Repaired: the body was not well-formed and was parsed after repairs
+	// (characters XML forbids dropped, HTML entities made numeric, junk
+	// before the root element cut). Normalise marks its items Recovered.
+	Repaired bool
 
 	// titles marks the titles that are plain text by the format's spec
 	// (JSON Feed, Atom type="text"). A Parsed built by hand has none:
@@ -110,13 +126,17 @@ type Parsed struct {
 //
 // A document gofeed rejects is retried once after repairs: characters XML
 // forbids removed (raw or as references), HTML named entities made
-// numeric, junk before the root element dropped, a truncated document
-// closed. DTD entities are never expanded (encoding/xml ignores internal
-// subsets), so entity bombs cost nothing.
+// numeric, junk before the root element dropped, the missing end tags of
+// the root and channel closed (Parsed.Repaired is then set). A document
+// cut inside an item, an entry or any other element is not repaired: it
+// is ErrTruncated, naming where it ends. DTD entities are
+// never expanded (encoding/xml ignores internal subsets), so entity bombs
+// cost nothing.
 //
 // Errors start with "normaliser: "; ErrUnknownFormat is returned when the
-// body is not a feed at all, as ErrEmptyBody or ErrGzipBody when it is
-// empty or gzip data.
+// body is not a feed at all, as ErrEmptyBody, ErrGzipBody or
+// ErrNotJSONFeed when it is empty, gzip data or JSON that is not a JSON
+// Feed.
 func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
 	if len(body) == 0 {
 		return nil, ErrEmptyBody
@@ -134,11 +154,15 @@ func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
 	text = absoluteXMLBase(text, baseURL)
 
 	feed, err := parseFeed(text)
+	repaired := false
 	if err != nil {
-		fixed := repair(text)
+		fixed, open := repair(text)
 		if !bytes.Equal(fixed, text) {
 			if f2, err2 := parseFeed(fixed); err2 == nil {
-				feed, err, text = f2, nil, fixed
+				if cutInside(open) {
+					return nil, truncated(text, open)
+				}
+				feed, err, text, repaired = f2, nil, fixed, true
 			}
 		}
 	}
@@ -148,9 +172,12 @@ func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
 		}
 		return nil, fmt.Errorf("normaliser: parse %s feed: %w", dec.encoding, err)
 	}
+	if jf, ok := feed.OriginalFeed().(*jsonfeed.Feed); ok && !isJSONFeed(jf, text) {
+		return nil, ErrNotJSONFeed
+	}
 	kinds := plainTitles(feed, text)
 	cleanFeed(feed, baseURL, kinds.feed)
-	p := &Parsed{Feed: feed, Encoding: dec.encoding, BaseURL: baseURL, titles: kinds}
+	p := &Parsed{Feed: feed, Encoding: dec.encoding, BaseURL: baseURL, Repaired: repaired, titles: kinds}
 	p.extractHints(baseURL)
 	return p, nil
 }
@@ -259,11 +286,66 @@ var (
 	xmlEntities  = map[string]bool{"amp": true, "lt": true, "gt": true, "quot": true, "apos": true}
 )
 
+// isJSONFeed reports whether a document gofeed read as a JSON Feed is
+// one: it has a "version" or an "items" member (gofeed reads any JSON
+// object as an empty feed).
+func isJSONFeed(f *jsonfeed.Feed, text []byte) bool {
+	if f.Version != "" || len(f.Items) > 0 {
+		return true
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(text, &members) != nil {
+		return false
+	}
+	_, version := members["version"]
+	_, items := members["items"]
+	return version || items
+}
+
+// cutInside reports whether a document that ended with the elements open
+// (outermost first) still open was cut inside an item, an entry or some
+// other text: anything but the feed's containers (rss, channel, feed,
+// rdf:RDF), whose closing tags alone may be missing from an otherwise
+// complete document.
+func cutInside(open []xml.Name) bool {
+	for _, n := range open {
+		switch strings.ToLower(n.Local) {
+		case "rss", "channel", "feed", "rdf":
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// truncated is the ErrTruncated of text, which ends inside the elements
+// open (outermost first).
+func truncated(text []byte, open []xml.Name) error {
+	var path strings.Builder
+	for _, n := range open {
+		path.WriteByte('<')
+		if n.Space != "" {
+			path.WriteString(n.Space + ":")
+		}
+		path.WriteString(n.Local + ">")
+	}
+	tail := bytes.TrimRight(text, " \t\r\n")
+	if len(tail) > 40 {
+		tail = tail[len(tail)-40:]
+		for len(tail) > 0 && !utf8.RuneStart(tail[0]) {
+			tail = tail[1:]
+		}
+		tail = append([]byte("…"), tail...)
+	}
+	return fmt.Errorf("%w: it ends inside %s after %d bytes, with %q", ErrTruncated, path.String(), len(text), tail)
+}
+
 // repair makes almost-XML well-formed: it drops characters XML forbids
-// (raw or as numeric references), closes a truncated document,
-// rewrites HTML named entities as numeric references, and cuts text before
-// the root element (browser "view source" copies).
-func repair(b []byte) []byte {
+// (raw or as numeric references), rewrites HTML named entities as numeric
+// references, cuts text before the root element (browser "view source"
+// copies) and closes a truncated document, returning the elements it had
+// to close (outermost first; none when the document was not truncated).
+func repair(b []byte) ([]byte, []xml.Name) {
 	out := make([]byte, 0, len(b))
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
@@ -313,8 +395,8 @@ func repair(b []byte) []byte {
 
 // closeTruncated completes a document that ends early (a cut download, a
 // missing "</rss>"): it keeps the text up to the last complete token and
-// closes the elements still open.
-func closeTruncated(b []byte) []byte {
+// closes the elements still open, which it returns (outermost first).
+func closeTruncated(b []byte) ([]byte, []xml.Name) {
 	d := xml.NewDecoder(bytes.NewReader(b))
 	d.Strict = false
 	var stack []xml.Name
@@ -323,7 +405,7 @@ func closeTruncated(b []byte) []byte {
 		tok, err := d.RawToken()
 		if err != nil {
 			if err != io.EOF && len(stack) == 0 {
-				return b // broken somewhere else, not truncated
+				return b, nil // broken somewhere else, not truncated
 			}
 			break
 		}
@@ -341,7 +423,7 @@ func closeTruncated(b []byte) []byte {
 		good = d.InputOffset()
 	}
 	if len(stack) == 0 {
-		return b
+		return b, nil
 	}
 	out := append([]byte(nil), b[:good]...)
 	for i := len(stack) - 1; i >= 0; i-- {
@@ -353,7 +435,7 @@ func closeTruncated(b []byte) []byte {
 		out = append(out, stack[i].Local...)
 		out = append(out, '>')
 	}
-	return out
+	return out, stack
 }
 
 func isXMLChar(r rune) bool {

@@ -281,24 +281,26 @@ func TestParseErrors(t *testing.T) {
 		unknown bool
 		msg     string // the error's text starts with it
 	}{
-		"html page":     {"<!DOCTYPE html><html><body>hi</body></html>", true, "normaliser: unknown feed format"},
-		"plain text":    {"just some text", true, "normaliser: unknown feed format"},
-		"empty":         {"", true, "normaliser: empty response body"},
-		"white space":   {" \r\n\t", true, "normaliser: empty response body (4 bytes, only white space)"},
-		"UTF-8 BOM":     {"\ufeff", true, "normaliser: empty response body"},
-		"gzip data":     {string(gz), true, "normaliser: body is gzip-compressed but Content-Encoding does not say so"},
-		"truncated rss": {`<rss version="2.0"><channel><title>x</title><item><title>unterminated`, false, ""},
+		"html page":   {"<!DOCTYPE html><html><body>hi</body></html>", true, "normaliser: unknown feed format"},
+		"plain text":  {"just some text", true, "normaliser: unknown feed format"},
+		"empty":       {"", true, "normaliser: empty response body"},
+		"white space": {" \r\n\t", true, "normaliser: empty response body (4 bytes, only white space)"},
+		"UTF-8 BOM":   {"\ufeff", true, "normaliser: empty response body"},
+		"gzip data":   {string(gz), true, "normaliser: body is gzip-compressed but Content-Encoding does not say so"},
+		"truncated rss": {`<rss version="2.0"><channel><title>x</title><item><title>unterminated`, false,
+			`normaliser: truncated document: it ends inside <rss><channel><item><title> after 69 bytes, with "…title>x</title><item><title>unterminated"`},
+		"cut mid-item": {strings.Replace(rssDoc("", "Một"), "</item></channel></rss>", "<description>Nội d", 1), false,
+			"normaliser: truncated document: it ends inside <rss><channel><item><description>"},
+		"cut in the channel title": {`<rss version="2.0"><channel><title>Tin t`, false,
+			"normaliser: truncated document: it ends inside <rss><channel><title>"},
+		"JSON error": {`{"error":"rate limited"}`, true, `normaliser: JSON document is not a JSON Feed (no "version", no "items")`},
+		"empty JSON": {`{}`, true, `normaliser: JSON document is not a JSON Feed`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			p, err := Parse([]byte(tc.body), "", "")
 			if err == nil {
-				// A truncated feed may still yield what was read; that is fine
-				// as long as an unknown format is never accepted.
-				if tc.unknown {
-					t.Fatalf("Parse = %+v, want error", p.Feed)
-				}
-				return
+				t.Fatalf("Parse = %+v, want error", p.Feed)
 			}
 			if !strings.HasPrefix(err.Error(), "normaliser: ") {
 				t.Errorf("error %q does not start with the package name", err)
@@ -333,8 +335,8 @@ func TestParseRepairsAlmostXML(t *testing.T) {
 		"truncated end tag": {
 			body: strings.TrimSuffix(rssDoc("", "Một"), "s>"), wantTitle: "Một",
 		},
-		"cut mid-item": {
-			body: strings.Replace(rssDoc("", "Một"), "</item></channel></rss>", "<description>tóm t", 1), wantTitle: "Một",
+		"end tags of the channel and root missing": {
+			body: strings.TrimSuffix(rssDoc("", "Một"), "</channel></rss>"), wantTitle: "Một",
 		},
 		"browser banner before the root": {
 			body:      "This XML file does not appear to have any style information associated with it.\n" + rssDoc("", "Một"),

@@ -275,28 +275,61 @@ func recomputeLoop(ctx context.Context, a *app, r recomputer, now <-chan struct{
 }
 
 func cmdPoll(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("poll", "")
+	fs := a.flags("poll", "[SOURCE...]")
 	all := fs.Bool("all", false, "poll every source, ignoring intervals and error backoff (never Retry-After or disabled sources)")
-	if _, err := a.parse(fs, args, 0, 0); err != nil {
+	force := fs.Bool("force", false, "re-read: send no conditional headers (If-None-Match, If-Modified-Since), so every feed is read whole; implies -all")
+	ids, err := a.parse(fs, args, 0, -1)
+	if err != nil {
 		return err
 	}
-	_, store, p, err := a.openPoller(ctx)
+	cfg, store, p, err := a.openPoller(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	for _, id := range ids {
+		if _, ok := cfg.Source(id); !ok {
+			return &usageError{fmt.Sprintf("no source %q in %s", id, a.configPath)}
+		}
+	}
 	if err := recomputeWithProgress(ctx, a, p); err != nil {
 		return err
 	}
-	sum, err := p.PollOnce(ctx, *all, func(r aggregator.Result) {
+	polled := map[string]bool{}
+	sum, err := p.PollOnceWith(ctx, aggregator.PollOptions{All: *all, Force: *force, Sources: ids}, func(r aggregator.Result) {
+		polled[r.SourceID] = true
 		printResult(a, r)
 	})
+	if err == nil {
+		printNotPolled(ctx, a, store, ids, polled)
+	}
 	fmt.Fprintf(a.stdout, "polled %d sources in %s: %d failed, %d not modified, %d new items, %d updated\n",
 		sum.Sources, sum.Duration.Round(time.Millisecond), sum.Failed, sum.NotModified, sum.New, sum.Updated)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil
+}
+
+// printNotPolled says why sources named on the command line were not
+// polled (disabled, Retry-After).
+func printNotPolled(ctx context.Context, a *app, store *db.DB, ids []string, polled map[string]bool) {
+	for _, id := range ids {
+		if polled[id] {
+			continue
+		}
+		why := "not due"
+		if st, err := store.Source(ctx, id); err == nil {
+			switch {
+			case st.Disabled:
+				why = "disabled (410 Gone)"
+			case st.RetryAfter.After(time.Now()):
+				why = "the server asked to retry after " + st.RetryAfter.Local().Format(time.DateTime)
+			}
+		}
+		fmt.Fprintf(a.stdout, "%-28s    -  not polled: %s\n", id, why)
+		polled[id] = true
+	}
 }
 
 // recomputeWithProgress rebuilds stored tags and topic membership if the
@@ -326,8 +359,11 @@ func printResult(a *app, r aggregator.Result) {
 		return
 	}
 	note := ""
+	if r.Skipped > 0 {
+		note = "  skipped: " + aggregator.SkipNote(r.Skipped, r.SkipReason)
+	}
 	if r.Note != "" {
-		note = "  note: " + r.Note
+		note += "  note: " + r.Note
 	}
 	fmt.Fprintf(a.stdout, "%-28s %4d  new %-4d updated %-4d %s%s\n", r.SourceID, r.Status, r.New, r.Updated, d, note)
 }

@@ -61,7 +61,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"run", "poll sources on their schedule and serve the published feeds (the daemon)", cmdRun},
-		{"poll", "poll the sources that are due once, then exit (-all: every source)", cmdPoll},
+		{"poll", "poll the sources that are due once, then exit (-all: every source; -force: re-read without conditional headers; SOURCE...: only those)", cmdPoll},
 		{"serve", "serve the published feeds over HTTP without polling", cmdServe},
 		{"check", "validate the config file", cmdCheck},
 		{"sources", "show every source's polling state (-json for JSON)", cmdSources},
@@ -131,7 +131,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // (TestBoolFlagsAreKnown keeps this list in step with the commands).
 var boolFlags = map[string]bool{
 	"h": true, "help": true, "log-json": true, "all": true, "json": true,
-	"write": true, "hostile": true, "upstream": true,
+	"write": true, "hostile": true, "upstream": true, "force": true,
 }
 
 // commandIndex returns the index of the command in args when only flags

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"bantin/aggregator"
 	"bantin/db"
 )
 
@@ -36,6 +37,9 @@ type sourceView struct {
 	// time of the newest one (zero without items).
 	Items      int       `json:"items"`
 	NewestItem time.Time `json:"newest_item"`
+	// Items of the last feed read that were not stored, and why.
+	Skipped    int    `json:"skipped"`
+	SkipReason string `json:"skip_reason,omitempty"`
 }
 
 func viewOf(s db.Source) sourceView {
@@ -49,6 +53,7 @@ func viewOf(s db.Source) sourceView {
 	if v.URL == "" {
 		v.URL = v.ConfigURL
 	}
+	v.Skipped, v.SkipReason = s.LastSkipped, s.LastSkipReason
 	v.Moved = v.URL != v.ConfigURL && s.DiscoveredFrom == ""
 	switch {
 	case s.Removed:
@@ -118,6 +123,9 @@ func cmdSources(ctx context.Context, a *app, args []string) error {
 		}
 		if v.Error != "" {
 			notes = append(notes, v.Error)
+		}
+		if v.Skipped > 0 {
+			notes = append(notes, "skipped "+aggregator.SkipNote(v.Skipped, v.SkipReason))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%d\t%s\t%s\n", v.ID, v.State, status, ago(now, v.LastSuccess),
 			v.New, v.Updated, v.Items, stamp(v.NewestItem, loc), v.Failures, until(now, v.NextDue, v.State), strings.Join(notes, "; "))

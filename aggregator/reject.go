@@ -1,0 +1,142 @@
+package aggregator
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"unicode/utf8"
+
+	"bantin/aggregator/fetcher"
+	"bantin/aggregator/normaliser"
+	"bantin/config"
+	"bantin/db"
+)
+
+// Why a 200 body was not stored (Result.Rejected, the reason label of
+// bantin_feed_bodies_rejected_total).
+const (
+	rejectHTML      = "html"      // a web page where a feed was expected
+	rejectTruncated = "truncated" // a feed cut before its end
+	rejectEmpty     = "empty"     // no body, or only white space
+	rejectNotFeed   = "not_feed"  // JSON, binary, text...: not RSS, Atom or JSON Feed
+	rejectMalformed = "malformed" // a feed that does not parse
+)
+
+// rejection names the reason for a parse error.
+func rejection(err error) string {
+	switch {
+	case errors.Is(err, normaliser.ErrTruncated):
+		return rejectTruncated
+	case errors.Is(err, normaliser.ErrEmptyBody):
+		return rejectEmpty
+	case errors.Is(err, normaliser.ErrUnknownFormat):
+		return rejectNotFeed
+	}
+	return rejectMalformed
+}
+
+// reject records a 200 response whose body is not a feed to store: a
+// failed poll (backoff, the error on the source) that keeps the status
+// the server sent and stores nothing, so nothing stored is overwritten.
+func (p *Poller) reject(st *db.Source, o *outcome, reason string, err error) {
+	p.fail(st, o, err)
+	o.rejected = reason
+	st.LastStatus = o.status
+}
+
+// headBytes is how much of a rejected body its error quotes.
+const headBytes = 64
+
+// received describes a response body for an error message: its content
+// type, its size and its first bytes (white space runs shown as one space,
+// bytes that are not UTF-8 escaped), e.g.
+// `received application/json, 24 bytes: "{\"error\":\"rate limited\"}"`.
+func received(resp *fetcher.Response) string {
+	ct := resp.ContentType
+	if ct == "" {
+		ct = "no Content-Type"
+	}
+	s := fmt.Sprintf("received %s, %d bytes", ct, len(resp.Body))
+	head := resp.Body[:min(len(resp.Body), 4*headBytes)]
+	if isText(head) {
+		head = bytes.Join(bytes.Fields(head), []byte(" ")) // white space shown as one space
+	}
+	if len(head) == 0 {
+		return s
+	}
+	more := len(head) > headBytes || len(resp.Body) > 4*headBytes
+	if len(head) > headBytes {
+		head = head[:headBytes]
+		for i := 0; i < utf8.UTFMax && len(head) > 0 && !utf8.Valid(head); i++ {
+			head = head[:len(head)-1] // no rune cut in two
+		}
+	}
+	s += ": " + strconv.Quote(string(head))
+	if more {
+		s += "…"
+	}
+	return s
+}
+
+// isText reports whether b is UTF-8, but for a rune cut at its end.
+func isText(b []byte) bool {
+	for i := 0; i < utf8.UTFMax && i <= len(b); i++ {
+		if utf8.Valid(b[:len(b)-i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// notFollowed says that the feed links of a page were not followed.
+func notFollowed(links []string) string {
+	if len(links) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; its feed link %s is not followed: the source has given a feed before, and only a source that never has is searched for one", links[0])
+}
+
+// skipReason says why skipped items of a fetch of src were not stored.
+func skipReason(src *config.Source, skipped int) string {
+	if skipped == 0 {
+		return ""
+	}
+	return "older than retention " + src.Retention.String()
+}
+
+// SkipNote is how skipped items are reported: "5 older than retention
+// 90d"; "" when none were skipped.
+func SkipNote(skipped int, reason string) string {
+	if skipped == 0 {
+		return ""
+	}
+	return strconv.Itoa(skipped) + " " + reason
+}
+
+// noteRepair records and logs that the items of a response were read from
+// a document the parser had to repair.
+func (p *Poller) noteRepair(o *outcome, resp *fetcher.Response) {
+	const note = "not well-formed XML, read after repair (its items never replace stored ones with shorter text)"
+	p.addNote(o, resp.URL, note)
+}
+
+// addNote records a note on o and logs it.
+func (p *Poller) addNote(o *outcome, url, note string) {
+	if o.note != "" {
+		o.note += "; "
+	}
+	o.note += url + ": " + note
+	p.Logger.Warn("malformed response recovered", slog.String("source", o.state.ID),
+		slog.String("url", url), slog.String("note", note))
+}
+
+// logSkipped logs the items of a poll that were not stored, and why.
+func (p *Poller) logSkipped(r Result) {
+	if r.Skipped == 0 {
+		return
+	}
+	p.Logger.Info("items skipped", slog.String("source", r.SourceID), slog.Int("skipped", r.Skipped),
+		slog.String("reason", r.SkipReason))
+}
