@@ -37,10 +37,13 @@ CREATE TABLE sources (
 	skip_days       TEXT NOT NULL DEFAULT '',
 	normal_due      BIGINT NOT NULL DEFAULT 0,
 	-- the poller lease (several `bantin run` on one database): the instance
-	-- that claimed the source for one fetch and until when (unix ns).
+	-- that claimed the source for one fetch, until when (unix ns), and the
+	-- host it counts against for per_host.
 	lease_owner     TEXT NOT NULL DEFAULT '',
-	lease_until     BIGINT NOT NULL DEFAULT 0
+	lease_until     BIGINT NOT NULL DEFAULT 0,
+	lease_host      TEXT NOT NULL DEFAULT ''
 );
+CREATE INDEX sources_lease_host ON sources (lease_host, lease_until) WHERE lease_host != '';
 CREATE INDEX sources_due ON sources (next_due) WHERE removed = 0 AND disabled = 0;
 
 CREATE TABLE items (
@@ -142,14 +145,4 @@ CREATE TABLE feed_versions (
 	key   TEXT PRIMARY KEY,
 	etag  TEXT NOT NULL,
 	since BIGINT NOT NULL
-);
-
--- per-host fetch slots shared by every poller: a row per host and slot
--- taken, owned by one instance until it expires (unix ns).
-CREATE TABLE host_slots (
-	host   TEXT NOT NULL,
-	slot   INTEGER NOT NULL,
-	owner  TEXT NOT NULL DEFAULT '',
-	until  BIGINT NOT NULL DEFAULT 0,
-	PRIMARY KEY (host, slot)
 );
