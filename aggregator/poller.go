@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -47,6 +49,12 @@ type Poller struct {
 	WebSub *Subscriber
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// Owner names this instance in the source leases taken on
+	// PostgreSQL, where several pollers share the sources (see
+	// db.ClaimSource); LeaseTimeout is how long a lease lasts before the
+	// other instances take the source over (DefaultLeaseTimeout when 0).
+	Owner        string
+	LeaseTimeout time.Duration
 
 	bigSlots   *semaphore.Weighted
 	cpu        chan struct{} // see onCPU
@@ -58,6 +66,9 @@ type Poller struct {
 	reloaded   chan struct{}
 }
 
+// DefaultLeaseTimeout is how long a poller's lease of a source lasts.
+const DefaultLeaseTimeout = 2 * time.Minute
+
 // New returns a Poller for cfg that stores into store. It syncs the
 // configured sources into the database.
 func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Logger) (*Poller, error) {
@@ -68,7 +79,9 @@ func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Log
 	if ua == "" {
 		ua = fmt.Sprintf("bantin/%s (+%s)", Version, cfg.BaseURL)
 	}
+	host, _ := os.Hostname()
 	p := &Poller{
+		Owner:    fmt.Sprintf("%s/%d/%x", host, os.Getpid(), rand.Uint32()),
 		Store:    store,
 		Fetcher:  fetcher.New(ua),
 		Logger:   logger,
@@ -336,6 +349,9 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		wctx := context.WithoutCancel(ctx)
 		for o := range outcomes {
 			r, st := p.write(wctx, o)
+			if err := p.Store.ReleaseSource(wctx, o.state.ID, p.Owner); err != nil {
+				p.Logger.Warn("release source", slog.String("source", o.state.ID), slog.Any("error", err))
+			}
 			if o.release != nil {
 				o.release()
 			}
@@ -380,6 +396,7 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		cfg, _ = p.snapshot()
 		mu.Lock()
 		var rest []string
+		hostFull := map[string]bool{} // hosts whose per_host other instances fill
 		for i, id := range queue {
 			if busy >= workers {
 				rest = append(rest, queue[i:]...)
@@ -396,9 +413,40 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 				u = st.ConfigURL
 			}
 			h := hostOf(u)
-			if h != "" && hostBusy[h] >= perHost {
+			if h != "" && (hostBusy[h] >= perHost || hostFull[h]) {
 				rest = append(rest, id)
 				continue
+			}
+			if p.Store.Postgres() {
+				// Several pollers may share this database: the source is
+				// polled by the one that leases it.
+				now := p.Now()
+				fresh, c, err := p.Store.ClaimSource(ctx, id, p.Owner, h, perHost, now, now.Add(p.leaseTimeout()), all)
+				switch {
+				case err != nil:
+					if ctx.Err() == nil {
+						p.Logger.Warn("claim source", slog.String("source", id), slog.Any("error", err))
+					}
+					rest = append(rest, id)
+					continue
+				case c.HostBusy:
+					hostFull[h] = true
+					rest = append(rest, id)
+					continue
+				case !c.OK:
+					// Polled meanwhile by another instance (or leased by
+					// one): the stored state says when it is due next.
+					if fresh.NextDue.Before(c.Until) {
+						fresh.NextDue = c.Until
+					}
+					capRetryAfter(&fresh, src)
+					states[id] = &fresh
+					delete(pending, id)
+					continue
+				}
+				capRetryAfter(&fresh, src)
+				st = &fresh
+				states[id] = st
 			}
 			hostBusy[h]++
 			busy++
@@ -452,6 +500,13 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		return ctx.Err()
 	}
 	return nil
+}
+
+func (p *Poller) leaseTimeout() time.Duration {
+	if p.LeaseTimeout > 0 {
+		return p.LeaseTimeout
+	}
+	return DefaultLeaseTimeout
 }
 
 // loadStates reads the stored state of every configured source.

@@ -39,6 +39,11 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 func daemon(ctx context.Context, a *app, name string, args []string, polling bool) error {
 	fs := a.flags(name, "")
 	listen := fs.String("listen", "", "address to serve on (overrides the config's listen)")
+	var lease *time.Duration
+	if polling {
+		lease = fs.Duration("lease", aggregator.DefaultLeaseTimeout,
+			"on PostgreSQL, how long this instance holds a source it polls before other instances may take it over (if it dies)")
+	}
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -69,6 +74,12 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 			return err
 		}
 		poller.Metrics = metrics
+		poller.LeaseTimeout = *lease
+		defer func() {
+			if err := store.ReleaseAll(context.WithoutCancel(ctx), poller.Owner); err != nil {
+				a.logger.Warn("release leases", slog.Any("error", err))
+			}
+		}()
 	}
 	// Stored tags and topic membership follow the config (at start and
 	// on every reload), whether or not this process polls.
