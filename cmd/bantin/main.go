@@ -69,6 +69,7 @@ func init() {
 		{"explain", "show why an item is in or out of a topic", cmdExplain},
 		{"preview", "print a topic feed as it would be published", cmdPreview},
 		{"import-opml", "turn an OPML subscription list into YAML sources", cmdImportOPML},
+		{"migrate-db", "copy the desk into another, empty database: -to URL (or path) from the config's database, or -from URL (or path) into it; counts verified", cmdMigrateDB},
 		{"bench", "benchmark polling against a synthetic loopback upstream (issue figures)", cmdBench},
 		{"version", "print the version", cmdVersion},
 	}
