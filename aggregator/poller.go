@@ -23,6 +23,7 @@ import (
 	"bantin/aggregator/fetcher"
 	"bantin/config"
 	"bantin/db"
+	"bantin/logthrottle"
 )
 
 // bigBody is the body size from which a fetch counts as big; at most
@@ -60,6 +61,12 @@ type Poller struct {
 	cpu        chan struct{} // see onCPU
 	bigSources sync.Map      // ids of sources whose bodies were big
 
+	// storeLog logs failed database writes, one line per cause per
+	// minute with a count (a full disk must not fill up with its own
+	// log); it writes to the Logger given to New.
+	storeLog      *slog.Logger
+	storeThrottle *logthrottle.Handler
+
 	mu         sync.RWMutex
 	cfg        *config.Config
 	classifier *classifier.Classifier
@@ -90,6 +97,8 @@ func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Log
 		bigSlots: semaphore.NewWeighted(bigSlots),
 		cpu:      make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
+	p.storeThrottle = logthrottle.New(logger.Handler(), time.Minute, "source", "error")
+	p.storeLog = slog.New(p.storeThrottle)
 	if err := p.Reload(ctx, cfg); err != nil {
 		return nil, err
 	}
@@ -235,7 +244,12 @@ func (p *Poller) PollOnceWith(ctx context.Context, opts PollOptions, report func
 // Run polls sources as they fall due until ctx is cancelled, then lets
 // in-flight database writes finish and returns.
 func (p *Poller) Run(ctx context.Context) error {
+	defer p.storeThrottle.Flush()
 	return p.loop(ctx, false, PollOptions{}, func(r Result) {
+		var se *storeError
+		if errors.As(r.Err, &se) {
+			return // logged by storeFailed
+		}
 		if r.Err != nil {
 			p.Logger.Warn("poll failed", slog.String("source", r.SourceID), slog.Int("status", r.Status), slog.Any("error", r.Err))
 			return
@@ -391,12 +405,23 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 	fill(p.Now())
 	ticker := time.NewTicker(time.Second)
 	defer ticker.Stop()
+	var gone error
 	for {
+		// Once the database file is deleted or replaced nothing more can
+		// be stored: nothing is fetched either (the daemon keeps serving
+		// and reports it on /healthz; a one-shot poll stops).
+		gone = p.Store.CheckFiles()
+		if gone != nil && once {
+			break
+		}
 		// Dispatch as many queued sources as workers and host limits allow.
 		cfg, _ = p.snapshot()
 		mu.Lock()
 		var rest []string
 		hostFull := map[string]bool{} // hosts whose per_host other instances fill
+		if gone != nil {
+			rest, queue = queue, nil
+		}
 		for i, id := range queue {
 			if busy >= workers {
 				rest = append(rest, queue[i:]...)
@@ -497,6 +522,9 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 	close(outcomes)
 	<-writerDone
 	if once {
+		if gone != nil {
+			return fmt.Errorf("aggregator: poll stopped: %w", gone)
+		}
 		return ctx.Err()
 	}
 	return nil
@@ -565,7 +593,8 @@ func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
 		if err != nil {
 			// The items could not be stored: record the failure on the
 			// source and retry soon, rather than lose the fetch silently.
-			r.Err = fmt.Errorf("store: %w", err)
+			p.storeFailed(st.ID, err)
+			r.Err = &storeError{err}
 			// The validators of this response must not be kept: a 304
 			// next time would skip the items that were never stored.
 			st.ETag, st.LastModified = "", ""
@@ -575,7 +604,7 @@ func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
 			st.NextDue = p.Now().Add(backoff(o.src, st.Failures))
 			st.NormalDue = time.Time{}
 			if err := p.Store.SaveSourceState(ctx, st); err != nil {
-				p.Logger.Error("save source state", slog.String("source", st.ID), slog.Any("error", err))
+				p.storeFailed(st.ID, err)
 			}
 		} else {
 			// SaveFetch stored these counts with the source state.
@@ -583,10 +612,28 @@ func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
 			st.LastNew, st.LastUpdated = res.New, res.Updated
 		}
 	} else if err := p.Store.SaveSourceState(ctx, st); err != nil {
-		p.Logger.Error("save source state", slog.String("source", st.ID), slog.Any("error", err))
+		p.storeFailed(st.ID, err)
 	}
 	p.Metrics.observe(r)
 	return r, st
+}
+
+// storeError is a poll's error when its outcome could not be stored.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return "store: " + e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
+
+// storeFailed logs a failed write of source id's outcome. Writes that fail
+// for one cause (a read-only file, a full disk, a deleted database) fail
+// for every source: the log says so once a minute with a count.
+func (p *Poller) storeFailed(id string, err error) {
+	cause := err
+	for errors.Unwrap(cause) != nil {
+		cause = errors.Unwrap(cause)
+	}
+	p.storeLog.Error("database write failed; nothing stored", slog.String("cause", cause.Error()),
+		slog.String("source", id), slog.String("error", err.Error()))
 }
 
 // isCanceled reports whether err comes from our own shutdown.

@@ -19,6 +19,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"net/url"
@@ -38,6 +39,12 @@ type DB struct {
 	wlock chan struct{}
 	// now is the clock, replaceable in tests.
 	now func() time.Time
+	// keep is a connection held open for the DB's lifetime, so that the
+	// write-ahead log stays the same file from Open to Close (SQLite
+	// deletes it when a process's last connection closes) and its
+	// identity can be checked (see CheckFiles).
+	keep  *sql.Conn
+	files *files
 	// pg is set on PostgreSQL (dsn is then its URL); SQLite otherwise.
 	pg  bool
 	dsn string
@@ -62,32 +69,95 @@ func DSN(path string) string {
 // path may instead be a PostgreSQL URL (postgres://...): see IsPostgres.
 func Open(ctx context.Context, path string) (*DB, error) {
 	if IsPostgres(path) {
-		return openPostgres(ctx, path, false)
+		return openPostgres(ctx, path, false, false)
 	}
+	return open(ctx, path, true)
+}
+
+// NotExistError is OpenExisting's error for a database file that is not
+// there.
+type NotExistError struct{ Path string }
+
+func (e *NotExistError) Error() string {
+	return fmt.Sprintf("db: database %s does not exist (bantin run or bantin poll creates it; is the config's database: right?)", e.Path)
+}
+
+// Is makes errors.Is(err, fs.ErrNotExist) hold.
+func (e *NotExistError) Is(target error) bool { return target == fs.ErrNotExist }
+
+// OpenExisting is Open for commands that only read: it never creates the
+// file or its directory, and returns a *NotExistError naming the path when
+// the database is missing.
+func OpenExisting(ctx context.Context, path string) (*DB, error) {
+	if IsPostgres(path) {
+		return openPostgres(ctx, path, false, true)
+	}
+	return open(ctx, path, false)
+}
+
+func open(ctx context.Context, path string, create bool) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("db: resolve path %q: %w", path, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return nil, fmt.Errorf("db: create directory for %q: %w", path, err)
+	dsn := DSN(abs)
+	if create {
+		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+			return nil, fmt.Errorf("db: create directory for %q: %w", path, err)
+		}
+	} else {
+		if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+			return nil, &NotExistError{Path: abs}
+		}
+		dsn += "&mode=rw" // SQLite: no file is created, even in a race
 	}
-	sdb, err := sql.Open("sqlite", DSN(abs))
+	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("db: open %q: %w", path, err)
 	}
-	sdb.SetMaxOpenConns(8)
-	sdb.SetMaxIdleConns(8)
+	sdb.SetMaxOpenConns(maxConns + 1) // + keep
+	sdb.SetMaxIdleConns(maxConns)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{sql: sdb, wlock: make(chan struct{}, 1), now: time.Now}
-	if err := sdb.PingContext(ctx); err != nil {
+	d := &DB{sql: sdb, wlock: make(chan struct{}, 1), now: time.Now,
+		files: &files{path: abs, wal: abs + "-wal"}}
+	if d.keep, err = sdb.Conn(ctx); err == nil {
+		err = d.keep.PingContext(ctx)
+	}
+	if err != nil {
+		if d.keep != nil {
+			d.keep.Close()
+		}
+		sdb.Close()
+		if !create && isCantOpen(err) {
+			if _, serr := os.Stat(abs); errors.Is(serr, fs.ErrNotExist) {
+				return nil, &NotExistError{Path: abs}
+			}
+		}
+		return nil, fmt.Errorf("db: open %q: %w", path, err)
+	}
+	// The identity writes are checked against (CheckFiles).
+	d.files.main, err = os.Stat(abs)
+	if err != nil {
+		d.keep.Close()
 		sdb.Close()
 		return nil, fmt.Errorf("db: open %q: %w", path, err)
 	}
 	if err := d.migrate(ctx); err != nil {
+		d.keep.Close()
 		sdb.Close()
 		return nil, err
 	}
+	d.files.check() // records the -wal
 	return d, nil
+}
+
+// maxConns bounds the pooled connections.
+const maxConns = 8
+
+// isCantOpen reports whether err is SQLITE_CANTOPEN.
+func isCantOpen(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CANTOPEN
 }
 
 // Optimize lets SQLite refresh the query planner's statistics where they
@@ -98,6 +168,9 @@ func (d *DB) Optimize(ctx context.Context) error {
 	if d.pg {
 		return nil
 	}
+	if err := d.files.check(); err != nil {
+		return err
+	}
 	if _, err := d.sql.ExecContext(ctx, "PRAGMA optimize"); err != nil {
 		return fmt.Errorf("db: optimize: %w", err)
 	}
@@ -105,8 +178,17 @@ func (d *DB) Optimize(ctx context.Context) error {
 }
 
 // Close closes the database. Pending writes have completed or rolled back
-// by the time their methods returned.
+// by the time their methods returned. Once the file is gone (ErrGone) the
+// connections are left open for the process's exit to drop: closing the
+// last one would make SQLite checkpoint and delete the -wal at a path that
+// may belong to another database by now.
 func (d *DB) Close() error {
+	if d.files.check() != nil {
+		return nil
+	}
+	if d.keep != nil {
+		d.keep.Close()
+	}
 	if err := d.sql.Close(); err != nil {
 		return fmt.Errorf("db: close: %w", err)
 	}
@@ -126,19 +208,30 @@ func (d *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return ctx.Err()
 	}
 	defer func() { <-d.wlock }()
-	for attempt := 1; ; attempt++ {
-		err := d.writeOnce(ctx, fn)
-		// On PostgreSQL, writers in other processes may deadlock with
-		// this one (or fail to serialise): the loser was rolled back and
-		// runs again.
-		if err == nil || !d.pg || !pgRetryable(err) || attempt == 10 || ctx.Err() != nil {
-			return err
-		}
-		time.Sleep(time.Duration(rand.IntN(20*attempt)) * time.Millisecond)
+	if err := d.files.check(); err != nil {
+		return err
 	}
+	err := d.writeTx(ctx, fn)
+	// On PostgreSQL, writers in other processes may deadlock with this
+	// one (or fail to serialise): the loser was rolled back and runs again.
+	for attempt := 1; err != nil && d.pg && pgRetryable(err) && attempt < 10 && ctx.Err() == nil; attempt++ {
+		time.Sleep(time.Duration(rand.IntN(20*attempt)) * time.Millisecond)
+		err = d.writeTx(ctx, fn)
+	}
+	if err != nil && ctx.Err() == nil {
+		// A file deleted or replaced meanwhile explains the failure best.
+		if gone := d.files.check(); gone != nil {
+			return gone
+		}
+	}
+	if ctx.Err() == nil {
+		d.files.wrote(err, d.now())
+	}
+	return err
 }
 
-func (d *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// writeTx is write's transaction.
+func (d *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -63,8 +63,10 @@ var pgMigrationFS embed.FS
 
 // openPostgres opens the PostgreSQL database at dsn. Unless readOnly, it
 // applies pending migrations under an advisory lock; readOnly sessions run
-// with default_transaction_read_only and never create anything.
-func openPostgres(ctx context.Context, dsn string, readOnly bool) (*DB, error) {
+// with default_transaction_read_only and never create anything. With
+// existing (and readOnly), a database without bantin's schema is an error
+// rather than created.
+func openPostgres(ctx context.Context, dsn string, readOnly, existing bool) (*DB, error) {
 	name := Redact(dsn)
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
@@ -88,7 +90,7 @@ func openPostgres(ctx context.Context, dsn string, readOnly bool) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("db: open %s: %w", name, err)
 	}
-	if readOnly {
+	if readOnly || existing {
 		var n int
 		err := sdb.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables
 			WHERE table_schema = current_schema() AND table_name = 'bantin_schema'`).Scan(&n)
@@ -99,7 +101,9 @@ func openPostgres(ctx context.Context, dsn string, readOnly bool) (*DB, error) {
 			sdb.Close()
 			return nil, fmt.Errorf("db: open %s: %w", name, err)
 		}
-		return d, nil
+		if readOnly {
+			return d, nil
+		}
 	}
 	if err := d.migratePG(ctx); err != nil {
 		sdb.Close()

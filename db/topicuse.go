@@ -16,7 +16,7 @@ import (
 // fs.ErrNotExist.
 func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	if IsPostgres(path) {
-		return openPostgres(ctx, path, true)
+		return openPostgres(ctx, path, true, true)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

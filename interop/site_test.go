@@ -22,6 +22,7 @@ import (
 	"bantin/config"
 	"bantin/db"
 	"bantin/publisher"
+	"bantin/tracking"
 )
 
 // moduleRoot is the directory holding go.mod, found upwards from the
@@ -107,9 +108,11 @@ func (f feedRef) Name() string { return f.Kind + "-" + f.Slug + "." + f.Format }
 // storedItem is what bantin stored for one published entry.
 type storedItem struct {
 	Title      string
-	Link       string
+	Link       string // as published: without tracking parameters
+	StoredLink string // as stored: as upstream wrote it
 	ID         int64
 	Published  time.Time
+	Undated    bool // upstream gave no date: Published is the first-seen time
 	Enclosures int
 }
 
@@ -307,8 +310,9 @@ func newSite(t *testing.T) *site {
 func stored(items []db.Item) []storedItem {
 	out := make([]storedItem, 0, len(items))
 	for _, it := range items {
-		out = append(out, storedItem{Title: it.Title, Link: it.Link, ID: it.ID,
-			Published: it.Published.UTC().Truncate(time.Second), Enclosures: len(it.Enclosures)})
+		out = append(out, storedItem{Title: it.Title, Link: tracking.Strip(it.Link), StoredLink: it.Link, ID: it.ID,
+			Published: it.Published.UTC().Truncate(time.Second), Undated: undated(it),
+			Enclosures: len(it.Enclosures)})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Published.Equal(out[j].Published) {
@@ -317,6 +321,13 @@ func stored(items []db.Item) []storedItem {
 		return out[i].ID > out[j].ID
 	})
 	return out
+}
+
+// undated reports whether the item's feed gave it no date: its published
+// date is then the time it was first seen (to the second).
+func undated(it db.Item) bool {
+	d := it.FirstSeen.Sub(it.Published)
+	return d >= 0 && d < time.Second
 }
 
 // checkFixture guards the fixture's shape, so that a reader check that
@@ -332,10 +343,15 @@ func (s *site) checkFixture(t *testing.T) {
 		t.Errorf("fixture: topic moi-nhat should be cut at its limit 3, has %d", n)
 	}
 	var all []string
+	tracked := false
 	for _, items := range s.Expected {
 		for _, it := range items {
 			all = append(all, it.Title)
+			tracked = tracked || strings.Contains(it.StoredLink, "utm_")
 		}
+	}
+	if !tracked {
+		t.Error("fixture: no stored link has a tracking parameter (utm_*) for the feeds to drop")
 	}
 	joined := strings.Join(all, "\n")
 	for _, want := range []string{`&`, `"`, `<`} {

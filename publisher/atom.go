@@ -67,10 +67,15 @@ type atomEntry struct {
 	Source     *atomSource         `xml:"source"`
 }
 
+// atomSource is the entry's source feed (RFC 4287 4.2.11: id, title and
+// updated). Its updated is the entry's: the source feed carried this
+// version of the entry then (bantin does not keep the upstream feed's
+// own date), and the bytes stay the same until the entry changes.
 type atomSource struct {
-	ID    string     `xml:"id"`
-	Title string     `xml:"title,omitempty"`
-	Links []atomLink `xml:"link"`
+	ID      string     `xml:"id"`
+	Title   string     `xml:"title,omitempty"`
+	Updated string     `xml:"updated"`
+	Links   []atomLink `xml:"link"`
 }
 
 // navLinks are the feed-level links both XML formats carry as atom:link:
@@ -106,7 +111,7 @@ func renderAtom(f *Feed) ([]byte, error) {
 		ID:        f.ID,
 		Updated:   g.Updated,
 		Author:    g.Author,
-		Generator: &atomGenerator{Text: "bantin"},
+		Generator: &atomGenerator{Text: generator},
 	}
 	if out.ID == "" {
 		out.ID = f.Self[FormatAtom]
@@ -158,6 +163,13 @@ func atomEntryFrom(f *Feed, e Entry, ge *feeds.AtomEntry) *atomEntry {
 		// at least names the entry.
 		x.Content = &feeds.AtomContent{Type: "text", Content: x.Title}
 	}
+	if x.Content == nil && x.Summary == nil {
+		// No body upstream: where readers and validators look for
+		// text, a link to the story (linkLine), not the title again.
+		if l := linkLine(it); l != "" {
+			x.Content = &feeds.AtomContent{Type: "html", Content: l}
+		}
+	}
 	for _, enc := range it.Enclosures {
 		href := webURL(enc.URL)
 		if href == "" {
@@ -170,26 +182,17 @@ func atomEntryFrom(f *Feed, e Entry, ge *feeds.AtomEntry) *atomEntry {
 		x.Links = append(x.Links, l)
 	}
 	for _, r := range e.Related {
-		if href := webURL(r.Link); href != "" {
+		if href := itemLink(r.Link); href != "" {
 			x.Links = append(x.Links, atomLink{Href: href, Rel: "related", Type: "text/html", Title: sourceName(r)})
 		}
 	}
-	for _, p := range it.Authors {
-		email := personEmail(p.Email)
-		name := p.Name
-		if name == "" {
-			name = email
-		}
-		if name == "" {
-			continue
-		}
-		a := &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: name, Email: email, Uri: webURL(p.URI)}}
-		x.Authors = append(x.Authors, a)
+	for _, p := range entryAuthors(it) {
+		x.Authors = append(x.Authors, &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: p.Name, Email: p.Email, Uri: p.URI}})
 	}
 	for _, t := range sortedTags(it) {
-		x.Categories = append(x.Categories, atomCategory{Term: t.Slug, Scheme: tagScheme(f.BaseURL), Label: t.Name})
+		x.Categories = append(x.Categories, atomCategory{Term: t.Name, Scheme: tagScheme(f.BaseURL, t.Slug)})
 	}
-	src := &atomSource{ID: sourceFeedID(f.BaseURL, it.SourceID), Title: sourceName(it)}
+	src := &atomSource{ID: sourceFeedID(f.BaseURL, it.SourceID), Title: sourceName(it), Updated: x.Updated}
 	if href := webURL(it.SourceURL); href != "" {
 		src.Links = append(src.Links, atomLink{Href: href, Rel: "self"})
 	}

@@ -23,7 +23,11 @@ import (
 
 	"bantin/db"
 	"bantin/fold"
+	"bantin/htmltext"
 	"bantin/iri"
+	"bantin/tracking"
+
+	"golang.org/x/net/idna"
 )
 
 // Formats served, as used in URLs (slug.FORMAT) and by Render.
@@ -149,9 +153,11 @@ func sourceFeedID(baseURL, sourceID string) string {
 	return "tag:" + tagAuthority(baseURL) + "," + idYear + ":source/" + url.PathEscape(sourceID)
 }
 
-// tagScheme is the category scheme (Atom) and domain (RSS) of bantin tags.
-func tagScheme(baseURL string) string {
-	return strings.TrimRight(baseURL, "/") + "/tags/"
+// tagScheme is the category scheme (Atom) and domain (RSS) of a bantin
+// tag: base_url + "/tags/" + its slug. The category's text (Atom term) is
+// the tag's display name, which readers show; the slug is in the URL.
+func tagScheme(baseURL, slug string) string {
+	return strings.TrimRight(baseURL, "/") + "/tags/" + url.PathEscape(slug)
 }
 
 var langTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
@@ -202,10 +208,16 @@ func (f *Feed) updated() time.Time {
 		}
 	}
 	if t.IsZero() {
-		return time.Unix(0, 0).UTC()
+		return emptyUpdated
 	}
 	return t
 }
+
+// emptyUpdated is the Atom updated date of a feed without entries (Atom
+// requires one; RSS leaves lastBuildDate out): the first instant of the
+// year every bantin id is dated by (idYear), fixed so that an empty feed's
+// bytes never change. The Unix epoch is what validators call implausible.
+var emptyUpdated = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // selfURL returns the URL of this page in format.
 func (f *Feed) selfURL(format string) string {
@@ -276,6 +288,10 @@ func webURL(s string) string {
 	return ""
 }
 
+// itemLink is an item's link as published: webURL without tracking
+// parameters (utm_*, fbclid... tracking.Strip), whenever it was stored.
+func itemLink(s string) string { return webURL(tracking.Strip(s)) }
+
 // entryTitle is the item's title, or for an item stored without one (the
 // normaliser names untitled items, older rows may lack a title) the start
 // of its text, else its source and date: feeds never publish an empty
@@ -312,6 +328,35 @@ func personEmail(s string) string {
 	return s
 }
 
+// person is an entry author as published.
+type person struct {
+	Name, Email, URI string
+}
+
+// entryAuthors returns the item's authors as published (a name, else the
+// e-mail address; valid addresses and web URIs only), or, when upstream
+// names none, its source (name and site): readers show an entry's author,
+// and the source is who wrote it as far as bantin knows. Feeds have no
+// feed-level author (Atom needs one on the feed or on every entry: every
+// entry has one).
+func entryAuthors(it db.Item) []person {
+	var out []person
+	for _, p := range it.Authors {
+		email := personEmail(p.Email)
+		name := strings.TrimSpace(p.Name)
+		if name == "" {
+			name = email
+		}
+		if name != "" {
+			out = append(out, person{Name: name, Email: email, URI: webURL(p.URI)})
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, person{Name: sourceName(it), URI: webURL(it.SourceSite)})
+	}
+	return out
+}
+
 // alsoReported returns the names of the related items' sources, in order,
 // each once, leaving out the entry's own source.
 func alsoReported(e Entry) []string {
@@ -328,17 +373,46 @@ func alsoReported(e Entry) []string {
 }
 
 // contentHTML is the entry's full HTML: content (else summary) plus, for
-// folded duplicates, an "Also reported by" paragraph.
+// folded duplicates, an "Also reported by" paragraph. It is well-formed
+// (publishedHTML).
 func contentHTML(e Entry) string {
 	c := e.Item.Content
 	if strings.TrimSpace(c) == "" {
 		c = e.Item.Summary
 	}
+	c = publishedHTML(c)
 	if names := alsoReported(e); len(names) > 0 {
 		c += "<p>Also reported by: " + html.EscapeString(strings.Join(names, ", ")) + "</p>"
 	}
 	return c
 }
+
+// linkLine is the body Atom and JSON Feed publish for an item that has
+// none upstream (no content, no summary): one paragraph linking to the
+// story, named by its host ("<p><a href=…>tinviet.vn</a></p>"), "" when
+// the item has no link. Repeating the title there made readers show it
+// twice; the host says where the text is, in no particular language.
+func linkLine(it db.Item) string {
+	link := itemLink(it.Link)
+	if link == "" {
+		return ""
+	}
+	u, err := url.Parse(link)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	host := strings.TrimPrefix(u.Hostname(), "www.")
+	if h, err := idna.ToUnicode(host); err == nil {
+		host = h
+	}
+	return `<p><a href="` + html.EscapeString(link) + `">` + html.EscapeString(host) + `</a></p>`
+}
+
+// publishedHTML is stored HTML as published: balanced (htmltext.Balance),
+// so that every tag parses as written. The normaliser stores balanced
+// HTML; rows stored before it did are balanced here, and a fragment that
+// is already well-formed costs one scan.
+func publishedHTML(s string) string { return htmltext.Balance(s) }
 
 // enclosureType returns the enclosure's MIME type when it is one
 // (type/subtype), else "application/octet-stream". The normaliser stores

@@ -4,9 +4,11 @@ import (
 	"github.com/gorilla/feeds"
 )
 
-// feedAuthor names the publisher of every feed (Atom requires an author at
-// feed level when entries may lack one).
-const feedAuthor = "bantin"
+// generator names the software in RSS <generator> and Atom <generator>.
+// It is not an author: feeds carry no feed-level author, which Atom and
+// JSON Feed readers would show as the author of every entry that names
+// none (entryAuthors names the source instead).
+const generator = "bantin"
 
 // gorillaFeed builds the gorilla/feeds model every format starts from; the
 // format renderers then extend gorilla's output structs with what the
@@ -16,7 +18,6 @@ func gorillaFeed(f *Feed) *feeds.Feed {
 		Title:       f.Title,
 		Link:        &feeds.Link{Href: f.SiteLink},
 		Description: f.Description,
-		Author:      &feeds.Author{Name: feedAuthor},
 		Updated:     f.updated(),
 		Id:          f.ID,
 	}
@@ -24,14 +25,14 @@ func gorillaFeed(f *Feed) *feeds.Feed {
 		it := e.Item
 		gi := &feeds.Item{
 			Title:       entryTitle(it),
-			Description: it.Summary,
+			Description: publishedHTML(it.Summary),
 			Id:          EntryID(f.BaseURL, it.SourceID, it.GUID),
 			IsPermaLink: "false",
 			Created:     itemPublished(it),
 			Updated:     itemUpdated(it),
 			Content:     contentHTML(e),
 		}
-		if link := webURL(it.Link); link != "" {
+		if link := itemLink(it.Link); link != "" {
 			gi.Link = &feeds.Link{Href: link}
 		}
 		if len(it.Authors) > 0 {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"bantin/config"
-	"bantin/iri"
 )
 
 //go:embed templates/index.html
@@ -112,10 +111,7 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 			if strings.TrimSpace(title) == "" {
 				title = "(untitled)"
 			}
-			link := ""
-			if isWebURL(e.Item.Link) {
-				link = iri.ToURI(e.Item.Link)
-			}
+			link := itemLink(e.Item.Link) // without tracking parameters
 			pub := itemPublished(e.Item)
 			it.Items = append(it.Items, indexItem{
 				Title: title, Link: link, Source: sourceName(e.Item), Lang: cleanLang(e.Item.Language),

@@ -24,10 +24,14 @@ type jsonFeed struct {
 
 type jsonItem struct {
 	*feeds.JSONItem
-	// ContentHTML shadows gorilla's. The 1.1 schema requires content_html
-	// or content_text on every item: an item without HTML publishes its
-	// title as content_text instead of an empty content_html.
-	ContentHTML string `json:"content_html,omitempty"`
+	// ContentHTML and ContentText shadow gorilla's. JSON Feed 1.1
+	// requires content_html or content_text on every item: an item that
+	// has no body upstream (no content, no summary) publishes a link to
+	// the story (linkLine), or without a link an empty content_text,
+	// which says there is no text. (Repeating the title there made
+	// readers show it twice.)
+	ContentHTML string  `json:"content_html,omitempty"`
+	ContentText *string `json:"content_text,omitempty"`
 	// Language is the item's language (JSON Feed 1.1), when known.
 	Language string `json:"language,omitempty"`
 	// Attachments shadows gorilla's, which names the size "size" instead
@@ -96,19 +100,16 @@ func jsonItemFrom(e Entry, gi *feeds.JSONItem) *jsonItem {
 	gi.ExternalUrl = ""
 	gi.Summary = htmlText(it.Summary) // plain text in JSON Feed
 	gi.Image = webURL(it.ImageURL)
+	var text *string
 	if strings.TrimSpace(gi.ContentHTML) == "" {
-		gi.ContentHTML, gi.ContentText = "", gi.Title
+		gi.ContentHTML, gi.ContentText = linkLine(it), ""
+		if gi.ContentHTML == "" {
+			text = new(string)
+		}
 	}
 	gi.Author, gi.Authors = nil, nil
-	for _, p := range it.Authors {
-		a := &feeds.JSONAuthor{Name: p.Name, Url: webURL(p.URI)}
-		if a.Name == "" {
-			a.Name = personEmail(p.Email)
-		}
-		if a.Name == "" && a.Url == "" {
-			continue
-		}
-		gi.Authors = append(gi.Authors, a)
+	for _, p := range entryAuthors(it) {
+		gi.Authors = append(gi.Authors, &feeds.JSONAuthor{Name: p.Name, Url: p.URI})
 	}
 	if len(gi.Authors) > 0 {
 		gi.Author = gi.Authors[0] // JSON Feed 1.0 readers
@@ -125,14 +126,14 @@ func jsonItemFrom(e Entry, gi *feeds.JSONItem) *jsonItem {
 		gi.Attachments = append(gi.Attachments, feeds.JSONAttachment{Url: u, MIMEType: enclosureType(enc)})
 		atts = append(atts, jsonAttachment{URL: u, MIMEType: enclosureType(enc), Size: max(enc.Length, 0)})
 	}
-	x := &jsonItem{JSONItem: gi, ContentHTML: gi.ContentHTML, Language: cleanLang(it.Language), Attachments: atts, Bantin: &jsonBantin{
+	x := &jsonItem{JSONItem: gi, ContentHTML: gi.ContentHTML, ContentText: text, Language: cleanLang(it.Language), Attachments: atts, Bantin: &jsonBantin{
 		SourceID:    it.SourceID,
 		SourceTitle: it.SourceTitle,
 		Pinned:      e.Pinned,
 	}}
 	x.Bantin.SourceURL = webURL(it.SourceURL)
 	for _, r := range e.Related {
-		x.Bantin.AlsoReportedBy = append(x.Bantin.AlsoReportedBy, jsonRelated{Source: sourceName(r), Title: r.Title, URL: webURL(r.Link)})
+		x.Bantin.AlsoReportedBy = append(x.Bantin.AlsoReportedBy, jsonRelated{Source: sourceName(r), Title: r.Title, URL: itemLink(r.Link)})
 	}
 	return x
 }

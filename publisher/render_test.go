@@ -308,6 +308,9 @@ func TestCrossFormat(t *testing.T) {
 				want.Updated = time.Time{} // RSS items have no updated date
 			}
 			want.Authors = strings.Join(names, "|")
+			if len(names) == 0 {
+				want.Authors = sourceName(e.Item) // Atom, JSON: the source
+			}
 			if format == FormatRSS {
 				want.Authors = strings.Join(names, ", ") // one dc:creator
 			}

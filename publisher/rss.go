@@ -32,9 +32,9 @@ type rssDoc struct {
 }
 
 type rssChannel struct {
-	Title         string       `xml:"title"`
+	Title         rssText      `xml:"title"`
 	Link          string       `xml:"link"`
-	Description   string       `xml:"description"`
+	Description   rssText      `xml:"description"`
 	AtomLinks     []atomLinkNS `xml:"atom:link"`
 	Language      string       `xml:"language,omitempty"`
 	LastBuildDate string       `xml:"lastBuildDate,omitempty"`
@@ -51,11 +51,11 @@ type atomLinkNS struct {
 }
 
 type rssItem struct {
-	Title       string              `xml:"title,omitempty"`
+	Title       *rssText            `xml:"title"`
 	Link        string              `xml:"link,omitempty"`
 	Description string              `xml:"description,omitempty"`
 	Content     *feeds.RssContent   `xml:"content:encoded"`
-	Creator     string              `xml:"dc:creator,omitempty"`
+	Creator     *rssText            `xml:"dc:creator"`
 	Categories  []rssCategory       `xml:"category"`
 	Enclosure   *feeds.RssEnclosure `xml:"enclosure"`
 	GUID        *feeds.RssGuid      `xml:"guid"`
@@ -65,12 +65,73 @@ type rssItem struct {
 
 type rssCategory struct {
 	Domain string `xml:"domain,attr,omitempty"`
-	Text   string `xml:",chardata"`
+	Text   string `xml:",innerxml"` // rssEscape'd
 }
 
 type rssSource struct {
 	URL  string `xml:"url,attr"`
-	Text string `xml:",chardata"`
+	Text string `xml:",innerxml"` // rssEscape'd
+}
+
+// rssText is the content of an element of plain text (titles, names,
+// the channel description), written by rssEscape.
+type rssText struct {
+	Text string `xml:",innerxml"`
+}
+
+// rssPlain returns s as the content of an RSS element of plain text, nil
+// for "" (the element is left out).
+func rssPlain(s string) *rssText {
+	if s == "" {
+		return nil
+	}
+	return &rssText{rssEscape(s)}
+}
+
+// rssEscape escapes s for XML character data as the RSS Best Practices
+// Profile asks of plain text: '&' and '<' as the hexadecimal character
+// references "&#x26;" and "&#x3C;" (no reader takes those for markup,
+// not even one that unescapes twice). Characters XML cannot carry become
+// U+FFFD, as encoding/xml writes them.
+func rssEscape(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	xml.EscapeText(&b, []byte(s)) // a strings.Builder never fails
+	out := b.String()
+	if !strings.Contains(out, "&") {
+		return out
+	}
+	return strings.NewReplacer("&amp;", "&#x26;", "&lt;", "&#x3C;").Replace(out)
+}
+
+// htmlPlainText returns the plain text s as HTML that reads the same,
+// escaping only what HTML would take for markup: '<' before a letter,
+// '/', '!' or '?' (a tag or comment), and '&' before a letter or '#' (a
+// character reference). Text without those reads the same to a reader
+// that takes it for text and to one that takes it for HTML.
+func htmlPlainText(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		var next byte
+		if i+1 < len(s) {
+			next = s[i+1]
+		}
+		letter := next >= 'a' && next <= 'z' || next >= 'A' && next <= 'Z' || next >= 0x80
+		switch {
+		case c == '<' && (letter || next == '/' || next == '!' || next == '?'):
+			b.WriteString("&lt;")
+		case c == '&' && (letter || next == '#' || next >= '0' && next <= '9'):
+			b.WriteString("&amp;")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 func rssTime(t time.Time) string { return t.UTC().Format(time.RFC1123Z) }
@@ -79,17 +140,24 @@ func renderRSS(f *Feed) ([]byte, error) {
 	base := gorillaFeed(f)
 	g := (&feeds.Rss{Feed: base}).RssFeed()
 
-	ch := &rssChannel{
-		Title:         g.Title,
-		Link:          g.Link,
-		Description:   g.Description,
-		Language:      f.language(),
-		LastBuildDate: g.LastBuildDate,
-		Generator:     feedAuthor,
-		Docs:          "https://www.rssboard.org/rss-specification",
+	desc := f.Description
+	if desc == "" {
+		desc = f.Title
 	}
-	if ch.Description == "" {
-		ch.Description = ch.Title
+	// RSS readers take the channel description for HTML, as they do item
+	// descriptions: the plain text is written as HTML that reads the same
+	// (Atom's subtitle and JSON's description carry it as text).
+	ch := &rssChannel{
+		Title:       rssText{rssEscape(g.Title)},
+		Link:        g.Link,
+		Description: rssText{rssEscape(htmlPlainText(desc))},
+		Language:    f.language(),
+		Generator:   generator,
+		Docs:        "https://www.rssboard.org/rss-specification",
+	}
+	if len(f.Entries) > 0 {
+		// An empty feed has not been built from anything: no date.
+		ch.LastBuildDate = g.LastBuildDate
 	}
 	for _, l := range f.navLinks(FormatRSS) {
 		ch.AtomLinks = append(ch.AtomLinks, atomLinkNS{Href: l.Href, Rel: l.Rel, Type: l.Type})
@@ -114,7 +182,7 @@ func renderRSS(f *Feed) ([]byte, error) {
 func rssItemFrom(f *Feed, e Entry, gi *feeds.RssItem) *rssItem {
 	it := e.Item
 	x := &rssItem{
-		Title:       gi.Title,
+		Title:       rssPlain(gi.Title),
 		Link:        gi.Link,
 		Description: gi.Description,
 		Content:     gi.Content,
@@ -135,9 +203,9 @@ func rssItemFrom(f *Feed, e Entry, gi *feeds.RssItem) *rssItem {
 			names = append(names, email)
 		}
 	}
-	x.Creator = strings.Join(names, ", ")
+	x.Creator = rssPlain(strings.Join(names, ", "))
 	for _, t := range sortedTags(it) {
-		x.Categories = append(x.Categories, rssCategory{Domain: tagScheme(f.BaseURL), Text: t.Name})
+		x.Categories = append(x.Categories, rssCategory{Domain: tagScheme(f.BaseURL, t.Slug), Text: rssEscape(t.Name)})
 	}
 	// RSS allows one enclosure per item in practice (RSS Board profile);
 	// the first is published, Atom and JSON carry them all.
@@ -148,7 +216,7 @@ func rssItemFrom(f *Feed, e Entry, gi *feeds.RssItem) *rssItem {
 		}
 	}
 	if u := webURL(it.SourceURL); u != "" {
-		x.Source = &rssSource{URL: u, Text: sourceName(it)}
+		x.Source = &rssSource{URL: u, Text: rssEscape(sourceName(it))}
 	}
 	return x
 }

@@ -282,6 +282,14 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "publisher: no database", http.StatusServiceUnavailable)
 		return
 	}
+	// A database that cannot be written (deleted or replaced while open,
+	// read-only, full disk) still answers reads: say why it is unhealthy.
+	if h, ok := s.store.(interface{ Health() error }); ok {
+		if err := h.Health(); err != nil {
+			http.Error(w, "unhealthy: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	if _, err := s.store.ChangeSeq(ctx); err != nil {

@@ -79,13 +79,16 @@ func (e *testEnv) tagged(link, title string, age time.Duration, categories ...st
 }
 
 // checkAtomTerms checks that every Atom category label has its term.
+// checkAtomTerms checks that every Atom category carries the display name
+// as term (what readers show) and the slug at the end of its scheme URL;
+// terms maps display names to slugs.
 func checkAtomTerms(t *testing.T, body []byte, terms map[string]string) {
 	t.Helper()
 	var doc struct {
 		Entries []struct {
 			Categories []struct {
-				Term  string `xml:"term,attr"`
-				Label string `xml:"label,attr"`
+				Term   string `xml:"term,attr"`
+				Scheme string `xml:"scheme,attr"`
 			} `xml:"category"`
 		} `xml:"entry"`
 	}
@@ -94,8 +97,11 @@ func checkAtomTerms(t *testing.T, body []byte, terms map[string]string) {
 	}
 	for _, en := range doc.Entries {
 		for _, c := range en.Categories {
-			if want := terms[c.Label]; c.Term != want {
-				t.Errorf("atom category %q: term = %q, want %q", c.Label, c.Term, want)
+			slug, ok := terms[c.Term]
+			if !ok {
+				t.Errorf("atom category term %q is not a display name (scheme %q)", c.Term, c.Scheme)
+			} else if want := testBase + "/tags/" + slug; c.Scheme != want {
+				t.Errorf("atom category %q: scheme = %q, want %q", c.Term, c.Scheme, want)
 			}
 		}
 	}

@@ -7,34 +7,38 @@ import (
 	"unicode/utf8"
 
 	"bantin/iri"
+	"bantin/tracking"
 )
-
-// trackingParams are query parameters that identify a campaign or a click,
-// never the resource. Parameters starting with "utm_" are dropped too.
-var trackingParams = map[string]bool{
-	"fbclid": true, "gclid": true, "dclid": true, "gbraid": true, "wbraid": true,
-	"msclkid": true, "mc_cid": true, "mc_eid": true, "yclid": true, "igshid": true,
-	"_ga": true, "_gl": true, "ref_src": true, "ref_url": true, "twclid": true,
-	"ttclid": true, "li_fat_id": true, "_hsenc": true, "_hsmi": true, "mkt_tok": true,
-	"oly_anon_id": true, "oly_enc_id": true, "vero_id": true, "vero_conv": true,
-	"rb_clickid": true, "s_cid": true, "wt.mc_id": true, "wt_mc_id": true,
-	"ncid": true, "cmpid": true, "spm": true, "scid": true, "__twitter_impression": true,
-	"zarsrc": true, "gidzl": true, // Zalo (Vietnam) share tracking
-}
 
 // CanonicalLink returns raw in the form used to recognise one story reached
 // through different URLs: scheme and host lower-cased, default ports (80 for
 // http, 443 for https) and the fragment dropped, tracking parameters
-// (utm_*, fbclid, gclid, dclid, msclkid, mc_cid, mc_eid, yclid, igshid,
-// _ga, ref_src, and similar) removed, the remaining query parameters sorted
+// (tracking.Param: utm_*, fbclid, gclid, dclid, msclkid, mc_cid, mc_eid,
+// yclid, igshid, _ga, ref_src, and similar) removed, the remaining query parameters sorted
 // (their order never changes the resource on news sites), an empty path
 // written "/". An http(s) IRI is first converted to a URI (iri.ToURI,
 // after NFC) and percent-escapes are written in upper case, so one link written
 // with raw Unicode, with escapes or with lower-case escapes gives one
 // canonical form. The path's case is kept. Values that are not absolute
 // http(s) URLs are returned trimmed, with only scheme and host lowered.
-// CanonicalLink is idempotent.
+// CanonicalLink is idempotent: a form that a second pass would still change
+// (a host whose invalid bytes became escapes of U+FFFD, which the next pass
+// reads as a Unicode name and converts to Punycode) is carried on to its
+// fixed point, in at most a few passes.
 func CanonicalLink(raw string) string {
+	got := canonicalOnce(raw)
+	for range 4 {
+		next := canonicalOnce(got)
+		if next == got {
+			break
+		}
+		got = next
+	}
+	return got
+}
+
+// canonicalOnce is one pass of CanonicalLink.
+func canonicalOnce(raw string) string {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return ""
@@ -112,11 +116,7 @@ func cleanQuery(q string) string {
 			continue
 		}
 		k, _, _ := strings.Cut(pair, "=")
-		if uk, err := url.QueryUnescape(k); err == nil {
-			k = uk
-		}
-		k = strings.ToLower(k)
-		if strings.HasPrefix(k, "utm_") || trackingParams[k] {
+		if tracking.Param(k) {
 			continue
 		}
 		keep = append(keep, pair)

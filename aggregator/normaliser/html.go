@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"bantin/htmltext"
+	"bantin/tracking"
 
 	"github.com/microcosm-cc/bluemonday"
 )
@@ -32,8 +33,8 @@ var policy = func() *bluemonday.Policy {
 
 var dataImageRe = regexp.MustCompile(`^image/(gif|jpeg|jpg|png|webp|avif)(;[a-z0-9=.-]+)*;base64,[A-Za-z0-9+/=\s]*$`)
 
-// sanitise returns fragment as safe HTML with relative URLs made absolute
-// against base, in NFC.
+// sanitise returns fragment as safe, well-formed HTML (htmltext.Balance)
+// with relative URLs made absolute against base, in NFC.
 func sanitise(fragment, base string) string {
 	fragment = strings.TrimSpace(fragment)
 	if fragment == "" {
@@ -43,7 +44,10 @@ func sanitise(fragment, base string) string {
 		return nfc(fragment) // plain text: nothing to sanitise or escape
 	}
 	out := absolutise(policy.Sanitize(keepWordsApart(fragment)), base)
-	return nfc(strings.TrimSpace(out))
+	// The policy passes unbalanced tags through ("</br>", the "</p>" of a
+	// <p> inside a removed <noscript>): republished HTML must parse as
+	// written.
+	return nfc(htmltext.Balance(strings.TrimSpace(out)))
 }
 
 // strippedBreaks matches the start and end tags of the elements that
@@ -114,7 +118,8 @@ func textHTML(s string) string {
 var urlAttrs = map[string]bool{"href": true, "src": true, "cite": true, "poster": true, "longdesc": true}
 
 // absolutise rewrites the URL attributes of sanitised HTML to absolute URLs
-// against base, and drops data: URLs anywhere but <img src> and URLs that
+// against base, removes tracking parameters from links (tracking.Strip),
+// and drops data: URLs anywhere but <img src> and URLs that
 // resolve to other schemes than http, https and mailto. It relies on
 // the sanitiser's output form: attribute values double-quoted and escaped,
 // and '"' escaped in text, so `name="` can only occur inside a tag.
@@ -155,6 +160,9 @@ func absolutise(clean, base string) string {
 			val = ""
 		} else {
 			val = resolve(base, val)
+			if attr == "href" {
+				val = tracking.Strip(val)
+			}
 		}
 		if !safeURL(val) {
 			// data: off an image, or a relative URL resolved against a

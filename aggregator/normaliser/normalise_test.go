@@ -514,6 +514,7 @@ func TestSanitiseURLs(t *testing.T) {
 		"attribute-like text": {`<p>say href="/x" here</p>`, `<p>say href=&#34;/x&#34; here</p>`},
 		"javascript dropped":  {`<a href="javascript:alert(1)">j</a>`, `j`},
 		"nfd text composed":   {"<p>Ha\u0300 No\u0323\u0302i</p>", "<p>Hà Nội</p>"},
+		"tracking dropped":    {`<a href="/a?id=7&amp;utm_source=rss&amp;fbclid=x">a</a>`, `<a href="https://site.example/a?id=7" rel="nofollow noreferrer">a</a>`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -582,5 +583,23 @@ func TestSanitiseKeepsWordsApart(t *testing.T) {
 				t.Errorf("sanitise(%q) = %q, shows %q, want %q", tc.in, got, text, tc.want)
 			}
 		})
+	}
+}
+
+// TestSanitiseBalances: the sanitiser's output is well-formed HTML even
+// when the input is not or when removing an element leaves a lone end
+// tag behind (the W3C feed validator's "Invalid HTML").
+func TestSanitiseBalances(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`<p>Dòng một</br>Dòng hai</p>`, `<p>Dòng một<br>Dòng hai</p>`},
+		{`<noscript><p><img src="https://a.vn/x.jpg"></noscript></p><p>Tiếp theo</p>`, `<p></p><p>Tiếp theo</p>`},
+		{`<p>Mở <b>đậm`, `<p>Mở <b>đậm</b></p>`},
+		{`<ul><li>một<li>hai</ul>`, `<ul><li>một</li><li>hai</li></ul>`},
+	}
+	for _, tc := range tests {
+		got := sanitise(tc.in, "https://a.vn/")
+		if got != tc.want {
+			t.Errorf("sanitise(%q) =\n  %q\nwant\n  %q", tc.in, got, tc.want)
+		}
 	}
 }

@@ -108,13 +108,24 @@ func (a *app) loadConfig() (*config.Config, error) {
 	return cfg, nil
 }
 
-// open loads the config and opens its database.
+// open loads the config and opens its database, creating it if missing.
 func (a *app) open(ctx context.Context) (*config.Config, *db.DB, error) {
+	return a.openWith(ctx, db.Open)
+}
+
+// openExisting is open for the commands that only read (sources, explain,
+// preview, curate): a missing database is an error naming its path, never
+// created.
+func (a *app) openExisting(ctx context.Context) (*config.Config, *db.DB, error) {
+	return a.openWith(ctx, db.OpenExisting)
+}
+
+func (a *app) openWith(ctx context.Context, open func(context.Context, string) (*db.DB, error)) (*config.Config, *db.DB, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := db.Open(ctx, cfg.Database)
+	store, err := open(ctx, cfg.Database)
 	if err != nil {
 		return nil, nil, err
 	}

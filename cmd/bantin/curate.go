@@ -24,7 +24,7 @@ func cmdCurate(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, store, err := a.open(ctx)
+	cfg, store, err := a.openExisting(ctx)
 	if err != nil {
 		return err
 	}

@@ -47,15 +47,34 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	cfg, store, err := a.open(ctx)
+	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
 	}
-	defer store.Close()
 	addr := cfg.Listen
 	if *listen != "" {
 		addr = *listen
 	}
+	// One polling daemon per SQLite file; serve and the one-shot commands
+	// work beside it. On PostgreSQL several pollers share the sources
+	// (leases, see db.ClaimSource).
+	var lock *db.DaemonLock
+	if polling && !db.IsPostgres(cfg.Database) {
+		holder := db.Holder{PID: os.Getpid(), Listen: addr, Since: time.Now()}
+		if lock, err = db.LockDaemon(cfg.Database, holder); err != nil {
+			var le *db.LockedError
+			if errors.As(err, &le) {
+				return fmt.Errorf("%w; stop it first (bantin serve works beside it)", err)
+			}
+			return err
+		}
+		defer lock.Release()
+	}
+	store, err := db.Open(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 
 	// What a reload would refuse is only a warning at start: there is
 	// no running config to keep.
@@ -127,6 +146,11 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		return fmt.Errorf("listen: %w", err)
 	}
 	a.logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", cfg.Path), slog.String("database", db.Redact(cfg.Database)))
+	if lock != nil {
+		if err := lock.Update(db.Holder{PID: os.Getpid(), Listen: ln.Addr().String(), Since: time.Now()}); err != nil {
+			a.logger.Warn("daemon lock", slog.Any("error", err))
+		}
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -143,6 +167,15 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 			Name: "bantin_http_handovers_total",
 			Help: "Connections the HTTP fast path handed to net/http (any other request).",
 		}, func() float64 { return float64(front.Stats().HandOvers) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "bantin_database_healthy",
+			Help: "1 while the database can be written (as /healthz), 0 once its file was deleted or replaced or while writes fail.",
+		}, func() float64 {
+			if store.Health() != nil {
+				return 0
+			}
+			return 1
+		}),
 	)
 	go func() {
 		if err := front.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -159,6 +192,7 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	recomputeNow := make(chan struct{}, 1)
 	recomputeNow <- struct{}{}
 	go recomputeLoop(ctx, a, members, recomputeNow)
+	go watchDatabase(ctx, a.logger, store, databaseCheckInterval)
 	done := make(chan struct{})
 	if poller != nil {
 		go func() {
@@ -233,6 +267,54 @@ loop:
 	}
 	a.logger.Info("stopped")
 	return runErr
+}
+
+// databaseCheckInterval is how often the daemon checks that its database
+// file is still the one it opened and, after failed writes, whether it can
+// be written again.
+const databaseCheckInterval = 2 * time.Second
+
+// watchDatabase checks the database every interval (db.Probe: the files'
+// identity and, after failed writes, a small write) and logs each change:
+// the file deleted or replaced (for good: nothing more is written), writes
+// failing, writes succeeding again. /healthz reports the same.
+func watchDatabase(ctx context.Context, log *slog.Logger, store *db.DB, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	const ok, failing, gone = 0, 1, 2
+	state := ok
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := store.Probe(pctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		now := ok
+		switch {
+		case errors.Is(err, db.ErrGone):
+			now = gone
+		case err != nil:
+			now = failing
+		}
+		if now == state || state == gone {
+			continue
+		}
+		switch now {
+		case gone:
+			log.Error("database lost: polling and writing stopped, serving what is open", slog.Any("error", err))
+		case failing:
+			log.Error("database cannot be written; /healthz reports it until a write succeeds", slog.Any("error", err))
+		default:
+			log.Info("database writes succeed again")
+		}
+		state = now
+	}
 }
 
 // maintain prunes old items every hour (from start).

@@ -51,7 +51,7 @@ type topicContext struct {
 // openTopic loads the config, opens the database, finds the topic and
 // compiles the topics; the caller closes tc.store.
 func (a *app) openTopic(ctx context.Context, slug string) (*topicContext, error) {
-	cfg, store, err := a.open(ctx)
+	cfg, store, err := a.openExisting(ctx)
 	if err != nil {
 		return nil, err
 	}

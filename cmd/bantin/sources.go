@@ -76,7 +76,7 @@ func cmdSources(ctx context.Context, a *app, args []string) error {
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	cfg, store, err := a.open(ctx)
+	cfg, store, err := a.openExisting(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,240 @@
+package htmltext
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"regexp"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// Balance returns the HTML fragment s well-formed: parsed as the content
+// of a <body> by the HTML Living Standard's algorithm (what browsers and
+// html5lib do) and rendered again, so that every element is closed where
+// a browser closes it, end tags without a start tag ("</br>", a "</p>"
+// left behind by a removed element) are gone, misnested elements are
+// repaired, and text is escaped. The result reads the same in a browser
+// as s does, and Balance leaves it as it is.
+//
+// A fragment that WellFormed already accepts (most sanitised HTML) is
+// returned unchanged, without the cost of parsing and rendering it.
+func Balance(s string) string {
+	if WellFormed(s) {
+		return s
+	}
+	return reserialise(s)
+}
+
+// reserialise parses s as the content of a <body> and renders it.
+func reserialise(s string) string {
+	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
+	if err != nil {
+		// Only a failing reader makes ParseFragment fail.
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/16)
+	foreign := false
+	for _, n := range nodes {
+		foreign = foreign || hasForeign(n)
+		if err := html.Render(&b, n); err != nil {
+			return s
+		}
+	}
+	if foreign {
+		return b.String()
+	}
+	// Render writes void elements XML-style ("<br/>"); outside SVG and
+	// MathML "/>" can end nothing else in its output (it escapes '>' in
+	// text and attribute values), so the HTML form is restored.
+	return strings.ReplaceAll(b.String(), "/>", ">")
+}
+
+// hasForeign reports whether n holds SVG or MathML elements.
+func hasForeign(n *html.Node) bool {
+	if n.Type == html.ElementNode && n.Namespace != "" {
+		return true
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if hasForeign(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// simple are the elements WellFormed vouches for: those whose start and
+// end tags a parser takes as written when they nest properly (no table,
+// form, select, ruby, foreign or raw-text content, whose parsing moves or
+// drops content).
+var simple = set(
+	atom.A, atom.Abbr, atom.Address, atom.Article, atom.Aside, atom.Audio, atom.B,
+	atom.Bdi, atom.Bdo, atom.Big, atom.Blockquote, atom.Center, atom.Cite,
+	atom.Code, atom.Data, atom.Dd, atom.Del, atom.Details, atom.Dfn, atom.Div,
+	atom.Dl, atom.Dt, atom.Em, atom.Figcaption, atom.Figure, atom.Font,
+	atom.Footer, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
+	atom.Header, atom.Hgroup, atom.I, atom.Ins, atom.Kbd, atom.Li, atom.Main,
+	atom.Mark, atom.Nav, atom.Ol, atom.P, atom.Picture, atom.Q, atom.S,
+	atom.Samp, atom.Section, atom.Small, atom.Span, atom.Strike, atom.Strong,
+	atom.Sub, atom.Summary, atom.Sup, atom.Time, atom.Tt, atom.U, atom.Ul,
+	atom.Var, atom.Video,
+)
+
+// void elements have no end tag.
+var void = set(atom.Area, atom.Br, atom.Embed, atom.Hr, atom.Img, atom.Source, atom.Track, atom.Wbr)
+
+// closesP are the simple and void elements whose start tag closes an
+// open <p> (HTML "in body" insertion mode).
+var closesP = set(
+	atom.Address, atom.Article, atom.Aside, atom.Blockquote, atom.Center,
+	atom.Dd, atom.Details, atom.Div, atom.Dl, atom.Dt, atom.Figcaption,
+	atom.Figure, atom.Footer, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5,
+	atom.H6, atom.Header, atom.Hgroup, atom.Hr, atom.Li, atom.Main, atom.Nav,
+	atom.Ol, atom.P, atom.Section, atom.Summary, atom.Ul,
+)
+
+var headings = set(atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6)
+
+// charRef is a character reference that no parser reads otherwise.
+var charRef = regexp.MustCompile(`^&(?:amp|lt|gt|quot|apos|nbsp|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});`)
+
+// WellFormed reports whether the HTML fragment s certainly parses as
+// written: only simple elements, every non-void element closed by its own
+// end tag in order, no end tag without its start tag, no start tag that
+// would close an open element by itself (a <div> inside a <p>, an <li> in
+// an <li>, a link in a link, a heading in a heading), no duplicate
+// attribute, no comment, no '<' or ambiguous '&' in text. It errs on the
+// side of false: a fragment it rejects may still be fine.
+func WellFormed(s string) bool {
+	if strings.ContainsAny(s, "\r\x00") {
+		return false
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	var stack []atom.Atom
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return len(stack) == 0 && errors.Is(z.Err(), io.EOF)
+		case html.TextToken:
+			if !cleanText(z.Raw()) {
+				return false
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			a := atom.Lookup(name)
+			if void[a] {
+				if a == atom.Hr && open(stack, atom.P) {
+					return false
+				}
+			} else if tt == html.SelfClosingTagToken || !simple[a] || !fits(stack, a) {
+				return false
+			} else {
+				stack = append(stack, a)
+			}
+			if hasAttr && !cleanAttrs(z) {
+				return false
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			if len(stack) == 0 || stack[len(stack)-1] != a {
+				return false
+			}
+			stack = stack[:len(stack)-1]
+		default: // comment, doctype
+			return false
+		}
+	}
+}
+
+// fits reports whether a start tag a opens inside stack without the
+// parser closing anything first.
+func fits(stack []atom.Atom, a atom.Atom) bool {
+	switch {
+	case closesP[a] && open(stack, atom.P):
+		return false
+	case a == atom.A && open(stack, atom.A):
+		return false
+	case headings[a] && openAny(stack, headings):
+		return false
+	case a == atom.Li:
+		return nearest(stack, atom.Li, atom.Ul, atom.Ol) != atom.Li
+	case a == atom.Dd || a == atom.Dt:
+		n := nearest(stack, atom.Dd, atom.Dt, atom.Dl)
+		return n != atom.Dd && n != atom.Dt
+	}
+	return true
+}
+
+func open(stack []atom.Atom, a atom.Atom) bool {
+	for _, s := range stack {
+		if s == a {
+			return true
+		}
+	}
+	return false
+}
+
+func openAny(stack []atom.Atom, as map[atom.Atom]bool) bool {
+	for _, s := range stack {
+		if as[s] {
+			return true
+		}
+	}
+	return false
+}
+
+// nearest returns the innermost open element among as, 0 when none is.
+func nearest(stack []atom.Atom, as ...atom.Atom) atom.Atom {
+	for i := len(stack) - 1; i >= 0; i-- {
+		for _, a := range as {
+			if stack[i] == a {
+				return a
+			}
+		}
+	}
+	return 0
+}
+
+// cleanText reports whether raw text has no '<' and no '&' but in the
+// character references charRef lists.
+func cleanText(raw []byte) bool {
+	for i, c := range raw {
+		switch c {
+		case '<':
+			return false
+		case '&':
+			if !charRef.Match(raw[i:]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// cleanAttrs reports whether the current tag's attributes are each
+// written name="value", once (the tokenizer drops a repeated attribute,
+// so they are counted in the raw tag), and every '&' in the tag starts a
+// character reference of charRef.
+func cleanAttrs(z *html.Tokenizer) bool {
+	raw := z.Raw()
+	quoted := bytes.Count(raw, []byte(`="`))
+	for i := bytes.IndexByte(raw, '&'); i >= 0; i = bytes.IndexByte(raw, '&') {
+		raw = raw[i:]
+		if !charRef.Match(raw) {
+			return false
+		}
+		raw = raw[1:]
+	}
+	n := 0
+	for more := true; more; {
+		_, _, more = z.TagAttr()
+		n++
+	}
+	return n == quoted
+}

@@ -1,0 +1,122 @@
+package htmltext
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// fragments are sanitiser outputs seen upstream and their well-formed
+// forms.
+var balanceCases = []struct{ in, want string }{
+	// A line break written as an end tag.
+	{`<p>Dòng một</br>Dòng hai</p>`, `<p>Dòng một<br>Dòng hai</p>`},
+	// The "</p>" left behind when the sanitiser removed a <noscript>
+	// that held the "<p>".
+	{`<p>Ảnh</p></p><p>Tiếp</p>`, `<p>Ảnh</p><p></p><p>Tiếp</p>`},
+	// Unclosed and misnested elements.
+	{`<p>mở <b>đậm <i>nghiêng</b> hết`, `<p>mở <b>đậm <i>nghiêng</i></b><i> hết</i></p>`},
+	{`<div><p>trong</div>sau`, `<div><p>trong</p></div>sau`},
+	{`<ul><li>một<li>hai</ul>`, `<ul><li>một</li><li>hai</li></ul>`},
+	{`<p>a<div>b</div>c</p>`, `<p>a</p><div>b</div>c<p></p>`},
+	{`x</span>y`, `xy`},
+	{`<a href="https://a.vn/">một <a href="https://b.vn/">hai</a></a>`, `<a href="https://a.vn/">một </a><a href="https://b.vn/">hai</a>`},
+	{`AT&T & <3`, `AT&amp;T &amp; &lt;3`},
+	{`<table><tr><td>ô</td></tr></table>`, `<table><tbody><tr><td>ô</td></tr></tbody></table>`},
+	// Already well-formed: unchanged, byte for byte.
+	{`<p>Sáng 25/11, <a href="https://tinviet.example.vn/ha-noi/?a=1&amp;b=2" rel="nofollow noreferrer">Hà Nội</a> &amp; <strong>đậm</strong>.</p><p><img src="https://tinviet.example.vn/anh.jpg" alt="Ảnh"></p>`, ""},
+	{`<ul><li>một<ul><li>hai</li></ul></li></ul><dl><dt>a</dt><dd>b</dd></dl>`, ""},
+	{`Chỉ có chữ, không thẻ`, ""},
+	{`<figure><img src="https://a.vn/x.png" alt=""><figcaption>Chú thích<br>dòng 2</figcaption></figure>`, ""},
+}
+
+func TestBalance(t *testing.T) {
+	for _, c := range balanceCases {
+		want := c.want
+		if want == "" {
+			want = c.in
+		}
+		got := Balance(c.in)
+		if got != want {
+			t.Errorf("Balance(%q)\n got %q\nwant %q", c.in, got, want)
+		}
+		if again := Balance(got); again != got {
+			t.Errorf("Balance is not a fixed point on %q: %q", got, again)
+		}
+		if c.want == "" && !WellFormed(c.in) {
+			t.Errorf("WellFormed(%q) = false, want true (parsed for nothing)", c.in)
+		}
+		if c.want != "" && WellFormed(c.in) {
+			t.Errorf("WellFormed(%q) = true for a fragment that is not", c.in)
+		}
+	}
+}
+
+// TestWellFormedRejects lists fragments the fast path must hand to the
+// parser.
+func TestWellFormedRejects(t *testing.T) {
+	for _, s := range []string{
+		`<p>a</br>`, `</p>`, `<p>a`, `<p><p>b</p></p>`, `<p><ul><li>x</li></ul></p>`,
+		`<p><hr></p>`, `<li>a<li>b</li></li>`, `<dl><dd>a<dt>b</dt></dd></dl>`,
+		`<a href="x"><a href="y">z</a></a>`, `<h2>a<h3>b</h3></h2>`, `<div/>`,
+		`<b><i>x</b></i>`, `<!-- c -->`, `a < b`, `AT&T`, `&copy 2026`,
+		`<img src="a" src="b">`, `<a href="?a=1&b=2">x</a>`, `<table></table>`,
+		`<foo>x</foo>`, "a\r\nb", `<br></br>`,
+	} {
+		if WellFormed(s) {
+			t.Errorf("WellFormed(%q) = true", s)
+		}
+	}
+}
+
+// TestBalanceHTML5lib parses every output of Balance with html5lib in
+// strict mode (the parser the W3C feed validator uses to report
+// "Invalid HTML"): none may have a parse error, and neither may any
+// fragment WellFormed accepts. Skips when Debian's python3-html5lib is
+// not installed.
+func TestBalanceHTML5lib(t *testing.T) {
+	py := "/usr/bin/python3"
+	if out, err := exec.Command(py, "-c", "import html5lib").CombinedOutput(); err != nil {
+		t.Skipf("html5lib not available (apt-get install python3-html5lib): %v %s", err, out)
+	}
+	var frags []string
+	for _, c := range balanceCases {
+		frags = append(frags, Balance(c.in))
+	}
+	frags = append(frags, Balance(`<p>x</p></p>`), Balance(`<b><i>x</b></i><!-- c --><div/>`))
+	in, err := json.Marshal(frags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.CreateTemp(t.TempDir(), "frags*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(in)
+	f.Close()
+	const script = `
+import json, sys, html5lib
+from html5lib.html5parser import ParseError
+bad = []
+for s in json.load(open(sys.argv[1])):
+    try:
+        html5lib.HTMLParser(strict=True).parseFragment(s)
+    except ParseError as e:
+        bad.append("%r: %s" % (s, e))
+print("\n".join(bad))
+`
+	out, err := exec.Command(py, "-c", script, f.Name()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("html5lib: %v\n%s", err, out)
+	}
+	if s := strings.TrimSpace(string(out)); s != "" {
+		t.Errorf("html5lib strict parse errors:\n%s", s)
+	}
+	// The control: html5lib must reject what Balance repairs.
+	out, _ = exec.Command(py, "-c", `import html5lib; html5lib.HTMLParser(strict=True).parseFragment("<p>a</br>b</p></p>")`).CombinedOutput()
+	if !strings.Contains(string(out), "ParseError") {
+		t.Fatalf("html5lib accepted unbalanced HTML in strict mode: %s", out)
+	}
+}

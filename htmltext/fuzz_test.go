@@ -1,0 +1,64 @@
+package htmltext
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+// FuzzWellFormed checks the fast path of Balance: a fragment WellFormed
+// accepts must parse as written, so parsing and rendering it gives the
+// same elements, attributes and text in the same order. And whatever the
+// input, Balance's output is a fixed point.
+func FuzzWellFormed(f *testing.F) {
+	for _, c := range balanceCases {
+		f.Add(c.in)
+	}
+	for _, s := range []string{`<p>a</br>`, `<p><div>x</div></p>`, `<ul><li>a<li>b</ul>`, `<a href="x"><a>y</a></a>`,
+		`<b><p>x</p></b>`, `<h1><h2>x</h2></h1>`, `<dl><dt>a<dd>b</dl>`, `<p>&amp;&lt;&#39;&#x41;</p>`, `<img src="a" alt=""><br>`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := Balance(s)
+		if again := Balance(b); again != b {
+			t.Fatalf("Balance not a fixed point:\n in %q\nout %q\nagain %q", s, b, again)
+		}
+		if !WellFormed(s) {
+			return
+		}
+		if want, got := tokens(s), tokens(reserialise(s)); !slices.Equal(want, got) {
+			t.Fatalf("WellFormed(%q) but the parser changes it:\nwant %q\n got %q", s, want, got)
+		}
+	})
+}
+
+// tokens lists the start tags (with attributes), end tags and runs of
+// text of s, text unescaped and adjacent runs merged.
+func tokens(s string) []string {
+	z := html.NewTokenizer(strings.NewReader(s))
+	var out []string
+	text := ""
+	flush := func() {
+		if text != "" {
+			out = append(out, "text:"+text)
+			text = ""
+		}
+	}
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			flush()
+			return out
+		case html.TextToken:
+			text += string(z.Text())
+		default:
+			flush()
+			tok := z.Token()
+			out = append(out, fmt.Sprintf("%v:%s:%v", tt == html.EndTagToken, tok.Data, tok.Attr))
+		}
+	}
+}
