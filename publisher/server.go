@@ -52,6 +52,10 @@ type Server struct {
 	// SeqCheckInterval bounds how often a request reads the change
 	// sequence; 0 means on every request. New sets 1s.
 	SeqCheckInterval time.Duration
+	// HealthDetail, when set, returns a line /healthz adds after "ok"
+	// (something an operator should know that does not make the instance
+	// unhealthy: its config differing from its peers').
+	HealthDetail func() string
 
 	mu      sync.RWMutex
 	gen     uint64        // bumped on every invalidation
@@ -298,6 +302,11 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ok")
+	if s.HealthDetail != nil {
+		if d := s.HealthDetail(); d != "" {
+			fmt.Fprintln(w, d)
+		}
+	}
 }
 
 // serve writes the cached (or freshly rendered) response for key, honouring

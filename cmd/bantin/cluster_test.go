@@ -177,3 +177,59 @@ func getFeed(t *testing.T, u string) ([]byte, string, string) {
 	}
 	return b, resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
 }
+
+// TestInstancesWithDifferentConfigsSaySoAndDoNotFight starts two `bantin
+// serve` on one PostgreSQL database with configs whose topics differ: the
+// one started last reclassifies; the other says in /healthz that its
+// config differs, and neither reclassifies back.
+func TestInstancesWithDifferentConfigsSaySoAndDoNotFight(t *testing.T) {
+	dsn := pgtest.URL(t)
+	dir := t.TempDir()
+	feed := `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>http://x.test/</link>
+<item><title>Bão số 3 đổ bộ</title><link>http://x.test/1</link><guid>1</guid></item>
+<item><title>Giá vàng tăng</title><link>http://x.test/2</link><guid>2</guid></item>
+</channel></rss>`
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("feed.xml", feed)
+	conf := func(kw string) string {
+		return "sources:\n  - id: a\n    url: ./feed.xml\ntopics:\n  - slug: news\n    title: News\n    match:\n      any:\n        - keywords: [\"" + kw + "\"]\n"
+	}
+	c1, c2 := write("one.yaml", conf("bão")), write("two.yaml", conf("vàng"))
+	t.Setenv(db.EnvDatabase, dsn)
+	mustRun(t, "poll", "-config", c1)
+
+	a := startCluster(t, "serve", c1)
+	b := startCluster(t, "serve", c2)
+	health := func(addr string) string {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
+	}
+	waitFor(t, "the first instance to say its config differs", 15*time.Second, func() bool {
+		return strings.Contains(health(a.addr), "config differs")
+	})
+	if h := health(b.addr); h != "ok\n" {
+		t.Errorf("/healthz of the instance that reclassified last = %q, want ok", h)
+	}
+	// No fight: over several checks the membership stays the second config's.
+	time.Sleep(3 * driftInterval)
+	feedOf := func(addr string) string {
+		body, _, _ := getFeed(t, "http://"+addr+"/topics/news.json")
+		return string(body)
+	}
+	for _, addr := range []string{a.addr, b.addr} {
+		if f := feedOf(addr); !strings.Contains(f, "Giá vàng") || strings.Contains(f, "Bão số 3") {
+			t.Errorf("topic news on %s follows the first config after the second reclassified: %s", addr, f)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -191,7 +192,13 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	}
 	recomputeNow := make(chan struct{}, 1)
 	recomputeNow <- struct{}{}
-	go recomputeLoop(ctx, a, members, recomputeNow)
+	var drift *driftWatch
+	if store.Postgres() {
+		drift = &driftWatch{store: store}
+		drift.cfg.Store(cfg)
+		pub.HealthDetail = drift.detail
+	}
+	go recomputeLoop(ctx, a, members, recomputeNow, drift)
 	go watchDatabase(ctx, a.logger, store, databaseCheckInterval)
 	done := make(chan struct{})
 	if poller != nil {
@@ -250,6 +257,9 @@ loop:
 			pub.Reload(next)
 			metrics.SetTopics(next)
 			cfg = next
+			if drift != nil {
+				drift.cfg.Store(next)
+			}
 			a.logger.Info("config reloaded", slog.Int("sources", len(next.Sources)), slog.Int("topics", len(next.Topics)))
 			warnOrphanCurations(ctx, a, store, next)
 		}
@@ -351,11 +361,26 @@ type recomputer interface {
 // that passes for successive reloads never interleave their writes (a
 // pass that sees a newer config stops; the signal sent with the reload
 // starts the next).
-func recomputeLoop(ctx context.Context, a *app, r recomputer, now <-chan struct{}) {
+//
+// With drift (PostgreSQL, several instances), between passes it checks
+// whether the stored membership still follows this instance's config: when
+// another instance with a different config reclassified last, this one
+// says so (log, /healthz) and does not reclassify back until its own
+// config changes, so that instances never fight.
+func recomputeLoop(ctx context.Context, a *app, r recomputer, now <-chan struct{}, drift *driftWatch) {
+	var tick <-chan time.Time
+	if drift != nil {
+		t := time.NewTicker(driftInterval)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-tick:
+			drift.check(ctx, a.logger)
+			continue
 		case <-now:
 		}
 		n, err := r.RecomputeTopics(ctx, false, nil)
@@ -365,6 +390,46 @@ func recomputeLoop(ctx context.Context, a *app, r recomputer, now <-chan struct{
 			a.logger.Info("topic membership recomputed", slog.Int("items", n))
 		}
 	}
+}
+
+// driftInterval is how often an instance on PostgreSQL compares its config
+// with the one the stored topic membership follows.
+var driftInterval = 2 * time.Second
+
+// driftWatch tells whether this instance's config is the one the stored
+// topic membership was last computed with.
+type driftWatch struct {
+	store *db.DB
+	cfg   atomic.Pointer[config.Config]
+	msg   atomic.Pointer[string]
+}
+
+func (d *driftWatch) check(ctx context.Context, log *slog.Logger) {
+	cfg := d.cfg.Load()
+	cur, err := aggregator.MembershipCurrent(ctx, d.store, cfg)
+	if err != nil {
+		return
+	}
+	msg := ""
+	if !cur {
+		msg = "config differs: the stored topic membership was last computed by an instance with another config " +
+			"(topics, rules or source tags); this instance does not reclassify until its own config changes: give every instance the same config"
+	}
+	old := d.msg.Swap(&msg)
+	switch {
+	case msg != "" && (old == nil || *old == ""):
+		log.Warn(msg, slog.String("config", cfg.Path))
+	case msg == "" && old != nil && *old != "":
+		log.Info("config agrees again with the one the stored topic membership follows")
+	}
+}
+
+// detail is the line /healthz adds ("" while the configs agree).
+func (d *driftWatch) detail() string {
+	if m := d.msg.Load(); m != nil {
+		return *m
+	}
+	return ""
 }
 
 func cmdPoll(ctx context.Context, a *app, args []string) error {
