@@ -45,6 +45,7 @@ func TestClusterPollersOnPostgres(t *testing.T) {
 		fetches  = map[int][]time.Time{}
 		inflight atomic.Int32
 		maxSeen  atomic.Int32
+		grown    atomic.Bool // the last source has one item more
 	)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var i int
@@ -65,6 +66,10 @@ func TestClusterPollersOnPostgres(t *testing.T) {
 		mu.Unlock()
 		time.Sleep(2 * time.Millisecond)
 		w.Header().Set("Content-Type", "application/rss+xml")
+		if i == sources-1 && grown.Load() {
+			w.Write(bench.Feed(i, items+1))
+			return
+		}
 		w.Write(bench.Feed(i, items))
 	}))
 	defer up.Close()
@@ -76,7 +81,7 @@ func TestClusterPollersOnPostgres(t *testing.T) {
 	for i := range sources {
 		fmt.Fprintf(&b, "  - {id: s%03d, url: '%s/feed/%d.xml'}\n", i, up.URL, i)
 	}
-	b.WriteString("topics:\n  - slug: all\n    title: All\n    match:\n      any:\n        - keywords: [\"tin\"]\n")
+	b.WriteString("topics:\n  - slug: all\n    title: All\n    match:\n      any:\n        - languages: [\"vi\"]\n")
 	cfgPath := filepath.Join(dir, "bantin.yaml")
 	if err := os.WriteFile(cfgPath, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
@@ -143,13 +148,37 @@ func TestClusterPollersOnPostgres(t *testing.T) {
 	// Two stateless replicas serve the same bytes and validators.
 	r1 := startCluster(t, "serve", cfgPath)
 	r2 := startCluster(t, "serve", cfgPath)
-	for _, path := range []string{"/topics/all.rss", "/topics/all.json", "/topics/all.atom", "/opml.xml", "/"} {
-		b1, e1, l1 := getFeed(t, "http://"+r1.addr+path)
-		b2, e2, l2 := getFeed(t, "http://"+r2.addr+path)
-		if !bytes.Equal(b1, b2) || e1 != e2 || l1 != l2 {
-			t.Errorf("%s differs between replicas: %d/%d bytes, ETag %q/%q, Last-Modified %q/%q", path, len(b1), len(b2), e1, e2, l1, l2)
+	sameOnBoth := func() string {
+		var etag string
+		for _, path := range []string{"/topics/all.rss", "/topics/all.json", "/topics/all.atom", "/opml.xml", "/"} {
+			b1, e1, l1 := getFeed(t, "http://"+r1.addr+path)
+			b2, e2, l2 := getFeed(t, "http://"+r2.addr+path)
+			if !bytes.Equal(b1, b2) || e1 != e2 || l1 != l2 {
+				t.Errorf("%s differs between replicas: %d/%d bytes, ETag %q/%q, Last-Modified %q/%q", path, len(b1), len(b2), e1, e2, l1, l2)
+			}
+			if path == "/topics/all.json" {
+				etag = e1
+			}
 		}
+		return etag
 	}
+	before := sameOnBoth()
+	// A change stored by a poller is served by both replicas within 2 s.
+	seq0, _ := store.ChangeSeq(context.Background())
+	grown.Store(true)
+	waitFor(t, "the new item stored", 2*interval+10*time.Second, func() bool {
+		seq, _ := store.ChangeSeq(context.Background())
+		return seq != seq0
+	})
+	stored := time.Now()
+	for _, r := range []*startedCmd{r1, r2} {
+		waitFor(t, "the change served by "+r.addr, 2*time.Second, func() bool {
+			_, e, _ := getFeed(t, "http://"+r.addr+"/topics/all.json")
+			return e != before
+		})
+	}
+	t.Logf("change served by both replicas %v after it was stored", time.Since(stored).Round(time.Millisecond))
+	sameOnBoth()
 }
 
 type startedCmd struct {
