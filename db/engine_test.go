@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"bantin/db/pgtest"
 )
@@ -172,4 +173,20 @@ func schemaOf(t *testing.T, dsn string) string {
 		t.Fatal(err)
 	}
 	return u.Query().Get("search_path")
+}
+
+func TestRecordFeedVersionKeepsTheFirstTime(t *testing.T) {
+	ctx := context.Background()
+	d, _ := mustOpen(t)
+	t1, t2 := t0, t0.Add(time.Second)
+	if got, err := d.RecordFeedVersion(ctx, "topic/a.rss", `"x"`, t1); err != nil || !got.Equal(t1) {
+		t.Fatalf("first record = %v, %v; want %v", got, err, t1)
+	}
+	// Another replica rendered the same bytes a second later.
+	if got, _ := d.RecordFeedVersion(ctx, "topic/a.rss", `"x"`, t2); !got.Equal(t1) {
+		t.Errorf("same bytes recorded later = %v, want the first time %v", got, t1)
+	}
+	if got, _ := d.RecordFeedVersion(ctx, "topic/a.rss", `"y"`, t2); !got.Equal(t2) {
+		t.Errorf("new bytes = %v, want %v", got, t2)
+	}
 }

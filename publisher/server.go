@@ -393,6 +393,17 @@ func (s *Server) keepLastModified(ctx context.Context, key cacheKey, res *render
 		res.setLastModified(since)
 		return
 	}
+	// Replicas sharing one database (PostgreSQL) agree on the first
+	// recorded time of these bytes, so that Last-Modified is the same
+	// whichever replica answers.
+	if sh, ok := s.store.(sharedVersions); ok && sh.Postgres() {
+		if first, err := sh.RecordFeedVersion(ctx, name, res.etag, res.lastMod); err == nil && !first.IsZero() {
+			res.setLastModified(first)
+		} else if err != nil {
+			s.log.Debug("record feed version", "key", name, "err", err)
+		}
+		return
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -400,6 +411,12 @@ func (s *Server) keepLastModified(ctx context.Context, key cacheKey, res *render
 			s.log.Debug("record feed version", "key", name, "err", err)
 		}
 	}()
+}
+
+// sharedVersions is the store of replicas that share their database.
+type sharedVersions interface {
+	Postgres() bool
+	RecordFeedVersion(ctx context.Context, key, etag string, since time.Time) (time.Time, error)
 }
 
 // checkSeq drops the cache when the database's change sequence moved. At

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,12 +34,18 @@ func TestClusterPollersOnPostgres(t *testing.T) {
 		t.Skip("cluster test: not in -short")
 	}
 	dsn := pgtest.URL(t)
+	// BANTIN_CLUSTER_SOURCES=3000 runs the size (about a minute);
+	// the default keeps CI quick.
+	sources := 300
+	interval := 4 * time.Second
+	if n, err := strconv.Atoi(os.Getenv("BANTIN_CLUSTER_SOURCES")); err == nil && n > 0 {
+		sources = n
+		interval = time.Duration(max(4, n/150)) * time.Second
+	}
 	const (
-		sources  = 300
-		items    = 5
-		perHost  = 4
-		interval = 4 * time.Second
-		lease    = 3 * time.Second
+		items   = 5
+		perHost = 4
+		lease   = 3 * time.Second
 	)
 	var (
 		mu       sync.Mutex
