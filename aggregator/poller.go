@@ -480,6 +480,11 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 			jobs <- job{state: *st, src: src, host: h, force: opts.Force}
 		}
 		queue = rest
+		if len(hostFull) > 0 {
+			// Other instances hold the host's per_host slots: try again
+			// shortly (they release them as their fetches are stored).
+			time.AfterFunc(hostRetry, signal)
+		}
 		idle := busy == 0 && len(queue) == 0
 		mu.Unlock()
 		if once && idle {
@@ -529,6 +534,10 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 	}
 	return nil
 }
+
+// hostRetry is how soon a poller tries again to claim a source whose host
+// other instances fill.
+const hostRetry = 20 * time.Millisecond
 
 func (p *Poller) leaseTimeout() time.Duration {
 	if p.LeaseTimeout > 0 {

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -8,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -64,6 +67,11 @@ func (d *DB) SaveFetch(ctx context.Context, s Source, items []Item) (SaveResult,
 		defer w.close()
 		if err := w.lookup(ctx, tx, s.ID, items, d.now()); err != nil {
 			return err
+		}
+		if d.pg {
+			if err := lockTags(ctx, tx, items); err != nil {
+				return err
+			}
 		}
 		now := d.now().UTC()
 		counted := make(map[int64]bool, len(items))
@@ -342,6 +350,45 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 		}
 	}
 	return id, outcome, nil
+}
+
+// lockTags creates the tags that items carry and takes their row locks in
+// slug order. On PostgreSQL the tag-count triggers update rows that fetches
+// of other instances update too: taken in one order, those locks make
+// concurrent fetches wait for each other instead of deadlocking.
+func lockTags(ctx context.Context, tx *sql.Tx, items []Item) error {
+	names := map[string]string{}
+	for _, it := range items {
+		for _, t := range it.Tags {
+			if _, ok := names[t.Slug]; t.Slug != "" && !ok {
+				names[t.Slug] = cmp.Or(t.Name, t.Slug)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	slugs := slices.Sorted(maps.Keys(names))
+	for _, slug := range slugs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tags (slug, name) VALUES (?, ?) ON CONFLICT (slug) DO NOTHING`,
+			slug, names[slug]); err != nil {
+			return fmt.Errorf("tag %q: %w", slug, err)
+		}
+	}
+	for start := 0; start < len(slugs); start += batchSize {
+		chunk := slugs[start:min(start+batchSize, len(slugs))]
+		args := make([]any, len(chunk))
+		for i, s := range chunk {
+			args[i] = s
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT slug FROM tags WHERE slug IN (`+placeholders(len(chunk))+`)
+			ORDER BY slug FOR UPDATE`, args...)
+		if err != nil {
+			return fmt.Errorf("lock tags: %w", err)
+		}
+		rows.Close()
+	}
+	return nil
 }
 
 // contentHash is the fallback Hash for items that come without one.

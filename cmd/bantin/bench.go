@@ -18,6 +18,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	workers := fs.Int("workers", 16, "fetch workers")
 	hostile := fs.Bool("hostile", true, "also poll huge feeds, a billion-laughs feed and a gzip bomb at once and report peak memory")
 	dir := fs.String("dir", "", "scratch directory (default: a temporary one, removed after)")
+	database := fs.String("database", "", "also measure PostgreSQL at this postgres:// `URL` (ingest and re-poll with 1 and 3 pollers, each in a fresh schema), beside SQLite")
 	upstream := fs.Bool("upstream", false, "internal: serve the synthetic upstream and print its URL")
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
@@ -39,7 +40,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	}
 	rep, err := bench.Run(ctx, bench.Options{
 		Feeds: *feeds, Items: *items, Sources: *sources, PerHost: *perHost, Workers: *workers,
-		SkipHostile: !*hostile, Dir: *dir, Out: a.stderr,
+		SkipHostile: !*hostile, Dir: *dir, Out: a.stderr, Database: *database,
 		UpstreamCmd: exec.CommandContext(ctx, self, "bench", "-upstream"),
 	})
 	if err != nil {
