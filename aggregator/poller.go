@@ -395,7 +395,15 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 				p.endRelaxation(st, now)
 			}
 		}
-		for _, id := range sortedDue(states, now, all) {
+		ids := sortedDue(states, now, all)
+		if p.Store.Postgres() && len(ids) > 1 {
+			// Pollers sharing the database start at different places in
+			// the list, so that each claims its own part of it rather than
+			// following the others through the sources they just polled.
+			k := rand.IntN(len(ids))
+			ids = append(ids[k:], ids[:k]...)
+		}
+		for _, id := range ids {
 			if !inflight[id] && !pending[id] {
 				queue = append(queue, id)
 				pending[id] = true

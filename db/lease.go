@@ -17,6 +17,10 @@ import (
 // instance together. On SQLite (one polling daemon per file) claims always
 // succeed and record nothing.
 
+// pollerLive is how long after its last claim a poller counts as live
+// when per_host is shared between pollers.
+const pollerLive = 10 * time.Second
+
 // Claim is the outcome of ClaimSource.
 type Claim struct {
 	OK       bool      // the source is leased to the caller
@@ -34,9 +38,22 @@ func (d *DB) ClaimSource(ctx context.Context, id, owner, host string, perHost in
 		s, err := d.Source(ctx, id)
 		return s, Claim{OK: err == nil}, err
 	}
-	var s Source
+	// Most sources another instance just polled are not due: a plain
+	// read tells, outside the claims' serialised transactions.
+	s, leaseOwner, leaseUntil, err := readLease(ctx, d.sql, id)
+	if err != nil {
+		return Source{}, Claim{}, fmt.Errorf("db: claim source %q: %w", id, err)
+	}
+	n := toNanos(now)
+	if (leaseOwner != owner && leaseUntil > n) || s.Removed || s.Disabled || toNanos(s.RetryAfter) > n || (!all && toNanos(s.NextDue) > n) {
+		c := Claim{}
+		if leaseOwner != owner && leaseUntil > n {
+			c.Until = fromNanos(leaseUntil)
+		}
+		return s, c, nil
+	}
 	var c Claim
-	err := d.write(ctx, func(tx *sql.Tx) error {
+	err = d.write(ctx, func(tx *sql.Tx) error {
 		c = Claim{}
 		if host != "" {
 			// Claims of one host are serialised across instances, so that
@@ -44,12 +61,21 @@ func (d *DB) ClaimSource(ctx context.Context, id, owner, host string, perHost in
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('bantin host ' || current_schema() || ?))`, host); err != nil {
 				return err
 			}
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sources
-				WHERE lease_host = ? AND lease_until > ? AND id != ?`, host, toNanos(now), id).Scan(&n); err != nil {
+			// Each live poller takes at most its share of the host's
+			// slots, so that one that frees a slot does not always take
+			// it again before the others.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO pollers (owner, seen) VALUES (?, ?)
+				ON CONFLICT (owner) DO UPDATE SET seen = excluded.seen`, owner, toNanos(now)); err != nil {
 				return err
 			}
-			if n >= perHost {
+			var n, mine, live int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE lease_owner = ?),
+				(SELECT count(*) FROM pollers WHERE seen > ?)
+				FROM sources WHERE lease_host = ? AND lease_until > ? AND id != ?`,
+				owner, toNanos(now.Add(-pollerLive)), host, toNanos(now), id).Scan(&n, &mine, &live); err != nil {
+				return err
+			}
+			if n >= perHost || mine >= (perHost+live-1)/max(live, 1) {
 				c.HostBusy = true
 				var err error
 				s, err = scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceCols+` FROM sources WHERE id = ?`, id))
@@ -71,11 +97,7 @@ func (d *DB) ClaimSource(ctx context.Context, id, owner, host string, perHost in
 		}
 		var leaseOwner string
 		var leaseUntil int64
-		row := tx.QueryRowContext(ctx, `SELECT `+sourceCols+`, lease_owner, lease_until FROM sources WHERE id = ?`, id)
-		s, err = scanSource(scanExtra{row, []any{&leaseOwner, &leaseUntil}})
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("source %q: %w", id, ErrNotFound)
-		}
+		s, leaseOwner, leaseUntil, err = readLease(ctx, tx, id)
 		if leaseOwner != owner && leaseUntil > toNanos(now) {
 			c.Until = fromNanos(leaseUntil)
 		}
@@ -85,6 +107,18 @@ func (d *DB) ClaimSource(ctx context.Context, id, owner, host string, perHost in
 		return Source{}, Claim{}, fmt.Errorf("db: claim source %q: %w", id, err)
 	}
 	return s, c, nil
+}
+
+// readLease reads source id with its lease.
+func readLease(ctx context.Context, q queryer, id string) (Source, string, int64, error) {
+	var owner string
+	var until int64
+	row := q.QueryRowContext(ctx, `SELECT `+sourceCols+`, lease_owner, lease_until FROM sources WHERE id = ?`, id)
+	s, err := scanSource(scanExtra{row, []any{&owner, &until}})
+	if errors.Is(err, sql.ErrNoRows) {
+		return Source{}, "", 0, fmt.Errorf("source %q: %w", id, ErrNotFound)
+	}
+	return s, owner, until, err
 }
 
 // scanExtra scans the columns of scanSource followed by extra ones.

@@ -146,3 +146,10 @@ CREATE TABLE feed_versions (
 	etag  TEXT NOT NULL,
 	since BIGINT NOT NULL
 );
+
+-- pollers that claimed a source lately (heartbeat at each claim, unix ns):
+-- per_host is shared fairly between the live ones.
+CREATE TABLE pollers (
+	owner TEXT PRIMARY KEY,
+	seen  BIGINT NOT NULL
+);
