@@ -16,6 +16,7 @@ type Metrics struct {
 	fetches  *prometheus.CounterVec
 	duration prometheus.Histogram
 	items    *prometheus.CounterVec
+	articles *prometheus.CounterVec
 	state    *sourceCollector
 	rejected *prometheus.CounterVec
 	skipped  prometheus.Counter
@@ -38,6 +39,10 @@ func NewMetrics(reg prometheus.Registerer, store *db.DB) *Metrics {
 			Name: "bantin_items_ingested_total",
 			Help: "Items stored, by kind (new, updated).",
 		}, []string{"kind"}),
+		articles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bantin_article_fetches_total",
+			Help: "Article pages fetched for their full text, by result (ok, error).",
+		}, []string{"result"}),
 	}
 	m.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "bantin_feed_bodies_rejected_total",
@@ -48,7 +53,7 @@ func NewMetrics(reg prometheus.Registerer, store *db.DB) *Metrics {
 		Help: "Items of fetched feeds not stored because they are older than the source's retention.",
 	})
 	m.state = &sourceCollector{store: store}
-	reg.MustRegister(m.fetches, m.duration, m.items, m.rejected, m.skipped, m.state)
+	reg.MustRegister(m.fetches, m.duration, m.items, m.rejected, m.skipped, m.articles, m.state)
 	return m
 }
 
@@ -184,4 +189,16 @@ func unixSeconds(t time.Time) float64 {
 		return 0
 	}
 	return float64(t.UnixNano()) / 1e9
+}
+
+// articleFetched counts one article page fetch.
+func (m *Metrics) articleFetched(ok bool) {
+	if m == nil {
+		return
+	}
+	result := "ok"
+	if !ok {
+		result = "error"
+	}
+	m.articles.WithLabelValues(result).Inc()
 }

@@ -11,6 +11,7 @@ import (
 	"bantin/aggregator/classifier"
 	"bantin/aggregator/fetcher"
 	"bantin/aggregator/normaliser"
+	"bantin/aggregator/scrape"
 	"bantin/config"
 	"bantin/db"
 	"bantin/iri"
@@ -60,6 +61,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		// The configured URL decides whether private addresses are fair
 		// game, also after a move or an autodiscovery.
 		Origin: st.ConfigURL,
+		Accept: acceptFor(j.src),
 	}
 	if j.force {
 		// poll -force: read the feed whole, whatever was stored before.
@@ -115,7 +117,35 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	// The host's slot is freed as soon as the network part is over, so
 	// parsing never holds back other fetches to the same host. (The rare
 	// second fetch of a feed discovered on an HTML page goes without one.)
-	release()
+	// A source whose article pages are fetched keeps it for the pages on
+	// the same host (see slot).
+	held := true
+	freeFeedSlot := func() {
+		if held {
+			held = false
+			release()
+		}
+	}
+	defer freeFeedSlot()
+	if !j.src.WantsArticle() {
+		freeFeedSlot()
+	}
+	// slot takes a per_host slot for an article page on host: the feed's
+	// while it is held, else one waited for (never while holding another,
+	// so that two polls cannot wait on each other).
+	slot := func(ctx context.Context, host string) (func(), error) {
+		if held && host == j.host {
+			return func() {}, nil
+		}
+		freeFeedSlot()
+		if j.hosts == nil {
+			return func() {}, nil
+		}
+		if err := j.hosts.acquire(ctx, host); err != nil {
+			return nil, err
+		}
+		return func() { j.hosts.release(host) }, nil
+	}
 	if err != nil {
 		if isCanceled(ctx, err) {
 			o.canceled = true
@@ -131,14 +161,36 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	h := hints{MaxAge: resp.MaxAge, Expires: resp.Expires, TTL: st.FeedInterval, SkipHours: st.SkipHours, SkipDays: st.SkipDays}
 	if resp.NotModified {
 		o.notMod = true
+		if j.src.WantsArticle() {
+			// The feed is unchanged, but article pages that failed may be due.
+			items, err := p.retryArticles(ctx, j.src, st.ConfigURL, start, slot)
+			switch {
+			case isCanceled(ctx, err):
+				o.canceled = true
+				return o
+			case err != nil:
+				p.Logger.Warn("pending article pages", slog.String("source", st.ID), slog.Any("error", err))
+			case items != nil:
+				p.onCPU(func() { p.classify(items, start) })
+				o.items = items
+			}
+		}
 		p.succeed(&st, h)
 		return o
 	}
 
 	var parsed *normaliser.Parsed
 	var perr error
-	p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
-	if perr != nil && !errors.Is(perr, normaliser.ErrEmptyBody) && !errors.Is(perr, normaliser.ErrGzipBody) &&
+	var listing *Listing
+	if j.src.Type == config.TypeHTML {
+		p.onCPU(func() { listing, perr = ReadListing(resp.Body, resp.ContentType, resp.URL, j.src) })
+		if perr == nil {
+			parsed = listing.Parsed
+		}
+	} else {
+		p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
+	}
+	if perr != nil && j.src.Type != config.TypeHTML && !errors.Is(perr, normaliser.ErrEmptyBody) && !errors.Is(perr, normaliser.ErrGzipBody) &&
 		normaliser.IsHTML(resp.Body, resp.ContentType) {
 		links := normaliser.Discover(resp.Body, resp.URL)
 		if st.Fed {
@@ -189,7 +241,25 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 
 	var items []db.Item
 	var skipped int
-	p.onCPU(func() { items, skipped = p.storable(parsed, j.src, resp.URL, start) })
+	if j.src.WantsArticle() {
+		p.onCPU(func() { items, skipped = p.normalised(parsed, j.src, resp.URL, start) })
+		var entries map[string]scrape.Entry
+		if listing != nil {
+			entries = listing.Entries
+		}
+		if err := p.articles(ctx, j.src, st.ConfigURL, items, entries, start, slot); err != nil {
+			if isCanceled(ctx, err) {
+				o.canceled = true
+				return o
+			}
+			p.fail(&st, &o, fmt.Errorf("aggregator: article pages of %s: %w", j.src.ID, err))
+			return o
+		}
+		freeFeedSlot()
+		p.onCPU(func() { p.classify(items, start) })
+	} else {
+		p.onCPU(func() { items, skipped = p.storable(parsed, j.src, resp.URL, start) })
+	}
 	o.items = items
 	st.LastSkipped, st.LastSkipReason = skipped, skipReason(j.src, skipped)
 	if parsed.Repaired {
@@ -339,8 +409,14 @@ func (p *Poller) trackMove(st *db.Source, fetched, permanent string) {
 // normalised, without those beyond the retention window (skipped counts
 // them), classified under the current topics; never nil.
 func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) (items []db.Item, skipped int) {
-	_, cl := p.snapshot()
-	items = normaliser.Normalise(parsed, normaliser.Options{
+	items, skipped = p.normalised(parsed, src, base, start)
+	p.classify(items, start)
+	return items, skipped
+}
+
+// normalised is storable without the classification.
+func (p *Poller) normalised(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) ([]db.Item, int) {
+	items := normaliser.Normalise(parsed, normaliser.Options{
 		SourceID:   src.ID,
 		SourceTags: src.Tags,
 		Location:   src.Location,
@@ -350,13 +426,18 @@ func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base st
 	})
 	n := len(items)
 	items = dropExpired(items, src.Retention.D(), start)
-	for i := range items {
-		items[i].Topics = cl.Classify(DocOf(&items[i]), start)
-	}
 	if items == nil {
 		items = []db.Item{}
 	}
 	return items, n - len(items)
+}
+
+// classify sets the topics of items under the current topics.
+func (p *Poller) classify(items []db.Item, now time.Time) {
+	_, cl := p.snapshot()
+	for i := range items {
+		items[i].Topics = cl.Classify(DocOf(&items[i]), now)
+	}
 }
 
 // dropExpired removes the items published before the retention window
@@ -386,11 +467,15 @@ func DocOf(it *db.Item) *classifier.Doc {
 		Title:      it.Title,
 		Summary:    it.Summary,
 		Content:    it.Content,
+		FullText:   it.FullText,
 		Categories: it.Categories,
 		Source:     it.SourceID,
 		Link:       it.Link,
 		Language:   it.Language,
 		Published:  it.Published,
+	}
+	if d.FullText != "" && d.Content == d.FullText {
+		d.Content = "" // published as the content: the match is the full text's
 	}
 	for _, t := range it.Tags {
 		d.Tags = append(d.Tags, t.Slug)

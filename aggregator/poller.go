@@ -57,7 +57,11 @@ type Poller struct {
 	Owner        string
 	LeaseTimeout time.Duration
 
-	bigSlots   *semaphore.Weighted
+	bigSlots *semaphore.Weighted
+	// bigPages are the slots of big article pages, apart from bigSlots:
+	// a poll holding a big feed's slot may wait for one without
+	// deadlocking against another.
+	bigPages   *semaphore.Weighted
 	cpu        chan struct{} // see onCPU
 	bigSources sync.Map      // ids of sources whose bodies were big
 
@@ -95,6 +99,7 @@ func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Log
 		Now:      time.Now,
 		reloaded: make(chan struct{}, 1),
 		bigSlots: semaphore.NewWeighted(bigSlots),
+		bigPages: semaphore.NewWeighted(bigSlots),
 		cpu:      make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
 	p.storeThrottle = logthrottle.New(logger.Handler(), time.Minute, "source", "error")
@@ -276,7 +281,8 @@ type job struct {
 	state db.Source
 	src   *config.Source
 	host  string
-	force bool // no conditional headers
+	hosts *hostLimiter // the per_host slots of the pass
+	force bool         // no conditional headers
 }
 
 // outcome is what a worker hands to the writer.
@@ -327,7 +333,6 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 	var (
 		mu       sync.Mutex
 		inflight = map[string]bool{}
-		hostBusy = map[string]int{}
 		busy     int
 		wake     = make(chan struct{}, 1)
 	)
@@ -337,6 +342,7 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		default:
 		}
 	}
+	hosts := newHostLimiter(perHost, signal)
 	jobs := make(chan job, workers)
 	outcomes := make(chan outcome, workers)
 	var wg sync.WaitGroup
@@ -345,13 +351,7 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				release := func() {
-					mu.Lock()
-					hostBusy[j.host]--
-					mu.Unlock()
-					signal()
-				}
-				outcomes <- p.poll(ctx, j, release)
+				outcomes <- p.poll(ctx, j, func() { hosts.release(j.host) })
 			}
 		}()
 	}
@@ -446,7 +446,11 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 				u = st.ConfigURL
 			}
 			h := hostOf(u)
-			if h != "" && (hostBusy[h] >= perHost || hostFull[h]) {
+			if hostFull[h] {
+				rest = append(rest, id)
+				continue
+			}
+			if !hosts.tryAcquire(h) {
 				rest = append(rest, id)
 				continue
 			}
@@ -457,16 +461,19 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 				fresh, c, err := p.Store.ClaimSource(ctx, id, p.Owner, h, perHost, now, now.Add(p.leaseTimeout()), all)
 				switch {
 				case err != nil:
+					hosts.undo(h)
 					if ctx.Err() == nil {
 						p.Logger.Warn("claim source", slog.String("source", id), slog.Any("error", err))
 					}
 					rest = append(rest, id)
 					continue
 				case c.HostBusy:
+					hosts.undo(h)
 					hostFull[h] = true
 					rest = append(rest, id)
 					continue
 				case !c.OK:
+					hosts.undo(h)
 					// Polled meanwhile by another instance (or leased by
 					// one): the stored state says when it is due next.
 					if fresh.NextDue.Before(c.Until) {
@@ -481,11 +488,10 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 				st = &fresh
 				states[id] = st
 			}
-			hostBusy[h]++
 			busy++
 			inflight[id] = true
 			delete(pending, id)
-			jobs <- job{state: *st, src: src, host: h, force: opts.Force}
+			jobs <- job{state: *st, src: src, host: h, hosts: hosts, force: opts.Force}
 		}
 		queue = rest
 		if len(hostFull) > 0 {

@@ -28,7 +28,7 @@ const okFeed = `<?xml version="1.0" encoding="utf-8"?>
 
 // testPoller builds a Poller over a fresh database for a config whose
 // sources section is given; {{URL}} is replaced by the upstream URL.
-func testPoller(t *testing.T, upstream, sources string, extra ...string) (*Poller, *db.DB) {
+func testPoller(t testing.TB, upstream, sources string, extra ...string) (*Poller, *db.DB) {
 	t.Helper()
 	dir := t.TempDir()
 	yaml := "database: test.db\ndefaults:\n  interval: 10m\n  min_interval: 1m\n  max_interval: 2h\n  timeout: 2s\n  retention: 3650d\n" +

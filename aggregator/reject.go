@@ -10,6 +10,7 @@ import (
 
 	"bantin/aggregator/fetcher"
 	"bantin/aggregator/normaliser"
+	"bantin/aggregator/scrape"
 	"bantin/config"
 	"bantin/db"
 )
@@ -22,6 +23,7 @@ const (
 	rejectEmpty     = "empty"     // no body, or only white space
 	rejectNotFeed   = "not_feed"  // JSON, binary, text...: not RSS, Atom or JSON Feed
 	rejectMalformed = "malformed" // a feed that does not parse
+	rejectNoItems   = "no_items"  // a listing page (type: html) where items.each finds no item
 )
 
 // rejection names the reason for a parse error.
@@ -33,6 +35,8 @@ func rejection(err error) string {
 		return rejectEmpty
 	case errors.Is(err, normaliser.ErrUnknownFormat):
 		return rejectNotFeed
+	case errors.Is(err, scrape.ErrNoItems):
+		return rejectNoItems
 	}
 	return rejectMalformed
 }

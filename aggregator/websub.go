@@ -815,6 +815,15 @@ func (p *Poller) Ingest(ctx context.Context, id string, body []byte, contentType
 	items, skipped := p.storable(parsed, src, base, start)
 	st.LastSkipped, st.LastSkipReason = skipped, skipReason(src, skipped)
 	r.Skipped, r.SkipReason = st.LastSkipped, st.LastSkipReason
+	if src.WantsArticle() {
+		// The pushed items get their article pages as polled ones do (a
+		// push that dropped the stored full text would make it fetched
+		// again); the fetches outlive a hub that hangs up.
+		if err := p.articles(context.WithoutCancel(ctx), src, st.ConfigURL, items, nil, start, nil); err != nil {
+			return r, fmt.Errorf("aggregator: ingest %s: article pages: %w", id, err)
+		}
+		p.classify(items, start)
+	}
 	p.WebSub.merge(&st)
 	res, err := p.Store.SaveFetch(ctx, st, items)
 	if err != nil {

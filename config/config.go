@@ -262,6 +262,7 @@ func (d *decoder) finish(c *Config) {
 		fill(&s.MaxBody, def.MaxBody)
 		fill(&s.Timezone, def.Timezone)
 		fill(&s.Language, def.Language)
+		d.finishContent(s, def)
 		if m := d.srcMeta[i]; (m.min.Line > 0 || m.max.Line > 0) && s.MinInterval > s.MaxInterval {
 			at := m.max
 			if at.Line == 0 {

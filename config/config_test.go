@@ -885,7 +885,7 @@ sources:
 	}
 	got := parseErrors(t, "x-a: &a {colour: red}\nsources:\n  - <<: [*a, 3]\n    id: s\n    url: http://s/\n")
 	want := []string{
-		`t.yaml:1:10: unknown key "colour" in source (known keys: id, url, title, tags, language, interval, min_interval, max_interval, timeout, timezone, retention, max_body, allow_private)`,
+		`t.yaml:1:10: unknown key "colour" in source (known keys: id, url, title, tags, language, interval, min_interval, max_interval, timeout, timezone, retention, max_body, allow_private, type, full_text, content_selector, exclude_selector, items, follow, article)`,
 		`t.yaml:3:14: expected a mapping in source, got "3"`,
 	}
 	if !reflect.DeepEqual(got, want) {

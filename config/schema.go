@@ -160,6 +160,8 @@ func (d *decoder) defaults(n *yaml.Node, def *Defaults) {
 					def.UserAgent = strings.TrimSpace(s)
 				}
 			}
+		case "full_text":
+			def.FullText, _ = d.fullText(p.v)
 		}
 	}
 }
@@ -291,6 +293,8 @@ func (d *decoder) sources(n *yaml.Node, c *Config) {
 				if b, ok := d.boolean(p.v, p.key); ok {
 					s.AllowPrivate = b
 				}
+			default:
+				d.sourceContent(p, &s)
 			}
 		}
 		if !hasID {

@@ -57,6 +57,7 @@ type Defaults struct {
 	// Language is the language of sources whose feed and items name none
 	// (a source's own language: overrides it); "" for none.
 	Language string `yaml:"language"`
+	FullText string `yaml:"full_text"` // off; see SourceContent.FullText
 }
 
 // WebSub configures publishing to hubs and the built-in hub.
@@ -83,6 +84,9 @@ type Source struct {
 	Retention    Duration `yaml:"retention"`
 	MaxBody      ByteSize `yaml:"max_body"`
 	AllowPrivate bool     `yaml:"allow_private"`
+	// SourceContent says how articles and pages are read (content.go).
+	SourceContent `yaml:",inline"`
+	fullTextSet   bool // full_text was written for this source
 
 	// Location is Timezone loaded; set by Load.
 	Location *time.Location `yaml:"-"`

@@ -100,7 +100,7 @@ func feedQuery(table, slugCol, slug string, q ItemQuery) (string, []any) {
 			WHERE c.topic = m.topic_slug AND c.item_id = m.item_id AND c.action = 'hide')`)
 	}
 	args = append(args, q.Limit)
-	return `SELECT ` + itemCols + ` FROM ` + table + ` m
+	return `SELECT ` + pageItemCols + ` FROM ` + table + ` m
 		JOIN items i ON i.id = m.item_id JOIN sources s ON s.id = i.source_id
 		WHERE ` + strings.Join(where, " AND ") + `
 		ORDER BY m.published DESC, m.item_id DESC LIMIT ?`, args

@@ -123,7 +123,8 @@ const (
 // lookupItemsSQL and lookupTombsSQL find which GUIDs of a fetch are stored
 // or tombstoned; the IN list is appended.
 const (
-	lookupItemsSQL = `SELECT guid, id, hash FROM items WHERE source_id = ? AND guid IN (`
+	lookupItemsSQL = `SELECT guid, id, hash, article_tries, article_next, article_error FROM items
+		WHERE source_id = ? AND guid IN (`
 	lookupTombsSQL = `SELECT guid FROM tombstones WHERE source_id = ? AND guid IN (`
 	// touchTombsSQL records that tombstoned identities are still listed
 	// upstream; the IN list is appended.
@@ -132,15 +133,16 @@ const (
 
 // stored is what the database holds for one identity.
 type stored struct {
-	id   int64 // 0: no item
-	hash string
-	tomb bool
+	id      int64 // 0: no item
+	hash    string
+	tomb    bool
+	article ArticleState
 }
 
 // itemWriter holds the statements SaveFetch runs for every item.
 type itemWriter struct {
 	tx                                            *sql.Tx
-	insert, update                                *sql.Stmt
+	insert, update, article                       *sql.Stmt
 	upsertTag, delTags, insTag, delTopics, insTop *sql.Stmt
 	// tags holds the slugs already upserted in this transaction.
 	tags map[string]bool
@@ -156,11 +158,14 @@ func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
 		sql string
 	}{
 		{&w.insert, `INSERT INTO items (source_id, guid, link, canonical_link, title, summary, content,
-			authors, categories, enclosures, image_url, language, published, updated, first_seen, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+			authors, categories, enclosures, image_url, language, published, updated, first_seen, hash,
+			full_text, article_tries, article_next, article_error)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&w.update, `UPDATE items SET link = ?, canonical_link = ?, title = ?, summary = ?, content = ?,
 			authors = ?, categories = ?, enclosures = ?, image_url = ?, language = ?, published = ?,
-			updated = ?, hash = ? WHERE id = ?`},
+			updated = ?, hash = ?, full_text = ?, article_tries = ?, article_next = ?, article_error = ?
+			WHERE id = ?`},
+		{&w.article, `UPDATE items SET article_tries = ?, article_next = ?, article_error = ? WHERE id = ?`},
 		{&w.upsertTag, `INSERT INTO tags (slug, name) VALUES (?, ?) ON CONFLICT (slug) DO NOTHING`},
 		{&w.delTags, `DELETE FROM item_tags WHERE item_id = ?`},
 		{&w.insTag, `INSERT INTO item_tags (item_id, tag_slug, position, published) VALUES (?, ?, ?, ?)
@@ -203,10 +208,12 @@ func (w *itemWriter) lookup(ctx context.Context, tx *sql.Tx, sourceID string, it
 		for rows.Next() {
 			var guid string
 			var k stored
-			if err := rows.Scan(&guid, &k.id, &k.hash); err != nil {
+			var next int64
+			if err := rows.Scan(&guid, &k.id, &k.hash, &k.article.Tries, &next, &k.article.Err); err != nil {
 				rows.Close()
 				return fmt.Errorf("look up items: %w", err)
 			}
+			k.article.Next = fromNanos(next)
 			w.known[guid] = k
 		}
 		rows.Close()
@@ -257,7 +264,7 @@ func (w *itemWriter) wouldShorten(ctx context.Context, id int64, it *Item) (bool
 }
 
 func (w *itemWriter) close() {
-	for _, st := range []*sql.Stmt{w.insert, w.update, w.upsertTag, w.delTags,
+	for _, st := range []*sql.Stmt{w.insert, w.update, w.article, w.upsertTag, w.delTags,
 		w.insTag, w.delTopics, w.insTop} {
 		if st != nil {
 			st.Close()
@@ -291,12 +298,22 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 	case id == 0:
 		err := w.insert.QueryRowContext(ctx, it.SourceID, it.GUID, it.Link, it.CanonicalLink, it.Title,
 			it.Summary, it.Content, authors, categories, enclosures, it.ImageURL, it.Language,
-			published, toNanos(it.Updated), toNanos(it.FirstSeen), it.Hash).Scan(&id)
+			published, toNanos(it.Updated), toNanos(it.FirstSeen), it.Hash,
+			it.FullText, it.Article.Tries, toNanos(it.Article.Next), it.Article.Err).Scan(&id)
 		if err != nil {
 			return 0, 0, fmt.Errorf("insert: %w", err)
 		}
 		outcome = saveNew
 	case k.hash == it.Hash:
+		// The state of a failed article fetch may change alone; the item,
+		// as published, does not.
+		if a := it.Article; a.Tries != k.article.Tries || !a.Next.Equal(k.article.Next) || a.Err != k.article.Err {
+			if _, err := w.article.ExecContext(ctx, a.Tries, toNanos(a.Next), a.Err, id); err != nil {
+				return 0, 0, fmt.Errorf("article state: %w", err)
+			}
+			k.article = a
+			w.known[it.GUID] = k
+		}
 		return id, saveUnchanged, nil
 	case it.Recovered:
 		shorter, err := w.wouldShorten(ctx, id, it)
@@ -310,7 +327,7 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 	default:
 		_, err := w.update.ExecContext(ctx, it.Link, it.CanonicalLink, it.Title, it.Summary, it.Content,
 			authors, categories, enclosures, it.ImageURL, it.Language, published,
-			toNanos(it.Updated), it.Hash, id)
+			toNanos(it.Updated), it.Hash, it.FullText, it.Article.Tries, toNanos(it.Article.Next), it.Article.Err, id)
 		if err != nil {
 			return 0, 0, fmt.Errorf("update: %w", err)
 		}
@@ -322,7 +339,7 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 		}
 		outcome = saveUpdated
 	}
-	w.known[it.GUID] = stored{id: id, hash: it.Hash}
+	w.known[it.GUID] = stored{id: id, hash: it.Hash, article: it.Article}
 	for pos, t := range it.Tags {
 		if t.Slug == "" {
 			continue
@@ -394,7 +411,7 @@ func lockTags(ctx context.Context, tx *sql.Tx, items []Item) error {
 // contentHash is the fallback Hash for items that come without one.
 func contentHash(it *Item) string {
 	h := sha256.New()
-	b, _ := json.Marshal([]any{it.Link, it.Title, it.Summary, it.Content, it.Authors, it.Categories,
+	b, _ := json.Marshal([]any{it.Link, it.Title, it.Summary, it.Content, it.FullText, it.Authors, it.Categories,
 		it.Tags, it.Enclosures, it.ImageURL, it.Language, toNanos(it.Published), toNanos(it.Updated)})
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil)[:16])
@@ -422,21 +439,28 @@ func itemJSON(it *Item) (authors, categories, enclosures string, err error) {
 // itemCols are the columns scanItem reads; queries join items i and sources s.
 const itemCols = `i.id, i.source_id, i.guid, i.link, i.canonical_link, i.title, i.summary, i.content,
 	i.authors, i.categories, i.enclosures, i.image_url, i.language, i.published, i.updated,
-	i.first_seen, i.hash, s.display_title, s.title, s.url, s.site_url`
+	i.first_seen, i.hash, s.display_title, s.title, s.url, s.site_url,
+	i.full_text, i.article_tries, i.article_next, i.article_error`
+
+// pageItemCols are itemCols for the pages of published feeds, which never
+// show the full text of article pages: it is read as "".
+var pageItemCols = strings.Replace(itemCols, "i.full_text,", "'',", 1)
 
 func scanItem(sc interface{ Scan(...any) error }) (Item, error) {
 	var it Item
 	var authors, categories, enclosures, displayTitle, feedTitle string
-	var published, updated, firstSeen int64
+	var published, updated, firstSeen, articleNext int64
 	err := sc.Scan(&it.ID, &it.SourceID, &it.GUID, &it.Link, &it.CanonicalLink, &it.Title, &it.Summary,
 		&it.Content, &authors, &categories, &enclosures, &it.ImageURL, &it.Language, &published,
-		&updated, &firstSeen, &it.Hash, &displayTitle, &feedTitle, &it.SourceURL, &it.SourceSite)
+		&updated, &firstSeen, &it.Hash, &displayTitle, &feedTitle, &it.SourceURL, &it.SourceSite,
+		&it.FullText, &it.Article.Tries, &articleNext, &it.Article.Err)
 	if err != nil {
 		return Item{}, err
 	}
 	it.Published = fromNanos(published)
 	it.Updated = fromNanos(updated)
 	it.FirstSeen = fromNanos(firstSeen)
+	it.Article.Next = fromNanos(articleNext)
 	it.SourceTitle = displayTitle
 	if it.SourceTitle == "" {
 		it.SourceTitle = feedTitle

@@ -116,6 +116,11 @@ type Item struct {
 	Hash string
 	// Topics lists the slugs of the topics the item belongs to.
 	Topics []string
+	// FullText is the main content of the item's article page (sanitised
+	// HTML, NFC), "" when it was not fetched; Article is the state of
+	// that fetch.
+	FullText string
+	Article  ArticleState
 	// Recovered marks an item read from a document the parser had to
 	// repair: SaveFetch never lets it replace a stored item whose title,
 	// summary or content is longer. Not stored.
@@ -125,4 +130,11 @@ type Item struct {
 	SourceTitle string // the config's title of the source, else the feed's own
 	SourceURL   string // the source feed URL
 	SourceSite  string // the source's site link
+}
+
+// ArticleState is the state of the fetch of an item's article page.
+type ArticleState struct {
+	Tries int       // failed attempts so far
+	Next  time.Time // when the next attempt may be made; zero: none pending
+	Err   string    // the last attempt's error, "" after a success
 }

@@ -54,6 +54,7 @@ type Doc struct {
 	Title      string   // plain text
 	Summary    string   // HTML allowed; tags are stripped and entities decoded
 	Content    string   // HTML allowed
+	FullText   string   // the article page's main content, HTML allowed; "" when not fetched
 	Tags       []string // tag slugs (slugged again if they are not)
 	Categories []string // upstream categories as written, before source tags are added
 	Source     string   // source id
@@ -262,7 +263,7 @@ func (c *Classifier) release(st *state) {
 	}
 	st.touched = st.touched[:0]
 	// Drop references to the item so a pooled state does not keep it alive.
-	st.doc, st.spans, st.texts = nil, nil, [3]string{}
+	st.doc, st.spans, st.texts = nil, nil, [nFields]string{}
 	c.pool.Put(st)
 }
 

@@ -38,7 +38,7 @@ func (c *Classifier) Explain(slug string, d *Doc, now time.Time) (*Explanation, 
 		return nil, fmt.Errorf("classifier: unknown topic %q", slug)
 	}
 	st := c.newState()
-	st.spans = make(map[int32]*[3][2]int32)
+	st.spans = make(map[int32]*[nFields][2]int32)
 	st.prepare(d, now, true)
 	root := st.explainNode(c.topics[i].root)
 	return &Explanation{Topic: slug, Match: root.Matched, Root: root}, nil

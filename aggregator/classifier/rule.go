@@ -137,7 +137,7 @@ type state struct {
 	now     time.Time
 	explain bool
 
-	texts  [3]string // title, summary text, content text (NFC)
+	texts  [nFields]string // title, summary text, content text, full text (NFC)
 	buf    []byte
 	folded []byte
 	toks   []token
@@ -148,7 +148,7 @@ type state struct {
 
 	hits    []uint8 // per phrase: fields it was found in
 	touched []int32 // phrases with hits != 0
-	spans   map[int32]*[3][2]int32
+	spans   map[int32]*[nFields][2]int32
 
 	tags, categories []string
 
@@ -177,8 +177,10 @@ func fieldIndex(f uint8) int {
 		return 0
 	case inSummary:
 		return 1
+	case inContent:
+		return 2
 	}
-	return 2
+	return 3
 }
 
 // prepare extracts the item's text, finds every phrase in it and
@@ -192,6 +194,10 @@ func (st *state) prepare(d *Doc, now time.Time, explain bool) {
 	st.texts[0], st.toks, st.folded = tokenizeText(d.Title, inTitle, st.toks, st.folded)
 	st.texts[1], st.toks, st.folded = tokenizeText(st.htmlText(d.Summary), inSummary, st.toks, st.folded)
 	st.texts[2], st.toks, st.folded = tokenizeText(st.htmlText(d.Content), inContent, st.toks, st.folded)
+	st.texts[3] = ""
+	if d.FullText != "" {
+		st.texts[3], st.toks, st.folded = tokenizeText(st.htmlText(d.FullText), inFullText, st.toks, st.folded)
+	}
 	st.matchPhrases()
 
 	st.tags = st.tags[:0]
@@ -319,7 +325,7 @@ func (st *state) tryPhrases(ids []int32, i int, joined bool) {
 		if st.explain {
 			sp := st.spans[p]
 			if sp == nil {
-				sp = &[3][2]int32{{-1, -1}, {-1, -1}, {-1, -1}}
+				sp = &[nFields][2]int32{{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}}
 				st.spans[p] = sp
 			}
 			if f := fieldIndex(tk.field); sp[f][0] < 0 {
@@ -466,7 +472,7 @@ func (st *state) leaf(n *node, detail bool) (bool, string) {
 	case kFalse:
 		return false, ""
 	case kKeywords, kTitle:
-		mask := uint8(inTitle | inSummary | inContent)
+		mask := uint8(inTitle | inSummary | inContent | inFullText)
 		if n.kind == kTitle {
 			mask = inTitle
 		}
@@ -560,7 +566,7 @@ func (st *state) leaf(n *node, detail bool) (bool, string) {
 func (st *state) describeHit(p int32, mask uint8) string {
 	var fields []string
 	text := ""
-	for f := 0; f < 3; f++ {
+	for f := 0; f < nFields; f++ {
 		bit := uint8(1) << f
 		if st.hits[p]&mask&bit == 0 {
 			continue

@@ -15,12 +15,16 @@ import (
 
 // Fields of an item that keyword phrases are searched in, as bits.
 const (
-	inTitle   uint8 = 1 << iota
-	inSummary       // summary text (HTML stripped)
-	inContent       // content text (HTML stripped)
+	inTitle    uint8 = 1 << iota
+	inSummary        // summary text (HTML stripped)
+	inContent        // content text (HTML stripped)
+	inFullText       // the article page's text (HTML stripped)
 )
 
-var fieldNames = [...]string{"title", "summary", "content"}
+// nFields is the number of fields above.
+const nFields = 4
+
+var fieldNames = [nFields]string{"title", "summary", "content", "full text"}
 
 // token is one word of an item's text: where it sits in the field's text
 // and where its folded form sits in the shared folded buffer.

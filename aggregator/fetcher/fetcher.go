@@ -43,6 +43,9 @@ const (
 const Accept = "application/rss+xml, application/atom+xml, application/feed+json, " +
 	"application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
 
+// AcceptHTML is the Accept header for web pages (listing and article pages).
+const AcceptHTML = "text/html, application/xhtml+xml;q=0.9, */*;q=0.8"
+
 // Sentinel errors; Fetch wraps them with the URL, test them with errors.Is.
 var (
 	// ErrTooLarge: the body (after decompression) exceeds the byte cap.
@@ -164,6 +167,9 @@ type Request struct {
 	// a public page cannot point the fetcher at a private address. A
 	// file:// origin counts as private (the local config is trusted).
 	Origin string
+	// Accept replaces the Accept header (feed types first) when set:
+	// web pages are asked for as HTML (AcceptHTML).
+	Accept string
 	// Grow, when set, is called before the body buffer is allocated or
 	// grown to size bytes; an error aborts the fetch. The poller uses it
 	// to bound how many large bodies are held in memory at once.
@@ -405,7 +411,11 @@ func (f *Fetcher) send(ctx context.Context, client *http.Client, u *url.URL, req
 		ua = DefaultUserAgent
 	}
 	hr.Header.Set("User-Agent", ua)
-	hr.Header.Set("Accept", Accept)
+	accept := Accept
+	if req.Accept != "" {
+		accept = req.Accept
+	}
+	hr.Header.Set("Accept", accept)
 	hr.Header.Set("Accept-Encoding", "gzip, deflate")
 	if req.ETag != "" {
 		hr.Header.Set("If-None-Match", req.ETag)

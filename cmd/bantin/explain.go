@@ -103,8 +103,12 @@ func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "item %d: %s\n  %s\n  source %s, published %s\n\n", it.ID, it.Title, it.Link, it.SourceID, stamp(it.Published, tc.loc()))
+	fmt.Fprintf(w, "item %d: %s\n  %s\n  source %s, published %s\n", it.ID, it.Title, it.Link, it.SourceID, stamp(it.Published, tc.loc()))
+	fmt.Fprintf(w, "  text: %s\n\n", textNote(it))
 	fmt.Fprint(w, ex.String())
+	if from := matchedIn(ex.Root); ex.Match && from != "" {
+		fmt.Fprintf(w, "keywords matched in %s\n", from)
+	}
 	cur, err := tc.store.Curations(ctx, topic.Slug)
 	if err != nil {
 		return err
@@ -317,4 +321,55 @@ func whyLine(tc *topicContext, it *db.Item, now time.Time) string {
 		return "rules matched"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// textNote says which text the rules saw: the feed's body, and the full
+// text of the article page when it was fetched (or why it was not).
+func textNote(it *db.Item) string {
+	switch {
+	case it.FullText != "":
+		return fmt.Sprintf("feed body and the article page's full text (%d bytes)", len(it.FullText))
+	case it.Article.Err != "":
+		return fmt.Sprintf("feed body only (article page not read after %d tries: %s)", it.Article.Tries, it.Article.Err)
+	}
+	return "feed body"
+}
+
+// matchedIn tells where the matched keywords of an explanation were
+// found: "the feed body", "the full text" or both; "" when no keyword
+// matched.
+func matchedIn(s *classifier.Step) string {
+	var feed, full bool
+	var walk func(*classifier.Step)
+	walk = func(s *classifier.Step) {
+		if !s.Matched {
+			return
+		}
+		if strings.HasPrefix(s.Rule, "keywords") || strings.HasPrefix(s.Rule, "title") {
+			for _, part := range strings.Split(s.Detail, "(")[1:] {
+				fields, _, _ := strings.Cut(part, ")")
+				for _, f := range strings.Split(fields, ", ") {
+					switch f {
+					case "full text":
+						full = true
+					case "title", "summary", "content":
+						feed = true
+					}
+				}
+			}
+		}
+		for _, k := range s.Steps {
+			walk(k)
+		}
+	}
+	walk(s)
+	switch {
+	case feed && full:
+		return "the feed body and the full text"
+	case full:
+		return "the full text (the article page), not the feed body"
+	case feed:
+		return "the feed body"
+	}
+	return ""
 }

@@ -68,6 +68,7 @@ func init() {
 		{"curate", "pin, unpin, hide or unhide an item in a topic; list curations", cmdCurate},
 		{"explain", "show why an item is in or out of a topic", cmdExplain},
 		{"preview", "print a topic feed as it would be published", cmdPreview},
+		{"try", "fetch a source (or a URL with selectors) once and print what it would store; writes nothing", cmdTry},
 		{"import-opml", "turn an OPML subscription list into YAML sources", cmdImportOPML},
 		{"migrate-db", "copy the desk into another, empty database: -to URL (or path) from the config's database, or -from URL (or path) into it; counts verified", cmdMigrateDB},
 		{"bench", "benchmark polling against a synthetic loopback upstream (issue figures)", cmdBench},
@@ -132,7 +133,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // (TestBoolFlagsAreKnown keeps this list in step with the commands).
 var boolFlags = map[string]bool{
 	"h": true, "help": true, "log-json": true, "all": true, "json": true,
-	"write": true, "hostile": true, "upstream": true, "force": true,
+	"write": true, "hostile": true, "upstream": true, "force": true, "allow-private": true,
 }
 
 // commandIndex returns the index of the command in args when only flags

@@ -1,0 +1,81 @@
+package scrape
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"bantin/config"
+)
+
+func sel(t *testing.T, raw string) config.Selector {
+	t.Helper()
+	s, err := config.ParseSelector(raw)
+	if err != nil {
+		t.Fatalf("ParseSelector(%q): %v", raw, err)
+	}
+	return s
+}
+
+// TestItems: fields relative to the item element, "@attr" of the element
+// itself, <base href>, srcset, several categories, items without a link
+// left out and repeated links read once.
+func TestItems(t *testing.T) {
+	page, err := Parse(`<html><head><base href="https://news.example/section/"></head><body>
+<div class="list">
+  <a class="item" href="a-1.html" data-time="26-04-2020 10:11"><b>Tin một</b><img srcset="i/1-small.jpg 1x, i/1.jpg 2x"><i class="tag">Thời sự</i><i class="tag">Hà Nội</i></a>
+  <a class="item" data-time="x"><b>Không có liên kết</b></a>
+  <a class="item" href="/a-2.html#top"><b>Tin   hai</b></a>
+  <a class="item" href="a-1.html"><b>Tin một (lặp)</b></a>
+</div></body></html>`, "https://news.example/list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := page.Items(&config.ItemSelectors{
+		Each: sel(t, "a.item"), Title: sel(t, "b"), Link: sel(t, "@href"), Date: sel(t, "@data-time"),
+		Image: sel(t, "img @srcset"), Category: sel(t, ".tag"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 2 {
+		t.Fatalf("%d items, want 2: %+v", len(items), items)
+	}
+	one, two := items[0], items[1]
+	if one.Link.Value != "https://news.example/section/a-1.html" || one.Link.From != "@href" || one.Title.Value != "Tin một" ||
+		one.Date.Value != "26-04-2020 10:11" || one.Image.Value != "https://news.example/section/i/1-small.jpg" ||
+		!slices.Equal(one.Categories, []string{"Thời sự", "Hà Nội"}) || one.CategoriesFrom != ".tag" {
+		t.Errorf("first item: %+v", one)
+	}
+	if two.Link.Value != "https://news.example/a-2.html" || two.Title.Value != "Tin hai" || two.Date.From != "" {
+		t.Errorf("second item: %+v", two)
+	}
+	if _, err := page.Items(&config.ItemSelectors{Each: sel(t, "li.news"), Link: sel(t, "a @href")}); !errors.Is(err, ErrNoItems) ||
+		!strings.Contains(err.Error(), `items.each "li.news" matches nothing on https://news.example/list`) {
+		t.Errorf("each matching nothing: %v", err)
+	}
+	if _, err := page.Items(&config.ItemSelectors{Each: sel(t, "b"), Link: sel(t, "@href")}); !errors.Is(err, ErrNoItems) ||
+		!strings.Contains(err.Error(), `items.link "@href" finds no link in any of the 4 elements`) {
+		t.Errorf("no links: %v", err)
+	}
+}
+
+// TestArticleContentSelector: the content selector's matches, with the
+// excluded parts removed; a selector that matches nothing is
+// ErrNoContent naming it.
+func TestArticleContentSelector(t *testing.T) {
+	const doc = `<html><body><h1>T</h1><div class="body"><p>Một</p><div class="share">Chia sẻ</div></div><div class="body"><p>Hai</p></div></body></html>`
+	page, _ := Parse(doc, "https://news.example/a")
+	a, err := page.Article(sel(t, ".body"), sel(t, ".share"), &config.ArticleSelectors{Title: sel(t, "h1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Content.Value != "<p>Một</p><p>Hai</p>" || a.Content.From != ".body" || a.Title.Value != "T" {
+		t.Errorf("article: %+v", a)
+	}
+	page, _ = Parse(doc, "https://news.example/a")
+	if _, err := page.Article(sel(t, ".detail"), config.Selector{}, nil); !errors.Is(err, ErrNoContent) || !strings.Contains(err.Error(), `".detail" matches nothing`) {
+		t.Errorf("content selector matching nothing: %v", err)
+	}
+}
