@@ -171,3 +171,28 @@ func (d *DB) EndSourceRelaxation(ctx context.Context, id string) (bool, error) {
 	}
 	return n > 0, nil
 }
+
+// ClaimWebSubDelivery reports whether this instance is to deliver version
+// etag to the subscription (topic, callback): on PostgreSQL, where several
+// replicas run the hub, the first to claim it delivers (the claim holds
+// until until; then another may); on SQLite always true.
+func (d *DB) ClaimWebSubDelivery(ctx context.Context, topic, callback, etag string, now, until time.Time) (bool, error) {
+	if !d.pg {
+		return true, nil
+	}
+	var n int64
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE websub_subscriptions SET claim_etag = ?, claim_until = ?
+			WHERE topic = ? AND callback = ? AND sent_etag != ? AND (claim_etag != ? OR claim_until < ?)`,
+			etag, toNanos(until), topic, callback, etag, etag, toNanos(now))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("db: claim websub delivery: %w", err)
+	}
+	return n > 0, nil
+}

@@ -148,3 +148,32 @@ func TestEndSourceRelaxation(t *testing.T) {
 		t.Errorf("unknown source: %v, %v; want false, nil", changed, err)
 	}
 }
+
+func TestWebSubDeliveryClaimedOnce(t *testing.T) {
+	ctx := context.Background()
+	d, dsn := mustOpen(t)
+	now := time.Now()
+	if err := d.SaveWebSubSubscription(ctx, WebSubSubscription{Topic: "t", Callback: "http://cb.test/", LeaseEnd: now.Add(time.Hour), SentETag: `"v0"`}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := d.ClaimWebSubDelivery(ctx, "t", "http://cb.test/", `"v1"`, now, now.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("first claim = %v, %v; want true", ok, err)
+	}
+	if !d.Postgres() {
+		return // one instance: every delivery is its own
+	}
+	other, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if ok, _ := other.ClaimWebSubDelivery(ctx, "t", "http://cb.test/", `"v1"`, now, now.Add(time.Minute)); ok {
+		t.Error("a second replica claimed the same delivery")
+	}
+	if ok, _ := other.ClaimWebSubDelivery(ctx, "t", "http://cb.test/", `"v1"`, now.Add(2*time.Minute), now.Add(3*time.Minute)); !ok {
+		t.Error("the claim of a replica that died did not expire")
+	}
+	if ok, _ := other.ClaimWebSubDelivery(ctx, "t", "http://cb.test/", `"v2"`, now, now.Add(time.Minute)); !ok {
+		t.Error("a new version could not be claimed")
+	}
+}
