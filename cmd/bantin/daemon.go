@@ -436,6 +436,7 @@ func cmdPoll(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("poll", "[SOURCE...]")
 	all := fs.Bool("all", false, "poll every source, ignoring intervals and error backoff (never Retry-After or disabled sources)")
 	force := fs.Bool("force", false, "re-read: send no conditional headers (If-None-Match, If-Modified-Since), so every feed is read whole; implies -all")
+	lease := fs.Duration("lease", aggregator.DefaultLeaseTimeout, "on PostgreSQL, how long a source this poll claims stays claimed if the process dies")
 	ids, err := a.parse(fs, args, 0, -1)
 	if err != nil {
 		return err
@@ -445,6 +446,7 @@ func cmdPoll(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer store.Close()
+	p.LeaseTimeout = *lease
 	for _, id := range ids {
 		if _, ok := cfg.Source(id); !ok {
 			return &usageError{fmt.Sprintf("no source %q in %s", id, a.configPath)}
