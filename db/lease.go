@@ -52,59 +52,28 @@ func (d *DB) ClaimSource(ctx context.Context, id, owner, host string, perHost in
 		}
 		return s, c, nil
 	}
-	var c Claim
-	err = d.write(ctx, func(tx *sql.Tx) error {
-		c = Claim{}
-		if host != "" {
-			// Claims of one host are serialised across instances, so that
-			// the count below cannot be raced past per_host.
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('bantin host ' || current_schema() || ?))`, host); err != nil {
-				return err
-			}
-			// Each live poller takes at most its share of the host's
-			// slots, so that one that frees a slot does not always take
-			// it again before the others.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO pollers (owner, seen) VALUES (?, ?)
-				ON CONFLICT (owner) DO UPDATE SET seen = excluded.seen`, owner, toNanos(now)); err != nil {
-				return err
-			}
-			var n, mine, live int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE lease_owner = ?),
-				(SELECT count(*) FROM pollers WHERE seen > ?)
-				FROM sources WHERE lease_host = ? AND lease_until > ? AND id != ?`,
-				owner, toNanos(now.Add(-pollerLive)), host, toNanos(now), id).Scan(&n, &mine, &live); err != nil {
-				return err
-			}
-			if n >= perHost || mine >= (perHost+live-1)/max(live, 1) {
-				c.HostBusy = true
-				var err error
-				s, err = scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceCols+` FROM sources WHERE id = ?`, id))
-				return err
-			}
-		}
-		var err error
-		s, err = scanSource(tx.QueryRowContext(ctx, `UPDATE sources SET lease_owner = ?, lease_until = ?, lease_host = ?
-			WHERE id IN (SELECT id FROM sources WHERE id = ? AND removed = 0 AND disabled = 0
-				AND retry_after <= ? AND (? OR next_due <= ?) AND (lease_until <= ? OR lease_owner = ?)
-				FOR UPDATE SKIP LOCKED)
-			RETURNING `+sourceCols, owner, toNanos(until), host, id, toNanos(now), all, toNanos(now), toNanos(now), owner))
-		if err == nil {
-			c.OK = true
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		var leaseOwner string
-		var leaseUntil int64
-		s, leaseOwner, leaseUntil, err = readLease(ctx, tx, id)
-		if leaseOwner != owner && leaseUntil > toNanos(now) {
-			c.Until = fromNanos(leaseUntil)
-		}
-		return err
-	})
+	// One round trip (bantin_claim, migrations_pg/0005), outside the
+	// in-process write lock: claims run beside this process's writes.
+	var r int
+	err = d.sql.QueryRowContext(ctx, `SELECT bantin_claim(?, ?, ?, ?, ?, ?, ?, ?)`, id, owner, host, perHost,
+		n, toNanos(until), all, toNanos(now.Add(-pollerLive))).Scan(&r)
 	if err != nil {
 		return Source{}, Claim{}, fmt.Errorf("db: claim source %q: %w", id, err)
+	}
+	switch r {
+	case 1:
+		return s, Claim{OK: true}, nil
+	case 2:
+		return s, Claim{HostBusy: true}, nil
+	}
+	// Taken meanwhile: read what the other instance left.
+	s, leaseOwner, leaseUntil, err = readLease(ctx, d.sql, id)
+	if err != nil {
+		return Source{}, Claim{}, fmt.Errorf("db: claim source %q: %w", id, err)
+	}
+	c := Claim{}
+	if leaseOwner != owner && leaseUntil > n {
+		c.Until = fromNanos(leaseUntil)
 	}
 	return s, c, nil
 }
@@ -134,11 +103,9 @@ func (d *DB) ReleaseSource(ctx context.Context, id, owner string) error {
 	if !d.pg {
 		return nil
 	}
-	err := d.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE sources SET lease_owner = '', lease_until = 0, lease_host = ''
-			WHERE id = ? AND lease_owner = ?`, id, owner)
-		return err
-	})
+	// One statement, outside the in-process write lock.
+	_, err := d.sql.ExecContext(ctx, `UPDATE sources SET lease_owner = '', lease_until = 0, lease_host = ''
+		WHERE id = ? AND lease_owner = ?`, id, owner)
 	if err != nil {
 		return fmt.Errorf("db: release source %q: %w", id, err)
 	}
