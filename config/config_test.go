@@ -347,7 +347,7 @@ func TestParseErrors(t *testing.T) {
 		{"base_url ftp", "base_url: ftp://x.example\n",
 			[]string{`t.yaml:1:11: base_url "ftp://x.example" must be an absolute http:// or https:// URL`}},
 		{"database empty", "database: ''\n",
-			[]string{`t.yaml:1:11: database must name a file`}},
+			[]string{`t.yaml:1:11: database must name a file or a postgres:// URL`}},
 		{"database a list", "database: [a]\n",
 			[]string{`t.yaml:1:11: database must be a string, got a list`}},
 
