@@ -568,7 +568,7 @@ func (s *Subscriber) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.push(w, r, id)
 	default:
 		w.Header().Set("Allow", "GET, POST")
-		http.Error(w, "aggregator: websub: method not allowed", http.StatusMethodNotAllowed)
+		http.Error(w, "WebSub callback: it takes GET (verification of intent) and POST (content)", http.StatusMethodNotAllowed)
 	}
 }
 
@@ -629,7 +629,7 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 		s.verifications.WithLabelValues(VerifyRefused).Inc()
 		s.log.Warn("websub verification refused: no such pending request", slog.String("source", id),
 			slog.String("mode", mode), slog.String("topic", topic))
-		http.Error(w, "aggregator: websub: no such pending request", http.StatusNotFound)
+		http.Error(w, "WebSub callback: no subscription request of this source is pending for this mode and topic", http.StatusNotFound)
 		return
 	}
 	ctx := context.WithoutCancel(r.Context())
@@ -700,7 +700,7 @@ func (s *Subscriber) push(w http.ResponseWriter, r *http.Request, id string) {
 	src := s.p.sourceConfig(id)
 	if len(secrets) == 0 || src == nil {
 		s.pushes.WithLabelValues(PushUnknown).Inc()
-		http.Error(w, "aggregator: websub: no subscription here", http.StatusGone)
+		http.Error(w, "WebSub callback: no subscription here (the source is gone or not subscribed)", http.StatusGone)
 		return
 	}
 	limit := int64(src.MaxBody)
@@ -710,12 +710,12 @@ func (s *Subscriber) push(w http.ResponseWriter, r *http.Request, id string) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		s.pushes.WithLabelValues(PushError).Inc()
-		http.Error(w, "aggregator: websub: read body", http.StatusBadRequest)
+		http.Error(w, "WebSub callback: the body could not be read", http.StatusBadRequest)
 		return
 	}
 	if int64(len(body)) > limit {
 		s.pushes.WithLabelValues(PushTooLarge).Inc()
-		http.Error(w, "aggregator: websub: body over max_body", http.StatusRequestEntityTooLarge)
+		http.Error(w, "WebSub callback: the body is larger than the source's max_body", http.StatusRequestEntityTooLarge)
 		return
 	}
 	sig := r.Header.Get("X-Hub-Signature")
@@ -739,7 +739,7 @@ func (s *Subscriber) push(w http.ResponseWriter, r *http.Request, id string) {
 			w.WriteHeader(http.StatusAccepted) // retrying would not help
 			return
 		}
-		http.Error(w, "aggregator: websub: not stored", http.StatusServiceUnavailable)
+		http.Error(w, "WebSub callback: not stored now, please retry later", http.StatusServiceUnavailable)
 		return
 	}
 	s.pushes.WithLabelValues(PushAccepted).Inc()

@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// words to build synthetic articles from, Vietnamese and English.
-var words = strings.Fields(`Hà Nội thành phố đại hội Đảng bộ kinh tế ngân hàng lãi suất chứng khoán
+// Words build synthetic articles, Vietnamese and English.
+var Words = strings.Fields(`Hà Nội thành phố đại hội Đảng bộ kinh tế ngân hàng lãi suất chứng khoán
 giá vàng bất động sản giao thông Vành đai quận huyện nhân dân chính phủ Quốc hội doanh nghiệp
 xuất khẩu nông nghiệp giáo dục y tế bệnh viện học sinh thời tiết mưa bão miền Bắc miền Trung
 the city council market bank interest rate stock exchange growth policy government report
@@ -24,42 +24,73 @@ week investors company export rice coffee tourism festival road bridge metro lin
 func Feed(i, n int) []byte {
 	var b bytes.Buffer
 	b.Grow(n * 1100)
-	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0"><channel><title>Nguồn tin %d</title><link>https://nguon%d.example/</link><description>Synthetic feed</description><language>vi</language>
-`, i, i)
-	seed := uint32(i*7919 + 1)
-	next := func() int {
-		seed ^= seed << 13
-		seed ^= seed >> 17
-		seed ^= seed << 5
-		return int(seed % uint32(len(words)))
-	}
+	writeChannel(&b, i, "Synthetic feed")
+	g := wordGen(i*7919 + 1)
 	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for j := range n {
-		b.WriteString("<item><title>")
-		for range 10 {
-			b.WriteString(words[next()])
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%d</title><link>https://nguon%d.example/bai/%d.html</link><guid isPermaLink=\"false\">n%d-%d</guid>", j, i, j, i, j)
-		fmt.Fprintf(&b, "<pubDate>%s</pubDate><category>%s</category><description><![CDATA[<p>", base.Add(time.Duration(i*n+j)*time.Minute).Format(time.RFC1123Z), words[next()])
-		for k := range 120 {
-			b.WriteString(words[next()])
-			if k%20 == 19 {
-				b.WriteString(".</p><p>")
-			} else {
-				b.WriteByte(' ')
-			}
-		}
-		b.WriteString("</p>]]></description></item>\n")
+		writeItem(&b, &g, i, int64(j), "n", base.Add(time.Duration(i*n+j)*time.Minute))
 	}
 	b.WriteString("</channel></rss>\n")
 	return b.Bytes()
 }
 
+// LiveFeed returns feed number i of the live benchmark at minute k: its
+// n items numbered k-n+1 to k, item j published at minute j (plus i%60
+// seconds), about 1 KB of text each, with one category from the word
+// list. Consecutive minutes share n-1 items.
+func LiveFeed(i, n int, k int64) []byte {
+	var b bytes.Buffer
+	b.Grow(n * 1100)
+	writeChannel(&b, i, "Synthetic live feed")
+	for j := k; j > k-int64(n); j-- {
+		g := wordGen(uint32(j*7919+int64(i)*104729) | 1)
+		writeItem(&b, &g, i, j, "l", time.Unix(j*60+int64(i%60), 0).UTC())
+	}
+	b.WriteString("</channel></rss>\n")
+	return b.Bytes()
+}
+
+// wordGen picks words (xorshift32).
+type wordGen uint32
+
+func (g *wordGen) word() string {
+	*g ^= *g << 13
+	*g ^= *g >> 17
+	*g ^= *g << 5
+	return Words[uint32(*g)%uint32(len(Words))]
+}
+
+func writeChannel(b *bytes.Buffer, i int, description string) {
+	fmt.Fprintf(b, `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Nguồn tin %d</title><link>https://nguon%d.example/</link><description>%s</description><language>vi</language>
+`, i, i, description)
+}
+
+// writeItem writes item j of feed i: a title of 10 words, one category,
+// 120 words of text in paragraphs; its guid is guidPrefix+"i-j".
+func writeItem(b *bytes.Buffer, g *wordGen, i int, j int64, guidPrefix string, published time.Time) {
+	b.WriteString("<item><title>")
+	for range 10 {
+		b.WriteString(g.word())
+		b.WriteByte(' ')
+	}
+	fmt.Fprintf(b, "%d</title><link>https://nguon%d.example/bai/%d.html</link><guid isPermaLink=\"false\">%s%d-%d</guid>", j, i, j, guidPrefix, i, j)
+	fmt.Fprintf(b, "<pubDate>%s</pubDate><category>%s</category><description><![CDATA[<p>", published.Format(time.RFC1123Z), g.word())
+	for k := range 120 {
+		b.WriteString(g.word())
+		if k%20 == 19 {
+			b.WriteString(".</p><p>")
+		} else {
+			b.WriteByte(' ')
+		}
+	}
+	b.WriteString("</p>]]></description></item>\n")
+}
+
 // Serve serves synthetic feeds at /feed/{i}/{n}.xml with strong ETags and
-// 304 answers, on a loopback port, printing its base URL first. It returns
-// only on error.
+// 304 answers, the live benchmark's changing feeds at /live/{i}/{n}.xml
+// (LiveFeed), and the attacks, on a loopback port, printing its base URL
+// first. It returns only on error.
 func Serve(printURL func(string)) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -90,6 +121,25 @@ func Serve(printURL func(string)) error {
 			body, _ = cache.LoadOrStore(key, Feed(i, n))
 		}
 		w.Write(body.([]byte))
+	})
+	mux.HandleFunc("GET /live/{i}/{n}", func(w http.ResponseWriter, r *http.Request) {
+		i, err1 := strconv.Atoi(r.PathValue("i"))
+		n, err2 := strconv.Atoi(strings.TrimSuffix(r.PathValue("n"), ".xml"))
+		if err1 != nil || err2 != nil || n < 1 || n > 1000 {
+			http.NotFound(w, r)
+			return
+		}
+		// The feed moves on by one item a minute (each source at its
+		// own second of the minute).
+		k := (time.Now().Unix() - int64(i%60)) / 60
+		etag := fmt.Sprintf(`"l%d-%d-%d"`, i, n, k)
+		w.Header().Set("ETag", etag)
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Write(LiveFeed(i, n, k))
 	})
 	mux.HandleFunc("GET /laughs.xml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml")

@@ -9,8 +9,9 @@ import (
 )
 
 // copyTables are the tables Copy moves, parents before children.
-var copyTables = []string{"sources", "items", "tags", "item_tags", "item_topics", "tombstones",
-	"curations", "meta", "websub_subscriptions", "feed_versions"}
+// meta first: the change sequence the feed_changes triggers read.
+var copyTables = []string{"meta", "sources", "items", "tags", "item_tags", "item_topics", "tombstones",
+	"curations", "websub_subscriptions", "feed_versions"}
 
 // CopyCount is the number of rows of one table in the source and in the
 // destination after Copy.

@@ -51,8 +51,10 @@ type DB struct {
 }
 
 // dsnParams are applied by the driver to every new connection.
+// journal_size_limit truncates the WAL file back to 16 MiB whenever a
+// checkpoint lets SQLite start it over (see CheckpointWAL).
 const dsnParams = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	"&_pragma=synchronous(NORMAL)&_pragma=journal_size_limit(16777216)&_txlock=immediate"
 
 // DSN returns the driver data source name Open uses for path: a file: URI
 // (path escaped) carrying the per-connection pragmas.

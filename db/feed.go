@@ -141,3 +141,39 @@ func (d *DB) Tag(ctx context.Context, slug string) (Tag, error) {
 	}
 	return t, nil
 }
+
+// FeedChanges returns the change sequence and the keys of the published
+// feeds changed after sequence since: "topic/SLUG", "tag/SLUG", and
+// "tags" when the list of tags with items (or a tag's name) changed. Both
+// are read in one snapshot. A key may be reported again later (a write
+// still in progress records its changes under the sequence it is about
+// to reach).
+func (d *DB) FeedChanges(ctx context.Context, since int64) (int64, []string, error) {
+	tx, err := d.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return 0, nil, fmt.Errorf("db: feed changes: %w", err)
+	}
+	defer tx.Rollback()
+	var seq int64
+	err = tx.QueryRowContext(ctx, `SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'change_seq'`).Scan(&seq)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, fmt.Errorf("db: feed changes: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT key FROM feed_changes WHERE seq > ?`, since)
+	if err != nil {
+		return 0, nil, fmt.Errorf("db: feed changes: %w", err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return 0, nil, fmt.Errorf("db: feed changes: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, fmt.Errorf("db: feed changes: %w", err)
+	}
+	return seq, keys, nil
+}

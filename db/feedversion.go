@@ -56,3 +56,37 @@ func (d *DB) RecordFeedVersion(ctx context.Context, key, etag string, since time
 	}
 	return fromNanos(stored), nil
 }
+
+// FeedVersionRecord is one row for SetFeedVersions.
+type FeedVersionRecord struct {
+	Key   string
+	ETag  string
+	Since time.Time
+}
+
+// SetFeedVersions records several feed versions (see SetFeedVersion) in
+// one transaction, so that a server that renders many feeds costs the
+// single writer one short write, not one per feed.
+func (d *DB) SetFeedVersions(ctx context.Context, vs []FeedVersionRecord) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO feed_versions (key, etag, since) VALUES (?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, since = excluded.since`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, v := range vs {
+			if _, err := st.ExecContext(ctx, v.Key, v.ETag, toNanos(v.Since)); err != nil {
+				return fmt.Errorf("%q: %w", v.Key, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("db: set feed versions: %w", err)
+	}
+	return nil
+}

@@ -107,6 +107,28 @@ func (d *DB) SetWebSubSent(ctx context.Context, topic, callback, etag string) er
 	return nil
 }
 
+// MoveWebSubSubscriptions moves the subscriptions to topic from to topic
+// to (a renamed feed) and returns how many moved. A subscriber that also
+// holds a subscription to to keeps that one only.
+func (d *DB) MoveWebSubSubscriptions(ctx context.Context, from, to string) (int, error) {
+	var n int64
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE OR IGNORE websub_subscriptions SET topic = ? WHERE topic = ?`, to, from)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM websub_subscriptions WHERE topic = ?`, from)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("db: move websub subscriptions: %w", err)
+	}
+	return int(n), nil
+}
+
 // PruneWebSubSubscriptions deletes the subscriptions whose lease ended at
 // or before now and returns how many.
 func (d *DB) PruneWebSubSubscriptions(ctx context.Context, now time.Time) (int, error) {

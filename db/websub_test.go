@@ -177,3 +177,44 @@ func TestWebSubDeliveryClaimedOnce(t *testing.T) {
 		t.Error("a new version could not be claimed")
 	}
 }
+
+// TestMoveWebSubSubscriptions: subscriptions to a renamed feed's old URL
+// move to the new one with their secret, lease and sent version; a
+// subscriber already subscribed to the new URL keeps that subscription
+// only.
+func TestMoveWebSubSubscriptions(t *testing.T) {
+	ctx := context.Background()
+	d, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	now := time.Now().Truncate(time.Second)
+	const from, to = "http://x/topics/cu.atom", "http://x/topics/moi.atom"
+	for _, s := range []WebSubSubscription{
+		{Topic: from, Callback: "http://s1/cb", Secret: "k1", LeaseEnd: now.Add(time.Hour), SentETag: `"v1"`},
+		{Topic: from, Callback: "http://s2/cb", Secret: "old", LeaseEnd: now.Add(time.Hour)},
+		{Topic: to, Callback: "http://s2/cb", Secret: "new", LeaseEnd: now.Add(2 * time.Hour)},
+	} {
+		if err := d.SaveWebSubSubscription(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := d.MoveWebSubSubscriptions(ctx, from, to)
+	if err != nil || n != 1 {
+		t.Fatalf("moved %d, %v; want 1", n, err)
+	}
+	if old, _ := d.WebSubSubscriptions(ctx, from, now); len(old) != 0 {
+		t.Errorf("left under the old URL: %+v", old)
+	}
+	got, err := d.WebSubSubscriptions(ctx, to, now)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("under the new URL: %+v, %v", got, err)
+	}
+	if got[0].Callback != "http://s1/cb" || got[0].Secret != "k1" || got[0].SentETag != `"v1"` || !got[0].LeaseEnd.Equal(now.Add(time.Hour)) {
+		t.Errorf("moved subscription: %+v", got[0])
+	}
+	if got[1].Secret != "new" {
+		t.Errorf("subscriber of both URLs: %+v, want its subscription to the new URL", got[1])
+	}
+}

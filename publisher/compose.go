@@ -11,6 +11,7 @@ import (
 	"bantin/config"
 	"bantin/db"
 	"bantin/fold"
+	"bantin/tracking"
 )
 
 // Dedupe parameters. Two reports are one story when their canonical links
@@ -92,13 +93,36 @@ type Composer struct {
 	placed  map[string]*group
 	fates   map[string]FateKind
 	agedOut bool
+	// capped holds the candidates left out for max_per_source, in order,
+	// until their source is under its cap again (see readmit).
+	capped []db.Item
+
+	// The dedupe indexes, so that finding the entries a report belongs
+	// to costs time in proportion to the likely matches, not to the page:
+	// every member by canonical link, by title key and by title shingle
+	// (members of Add; pinned members are few and kept in pinnedMembers).
+	byCanon, byTitle, byShingle map[string][]*member
+	pinnedMembers               []*member
+	// sorted: the members of Add came newest first so far (as the
+	// database streams them), so a scan of an index list from its end can
+	// stop at the first member beyond DedupeWindow; oldest is the
+	// published time of the last of them.
+	sorted bool
+	oldest time.Time
+	order  int   // counts groups started or pinned, for group.order
+	visit  int64 // stamps members already checked for one candidate
+	// comparisons counts the pairs of reports compared (for tests).
+	comparisons int
 }
 
 // group is one entry in the making: a union-find set of reports.
 type group struct {
 	entry   Entry
-	members []member
+	members []*member
 	parent  *group // the group this one was merged into; nil for a root
+	// order is the group's place among the pinned or the other entries
+	// (it was started or became pinned after every lower one).
+	order int
 }
 
 type member struct {
@@ -109,6 +133,8 @@ type member struct {
 	title     string // folded, punctuation-free
 	numbers   string // the title's numeric words, in order
 	shingles  map[string]bool
+	group     *group // the group it joined first (see group.root)
+	visit     int64
 }
 
 // NewComposer returns a Composer for one page of topic t. firstPage is
@@ -121,6 +147,8 @@ func NewComposer(t config.Topic, curations []db.Curation, now time.Time, firstPa
 		hideLinks: map[string]bool{}, pinLinks: map[string]bool{},
 		perSource: map[string]int{}, seen: map[string]bool{},
 		placed: map[string]*group{}, fates: map[string]FateKind{},
+		byCanon: map[string][]*member{}, byTitle: map[string][]*member{}, byShingle: map[string][]*member{},
+		sorted: true,
 	}
 	if c.limit <= 0 {
 		c.limit = db.DefaultLimit
@@ -228,11 +256,14 @@ func (c *Composer) AddPinned(it db.Item) {
 	m.pinned = true
 	if g := c.join(m); g != nil {
 		c.placed[k] = g
+		c.readmit()
 		return
 	}
-	g := &group{entry: Entry{Item: it, Pinned: true}, members: []member{m}}
+	c.order++
+	g := &group{entry: Entry{Item: it, Pinned: true}, members: []*member{m}, order: c.order}
 	c.pinned = append(c.pinned, g)
 	c.placed[k] = g
+	c.index(m, g)
 }
 
 // Add offers the next candidate (newest first). It reports whether the
@@ -277,6 +308,7 @@ func (c *Composer) Add(it db.Item) bool {
 	if g := c.join(m); g != nil {
 		c.seen[k] = true
 		c.placed[k] = g
+		c.readmit()
 		return true
 	}
 	if len(c.groups) >= c.limit {
@@ -285,40 +317,63 @@ func (c *Composer) Add(it db.Item) bool {
 	}
 	if c.topic.MaxPerSource > 0 && c.perSource[it.SourceID] >= c.topic.MaxPerSource {
 		c.seen[k], c.fates[k] = true, FatePerSource
+		c.capped = append(c.capped, it)
 		return true
 	}
 	c.seen[k] = true
 	c.perSource[it.SourceID]++
-	g := &group{entry: Entry{Item: it}, members: []member{m}}
+	c.order++
+	g := &group{entry: Entry{Item: it}, members: []*member{m}, order: c.order}
 	c.groups = append(c.groups, g)
 	c.placed[k] = g
+	c.index(m, g)
 	return true
+}
+
+// readmit offers again, in their order, the candidates left out for
+// max_per_source whose source is under its cap once more (a merge put
+// the source's entry under another source's lead), while the page has
+// room for them: the cap never leaves a source with fewer entries than it
+// allows while a report of it was dropped.
+func (c *Composer) readmit() {
+	for i := 0; i < len(c.capped); i++ {
+		it := c.capped[i]
+		if c.perSource[it.SourceID] >= c.topic.MaxPerSource || len(c.groups) >= c.limit {
+			continue
+		}
+		c.capped = slices.Delete(c.capped, i, i+1)
+		k := itemKey(it)
+		delete(c.seen, k)
+		delete(c.fates, k)
+		c.Add(it) // may merge again, and readmit others
+		i = -1    // the counts changed: from the start
+	}
 }
 
 // join puts m into the entries whose story it reports, merging them into
 // one (the first pinned one, else the first one started), and returns that
 // entry; nil when dedupe is off or m reports no entry's story. A pinned m
 // turns a non-pinned entry it joins into a pinned one.
-func (c *Composer) join(m member) *group {
+func (c *Composer) join(m *member) *group {
 	if !c.topic.DedupeOn() {
 		return nil
 	}
-	var hits []*group
-	for _, part := range [][]*group{c.pinned, c.groups} {
-		for _, g := range part {
-			if sameStory(g, m) {
-				hits = append(hits, g)
-			}
-		}
-	}
+	hits := c.stories(m)
 	if len(hits) == 0 {
 		return nil
 	}
 	root := hits[0]
+	for _, g := range hits {
+		if !g.entry.Pinned {
+			c.perSource[g.entry.Item.SourceID]--
+		}
+	}
 	if m.pinned && !root.entry.Pinned {
 		// The first hit is not pinned, so none is: the entry becomes pinned.
 		root.entry.Pinned = true
 		c.groups = slices.DeleteFunc(c.groups, func(g *group) bool { return g == root })
+		c.order++
+		root.order = c.order
 		c.pinned = append(c.pinned, root)
 	}
 	for _, g := range hits[1:] {
@@ -329,15 +384,9 @@ func (c *Composer) join(m member) *group {
 		c.groups = slices.DeleteFunc(c.groups, func(x *group) bool { return x == g })
 	}
 	root.members = append(root.members, m)
-	// Leads may have moved between sources: count the other entries
-	// again, then lead root with a report whose source is under the cap,
-	// so that max_per_source holds for the entries as published.
-	clear(c.perSource)
-	for _, g := range c.groups {
-		if g != root {
-			c.perSource[g.entry.Item.SourceID]++
-		}
-	}
+	// perSource counts the other entries now (the hits were taken out):
+	// lead root with a report whose source is under the cap, so that
+	// max_per_source holds for the entries as published.
 	capped := func(src string) bool {
 		return c.topic.MaxPerSource > 0 && c.perSource[src] >= c.topic.MaxPerSource
 	}
@@ -348,7 +397,87 @@ func (c *Composer) join(m member) *group {
 	if !root.entry.Pinned {
 		c.perSource[root.entry.Item.SourceID]++
 	}
+	c.index(m, root)
 	return root
+}
+
+// index adds m, which joined g, to the dedupe indexes.
+func (c *Composer) index(m *member, g *group) {
+	m.group = g
+	if m.pinned {
+		c.pinnedMembers = append(c.pinnedMembers, m)
+		return
+	}
+	if c.oldest.IsZero() || !m.published.After(c.oldest) {
+		c.oldest = m.published
+	} else {
+		c.sorted = false
+	}
+	if m.canon != "" {
+		c.byCanon[m.canon] = append(c.byCanon[m.canon], m)
+	}
+	if m.title != "" {
+		c.byTitle[m.title] = append(c.byTitle[m.title], m)
+	}
+	for s := range m.shingles {
+		c.byShingle[s] = append(c.byShingle[s], m)
+	}
+}
+
+// stories returns the entries (root groups) whose story m reports, in the
+// order the entries were started: pinned ones first. A group reports a
+// story when any of its members does (see sameStory).
+func (c *Composer) stories(m *member) []*group {
+	c.visit++
+	var hits []*group
+	check := func(o *member) {
+		if o.visit == c.visit {
+			return
+		}
+		o.visit = c.visit
+		c.comparisons++
+		if sameStory(o, m) {
+			if g := o.group.root(); !slices.Contains(hits, g) {
+				hits = append(hits, g)
+			}
+		}
+	}
+	for _, o := range c.pinnedMembers {
+		check(o)
+	}
+	if m.canon != "" {
+		for _, o := range c.byCanon[m.canon] {
+			check(o)
+		}
+	}
+	// Title matches need the two reports within DedupeWindow: newest-first
+	// lists are scanned from their oldest end and stop beyond it.
+	stop := c.sorted && !m.pinned && !m.published.After(c.oldest)
+	scan := func(list []*member) {
+		for i := len(list) - 1; i >= 0; i-- {
+			o := list[i]
+			if stop && o.published.Sub(m.published) > DedupeWindow {
+				return
+			}
+			check(o)
+		}
+	}
+	if m.title != "" {
+		scan(c.byTitle[m.title])
+		for s := range m.shingles {
+			scan(c.byShingle[s])
+		}
+	}
+	slices.SortFunc(hits, func(a, b *group) int {
+		if a.entry.Pinned != b.entry.Pinned {
+			if a.entry.Pinned {
+				return -1
+			}
+			return 1
+		}
+		return a.order - b.order
+	})
+	return hits
 }
 
 // lead makes the earliest report of g (the earliest pinned report of a
@@ -357,8 +486,7 @@ func (c *Composer) join(m member) *group {
 // qualifies: its entry was counted under the cap).
 func (g *group) lead(capped func(source string) bool) {
 	var best, any *member
-	for i := range g.members {
-		m := &g.members[i]
+	for _, m := range g.members {
 		if g.entry.Pinned && !m.pinned {
 			continue
 		}
@@ -517,37 +645,32 @@ func earlier(a, b db.Item) bool {
 	return a.ID < b.ID
 }
 
-func newMember(it db.Item) member {
+func newMember(it db.Item) *member {
 	link := it.CanonicalLink
 	if link == "" {
 		link = it.Link
 	}
 	title := titleKey(it.Title)
-	return member{item: it, published: itemPublished(it), canon: canonLink(link), title: title,
+	return &member{item: it, published: itemPublished(it), canon: canonLink(link), title: title,
 		numbers: numbers(title), shingles: shingles(title)}
 }
 
-// sameStory reports whether m reports the story of g.
-func sameStory(g *group, m member) bool {
-	for _, o := range g.members {
-		if m.canon != "" && m.canon == o.canon {
-			return true
-		}
-		d := m.published.Sub(o.published)
-		if d < 0 {
-			d = -d
-		}
-		if d > DedupeWindow || m.title == "" || m.item.SourceID == o.item.SourceID {
-			continue
-		}
-		if m.title == o.title {
-			return true
-		}
-		if m.numbers == o.numbers && jaccard(m.shingles, o.shingles) >= NearTitle {
-			return true
-		}
+// sameStory reports whether m and o, two reports, tell one story.
+func sameStory(o, m *member) bool {
+	if m.canon != "" && m.canon == o.canon {
+		return true
 	}
-	return false
+	d := m.published.Sub(o.published)
+	if d < 0 {
+		d = -d
+	}
+	if d > DedupeWindow || m.title == "" || m.item.SourceID == o.item.SourceID {
+		return false
+	}
+	if m.title == o.title {
+		return true
+	}
+	return m.numbers == o.numbers && jaccard(m.shingles, o.shingles) >= NearTitle
 }
 
 // titleKey folds a title (fold.Fold) and keeps only its words (letters,
@@ -598,13 +721,10 @@ func jaccard(a, b map[string]bool) float64 {
 	return float64(inter) / float64(len(a)+len(b)-inter)
 }
 
-// trackingParams are query parameters dropped from links before comparing
-// them (prefixes end in "_").
-var trackingParams = []string{"utm_", "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "_ga", "igshid", "ref_src", "cmpid"}
-
 // canonLink is the comparison form of a link: scheme and host lowercased,
-// default port, fragment and tracking parameters dropped, remaining query
-// parameters sorted. It is applied on top of the stored CanonicalLink so
+// default port, fragment and tracking parameters (tracking.Param, as the
+// normaliser strips them) dropped, remaining query pairs kept as written
+// and sorted (the normaliser's canonical form of the query). It is applied on top of the stored CanonicalLink so
 // that links written in the config (pin:, hide:) compare the same way.
 // Unparsable or relative links compare as written.
 func canonLink(raw string) string {
@@ -628,17 +748,17 @@ func canonLink(raw string) string {
 	u.Host = host
 	u.Fragment, u.RawFragment = "", ""
 	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			lk := strings.ToLower(k)
-			for _, p := range trackingParams {
-				if lk == p || (strings.HasSuffix(p, "_") && strings.HasPrefix(lk, p)) {
-					q.Del(k)
-					break
-				}
+		// As the normaliser's canonical links (stored, and looked up by
+		// this form): trackers dropped, the other pairs kept as written,
+		// sorted.
+		var keep []string
+		for pair := range strings.SplitSeq(u.RawQuery, "&") {
+			if k, _, _ := strings.Cut(pair, "="); pair != "" && !tracking.Param(k) {
+				keep = append(keep, pair)
 			}
 		}
-		u.RawQuery = q.Encode()
+		slices.Sort(keep)
+		u.RawQuery, u.ForceQuery = strings.Join(keep, "&"), false
 	}
 	if u.Path == "" {
 		u.Path = "/"

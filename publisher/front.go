@@ -409,7 +409,7 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 	case status304:
 		h = f.notModified
 	case gz:
-		h, body = f.okGz, res.gz
+		h, body = res.fastHeadGz(), res.gz
 	default:
 		h, body = f.ok, res.body
 	}
@@ -465,6 +465,7 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 func (r *rendered) bodyFile(gz bool) *bodyFile {
 	i, b := 0, r.body
 	if gz {
+		r.gzipped()
 		i, b = 1, r.gz
 	}
 	r.files[i].once.Do(func() { r.files[i].f = newBodyFile(b) })
@@ -478,7 +479,19 @@ type fastHead []byte
 
 // fastHeads are the four variants: 200 and 304, identity and gzip.
 type fastHeads struct {
-	ok, okGz, notModified, notModifiedGz fastHead
+	ok, notModified, notModifiedGz fastHead
+}
+
+// fastHeadGz returns (building once, with the gzip body) the header
+// bytes of r's gzip 200.
+func (r *rendered) fastHeadGz() fastHead {
+	r.fastGzOnce.Do(func() {
+		r.gzipped()
+		f := r.fastHeads()
+		r.fastGz = fastHead("Cache-Control: " + r.cacheControl + "\r\nContent-Encoding: gzip\r\nContent-Length: " + r.gzLen + "\r\n" +
+			"Content-Type: " + r.contentType + "\r\n" + string(f.notModifiedGz[len("Cache-Control: "+r.cacheControl+"\r\n"):]))
+	})
+	return r.fastGz
 }
 
 // fastHeads returns (building once) r's prebuilt header bytes.
@@ -495,7 +508,6 @@ func (r *rendered) fastHeads() *fastHeads {
 		etagGz := "Etag: " + r.etagGz + "\r\n"
 		r.fast = &fastHeads{
 			ok:            fastHead(cc + "Content-Length: " + r.bodyLen + "\r\n" + ct + etag + tail),
-			okGz:          fastHead(cc + "Content-Encoding: gzip\r\nContent-Length: " + r.gzLen + "\r\n" + ct + etagGz + tail),
 			notModified:   fastHead(cc + etag + tail),
 			notModifiedGz: fastHead(cc + etagGz + tail),
 		}
@@ -715,8 +727,9 @@ func (f *Front) lookup(path []byte, now time.Time) *rendered {
 	}
 	pub.checkSeq(context.Background(), now)
 	gen := pub.genA.Load()
-	if h := f.hot.Load(); h != nil && h.gen == gen {
-		if res := h.m[string(path)]; res != nil && (res.expires.IsZero() || now.Before(res.expires)) {
+	h := f.hot.Load()
+	if h != nil && h.gen == gen {
+		if res := h.m[string(path)]; res != nil && res.fresh(now) {
 			return res
 		}
 	}
@@ -740,6 +753,9 @@ func (f *Front) lookup(path []byte, now time.Time) *rendered {
 	res, err := pub.get(context.Background(), cacheKey{kind: kind, slug: slug, format: format})
 	if err != nil {
 		return nil
+	}
+	if h != nil && h.gen == gen && h.m[string(path)] == res {
+		return res // a stale response served while its new version renders
 	}
 	// Keep it for the generation it was rendered in (if that is still
 	// the current one: a response get served across an invalidation must

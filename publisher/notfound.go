@@ -28,7 +28,6 @@ func (s *Server) notFound(w http.ResponseWriter, ctx context.Context, kind, slug
 
 func (s *Server) notFoundText(ctx context.Context, kind, slug, format string) string {
 	cfg := s.cfg.Load()
-	base := baseURL(cfg)
 	var b strings.Builder
 	switch {
 	case format == "":
@@ -38,24 +37,58 @@ func (s *Server) notFoundText(ctx context.Context, kind, slug, format string) st
 	default:
 		fmt.Fprintf(&b, "No topic or tag named %q.\n", slug)
 	}
+	s.suggest(&b, ctx, cfg, kind, slug, format)
+	return b.String()
+}
+
+// handleUnknown answers 404, in words, for a path no route takes
+// (/topics/x.atom/, /favicon.ico): under /topics/ or /tags/ with the feed
+// the reader most likely meant.
+func (s *Server) handleUnknown(w http.ResponseWriter, r *http.Request) {
+	cfg := s.cfg.Load()
+	var b strings.Builder
+	fmt.Fprintf(&b, "There is no page at %s.\n", r.URL.EscapedPath())
+	for _, k := range []struct{ kind, dir string }{{kindTopic, "/topics/"}, {kindTag, "/tags/"}} {
+		if rest, ok := strings.CutPrefix(r.URL.Path, k.dir); ok {
+			file := strings.Trim(rest, "/")
+			file = file[strings.LastIndexByte(file, '/')+1:]
+			slug, format, ok := splitFeedFile(file)
+			if !ok {
+				slug, format = file, ""
+			}
+			if slug != "" {
+				s.suggest(&b, r.Context(), cfg, k.kind, slug, format)
+				http.Error(w, b.String(), http.StatusNotFound)
+				return
+			}
+		}
+	}
+	fmt.Fprintf(&b, "Every feed is listed at %s/", baseURL(cfg))
+	http.Error(w, b.String(), http.StatusNotFound)
+}
+
+// suggest writes to b the feed nearest to kind/slug, if any (in format,
+// RSS when format is not one), and where every feed is listed.
+func (s *Server) suggest(b *strings.Builder, ctx context.Context, cfg *config.Config, kind, slug, format string) {
+	base := baseURL(cfg)
 	if near, nearKind := s.nearFeed(ctx, cfg, kind, slug); near != "" {
 		if ContentType(format) == "" {
 			format = "rss"
 		}
 		u := feedURL(base, nearKind, near, format)
 		if near == slug {
-			fmt.Fprintf(&b, "The %s %q is at %s\n", nearKind, near, u)
+			fmt.Fprintf(b, "The %s %q is at %s\n", nearKind, near, u)
 		} else {
-			fmt.Fprintf(&b, "Did you mean the %s %q? %s\n", nearKind, near, u)
+			fmt.Fprintf(b, "Did you mean the %s %q? %s\n", nearKind, near, u)
 		}
 	}
-	fmt.Fprintf(&b, "Every feed is listed at %s/", base)
-	return b.String()
+	fmt.Fprintf(b, "Every feed is listed at %s/", base)
 }
 
 // nearFeed returns the feed a reader asking for kind/slug most likely
 // meant, and its kind: the same slug (as written, or folded: case,
-// diacritics, đ) among the topics or the tags with items, else the
+// diacritics, đ) among the topics (or their former slugs, aliases:) or
+// the tags with items, else the
 // closest one in edit distance (config.Suggest), topics and tags of the
 // requested kind first. "" when none is close.
 func (s *Server) nearFeed(ctx context.Context, cfg *config.Config, kind, slug string) (string, string) {
@@ -81,6 +114,9 @@ func (s *Server) nearFeed(ctx context.Context, cfg *config.Config, kind, slug st
 		for _, want := range []string{slug, folded} {
 			if want != "" && slices.Contains(k.slugs, want) {
 				return want, k.kind
+			}
+			if t, ok := cfg.TopicByAlias(want); ok && want != "" && k.kind == kindTopic {
+				return t.Slug, kindTopic
 			}
 		}
 	}

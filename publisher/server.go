@@ -1,6 +1,7 @@
 package publisher
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -32,16 +33,35 @@ type store interface {
 	SetFeedVersion(ctx context.Context, key, etag string, since time.Time) error
 }
 
+// changeLog is what a store that records which feeds each write changed
+// offers (*db.DB does): with it, a change drops only those feeds from
+// the render cache, else every one.
+type changeLog interface {
+	FeedChanges(ctx context.Context, since int64) (int64, []string, error)
+}
+
+// versionBatcher records several feed versions in one write (*db.DB).
+type versionBatcher interface {
+	SetFeedVersions(ctx context.Context, vs []db.FeedVersionRecord) error
+}
+
 // Server serves the published feeds, the index page, OPML and /healthz.
-// Each response body is rendered once per content change and kept, with a
-// gzip copy, until the database's change sequence moves (checked at most
-// once per SeqCheckInterval) or Reload is called; topic pages with max_age
-// are also re-rendered every minute. Every response carries a strong ETag
-// (a sha256 prefix of the bytes; the gzip copy's ends in "-gz") and a
-// Last-Modified that is the time the bytes were first served (recorded in
-// the database for first pages, so it survives restarts): a re-render that
-// yields the same bytes keeps it, and curation changes that do not touch
-// item dates still move it. It is safe for concurrent use.
+// Each response body is rendered once per content change and kept until
+// the database says the feed changed (its change sequence is checked at
+// most once per SeqCheckInterval; the database records which feeds each
+// write changed, so a write to one source's items drops only the topic
+// and tag feeds that hold them, and the index and OPML only when what
+// they show changed) or Reload is called; topic pages with max_age are
+// also re-rendered every minute. While Run runs, changed feeds are
+// re-rendered in the background and requests are answered with the
+// previous bytes meanwhile (for at most MaxStale), so no reader waits
+// for a render of a feed that is already cached. Every response carries
+// a strong ETag (a sha256 prefix of the bytes; the gzip copy's ends in
+// "-gz") and a Last-Modified that is the time the bytes were first
+// served (recorded in the database for first pages, in one write per
+// second at most, so it survives restarts): a re-render that yields the
+// same bytes keeps it, and curation changes that do not touch item
+// dates still move it. It is safe for concurrent use.
 type Server struct {
 	store  store
 	log    *slog.Logger
@@ -58,18 +78,51 @@ type Server struct {
 	HealthDetail func() string
 
 	mu      sync.RWMutex
-	gen     uint64        // bumped on every invalidation
+	gen     uint64        // bumped when the whole cache is dropped
 	genA    atomic.Uint64 // gen, for readers without mu (the Front)
 	seq     int64         // change sequence the cache reflects
 	entries map[cacheKey]*rendered
 	prev    map[cacheKey]*rendered // previous generation, for Last-Modified
 	tags    []db.Tag               // tags with items, nil until loaded
+	// inval counts invalidations; changed maps each dependency (see
+	// depOf) to the count of its last one, so that a render that
+	// overlapped a change of its feed is not kept as current.
+	inval   uint64
+	changed map[string]uint64
 
 	seqMu   sync.Mutex
 	seqNext atomic.Int64 // unix nanos of the next change sequence check
 
+	// Background re-rendering (Run): the keys of stale responses to
+	// render again, and a wake-up for the loop.
+	running   atomic.Bool
+	pendingMu sync.Mutex
+	pending   map[cacheKey]bool
+	pendingQ  []cacheKey // pending keys, oldest first
+	wake      chan struct{}
+
+	// Feed versions waiting to be recorded (one write per flush).
+	versMu      sync.Mutex
+	versions    map[string]db.FeedVersionRecord
+	versFlusher bool
+
+	renders  atomic.Int64   // responses rendered (Renders)
+	stale    atomic.Int64   // stale responses served (StaleServed)
+	onRender func(cacheKey) // test hook, called after each render
+
 	hubs hubState
 }
+
+// MaxStale bounds how long, while Run runs, a changed feed is answered
+// with its previous bytes while its new version waits for the background
+// renderer (normally well under a second: one render after the change
+// sequence check); beyond it, which takes a renderer far behind, a
+// request renders the feed itself.
+const MaxStale = 30 * time.Second
+
+// versionFlushDelay is how long rendered feed versions gather before
+// they are recorded in one write.
+const versionFlushDelay = time.Second
 
 // maxCached bounds the cached responses; beyond it (many distinct paging
 // cursors) responses are rendered per request.
@@ -88,7 +141,8 @@ func newServer(cfg *config.Config, st store, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: st, log: logger, now: time.Now, SeqCheckInterval: time.Second, seq: -1}
+	s := &Server{store: st, log: logger, now: time.Now, SeqCheckInterval: time.Second, seq: -1,
+		changed: map[string]uint64{}, pending: map[cacheKey]bool{}, wake: make(chan struct{}, 1)}
 	s.cfg.Store(cfg)
 	s.resetLocked()
 	return s
@@ -115,6 +169,212 @@ func (s *Server) resetLocked() {
 	s.tags = nil
 	s.gen++
 	s.genA.Store(s.gen)
+	s.inval++
+}
+
+// CacheBytes returns the size of the rendered bodies the cache holds
+// (identity and gzip), current and previous generation.
+func (s *Server) CacheBytes() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var n int64
+	for _, m := range []map[cacheKey]*rendered{s.entries, s.prev} {
+		for _, r := range m {
+			n += int64(len(r.body)) + int64(r.gzSize.Load())
+		}
+	}
+	return n
+}
+
+// Renders returns how many responses the server has rendered.
+func (s *Server) Renders() int64 { return s.renders.Load() }
+
+// StaleServed returns how many requests got the previous version of a
+// changed feed while its new version was rendering.
+func (s *Server) StaleServed() int64 { return s.stale.Load() }
+
+// depOf names what the response for key depends on, for invalidation:
+// "topic/SLUG", "tag/SLUG", "index", "opml" (the config only) or
+// "opml/tags".
+func depOf(key cacheKey) string {
+	switch key.kind {
+	case kindTopic, kindTag:
+		return key.kind + "/" + key.slug
+	case "opml":
+		if key.slug != "" {
+			return "opml/" + key.slug
+		}
+	}
+	return key.kind
+}
+
+// invalidateLocked marks stale the cached responses that the changed
+// feeds (db.FeedChanges keys) affect: the feeds themselves, the index
+// for any topic or tag, the tag OPML for the tag list. s.mu is held.
+func (s *Server) invalidateLocked(keys []string, now time.Time) {
+	if len(keys) == 0 {
+		return
+	}
+	s.inval++
+	deps := map[string]bool{"index": true}
+	for _, k := range keys {
+		switch {
+		case k == "tags":
+			deps["opml/tags"] = true
+			s.tags = nil
+		case strings.HasPrefix(k, "tag/"):
+			deps[k] = true
+			s.tags = nil // counts changed
+		default:
+			deps[k] = true
+		}
+	}
+	for d := range deps {
+		s.changed[d] = s.inval
+	}
+	for key, res := range s.entries {
+		if deps[depOf(key)] {
+			if key.cursor != "" {
+				delete(s.entries, key) // older pages are rendered on demand
+				continue
+			}
+			res.markStale(now)
+			s.queue(key)
+		}
+	}
+}
+
+// queue asks the Run loop to render key again (no-op without Run).
+func (s *Server) queue(key cacheKey) {
+	if !s.running.Load() {
+		return
+	}
+	s.pendingMu.Lock()
+	if !s.pending[key] {
+		s.pending[key] = true
+		s.pendingQ = append(s.pendingQ, key)
+	}
+	s.pendingMu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run keeps the render cache current until ctx ends: it checks the
+// change sequence every SeqCheckInterval (at least every 100 ms), renders
+// changed feeds that are cached again in the background (one at a time,
+// resting after each render as long as it took, so that rendering takes
+// at most half a core from the poller), and announces changes to WebSub
+// hubs (RunHubs). Serve runs it.
+func (s *Server) Run(ctx context.Context) {
+	if s.store == nil {
+		return
+	}
+	s.running.Store(true)
+	defer s.running.Store(false)
+	go s.RunHubs(ctx)
+	tick := time.NewTicker(max(s.SeqCheckInterval, 100*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			s.checkSeq(ctx, s.now())
+		case <-s.wake:
+		}
+		for ctx.Err() == nil {
+			start := time.Now()
+			if !s.renderPending(ctx) {
+				break
+			}
+			// Rest as long as the render took: background rendering
+			// takes at most half a core from the poller, and a feed that
+			// changes meanwhile is rendered once for all its changes.
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Since(start)):
+			}
+			s.checkSeq(ctx, s.now()) // changes go on arriving while it renders
+		}
+	}
+}
+
+// renderPending renders the oldest pending key again, with the other
+// formats of the same feed that are pending (composed once for all); it
+// reports whether there was one.
+func (s *Server) renderPending(ctx context.Context) bool {
+	s.pendingMu.Lock()
+	var keys []cacheKey
+	for len(s.pendingQ) > 0 && keys == nil {
+		key := s.pendingQ[0]
+		s.pendingQ = s.pendingQ[1:]
+		if !s.pending[key] {
+			continue // rendered with a sibling
+		}
+		delete(s.pending, key)
+		keys = append(keys, key)
+		if key.kind == kindTopic || key.kind == kindTag {
+			for _, f := range Formats {
+				k := key
+				k.format = f
+				if k != key && s.pending[k] {
+					delete(s.pending, k)
+					keys = append(keys, k)
+				}
+			}
+		}
+	}
+	if len(s.pendingQ) == 0 {
+		s.pendingQ = nil
+	}
+	s.pendingMu.Unlock()
+	if keys == nil {
+		return false
+	}
+	s.mu.RLock()
+	stale := keys[:0]
+	for _, k := range keys {
+		if res := s.entries[k]; res != nil && res.isStale() {
+			stale = append(stale, k)
+		}
+	}
+	gen, ver := s.gen, s.inval
+	s.mu.RUnlock()
+	if len(stale) == 0 {
+		return true
+	}
+	var err error
+	if len(stale) == 1 {
+		_, err = s.renderNow(ctx, stale[0])
+	} else {
+		err = s.renderFormats(ctx, stale, gen, ver)
+	}
+	if err != nil && ctx.Err() == nil {
+		s.log.Debug("background render", "kind", stale[0].kind, "slug", stale[0].slug, "err", err)
+	}
+	return true
+}
+
+// renderFormats renders keys, formats of one feed page, from one
+// composition of it, and keeps them as renderNow does.
+func (s *Server) renderFormats(ctx context.Context, keys []cacheKey, gen, ver uint64) error {
+	cfg := s.cfg.Load()
+	now := s.now()
+	k := keys[0]
+	f, maxAge, ttl, err := s.page(ctx, cfg, k.kind, k.slug, k.cursor)
+	if err != nil {
+		return err
+	}
+	for _, key := range keys {
+		res, err := renderFeed(f, key.format, now, maxAge, ttl)
+		if err != nil {
+			return err
+		}
+		s.keep(ctx, key, res, gen, ver)
+	}
+	return nil
 }
 
 // Handler returns the HTTP handler with every route.
@@ -130,6 +390,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.handleIndex)
 	mux.HandleFunc("GET /opml.xml", s.handleOPML)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /", s.handleUnknown)
 }
 
 // ListenAndServe serves Handler on addr until ctx is cancelled, then shuts
@@ -161,7 +422,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- front.Serve(ln) }()
 	hubCtx, stopHubs := context.WithCancel(ctx)
 	defer stopHubs()
-	go s.RunHubs(hubCtx)
+	go s.Run(hubCtx)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("publisher: serve: %w", err)
@@ -283,14 +544,14 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if s.store == nil {
-		http.Error(w, "publisher: no database", http.StatusServiceUnavailable)
+		http.Error(w, "unhealthy: no database is open", http.StatusServiceUnavailable)
 		return
 	}
 	// A database that cannot be written (deleted or replaced while open,
 	// read-only, full disk) still answers reads: say why it is unhealthy.
 	if h, ok := s.store.(interface{ Health() error }); ok {
 		if err := h.Health(); err != nil {
-			http.Error(w, "unhealthy: "+err.Error(), http.StatusServiceUnavailable)
+			http.Error(w, "unhealthy: "+healthText(err), http.StatusServiceUnavailable)
 			return
 		}
 	}
@@ -298,7 +559,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if _, err := s.store.ChangeSeq(ctx); err != nil {
 		s.log.Warn("health check failed", "err", err)
-		http.Error(w, "publisher: database unreachable", http.StatusServiceUnavailable)
+		http.Error(w, "unhealthy: the database cannot be read", http.StatusServiceUnavailable)
 		return
 	}
 	fmt.Fprintln(w, "ok")
@@ -307,6 +568,22 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintln(w, d)
 		}
 	}
+}
+
+// healthText says in words why the database is unhealthy (the error of
+// db.Health without its package prefix).
+func healthText(err error) string {
+	if gone, ok := errors.AsType[*db.GoneError](err); ok {
+		what, how := "database file", "deleted"
+		if strings.HasSuffix(gone.Path, "-wal") {
+			what = "database's write-ahead log"
+		}
+		if gone.Replaced {
+			how = "replaced by another file"
+		}
+		return fmt.Sprintf("the %s %s was %s while bantin had it open; nothing more is written (restart bantin)", what, gone.Path, how)
+	}
+	return strings.TrimPrefix(err.Error(), "db: ")
 }
 
 // serve writes the cached (or freshly rendered) response for key, honouring
@@ -333,36 +610,55 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, key cacheKey) {
 }
 
 // get returns the response for key from the cache, rendering it when
-// missing (one render per key at a time).
+// missing (one render per key at a time). A stale response (its feed
+// changed) is returned as is while Run renders its new version, for at
+// most MaxStale; otherwise get waits for the render.
 func (s *Server) get(ctx context.Context, key cacheKey) (*rendered, error) {
 	now := s.now()
 	s.checkSeq(ctx, now)
 	s.mu.RLock()
-	res, gen := s.entries[key], s.gen
+	res := s.entries[key]
 	s.mu.RUnlock()
-	if res != nil && (res.expires.IsZero() || now.Before(res.expires)) {
+	if res != nil {
+		if res.fresh(now) {
+			return res, nil
+		}
+		if s.running.Load() && res.isStale() && now.Sub(res.staleSince()) < MaxStale {
+			s.queue(key)
+			s.stale.Add(1)
+			return res, nil
+		}
+	}
+	return s.renderNow(ctx, key)
+}
+
+// current returns the response for key as the database is now (a fresh
+// render when the cached one is stale), for WebSub announcements.
+func (s *Server) current(ctx context.Context, key cacheKey) (*rendered, error) {
+	now := s.now()
+	s.mu.RLock()
+	res := s.entries[key]
+	s.mu.RUnlock()
+	if res != nil && res.fresh(now) {
 		return res, nil
 	}
-	v, err, _ := s.render.Do(fmt.Sprint(gen, "\x00", key), func() (any, error) {
-		res, err := s.build(context.WithoutCancel(ctx), key)
+	return s.renderNow(ctx, key)
+}
+
+// renderNow renders key (joining a render of it already under way) and
+// keeps the result in the cache: as current unless its feed changed
+// while it rendered, then as stale (still the newest bytes there are).
+func (s *Server) renderNow(ctx context.Context, key cacheKey) (*rendered, error) {
+	v, err, _ := s.render.Do(key.String(), func() (any, error) {
+		s.mu.RLock()
+		gen, ver := s.gen, s.inval
+		s.mu.RUnlock()
+		ctx := context.WithoutCancel(ctx)
+		res, err := s.build(ctx, key)
 		if err != nil {
 			return nil, err
 		}
-		if key.cursor == "" {
-			s.keepLastModified(ctx, key, res)
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.gen != gen {
-			return res, nil // invalidated meanwhile: serve, do not keep
-		}
-		if p := s.prev[key]; p != nil && p.etag == res.etag {
-			res.setLastModified(p.lastMod)
-		}
-		if len(s.entries) < maxCached || key.cursor == "" {
-			s.entries[key] = res
-		}
-		return res, nil
+		return s.keep(ctx, key, res, gen, ver), nil
 	})
 	if err != nil {
 		return nil, err
@@ -370,28 +666,72 @@ func (s *Server) get(ctx context.Context, key cacheKey) (*rendered, error) {
 	return v.(*rendered), nil
 }
 
+// keep stores res, just rendered for key from a database state at or
+// after cache generation gen and invalidation count ver: as current
+// unless key's feed changed since (then as stale: still the newest bytes
+// there are), not at all when the whole cache was dropped since. It
+// returns res.
+func (s *Server) keep(ctx context.Context, key cacheKey, res *rendered, gen, ver uint64) *rendered {
+	s.renders.Add(1)
+	if s.onRender != nil {
+		s.onRender(key)
+	}
+	if key.cursor == "" {
+		s.keepLastModified(ctx, key, res)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.entries[key]
+	if old != nil && res.rendered.Sub(old.rendered) < time.Minute {
+		// A feed that changes often is compressed faster.
+		res.gzLevel = gzip.BestSpeed
+	}
+	if s.gen != gen {
+		return res // the whole cache was dropped meanwhile: serve, do not keep
+	}
+	if s.changed[depOf(key)] > ver {
+		res.markStale(s.now())
+		s.queue(key)
+	}
+	if len(s.entries) < maxCached || key.cursor == "" || old != nil {
+		s.entries[key] = res
+	}
+	return res
+}
+
+// String is the key as one string (singleflight's key).
+func (k cacheKey) String() string {
+	return k.kind + "\x00" + k.slug + "\x00" + k.format + "\x00" + k.cursor
+}
+
 // keepLastModified gives res, just rendered, the Last-Modified of the
-// same bytes served before, from this process's previous cache generation
-// or from the database (so it survives restarts); new bytes are recorded
-// there in the background (a busy or read-only database only costs the
-// stability of Last-Modified, never a response).
+// same bytes served before, from the response it replaces, this
+// process's previous cache generation or the database (so it survives
+// restarts); new bytes are recorded there in the background, gathered
+// into one write per versionFlushDelay (a busy or read-only database only
+// costs the stability of Last-Modified, never a response).
 func (s *Server) keepLastModified(ctx context.Context, key cacheKey, res *rendered) {
 	s.mu.RLock()
-	p := s.prev[key]
+	p := s.entries[key]
+	if p == nil {
+		p = s.prev[key]
+	}
 	s.mu.RUnlock()
 	if p != nil && p.etag == res.etag {
 		res.setLastModified(p.lastMod)
 		return
 	}
 	name := key.kind + "/" + key.slug + "." + key.format
-	etag, since, err := s.store.FeedVersion(ctx, name)
-	if err != nil {
-		s.log.Debug("read feed version", "key", name, "err", err)
-		return
-	}
-	if etag == res.etag && !since.IsZero() && !since.After(res.lastMod) {
-		res.setLastModified(since)
-		return
+	if p == nil {
+		etag, since, err := s.store.FeedVersion(ctx, name)
+		if err != nil {
+			s.log.Debug("read feed version", "key", name, "err", err)
+			return
+		}
+		if etag == res.etag && !since.IsZero() && !since.After(res.lastMod) {
+			res.setLastModified(since)
+			return
+		}
 	}
 	// Replicas sharing one database (PostgreSQL) agree on the first
 	// recorded time of these bytes, so that Last-Modified is the same
@@ -404,13 +744,16 @@ func (s *Server) keepLastModified(ctx context.Context, key cacheKey, res *render
 		}
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.store.SetFeedVersion(ctx, name, res.etag, res.lastMod); err != nil {
-			s.log.Debug("record feed version", "key", name, "err", err)
-		}
-	}()
+	s.versMu.Lock()
+	defer s.versMu.Unlock()
+	if s.versions == nil {
+		s.versions = map[string]db.FeedVersionRecord{}
+	}
+	s.versions[name] = db.FeedVersionRecord{Key: name, ETag: res.etag, Since: res.lastMod}
+	if !s.versFlusher {
+		s.versFlusher = true
+		time.AfterFunc(versionFlushDelay, s.flushVersions)
+	}
 }
 
 // sharedVersions is the store of replicas that share their database.
@@ -419,8 +762,36 @@ type sharedVersions interface {
 	RecordFeedVersion(ctx context.Context, key, etag string, since time.Time) (time.Time, error)
 }
 
-// checkSeq drops the cache when the database's change sequence moved. At
-// most one request per SeqCheckInterval reads it; the others go on.
+// flushVersions records the gathered feed versions in one write.
+func (s *Server) flushVersions() {
+	s.versMu.Lock()
+	vs := make([]db.FeedVersionRecord, 0, len(s.versions))
+	for _, v := range s.versions {
+		vs = append(vs, v)
+	}
+	s.versions = nil
+	s.versFlusher = false
+	s.versMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var err error
+	if b, ok := s.store.(versionBatcher); ok {
+		err = b.SetFeedVersions(ctx, vs)
+	} else {
+		for _, v := range vs {
+			if err = s.store.SetFeedVersion(ctx, v.Key, v.ETag, v.Since); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		s.log.Debug("record feed versions", "count", len(vs), "err", err)
+	}
+}
+
+// checkSeq brings the cache up to date with the database's change
+// sequence. At most one request per SeqCheckInterval reads it; the others
+// go on.
 func (s *Server) checkSeq(ctx context.Context, now time.Time) {
 	if s.SeqCheckInterval > 0 && now.UnixNano() < s.seqNext.Load() {
 		return
@@ -438,19 +809,37 @@ func (s *Server) checkSeq(ctx context.Context, now time.Time) {
 	}
 }
 
-// syncSeqLocked reads the change sequence and drops the cache when it
-// moved; it returns the sequence the cache now reflects. s.seqMu is held.
+// syncSeqLocked reads the change sequence and, when it moved, marks stale
+// the cached responses of the feeds that changed (all of them when the
+// store cannot tell which); it returns the sequence the cache now
+// reflects. s.seqMu is held.
 func (s *Server) syncSeqLocked(ctx context.Context) (int64, error) {
-	seq, err := s.store.ChangeSeq(ctx)
+	s.mu.RLock()
+	since := s.seq
+	s.mu.RUnlock()
+	var seq int64
+	var keys []string
+	var err error
+	cl, perFeed := s.store.(changeLog)
+	if perFeed && since >= 0 {
+		seq, keys, err = cl.FeedChanges(ctx, since)
+	} else {
+		seq, err = s.store.ChangeSeq(ctx)
+	}
 	if err != nil {
 		return 0, err
 	}
 	s.mu.Lock()
-	if seq != s.seq {
-		s.seq = seq
+	defer s.mu.Unlock()
+	if seq == s.seq {
+		return seq, nil
+	}
+	if perFeed && s.seq >= 0 && seq > s.seq {
+		s.invalidateLocked(keys, s.now())
+	} else {
 		s.resetLocked()
 	}
-	s.mu.Unlock()
+	s.seq = seq
 	return seq, nil
 }
 
@@ -464,16 +853,7 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 		if err != nil {
 			return nil, err
 		}
-		body, err := Render(f, key.format)
-		if err != nil {
-			return nil, err
-		}
-		res := newRendered(body, ContentType(key.format), now, maxAge)
-		res.setLink(f.selfURL(key.format), f.Hubs)
-		if ttl > 0 {
-			res.expires = now.Add(ttl)
-		}
-		return res, nil
+		return renderFeed(f, key.format, now, maxAge, ttl)
 	case "index":
 		body, err := s.renderIndex(ctx, cfg)
 		if err != nil {
@@ -488,6 +868,21 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 		return newRendered(body, "text/x-opml; charset=utf-8", now, 300), nil
 	}
 	return nil, ErrNotFound
+}
+
+// renderFeed renders f in format as a response valid for ttl (0: until
+// the next change).
+func renderFeed(f *Feed, format string, now time.Time, maxAge int, ttl time.Duration) (*rendered, error) {
+	body, err := Render(f, format)
+	if err != nil {
+		return nil, err
+	}
+	res := newRendered(body, ContentType(format), now, maxAge)
+	res.setLink(f.selfURL(format), f.Hubs)
+	if ttl > 0 {
+		res.expires = now.Add(ttl)
+	}
+	return res, nil
 }
 
 // baseURL is cfg's base_url without a trailing slash.
@@ -520,10 +915,11 @@ func findTopic(cfg *config.Config, slug string) (config.Topic, bool) {
 	return config.Topic{}, false
 }
 
-// tagList returns the tags with items (cached until the next change).
+// tagList returns the tags with items (cached until the next change of a
+// tag).
 func (s *Server) tagList(ctx context.Context) ([]db.Tag, error) {
 	s.mu.RLock()
-	tags, gen := s.tags, s.gen
+	tags, ver := s.tags, s.inval
 	s.mu.RUnlock()
 	if tags != nil {
 		return tags, nil
@@ -536,7 +932,7 @@ func (s *Server) tagList(ctx context.Context) ([]db.Tag, error) {
 		tags = []db.Tag{}
 	}
 	s.mu.Lock()
-	if s.gen == gen { // not invalidated meanwhile
+	if s.inval == ver { // not invalidated meanwhile
 		s.tags = tags
 	}
 	s.mu.Unlock()
@@ -672,7 +1068,10 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 	if limit <= 0 {
 		limit = db.DefaultLimit
 	}
-	batch := limit*3 + len(t.Pin) + len(curations)
+	// The first batch is a little more than the page (dedupe folds some
+	// candidates, hidden and capped ones drop out); each further round
+	// reads twice as many.
+	batch := limit + limit/4 + 10 + len(t.Pin) + len(curations)
 	const maxRounds = 8
 	var last *db.Item
 	stopped := false
@@ -703,6 +1102,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 			if round == maxRounds-1 {
 				stopped = true // more may follow: page on from here
 			}
+			batch *= 2
 		}
 	}
 	next := ""

@@ -33,7 +33,11 @@ type testEnv struct {
 	srv *Server
 	ts  *httptest.Server
 	now time.Time
+	dir string // holds bantin.db
 }
+
+// dbPath is the database file of e.
+func (e *testEnv) dbPath() string { return filepath.Join(e.dir, "bantin.db") }
 
 func testConfig() *config.Config {
 	return &config.Config{
@@ -55,7 +59,8 @@ func testConfig() *config.Config {
 func newEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "bantin.db"))
+	dir := t.TempDir()
+	d, err := db.Open(ctx, filepath.Join(dir, "bantin.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +73,7 @@ func newEnv(t testing.TB) *testEnv {
 	if err := d.SyncSources(ctx, specs); err != nil {
 		t.Fatal(err)
 	}
-	e := &testEnv{t: t, db: d, cfg: cfg, now: time.Date(2024, 3, 10, 12, 0, 0, 0, time.UTC)}
+	e := &testEnv{t: t, db: d, cfg: cfg, now: time.Date(2024, 3, 10, 12, 0, 0, 0, time.UTC), dir: dir}
 	e.srv = New(cfg, d, nil)
 	e.srv.SeqCheckInterval = 0
 	e.srv.now = func() time.Time { return e.now }

@@ -87,7 +87,7 @@ func (s *Server) NotifyHubs(ctx context.Context) (int, error) {
 	n := 0
 	var errs []string
 	for _, k := range keys {
-		res, err := s.get(ctx, k)
+		res, err := s.current(ctx, k)
 		if err != nil {
 			return n, fmt.Errorf("publisher: websub: render %s %s: %w", k.kind, k.slug, err)
 		}

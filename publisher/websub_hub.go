@@ -207,6 +207,21 @@ func topicKey(cfg *config.Config, topic string) (cacheKey, bool) {
 	return cacheKey{kind: kind, slug: slug, format: format}, true
 }
 
+// hubTopic maps a topic URL of a subscription to the feed it stands for
+// and that feed's URL now: a former slug of a renamed topic (aliases:)
+// stands for the topic, under its new URL.
+func hubTopic(cfg *config.Config, topic string) (key cacheKey, canon string, ok bool) {
+	key, ok = topicKey(cfg, topic)
+	if !ok || key.kind != kindTopic {
+		return key, topic, ok
+	}
+	if t, renamed, found := cfg.ResolveTopic(key.slug); found && renamed {
+		key.slug = t.Slug
+		return key, feedURL(baseURL(cfg), kindTopic, t.Slug, key.format), true
+	}
+	return key, topic, true
+}
+
 // ServeHTTP handles subscription requests to the built-in hub (POST).
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cfg := h.srv.cfg.Load()
@@ -249,7 +264,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.bad(w, "hub.mode must be subscribe or unsubscribe")
 		return
 	}
-	key, ok := topicKey(cfg, topic)
+	key, canon, ok := hubTopic(cfg, topic)
 	if !ok {
 		h.bad(w, "hub.topic is not a feed of this site (want "+baseURL(cfg)+"/topics/SLUG.FORMAT or /tags/SLUG.FORMAT)")
 		return
@@ -316,7 +331,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer func() { <-h.verifying }()
 		ctx, cancel := context.WithTimeout(h.life, time.Minute)
 		defer cancel()
-		h.verify(ctx, mode, topic, key, callback, secret, lease)
+		h.verify(ctx, mode, topic, canon, key, callback, secret, lease)
 	}()
 	w.WriteHeader(http.StatusAccepted)
 }
@@ -325,9 +340,10 @@ func (h *Hub) bad(w http.ResponseWriter, reason string) {
 	http.Error(w, "WebSub hub: "+reason, http.StatusBadRequest)
 }
 
-// verify checks the subscriber's intent and, when confirmed, stores or
-// removes the subscription.
-func (h *Hub) verify(ctx context.Context, mode, topic string, key cacheKey, callback, secret string, lease time.Duration) {
+// verify checks the subscriber's intent for topic (the URL it asked for)
+// and, when confirmed, stores or removes the subscription, under canon (the
+// feed's URL now: a renamed topic's, for a former URL).
+func (h *Hub) verify(ctx context.Context, mode, topic, canon string, key cacheKey, callback, secret string, lease time.Duration) {
 	var raw [20]byte
 	rand.Read(raw[:])
 	challenge := hex.EncodeToString(raw[:])
@@ -367,18 +383,22 @@ func (h *Hub) verify(ctx context.Context, mode, topic string, key cacheKey, call
 		// holds, so that the next change is pushed.
 		sent := ""
 		h.mu.Lock()
-		if res, err := h.srv.get(ctx, key); err == nil {
+		if res, err := h.srv.current(ctx, key); err == nil {
 			sent = res.etag
 		}
 		err = h.store.SaveWebSubSubscription(ctx, db.WebSubSubscription{
-			Topic: topic, Callback: callback, Secret: secret, LeaseEnd: now.Add(lease), Created: now, SentETag: sent,
+			Topic: canon, Callback: callback, Secret: secret, LeaseEnd: now.Add(lease), Created: now, SentETag: sent,
 		})
 		h.mu.Unlock()
 	case "unsubscribe":
-		_, err = h.store.DeleteWebSubSubscription(ctx, topic, callback)
-		h.mu.Lock()
-		delete(h.sent, subKey(topic, callback))
-		h.mu.Unlock()
+		for _, t := range []string{canon, topic} { // topic: a former URL not moved yet
+			if _, err = h.store.DeleteWebSubSubscription(ctx, t, callback); err != nil {
+				break
+			}
+			h.mu.Lock()
+			delete(h.sent, subKey(t, callback))
+			h.mu.Unlock()
+		}
 	}
 	if err != nil {
 		log.Error("websub: store subscription", "err", err)
@@ -422,6 +442,14 @@ func (h *Hub) Distribute(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("publisher: websub: %w", err)
 	}
+	// Subscriptions to a renamed topic's former URLs follow the rename.
+	if moved, err := h.followRenames(ctx, cfg, subs); err != nil {
+		return 0, err
+	} else if moved {
+		if subs, err = h.store.WebSubSubscriptions(ctx, "", now); err != nil {
+			return 0, fmt.Errorf("publisher: websub: %w", err)
+		}
+	}
 	h.seq, h.primed = seq, true
 	hub := baseURL(cfg) + HubPath
 	started := 0
@@ -446,7 +474,7 @@ func (h *Hub) Distribute(ctx context.Context) (int, error) {
 		if !ok {
 			continue
 		}
-		res, err := h.srv.get(ctx, key)
+		res, err := h.srv.current(ctx, key)
 		if errors.Is(err, ErrNotFound) {
 			continue
 		} else if err != nil {
@@ -492,6 +520,26 @@ func (h *Hub) Distribute(ctx context.Context) (int, error) {
 // deliveryClaim is how long a replica's claim of a delivery holds (its
 // retries included) before another replica may make it.
 const deliveryClaim = 10 * time.Minute
+
+// followRenames moves the subscriptions to the former URLs of renamed
+// topics (aliases:) to the topics' URLs and reports whether any moved.
+func (h *Hub) followRenames(ctx context.Context, cfg *config.Config, subs []db.WebSubSubscription) (bool, error) {
+	moved := false
+	for i, sub := range subs {
+		if i > 0 && subs[i-1].Topic == sub.Topic {
+			continue
+		}
+		if _, canon, ok := hubTopic(cfg, sub.Topic); ok && canon != sub.Topic {
+			n, err := h.store.MoveWebSubSubscriptions(ctx, sub.Topic, canon)
+			if err != nil {
+				return moved, fmt.Errorf("publisher: websub: %w", err)
+			}
+			h.log.Info("websub: subscriptions follow a renamed topic", "from", sub.Topic, "to", canon, "count", n)
+			moved = true
+		}
+	}
+	return moved, nil
+}
 
 // subKey names one subscription in Hub.sent.
 func subKey(topic, callback string) string { return topic + "\x00" + callback }

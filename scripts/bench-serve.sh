@@ -5,16 +5,19 @@
 #   scripts/bench-serve.sh            # wrk -t2 -c50 -d10s per case
 #   DURATION=30s CONNS=100 scripts/bench-serve.sh
 #
-# It builds bantin, polls one synthetic upstream feed of ITEMS (50) full items
-# (`bantin bench -upstream`, about 1 KB of Vietnamese/English text per item)
-# into a fresh database, starts `bantin serve` on a loopback port, saves the
-# exact bytes of /topics/bench.rss, and starts nginx (unprivileged config in a
-# temporary directory: daemon off, access_log off, sendfile, etag on, same
-# Content-Type) serving that file at the same path. Then wrk runs against
-# both, alternating: the 200 path (no Accept-Encoding, so both send the
-# identity bytes), the 304 path (If-None-Match with each server's own
-# ETag), and, for information, the gzip path (Accept-Encoding: gzip: bantin's
-# stored gzip copy against nginx gzip_static serving bantin's gzip bytes).
+# It builds bantin, polls synthetic upstream feeds of full items (`bantin
+# bench -upstream`, about 1 KB of Vietnamese/English text per item) into a
+# fresh database, one topic per entry of SIZES (items per topic; the default
+# "50 109 435" gives bodies of about 115 KB, 250 KB and 1 MB), starts
+# `bantin serve` on a loopback port, saves the exact bytes of
+# /topics/benchN.rss, and starts nginx (unprivileged config in a temporary
+# directory: daemon off, access_log off, sendfile, etag on, same
+# Content-Type) serving those files at the same paths. Then wrk runs
+# against both, alternating: the 200 path for every size (no
+# Accept-Encoding, so both send the identity bytes), and for the first size
+# the 304 path (If-None-Match with each server's own ETag) and, for
+# information, the gzip path (Accept-Encoding: gzip: bantin's stored gzip
+# copy against nginx gzip_static serving bantin's gzip bytes).
 # It prints requests/s and the ratio bantin/nginx (target >= 0.8), and the
 # CPU time each server used per request (from /proc: utime+stime of the
 # server's processes over the wrk run), which is less sensitive than
@@ -25,7 +28,7 @@
 # Nothing is written outside a temporary directory, removed at exit.
 #
 # Needs: go, curl, wrk, nginx (Debian: wrk, nginx-light). Knobs (env):
-# DURATION (10s), CONNS (50), THREADS (2), ITEMS (50), NGINX_WORKERS (auto),
+# DURATION (10s), CONNS (50), THREADS (2), SIZES ("50 109 435"), NGINX_WORKERS (auto),
 # ROUNDS (1; with more, every case runs that often, alternating, and the
 # median run by requests/s is reported),
 # BANTIN_GOMAXPROCS (unset: Go's default, all cores), KEEP=1 keeps the
@@ -36,7 +39,9 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-50}
 THREADS=${THREADS:-2}
-ITEMS=${ITEMS:-50}
+SIZES=${SIZES:-50 109 435}
+read -r -a sizes <<<"$SIZES"
+ITEMS=${sizes[0]}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 ROUNDS=${ROUNDS:-1}
 
@@ -118,19 +123,16 @@ defaults:
   interval: 15m
   retention: 3650d
 sources:
-  - id: bench
-    url: $upstream/feed/1/$ITEMS.xml
-    title: "Nguồn tin thử nghiệm"
-topics:
-  - slug: bench
-    title: "Bản tin thử nghiệm"
-    limit: $ITEMS
-    dedupe: false
-    match:
-      sources: [bench]
 EOF
+for n in "${sizes[@]}"; do
+  printf '  - {id: bench%s, url: "%s/feed/%s/%s.xml", title: "Nguồn tin thử nghiệm"}\n' "$n" "$upstream" "$n" "$n" >>"$work/bantin.yaml"
+done
+echo "topics:" >>"$work/bantin.yaml"
+for n in "${sizes[@]}"; do
+  printf '  - {slug: bench%s, title: "Bản tin thử nghiệm", limit: %s, dedupe: false, match: {sources: [bench%s]}}\n' "$n" "$n" "$n" >>"$work/bantin.yaml"
+done
 
-echo "== polling $ITEMS items" >&2
+echo "== polling topics of ${sizes[*]} items" >&2
 "$work/bantin" poll -config "$work/bantin.yaml" >&2
 
 echo "== starting bantin serve on 127.0.0.1:$bport" >&2
@@ -138,18 +140,24 @@ if [ -n "${BANTIN_GOMAXPROCS:-}" ]; then export GOMAXPROCS=$BANTIN_GOMAXPROCS; f
 "$work/bantin" serve -config "$work/bantin.yaml" >"$work/serve.log" 2>&1 &
 pids+=($!)
 unset GOMAXPROCS
-burl="http://127.0.0.1:$bport/topics/bench.rss"
+burl="http://127.0.0.1:$bport/topics/bench$ITEMS.rss"
 wait_http "http://127.0.0.1:$bport/healthz"
 
 mkdir -p "$work/www/topics" "$work/nginx/tmp"
-curl -fsS -D "$work/bantin.headers" -o "$work/www/topics/bench.rss" "$burl"
-curl -fsS -D "$work/bantin-gz.headers" -H 'Accept-Encoding: gzip' -o "$work/www/topics/bench.rss.gz" "$burl"
+declare -A bsize
+for n in "${sizes[@]}"; do
+  f="$work/www/topics/bench$n.rss"
+  curl -fsS -D "$work/bantin$n.headers" -o "$f" "http://127.0.0.1:$bport/topics/bench$n.rss"
+  nitems=$(grep -o '<item>' "$f" | wc -l)
+  [ "$nitems" = "$n" ] || { echo "bench-serve: topic bench$n has $nitems items, want $n" >&2; exit 1; }
+  bsize[$n]=$(stat -c %s "$f")
+done
+cp "$work/bantin$ITEMS.headers" "$work/bantin.headers"
+curl -fsS -D "$work/bantin-gz.headers" -H 'Accept-Encoding: gzip' -o "$work/www/topics/bench$ITEMS.rss.gz" "$burl"
 grep -qi '^content-encoding: gzip' "$work/bantin-gz.headers" || { echo "bench-serve: bantin did not send gzip" >&2; exit 1; }
-gzsize=$(stat -c %s "$work/www/topics/bench.rss.gz")
+gzsize=$(stat -c %s "$work/www/topics/bench$ITEMS.rss.gz")
 chmod -R a+rX "$work/www"
-size=$(stat -c %s "$work/www/topics/bench.rss")
-nitems=$(grep -o '<item>' "$work/www/topics/bench.rss" | wc -l)
-[ "$nitems" = "$ITEMS" ] || { echo "bench-serve: the topic has $nitems items, want $ITEMS" >&2; exit 1; }
+size=${bsize[$ITEMS]}
 ctype=$(grep -i '^content-type:' "$work/bantin.headers" | cut -d' ' -f2- | tr -d '\r')
 mtype=${ctype%%;*}
 
@@ -188,16 +196,19 @@ EOF
 echo "== starting nginx ($(nginx -v 2>&1 | sed 's/^nginx version: //'), worker_processes $NGINX_WORKERS) on 127.0.0.1:$nport" >&2
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 pids+=($!)
-nurl="http://127.0.0.1:$nport/topics/bench.rss"
+nurl="http://127.0.0.1:$nport/topics/bench$ITEMS.rss"
 wait_http "$nurl"
 npids="$(cat "$work/nginx/nginx.pid") $(pgrep -P "$(cat "$work/nginx/nginx.pid")" | tr '\n' ' ')"
 bpid=${pids[1]}
 curl -fsS -H 'Accept-Encoding: gzip' -o "$work/nginx.body.gz" "$nurl"
-cmp -s "$work/nginx.body.gz" "$work/www/topics/bench.rss.gz" || { echo "bench-serve: nginx gzip_static serves different bytes" >&2; exit 1; }
+cmp -s "$work/nginx.body.gz" "$work/www/topics/bench$ITEMS.rss.gz" || { echo "bench-serve: nginx gzip_static serves different bytes" >&2; exit 1; }
 
 # Both serve the same bytes with the same Content-Type.
 curl -fsS -D "$work/nginx.headers" -o "$work/nginx.body" "$nurl"
-cmp -s "$work/nginx.body" "$work/www/topics/bench.rss" || { echo "bench-serve: nginx serves different bytes" >&2; exit 1; }
+for n in "${sizes[@]}"; do
+  curl -fsS -o "$work/nginx$n.body" "http://127.0.0.1:$nport/topics/bench$n.rss"
+  cmp -s "$work/nginx$n.body" "$work/www/topics/bench$n.rss" || { echo "bench-serve: nginx serves different bytes for bench$n" >&2; exit 1; }
+done
 nctype=$(grep -i '^content-type:' "$work/nginx.headers" | cut -d' ' -f2- | tr -d '\r')
 [ "${nctype// /}" = "${ctype// /}" ] || echo "bench-serve: note: Content-Type differs: bantin '$ctype', nginx '$nctype'" >&2
 
@@ -244,36 +255,47 @@ fport=$(free_port)
 "$work/floor/floor" "127.0.0.1:$fport" "$work/www" &
 fpid=$!
 pids+=("$fpid")
-furl="http://127.0.0.1:$fport/topics/bench.rss"
+furl="http://127.0.0.1:$fport/topics/bench$ITEMS.rss"
 for _ in $(seq 1 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' "$furl")" = 304 ] && break; sleep 0.1; done
 
 # median of "rps us" pairs, by rps (and us taken from the same run)
 median() { sort -g -k1,1 | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'; }
-b200=() n200=() b304=() n304=() bgz=() ngz=() f304=() f200=()
+b304=() n304=() bgz=() ngz=() f304=() f200=()
+declare -A b200 n200
 for round in $(seq 1 "$ROUNDS"); do
   [ "$ROUNDS" = 1 ] || echo "   round $round of $ROUNDS" >&2
-  b200+=("$(measure "$bpid" "$burl")")
-  n200+=("$(measure "$npids" "$nurl")")
+  for n in "${sizes[@]}"; do
+    b200[$n]+="$(measure "$bpid" "http://127.0.0.1:$bport/topics/bench$n.rss")"$'\n'
+    n200[$n]+="$(measure "$npids" "http://127.0.0.1:$nport/topics/bench$n.rss")"$'\n'
+  done
   b304+=("$(measure "$bpid" "$burl" "If-None-Match: $betag")")
   n304+=("$(measure "$npids" "$nurl" "If-None-Match: $netag")")
   bgz+=("$(measure "$bpid" "$burl" "Accept-Encoding: gzip")")
   ngz+=("$(measure "$npids" "$nurl" "Accept-Encoding: gzip")")
   f304+=("$(measure "$fpid" "$furl" 'If-None-Match: "floor"')")
-  f200+=("$(measure "$fpid" "http://127.0.0.1:$fport/static/topics/bench.rss")")
+  f200+=("$(measure "$fpid" "http://127.0.0.1:$fport/static/topics/bench$ITEMS.rss")")
 done
-for v in b200 n200 b304 n304 bgz ngz f304 f200; do
+for n in "${sizes[@]}"; do
+  b200[$n]=$(printf '%s' "${b200[$n]}" | median)
+  n200[$n]=$(printf '%s' "${n200[$n]}" | median)
+done
+for v in b304 n304 bgz ngz f304 f200; do
   eval "$v=\$(printf '%s\n' \"\${$v[@]}\" | median)"
 done
 
 echo
-echo "bantin serve vs nginx static file: /topics/bench.rss, $ITEMS items, $size bytes ($gzsize gzip)"
+sizes_desc=""
+for n in "${sizes[@]}"; do sizes_desc+="${sizes_desc:+, }bench$n.rss: $n items, ${bsize[$n]} bytes"; done
+echo "bantin serve vs nginx static file: $sizes_desc (bench$ITEMS gzip: $gzsize bytes)"
 echo "wrk -t$THREADS -c$CONNS -d$DURATION, median of $ROUNDS round(s); $(nproc) CPUs shared by wrk and the server; load $(cut -d' ' -f1-3 /proc/loadavg) after the runs"
 printf '%-22s %13s %13s %7s %12s %12s\n' "path" "bantin req/s" "nginx req/s" "ratio" "bantin us/r" "nginx us/r"
-row "200 identity" "$b200" "$n200"
+for n in "${sizes[@]}"; do
+  row "200 $(awk -v b="${bsize[$n]}" 'BEGIN { printf "%.0f KB", b / 1000 }')" "${b200[$n]}" "${n200[$n]}"
+done
 row "304 If-None-Match" "$b304" "$n304"
 row "200 gzip (info)" "$bgz" "$ngz"
 row "304 bare net/http" "$f304" "$n304"
-row "200 Go FileServer" "$f200" "$n200"
+row "200 Go FileServer" "$f200" "${n200[$ITEMS]}"
 echo "target: ratio >= 0.80 on the 200 identity and 304 paths; us/r = server CPU microseconds per request"
 echo "controls, against the same nginx runs: a bare Go net/http handler answering 304, and Go's"
 echo "http.FileServer serving the file nginx serves (sendfile): the floor of a net/http server here"

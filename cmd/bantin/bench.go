@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"time"
 
 	"bantin/bench"
 )
@@ -20,11 +23,34 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	dir := fs.String("dir", "", "scratch directory (default: a temporary one, removed after)")
 	database := fs.String("database", "", "also measure PostgreSQL at this postgres:// `URL` (ingest and re-poll with 1 and 3 pollers, each in a fresh schema), beside SQLite")
 	upstream := fs.Bool("upstream", false, "internal: serve the synthetic upstream and print its URL")
+	live := fs.Bool("live", false, "the live benchmark instead: bantin run polling changing sources (-sources, default 1950, -items, default 20) "+
+		"into -topics topics, alone and then with -conns readers, each phase for -duration")
+	duration := fs.Duration("duration", time.Minute, "-live: length of each measured phase")
+	topics := fs.Int("topics", 50, "-live: topics")
+	conns := fs.Int("conns", 32, "-live: reader connections")
+	pause := fs.Duration("pause", 40*time.Millisecond, "-live: longest pause of a reader between requests (uniform from 0; 0 for none)")
+	baseline := fs.Bool("baseline", true, "-live: measure the daemon alone first")
+	cpuprofile := fs.String("cpuprofile", "", "-live: write the daemon's CPU profile (whole run) to this file")
+	daemonBin := fs.String("daemon", "", "-live: the bantin binary to run as the daemon (default: this one), to compare versions")
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	if *upstream {
 		return bench.Serve(func(u string) { fmt.Fprintln(a.stdout, u) })
+	}
+	if *live {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["sources"] {
+			*sources = 1950
+		}
+		if !set["items"] {
+			*items = 20
+		}
+		return benchLive(ctx, a, bench.LiveOptions{
+			Duration: *duration, Sources: *sources, Items: *items, Topics: *topics, Conns: *conns,
+			Pause: *pause, SkipBaseline: !*baseline, Dir: *dir,
+		}, *cpuprofile, *daemonBin)
 	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "bantin-bench-")
@@ -43,6 +69,47 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 		SkipHostile: !*hostile, Dir: *dir, Out: a.stderr, Database: *database,
 		UpstreamCmd: exec.CommandContext(ctx, self, "bench", "-upstream"),
 	})
+	if err != nil {
+		return err
+	}
+	rep.Print(a.stdout)
+	return nil
+}
+
+// benchLive runs `bantin bench -live` with this executable as upstream and
+// daemon.
+func benchLive(ctx context.Context, a *app, o bench.LiveOptions, cpuprofile, daemonBin string) error {
+	if o.Sources < 1 || o.Topics < 1 || o.Conns < 1 || o.Items < 1 || o.Duration <= 0 {
+		return fmt.Errorf("bench: -sources, -topics, -conns, -items and -duration must be positive")
+	}
+	if o.Dir == "" {
+		d, err := os.MkdirTemp("", "bantin-live-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		o.Dir = d
+	} else if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o.Out = a.stderr
+	o.UpstreamCmd = exec.CommandContext(ctx, self, "bench", "-upstream")
+	if daemonBin == "" {
+		daemonBin = self
+	}
+	o.DaemonCmd = func(config string) *exec.Cmd {
+		cmd := exec.Command(daemonBin, "run", "-config", config)
+		if cpuprofile != "" {
+			abs, _ := filepath.Abs(cpuprofile)
+			cmd.Env = append(os.Environ(), "BANTIN_CPUPROFILE="+abs)
+		}
+		return cmd
+	}
+	rep, err := bench.RunLive(ctx, o)
 	if err != nil {
 		return err
 	}

@@ -98,6 +98,17 @@ func cmdCurate(ctx context.Context, a *app, args []string) error {
 			fmt.Fprintf(a.stdout, "  and %d %s (same link, source %s)\n", o.ID, o.Title, o.SourceID)
 		}
 	}
+	if verb == "pin" {
+		// A pin of an item whose source left the config holds, but
+		// shows nowhere until the source is back: say so.
+		for _, o := range group {
+			if _, ok := cfg.Source(o.SourceID); ok {
+				return nil
+			}
+		}
+		fmt.Fprintf(a.stderr, "note: source %q is not in the config (%s): item %d is published nowhere until the source is back\n",
+			it.SourceID, cfg.Path, it.ID)
+	}
 	return nil
 }
 

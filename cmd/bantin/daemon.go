@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -165,6 +166,14 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 			Help: "Feed responses written by the HTTP fast path (plain GET/HEAD of a cached feed).",
 		}, func() float64 { return float64(front.Stats().FastResponses) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "bantin_renders_total",
+			Help: "Responses (feeds, index, OPML) rendered: once per change of what they show.",
+		}, func() float64 { return float64(pub.Renders()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "bantin_stale_responses_total",
+			Help: "Requests answered with the previous version of a changed feed while its new version rendered.",
+		}, func() float64 { return float64(pub.StaleServed()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "bantin_http_handovers_total",
 			Help: "Connections the HTTP fast path handed to net/http (any other request).",
 		}, func() float64 { return float64(front.Stats().HandOvers) }),
@@ -184,12 +193,21 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		}
 	}()
 	// The daemon serves pub.Handler with its own http.Server, so it runs
-	// the hub announcements (websub.hubs) and the WebSub loops itself.
-	go pub.RunHubs(ctx)
+	// the render cache's loop (background re-renders, hub announcements
+	// for websub.hubs) and the WebSub loops itself.
+	go pub.Run(ctx)
 	go hub.Run(ctx)
 	if sub != nil {
 		go sub.Run(ctx, time.Minute)
 	}
+	// The rendered feeds the publisher keeps are long-lived: the soft
+	// heap limit grows with them, so that they do not make the GC run
+	// without pause.
+	go followCacheSize(ctx, pub)
+	// Keep the write-ahead log small while readers never stop reading.
+	go store.KeepWALSmall(ctx, 5*time.Second, 16<<20, func(err error) {
+		a.logger.Warn("database checkpoint", slog.Any("error", err))
+	})
 	recomputeNow := make(chan struct{}, 1)
 	recomputeNow <- struct{}{}
 	var drift *driftWatch
@@ -277,6 +295,30 @@ loop:
 	}
 	a.logger.Info("stopped")
 	return runErr
+}
+
+// followCacheSize raises the soft heap limit (when GOMEMLIMIT is not set)
+// by twice the size of the publisher's render cache (the cache and the
+// responses being replaced), checked every 5 s.
+func followCacheSize(ctx context.Context, pub *publisher.Server) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	last := int64(-1)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n := pub.CacheBytes()
+		if last < 0 || n > last+(4<<20) || n < last-(4<<20) {
+			debug.SetMemoryLimit(memoryLimit + 2*n)
+			last = n
+		}
+	}
 }
 
 // databaseCheckInterval is how often the daemon checks that its database
@@ -467,6 +509,11 @@ func cmdPoll(ctx context.Context, a *app, args []string) error {
 		sum.Sources, sum.Duration.Round(time.Millisecond), sum.Failed, sum.NotModified, sum.New, sum.Updated)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
+	}
+	// Sources that failed leave the exit code 0; a database that could not
+	// be written (read-only, full, deleted) does not: nothing was stored.
+	if err := store.Health(); err != nil && sum.Sources > 0 {
+		return fmt.Errorf("the database could not be written, so what this poll fetched was not stored: %w", err)
 	}
 	return nil
 }

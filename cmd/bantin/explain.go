@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -278,6 +279,37 @@ func preview(w io.Writer, tc *topicContext, page *publisher.Preview, now time.Ti
 			}
 			fmt.Fprintf(w, "    also reported by: %s\n", strings.Join(names, ", "))
 		}
+	}
+	return previewPins(w, tc, page)
+}
+
+// previewPins names the pin: links of the topic that lead no entry of the
+// page, with why: no stored item has the link, or its items' sources are
+// no longer in the config.
+func previewPins(w io.Writer, tc *topicContext, page *publisher.Preview) error {
+	for _, link := range tc.topic.Pin {
+		shown := slices.ContainsFunc(page.Entries, func(e publisher.Entry) bool {
+			return e.Pinned && (publisher.LinkMatches(e.Item, link) ||
+				slices.ContainsFunc(e.Related, func(r db.Item) bool { return publisher.LinkMatches(r, link) }))
+		})
+		if shown {
+			continue
+		}
+		items, err := itemsWithLink(context.Background(), tc.store, link)
+		if err != nil {
+			return err
+		}
+		why := "no stored item has this link"
+		if len(items) > 0 {
+			why = fmt.Sprintf("its source %q is not in the config", items[0].SourceID)
+			for _, it := range items {
+				if _, ok := tc.cfg.Source(it.SourceID); ok {
+					why = "hidden (a hide covers the same link)"
+					break
+				}
+			}
+		}
+		fmt.Fprintf(w, "\npin %s: not published: %s\n", link, why)
 	}
 	return nil
 }

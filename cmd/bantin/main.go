@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -24,6 +25,14 @@ func main() {
 // mainWithSignals runs the command with SIGINT and SIGTERM cancelling its context.
 func mainWithSignals(args []string) int {
 	setMemoryLimit()
+	if path := os.Getenv("BANTIN_CPUPROFILE"); path != "" {
+		// Diagnostics (bench -live -cpuprofile): the whole run's CPU profile.
+		if f, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return run(ctx, args, os.Stdout, os.Stderr)
@@ -134,6 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 var boolFlags = map[string]bool{
 	"h": true, "help": true, "log-json": true, "all": true, "json": true,
 	"write": true, "hostile": true, "upstream": true, "force": true, "allow-private": true,
+	"live": true, "baseline": true,
 }
 
 // commandIndex returns the index of the command in args when only flags

@@ -1,0 +1,237 @@
+package publisher
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"bantin/config"
+	"bantin/db"
+)
+
+// Tests of features that each worked alone but not together.
+
+// TestPinHideLinksWithTrackingParameters: a pin: or hide: link copied from
+// a shared page carries trackers the normaliser strips from stored links
+// (Zalo's zarsrc and gidzl, Google's srsltid, utm_*): it names the same
+// story as the stored link, as the published feed's own link does.
+func TestPinHideLinksWithTrackingParameters(t *testing.T) {
+	e := newEnv(t)
+	h := time.Hour
+	e.save("a",
+		e.item("https://a.example.vn/moi", "Tin mới", 1*h, topicSlug),
+		e.item("https://a.example.vn/an", "Tin bị ẩn", 2*h, topicSlug),
+		e.item("https://a.example.vn/ghim?id=7", "Tin cũ được ghim", 30*h, topicSlug))
+	cfg := *e.cfg
+	cfg.Topics = slices.Clone(e.cfg.Topics)
+	cfg.Topics[0].Pin = []string{"https://a.example.vn/ghim?zarsrc=30&id=7&utm_source=zalo&gidzl=AbC"}
+	cfg.Topics[0].Hide = []string{"https://a.example.vn/an?srsltid=AfmBOo&gbraid=0A"}
+	e.srv.Reload(&cfg)
+	want := []string{"Tin cũ được ghim", "Tin mới"}
+	if got := jsonTitles(t, e.get("/topics/"+topicSlug+".json").body); !slices.Equal(got, want) {
+		t.Errorf("feed with a pin and a hide given with trackers: %q, want %q", got, want)
+	}
+	for _, link := range []string{cfg.Topics[0].Pin[0], "https://a.example.vn/ghim?id=7&_gl=1*abc"} {
+		if got, want := LinkKey(link), LinkKey("https://a.example.vn/ghim?id=7"); got != want {
+			t.Errorf("LinkKey(%q) = %q, want %q (as the stored link)", link, got, want)
+		}
+	}
+}
+
+// TestHubFollowsTopicRename: WebSub subscriptions to a renamed topic's
+// former URLs follow the rename as its curations do: the subscriber keeps
+// receiving the topic (under its new URL, as the feed's self link says),
+// a renewal or a new subscription under the old URL is taken (verified
+// with the URL the subscriber asked for) and kept once, under the new
+// URL, and an unsubscription under the old URL ends it.
+func TestHubFollowsTopicRename(t *testing.T) {
+	e, h, cfg := newHubEnv(t)
+	ctx := context.Background()
+	sub := newTestSubscriber(t, "", false)
+	oldURL := cfg.BaseURL + "/topics/" + topicSlug + ".atom"
+	newURL := cfg.BaseURL + "/topics/nha-dat.atom"
+	hubURL := e.ts.URL + HubPath
+	post := func(mode, topic string) {
+		t.Helper()
+		f := url.Values{"hub.mode": {mode}, "hub.topic": {topic}, "hub.callback": {sub.callback()}}
+		if status, body := postForm(t, hubURL, f); status != http.StatusAccepted {
+			t.Fatalf("%s %s: status %d %q, want 202", mode, topic, status, body)
+		}
+		h.Wait()
+	}
+	stored := func() []string {
+		t.Helper()
+		subs, err := e.db.WebSubSubscriptions(ctx, "", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range subs {
+			out = append(out, s.Topic)
+		}
+		return out
+	}
+	post("subscribe", oldURL)
+	if _, err := h.Distribute(ctx); err != nil { // records the version sent
+		t.Fatal(err)
+	}
+
+	// The rename: the topic's items follow (as a membership recompute
+	// does), then something new arrives in it.
+	rcfg := *cfg
+	rcfg.Topics = slices.Clone(cfg.Topics)
+	rcfg.Topics[0].Slug, rcfg.Topics[0].Aliases = "nha-dat", []string{topicSlug}
+	e.srv.Reload(&rcfg)
+	items, err := e.db.TopicItems(ctx, topicSlug, db.ItemQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[int64][]string{}
+	for _, it := range items {
+		m[it.ID] = []string{"nha-dat"}
+	}
+	if err := e.db.SetItemTopics(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	e.save("a", e.item("https://a.example.vn/sau-doi-ten", "Tin sau khi đổi tên", time.Minute, "nha-dat"))
+	if n, err := h.Distribute(ctx); err != nil || n != 1 {
+		t.Fatalf("after the rename: %d deliveries, %v; want 1", n, err)
+	}
+	h.Wait()
+	feed := e.get("/topics/nha-dat.atom")
+	sub.mu.Lock()
+	if len(sub.pushes) != 1 {
+		t.Fatalf("subscriber of the old URL got %d pushes, want 1", len(sub.pushes))
+	}
+	p := sub.pushes[0]
+	sub.mu.Unlock()
+	if string(p.body) != string(feed.body) || !strings.Contains(p.link, "<"+newURL+`>; rel="self"`) {
+		t.Errorf("push after the rename: Link %q, body the renamed feed %v", p.link, string(p.body) == string(feed.body))
+	}
+	if got := stored(); !slices.Equal(got, []string{newURL}) {
+		t.Errorf("stored subscriptions after the rename: %q, want %q", got, newURL)
+	}
+
+	// A renewal under the old URL: verified with that URL, kept once.
+	post("subscribe", oldURL)
+	sub.mu.Lock()
+	last := sub.verify[len(sub.verify)-1]
+	sub.mu.Unlock()
+	if last.Get("hub.topic") != oldURL {
+		t.Errorf("renewal verified with hub.topic %q, want the URL asked for, %q", last.Get("hub.topic"), oldURL)
+	}
+	if got := stored(); !slices.Equal(got, []string{newURL}) {
+		t.Errorf("stored subscriptions after a renewal under the old URL: %q, want %q", got, newURL)
+	}
+	post("unsubscribe", oldURL)
+	if got := stored(); len(got) != 0 {
+		t.Errorf("stored subscriptions after unsubscribing the old URL: %q", got)
+	}
+}
+
+// TestHealthzInWords: /healthz tells an operator what is wrong in words,
+// never as a package's error prefix ("db: ", "publisher: "): a deleted
+// database file, none at all.
+func TestHealthzInWords(t *testing.T) {
+	check := func(name string, r response, want string) {
+		t.Helper()
+		body := string(r.body)
+		if r.status != http.StatusServiceUnavailable || !strings.Contains(body, want) ||
+			strings.Contains(body, "db: ") || strings.Contains(body, "publisher: ") {
+			t.Errorf("%s: %d %q, want 503 saying %q without package names", name, r.status, body, want)
+		}
+	}
+	e := newEnv(t)
+	var seq int
+	var name, path string
+	if err := e.db.SQL().QueryRow("PRAGMA database_list").Scan(&seq, &name, &path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	check("deleted", e.do("GET", "/healthz", nil), "the database file "+path+" was deleted")
+
+	none := newEnv(t)
+	ts := httptest.NewServer(New(none.cfg, nil, nil).Handler())
+	defer ts.Close()
+	none.ts = ts
+	check("no database", none.do("GET", "/healthz", nil), "no database")
+}
+
+// TestErrorPagesKnowFormerSlugs: a 404 under a renamed topic's former
+// slug (no format, another spelling) suggests the topic it became, not a
+// tag that happens to share the old slug; a path under /topics/ or
+// /tags/ that net/http's routes do not take (a trailing slash) is
+// answered in words too.
+func TestErrorPagesKnowFormerSlugs(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	e.srv.Reload(renamed(e)) // dat-dai is now nha-dat; the tag dat-dai stays
+	every := "Every feed is listed at " + testBase + "/"
+	cases := []struct{ path, want string }{
+		{"/topics/dat-dai", `"dat-dai" is not a feed: a feed's address ends in .rss, .atom or .json.` + "\n" +
+			`Did you mean the topic "nha-dat"? ` + testBase + "/topics/nha-dat.rss\n" + every},
+		{"/topics/Dat-Dai.atom", `No topic or tag named "Dat-Dai".` + "\n" +
+			`Did you mean the topic "nha-dat"? ` + testBase + "/topics/nha-dat.atom\n" + every},
+		{"/topics/nha-dat.atom/", "There is no page at /topics/nha-dat.atom/.\n" +
+			`The topic "nha-dat" is at ` + testBase + "/topics/nha-dat.atom\n" + every},
+	}
+	for _, c := range cases {
+		r := e.do("GET", c.path, nil)
+		if body := strings.TrimSuffix(string(r.body), "\n"); r.status != http.StatusNotFound || body != c.want {
+			t.Errorf("GET %s: %d\n%s\nwant 404\n%s", c.path, r.status, body, c.want)
+		}
+	}
+}
+
+// TestPinLinkWithEscapedQuery: a pin: link with trackers and a query
+// written with escapes finds the stored item through its canonical link
+// as the normaliser stored it (pairs kept as written, sorted, trackers
+// dropped): the pin is not silently ignored.
+func TestPinLinkWithEscapedQuery(t *testing.T) {
+	e := newEnv(t)
+	// Not a member of the topic: the pin brings it in. Its canonical link
+	// is what normaliser.CanonicalLink makes of its link.
+	it := e.item("https://a.example.vn/tim?q=ha%20noi&id=1&utm_source=rss", "Tin tìm thấy", 30*time.Hour)
+	it.CanonicalLink = "https://a.example.vn/tim?id=1&q=ha%20noi"
+	e.save("a", e.item("https://a.example.vn/moi", "Tin mới", time.Hour, topicSlug), it)
+	cfg := *e.cfg
+	cfg.Topics = slices.Clone(e.cfg.Topics)
+	cfg.Topics[0].Pin = []string{"https://a.example.vn/tim?q=ha%20noi&id=1&fbclid=IwAR"}
+	e.srv.Reload(&cfg)
+	want := []string{"Tin tìm thấy", "Tin mới"}
+	if got := jsonTitles(t, e.get("/topics/"+topicSlug+".json").body); !slices.Equal(got, want) {
+		t.Errorf("feed with the pin: %q, want %q", got, want)
+	}
+}
+
+// TestMaxPerSourceReadmitsAfterMerge: a report left out because its
+// source had its cap comes back when dedupe later moves that source's
+// entry under another source's lead (the cap no longer binds): the
+// source is not left with fewer entries than its cap while a report of
+// it was dropped.
+func TestMaxPerSourceReadmitsAfterMerge(t *testing.T) {
+	h := time.Hour
+	a1 := mkItem(1, "a", "https://a.vn/1", "Xăng RON 95 giảm hơn 500 đồng mỗi lít", 1*h)
+	a2 := mkItem(2, "a", "https://a.vn/2", "Giá vàng SJC tăng vọt phiên sáng", 2*h)      // over a's cap of 1, for now
+	b1 := mkItem(3, "b", "https://b.vn/1", "Xăng RON 95 giảm hơn 500 đồng mỗi lít", 3*h) // a1's story, earlier: leads it
+	b2 := mkItem(4, "b", "https://b.vn/2", "Bão số 5 suy yếu thành áp thấp", 6*h)
+	topic := config.Topic{MaxPerSource: 1}
+	if got, want := summary(Compose(topic, []db.Item{a1, a2, b1, b2}, nil, t0)), "2 3(1)"; got != want {
+		t.Errorf("got %s, want %s (a's entry is led by b: a2 comes back; b2 is over b's cap)", got, want)
+	}
+	c := NewComposer(topic, nil, t0, true)
+	for _, it := range []db.Item{a1, a2, b1, b2} {
+		c.Add(it)
+	}
+	if f := c.Fate(a2); f.Kind != FateEntry {
+		t.Errorf("explain's view of a2: %s, want an entry", f.Kind)
+	}
+}
