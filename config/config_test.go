@@ -308,7 +308,7 @@ func TestParseErrors(t *testing.T) {
 		{"misplaced defaults key at top", "intervall: 5m\n",
 			[]string{`t.yaml:1:1: unknown key "intervall" at top level; did you mean "interval"? (it belongs under defaults:)`}},
 		{"unknown top key", "colour: red\n",
-			[]string{`t.yaml:1:1: unknown key "colour" at top level (known keys: listen, base_url, database, defaults, include, websub, sources, topics, allow_large_removal)`}},
+			[]string{`t.yaml:1:1: unknown key "colour" at top level (known keys: listen, base_url, database, defaults, include, websub, site, editors, sources, topics, allow_large_removal)`}},
 		{"misspelt defaults key", "defaults:\n  timout: 5s\n",
 			[]string{`t.yaml:2:3: unknown key "timout" in defaults; did you mean "timeout"?`}},
 		{"misspelt websub key", "websub:\n  hub: [https://h.example/]\n",
@@ -829,7 +829,7 @@ func TestLookup(t *testing.T) {
 
 func TestParseWithoutFileName(t *testing.T) {
 	_, err := Parse([]byte("bogus: 1\n"), "")
-	if want := `<config>:1:1: unknown key "bogus" at top level (known keys: listen, base_url, database, defaults, include, websub, sources, topics, allow_large_removal)`; err == nil || err.Error() != want {
+	if want := `<config>:1:1: unknown key "bogus" at top level (known keys: listen, base_url, database, defaults, include, websub, site, editors, sources, topics, allow_large_removal)`; err == nil || err.Error() != want {
 		t.Errorf("error:\n got %v\nwant %s", err, want)
 	}
 	c := mustParse(t, "database: x.db\n"+oneTopic, "")

@@ -18,7 +18,7 @@ import (
 // The keys each mapping accepts. They are the contract of the YAML schema;
 // anything else is reported as an unknown key.
 var (
-	topKeys      = []string{"listen", "base_url", "database", "defaults", "include", "websub", "sources", "topics", "allow_large_removal"}
+	topKeys      = []string{"listen", "base_url", "database", "defaults", "include", "websub", "site", "editors", "sources", "topics", "allow_large_removal"}
 	includeKeys  = []string{"sources", "topics"}
 	defaultsKeys = []string{"interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "per_host", "workers", "user_agent", "language"}
 	websubKeys   = []string{"hubs", "builtin", "subscribe"}
@@ -33,7 +33,7 @@ var misplacedHints = map[string]map[string]string{
 	"in source":    hintFor([]string{"per_host", "workers", "user_agent"}, "it can only be set under defaults:"),
 	"in topic":     hintFor(ruleKeys, "rule keys belong under match:"),
 	"in rule":      hintFor([]string{"slug", "aliases", "description", "limit", "max_per_source", "dedupe", "match", "pin", "hide"}, "it is a topic key, not a rule key"),
-	"in an included file": hintFor([]string{"listen", "base_url", "database", "defaults", "include", "websub", "allow_large_removal"},
+	"in an included file": hintFor([]string{"listen", "base_url", "database", "defaults", "include", "websub", "site", "editors", "allow_large_removal"},
 		"an included file may only hold sources: and topics:"),
 }
 

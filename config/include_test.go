@@ -175,7 +175,7 @@ func TestIncludeErrors(t *testing.T) {
 				"b.yaml":    "bogus: 1\n",
 			},
 			want: []string{
-				`DIR/main.yaml:2:1: unknown key "bogus" at top level (known keys: listen, base_url, database, defaults, include, websub, sources, topics, allow_large_removal)`,
+				`DIR/main.yaml:2:1: unknown key "bogus" at top level (known keys: listen, base_url, database, defaults, include, websub, site, editors, sources, topics, allow_large_removal)`,
 				`DIR/b.yaml:1:1: unknown key "bogus" in an included file (known keys: sources, topics)`,
 				`DIR/a.yaml:1:1: unknown key "bogus" in an included file (known keys: sources, topics)`,
 			},

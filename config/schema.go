@@ -50,6 +50,10 @@ func (d *decoder) top(root *yaml.Node, c *Config) {
 			}
 		case "websub":
 			d.websub(p.v, &c.WebSub)
+		case "site":
+			d.site(p.v, &c.Site)
+		case "editors":
+			d.editors(p.v, c)
 		case "sources":
 			d.sources(p.v, c)
 		case "topics":

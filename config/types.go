@@ -19,6 +19,9 @@ type Config struct {
 	// files that may hold sources: and topics:.
 	Include []string `yaml:"include"`
 	WebSub  WebSub   `yaml:"websub"`
+	Site    Site     `yaml:"site"`
+	// Editors may sign in to the web desk; none: no desk pages.
+	Editors []Editor `yaml:"editors"`
 	Sources []Source `yaml:"sources"`
 	Topics  []Topic  `yaml:"topics"`
 	// AllowLargeRemoval lets a reload remove more than half of the

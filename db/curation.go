@@ -25,6 +25,9 @@ type Curation struct {
 	Title         string // the item's title
 	Action        string // Pin or Hide
 	At            time.Time
+	// Editor is who made the curation: the signed-in editor's name on
+	// the web desk, "" for the command line.
+	Editor string
 }
 
 // SetCuration turns action (Pin or Hide) on or off for the item in topic.
@@ -40,6 +43,12 @@ func (d *DB) SetCuration(ctx context.Context, topic string, itemID int64, action
 // transaction: either every item's curation changes or none does (an
 // unknown id fails the whole call with ErrNotFound).
 func (d *DB) SetCurations(ctx context.Context, topic string, itemIDs []int64, action string, on bool) error {
+	return d.SetCurationsBy(ctx, topic, itemIDs, action, on, "")
+}
+
+// SetCurationsBy is SetCurations recording editor (a name; "" for the
+// command line) as who made the curation, with the time.
+func (d *DB) SetCurationsBy(ctx context.Context, topic string, itemIDs []int64, action string, on bool, editor string) error {
 	if action != Pin && action != Hide {
 		return fmt.Errorf("db: set curation: unknown action %q (want %q or %q)", action, Pin, Hide)
 	}
@@ -59,10 +68,11 @@ func (d *DB) SetCurations(ctx context.Context, topic string, itemIDs []int64, ac
 			}
 			var r sql.Result
 			if on {
-				r, err = tx.ExecContext(ctx, `INSERT INTO curations (topic, item_id, action, at) VALUES (?, ?, ?, ?)
-					ON CONFLICT (topic, item_id) DO UPDATE SET action = excluded.action, at = excluded.at
+				r, err = tx.ExecContext(ctx, `INSERT INTO curations (topic, item_id, action, at, editor) VALUES (?, ?, ?, ?, ?)
+					ON CONFLICT (topic, item_id) DO UPDATE SET action = excluded.action, at = excluded.at,
+					editor = excluded.editor
 					WHERE curations.action != excluded.action`,
-					topic, itemID, action, toNanos(d.now()))
+					topic, itemID, action, toNanos(d.now()), editor)
 			} else {
 				r, err = tx.ExecContext(ctx, `DELETE FROM curations WHERE topic = ? AND item_id = ? AND action = ?`,
 					topic, itemID, action)
@@ -90,7 +100,7 @@ func (d *DB) SetCurations(ctx context.Context, topic string, itemIDs []int64, ac
 // Curations lists the curations of topic ("" = every topic) by topic, then
 // time, then item id.
 func (d *DB) Curations(ctx context.Context, topic string) ([]Curation, error) {
-	q := `SELECT c.topic, c.item_id, i.link, i.canonical_link, i.title, c.action, c.at
+	q := `SELECT c.topic, c.item_id, i.link, i.canonical_link, i.title, c.action, c.at, c.editor
 		FROM curations c JOIN items i ON i.id = c.item_id`
 	var args []any
 	if topic != "" {
@@ -106,7 +116,7 @@ func (d *DB) Curations(ctx context.Context, topic string) ([]Curation, error) {
 	for rows.Next() {
 		var c Curation
 		var at int64
-		if err := rows.Scan(&c.Topic, &c.ItemID, &c.Link, &c.CanonicalLink, &c.Title, &c.Action, &at); err != nil {
+		if err := rows.Scan(&c.Topic, &c.ItemID, &c.Link, &c.CanonicalLink, &c.Title, &c.Action, &at, &c.Editor); err != nil {
 			return nil, fmt.Errorf("db: list curations: %w", err)
 		}
 		c.At = fromNanos(at)

@@ -203,6 +203,15 @@ func TestChromiumFindsSubscribeLinks(t *testing.T) {
 		if !strings.HasPrefix(href, s.Base+"/topics/") && !strings.HasPrefix(href, s.Base+"/tags/") {
 			continue
 		}
+		if !strings.Contains(href[strings.LastIndexByte(href, '/'):], ".") {
+			// A heading's link to the topic's or tag's HTML page.
+			if resp, err := http.Get(href); err != nil || resp.StatusCode != 200 || mediaType(resp.Header.Get("Content-Type")) != "text/html" {
+				t.Errorf("page link %q (%s): %v", href, a.Text, err)
+			} else {
+				resp.Body.Close()
+			}
+			continue
+		}
 		resp, err := http.Get(href)
 		if err != nil {
 			t.Errorf("GET %s: %v", href, err)

@@ -23,6 +23,7 @@ import (
 	"bantin/db"
 	"bantin/publisher"
 	"bantin/tracking"
+	"bantin/web"
 )
 
 // moduleRoot is the directory holding go.mod, found upwards from the
@@ -119,6 +120,7 @@ type storedItem struct {
 // site is the fixture polled into a fresh database and served by the
 // publisher on a loopback httptest server.
 type site struct {
+	Dir      string // the config's directory
 	Base     string // publisher base URL (no trailing slash)
 	Config   *config.Config
 	Store    *db.DB
@@ -216,6 +218,14 @@ func upstreamHandler(dir string) http.Handler {
 // newSite polls the fixture into a temporary database and serves it.
 func newSite(t *testing.T) *site {
 	t.Helper()
+	return newSiteWith(t, "", false)
+}
+
+// newSiteWith is newSite with extra YAML appended to the config and,
+// with desk, the search and desk pages (package web) served too, as the
+// daemon does.
+func newSiteWith(t *testing.T, extra string, desk bool) *site {
+	t.Helper()
 	ctx := context.Background()
 	fixtures := fixtureDir(t)
 	up := httptest.NewServer(upstreamHandler(fixtures))
@@ -230,7 +240,7 @@ func newSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	yaml := strings.NewReplacer("{{UP}}", up.URL, "{{BASE}}", base).Replace(string(tmpl))
+	yaml := strings.NewReplacer("{{UP}}", up.URL, "{{BASE}}", base).Replace(string(tmpl)) + extra
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "bantin.yaml")
 	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
@@ -268,7 +278,22 @@ func newSite(t *testing.T) *site {
 	// Served as `bantin serve` does: feed GETs take the fast path, the
 	// rest net/http.
 	srv := publisher.New(cfg, store, nil)
-	front := publisher.NewFront(srv, &http.Server{Handler: srv.Handler()})
+	var handler http.Handler = srv.Handler()
+	if desk {
+		if _, err := store.IndexSearch(ctx, 0); err != nil { // as the daemon does
+			t.Fatal(err)
+		}
+		srv.SeqCheckInterval = 0 // curations show at once
+		w, err := web.New(cfg, store, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		w.Register(mux)
+		mux.Handle("/", handler)
+		handler = mux
+	}
+	front := publisher.NewFront(srv, &http.Server{Handler: handler})
 	go front.Serve(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -276,7 +301,7 @@ func newSite(t *testing.T) *site {
 		front.Shutdown(ctx)
 	})
 
-	s := &site{Base: base, Config: cfg, Store: store, Topics: cfg.Topics, Expected: map[string][]storedItem{}}
+	s := &site{Base: base, Config: cfg, Store: store, Topics: cfg.Topics, Expected: map[string][]storedItem{}, Dir: dir}
 	if s.Tags, err = store.Tags(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -73,6 +73,11 @@ func newRendered(body []byte, contentType string, now time.Time, maxAge int) *re
 		bodyLen:      strconv.Itoa(len(body)),
 		rendered:     now,
 	}
+	if maxAge <= 0 {
+		// Pages people read in a browser: revalidated on every view
+		// (a 304 is cheap), so a curation shows at once.
+		r.cacheControl = "public, no-cache"
+	}
 	r.hdr.cacheControl = []string{r.cacheControl}
 	r.hdr.etag, r.hdr.etagGz = []string{r.etag}, []string{r.etagGz}
 	r.hdr.contentType = []string{contentType}

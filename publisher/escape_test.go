@@ -139,7 +139,7 @@ func TestIndexEscapesEverything(t *testing.T) {
 					alternates = append(alternates, attrs["type"]+" "+attrs["href"])
 				}
 			case atom.A:
-				if strings.HasPrefix(attrs["href"], testBase+"/topics/") {
+				if strings.HasPrefix(attrs["href"], testBase+"/topics/") && attrs["type"] != "" {
 					subscribe++
 				}
 			}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"bantin/db"
 )
 
 // startFront serves e's Server through a Front on 127.0.0.1 and returns
@@ -180,7 +182,9 @@ func TestFrontMatchesNetHTTP(t *testing.T) {
 		{name: "slug with diacritics", raw: get("/topics/%C4%90%E1%BA%A5t-%C4%90ai.rss")},
 		{name: "topic asked as a tag", raw: get("/tags/khac.rss")},
 		{name: "unknown format", raw: get("/topics/" + topicSlug + ".xml")},
-		{name: "no format", raw: get("/topics/" + topicSlug)},
+		{name: "no format: the topic's HTML page", raw: get("/topics/" + topicSlug)},
+		{name: "tag page", raw: get("/tags/dat-dai", h("Accept-Encoding", "gzip"))},
+		{name: "topic page, older entries", raw: get("/topics/" + topicSlug + "?before=" + db.Cursor{Published: time.Unix(1e9, 0), ID: 1}.String())},
 		{name: "dot file", raw: get("/topics/.rss")},
 		{name: "query", raw: get(p + "?utm_source=x")},
 		{name: "bad cursor", raw: get(p + "?before=nope")},

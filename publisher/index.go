@@ -14,7 +14,7 @@ import (
 	"bantin/config"
 )
 
-//go:embed templates/index.html
+//go:embed templates/*.html
 var templateFS embed.FS
 
 var indexTmpl = template.Must(template.ParseFS(templateFS, "templates/index.html"))
@@ -35,28 +35,33 @@ type indexItem struct {
 }
 
 type indexTopic struct {
-	Slug, Title, Description string
-	Links                    []indexLink
-	Items                    []indexItem
+	Slug, Title, Description, Page string
+	Links                          []indexLink
+	Items                          []indexItem
 }
 
 type indexTag struct {
-	Slug, Name string
-	Count      int
-	Links      []indexLink
+	Slug, Name, Page string
+	Count            int
+	Links            []indexLink
 }
 
 type indexLabels struct {
 	Topics, Tags, Subscribe, NoItems, Skip string
+	Search, Updated                        string
 }
 
 var labels = map[string]indexLabels{
-	"en": {Topics: "Topics", Tags: "Tags", Subscribe: "Subscribe", NoItems: "No items yet.", Skip: "Skip to content"},
-	"vi": {Topics: "Chủ đề", Tags: "Thẻ", Subscribe: "Đăng ký", NoItems: "Chưa có bài.", Skip: "Chuyển đến nội dung"},
+	"en": {Topics: "Topics", Tags: "Tags", Subscribe: "Subscribe", NoItems: "No items yet.", Skip: "Skip to content", Search: "Search", Updated: "Updated"},
+	"vi": {Topics: "Chủ đề", Tags: "Thẻ", Subscribe: "Đăng ký", NoItems: "Chưa có bài.", Skip: "Chuyển đến nội dung", Search: "Tìm kiếm", Updated: "Cập nhật"},
 }
 
 type indexData struct {
 	Lang, Title    string
+	Description    string
+	Search         string // the search page
+	Updated        string // when the newest entry shown was first seen
+	UpdatedISO     string
 	L              indexLabels
 	OPML, OPMLTags string
 	Topics         []indexTopic
@@ -80,7 +85,9 @@ func feedLinks(base, kind, slug string) []indexLink {
 func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, error) {
 	base := baseURL(cfg)
 	zone := indexZone(cfg)
-	d := indexData{Title: "bantin", OPML: base + "/opml.xml", OPMLTags: base + "/opml.xml?tags=1"}
+	d := indexData{Title: SiteTitle(cfg), Description: cfg.Site.Description, Search: base + "/search",
+		OPML: base + "/opml.xml", OPMLTags: base + "/opml.xml?tags=1"}
+	var updated time.Time
 	vi, total := 0, 0
 	for _, t := range cfg.Topics {
 		// Only the first entries are shown: compose just those (the
@@ -96,8 +103,12 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 		if title == "" {
 			title = t.Slug
 		}
-		it := indexTopic{Slug: t.Slug, Title: title, Description: t.Description, Links: feedLinks(base, kindTopic, t.Slug)}
+		it := indexTopic{Slug: t.Slug, Title: title, Description: t.Description, Links: feedLinks(base, kindTopic, t.Slug),
+			Page: base + pagePath(kindTopic, t.Slug)}
 		for i, e := range entries {
+			if e.Item.FirstSeen.After(updated) {
+				updated = e.Item.FirstSeen
+			}
 			if l := cleanLang(e.Item.Language); l != "" {
 				total++
 				if strings.EqualFold(strings.SplitN(l, "-", 2)[0], "vi") {
@@ -125,7 +136,11 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 		return nil, err
 	}
 	for _, t := range tags {
-		d.Tags = append(d.Tags, indexTag{Slug: t.Slug, Name: t.Name, Count: t.Count, Links: feedLinks(base, kindTag, t.Slug)})
+		d.Tags = append(d.Tags, indexTag{Slug: t.Slug, Name: t.Name, Count: t.Count, Links: feedLinks(base, kindTag, t.Slug),
+			Page: base + pagePath(kindTag, t.Slug)})
+	}
+	if !updated.IsZero() {
+		d.Updated, d.UpdatedISO = indexDate(updated, zone), updated.UTC().Format(time.RFC3339)
 	}
 	d.Lang = "en"
 	if total > 0 && vi*2 > total {

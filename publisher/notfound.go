@@ -30,6 +30,8 @@ func (s *Server) notFoundText(ctx context.Context, kind, slug, format string) st
 	cfg := s.cfg.Load()
 	var b strings.Builder
 	switch {
+	case format == formatHTML:
+		fmt.Fprintf(&b, "Không có chủ đề hay thẻ %q (no topic or tag named %q).\n", slug, slug)
 	case format == "":
 		fmt.Fprintf(&b, "%q is not a feed: a feed's address ends in .rss, .atom or .json.\n", slug)
 	case ContentType(format) == "":
@@ -72,10 +74,14 @@ func (s *Server) handleUnknown(w http.ResponseWriter, r *http.Request) {
 func (s *Server) suggest(b *strings.Builder, ctx context.Context, cfg *config.Config, kind, slug, format string) {
 	base := baseURL(cfg)
 	if near, nearKind := s.nearFeed(ctx, cfg, kind, slug); near != "" {
+		page := format == formatHTML
 		if ContentType(format) == "" {
 			format = "rss"
 		}
 		u := feedURL(base, nearKind, near, format)
+		if page {
+			u = base + pagePath(nearKind, near)
+		}
 		if near == slug {
 			fmt.Fprintf(b, "The %s %q is at %s\n", nearKind, near, u)
 		} else {

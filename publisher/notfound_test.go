@@ -28,8 +28,9 @@ func TestErrorPagesAreWords(t *testing.T) {
 		{"/topics/hoan-toan-khac.rss", 404, `No topic or tag named "hoan-toan-khac".` + "\n" + every},
 		{"/topics/dat-dai.xml", 404, `There is no feed format ".xml": a feed's address ends in .rss, .atom or .json.` + "\n" +
 			`The topic "dat-dai" is at ` + testBase + "/topics/dat-dai.rss\n" + every},
-		{"/topics/dat-dai", 404, `"dat-dai" is not a feed: a feed's address ends in .rss, .atom or .json.` + "\n" +
-			`The topic "dat-dai" is at ` + testBase + "/topics/dat-dai.rss\n" + every},
+		{"/topics/.rss", 404, `".rss" is not a feed: a feed's address ends in .rss, .atom or .json.` + "\n" + every},
+		{"/topics/dat-dia", 404, `Không có chủ đề hay thẻ "dat-dia" (no topic or tag named "dat-dia").` + "\n" +
+			`Did you mean the topic "dat-dai"? ` + testBase + "/topics/dat-dai\n" + every},
 		{"/topics/dat-dai.rss?before=yesterday", 400, badCursorText},
 	}
 	for _, c := range cases {

@@ -176,7 +176,7 @@ func TestErrorPagesKnowFormerSlugs(t *testing.T) {
 	e.srv.Reload(renamed(e)) // dat-dai is now nha-dat; the tag dat-dai stays
 	every := "Every feed is listed at " + testBase + "/"
 	cases := []struct{ path, want string }{
-		{"/topics/dat-dai", `"dat-dai" is not a feed: a feed's address ends in .rss, .atom or .json.` + "\n" +
+		{"/topics/dat-dai.html", `There is no feed format ".html": a feed's address ends in .rss, .atom or .json.` + "\n" +
 			`Did you mean the topic "nha-dat"? ` + testBase + "/topics/nha-dat.rss\n" + every},
 		{"/topics/Dat-Dai.atom", `No topic or tag named "Dat-Dai".` + "\n" +
 			`Did you mean the topic "nha-dat"? ` + testBase + "/topics/nha-dat.atom\n" + every},
@@ -188,6 +188,16 @@ func TestErrorPagesKnowFormerSlugs(t *testing.T) {
 		if body := strings.TrimSuffix(string(r.body), "\n"); r.status != http.StatusNotFound || body != c.want {
 			t.Errorf("GET %s: %d\n%s\nwant 404\n%s", c.path, r.status, body, c.want)
 		}
+	}
+	// The former slug's HTML page moved for good to the renamed topic's.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(e.ts.URL + "/topics/dat-dai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusMovedPermanently || loc != testBase+"/topics/nha-dat" {
+		t.Errorf("GET /topics/dat-dai: %d to %q, want 301 to the page %s/topics/nha-dat", resp.StatusCode, loc, testBase)
 	}
 }
 

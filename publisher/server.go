@@ -442,6 +442,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 const (
 	kindTopic = "topic"
 	kindTag   = "tag"
+	// formatHTML is the HTML page of a topic or tag (/topics/{slug}) in
+	// cache keys; no extension can be it.
+	formatHTML = "/html"
 )
 
 // Errors of Page (and 404 / 400 over HTTP).
@@ -477,11 +480,15 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		file := r.PathValue("file")
 		slug, format, ok := splitFeedFile(file)
+		html := !ok && file != "" && !strings.Contains(file, ".")
+		if html {
+			slug, format, ok = file, formatHTML, true // the HTML page
+		}
 		if !ok {
 			s.notFound(w, r.Context(), kind, file, "")
 			return
 		}
-		if ContentType(format) == "" {
+		if !html && ContentType(format) == "" {
 			s.notFound(w, r.Context(), kind, slug, format)
 			return
 		}
@@ -503,6 +510,9 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 			if _, ok := cfg.Topic(slug); !ok {
 				if t, ok := cfg.TopicByAlias(slug); ok {
 					to := feedURL(baseURL(cfg), kindTopic, t.Slug, format)
+					if html {
+						to = baseURL(cfg) + pagePath(kindTopic, t.Slug)
+					}
 					if r.URL.RawQuery != "" {
 						to += "?" + r.URL.RawQuery
 					}
@@ -510,6 +520,9 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 					return
 				}
 			}
+		}
+		if html {
+			pageHeaders(w)
 		}
 		key := cacheKey{kind: kind, slug: slug, format: format, cursor: cursor}
 		s.serve(w, r, key)
@@ -527,7 +540,18 @@ func splitFeedFile(file string) (slug, format string, ok bool) {
 }
 
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	pageHeaders(w)
 	s.serve(w, r, cacheKey{kind: "index", format: "html"})
+}
+
+// PageCSP is the Content-Security-Policy of every HTML page: no script at
+// all, styles inline, images from the web (items' images).
+const PageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src http: https: data:; frame-ancestors 'none'; base-uri 'none'"
+
+// pageHeaders sets the security headers of an HTML page.
+func pageHeaders(w http.ResponseWriter) {
+	w.Header().Set("Content-Security-Policy", PageCSP)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 }
 
 func (s *Server) handleOPML(w http.ResponseWriter, r *http.Request) {
@@ -853,13 +877,24 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 		if err != nil {
 			return nil, err
 		}
+		if key.format == formatHTML {
+			body, err := renderFeedPage(cfg, key.kind, key.slug, f)
+			if err != nil {
+				return nil, err
+			}
+			res := newRendered(body, "text/html; charset=utf-8", now, 0)
+			if ttl > 0 {
+				res.expires = now.Add(ttl)
+			}
+			return res, nil
+		}
 		return renderFeed(f, key.format, now, maxAge, ttl)
 	case "index":
 		body, err := s.renderIndex(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
-		return newRendered(body, "text/html; charset=utf-8", now, 60), nil
+		return newRendered(body, "text/html; charset=utf-8", now, 0), nil
 	case "opml":
 		body, err := s.renderOPML(ctx, cfg, key.slug == "tags")
 		if err != nil {
@@ -947,7 +982,7 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 	base := baseURL(cfg)
 	f := &Feed{
 		BaseURL:  base,
-		SiteLink: base + "/",
+		SiteLink: base + pagePath(kind, slug),
 		ID:       FeedID(base, kind, slug),
 		Cursor:   cursor,
 		Hubs:     feedHubs(cfg),

@@ -185,7 +185,10 @@ func TestHandlerRoutes(t *testing.T) {
 		{"unknown tag", "/tags/nope.atom", 404, "text/plain; charset=utf-8", "No topic or tag named"},
 		{"tag without items", "/tags/khac.json", 404, "text/plain; charset=utf-8", "No topic or tag named"},
 		{"unknown format", "/topics/" + topicSlug + ".html", 404, "text/plain; charset=utf-8", "format"},
-		{"no format", "/topics/" + topicSlug, 404, "text/plain; charset=utf-8", "is not a feed"},
+		{"topic page", "/topics/" + topicSlug, 200, "text/html; charset=utf-8", "Giá nhà tăng"},
+		{"tag page", "/tags/dat-dai", 200, "text/html; charset=utf-8", "Chuyện khác"},
+		{"unknown topic page", "/topics/nope", 404, "text/plain; charset=utf-8", "no topic or tag named"},
+		{"empty feed file", "/topics/.rss", 404, "text/plain; charset=utf-8", "is not a feed"},
 		{"bad cursor", "/topics/" + topicSlug + ".rss?before=yesterday", 400, "text/plain; charset=utf-8", "before="},
 		{"unknown page", "/nope", 404, "text/plain; charset=utf-8", ""},
 	}

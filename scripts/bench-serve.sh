@@ -32,7 +32,12 @@
 # ROUNDS (1; with more, every case runs that often, alternating, and the
 # median run by requests/s is reported),
 # BANTIN_GOMAXPROCS (unset: Go's default, all cores), KEEP=1 keeps the
-# temporary directory.
+# temporary directory. BANTIN_BIN=path serves with that bantin binary
+# instead of building one; BANTIN_BASE=path also runs that binary (say, one
+# built from main: git worktree add /tmp/base main && go build -o
+# /tmp/bantin-main ./cmd/bantin) as a second server on the same database,
+# measured in the same run, alternating, on the 200 identity paths: rows
+# "(base)" and a before/after ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -82,7 +87,7 @@ wait_http() { # URL
 }
 
 echo "== building bantin" >&2
-go build -o "$work/bantin" ./cmd/bantin
+if [ -n "${BANTIN_BIN:-}" ]; then cp "$BANTIN_BIN" "$work/bantin"; else go build -o "$work/bantin" ./cmd/bantin; fi
 mkdir -p "$work/floor"
 cat >"$work/floor/main.go" <<'GOEOF'
 // Controls: /static/ is Go's http.FileServer over the directory nginx
@@ -142,6 +147,18 @@ pids+=($!)
 unset GOMAXPROCS
 burl="http://127.0.0.1:$bport/topics/bench$ITEMS.rss"
 wait_http "http://127.0.0.1:$bport/healthz"
+if [ -n "${BANTIN_BASE:-}" ]; then
+  # Same database and base_url (so the same bytes), another port.
+  oport=$(free_port)
+  sed "s/^listen: .*/listen: 127.0.0.1:$oport/" "$work/bantin.yaml" >"$work/base.yaml"
+  cp "$BANTIN_BASE" "$work/bantin-base"
+  if [ -n "${BANTIN_GOMAXPROCS:-}" ]; then export GOMAXPROCS=$BANTIN_GOMAXPROCS; fi
+  "$work/bantin-base" serve -config "$work/base.yaml" >"$work/base.log" 2>&1 &
+  opid=$!
+  pids+=("$opid")
+  unset GOMAXPROCS
+  wait_http "http://127.0.0.1:$oport/healthz"
+fi
 
 mkdir -p "$work/www/topics" "$work/nginx/tmp"
 declare -A bsize
@@ -261,11 +278,14 @@ for _ in $(seq 1 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' "$furl")" 
 # median of "rps us" pairs, by rps (and us taken from the same run)
 median() { sort -g -k1,1 | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'; }
 b304=() n304=() bgz=() ngz=() f304=() f200=()
-declare -A b200 n200
+declare -A b200 n200 o200
 for round in $(seq 1 "$ROUNDS"); do
   [ "$ROUNDS" = 1 ] || echo "   round $round of $ROUNDS" >&2
   for n in "${sizes[@]}"; do
     b200[$n]+="$(measure "$bpid" "http://127.0.0.1:$bport/topics/bench$n.rss")"$'\n'
+    if [ -n "${BANTIN_BASE:-}" ]; then
+      o200[$n]+="$(measure "$opid" "http://127.0.0.1:$oport/topics/bench$n.rss")"$'\n'
+    fi
     n200[$n]+="$(measure "$npids" "http://127.0.0.1:$nport/topics/bench$n.rss")"$'\n'
   done
   b304+=("$(measure "$bpid" "$burl" "If-None-Match: $betag")")
@@ -278,6 +298,7 @@ done
 for n in "${sizes[@]}"; do
   b200[$n]=$(printf '%s' "${b200[$n]}" | median)
   n200[$n]=$(printf '%s' "${n200[$n]}" | median)
+  [ -z "${BANTIN_BASE:-}" ] || o200[$n]=$(printf '%s' "${o200[$n]}" | median)
 done
 for v in b304 n304 bgz ngz f304 f200; do
   eval "$v=\$(printf '%s\n' \"\${$v[@]}\" | median)"
@@ -292,10 +313,22 @@ printf '%-22s %13s %13s %7s %12s %12s\n' "path" "bantin req/s" "nginx req/s" "ra
 for n in "${sizes[@]}"; do
   row "200 $(awk -v b="${bsize[$n]}" 'BEGIN { printf "%.0f KB", b / 1000 }')" "${b200[$n]}" "${n200[$n]}"
 done
+if [ -n "${BANTIN_BASE:-}" ]; then
+  for n in "${sizes[@]}"; do
+    row "200 $(awk -v b="${bsize[$n]}" 'BEGIN { printf "%.0f KB", b / 1000 }') (base)" "${o200[$n]}" "${n200[$n]}"
+  done
+fi
 row "304 If-None-Match" "$b304" "$n304"
 row "200 gzip (info)" "$bgz" "$ngz"
 row "304 bare net/http" "$f304" "$n304"
 row "200 Go FileServer" "$f200" "${n200[$ITEMS]}"
+if [ -n "${BANTIN_BASE:-}" ]; then
+  echo "(base): $BANTIN_BASE, a second bantin serve on the same database, run alternately with the others"
+  for n in "${sizes[@]}"; do
+    b=(${b200[$n]}) o=(${o200[$n]})
+    echo "bench$n after/base: req/s $(ratio "${b[0]}" "${o[0]}"), CPU per request $(ratio "${b[1]}" "${o[1]}")"
+  done
+fi
 echo "target: ratio >= 0.80 on the 200 identity and 304 paths; us/r = server CPU microseconds per request"
 echo "controls, against the same nginx runs: a bare Go net/http handler answering 304, and Go's"
 echo "http.FileServer serving the file nginx serves (sendfile): the floor of a net/http server here"

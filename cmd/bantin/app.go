@@ -18,6 +18,7 @@ import (
 // app carries what every subcommand shares: its output streams and the
 // common flags.
 type app struct {
+	stdin          io.Reader // nil: os.Stdin
 	stdout, stderr io.Writer
 	configPath     string
 	logLevel       string

@@ -22,6 +22,7 @@ import (
 	"bantin/config"
 	"bantin/db"
 	"bantin/publisher"
+	"bantin/web"
 )
 
 // shutdownGrace bounds how long a stopping daemon waits for in-flight
@@ -117,6 +118,10 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	}
 	warnOrphanCurations(ctx, a, store, cfg) // after the renames were followed
 	pub := publisher.New(cfg, store, a.logger)
+	desk, err := web.New(cfg, store, a.logger)
+	if err != nil {
+		return err
+	}
 	// WebSub: the built-in hub (inert unless websub.builtin) and, with
 	// polling, the subscriber's callback for sources that advertise a hub.
 	hub := publisher.NewHub(pub, store, a.logger)
@@ -134,6 +139,7 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if sub != nil {
 		mux.Handle(aggregator.CallbackPath, sub)
 	}
+	desk.Register(mux)
 	mux.Handle("/", pub.Handler())
 	srv := &http.Server{
 		Handler:           mux,
@@ -200,6 +206,9 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if sub != nil {
 		go sub.Run(ctx, time.Minute)
 	}
+	// Items written (by this process, `bantin poll`, or before the search
+	// index existed) are indexed for search in the background.
+	go indexSearchLoop(ctx, a, store, searchIndexInterval)
 	// The rendered feeds the publisher keeps are long-lived: the soft
 	// heap limit grows with them, so that they do not make the GC run
 	// without pause.
@@ -273,6 +282,9 @@ loop:
 			default: // a recompute is already pending; it reads the new config
 			}
 			pub.Reload(next)
+			if err := desk.Reload(next); err != nil {
+				a.logger.Error("reload of the web desk failed", slog.Any("error", err))
+			}
 			metrics.SetTopics(next)
 			cfg = next
 			if drift != nil {
@@ -516,6 +528,31 @@ func cmdPoll(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("the database could not be written, so what this poll fetched was not stored: %w", err)
 	}
 	return nil
+}
+
+// searchIndexInterval is how often the daemon indexes new and updated
+// items for search.
+const searchIndexInterval = 2 * time.Second
+
+// indexSearchLoop indexes queued items for search every interval until ctx
+// ends (an empty queue costs one read).
+func indexSearchLoop(ctx context.Context, a *app, store *db.DB, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := store.IndexSearch(ctx, 500)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.logger.Warn("search index", slog.Any("error", err))
+		case n >= 5000:
+			a.logger.Info("indexed items for search", slog.Int("items", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // printNotPolled says why sources named on the command line were not

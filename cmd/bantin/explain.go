@@ -125,7 +125,11 @@ func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher
 	for _, c := range cur {
 		if c.ItemID == it.ID {
 			own[c.Action] = true
-			fmt.Fprintf(w, "curation: %s (bantin curate, %s)\n", c.Action, stamp(c.At, tc.loc()))
+			by := "bantin curate"
+			if c.Editor != "" {
+				by = "desk: " + c.Editor
+			}
+			fmt.Fprintf(w, "curation: %s (%s, %s)\n", c.Action, by, stamp(c.At, tc.loc()))
 		}
 	}
 	// A curation of another item with the same link covers this one too
