@@ -183,12 +183,16 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	var perr error
 	var listing *Listing
 	if j.src.Type == config.TypeHTML {
-		p.onCPU(func() { listing, perr = ReadListing(resp.Body, resp.ContentType, resp.URL, j.src) })
+		p.onCPU(func() {
+			p.stage(StageParse, func() { listing, perr = ReadListing(resp.Body, resp.ContentType, resp.URL, j.src) })
+		})
 		if perr == nil {
 			parsed = listing.Parsed
 		}
 	} else {
-		p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
+		p.onCPU(func() {
+			p.stage(StageParse, func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
+		})
 	}
 	if perr != nil && j.src.Type != config.TypeHTML && !errors.Is(perr, normaliser.ErrEmptyBody) && !errors.Is(perr, normaliser.ErrGzipBody) &&
 		normaliser.IsHTML(resp.Body, resp.ContentType) {
@@ -224,7 +228,9 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		st.DiscoveredFrom = fetchURL
 		st.URL = feedURL
 		st.MovedTo, st.MovedCount = "", 0
-		p.onCPU(func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
+		p.onCPU(func() {
+			p.stage(StageParse, func() { parsed, perr = normaliser.Parse(resp.Body, resp.ContentType, resp.URL) })
+		})
 	}
 	if perr != nil {
 		// The URL parsed is named: after a move, a redirect or a
@@ -409,8 +415,8 @@ func (p *Poller) trackMove(st *db.Source, fetched, permanent string) {
 // normalised, without those beyond the retention window (skipped counts
 // them), classified under the current topics; never nil.
 func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) (items []db.Item, skipped int) {
-	items, skipped = p.normalised(parsed, src, base, start)
-	p.classify(items, start)
+	p.stage(StageNormalise, func() { items, skipped = p.normalised(parsed, src, base, start) })
+	p.stage(StageClassify, func() { p.classify(items, start) })
 	return items, skipped
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"os"
 	"runtime"
@@ -56,6 +57,8 @@ type Poller struct {
 	// other instances take the source over (DefaultLeaseTimeout when 0).
 	Owner        string
 	LeaseTimeout time.Duration
+	// OnStage, when set, runs the work of each stage (see StageHook).
+	OnStage StageHook
 
 	bigSlots *semaphore.Weighted
 	// bigPages are the slots of big article pages, apart from bigSlots:
@@ -101,6 +104,11 @@ func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Log
 		bigSlots: semaphore.NewWeighted(bigSlots),
 		bigPages: semaphore.NewWeighted(bigSlots),
 		cpu:      make(chan struct{}, runtime.GOMAXPROCS(0)),
+	}
+	// Up to per_host connections to a host are busy at once: keep as
+	// many idle between polls, or each pass dials most of them again.
+	if tr, ok := p.Fetcher.Client.Transport.(*http.Transport); ok {
+		tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, cfg.Defaults.PerHost)
 	}
 	p.storeThrottle = logthrottle.New(logger.Handler(), time.Minute, "source", "error")
 	p.storeLog = slog.New(p.storeThrottle)
@@ -361,21 +369,48 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		// Writes are not tied to ctx: a started transaction completes even
 		// during shutdown, so nothing reported stored is lost.
 		wctx := context.WithoutCancel(ctx)
+		var batch []outcome
 		for o := range outcomes {
-			r, st := p.write(wctx, o)
-			if err := p.Store.ReleaseSource(wctx, o.state.ID, p.Owner); err != nil {
-				p.Logger.Warn("release source", slog.String("source", o.state.ID), slog.Any("error", err))
+			// Group commit: the outcomes already waiting are stored
+			// with this one in one transaction, so a writer that falls
+			// behind catches up in fewer, larger transactions. The
+			// batch is bounded by what is in flight (the channel
+			// holds at most one outcome per worker).
+			batch = append(batch[:0], o)
+			for more := true; more && len(batch) < maxBatch; {
+				select {
+				case o, ok := <-outcomes:
+					if ok {
+						batch = append(batch, o)
+					} else {
+						more = false
+					}
+				default:
+					more = false
+				}
 			}
-			if o.release != nil {
-				o.release()
-			}
-			mu.Lock()
-			states[st.ID] = &st
-			delete(inflight, st.ID)
-			busy--
-			mu.Unlock()
-			if !o.canceled {
-				report(r)
+			results, stored := p.writeBatch(wctx, batch)
+			for i, o := range batch {
+				if err := p.Store.ReleaseSource(wctx, o.state.ID, p.Owner); err != nil {
+					p.Logger.Warn("release source", slog.String("source", o.state.ID), slog.Any("error", err))
+				}
+				if o.release != nil {
+					o.release()
+				}
+				st := stored[i]
+				mu.Lock()
+				if cur := states[st.ID]; cur != nil {
+					*cur = st // in place: a pass allocates no new states
+				} else {
+					states[st.ID] = &st
+				}
+				delete(inflight, st.ID)
+				busy--
+				mu.Unlock()
+				if !o.canceled {
+					report(results[i])
+				}
+				batch[i] = outcome{} // the items may go
 			}
 			signal()
 		}
@@ -425,16 +460,14 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		// Dispatch as many queued sources as workers and host limits allow.
 		cfg, _ = p.snapshot()
 		mu.Lock()
-		var rest []string
 		hostFull := map[string]bool{} // hosts whose per_host other instances fill
-		if gone != nil {
-			rest, queue = queue, nil
-		}
-		for i, id := range queue {
-			if busy >= workers {
-				rest = append(rest, queue[i:]...)
-				break
-			}
+		// queue[:kept] are the ids held back by their host's limit, in
+		// order; the queue is compacted in place, never copied whole (a
+		// pass runs at every completion: copying would cost O(n²)).
+		// Nothing is dispatched once the database is gone.
+		kept, i := 0, 0
+		for ; gone == nil && i < len(queue) && busy < workers; i++ {
+			id := queue[i]
 			st := states[id]
 			src, ok := cfg.Source(id)
 			if st == nil || !ok {
@@ -447,11 +480,13 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 			}
 			h := hostOf(u)
 			if hostFull[h] {
-				rest = append(rest, id)
+				queue[kept] = id
+				kept++
 				continue
 			}
 			if !hosts.tryAcquire(h) {
-				rest = append(rest, id)
+				queue[kept] = id
+				kept++
 				continue
 			}
 			if p.Store.Postgres() {
@@ -465,12 +500,14 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 					if ctx.Err() == nil {
 						p.Logger.Warn("claim source", slog.String("source", id), slog.Any("error", err))
 					}
-					rest = append(rest, id)
+					queue[kept] = id
+					kept++
 					continue
 				case c.HostBusy:
 					hosts.undo(h)
 					hostFull[h] = true
-					rest = append(rest, id)
+					queue[kept] = id
+					kept++
 					continue
 				case !c.OK:
 					hosts.undo(h)
@@ -493,7 +530,8 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 			delete(pending, id)
 			jobs <- job{state: *st, src: src, host: h, hosts: hosts, force: opts.Force}
 		}
-		queue = rest
+		copy(queue[i-kept:i], queue[:kept])
+		queue = queue[i-kept:]
 		if len(hostFull) > 0 {
 			// Other instances hold the host's per_host slots: try again
 			// shortly (they release them as their fetches are stored).
@@ -589,15 +627,55 @@ func sortedDue(states map[string]*db.Source, now time.Time, all bool) []string {
 	return ids
 }
 
-// write stores an outcome and returns the result to report and the new state.
-func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
+// maxBatch bounds the outcomes stored in one transaction (group commit).
+const maxBatch = 64
+
+// writeBatch stores outcomes in one transaction and returns, for each,
+// the result to report and the new state.
+func (p *Poller) writeBatch(ctx context.Context, batch []outcome) ([]Result, []db.Source) {
+	results := make([]Result, len(batch))
+	states := make([]db.Source, len(batch))
+	fetches := make([]db.Fetch, 0, len(batch))
+	at := make([]int, 0, len(batch)) // the outcome of each fetch
+	for i, o := range batch {
+		r, st, write := p.prepareWrite(o)
+		results[i], states[i] = r, st
+		if write {
+			fetches = append(fetches, db.Fetch{Source: st, Items: o.items})
+			at = append(at, i)
+		}
+	}
+	if len(fetches) == 0 {
+		return results, states
+	}
+	var res []db.SaveResult
+	var errs []error
+	var err error
+	p.stage(StageStore, func() { res, errs, err = p.Store.SaveFetches(ctx, fetches) })
+	for k, i := range at {
+		e := err
+		if e == nil {
+			e = errs[k]
+		}
+		var sr db.SaveResult
+		if res != nil {
+			sr = res[k]
+		}
+		p.finishWrite(ctx, batch[i], &results[i], &states[i], sr, e)
+	}
+	return results, states
+}
+
+// prepareWrite returns the result to report for an outcome and the
+// state to store, and whether anything is to be stored.
+func (p *Poller) prepareWrite(o outcome) (Result, db.Source, bool) {
 	r := Result{SourceID: o.state.ID, Status: o.status, NotModified: o.notMod, Err: o.err, Duration: o.dur, Note: o.note,
 		Rejected: o.rejected}
 	if o.items != nil { // a feed read this time
 		r.Skipped, r.SkipReason = o.state.LastSkipped, o.state.LastSkipReason
 	}
 	if o.canceled {
-		return r, o.state
+		return r, o.state, false
 	}
 	st := o.state
 	p.WebSub.merge(&st) // keep the subscriber's hub secret and lease
@@ -611,34 +689,37 @@ func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
 			o.items[i].Tags, o.items[i].Topics = nil, nil
 		}
 	}
-	if o.items != nil {
-		res, err := p.Store.SaveFetch(ctx, st, o.items)
-		if err != nil {
-			// The items could not be stored: record the failure on the
-			// source and retry soon, rather than lose the fetch silently.
-			p.storeFailed(st.ID, err)
-			r.Err = &storeError{err}
-			// The validators of this response must not be kept: a 304
-			// next time would skip the items that were never stored.
-			st.ETag, st.LastModified = "", ""
-			st.LastAttempt = p.Now()
-			st.LastError = r.Err.Error()
-			st.Failures++
-			st.NextDue = p.Now().Add(backoff(o.src, st.Failures))
-			st.NormalDue = time.Time{}
-			if err := p.Store.SaveSourceState(ctx, st); err != nil {
-				p.storeFailed(st.ID, err)
-			}
-		} else {
-			// SaveFetch stored these counts with the source state.
-			r.New, r.Updated = res.New, res.Updated
-			st.LastNew, st.LastUpdated = res.New, res.Updated
-		}
-	} else if err := p.Store.SaveSourceState(ctx, st); err != nil {
+	return r, st, true
+}
+
+// finishWrite completes the result and state of an outcome once stored
+// (err: it could not be).
+func (p *Poller) finishWrite(ctx context.Context, o outcome, r *Result, st *db.Source, res db.SaveResult, err error) {
+	switch {
+	case err != nil && o.items != nil:
+		// The items could not be stored: record the failure on the
+		// source and retry soon, rather than lose the fetch silently.
 		p.storeFailed(st.ID, err)
+		r.Err = &storeError{err}
+		// The validators of this response must not be kept: a 304
+		// next time would skip the items that were never stored.
+		st.ETag, st.LastModified = "", ""
+		st.LastAttempt = p.Now()
+		st.LastError = r.Err.Error()
+		st.Failures++
+		st.NextDue = p.Now().Add(backoff(o.src, st.Failures))
+		st.NormalDue = time.Time{}
+		if err := p.Store.SaveSourceState(ctx, *st); err != nil {
+			p.storeFailed(st.ID, err)
+		}
+	case err != nil:
+		p.storeFailed(st.ID, err)
+	case o.items != nil:
+		// SaveFetches stored these counts with the source state.
+		r.New, r.Updated = res.New, res.Updated
+		st.LastNew, st.LastUpdated = res.New, res.Updated
 	}
-	p.Metrics.observe(r)
-	return r, st
+	p.Metrics.observe(*r)
 }
 
 // storeError is a poll's error when its outcome could not be stored.
@@ -662,4 +743,11 @@ func (p *Poller) storeFailed(id string, err error) {
 // isCanceled reports whether err comes from our own shutdown.
 func isCanceled(ctx context.Context, err error) bool {
 	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
+
+// write stores one outcome and returns the result to report and the new
+// state.
+func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
+	r, st := p.writeBatch(ctx, []outcome{o})
+	return r[0], st[0]
 }

@@ -19,13 +19,17 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mmcdole/gofeed"
 
 	"bantin/aggregator"
+	"bantin/bench/cpuclock"
+	"bantin/bench/synth"
 	"bantin/config"
 	"bantin/db"
 )
@@ -39,8 +43,16 @@ type Options struct {
 	Workers int
 	// SkipHostile leaves out the hostile phase (huge feeds and attacks).
 	SkipHostile bool
-	Dir         string    // scratch directory for the databases
-	Out         io.Writer // progress and figures
+	// Spread spreads the ingested items' dates out (synth.Dates.Spread);
+	// by default they all lie within 90 minutes, two weeks ago.
+	Spread bool
+	// NoTopics leaves out the five keyword topics (synth.Topics).
+	NoTopics bool
+	// CPUProfile, when set, is where the ingest phase's CPU profile goes;
+	// RepollProfile the re-poll phase's.
+	CPUProfile, RepollProfile string
+	Dir                       string    // scratch directory for the databases
+	Out                       io.Writer // progress and figures
 	// Database, a postgres:// URL, adds the PostgreSQL phases (ingest and
 	// re-poll with 1 and 3 pollers), each in a fresh schema of it.
 	Database string
@@ -51,13 +63,22 @@ type Options struct {
 
 // Report holds the measured figures.
 type Report struct {
-	IngestItems     int
-	IngestBytes     int64
-	IngestTime      time.Duration
-	IngestPeakRSS   int64 // bytes
+	IngestItems   int
+	IngestBytes   int64
+	IngestTime    time.Duration
+	IngestCPU     time.Duration // user + system time of the process
+	IngestPeakRSS int64         // bytes
+	// Stages is the CPU time of each stage (aggregator.Stage) in the
+	// ingest, measured on the threads that ran it; the rest of IngestCPU
+	// is fetching, scheduling and the garbage collector's own workers.
+	Stages          [aggregator.NumStages]time.Duration
+	Topics          int // topics configured in the ingest phase
+	Memberships     int // topic memberships stored by the ingest
+	Spread          bool
 	GofeedTime      time.Duration
 	RepollSources   int
 	RepollTime      time.Duration
+	RepollCPU       time.Duration
 	RepollPeakRSS   int64
 	RepollNotMod    int
 	RepollItemWrite int
@@ -73,13 +94,26 @@ func (r Report) Ratio() float64 { return r.IngestTime.Seconds() / r.GofeedTime.S
 // Print writes the figures.
 func (r Report) Print(w io.Writer) {
 	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
-	fmt.Fprintf(w, "first ingest: %d items (%.1f MB of XML) in %v = %.0f items/s, peak RSS %.1f MiB\n",
-		r.IngestItems, float64(r.IngestBytes)/1e6, r.IngestTime.Round(time.Millisecond),
+	dates := "all within 90 minutes, two weeks ago"
+	if r.Spread {
+		dates = "spread out, 16 hours between feeds"
+	}
+	fmt.Fprintf(w, "first ingest: %d items (%.1f MB of XML; dates %s; %d topics, %d memberships) in %v = %.0f items/s (target >= 10,000), peak RSS %.1f MiB (target <= 80)\n",
+		r.IngestItems, float64(r.IngestBytes)/1e6, dates, r.Topics, r.Memberships, r.IngestTime.Round(time.Millisecond),
 		float64(r.IngestItems)/r.IngestTime.Seconds(), mib(r.IngestPeakRSS))
+	per := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(max(r.IngestItems, 1)) }
+	fmt.Fprintf(w, "  CPU %.2f s = %.3f s per 1,000 items (%.0f%% of %d cores over the wall time)\n",
+		r.IngestCPU.Seconds(), per(r.IngestCPU), 100*r.IngestCPU.Seconds()/r.IngestTime.Seconds()/float64(runtime.GOMAXPROCS(0)), runtime.GOMAXPROCS(0))
+	rest := r.IngestCPU
+	for s, d := range r.Stages {
+		fmt.Fprintf(w, "  %-19s %6.3f s per 1,000 items, %3.0f%% of CPU\n", aggregator.Stage(s).String()+":", per(d), 100*d.Seconds()/r.IngestCPU.Seconds())
+		rest -= d
+	}
+	fmt.Fprintf(w, "  %-19s %6.3f s per 1,000 items, %3.0f%% of CPU (fetching, scheduling, GC workers)\n", "other:", per(rest), 100*rest.Seconds()/r.IngestCPU.Seconds())
 	fmt.Fprintf(w, "gofeed alone, same bytes, one goroutine: %v\n", r.GofeedTime.Round(time.Millisecond))
 	fmt.Fprintf(w, "ratio bantin/gofeed: %.2fx (target <= 2x)\n", r.Ratio())
-	fmt.Fprintf(w, "re-poll of %d unchanged sources: %v, %d not modified, %d items written, peak RSS %.1f MiB (targets: < 15 s, all 304, 0 writes, < 150 MiB)\n",
-		r.RepollSources, r.RepollTime.Round(time.Millisecond), r.RepollNotMod, r.RepollItemWrite, mib(r.RepollPeakRSS))
+	fmt.Fprintf(w, "re-poll of %d unchanged sources: %v (CPU %.2f s), %d not modified, %d items written, peak RSS %.1f MiB (targets: < 3 s, all 304, 0 writes, < 64 MiB)\n",
+		r.RepollSources, r.RepollTime.Round(time.Millisecond), r.RepollCPU.Seconds(), r.RepollNotMod, r.RepollItemWrite, mib(r.RepollPeakRSS))
 	if r.Postgres != nil {
 		r.Postgres.Print(w, r)
 	}
@@ -100,15 +134,51 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	defer stop()
 
 	// Phase 1: first ingest.
-	p, store, err := poller(ctx, o, "ingest", base, o.Feeds, o.Items)
+	dates := synth.Dates{Spread: o.Spread, Anchor: time.Now().Add(-14 * 24 * time.Hour).Truncate(time.Minute).UTC()}
+	var b strings.Builder
+	for i := range o.Feeds {
+		fmt.Fprintf(&b, "  - {id: s%05d, url: '%s/news/%s/%d/%d.xml'}\n", i, base, datesPath(dates), i, o.Items)
+	}
+	if !o.NoTopics {
+		b.WriteString("topics:\n" + synth.TopicsYAML())
+		rep.Topics = len(synth.Topics())
+	}
+	p, store, err := pollerFor(ctx, o, "ingest", b.String())
 	if err != nil {
 		return rep, err
 	}
+	rep.Spread = o.Spread
+	var stageCPU [aggregator.NumStages]atomic.Int64
+	p.OnStage = func(s aggregator.Stage, f func()) {
+		runtime.LockOSThread()
+		t0, _ := cpuclock.Thread()
+		f()
+		t1, _ := cpuclock.Thread()
+		runtime.UnlockOSThread()
+		stageCPU[s].Add(int64(t1 - t0))
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	stopProfile, err := startProfile(o.CPUProfile)
+	if err != nil {
+		store.Close()
+		return rep, err
+	}
 	resetPeakRSS()
+	cpu0, _ := cpuclock.Process()
 	start := time.Now()
 	sum, err := p.PollOnce(ctx, true, nil)
 	rep.IngestTime = time.Since(start)
+	cpu1, _ := cpuclock.Process()
 	rep.IngestPeakRSS = peakRSS()
+	stopProfile()
+	rep.IngestCPU = cpu1 - cpu0
+	for s := range stageCPU {
+		rep.Stages[s] = time.Duration(stageCPU[s].Load())
+	}
+	if err == nil {
+		err = store.SQL().QueryRowContext(ctx, `SELECT count(*) FROM item_topics`).Scan(&rep.Memberships)
+	}
 	store.Close()
 	if err != nil {
 		return rep, err
@@ -122,7 +192,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// The baseline: gofeed parsing the same bytes, one after another.
 	parser := gofeed.NewParser()
 	for i := range o.Feeds {
-		b := Feed(i, o.Items)
+		b := synth.Feed(i, o.Items, dates)
 		rep.IngestBytes += int64(len(b))
 		t := time.Now()
 		if _, err := parser.Parse(bytes.NewReader(b)); err != nil {
@@ -140,10 +210,21 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return rep, fmt.Errorf("bench: first poll of the re-poll phase: %d failed: %v", sum.Failed, err)
 	}
 	fmt.Fprintf(o.Out, "re-poll phase primed: %d sources\n", o.Sources)
+	// What the priming pass left is not the re-poll's.
+	runtime.GC()
+	debug.FreeOSMemory()
+	if stopProfile, err = startProfile(o.RepollProfile); err != nil {
+		store.Close()
+		return rep, err
+	}
 	resetPeakRSS()
+	cpu0, _ = cpuclock.Process()
 	start = time.Now()
 	sum, err = p.PollOnce(ctx, true, nil)
 	rep.RepollTime = time.Since(start)
+	cpu1, _ = cpuclock.Process()
+	stopProfile()
+	rep.RepollCPU = cpu1 - cpu0
 	rep.RepollPeakRSS = peakRSS()
 	if err != nil {
 		return rep, err
@@ -278,4 +359,21 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// startProfile starts a CPU profile into path ("" for none) and returns
+// what stops it.
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"bantin/bench/synth"
 )
 
 // Words build synthetic articles, Vietnamese and English.
@@ -122,6 +124,18 @@ func Serve(printURL func(string)) error {
 		}
 		w.Write(body.([]byte))
 	})
+	// The ingest phase's news feeds (synth.Feed): dates is "spread" or
+	// the unix time of the anchor of close-together dates.
+	mux.HandleFunc("GET /news/{dates}/{i}/{n}", func(w http.ResponseWriter, r *http.Request) {
+		d, ok := parseDates(r.PathValue("dates"))
+		i, err1 := strconv.Atoi(r.PathValue("i"))
+		n, err2 := strconv.Atoi(strings.TrimSuffix(r.PathValue("n"), ".xml"))
+		if !ok || err1 != nil || err2 != nil || n > 20000 {
+			http.NotFound(w, r)
+			return
+		}
+		serveCached(w, r, &cache, r.URL.Path, func() []byte { return synth.Feed(i, n, d) })
+	})
 	mux.HandleFunc("GET /live/{i}/{n}", func(w http.ResponseWriter, r *http.Request) {
 		i, err1 := strconv.Atoi(r.PathValue("i"))
 		n, err2 := strconv.Atoi(strings.TrimSuffix(r.PathValue("n"), ".xml"))
@@ -177,3 +191,37 @@ const BillionLaughs = `<?xml version="1.0"?>
 <rss version="2.0"><channel><title>&lol9;</title>
 <item><title>&lol9;</title><link>https://example.com/lol</link><description>&lol9;</description></item>
 </channel></rss>`
+
+// serveCached answers r with the body make returns, generated once per
+// key and kept (so the upstream costs the poller's machine as little CPU
+// as a static file server would), with a strong ETag and 304 answers.
+func serveCached(w http.ResponseWriter, r *http.Request, cache *sync.Map, key string, make func() []byte) {
+	etag := `"` + key + `"`
+	w.Header().Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+	body, ok := cache.Load(key)
+	if !ok {
+		body, _ = cache.LoadOrStore(key, make())
+	}
+	w.Write(body.([]byte))
+}
+
+// datesPath and parseDates write and read synth.Dates in an upstream URL.
+func datesPath(d synth.Dates) string {
+	if d.Spread {
+		return "spread"
+	}
+	return strconv.FormatInt(d.Anchor.Unix(), 10)
+}
+
+func parseDates(s string) (synth.Dates, bool) {
+	if s == "spread" {
+		return synth.Dates{Spread: true}, true
+	}
+	sec, err := strconv.ParseInt(s, 10, 64)
+	return synth.Dates{Anchor: time.Unix(sec, 0).UTC()}, err == nil
+}

@@ -33,7 +33,8 @@ import (
 
 // DB is an open bantin database. It is safe for concurrent use.
 type DB struct {
-	sql *sql.DB
+	sql   *sql.DB
+	stmts stmtCache
 	// wlock is the in-process write lock: a channel rather than a mutex so
 	// that waiting for it honours the context.
 	wlock chan struct{}
@@ -51,10 +52,17 @@ type DB struct {
 }
 
 // dsnParams are applied by the driver to every new connection.
+// cache_spill lets a write transaction keep up to 16 MiB of changed pages
+// in memory before it writes them to the WAL (the default, the 2 MiB
+// cache_size, made a poller's group commit write many pages twice), and
+// wal_autocheckpoint lets the WAL grow to 4,000 pages (16 MiB) before
+// SQLite copies it into the database: a page that many transactions
+// change (an index of recent items) is copied once per checkpoint.
 // journal_size_limit truncates the WAL file back to 16 MiB whenever a
 // checkpoint lets SQLite start it over (see CheckpointWAL).
 const dsnParams = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(NORMAL)&_pragma=journal_size_limit(16777216)&_txlock=immediate"
+	"&_pragma=synchronous(NORMAL)&_pragma=cache_spill(4096)&_pragma=wal_autocheckpoint(4000)" +
+	"&_pragma=journal_size_limit(16777216)&_txlock=immediate"
 
 // DSN returns the driver data source name Open uses for path: a file: URI
 // (path escaped) carrying the per-connection pragmas.
@@ -107,12 +115,23 @@ func open(ctx context.Context, path string, create bool) (*DB, error) {
 		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 			return nil, fmt.Errorf("db: create directory for %q: %w", path, err)
 		}
-	} else {
-		if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
-			return nil, &NotExistError{Path: abs}
+		// The file is created here, once, by a connection of its own;
+		// the pool's connections below never create it, so a database
+		// deleted while bantin runs is not silently recreated empty by
+		// the next connection the pool opens (a reader, the search
+		// indexer, a render).
+		tmp, err := sql.Open("sqlite", dsn)
+		if err == nil {
+			err = tmp.PingContext(ctx)
+			tmp.Close()
 		}
-		dsn += "&mode=rw" // SQLite: no file is created, even in a race
+		if err != nil {
+			return nil, fmt.Errorf("db: create %q: %w", path, err)
+		}
+	} else if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+		return nil, &NotExistError{Path: abs}
 	}
+	dsn += "&mode=rw" // SQLite: no file is created, even in a race
 	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("db: open %q: %w", path, err)
@@ -188,6 +207,7 @@ func (d *DB) Close() error {
 	if d.files.check() != nil {
 		return nil
 	}
+	d.stmts.close()
 	if d.keep != nil {
 		d.keep.Close()
 	}
@@ -285,7 +305,7 @@ func isBusy(err error) bool {
 }
 
 // bumpChangeSeq increments the change sequence inside tx.
-func bumpChangeSeq(ctx context.Context, tx *sql.Tx) error {
+func bumpChangeSeq(ctx context.Context, tx txRunner) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('change_seq', 1)
 		ON CONFLICT (key) DO UPDATE SET value = CAST(meta.value AS BIGINT) + 1`)
 	if err != nil {

@@ -40,73 +40,170 @@ type SaveResult struct {
 // LastNew and LastUpdated are set to the counts of this call. The change
 // sequence is bumped when any item was inserted or updated.
 func (d *DB) SaveFetch(ctx context.Context, s Source, items []Item) (SaveResult, error) {
-	for i := range items {
-		it := &items[i]
-		if it.GUID == "" {
-			return SaveResult{}, fmt.Errorf("db: save fetch of %q: item %d has no GUID", s.ID, i)
-		}
-		if it.SourceID != "" && it.SourceID != s.ID {
-			return SaveResult{}, fmt.Errorf("db: save fetch of %q: item %d belongs to source %q", s.ID, i, it.SourceID)
-		}
+	if err := checkFetch(s, items); err != nil {
+		return SaveResult{}, fmt.Errorf("db: save fetch of %q: %w", s.ID, err)
 	}
 	var res SaveResult
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		res = SaveResult{}
-		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM sources WHERE id = ?`, s.ID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("source %q: %w", s.ID, ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		w, err := prepareItemWriter(ctx, tx)
+		w, err := d.prepareItemWriter(ctx, tx)
 		if err != nil {
 			return err
 		}
 		defer w.close()
-		if err := w.lookup(ctx, tx, s.ID, items, d.now()); err != nil {
-			return err
-		}
-		if d.pg {
-			if err := lockTags(ctx, tx, items); err != nil {
-				return err
-			}
-		}
-		now := d.now().UTC()
-		counted := make(map[int64]bool, len(items))
-		for i := range items {
-			it := items[i] // a copy: defaults below must not leak into the caller's slice
-			it.SourceID = s.ID
-			id, outcome, err := w.save(ctx, &it, now)
-			if err != nil {
-				return fmt.Errorf("item %q: %w", it.GUID, err)
-			}
-			if outcome != saveNew && outcome != saveUpdated || counted[id] {
-				continue // a GUID repeated in one fetch counts once
-			}
-			counted[id] = true
-			res.IDs = append(res.IDs, id)
-			if outcome == saveNew {
-				res.New++
-			} else {
-				res.Updated++
-			}
-		}
-		s.LastNew, s.LastUpdated = res.New, res.Updated
-		if err := saveSourceState(ctx, tx, s); err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return fmt.Errorf("source %q: %w", s.ID, ErrNotFound)
-			}
-			return fmt.Errorf("source state: %w", err)
-		}
-		if res.New+res.Updated > 0 {
-			return bumpChangeSeq(ctx, tx)
-		}
-		return nil
+		res, err = w.saveFetch(ctx, s, items, d.now())
+		return err
 	})
 	if err != nil {
 		return SaveResult{}, fmt.Errorf("db: save fetch of %q: %w", s.ID, err)
+	}
+	return res, nil
+}
+
+// Fetch is the outcome of polling one source, for SaveFetches.
+type Fetch struct {
+	Source Source
+	// Items are the items of a feed read this time, stored as SaveFetch
+	// stores them; nil when no feed was read (a 304, a failure): only the
+	// source state is stored, as SaveSourceState stores it.
+	Items []Item
+}
+
+// SaveFetches stores several fetches in one transaction (group commit):
+// each as SaveFetch (or SaveSourceState, without Items) would store it,
+// and the whole commits at once, so a crash at any moment leaves all of
+// them or none. A fetch that cannot be stored (its source is gone, an
+// item is invalid) is left out, with its error in errs, and the others
+// are stored without it: each source is all or nothing. err is an error
+// of the transaction itself (begin, commit), for which nothing is stored.
+func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult, errs []error, err error) {
+	res = make([]SaveResult, len(fetches))
+	errs = make([]error, len(fetches))
+	left := 0
+	for i, f := range fetches {
+		if f.Items != nil {
+			errs[i] = checkFetch(f.Source, f.Items)
+		}
+		if errs[i] == nil {
+			left++
+		}
+	}
+	// A fetch that fails rolls the transaction back; it is tried again
+	// without that fetch (failures are rare: one transaction is the rule).
+	for left > 0 {
+		failed := -1
+		err = d.write(ctx, func(tx *sql.Tx) error {
+			var w *itemWriter
+			defer func() {
+				if w != nil {
+					w.close()
+				}
+			}()
+			for i, f := range fetches {
+				if errs[i] != nil {
+					continue
+				}
+				var err error
+				if w == nil {
+					if w, err = d.prepareItemWriter(ctx, tx); err != nil {
+						return err
+					}
+				}
+				if f.Items == nil {
+					err = saveSourceState(ctx, w, f.Source)
+				} else {
+					res[i], err = w.saveFetch(ctx, f.Source, f.Items, d.now())
+				}
+				if err != nil {
+					failed, errs[i] = i, err
+					return err
+				}
+			}
+			return nil
+		})
+		if failed < 0 {
+			break
+		}
+		left--
+		err = nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("db: save %d fetches: %w", len(fetches), err)
+	}
+	for i, f := range fetches {
+		switch {
+		case errs[i] == nil:
+		case f.Items == nil:
+			errs[i] = fmt.Errorf("db: save source %q: %w", f.Source.ID, errs[i])
+		default:
+			errs[i] = fmt.Errorf("db: save fetch of %q: %w", f.Source.ID, errs[i])
+		}
+	}
+	return res, errs, nil
+}
+
+// checkFetch checks the items of a fetch of s before anything is written.
+func checkFetch(s Source, items []Item) error {
+	for i := range items {
+		it := &items[i]
+		if it.GUID == "" {
+			return fmt.Errorf("item %d has no GUID", i)
+		}
+		if it.SourceID != "" && it.SourceID != s.ID {
+			return fmt.Errorf("item %d belongs to source %q", i, it.SourceID)
+		}
+	}
+	return nil
+}
+
+// saveFetch is SaveFetch inside w's transaction (checkFetch done).
+func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, clock time.Time) (SaveResult, error) {
+	var res SaveResult
+	var one int
+	err := w.QueryRowContext(ctx, `SELECT 1 FROM sources WHERE id = ?`, s.ID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return res, fmt.Errorf("source %q: %w", s.ID, ErrNotFound)
+	}
+	if err != nil {
+		return res, err
+	}
+	clear(w.known) // GUIDs are per source
+	if err := w.lookup(ctx, s.ID, items, clock); err != nil {
+		return res, err
+	}
+	if w.d.pg {
+		if err := lockTags(ctx, w.tx, items); err != nil {
+			return res, err
+		}
+	}
+	now := clock.UTC()
+	counted := make(map[int64]bool, len(items))
+	for i := range items {
+		it := items[i] // a copy: defaults below must not leak into the caller's slice
+		it.SourceID = s.ID
+		id, outcome, err := w.save(ctx, &it, now)
+		if err != nil {
+			return res, fmt.Errorf("item %q: %w", it.GUID, err)
+		}
+		if outcome != saveNew && outcome != saveUpdated || counted[id] {
+			continue // a GUID repeated in one fetch counts once
+		}
+		counted[id] = true
+		res.IDs = append(res.IDs, id)
+		if outcome == saveNew {
+			res.New++
+		} else {
+			res.Updated++
+		}
+	}
+	s.LastNew, s.LastUpdated = res.New, res.Updated
+	if err := saveSourceState(ctx, w, s); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return res, fmt.Errorf("source %q: %w", s.ID, ErrNotFound)
+		}
+		return res, fmt.Errorf("source state: %w", err)
+	}
+	if res.New+res.Updated > 0 {
+		return res, bumpChangeSeq(ctx, w)
 	}
 	return res, nil
 }
@@ -139,11 +236,16 @@ type stored struct {
 	article ArticleState
 }
 
-// itemWriter holds the statements SaveFetch runs for every item.
+// itemWriter holds the statements SaveFetch runs for every item, and runs
+// the statements of a transaction in their prepared forms (see
+// DB.txStmt): it is a txRunner.
 type itemWriter struct {
+	d                                             *DB
 	tx                                            *sql.Tx
 	insert, update, article                       *sql.Stmt
 	upsertTag, delTags, insTag, delTopics, insTop *sql.Stmt
+	// stmts are the statements prepared for tx, by query.
+	stmts map[string]*sql.Stmt
 	// tags holds the slugs already upserted in this transaction.
 	tags map[string]bool
 	// known maps the GUIDs of the fetch to their stored state, kept up to
@@ -151,8 +253,8 @@ type itemWriter struct {
 	known map[string]stored
 }
 
-func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
-	w := &itemWriter{tx: tx, tags: map[string]bool{}, known: map[string]stored{}}
+func (d *DB) prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
+	w := &itemWriter{d: d, tx: tx, tags: map[string]bool{}, known: map[string]stored{}, stmts: map[string]*sql.Stmt{}}
 	for _, p := range []struct {
 		dst **sql.Stmt
 		sql string
@@ -174,7 +276,7 @@ func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
 		{&w.insTop, `INSERT INTO item_topics (item_id, topic_slug, position, published) VALUES (?, ?, ?, ?)
 			ON CONFLICT DO NOTHING`},
 	} {
-		st, err := tx.PrepareContext(ctx, p.sql)
+		st, err := w.stmt(ctx, p.sql)
 		if err != nil {
 			w.close()
 			return nil, fmt.Errorf("prepare: %w", err)
@@ -184,10 +286,66 @@ func prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
 	return w, nil
 }
 
+// stmt returns query prepared for w's transaction.
+func (w *itemWriter) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st := w.stmts[query]; st != nil {
+		return st, nil
+	}
+	st, err := w.d.txStmt(ctx, w.tx, query)
+	if err != nil {
+		return nil, err
+	}
+	w.stmts[query] = st
+	return st, nil
+}
+
+// ExecContext runs query in w's transaction, prepared.
+func (w *itemWriter) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := w.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// QueryRowContext runs query in w's transaction, prepared.
+func (w *itemWriter) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := w.stmt(ctx, query)
+	if err != nil {
+		return w.tx.QueryRowContext(ctx, query, args...) // it reports the error
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// queryContext runs query in w's transaction, prepared.
+func (w *itemWriter) queryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := w.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// inList returns the placeholders of an IN list for the n arguments of
+// args (from index from on) and args padded to a size of few kinds
+// (repeating the last argument), so that few statements are prepared.
+func inList(args []any, from int) (string, []any) {
+	n := len(args) - from
+	size := 8
+	for size < n {
+		size *= 2
+	}
+	size = min(size, max(n, batchSize))
+	for len(args)-from < size {
+		args = append(args, args[len(args)-1])
+	}
+	return placeholders(size) + ")", args
+}
+
 // lookup loads into w.known the stored state of the GUIDs of items, with
 // two queries per batchSize GUIDs, and marks the tombstones among them as
 // seen upstream at now (PruneTombstones keeps those).
-func (w *itemWriter) lookup(ctx context.Context, tx *sql.Tx, sourceID string, items []Item, now time.Time) error {
+func (w *itemWriter) lookup(ctx context.Context, sourceID string, items []Item, now time.Time) error {
 	guids := make([]any, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
@@ -199,9 +357,8 @@ func (w *itemWriter) lookup(ctx context.Context, tx *sql.Tx, sourceID string, it
 	var tombs []any
 	for start := 0; start < len(guids); start += batchSize {
 		chunk := guids[start:min(start+batchSize, len(guids))]
-		args := append([]any{sourceID}, chunk...)
-		in := placeholders(len(chunk)) + ")"
-		rows, err := tx.QueryContext(ctx, lookupItemsSQL+in, args...)
+		in, args := inList(append([]any{sourceID}, chunk...), 1)
+		rows, err := w.queryContext(ctx, lookupItemsSQL+in, args...)
 		if err != nil {
 			return fmt.Errorf("look up items: %w", err)
 		}
@@ -220,7 +377,7 @@ func (w *itemWriter) lookup(ctx context.Context, tx *sql.Tx, sourceID string, it
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("look up items: %w", err)
 		}
-		rows, err = tx.QueryContext(ctx, lookupTombsSQL+in, args...)
+		rows, err = w.queryContext(ctx, lookupTombsSQL+in, args...)
 		if err != nil {
 			return fmt.Errorf("look up tombstones: %w", err)
 		}
@@ -241,7 +398,7 @@ func (w *itemWriter) lookup(ctx context.Context, tx *sql.Tx, sourceID string, it
 		}
 		if len(tombs) > 0 {
 			args := append([]any{toNanos(now), sourceID}, tombs...)
-			if _, err := tx.ExecContext(ctx, touchTombsSQL+placeholders(len(tombs))+")", args...); err != nil {
+			if _, err := w.tx.ExecContext(ctx, touchTombsSQL+placeholders(len(tombs))+")", args...); err != nil {
 				return fmt.Errorf("touch tombstones: %w", err)
 			}
 			tombs = tombs[:0]
@@ -264,11 +421,8 @@ func (w *itemWriter) wouldShorten(ctx context.Context, id int64, it *Item) (bool
 }
 
 func (w *itemWriter) close() {
-	for _, st := range []*sql.Stmt{w.insert, w.update, w.article, w.upsertTag, w.delTags,
-		w.insTag, w.delTopics, w.insTop} {
-		if st != nil {
-			st.Close()
-		}
+	for _, st := range w.stmts {
+		st.Close()
 	}
 }
 

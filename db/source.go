@@ -195,7 +195,7 @@ func (d *DB) SaveSourceState(ctx context.Context, s Source) error {
 // saveSourceState is SaveSourceState inside tx. It bumps the change
 // sequence when a field that published feeds show (title, site, URL)
 // changed.
-func saveSourceState(ctx context.Context, tx *sql.Tx, s Source) error {
+func saveSourceState(ctx context.Context, tx txRunner, s Source) error {
 	var oldTitle, oldSite, oldURL string
 	err := tx.QueryRowContext(ctx, `SELECT title, site_url, url FROM sources WHERE id = ?`, s.ID).
 		Scan(&oldTitle, &oldSite, &oldURL)

@@ -113,7 +113,8 @@ func (d *DB) SetWebSubSent(ctx context.Context, topic, callback, etag string) er
 func (d *DB) MoveWebSubSubscriptions(ctx context.Context, from, to string) (int, error) {
 	var n int64
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE OR IGNORE websub_subscriptions SET topic = ? WHERE topic = ?`, to, from)
+		res, err := tx.ExecContext(ctx, `UPDATE websub_subscriptions SET topic = ?1 WHERE topic = ?2
+			AND callback NOT IN (SELECT callback FROM websub_subscriptions WHERE topic = ?1)`, to, from)
 		if err != nil {
 			return err
 		}

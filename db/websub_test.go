@@ -184,11 +184,7 @@ func TestWebSubDeliveryClaimedOnce(t *testing.T) {
 // only.
 func TestMoveWebSubSubscriptions(t *testing.T) {
 	ctx := context.Background()
-	d, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, _ := mustOpen(t) // both engines
 	now := time.Now().Truncate(time.Second)
 	const from, to = "http://x/topics/cu.atom", "http://x/topics/moi.atom"
 	for _, s := range []WebSubSubscription{

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"bantin/htmltext"
 	"bantin/tracking"
@@ -63,17 +64,64 @@ var strippedBreaks = func() *regexp.Regexp {
 		probe := "<" + n + ` src="https://example.com/a.png">x</` + n + ">"
 		if !strings.Contains(policy.Sanitize(probe), "<"+n) {
 			names = append(names, n)
+			strippedNames[n] = true
 		}
 	}
 	return regexp.MustCompile(`(?i)</?(?:` + strings.Join(names, "|") + `)(?:[\s/>]|$)`)
 }()
+
+// strippedNames are the element names of strippedBreaks (lower case, ASCII
+// letters and digits).
+var strippedNames = map[string]bool{}
+
+// mayStrip reports whether strippedBreaks may match in s: it finds every
+// tag name after "<" or "</" and looks it up, a quick pass that spares
+// most fragments the regular expression. Any non-ASCII byte where a name
+// starts or goes on leaves the answer to the expression, whose
+// case-insensitive matching folds some non-ASCII letters ("ſ" is "s").
+func mayStrip(s string) bool {
+	var name [16]byte
+	for i := strings.IndexByte(s, '<'); i >= 0; {
+		j := i + 1
+		if j < len(s) && s[j] == '/' {
+			j++
+		}
+		n := 0
+		for ; j < len(s); j++ {
+			c := s[j]
+			if c >= utf8.RuneSelf {
+				return true
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			} else if !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+				break
+			}
+			if n == len(name) {
+				n = -1 // longer than any name
+				break
+			}
+			name[n] = c
+			n++
+		}
+		if n > 0 && (j == len(s) || strings.IndexByte(" \t\n\f\r/>", s[j]) >= 0) && strippedNames[string(name[:n])] {
+			return true
+		}
+		next := strings.IndexByte(s[i+1:], '<')
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	return false
+}
 
 // keepWordsApart puts a space before every tag of strippedBreaks, so that
 // the sanitiser's stripping does not join the words on either side. The
 // space lands in text (or, harmlessly, inside an attribute value or a
 // comment the sanitiser drops anyway).
 func keepWordsApart(fragment string) string {
-	if !strippedBreaks.MatchString(fragment) {
+	if !mayStrip(fragment) || !strippedBreaks.MatchString(fragment) {
 		return fragment
 	}
 	return strippedBreaks.ReplaceAllStringFunc(fragment, func(tag string) string { return " " + tag })

@@ -20,6 +20,10 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	perHost := fs.Int("per-host", 16, "per_host limit (the synthetic upstream is a single host)")
 	workers := fs.Int("workers", 16, "fetch workers")
 	hostile := fs.Bool("hostile", true, "also poll huge feeds, a billion-laughs feed and a gzip bomb at once and report peak memory")
+	dates := fs.String("dates", "close", "dates of the ingested items: close (all within 90 minutes, two weeks ago, as a morning's news) or spread (16 hours between feeds)")
+	ingestTopics := fs.Bool("ingest-topics", true, "classify the ingested items into five keyword topics that take most of them")
+	ingestProfile := fs.String("ingest-profile", "", "write the CPU profile of the first-ingest phase to this file")
+	repollProfile := fs.String("repoll-profile", "", "write the CPU profile of the re-poll phase to this file")
 	dir := fs.String("dir", "", "scratch directory (default: a temporary one, removed after)")
 	database := fs.String("database", "", "also measure PostgreSQL at this postgres:// `URL` (ingest and re-poll with 1 and 3 pollers, each in a fresh schema), beside SQLite")
 	upstream := fs.Bool("upstream", false, "internal: serve the synthetic upstream and print its URL")
@@ -52,6 +56,9 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 			Pause: *pause, SkipBaseline: !*baseline, Dir: *dir,
 		}, *cpuprofile, *daemonBin)
 	}
+	if *dates != "close" && *dates != "spread" {
+		return &usageError{fmt.Sprintf("bench: -dates must be close or spread, not %q", *dates)}
+	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "bantin-bench-")
 		if err != nil {
@@ -67,6 +74,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	rep, err := bench.Run(ctx, bench.Options{
 		Feeds: *feeds, Items: *items, Sources: *sources, PerHost: *perHost, Workers: *workers,
 		SkipHostile: !*hostile, Dir: *dir, Out: a.stderr, Database: *database,
+		Spread: *dates == "spread", NoTopics: !*ingestTopics, CPUProfile: *ingestProfile, RepollProfile: *repollProfile,
 		UpstreamCmd: exec.CommandContext(ctx, self, "bench", "-upstream"),
 	})
 	if err != nil {

@@ -9,10 +9,12 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -38,23 +40,42 @@ func mainWithSignals(args []string) int {
 	return run(ctx, args, os.Stdout, os.Stderr)
 }
 
-// memoryLimit is the soft heap limit (96 MiB) when GOMEMLIMIT is not set: the GC
-// works harder near it, keeping the daemon's resident memory well under
-// 200 MiB even while huge feeds are being parsed. Under that cap the GC
-// may run less often than Go's default (gcPercent, unless GOGC is set):
-// parsing feeds allocates a lot of short-lived garbage, and collecting it
-// four times less often saves about a quarter of the ingest time.
+// The soft memory limit, when GOMEMLIMIT is not set, follows the live
+// heap: twice it, at least memoryFloor and at most memoryLimit (96 MiB).
+// The GC works harder near the limit, keeping resident memory low while
+// little is live (a re-poll of unchanged feeds) and well under 200 MiB
+// even while huge feeds are being parsed. Under that limit the GC may run
+// less often than Go's default (gcPercent, unless GOGC is set): parsing
+// feeds allocates a lot of short-lived garbage, and collecting it four
+// times less often saves about a quarter of the ingest time.
 const (
+	memoryFloor = 32 << 20
 	memoryLimit = 96 << 20
 	gcPercent   = 400
 )
 
 func setMemoryLimit() {
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
+		debug.SetMemoryLimit(memoryFloor)
+		go followLiveHeap(time.Second / 2)
 	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
+	}
+}
+
+// followLiveHeap sets the soft memory limit to twice the live heap (within
+// memoryFloor and memoryLimit) every interval, so that a live heap near
+// the floor never makes the GC run back to back.
+func followLiveHeap(interval time.Duration) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	for range time.Tick(interval) {
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 {
+			return
+		}
+		live := int64(sample[0].Value.Uint64())
+		debug.SetMemoryLimit(min(max(2*live, memoryFloor), memoryLimit))
 	}
 }
 
@@ -144,7 +165,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 var boolFlags = map[string]bool{
 	"h": true, "help": true, "log-json": true, "all": true, "json": true,
 	"write": true, "hostile": true, "upstream": true, "force": true, "allow-private": true,
-	"live": true, "baseline": true,
+	"ingest-topics": true,
+	"live":          true, "baseline": true,
 }
 
 // commandIndex returns the index of the command in args when only flags
