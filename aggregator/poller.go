@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -49,6 +51,12 @@ type Poller struct {
 	WebSub *Subscriber
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// Owner names this instance in the source leases taken on
+	// PostgreSQL, where several pollers share the sources (see
+	// db.ClaimSource); LeaseTimeout is how long a lease lasts before the
+	// other instances take the source over (DefaultLeaseTimeout when 0).
+	Owner        string
+	LeaseTimeout time.Duration
 	// OnStage, when set, runs the work of each stage (see StageHook).
 	OnStage StageHook
 
@@ -72,6 +80,9 @@ type Poller struct {
 	reloaded   chan struct{}
 }
 
+// DefaultLeaseTimeout is how long a poller's lease of a source lasts.
+const DefaultLeaseTimeout = 2 * time.Minute
+
 // New returns a Poller for cfg that stores into store. It syncs the
 // configured sources into the database.
 func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Logger) (*Poller, error) {
@@ -82,7 +93,9 @@ func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Log
 	if ua == "" {
 		ua = fmt.Sprintf("bantin/%s (+%s)", Version, cfg.BaseURL)
 	}
+	host, _ := os.Hostname()
 	p := &Poller{
+		Owner:    fmt.Sprintf("%s/%d/%x", host, os.Getpid(), rand.Uint32()),
 		Store:    store,
 		Fetcher:  fetcher.New(ua),
 		Logger:   logger,
@@ -378,6 +391,9 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 			}
 			results, stored := p.writeBatch(wctx, batch)
 			for i, o := range batch {
+				if err := p.Store.ReleaseSource(wctx, o.state.ID, p.Owner); err != nil {
+					p.Logger.Warn("release source", slog.String("source", o.state.ID), slog.Any("error", err))
+				}
 				if o.release != nil {
 					o.release()
 				}
@@ -414,7 +430,15 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 				p.endRelaxation(st, now)
 			}
 		}
-		for _, id := range sortedDue(states, now, all) {
+		ids := sortedDue(states, now, all)
+		if p.Store.Postgres() && len(ids) > 1 {
+			// Pollers sharing the database start at different places in
+			// the list, so that each claims its own part of it rather than
+			// following the others through the sources they just polled.
+			k := rand.IntN(len(ids))
+			ids = append(ids[k:], ids[:k]...)
+		}
+		for _, id := range ids {
 			if !inflight[id] && !pending[id] {
 				queue = append(queue, id)
 				pending[id] = true
@@ -436,6 +460,7 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		// Dispatch as many queued sources as workers and host limits allow.
 		cfg, _ = p.snapshot()
 		mu.Lock()
+		hostFull := map[string]bool{} // hosts whose per_host other instances fill
 		// queue[:kept] are the ids held back by their host's limit, in
 		// order; the queue is compacted in place, never copied whole (a
 		// pass runs at every completion: copying would cost O(n²)).
@@ -454,10 +479,51 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 				u = st.ConfigURL
 			}
 			h := hostOf(u)
+			if hostFull[h] {
+				queue[kept] = id
+				kept++
+				continue
+			}
 			if !hosts.tryAcquire(h) {
 				queue[kept] = id
 				kept++
 				continue
+			}
+			if p.Store.Postgres() {
+				// Several pollers may share this database: the source is
+				// polled by the one that leases it.
+				now := p.Now()
+				fresh, c, err := p.Store.ClaimSource(ctx, id, p.Owner, h, perHost, now, now.Add(p.leaseTimeout()), all)
+				switch {
+				case err != nil:
+					hosts.undo(h)
+					if ctx.Err() == nil {
+						p.Logger.Warn("claim source", slog.String("source", id), slog.Any("error", err))
+					}
+					queue[kept] = id
+					kept++
+					continue
+				case c.HostBusy:
+					hosts.undo(h)
+					hostFull[h] = true
+					queue[kept] = id
+					kept++
+					continue
+				case !c.OK:
+					hosts.undo(h)
+					// Polled meanwhile by another instance (or leased by
+					// one): the stored state says when it is due next.
+					if fresh.NextDue.Before(c.Until) {
+						fresh.NextDue = c.Until
+					}
+					capRetryAfter(&fresh, src)
+					states[id] = &fresh
+					delete(pending, id)
+					continue
+				}
+				capRetryAfter(&fresh, src)
+				st = &fresh
+				states[id] = st
 			}
 			busy++
 			inflight[id] = true
@@ -466,6 +532,11 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		}
 		copy(queue[i-kept:i], queue[:kept])
 		queue = queue[i-kept:]
+		if len(hostFull) > 0 {
+			// Other instances hold the host's per_host slots: try again
+			// shortly (they release them as their fetches are stored).
+			time.AfterFunc(hostRetry, signal)
+		}
 		idle := busy == 0 && len(queue) == 0
 		mu.Unlock()
 		if once && idle {
@@ -514,6 +585,17 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		return ctx.Err()
 	}
 	return nil
+}
+
+// hostRetry is how soon a poller tries again to claim a source whose host
+// other instances fill.
+const hostRetry = 20 * time.Millisecond
+
+func (p *Poller) leaseTimeout() time.Duration {
+	if p.LeaseTimeout > 0 {
+		return p.LeaseTimeout
+	}
+	return DefaultLeaseTimeout
 }
 
 // loadStates reads the stored state of every configured source.

@@ -174,7 +174,22 @@ func (t *Topics) RecomputeTopics(ctx context.Context, force bool, progress func(
 
 // recomputeTopics is RecomputeTopics over the config and classifier that
 // snapshot returns.
+//
+// On PostgreSQL it runs under a database-wide lock: of several instances
+// that start (or reload) together with one config, the first recomputes
+// and the others then find the membership current.
 func recomputeTopics(ctx context.Context, store *db.DB, snapshot func() (*config.Config, *classifier.Classifier),
+	now time.Time, force bool, progress func(done int)) (int, error) {
+	var n int
+	err := store.WithLock(ctx, "reclassify", func() error {
+		var err error
+		n, err = recomputeTopicsLocked(ctx, store, snapshot, now, force, progress)
+		return err
+	})
+	return n, err
+}
+
+func recomputeTopicsLocked(ctx context.Context, store *db.DB, snapshot func() (*config.Config, *classifier.Classifier),
 	now time.Time, force bool, progress func(done int)) (int, error) {
 	cfg, cl := snapshot()
 	want := MembershipHash(cfg)

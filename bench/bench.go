@@ -53,6 +53,9 @@ type Options struct {
 	CPUProfile, RepollProfile string
 	Dir                       string    // scratch directory for the databases
 	Out                       io.Writer // progress and figures
+	// Database, a postgres:// URL, adds the PostgreSQL phases (ingest and
+	// re-poll with 1 and 3 pollers), each in a fresh schema of it.
+	Database string
 	// UpstreamCmd starts the upstream process; it must print its base URL
 	// on the first line of stdout and serve until killed.
 	UpstreamCmd *exec.Cmd
@@ -82,6 +85,7 @@ type Report struct {
 	HostileSources  int
 	HostilePeakRSS  int64
 	HostileTime     time.Duration
+	Postgres        *PGReport // with Options.Database
 }
 
 // Ratio is the ingest time over gofeed's parse time.
@@ -110,6 +114,9 @@ func (r Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "ratio bantin/gofeed: %.2fx (target <= 2x)\n", r.Ratio())
 	fmt.Fprintf(w, "re-poll of %d unchanged sources: %v (CPU %.2f s), %d not modified, %d items written, peak RSS %.1f MiB (targets: < 3 s, all 304, 0 writes, < 64 MiB)\n",
 		r.RepollSources, r.RepollTime.Round(time.Millisecond), r.RepollCPU.Seconds(), r.RepollNotMod, r.RepollItemWrite, mib(r.RepollPeakRSS))
+	if r.Postgres != nil {
+		r.Postgres.Print(w, r)
+	}
 	if r.HostileSources == 0 {
 		return
 	}
@@ -224,6 +231,14 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	rep.RepollSources, rep.RepollNotMod, rep.RepollItemWrite = sum.Sources, sum.NotModified, sum.New+sum.Updated
 	store.Close()
+
+	if o.Database != "" {
+		pg, err := runPostgres(ctx, o, base)
+		if err != nil {
+			return rep, err
+		}
+		rep.Postgres = &pg
+	}
 
 	// Last, so its garbage does not weigh on the other phases.
 	if !o.SkipHostile {

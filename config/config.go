@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	_ "time/tzdata" // time zones work even where the system has no zoneinfo
@@ -295,7 +296,17 @@ func (d *decoder) finish(c *Config) {
 		s.Location = loc
 	}
 
-	if !filepath.IsAbs(c.Database) {
+	// $BANTIN_DATABASE overrides database: (a relative path in it is
+	// relative to the working directory).
+	if env := os.Getenv(EnvDatabase); strings.TrimSpace(env) != "" {
+		c.Database = env
+		if !IsDatabaseURL(env) {
+			if abs, err := filepath.Abs(env); err == nil {
+				c.Database = abs
+			}
+		}
+	}
+	if !IsDatabaseURL(c.Database) && !filepath.IsAbs(c.Database) {
 		c.Database = filepath.Join(c.Dir, c.Database)
 	}
 }
@@ -371,4 +382,14 @@ func (c *Config) Location() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// EnvDatabase names the environment variable that overrides database:.
+const EnvDatabase = "BANTIN_DATABASE"
+
+// IsDatabaseURL reports whether database names a PostgreSQL database
+// (postgres:// or postgresql://) rather than a SQLite file.
+func IsDatabaseURL(database string) bool {
+	l := strings.ToLower(database)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
 }

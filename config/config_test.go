@@ -347,7 +347,7 @@ func TestParseErrors(t *testing.T) {
 		{"base_url ftp", "base_url: ftp://x.example\n",
 			[]string{`t.yaml:1:11: base_url "ftp://x.example" must be an absolute http:// or https:// URL`}},
 		{"database empty", "database: ''\n",
-			[]string{`t.yaml:1:11: database must name a file`}},
+			[]string{`t.yaml:1:11: database must name a file or a postgres:// URL`}},
 		{"database a list", "database: [a]\n",
 			[]string{`t.yaml:1:11: database must be a string, got a list`}},
 
@@ -642,6 +642,8 @@ func TestDatabasePath(t *testing.T) {
 		{"default", "", filepath.Join(dir, "bantin.db")},
 		{"relative", "data/x.db", filepath.Join(dir, "data", "x.db")},
 		{"absolute", "/var/lib/bantin/x.db", "/var/lib/bantin/x.db"},
+		{"postgres URL", "postgres://u:p@db.example:5432/bantin?sslmode=require", "postgres://u:p@db.example:5432/bantin?sslmode=require"},
+		{"postgresql URL", "postgresql://db.example/bantin", "postgresql://db.example/bantin"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -664,6 +666,20 @@ func TestDatabasePath(t *testing.T) {
 	}
 	if want := filepath.Join(wd, "sub"); c.Dir != want {
 		t.Errorf("relative config: Dir = %q, want %q", c.Dir, want)
+	}
+}
+
+func TestDatabaseEnvOverrides(t *testing.T) {
+	dir := t.TempDir()
+	src := "database: file.db\n" + oneTopic
+	t.Setenv(EnvDatabase, "postgres://bantin@127.0.0.1:5432/bantin")
+	if c := mustParse(t, src, filepath.Join(dir, "c.yaml")); c.Database != "postgres://bantin@127.0.0.1:5432/bantin" {
+		t.Errorf("with $%s set to a URL, database = %q", EnvDatabase, c.Database)
+	}
+	t.Setenv(EnvDatabase, "other.db")
+	wd, _ := os.Getwd()
+	if c := mustParse(t, src, filepath.Join(dir, "c.yaml")); c.Database != filepath.Join(wd, "other.db") {
+		t.Errorf("with $%s set to a relative path, database = %q, want it under the working directory", EnvDatabase, c.Database)
 	}
 }
 

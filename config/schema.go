@@ -35,7 +35,7 @@ func (d *decoder) top(root *yaml.Node, c *Config) {
 		case "database":
 			if s, ok := d.str(p.v, p.key); ok {
 				if strings.TrimSpace(s) == "" {
-					d.errorf(resolve(p.v), "database must name a file")
+					d.errorf(resolve(p.v), "database must name a file or a postgres:// URL")
 				} else {
 					c.Database = s
 				}

@@ -46,6 +46,9 @@ type DB struct {
 	// identity can be checked (see CheckFiles).
 	keep  *sql.Conn
 	files *files
+	// pg is set on PostgreSQL (dsn is then its URL); SQLite otherwise.
+	pg  bool
+	dsn string
 }
 
 // dsnParams are applied by the driver to every new connection.
@@ -72,7 +75,12 @@ func DSN(path string) string {
 // directories when missing, and applies any pending migrations. It refuses
 // a database written by a newer bantin (schema version above the one this
 // binary knows).
+//
+// path may instead be a PostgreSQL URL (postgres://...): see IsPostgres.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if IsPostgres(path) {
+		return openPostgres(ctx, path, false, false)
+	}
 	return open(ctx, path, true)
 }
 
@@ -91,6 +99,9 @@ func (e *NotExistError) Is(target error) bool { return target == fs.ErrNotExist 
 // file or its directory, and returns a *NotExistError naming the path when
 // the database is missing.
 func OpenExisting(ctx context.Context, path string) (*DB, error) {
+	if IsPostgres(path) {
+		return openPostgres(ctx, path, false, true)
+	}
 	return open(ctx, path, false)
 }
 
@@ -174,6 +185,10 @@ func isCantOpen(err error) bool {
 // are stale (PRAGMA optimize); cheap when nothing changed, but it may wait
 // for another process's write lock. The daemon runs it hourly.
 func (d *DB) Optimize(ctx context.Context) error {
+	// PostgreSQL's autovacuum keeps its statistics fresh.
+	if d.pg {
+		return nil
+	}
 	if err := d.files.check(); err != nil {
 		return err
 	}
@@ -219,6 +234,12 @@ func (d *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	err := d.writeTx(ctx, fn)
+	// On PostgreSQL, writers in other processes may deadlock with this
+	// one (or fail to serialise): the loser was rolled back and runs again.
+	for attempt := 1; err != nil && d.pg && pgRetryable(err) && attempt < 10 && ctx.Err() == nil; attempt++ {
+		time.Sleep(time.Duration(rand.IntN(20*attempt)) * time.Millisecond)
+		err = d.writeTx(ctx, fn)
+	}
 	if err != nil && ctx.Err() == nil {
 		// A file deleted or replaced meanwhile explains the failure best.
 		if gone := d.files.check(); gone != nil {
@@ -286,7 +307,7 @@ func isBusy(err error) bool {
 // bumpChangeSeq increments the change sequence inside tx.
 func bumpChangeSeq(ctx context.Context, tx txRunner) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('change_seq', 1)
-		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`)
+		ON CONFLICT (key) DO UPDATE SET value = CAST(meta.value AS BIGINT) + 1`)
 	if err != nil {
 		return fmt.Errorf("bump change sequence: %w", err)
 	}
@@ -298,7 +319,7 @@ func bumpChangeSeq(ctx context.Context, tx txRunner) error {
 // curation, pruning, source titles).
 func (d *DB) ChangeSeq(ctx context.Context) (int64, error) {
 	var n int64
-	err := d.sql.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'change_seq'`).Scan(&n)
+	err := d.sql.QueryRowContext(ctx, `SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'change_seq'`).Scan(&n)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}

@@ -17,6 +17,9 @@ var t0 = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 
 // mustOpen opens a fresh database file in a temporary directory.
 func mustOpen(tb testing.TB) (*DB, string) {
+	if testEngine != "sqlite" {
+		return openFresh(tb)
+	}
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "sub", "bantin.db")
 	d, err := Open(context.Background(), path)
@@ -85,6 +88,7 @@ func guids(items []Item) []string {
 }
 
 func TestOpenMigratesOnceAndSetsPragmas(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	// A path with characters that need escaping in a file: URI.
 	path := filepath.Join(t.TempDir(), "a dir", "x?y#z%20.db")
@@ -156,6 +160,7 @@ func TestOpenMigratesOnceAndSetsPragmas(t *testing.T) {
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	d, path := mustOpen(t)
 	if _, err := d.SQL().Exec(fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion()+1)); err != nil {
@@ -807,6 +812,7 @@ func TestTagNameIsFirstSeen(t *testing.T) {
 }
 
 func TestMigrationsApplyInOrderEachInOneTransaction(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	d, _ := mustOpen(t)
 	base, err := migrations()
@@ -843,6 +849,7 @@ func TestMigrationsApplyInOrderEachInOneTransaction(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	sqliteOnly(t)
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.db")
 	if err := os.WriteFile(garbage, []byte(strings.Repeat("not a database ", 100)), 0o644); err != nil {

@@ -155,7 +155,7 @@ func (d *DB) FeedChanges(ctx context.Context, since int64) (int64, []string, err
 	}
 	defer tx.Rollback()
 	var seq int64
-	err = tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'change_seq'`).Scan(&seq)
+	err = tx.QueryRowContext(ctx, `SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'change_seq'`).Scan(&seq)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, fmt.Errorf("db: feed changes: %w", err)
 	}

@@ -37,6 +37,26 @@ func (d *DB) SetFeedVersion(ctx context.Context, key, etag string, since time.Ti
 	return nil
 }
 
+// RecordFeedVersion records etag as the version of key since since, unless
+// key already has that etag, and returns the time the stored version has
+// been served since: the first writer's, so that several replicas that
+// render the same bytes give the same Last-Modified.
+func (d *DB) RecordFeedVersion(ctx context.Context, key, etag string, since time.Time) (time.Time, error) {
+	var stored int64
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO feed_versions (key, etag, since) VALUES (?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, since = excluded.since
+			WHERE feed_versions.etag != excluded.etag`, key, etag, toNanos(since)); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT since FROM feed_versions WHERE key = ?`, key).Scan(&stored)
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("db: record feed version %q: %w", key, err)
+	}
+	return fromNanos(stored), nil
+}
+
 // FeedVersionRecord is one row for SetFeedVersions.
 type FeedVersionRecord struct {
 	Key   string

@@ -44,6 +44,7 @@ func TestOpenExistingNeverCreates(t *testing.T) {
 // (ErrGone), nothing is written (no file appears at the path), and reads
 // go on from what is open.
 func TestDeletedOrReplacedFileStopsWrites(t *testing.T) {
+	sqliteOnly(t) // the SQLite file and its storage
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name     string

@@ -17,6 +17,7 @@ import (
 // failure with its cause, a refused item (a data error) does not count,
 // and Probe brings Health back by itself.
 func TestFailedWritesMakeHealthFailUntilOneSucceeds(t *testing.T) {
+	sqliteOnly(t) // the SQLite file and its storage
 	ctx := context.Background()
 	d, _ := mustOpen(t)
 	mustSync(t, d, "s")

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -8,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -167,6 +170,11 @@ func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, cloc
 	if err := w.lookup(ctx, s.ID, items, clock); err != nil {
 		return res, err
 	}
+	if w.d.pg {
+		if err := lockTags(ctx, w.tx, items); err != nil {
+			return res, err
+		}
+	}
 	now := clock.UTC()
 	counted := make(map[int64]bool, len(items))
 	for i := range items {
@@ -254,7 +262,7 @@ func (d *DB) prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, er
 		{&w.insert, `INSERT INTO items (source_id, guid, link, canonical_link, title, summary, content,
 			authors, categories, enclosures, image_url, language, published, updated, first_seen, hash,
 			full_text, article_tries, article_next, article_error)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&w.update, `UPDATE items SET link = ?, canonical_link = ?, title = ?, summary = ?, content = ?,
 			authors = ?, categories = ?, enclosures = ?, image_url = ?, language = ?, published = ?,
 			updated = ?, hash = ?, full_text = ?, article_tries = ?, article_next = ?, article_error = ?
@@ -442,15 +450,12 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 	var outcome saveOutcome
 	switch {
 	case id == 0:
-		r, err := w.insert.ExecContext(ctx, it.SourceID, it.GUID, it.Link, it.CanonicalLink, it.Title,
+		err := w.insert.QueryRowContext(ctx, it.SourceID, it.GUID, it.Link, it.CanonicalLink, it.Title,
 			it.Summary, it.Content, authors, categories, enclosures, it.ImageURL, it.Language,
 			published, toNanos(it.Updated), toNanos(it.FirstSeen), it.Hash,
-			it.FullText, it.Article.Tries, toNanos(it.Article.Next), it.Article.Err)
+			it.FullText, it.Article.Tries, toNanos(it.Article.Next), it.Article.Err).Scan(&id)
 		if err != nil {
 			return 0, 0, fmt.Errorf("insert: %w", err)
-		}
-		if id, err = r.LastInsertId(); err != nil {
-			return 0, 0, err
 		}
 		outcome = saveNew
 	case k.hash == it.Hash:
@@ -516,6 +521,45 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 		}
 	}
 	return id, outcome, nil
+}
+
+// lockTags creates the tags that items carry and takes their row locks in
+// slug order. On PostgreSQL the tag-count triggers update rows that fetches
+// of other instances update too: taken in one order, those locks make
+// concurrent fetches wait for each other instead of deadlocking.
+func lockTags(ctx context.Context, tx *sql.Tx, items []Item) error {
+	names := map[string]string{}
+	for _, it := range items {
+		for _, t := range it.Tags {
+			if _, ok := names[t.Slug]; t.Slug != "" && !ok {
+				names[t.Slug] = cmp.Or(t.Name, t.Slug)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	slugs := slices.Sorted(maps.Keys(names))
+	for _, slug := range slugs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tags (slug, name) VALUES (?, ?) ON CONFLICT (slug) DO NOTHING`,
+			slug, names[slug]); err != nil {
+			return fmt.Errorf("tag %q: %w", slug, err)
+		}
+	}
+	for start := 0; start < len(slugs); start += batchSize {
+		chunk := slugs[start:min(start+batchSize, len(slugs))]
+		args := make([]any, len(chunk))
+		for i, s := range chunk {
+			args[i] = s
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT slug FROM tags WHERE slug IN (`+placeholders(len(chunk))+`)
+			ORDER BY slug FOR UPDATE`, args...)
+		if err != nil {
+			return fmt.Errorf("lock tags: %w", err)
+		}
+		rows.Close()
+	}
+	return nil
 }
 
 // contentHash is the fallback Hash for items that come without one.

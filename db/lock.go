@@ -37,7 +37,7 @@ func (e *LockedError) Error() string {
 			who += ", since " + e.Holder.Since.UTC().Format(time.RFC3339)
 		}
 	}
-	return fmt.Sprintf("db: %s is already polled by a bantin daemon (%s; lock %s): one SQLite file takes one polling daemon (several instances will need PostgreSQL)", db, who, e.Path)
+	return fmt.Sprintf("db: %s is already polled by a bantin daemon (%s; lock %s): one SQLite file takes one polling daemon; to run several instances, put the desk on PostgreSQL (database: postgres://..., bantin migrate-db -to)", db, who, e.Path)
 }
 
 // DaemonLock is the lock a polling daemon holds on its database: an

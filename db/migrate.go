@@ -24,19 +24,25 @@ type migration struct {
 // migrations returns the embedded migrations in version order. File names
 // must start with a positive number and the numbers must be 1, 2, 3, ...
 func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	return loadMigrations(migrationFS, "migrations")
+}
+
+// loadMigrations reads the migrations dir/NNNN_*.sql of fsys in version
+// order, checking that they are numbered 1, 2, 3, ...
+func loadMigrations(fsys embed.FS, dir string) ([]migration, error) {
+	names, err := fs.Glob(fsys, dir+"/*.sql")
 	if err != nil {
 		return nil, err
 	}
 	var ms []migration
 	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
+		base := strings.TrimPrefix(name, dir+"/")
 		num, _, ok := strings.Cut(base, "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("migration file %s: name must be NNNN_description.sql", base)
 		}
-		body, err := migrationFS.ReadFile(name)
+		body, err := fsys.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}
@@ -66,6 +72,9 @@ func SchemaVersion() int {
 // re-read inside each transaction, so two processes opening a fresh file at
 // once do not apply a step twice.
 func (d *DB) migrate(ctx context.Context) error {
+	if d.pg {
+		return d.migratePG(ctx)
+	}
 	ms, err := migrations()
 	if err != nil {
 		return fmt.Errorf("db: %w", err)

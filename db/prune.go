@@ -49,7 +49,7 @@ func (d *DB) Prune(ctx context.Context, sourceID string, before time.Time, batch
 		now := toNanos(d.now())
 		for _, v := range vs {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO tombstones (source_id, guid, pruned_at) VALUES (?, ?, ?)
-				ON CONFLICT DO UPDATE SET pruned_at = excluded.pruned_at`, sourceID, v.guid, now); err != nil {
+				ON CONFLICT (source_id, guid) DO UPDATE SET pruned_at = excluded.pruned_at`, sourceID, v.guid, now); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM items WHERE id = ?`, v.id); err != nil {

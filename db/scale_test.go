@@ -54,6 +54,7 @@ func queryPlan(tb testing.TB, d *DB, query string, args ...any) string {
 // whole membership) and that the other hot queries are indexed. (A SCAN of
 // the tiny sources table is the planner's choice with two sources.)
 func TestQueryPlansUseIndexes(t *testing.T) {
+	sqliteOnly(t)
 	d, _ := mustOpen(t)
 	mustSync(t, d, "s1", "s2")
 	n := 1500

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -70,6 +71,9 @@ func indexItem(ctx context.Context, st *sql.Stmt, id int64, it *Item) error {
 // many it indexed. Search finds an item once it is indexed. It returns at
 // once, without taking the write lock, when nothing is queued.
 func (d *DB) IndexSearch(ctx context.Context, batch int) (int, error) {
+	if d.pg {
+		return 0, nil // no search index on PostgreSQL yet (see Search)
+	}
 	if batch <= 0 {
 		batch = 500
 	}
@@ -157,6 +161,10 @@ type SearchQuery struct {
 // RankWindow is how many of the newest matches Search ranks by relevance.
 const RankWindow = 1000
 
+// ErrNotOnPostgres is Search's error on PostgreSQL: full-text search is
+// built on SQLite's FTS5 and has no PostgreSQL counterpart yet.
+var ErrNotOnPostgres = errors.New("db: full-text search is not on PostgreSQL yet (it runs on SQLite's FTS5)")
+
 // Search returns the items that q.Match finds. With ByDate, newest first
 // (by item id, the order items were stored in). Otherwise best first among
 // the RankWindow newest matches (BM25; title words weigh four times body
@@ -166,6 +174,9 @@ const RankWindow = 1000
 // as needed are read from the index, so a query costs about the same over
 // 200,000 items as over 2,000.
 func (d *DB) Search(ctx context.Context, q SearchQuery) ([]Item, error) {
+	if d.pg {
+		return nil, ErrNotOnPostgres
+	}
 	if strings.TrimSpace(q.Match) == "" {
 		return nil, nil
 	}

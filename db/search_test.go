@@ -110,6 +110,7 @@ func TestSearchIndexBackfill(t *testing.T) {
 // TestSearchHostileQueries: whatever a reader types, the FTS expression
 // is valid (no syntax error reaches the reader) and finds nothing odd.
 func TestSearchHostileQueries(t *testing.T) {
+	sqliteOnly(t) // FTS5; PostgreSQL: TestSearchNotOnPostgres
 	d, _ := mustOpen(t)
 	mustSync(t, d, "s")
 	mustSave(t, d, "s", mkItem("s", "a", 1, nil))

@@ -15,6 +15,9 @@ import (
 // that only look (bantin check). A missing file is an error wrapping
 // fs.ErrNotExist.
 func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	if IsPostgres(path) {
+		return openPostgres(ctx, path, true, true)
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("db: resolve path %q: %w", path, err)
@@ -72,7 +75,8 @@ func (d *DB) RenameCurations(ctx context.Context, from, to string) (int, error) 
 	}
 	n := 0
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE OR IGNORE curations SET topic = ? WHERE topic = ?`, to, from)
+		res, err := tx.ExecContext(ctx, `UPDATE curations SET topic = ?1 WHERE topic = ?2
+			AND item_id NOT IN (SELECT item_id FROM curations WHERE topic = ?1)`, to, from)
 		if err != nil {
 			return err
 		}

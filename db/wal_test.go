@@ -12,6 +12,7 @@ import (
 // (Busy) after a short wait instead of stalling writers, and the next one
 // succeeds once the reader is done.
 func TestCheckpointWAL(t *testing.T) {
+	sqliteOnly(t) // the -wal file
 	ctx := context.Background()
 	d, path := mustOpen(t)
 	mustSync(t, d, "s")

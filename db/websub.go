@@ -113,7 +113,8 @@ func (d *DB) SetWebSubSent(ctx context.Context, topic, callback, etag string) er
 func (d *DB) MoveWebSubSubscriptions(ctx context.Context, from, to string) (int, error) {
 	var n int64
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE OR IGNORE websub_subscriptions SET topic = ? WHERE topic = ?`, to, from)
+		res, err := tx.ExecContext(ctx, `UPDATE websub_subscriptions SET topic = ?1 WHERE topic = ?2
+			AND callback NOT IN (SELECT callback FROM websub_subscriptions WHERE topic = ?1)`, to, from)
 		if err != nil {
 			return err
 		}
@@ -180,7 +181,7 @@ func (d *DB) SetSourceHub(ctx context.Context, id, secret string, leaseEnd time.
 func (d *DB) EndSourceRelaxation(ctx context.Context, id string) (bool, error) {
 	var n int64
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE sources SET next_due = MIN(next_due, normal_due), normal_due = 0
+		res, err := tx.ExecContext(ctx, `UPDATE sources SET next_due = CASE WHEN normal_due < next_due THEN normal_due ELSE next_due END, normal_due = 0
 			WHERE id = ? AND normal_due != 0`, id)
 		if err != nil {
 			return err
@@ -190,6 +191,31 @@ func (d *DB) EndSourceRelaxation(ctx context.Context, id string) (bool, error) {
 	})
 	if err != nil {
 		return false, fmt.Errorf("db: end source %q relaxation: %w", id, err)
+	}
+	return n > 0, nil
+}
+
+// ClaimWebSubDelivery reports whether this instance is to deliver version
+// etag to the subscription (topic, callback): on PostgreSQL, where several
+// replicas run the hub, the first to claim it delivers (the claim holds
+// until until; then another may); on SQLite always true.
+func (d *DB) ClaimWebSubDelivery(ctx context.Context, topic, callback, etag string, now, until time.Time) (bool, error) {
+	if !d.pg {
+		return true, nil
+	}
+	var n int64
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE websub_subscriptions SET claim_etag = ?, claim_until = ?
+			WHERE topic = ? AND callback = ? AND sent_etag != ? AND (claim_etag != ? OR claim_until < ?)`,
+			etag, toNanos(until), topic, callback, etag, etag, toNanos(now))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("db: claim websub delivery: %w", err)
 	}
 	return n > 0, nil
 }

@@ -149,17 +149,42 @@ func TestEndSourceRelaxation(t *testing.T) {
 	}
 }
 
+func TestWebSubDeliveryClaimedOnce(t *testing.T) {
+	ctx := context.Background()
+	d, dsn := mustOpen(t)
+	now := time.Now()
+	if err := d.SaveWebSubSubscription(ctx, WebSubSubscription{Topic: "t", Callback: "http://cb.test/", LeaseEnd: now.Add(time.Hour), SentETag: `"v0"`}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := d.ClaimWebSubDelivery(ctx, "t", "http://cb.test/", `"v1"`, now, now.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("first claim = %v, %v; want true", ok, err)
+	}
+	if !d.Postgres() {
+		return // one instance: every delivery is its own
+	}
+	other, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if ok, _ := other.ClaimWebSubDelivery(ctx, "t", "http://cb.test/", `"v1"`, now, now.Add(time.Minute)); ok {
+		t.Error("a second replica claimed the same delivery")
+	}
+	if ok, _ := other.ClaimWebSubDelivery(ctx, "t", "http://cb.test/", `"v1"`, now.Add(2*time.Minute), now.Add(3*time.Minute)); !ok {
+		t.Error("the claim of a replica that died did not expire")
+	}
+	if ok, _ := other.ClaimWebSubDelivery(ctx, "t", "http://cb.test/", `"v2"`, now, now.Add(time.Minute)); !ok {
+		t.Error("a new version could not be claimed")
+	}
+}
+
 // TestMoveWebSubSubscriptions: subscriptions to a renamed feed's old URL
 // move to the new one with their secret, lease and sent version; a
 // subscriber already subscribed to the new URL keeps that subscription
 // only.
 func TestMoveWebSubSubscriptions(t *testing.T) {
 	ctx := context.Background()
-	d, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, _ := mustOpen(t) // both engines
 	now := time.Now().Truncate(time.Second)
 	const from, to = "http://x/topics/cu.atom", "http://x/topics/moi.atom"
 	for _, s := range []WebSubSubscription{

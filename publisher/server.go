@@ -72,6 +72,10 @@ type Server struct {
 	// SeqCheckInterval bounds how often a request reads the change
 	// sequence; 0 means on every request. New sets 1s.
 	SeqCheckInterval time.Duration
+	// HealthDetail, when set, returns a line /healthz adds after "ok"
+	// (something an operator should know that does not make the instance
+	// unhealthy: its config differing from its peers').
+	HealthDetail func() string
 
 	mu      sync.RWMutex
 	gen     uint64        // bumped when the whole cache is dropped
@@ -582,6 +586,11 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ok")
+	if s.HealthDetail != nil {
+		if d := s.HealthDetail(); d != "" {
+			fmt.Fprintln(w, d)
+		}
+	}
 }
 
 // healthText says in words why the database is unhealthy (the error of
@@ -750,6 +759,17 @@ func (s *Server) keepLastModified(ctx context.Context, key cacheKey, res *render
 			return
 		}
 	}
+	// Replicas sharing one database (PostgreSQL) agree on the first
+	// recorded time of these bytes, so that Last-Modified is the same
+	// whichever replica answers.
+	if sh, ok := s.store.(sharedVersions); ok && sh.Postgres() {
+		if first, err := sh.RecordFeedVersion(ctx, name, res.etag, res.lastMod); err == nil && !first.IsZero() {
+			res.setLastModified(first)
+		} else if err != nil {
+			s.log.Debug("record feed version", "key", name, "err", err)
+		}
+		return
+	}
 	s.versMu.Lock()
 	defer s.versMu.Unlock()
 	if s.versions == nil {
@@ -760,6 +780,12 @@ func (s *Server) keepLastModified(ctx context.Context, key cacheKey, res *render
 		s.versFlusher = true
 		time.AfterFunc(versionFlushDelay, s.flushVersions)
 	}
+}
+
+// sharedVersions is the store of replicas that share their database.
+type sharedVersions interface {
+	Postgres() bool
+	RecordFeedVersion(ctx context.Context, key, etag string, since time.Time) (time.Time, error)
 }
 
 // flushVersions records the gathered feed versions in one write.

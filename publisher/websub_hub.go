@@ -499,6 +499,13 @@ func (h *Hub) Distribute(ctx context.Context) (int, error) {
 				}
 				continue
 			}
+			// Replicas sharing a PostgreSQL database push each version
+			// once: the one that claims the delivery.
+			if mine, err := h.store.ClaimWebSubDelivery(ctx, sub.Topic, sub.Callback, res.etag, now, now.Add(deliveryClaim)); err != nil {
+				return started, fmt.Errorf("publisher: websub: %w", err)
+			} else if !mine {
+				continue
+			}
 			h.wg.Add(1)
 			started++
 			go func() {
@@ -509,6 +516,10 @@ func (h *Hub) Distribute(ctx context.Context) (int, error) {
 	}
 	return started, nil
 }
+
+// deliveryClaim is how long a replica's claim of a delivery holds (its
+// retries included) before another replica may make it.
+const deliveryClaim = 10 * time.Minute
 
 // followRenames moves the subscriptions to the former URLs of renamed
 // topics (aliases:) to the topics' URLs and reports whether any moved.

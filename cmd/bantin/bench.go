@@ -25,6 +25,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	ingestProfile := fs.String("ingest-profile", "", "write the CPU profile of the first-ingest phase to this file")
 	repollProfile := fs.String("repoll-profile", "", "write the CPU profile of the re-poll phase to this file")
 	dir := fs.String("dir", "", "scratch directory (default: a temporary one, removed after)")
+	database := fs.String("database", "", "also measure PostgreSQL at this postgres:// `URL` (ingest and re-poll with 1 and 3 pollers, each in a fresh schema), beside SQLite")
 	upstream := fs.Bool("upstream", false, "internal: serve the synthetic upstream and print its URL")
 	live := fs.Bool("live", false, "the live benchmark instead: bantin run polling changing sources (-sources, default 1950, -items, default 20) "+
 		"into -topics topics, alone and then with -conns readers, each phase for -duration")
@@ -72,7 +73,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	}
 	rep, err := bench.Run(ctx, bench.Options{
 		Feeds: *feeds, Items: *items, Sources: *sources, PerHost: *perHost, Workers: *workers,
-		SkipHostile: !*hostile, Dir: *dir, Out: a.stderr,
+		SkipHostile: !*hostile, Dir: *dir, Out: a.stderr, Database: *database,
 		Spread: *dates == "spread", NoTopics: !*ingestTopics, CPUProfile: *ingestProfile, RepollProfile: *repollProfile,
 		UpstreamCmd: exec.CommandContext(ctx, self, "bench", "-upstream"),
 	})

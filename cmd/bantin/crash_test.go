@@ -19,6 +19,7 @@ import (
 
 	"bantin/bench"
 	"bantin/db"
+	"bantin/db/pgtest"
 	"bantin/internal/testenv"
 )
 
@@ -37,6 +38,15 @@ func TestMain(m *testing.M) {
 // poll completes the ingest.
 func TestKillDuringIngestLosesNothing(t *testing.T) {
 	testenv.SkipShort(t, "kills a polling process mid-ingest (about 6 s)")
+	t.Run("sqlite", func(t *testing.T) { killDuringIngest(t, "") })
+	t.Run("postgres", func(t *testing.T) { killDuringIngest(t, pgtest.URL(t)) })
+}
+
+// killDuringIngest is the test on SQLite (pgURL "") or on PostgreSQL.
+func killDuringIngest(t *testing.T, pgURL string) {
+	if pgURL != "" {
+		t.Setenv(db.EnvDatabase, pgURL)
+	}
 	const feeds, items = 120, 40
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var i int
@@ -61,7 +71,8 @@ func TestKillDuringIngestLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(os.Args[0], "poll", "-config", cfgPath)
+	const lease = 2 * time.Second
+	cmd := exec.Command(os.Args[0], "poll", "-config", cfgPath, "-lease", lease.String())
 	cmd.Env = append(os.Environ(), "BANTIN_TEST_MAIN=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -90,13 +101,25 @@ func TestKillDuringIngestLosesNothing(t *testing.T) {
 
 	ctx := context.Background()
 	path := filepath.Join(dir, "crash.db")
-	raw, err := sql.Open("sqlite", db.DSN(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var check string
-	if err := raw.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
-		t.Fatalf("integrity_check after SIGKILL: %q %v", check, err)
+	var raw *sql.DB
+	if pgURL != "" {
+		path = pgURL
+		pg, err := db.Open(ctx, pgURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pg.Close()
+		raw = pg.SQL()
+	} else {
+		raw, err = sql.Open("sqlite", db.DSN(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		var check string
+		if err := raw.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+			t.Fatalf("integrity_check after SIGKILL: %q %v", check, err)
+		}
 	}
 	var dups int
 	raw.QueryRow("SELECT count(*) FROM (SELECT source_id, guid FROM items GROUP BY 1, 2 HAVING count(*) > 1)").Scan(&dups)
@@ -115,7 +138,6 @@ func TestKillDuringIngestLosesNothing(t *testing.T) {
 		counts[id] = n
 	}
 	rows.Close()
-	raw.Close()
 	for id, n := range reported {
 		if counts[id] != n {
 			t.Errorf("%s: reported %d items stored, database has %d", id, n, counts[id])
@@ -128,7 +150,11 @@ func TestKillDuringIngestLosesNothing(t *testing.T) {
 		}
 	}
 
-	// A new poll finishes the job without duplicating anything.
+	// A new poll finishes the job without duplicating anything (on
+	// PostgreSQL, once the killed poll's leases have ended).
+	if pgURL != "" {
+		time.Sleep(lease)
+	}
 	code, stdout, stderr := runCLI(t, ctx, "poll", "-config", cfgPath)
 	if code != 0 {
 		t.Fatalf("poll after crash: exit %d\n%s\n%s", code, stdout, stderr)

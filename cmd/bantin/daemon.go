@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,6 +44,11 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	fs := a.flags(name, "")
 	listen := fs.String("listen", "", "address to serve on (overrides the config's listen)")
 	fastPath := fs.Bool("fast-path", true, "answer plain feed GETs on the HTTP/1.1 fast path; -fast-path=false: net/http answers everything (overrides the config's fast_path)")
+	var lease *time.Duration
+	if polling {
+		lease = fs.Duration("lease", aggregator.DefaultLeaseTimeout,
+			"on PostgreSQL, how long this instance holds a source it polls before other instances may take it over (if it dies)")
+	}
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -61,9 +67,10 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		addr = *listen
 	}
 	// One polling daemon per SQLite file; serve and the one-shot commands
-	// work beside it.
+	// work beside it. On PostgreSQL several pollers share the sources
+	// (leases, see db.ClaimSource).
 	var lock *db.DaemonLock
-	if polling {
+	if polling && !db.IsPostgres(cfg.Database) {
 		holder := db.Holder{PID: os.Getpid(), Listen: addr, Since: time.Now()}
 		if lock, err = db.LockDaemon(cfg.Database, holder); err != nil {
 			var le *db.LockedError
@@ -97,6 +104,12 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 			return err
 		}
 		poller.Metrics = metrics
+		poller.LeaseTimeout = *lease
+		defer func() {
+			if err := store.ReleaseAll(context.WithoutCancel(ctx), poller.Owner); err != nil {
+				a.logger.Warn("release leases", slog.Any("error", err))
+			}
+		}()
 	}
 	// Stored tags and topic membership follow the config (at start and
 	// on every reload), whether or not this process polls.
@@ -140,7 +153,7 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	a.logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", cfg.Path), slog.String("database", cfg.Database), slog.Bool("fast_path", fast))
+	a.logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", cfg.Path), slog.String("database", db.Redact(cfg.Database)), slog.Bool("fast_path", fast))
 	if lock != nil {
 		if err := lock.Update(db.Holder{PID: os.Getpid(), Listen: ln.Addr().String(), Since: time.Now()}); err != nil {
 			a.logger.Warn("daemon lock", slog.Any("error", err))
@@ -207,7 +220,13 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	})
 	recomputeNow := make(chan struct{}, 1)
 	recomputeNow <- struct{}{}
-	go recomputeLoop(ctx, a, members, recomputeNow)
+	var drift *driftWatch
+	if store.Postgres() {
+		drift = &driftWatch{store: store}
+		drift.cfg.Store(cfg)
+		pub.HealthDetail = drift.detail
+	}
+	go recomputeLoop(ctx, a, members, recomputeNow, drift)
 	go watchDatabase(ctx, a.logger, store, databaseCheckInterval)
 	done := make(chan struct{})
 	if poller != nil {
@@ -247,7 +266,7 @@ loop:
 				continue
 			}
 			if next.Database != cfg.Database {
-				a.logger.Warn("reload: a new database path takes effect only after a restart", slog.String("database", next.Database))
+				a.logger.Warn("reload: a new database path takes effect only after a restart", slog.String("database", db.Redact(next.Database)))
 				next.Database = cfg.Database
 			}
 			if next.FastPathOn() != cfg.FastPathOn() {
@@ -272,6 +291,9 @@ loop:
 			}
 			metrics.SetTopics(next)
 			cfg = next
+			if drift != nil {
+				drift.cfg.Store(next)
+			}
 			a.logger.Info("config reloaded", slog.Int("sources", len(next.Sources)), slog.Int("topics", len(next.Topics)))
 			warnOrphanCurations(ctx, a, store, next)
 		}
@@ -397,11 +419,26 @@ type recomputer interface {
 // that passes for successive reloads never interleave their writes (a
 // pass that sees a newer config stops; the signal sent with the reload
 // starts the next).
-func recomputeLoop(ctx context.Context, a *app, r recomputer, now <-chan struct{}) {
+//
+// With drift (PostgreSQL, several instances), between passes it checks
+// whether the stored membership still follows this instance's config: when
+// another instance with a different config reclassified last, this one
+// says so (log, /healthz) and does not reclassify back until its own
+// config changes, so that instances never fight.
+func recomputeLoop(ctx context.Context, a *app, r recomputer, now <-chan struct{}, drift *driftWatch) {
+	var tick <-chan time.Time
+	if drift != nil {
+		t := time.NewTicker(driftInterval)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-tick:
+			drift.check(ctx, a.logger)
+			continue
 		case <-now:
 		}
 		n, err := r.RecomputeTopics(ctx, false, nil)
@@ -413,10 +450,51 @@ func recomputeLoop(ctx context.Context, a *app, r recomputer, now <-chan struct{
 	}
 }
 
+// driftInterval is how often an instance on PostgreSQL compares its config
+// with the one the stored topic membership follows.
+var driftInterval = 2 * time.Second
+
+// driftWatch tells whether this instance's config is the one the stored
+// topic membership was last computed with.
+type driftWatch struct {
+	store *db.DB
+	cfg   atomic.Pointer[config.Config]
+	msg   atomic.Pointer[string]
+}
+
+func (d *driftWatch) check(ctx context.Context, log *slog.Logger) {
+	cfg := d.cfg.Load()
+	cur, err := aggregator.MembershipCurrent(ctx, d.store, cfg)
+	if err != nil {
+		return
+	}
+	msg := ""
+	if !cur {
+		msg = "config differs: the stored topic membership was last computed by an instance with another config " +
+			"(topics, rules or source tags); this instance does not reclassify until its own config changes: give every instance the same config"
+	}
+	old := d.msg.Swap(&msg)
+	switch {
+	case msg != "" && (old == nil || *old == ""):
+		log.Warn(msg, slog.String("config", cfg.Path))
+	case msg == "" && old != nil && *old != "":
+		log.Info("config agrees again with the one the stored topic membership follows")
+	}
+}
+
+// detail is the line /healthz adds ("" while the configs agree).
+func (d *driftWatch) detail() string {
+	if m := d.msg.Load(); m != nil {
+		return *m
+	}
+	return ""
+}
+
 func cmdPoll(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("poll", "[SOURCE...]")
 	all := fs.Bool("all", false, "poll every source, ignoring intervals and error backoff (never Retry-After or disabled sources)")
 	force := fs.Bool("force", false, "re-read: send no conditional headers (If-None-Match, If-Modified-Since), so every feed is read whole; implies -all")
+	lease := fs.Duration("lease", aggregator.DefaultLeaseTimeout, "on PostgreSQL, how long a source this poll claims stays claimed if the process dies")
 	ids, err := a.parse(fs, args, 0, -1)
 	if err != nil {
 		return err
@@ -426,6 +504,7 @@ func cmdPoll(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer store.Close()
+	p.LeaseTimeout = *lease
 	for _, id := range ids {
 		if _, ok := cfg.Source(id); !ok {
 			return &usageError{fmt.Sprintf("no source %q in %s", id, a.configPath)}

@@ -26,7 +26,13 @@ func startDaemon(t *testing.T, cfgPath, addr string) *exec.Cmd {
 // waits until it serves.
 func startCommand(t *testing.T, name, cfgPath, addr string, flags ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{name, "-config", cfgPath, "-listen", addr}, flags...)...)
+	return startCommandArgs(t, name, cfgPath, addr, flags...)
+}
+
+// startCommandArgs is startCommand with extra flags.
+func startCommandArgs(t *testing.T, name, cfgPath, addr string, extra ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{name, "-config", cfgPath, "-listen", addr}, extra...)...)
 	cmd.Env = append(os.Environ(), "BANTIN_TEST_MAIN=1")
 	cmd.Stdout = io.Discard
 	logf, err := os.Create(filepath.Join(t.TempDir(), "daemon.log"))

@@ -100,13 +100,13 @@ func checkDatabase(ctx context.Context, a *app, cfg *config.Config) {
 		return
 	}
 	if err != nil {
-		fmt.Fprintf(a.stderr, "%s: database %s not compared: %v (warning)\n", cfg.Path, cfg.Database, err)
+		fmt.Fprintf(a.stderr, "%s: database %s not compared: %v (warning)\n", cfg.Path, db.Redact(cfg.Database), err)
 		return
 	}
 	defer store.Close()
 	r, err := storedRemoval(ctx, store, cfg)
 	if err != nil {
-		fmt.Fprintf(a.stderr, "%s: database %s not compared: %v (warning)\n", cfg.Path, cfg.Database, err)
+		fmt.Fprintf(a.stderr, "%s: database %s not compared: %v (warning)\n", cfg.Path, db.Redact(cfg.Database), err)
 		return
 	}
 	if r.Large() && !cfg.AllowLargeRemoval {
@@ -115,7 +115,7 @@ func checkDatabase(ctx context.Context, a *app, cfg *config.Config) {
 	}
 	cur, err := store.Curations(ctx, "")
 	if err != nil {
-		fmt.Fprintf(a.stderr, "%s: database %s not compared: %v (warning)\n", cfg.Path, cfg.Database, err)
+		fmt.Fprintf(a.stderr, "%s: database %s not compared: %v (warning)\n", cfg.Path, db.Redact(cfg.Database), err)
 		return
 	}
 	orphans, topics := orphanTopics(cur, cfg)

@@ -100,6 +100,7 @@ func init() {
 		{"preview", "print a topic feed as it would be published", cmdPreview},
 		{"try", "fetch a source (or a URL with selectors) once and print what it would store; writes nothing", cmdTry},
 		{"import-opml", "turn an OPML subscription list into YAML sources", cmdImportOPML},
+		{"migrate-db", "copy the desk into another, empty database: -to URL (or path) from the config's database, or -from URL (or path) into it; counts verified", cmdMigrateDB},
 		{"passwd", "hash an editor's password read from standard input, for editors: in the config", cmdPasswd},
 		{"bench", "benchmark polling against a synthetic loopback upstream (issue figures)", cmdBench},
 		{"version", "print the version", cmdVersion},

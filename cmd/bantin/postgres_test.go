@@ -1,0 +1,27 @@
+package main
+
+import (
+	"testing"
+
+	"bantin/db"
+	"bantin/db/pgtest"
+)
+
+// TestOnPostgres runs end-to-end tests written for SQLite once more with
+// $BANTIN_DATABASE naming a fresh PostgreSQL schema: the same commands give
+// the same results on both engines.
+func TestOnPostgres(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fn   func(*testing.T)
+	}{
+		{"curation", TestCurationSurvivesRepollAndRuleChange},
+		{"retention", TestRetentionSkipsAreReportedAndRecoverable},
+		{"poll-force", TestPollForce},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(db.EnvDatabase, pgtest.URL(t))
+			tc.fn(t)
+		})
+	}
+}

@@ -1,0 +1,5 @@
+-- db/migrations/0008_full_text.sql on PostgreSQL.
+ALTER TABLE items ADD COLUMN full_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE items ADD COLUMN article_tries INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN article_next BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN article_error TEXT NOT NULL DEFAULT '';
