@@ -50,13 +50,6 @@ func (d *DB) Engine() string {
 	return "sqlite"
 }
 
-// dialect returns the SQL of d's engine where the two differ.
-func (d *DB) dialect(sqlite, postgres string) string {
-	if d.pg {
-		return postgres
-	}
-	return sqlite
-}
 
 //go:embed migrations_pg/*.sql
 var pgMigrationFS embed.FS
