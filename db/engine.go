@@ -50,7 +50,6 @@ func (d *DB) Engine() string {
 	return "sqlite"
 }
 
-
 //go:embed migrations_pg/*.sql
 var pgMigrationFS embed.FS
 
