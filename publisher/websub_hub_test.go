@@ -481,7 +481,10 @@ func TestHubPushesChangesMadeWhileDown(t *testing.T) {
 // ends with the newest content.
 func TestHubNeverPushesAnOlderVersionLast(t *testing.T) {
 	e, h, cfg := newHubEnv(t)
-	h.Retries = []time.Duration{300 * time.Millisecond, 300 * time.Millisecond}
+	// A's retry waits long enough that version B has always started its
+	// own delivery by then, even in a loaded -race run (300 ms was not:
+	// A's retry then went out before B and the test failed).
+	h.Retries = []time.Duration{2 * time.Second, 2 * time.Second}
 	ctx := context.Background()
 	sub := newTestSubscriber(t, "", false)
 	topic := cfg.BaseURL + "/topics/" + topicSlug + ".json"
