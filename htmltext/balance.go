@@ -233,8 +233,26 @@ func cleanAttrs(z *html.Tokenizer) bool {
 	}
 	n := 0
 	for more := true; more; {
-		_, _, more = z.TagAttr()
+		var name []byte
+		name, _, more = z.TagAttr()
+		if !plainAttrName(name) {
+			return false // e.g. "0" or "!": left to the parser (found by FuzzWellFormed)
+		}
 		n++
 	}
 	return n == quoted
+}
+
+// plainAttrName reports whether name is an attribute name of the usual
+// kind: an ASCII letter, then letters, digits, '-', '_', ':' or '.'.
+func plainAttrName(name []byte) bool {
+	if len(name) == 0 || name[0] < 'a' || name[0] > 'z' {
+		return false
+	}
+	for _, c := range name[1:] {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == ':' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
