@@ -11,17 +11,9 @@ import (
 // $BANTIN_DATABASE naming a fresh PostgreSQL schema (their config's
 // database: is overridden).
 func TestOnPostgres(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		fn   func(*testing.T)
-	}{
-		{"websub-subscriber", TestWebSubSubscriberAgainstTestHub},
-		{"websub-backoff", TestWebSubSubscribeFailureBacksOff},
-		{"websub-unverified", TestWebSubUnverifiedSubscriptionBacksOff},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(db.EnvDatabase, pgtest.URL(t))
-			tc.fn(t)
-		})
-	}
+	pgtest.Again(t, db.EnvDatabase, map[string]func(*testing.T){
+		"websub-subscriber": TestWebSubSubscriberAgainstTestHub,
+		"websub-backoff":    TestWebSubSubscribeFailureBacksOff,
+		"websub-unverified": TestWebSubUnverifiedSubscriptionBacksOff,
+	})
 }

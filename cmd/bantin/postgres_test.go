@@ -11,17 +11,9 @@ import (
 // $BANTIN_DATABASE naming a fresh PostgreSQL schema: the same commands give
 // the same results on both engines.
 func TestOnPostgres(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		fn   func(*testing.T)
-	}{
-		{"curation", TestCurationSurvivesRepollAndRuleChange},
-		{"retention", TestRetentionSkipsAreReportedAndRecoverable},
-		{"poll-force", TestPollForce},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(db.EnvDatabase, pgtest.URL(t))
-			tc.fn(t)
-		})
-	}
+	pgtest.Again(t, db.EnvDatabase, map[string]func(*testing.T){
+		"curation":   TestCurationSurvivesRepollAndRuleChange,
+		"retention":  TestRetentionSkipsAreReportedAndRecoverable,
+		"poll-force": TestPollForce,
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -90,4 +91,22 @@ func NewSchema(server string) (string, func(), error) {
 		conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
 	}
 	return pu.String(), drop, nil
+}
+
+// Again runs tests written for SQLite once more, each as a subtest (in
+// name order) with the environment variable env (db.EnvDatabase, which
+// overrides a config's database:) naming a fresh PostgreSQL schema, so the
+// same commands are checked on both engines.
+func Again(t *testing.T, env string, tests map[string]func(*testing.T)) {
+	names := make([]string, 0, len(tests))
+	for name := range tests {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(env, URL(t))
+			tests[name](t)
+		})
+	}
 }
