@@ -83,9 +83,9 @@ type Poller struct {
 	cfg        *config.Config
 	classifier *classifier.Classifier
 	reloaded   chan struct{}
-	// passed, when set (tests), is called after each dispatch pass of
-	// the loop, before it waits for the next wake-up.
-	passed func()
+	// passed, when set (tests), is called with the dispatcher after
+	// each dispatch pass of the loop, before it waits for a wake-up.
+	passed func(*dispatcher)
 }
 
 // DefaultLeaseTimeout is how long a poller's lease of a source lasts.
@@ -417,7 +417,7 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 			break
 		}
 		if p.passed != nil {
-			p.passed()
+			p.passed(d)
 		}
 		select {
 		case <-ctx.Done():
