@@ -79,10 +79,11 @@ type Poller struct {
 	storeLog      *slog.Logger
 	storeThrottle *logthrottle.Handler
 
-	mu         sync.RWMutex
-	cfg        *config.Config
-	classifier *classifier.Classifier
-	reloaded   chan struct{}
+	// topics holds the config in force and its compiled rules: the
+	// one snapshot of both that polling, classifying and recomputing
+	// read (see Topics).
+	topics   *Topics
+	reloaded chan struct{}
 	// passed, when set (tests), is called with the dispatcher after
 	// each dispatch pass of the loop, before it waits for a wake-up.
 	passed func(*dispatcher)
@@ -108,6 +109,7 @@ func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Log
 		Fetcher:  fetcher.New(ua),
 		Logger:   logger,
 		Now:      time.Now,
+		topics:   &Topics{Store: store, Now: time.Now},
 		reloaded: make(chan struct{}, 1),
 		bigSlots: semaphore.NewWeighted(bigSlots),
 		bigPages: semaphore.NewWeighted(bigSlots),
@@ -147,9 +149,7 @@ func (p *Poller) Reload(ctx context.Context, cfg *config.Config) error {
 	} else if n > 0 {
 		p.Logger.Info("curations moved to renamed topics", slog.Int("curations", n))
 	}
-	p.mu.Lock()
-	p.cfg, p.classifier = cfg, cl
-	p.mu.Unlock()
+	p.topics.set(cfg, cl)
 	select {
 	case p.reloaded <- struct{}{}:
 	default:
@@ -180,10 +180,12 @@ func (p *Poller) sourceConfig(id string) *config.Source {
 }
 
 func (p *Poller) snapshot() (*config.Config, *classifier.Classifier) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.cfg, p.classifier
+	return p.topics.snapshot()
 }
+
+// Topics returns the Topics the poller classifies with: it follows every
+// Reload of the poller, and its RecomputeTopics is the poller's.
+func (p *Poller) Topics() *Topics { return p.topics }
 
 // Result is the outcome of polling one source.
 type Result struct {
