@@ -122,6 +122,12 @@ func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult
 					res[i], err = w.saveFetch(ctx, f.Source, f.Items, d.now())
 				}
 				if err != nil {
+					if d.pg && pgRetryable(err) {
+						// A deadlock with another instance's write is
+						// no fault of this fetch: the whole transaction
+						// runs again (DB.write).
+						return err
+					}
 					failed, errs[i] = i, err
 					return err
 				}
@@ -565,7 +571,14 @@ func lockTags(ctx context.Context, tx *sql.Tx, items []Item) error {
 		if err != nil {
 			return fmt.Errorf("lock tags: %w", err)
 		}
+		for rows.Next() {
+		}
+		// A lock wait that ends in a deadlock fails here, not at Query.
+		err = rows.Err()
 		rows.Close()
+		if err != nil {
+			return fmt.Errorf("lock tags: %w", err)
+		}
 	}
 	return nil
 }
