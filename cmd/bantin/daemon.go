@@ -24,6 +24,7 @@ import (
 	"bantin/db"
 	"bantin/publisher"
 	"bantin/web"
+	"bantin/websub"
 )
 
 // shutdownGrace bounds how long a stopping daemon waits for in-flight
@@ -132,10 +133,13 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	}
 	// WebSub: the built-in hub (inert unless websub.builtin) and, with
 	// polling, the subscriber's callback for sources that advertise a hub.
-	hub := publisher.NewHub(pub, store, a.logger)
-	var sub *aggregator.Subscriber
+	hub := websub.NewHub(pub, store, a.logger)
+	announcer := websub.NewAnnouncer(pub, store, a.logger)
+	var sub *websub.Subscriber
 	if poller != nil {
-		sub = aggregator.NewSubscriber(poller, a.logger)
+		sub = websub.NewSubscriber(poller, store, a.logger)
+		sub.UserAgent = poller.Fetcher.UserAgent
+		poller.WebSub = sub
 		if err := sub.RegisterMetrics(reg); err != nil {
 			return err
 		}
@@ -143,9 +147,9 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 
 	// One route table: the publisher's, with the daemon's routes added.
 	pub.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	pub.Handle(publisher.HubPath, hub)
+	pub.Handle(websub.HubPath, hub)
 	if sub != nil {
-		pub.Handle(aggregator.CallbackPath, sub)
+		pub.Handle(websub.CallbackPath, sub)
 	}
 	pub.Register(desk.Register)
 	srv := publisher.NewHTTPServer(pub.Handler(), a.logger)
@@ -200,10 +204,11 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 		}
 	}()
 	// The daemon serves pub.Handler with its own http.Server, so it runs
-	// the render cache's loop (background re-renders, hub announcements
-	// for websub.hubs) and the WebSub loops itself.
+	// the render cache's loop (background re-renders) and the WebSub
+	// loops (hub, announcements for websub.hubs, subscriptions) itself.
 	go pub.Run(ctx)
 	go hub.Run(ctx)
+	go announcer.Run(ctx)
 	if sub != nil {
 		go sub.Run(ctx, time.Minute)
 	}
