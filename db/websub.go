@@ -311,8 +311,9 @@ type WebSubRequest struct {
 }
 
 // requestGrace is how long after its deadline an open request that its
-// sender did not close (it died) may be claimed again.
-const requestGrace = time.Minute
+// sender did not close (it stopped) may be claimed again by another
+// instance; its sender closes it sooner, with its backoff.
+const requestGrace = 10 * time.Minute
 
 // ClaimWebSubRequest records r as sent and reports whether this instance
 // is the one to send it: false while another request of the same source,
@@ -345,11 +346,12 @@ func (d *DB) ClaimWebSubRequest(ctx context.Context, r WebSubRequest, now time.T
 
 // ReleaseWebSubRequest closes the request claimed with token (the hub
 // refused it, or it was not verified in time): it is not sent again
-// before retryAt. A request claimed since by another send is left alone.
+// before retryAt. A request closed already (verified, denied) or claimed
+// since by another send is left alone.
 func (d *DB) ReleaseWebSubRequest(ctx context.Context, id, mode, topic, token string, retryAt time.Time) error {
 	err := d.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE websub_requests SET deadline = 0, retry_at = ?
-			WHERE source_id = ? AND mode = ? AND topic = ? AND token = ?`, toNanos(retryAt), id, mode, topic, token)
+			WHERE source_id = ? AND mode = ? AND topic = ? AND token = ? AND deadline > 0`, toNanos(retryAt), id, mode, topic, token)
 		return err
 	})
 	if err != nil {

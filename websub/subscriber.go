@@ -24,6 +24,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -370,6 +371,11 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 		// verified or ended it (and across restarts).
 		if u, ok := upstream[st.ID]; ok {
 			ss.hub, ss.topic, ss.secret, ss.verified, ss.leaseEnd = u.Hub, u.Topic, u.Secret, u.Verified, u.LeaseEnd
+			// A request of this instance that another verified is no
+			// longer pending (nor failed).
+			ss.pending = slices.DeleteFunc(ss.pending, func(r pendingReq) bool {
+				return r.mode == "subscribe" && r.topic == u.Topic && !r.since.After(u.Verified)
+			})
 		} else if ss.hub != "" {
 			ss.end()
 		}
@@ -630,6 +636,10 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 		if challenge != "" {
 			taken = mode
 		}
+		if mode == "subscribe" {
+			// Renewed by any instance once 80% of the lease passed.
+			retryAt = now.Add(grantedLease(s.Lease, q.Get("hub.lease_seconds")) * 8 / 10)
+		}
 	case "denied":
 		// Not asked again for about an hour, by any instance.
 		taken, retryAt = "subscribe", now.Add(retryDelay(7))
@@ -658,13 +668,7 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 		case "subscribe":
 			// The hub's lease, but never longer than the one asked for:
 			// bantin renews on its own schedule.
-			lease := req.lease
-			if n, err := strconv.ParseInt(q.Get("hub.lease_seconds"), 10, 64); err == nil && n > 0 {
-				granted := time.Duration(min(n, int64(365*24*time.Hour/time.Second))) * time.Second
-				if lease <= 0 || granted < lease {
-					lease = granted
-				}
-			}
+			lease := grantedLease(req.lease, q.Get("hub.lease_seconds"))
 			ss.hub, ss.topic, ss.secret = req.hub, req.topic, req.secret
 			ss.verified, ss.leaseEnd = now, now.Add(lease)
 			ss.failures, ss.nextTry = 0, time.Time{}
@@ -710,6 +714,20 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	io.WriteString(w, challenge)
+}
+
+// grantedLease is the lease a verification grants: the hub's
+// hub.lease_seconds, but never longer than asked (bantin renews on its
+// own schedule).
+func grantedLease(asked time.Duration, leaseSeconds string) time.Duration {
+	lease := asked
+	if n, err := strconv.ParseInt(leaseSeconds, 10, 64); err == nil && n > 0 {
+		granted := time.Duration(min(n, int64(365*24*time.Hour/time.Second))) * time.Second
+		if lease <= 0 || granted < lease {
+			lease = granted
+		}
+	}
+	return lease
 }
 
 // endRelaxation puts stored source id back on its normal polling schedule
