@@ -192,6 +192,17 @@ func feedCount(base, path string) int {
 	return len(f.Items)
 }
 
+// health returns /healthz's status and body (0 when unreachable).
+func health(base string) (int, string) {
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 // grepLines returns the lines of s containing sub.
 func grepLines(s, sub string) string {
 	var out []string

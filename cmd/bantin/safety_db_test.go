@@ -99,17 +99,6 @@ func startPiped(t *testing.T, args ...string) (*exec.Cmd, *logBuffer) {
 	return cmd, logs
 }
 
-// health returns /healthz's status and body (0 when unreachable).
-func health(base string) (int, string) {
-	resp, err := http.Get(base + "/healthz")
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // metric returns the value of the first /metrics sample starting with name.
 func metric(t *testing.T, base, name string) float64 {
 	t.Helper()
