@@ -4,69 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"bantin/config"
 	"bantin/internal/fixture"
 	"bantin/internal/testenv"
 )
-
-// runningDaemon is a Daemon run in the test's process on a free port,
-// its log in a buffer; it stops when the test ends.
-type runningDaemon struct {
-	*Daemon
-	base string
-	log  *testenv.Buffer
-	stop func() error // cancels Run and returns its error
-}
-
-// runDaemon builds a Daemon for cfg (listening on 127.0.0.1:0), runs it
-// and waits until /healthz answers.
-func runDaemon(t *testing.T, cfg *config.Config, polling bool) *runningDaemon {
-	t.Helper()
-	logs := &testenv.Buffer{}
-	d, err := NewDaemon(context.Background(), cfg, DaemonOptions{
-		Polling: polling, Listen: "127.0.0.1:0",
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- d.Run(ctx) }()
-	r := &runningDaemon{Daemon: d, base: "http://" + d.Addr(), log: logs}
-	var once bool
-	var runErr error
-	r.stop = func() error {
-		if !once {
-			once = true
-			cancel()
-			select {
-			case runErr = <-ran:
-			case <-time.After(shutdownGrace + 2*time.Second):
-				runErr = errors.New("Run did not return after its context ended")
-			}
-			d.Close()
-		}
-		return runErr
-	}
-	t.Cleanup(func() {
-		if err := r.stop(); err != nil {
-			t.Errorf("daemon stop: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", logs.String())
-		}
-	})
-	waitHealthy(t, r.base)
-	return r
-}
 
 // reloadFeed is an RSS feed of one item titled title.
 func reloadFeed(id, title, category string) []byte {
@@ -91,7 +37,7 @@ func TestDaemonReload(t *testing.T) {
 	haNoi := "  - {slug: ha-noi, title: Hà Nội, match: {keywords: [ha noi]}}\n"
 	kinhTe := "  - {slug: kinh-te, title: Kinh tế, match: {tags: [kinh-te]}}\n"
 
-	d := runDaemon(t, fixture.ConfigIn(t, dir, head+"sources:\n"+srcA+"topics:\n"+haNoi), true)
+	d := runDaemon(t, fixture.ConfigIn(t, dir, head+"sources:\n"+srcA+"topics:\n"+haNoi), DaemonOptions{Polling: true})
 	count := func(path string) int { return feedCount(d.base, path) }
 	healthy := func(when string) {
 		t.Helper()
@@ -158,7 +104,7 @@ func TestDaemonReload(t *testing.T) {
 	if err := d.stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	d2 := runDaemon(t, fixture.ConfigIn(t, dir, head+"sources:\n"+srcA+srcB+"topics:\n"+kinhTe), true)
+	d2 := runDaemon(t, fixture.ConfigIn(t, dir, head+"sources:\n"+srcA+srcB+"topics:\n"+kinhTe), DaemonOptions{Polling: true})
 	if n := feedCount(d2.base, "/topics/kinh-te.json"); n != 1 {
 		t.Errorf("kinh-te on the next daemon: %d, want 1", n)
 	}
@@ -176,7 +122,7 @@ func TestServeReload(t *testing.T) {
 	if code, _, errOut := runCLI(t, context.Background(), "poll", "-config", cfg.Path); code != 0 {
 		t.Fatalf("poll: exit %d\n%s", code, errOut)
 	}
-	d := runDaemon(t, cfg, false)
+	d := runDaemon(t, cfg, DaemonOptions{})
 	if n := feedCount(d.base, "/topics/gia-vang.json"); n != -404 {
 		t.Fatalf("gia-vang before the reload: %d, want 404", n)
 	}
