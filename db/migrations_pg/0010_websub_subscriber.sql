@@ -1,5 +1,5 @@
 -- The WebSub subscriber's state, shared by every instance on one database
--- (reserved number 0010: renumbered at merge). Times are unix nanoseconds.
+-- (reserved number 0010). Times are unix nanoseconds.
 --
 -- websub_upstream: the verified subscription of each source to the hub
 -- its feed advertises (sources.hub_secret and hub_lease_end mirror it).
