@@ -25,6 +25,7 @@ import (
 	"bantin/db"
 	"bantin/publisher"
 	"bantin/web"
+	"bantin/websub"
 )
 
 // shutdownGrace bounds how long a stopping daemon waits for in-flight
@@ -127,18 +128,19 @@ type Daemon struct {
 	lock  *db.DaemonLock // nil unless polling on SQLite
 	ln    net.Listener
 
-	reg     *prometheus.Registry
-	metrics *aggregator.Metrics
-	poller  *aggregator.Poller // nil unless polling
-	topics  *aggregator.Topics // nil when polling (the poller keeps membership)
-	members recomputer         // poller or topics
-	pub     *publisher.Server
-	desk    *web.Web
-	hub     *publisher.Hub
-	sub     *aggregator.Subscriber // nil unless polling
-	hs      publisher.HTTPServer
-	front   *publisher.Front // nil with the fast path off
-	drift   *driftWatch      // nil unless on PostgreSQL
+	reg       *prometheus.Registry
+	metrics   *aggregator.Metrics
+	poller    *aggregator.Poller // nil unless polling
+	topics    *aggregator.Topics // nil when polling (the poller keeps membership)
+	members   recomputer         // poller or topics
+	pub       *publisher.Server
+	desk      *web.Web
+	hub       *websub.Hub
+	announcer *websub.Announcer
+	sub       *websub.Subscriber // nil unless polling
+	hs        publisher.HTTPServer
+	front     *publisher.Front // nil with the fast path off
+	drift     *driftWatch      // nil unless on PostgreSQL
 
 	recomputeNow chan struct{}
 
@@ -240,9 +242,12 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, opts DaemonOptio
 	}
 	// WebSub: the built-in hub (inert unless websub.builtin) and, with
 	// polling, the subscriber's callback for sources that advertise a hub.
-	d.hub = publisher.NewHub(d.pub, store, d.log)
+	d.hub = websub.NewHub(d.pub, store, d.log)
+	d.announcer = websub.NewAnnouncer(d.pub, store, d.log)
 	if d.poller != nil {
-		d.sub = aggregator.NewSubscriber(d.poller, d.log)
+		d.sub = websub.NewSubscriber(d.poller, store, d.log)
+		d.sub.UserAgent = d.poller.Fetcher.UserAgent
+		d.poller.WebSub = d.sub
 		if err := d.sub.RegisterMetrics(d.reg); err != nil {
 			return err
 		}
@@ -250,9 +255,9 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, opts DaemonOptio
 
 	// One route table: the publisher's, with the daemon's routes added.
 	d.pub.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{}))
-	d.pub.Handle(publisher.HubPath, d.hub)
+	d.pub.Handle(websub.HubPath, d.hub)
 	if d.sub != nil {
-		d.pub.Handle(aggregator.CallbackPath, d.sub)
+		d.pub.Handle(websub.CallbackPath, d.sub)
 	}
 	d.pub.Register(d.desk.Register)
 	srv := publisher.NewHTTPServer(d.pub.Handler(), d.log)
@@ -332,10 +337,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 	var bg sync.WaitGroup
 	// The daemon serves pub.Handler with its own http.Server, so it runs
-	// the render cache's loop (background re-renders, hub announcements
-	// for websub.hubs) and the WebSub loops itself.
+	// the render cache's loop (background re-renders) and the WebSub
+	// loops (hub, announcements for websub.hubs, subscriptions) itself.
 	bg.Go(func() { d.pub.Run(ctx) })
 	bg.Go(func() { d.hub.Run(ctx) })
+	bg.Go(func() { d.announcer.Run(ctx) })
 	if d.sub != nil {
 		bg.Go(func() { d.sub.Run(ctx, time.Minute) })
 	}
