@@ -24,6 +24,7 @@ import (
 	"bantin/internal/fixture"
 	"bantin/internal/testenv"
 	"bantin/publisher"
+	"bantin/publisher/render"
 	"bantin/tracking"
 	"bantin/web"
 )
@@ -104,7 +105,7 @@ type site struct {
 // Feeds lists every published topic and tag feed in every format.
 func (s *site) Feeds(formats ...string) []feedRef {
 	if len(formats) == 0 {
-		formats = publisher.Formats
+		formats = render.Formats
 	}
 	var out []feedRef
 	for _, format := range formats {

@@ -46,6 +46,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"bantin/publisher/render"
 )
 
 // Front is an HTTP/1.1 server for a publisher Server with a fast path in
@@ -824,7 +826,7 @@ func (f *Front) lookup(path []byte, now time.Time) *rendered {
 		return nil // net/http cleans or refuses these
 	}
 	slug, format, ok := splitFeedFile(string(file))
-	if !ok || ContentType(format) == "" {
+	if !ok || render.ContentType(format) == "" {
 		return nil
 	}
 	res, err := pub.get(context.Background(), cacheKey{kind: kind, slug: slug, format: format})

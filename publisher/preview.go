@@ -8,12 +8,13 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/publisher/render"
 )
 
 // TopicPage returns the first page of topic t of cfg as the server would
 // publish it at now (curation, dedupe and caps applied), for `bantin
 // preview`.
-func TopicPage(ctx context.Context, store *db.DB, cfg *config.Config, t *config.Topic, now time.Time) ([]Entry, error) {
+func TopicPage(ctx context.Context, store *db.DB, cfg *config.Config, t *config.Topic, now time.Time) ([]render.Entry, error) {
 	p, err := PreviewTopic(ctx, store, cfg, t, nil, now)
 	if err != nil {
 		return nil, err
@@ -24,17 +25,17 @@ func TopicPage(ctx context.Context, store *db.DB, cfg *config.Config, t *config.
 // Preview is the first page of a topic as the server would publish it,
 // and what became of every candidate (Fate).
 type Preview struct {
-	Entries []Entry
-	c       *Composer
+	Entries []render.Entry
+	c       *render.Composer
 }
 
 // Fate returns what became of it on the page. An item that was never
 // offered (not a member of the topic, or the page was full before it)
 // is FateUnseen, except that a hidden item is always FateHidden.
-func (p *Preview) Fate(it db.Item) Fate {
+func (p *Preview) Fate(it db.Item) render.Fate {
 	f := p.c.Fate(it)
-	if f.Kind == FateUnseen && p.c.IsHidden(it) {
-		f.Kind = FateHidden
+	if f.Kind == render.FateUnseen && p.c.IsHidden(it) {
+		f.Kind = render.FateHidden
 	}
 	return f
 }
@@ -69,7 +70,7 @@ func PreviewTopic(ctx context.Context, store *db.DB, cfg *config.Config, t *conf
 	}
 	// Offer the same candidates, in the order the server's loop did, to a
 	// Composer we keep, so that Fate can say what became of each.
-	c := NewComposer(*t, rec.curations, now, true)
+	c := render.NewComposer(*t, rec.curations, now, true)
 	for _, it := range rec.pins {
 		if fromConfigured(s.cfg.Load(), it) {
 			c.AddPinned(it)
@@ -163,7 +164,7 @@ func (r *recordingStore) page(q db.ItemQuery) []db.Item {
 }
 
 // shape is the entries' lead, related and pinned item ids, to compare pages.
-func shape(entries []Entry) string {
+func shape(entries []render.Entry) string {
 	var b strings.Builder
 	for _, e := range entries {
 		fmt.Fprintf(&b, "%d %t", e.Item.ID, e.Pinned)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/publisher/render"
 )
 
 // store is the part of *db.DB the server reads; tests may substitute it.
@@ -323,7 +323,7 @@ func (s *Server) renderPending(ctx context.Context) bool {
 		delete(s.pending, key)
 		keys = append(keys, key)
 		if key.kind == kindTopic || key.kind == kindTag {
-			for _, f := range Formats {
+			for _, f := range render.Formats {
 				k := key
 				k.format = f
 				if k != key && s.pending[k] {
@@ -439,8 +439,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 const (
-	kindTopic = "topic"
-	kindTag   = "tag"
+	kindTopic = render.KindTopic
+	kindTag   = render.KindTag
 	// formatHTML is the HTML page of a topic or tag (/topics/{slug}) in
 	// cache keys; no extension can be it.
 	formatHTML = "/html"
@@ -454,17 +454,11 @@ var (
 	ErrBadCursor = errors.New("publisher: bad cursor")
 )
 
-// Kinds of feed for Page.
-const (
-	KindTopic = kindTopic
-	KindTag   = kindTag
-)
-
 // Page returns one page of a topic (KindTopic) or tag (KindTag) feed as it
 // is published: composed (curation, dedupe, caps) and ready for Render.
 // cursor is "" for the first page, else a db.Cursor string. It is what
 // `bantin preview` prints; it does not use the response cache.
-func (s *Server) Page(ctx context.Context, kind, slug, cursor string) (*Feed, error) {
+func (s *Server) Page(ctx context.Context, kind, slug, cursor string) (*render.Feed, error) {
 	if s.store == nil {
 		return nil, fmt.Errorf("publisher: no database")
 	}
@@ -487,7 +481,7 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 			s.notFound(w, r.Context(), kind, file, "")
 			return
 		}
-		if !html && ContentType(format) == "" {
+		if !html && render.ContentType(format) == "" {
 			s.notFound(w, r.Context(), kind, slug, format)
 			return
 		}
@@ -508,9 +502,9 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 			cfg := s.cfg.Load()
 			if _, ok := cfg.Topic(slug); !ok {
 				if t, ok := cfg.TopicByAlias(slug); ok {
-					to := feedURL(baseURL(cfg), kindTopic, t.Slug, format)
+					to := render.FeedURL(render.BaseURL(cfg), kindTopic, t.Slug, format)
 					if html {
-						to = baseURL(cfg) + pagePath(kindTopic, t.Slug)
+						to = render.BaseURL(cfg) + render.PagePath(kindTopic, t.Slug)
 					}
 					if r.URL.RawQuery != "" {
 						to += "?" + r.URL.RawQuery
@@ -880,7 +874,7 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 			return nil, err
 		}
 		if key.format == formatHTML {
-			body, err := renderFeedPage(cfg, key.kind, key.slug, f)
+			body, err := render.RenderFeedPage(cfg, key.kind, key.slug, f)
 			if err != nil {
 				return nil, err
 			}
@@ -909,38 +903,17 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 
 // renderFeed renders f in format as a response valid for ttl (0: until
 // the next change).
-func renderFeed(f *Feed, format string, now time.Time, maxAge int, ttl time.Duration) (*rendered, error) {
-	body, err := Render(f, format)
+func renderFeed(f *render.Feed, format string, now time.Time, maxAge int, ttl time.Duration) (*rendered, error) {
+	body, err := render.Render(f, format)
 	if err != nil {
 		return nil, err
 	}
-	res := newRendered(body, ContentType(format), now, maxAge)
-	res.setLink(f.selfURL(format), f.Hubs)
+	res := newRendered(body, render.ContentType(format), now, maxAge)
+	res.setLink(f.SelfURL(format), f.Hubs)
 	if ttl > 0 {
 		res.expires = now.Add(ttl)
 	}
 	return res, nil
-}
-
-// baseURL is cfg's base_url without a trailing slash.
-func baseURL(cfg *config.Config) string {
-	b := strings.TrimRight(cfg.BaseURL, "/")
-	if b == "" {
-		b = "http://localhost:8080"
-		if cfg.Listen != "" {
-			b = "http://" + cfg.Listen
-		}
-	}
-	return b
-}
-
-// feedURL is the URL of a published feed.
-func feedURL(base, kind, slug, format string) string {
-	dir := "/topics/"
-	if kind == kindTag {
-		dir = "/tags/"
-	}
-	return base + dir + url.PathEscape(slug) + "." + format
 }
 
 func findTopic(cfg *config.Config, slug string) (config.Topic, bool) {
@@ -980,18 +953,18 @@ func (s *Server) tagList(ctx context.Context) ([]db.Tag, error) {
 // Cache-Control max-age in seconds, and how long the page stays valid
 // without a database change (0: until the next change; topics with
 // max_age age out by themselves).
-func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, cursor string) (*Feed, int, time.Duration, error) {
-	base := baseURL(cfg)
-	f := &Feed{
+func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, cursor string) (*render.Feed, int, time.Duration, error) {
+	base := render.BaseURL(cfg)
+	f := &render.Feed{
 		BaseURL:  base,
-		SiteLink: base + pagePath(kind, slug),
-		ID:       FeedID(base, kind, slug),
+		SiteLink: base + render.PagePath(kind, slug),
+		ID:       render.FeedID(base, kind, slug),
 		Cursor:   cursor,
 		Hubs:     feedHubs(cfg),
 		Self:     map[string]string{},
 	}
-	for _, format := range Formats {
-		f.Self[format] = feedURL(base, kind, slug, format)
+	for _, format := range render.Formats {
+		f.Self[format] = render.FeedURL(base, kind, slug, format)
 	}
 	var before *db.Cursor
 	if cursor != "" {
@@ -1043,7 +1016,7 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 		}
 		for _, it := range items {
 			if fromConfigured(cfg, it) {
-				f.Entries = append(f.Entries, Entry{Item: it})
+				f.Entries = append(f.Entries, render.Entry{Item: it})
 			}
 		}
 	}
@@ -1058,7 +1031,7 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 
 // composeTopic streams the topic's members from the store into a Composer
 // until the page is full, and returns the entries and the next cursor.
-func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cursor) ([]Entry, string, error) {
+func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cursor) ([]render.Entry, string, error) {
 	curations, err := s.store.Curations(ctx, t.Slug)
 	if err != nil {
 		return nil, "", err
@@ -1070,7 +1043,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 		}
 		curations = append(curations, more...)
 	}
-	c := NewComposer(t, curations, s.now(), before == nil)
+	c := render.NewComposer(t, curations, s.now(), before == nil)
 	cfg := s.cfg.Load()
 	if before == nil {
 		for _, id := range c.PinnedIDs() {
@@ -1087,8 +1060,8 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 		}
 		for _, link := range t.Pin {
 			it, err := s.store.ItemByLink(ctx, link)
-			if errors.Is(err, db.ErrNotFound) && canonLink(link) != link {
-				it, err = s.store.ItemByLink(ctx, canonLink(link))
+			if errors.Is(err, db.ErrNotFound) && render.LinkKey(link) != link {
+				it, err = s.store.ItemByLink(ctx, render.LinkKey(link))
 			}
 			if errors.Is(err, db.ErrNotFound) {
 				continue
@@ -1160,7 +1133,7 @@ func fromConfigured(cfg *config.Config, it db.Item) bool {
 // maxAgeFor is the Cache-Control max-age (seconds) of a feed: the shortest
 // poll interval of the sources of its entries (else defaults.interval),
 // clamped to [60 s, 1 h].
-func maxAgeFor(cfg *config.Config, entries []Entry) int {
+func maxAgeFor(cfg *config.Config, entries []render.Entry) int {
 	shortest := time.Duration(0)
 	consider := func(id string) {
 		for i := range cfg.Sources {

@@ -22,6 +22,7 @@ import (
 	"bantin/db"
 	"bantin/internal/fixture"
 	"bantin/internal/testenv"
+	"bantin/publisher/render"
 )
 
 const topicSlug = "dat-dai"
@@ -489,7 +490,7 @@ func TestHandlerComposition(t *testing.T) {
 		t.Error("rss lacks the also-reported line")
 	}
 	for _, absent := range []string{"Bài bị ẩn", "Bài ẩn trong YAML"} {
-		for _, format := range Formats {
+		for _, format := range render.Formats {
 			if bytes.Contains(e.get("/topics/"+topicSlug+"."+format).body, []byte(absent)) {
 				t.Errorf("%s: hidden item %q published", format, absent)
 			}
@@ -559,12 +560,12 @@ func TestServedFeedsValid(t *testing.T) {
 	dir := t.TempDir()
 	var atoms, rsses []string
 	for i, path := range []string{"/topics/" + topicSlug, "/tags/dat-dai", "/topics/khac"} {
-		for _, format := range []string{FormatAtom, FormatRSS} {
+		for _, format := range []string{render.FormatAtom, render.FormatRSS} {
 			file := filepath.Join(dir, fmt.Sprintf("%d.%s", i, format))
 			if err := os.WriteFile(file, e.get(path+"."+format).body, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if format == FormatAtom {
+			if format == render.FormatAtom {
 				atoms = append(atoms, file)
 			} else {
 				rsses = append(rsses, file)

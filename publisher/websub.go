@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"bantin/publisher/render"
 )
 
 // hubState remembers what was last announced to the WebSub hubs.
@@ -68,14 +70,14 @@ func (s *Server) NotifyHubs(ctx context.Context) (int, error) {
 
 	var keys []cacheKey
 	for _, t := range cfg.Topics {
-		keys = append(keys, cacheKey{kind: kindTopic, slug: t.Slug, format: FormatAtom})
+		keys = append(keys, cacheKey{kind: kindTopic, slug: t.Slug, format: render.FormatAtom})
 	}
 	tags, err := s.tagList(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("publisher: websub: %w", err)
 	}
 	for _, t := range tags {
-		keys = append(keys, cacheKey{kind: kindTag, slug: t.Slug, format: FormatAtom})
+		keys = append(keys, cacheKey{kind: kindTag, slug: t.Slug, format: render.FormatAtom})
 	}
 	if h.sent == nil {
 		h.sent = map[string]string{}
@@ -83,7 +85,7 @@ func (s *Server) NotifyHubs(ctx context.Context) (int, error) {
 	if h.client == nil {
 		h.client = &http.Client{Timeout: 10 * time.Second}
 	}
-	base := baseURL(cfg)
+	base := render.BaseURL(cfg)
 	n := 0
 	var errs []string
 	for _, k := range keys {
@@ -105,8 +107,8 @@ func (s *Server) NotifyHubs(ctx context.Context) (int, error) {
 			}
 			if last != "" {
 				failed := false
-				for _, format := range Formats {
-					topic := feedURL(base, k.kind, k.slug, format)
+				for _, format := range render.Formats {
+					topic := render.FeedURL(base, k.kind, k.slug, format)
 					if err := publishToHub(ctx, h.client, hub, topic); err != nil {
 						s.log.Warn("websub publish failed", "hub", hub, "topic", topic, "err", err)
 						errs = append(errs, err.Error())

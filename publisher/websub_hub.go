@@ -25,6 +25,7 @@ import (
 	"bantin/config"
 	"bantin/db"
 	"bantin/netpolicy"
+	"bantin/publisher/render"
 )
 
 // HubPath is where the built-in WebSub hub takes subscription requests
@@ -151,7 +152,7 @@ func feedHubs(cfg *config.Config) []string {
 	if !cfg.WebSub.Builtin {
 		return cfg.WebSub.Hubs
 	}
-	own := baseURL(cfg) + HubPath
+	own := render.BaseURL(cfg) + HubPath
 	if slices.Contains(cfg.WebSub.Hubs, own) {
 		return cfg.WebSub.Hubs
 	}
@@ -159,12 +160,12 @@ func feedHubs(cfg *config.Config) []string {
 }
 
 // URL is the built-in hub's public URL (base_url + HubPath).
-func (h *Hub) URL() string { return baseURL(h.srv.cfg.Load()) + HubPath }
+func (h *Hub) URL() string { return render.BaseURL(h.srv.cfg.Load()) + HubPath }
 
 // allowPrivate reports whether callbacks may be on non-public addresses:
 // only when base_url itself is.
 func (h *Hub) allowPrivate() bool {
-	u, err := url.Parse(baseURL(h.srv.cfg.Load()))
+	u, err := url.Parse(render.BaseURL(h.srv.cfg.Load()))
 	if err != nil {
 		return false
 	}
@@ -182,7 +183,7 @@ func (h *Hub) controlAddr(network, address string, _ syscall.RawConn) error {
 
 // topicKey maps one of our first-page feed URLs to its cache key.
 func topicKey(cfg *config.Config, topic string) (cacheKey, bool) {
-	base := baseURL(cfg)
+	base := render.BaseURL(cfg)
 	rest, ok := strings.CutPrefix(topic, base)
 	if !ok {
 		return cacheKey{}, false
@@ -201,7 +202,7 @@ func topicKey(cfg *config.Config, topic string) (cacheKey, bool) {
 	}
 	slug, err := url.PathUnescape(rest[:dot])
 	format := rest[dot+1:]
-	if err != nil || ContentType(format) == "" || feedURL(base, kind, slug, format) != topic {
+	if err != nil || render.ContentType(format) == "" || render.FeedURL(base, kind, slug, format) != topic {
 		return cacheKey{}, false
 	}
 	return cacheKey{kind: kind, slug: slug, format: format}, true
@@ -217,7 +218,7 @@ func hubTopic(cfg *config.Config, topic string) (key cacheKey, canon string, ok 
 	}
 	if t, renamed, found := cfg.ResolveTopic(key.slug); found && renamed {
 		key.slug = t.Slug
-		return key, feedURL(baseURL(cfg), kindTopic, t.Slug, key.format), true
+		return key, render.FeedURL(render.BaseURL(cfg), kindTopic, t.Slug, key.format), true
 	}
 	return key, topic, true
 }
@@ -266,7 +267,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	key, canon, ok := hubTopic(cfg, topic)
 	if !ok {
-		h.bad(w, "hub.topic is not a feed of this site (want "+baseURL(cfg)+"/topics/SLUG.FORMAT or /tags/SLUG.FORMAT)")
+		h.bad(w, "hub.topic is not a feed of this site (want "+render.BaseURL(cfg)+"/topics/SLUG.FORMAT or /tags/SLUG.FORMAT)")
 		return
 	}
 	if mode == "subscribe" {
@@ -451,7 +452,7 @@ func (h *Hub) Distribute(ctx context.Context) (int, error) {
 		}
 	}
 	h.seq, h.primed = seq, true
-	hub := baseURL(cfg) + HubPath
+	hub := render.BaseURL(cfg) + HubPath
 	started := 0
 	// Forget subscriptions that ended.
 	live := map[string]bool{}

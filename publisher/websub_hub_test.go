@@ -14,6 +14,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/publisher/render"
 )
 
 // testSubscriber is a WebSub subscriber on 127.0.0.1: it echoes (or not)
@@ -115,7 +116,7 @@ func postForm(t *testing.T, u string, form url.Values) (int, string) {
 func TestHubAdvertised(t *testing.T) {
 	e, h, cfg := newHubEnv(t)
 	addr, _ := startFront(t, e, nil)
-	for _, format := range Formats {
+	for _, format := range render.Formats {
 		path := "/topics/" + topicSlug + "." + format
 		r := e.get(path)
 		for _, hub := range []string{"https://hub.example.org/", h.URL()} {
@@ -322,8 +323,8 @@ func TestHubSubscribeDistributeUnsubscribe(t *testing.T) {
 			t.Errorf("pushed body differs from the served feed:\n%s\nwant\n%s", p.body, feed.body)
 		case !p.sigOK:
 			t.Errorf("X-Hub-Signature %q does not verify", p.sig)
-		case p.contentType != ContentType(FormatAtom):
-			t.Errorf("Content-Type = %q, want %q", p.contentType, ContentType(FormatAtom))
+		case p.contentType != render.ContentType(render.FormatAtom):
+			t.Errorf("Content-Type = %q, want %q", p.contentType, render.ContentType(render.FormatAtom))
 		case p.link != wantLink:
 			t.Errorf("Link = %q, want %q", p.link, wantLink)
 		case !strings.Contains(string(p.body), "Giá đất lại tăng"):

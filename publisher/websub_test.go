@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"bantin/publisher/render"
 )
 
 func TestNotifyHubs(t *testing.T) {
@@ -80,7 +82,7 @@ func TestPage(t *testing.T) {
 	e := newEnv(t)
 	e.seed()
 	ctx := context.Background()
-	f, err := e.srv.Page(ctx, KindTopic, topicSlug, "")
+	f, err := e.srv.Page(ctx, render.KindTopic, topicSlug, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,16 +93,16 @@ func TestPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if summary(entries) != summary(f.Entries) {
-		t.Errorf("TopicPage = %s, Page = %s", summary(entries), summary(f.Entries))
+	if shape(entries) != shape(f.Entries) {
+		t.Errorf("TopicPage = %s, Page = %s", shape(entries), shape(f.Entries))
 	}
 	cases := []struct {
 		name, kind, slug, cursor string
 		want                     error
 	}{
-		{"unknown topic", KindTopic, "nope", "", ErrNotFound},
-		{"unknown tag", KindTag, "nope", "", ErrNotFound},
-		{"bad cursor", KindTopic, topicSlug, "x", ErrBadCursor},
+		{"unknown topic", render.KindTopic, "nope", "", ErrNotFound},
+		{"unknown tag", render.KindTag, "nope", "", ErrNotFound},
+		{"bad cursor", render.KindTopic, topicSlug, "x", ErrBadCursor},
 	}
 	for _, c := range cases {
 		if _, err := e.srv.Page(ctx, c.kind, c.slug, c.cursor); !errors.Is(err, c.want) {

@@ -1,4 +1,4 @@
-package publisher
+package render
 
 import (
 	"net/url"
@@ -541,7 +541,7 @@ func (c *Composer) ordered() []*group {
 		gs := append([]*group(nil), part...)
 		sort.SliceStable(gs, func(i, j int) bool {
 			a, b := gs[i].entry.Item, gs[j].entry.Item
-			pa, pb := itemPublished(a), itemPublished(b)
+			pa, pb := Published(a), Published(b)
 			if !pa.Equal(pb) {
 				return pa.After(pb)
 			}
@@ -638,7 +638,7 @@ func (g *group) result() Entry {
 func itemKey(it db.Item) string { return it.SourceID + "\x00" + it.GUID }
 
 func earlier(a, b db.Item) bool {
-	pa, pb := itemPublished(a), itemPublished(b)
+	pa, pb := Published(a), Published(b)
 	if !pa.Equal(pb) {
 		return pa.Before(pb)
 	}
@@ -651,7 +651,7 @@ func newMember(it db.Item) *member {
 		link = it.Link
 	}
 	title := titleKey(it.Title)
-	return &member{item: it, published: itemPublished(it), canon: canonLink(link), title: title,
+	return &member{item: it, published: Published(it), canon: canonLink(link), title: title,
 		numbers: numbers(title), shingles: shingles(title)}
 }
 
