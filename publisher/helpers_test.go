@@ -2,8 +2,10 @@ package publisher
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,4 +82,17 @@ func fixtureFeed(t testing.TB) *render.Feed {
 		f.Entries = append(f.Entries, e)
 	}
 	return f
+}
+
+// shape is the entries' lead, related and pinned item ids, to compare pages.
+func shape(entries []render.Entry) string {
+	var b strings.Builder
+	for _, e := range entries {
+		fmt.Fprintf(&b, "%d %t", e.Item.ID, e.Pinned)
+		for _, r := range e.Related {
+			fmt.Fprintf(&b, " %d", r.ID)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

@@ -93,10 +93,11 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 		// page stays quick with hundreds of topics.
 		short := t
 		short.Limit = indexItems
-		entries, _, err := s.composeTopic(ctx, short, nil)
+		c, _, err := s.composeTopic(ctx, short, nil)
 		if err != nil {
 			return nil, err
 		}
+		entries := c.Entries()
 		title := t.Title
 		if title == "" {
 			title = t.Slug

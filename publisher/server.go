@@ -985,11 +985,11 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 		if t.MaxAge > 0 {
 			ttl = time.Minute
 		}
-		entries, next, err := s.composeTopic(ctx, t, before)
+		c, next, err := s.composeTopic(ctx, t, before)
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		f.Entries, f.Next = entries, next
+		f.Entries, f.Next = c.Entries(), next
 	case kindTag:
 		tags, err := s.tagList(ctx)
 		if err != nil {
@@ -1030,8 +1030,9 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 }
 
 // composeTopic streams the topic's members from the store into a Composer
-// until the page is full, and returns the entries and the next cursor.
-func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cursor) ([]render.Entry, string, error) {
+// until the page is full, and returns the Composer (its Entries are the
+// page, its Fates what became of each candidate) and the next cursor.
+func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cursor) (*render.Composer, string, error) {
 	curations, err := s.store.Curations(ctx, t.Slug)
 	if err != nil {
 		return nil, "", err
@@ -1101,7 +1102,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 			last = &items[i]
 		}
 		if c.AgedOut() {
-			return c.Entries(), "", nil
+			return c, "", nil
 		}
 		if len(items) < batch {
 			break
@@ -1119,7 +1120,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 	if stopped && last != nil {
 		next = db.CursorOf(*last).String()
 	}
-	return c.Entries(), next, nil
+	return c, next, nil
 }
 
 // fromConfigured reports whether it comes from a source of cfg: the items
