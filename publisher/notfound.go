@@ -51,8 +51,8 @@ func (s *Server) handleUnknown(w http.ResponseWriter, r *http.Request) {
 	cfg := s.cfg.Load()
 	var b strings.Builder
 	fmt.Fprintf(&b, "There is no page at %s.\n", r.URL.EscapedPath())
-	for _, k := range []struct{ kind, dir string }{{kindTopic, "/topics/"}, {kindTag, "/tags/"}} {
-		if rest, ok := strings.CutPrefix(r.URL.Path, k.dir); ok {
+	for _, k := range feedRoutes {
+		if rest, ok := strings.CutPrefix(r.URL.Path, string(k.prefix)); ok {
 			file := strings.Trim(rest, "/")
 			file = file[strings.LastIndexByte(file, '/')+1:]
 			slug, format, ok := splitFeedFile(file)

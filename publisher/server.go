@@ -384,22 +384,6 @@ func (s *Server) renderFormats(ctx context.Context, keys []cacheKey, gen, ver ui
 	return nil
 }
 
-// Handler returns the HTTP handler with every route (Handle's too).
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	s.routes(mux)
-	return s.withExtraRoutes(mux)
-}
-
-func (s *Server) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /topics/{file}", s.handleFeed(kindTopic))
-	mux.HandleFunc("GET /tags/{file}", s.handleFeed(kindTag))
-	mux.HandleFunc("GET /{$}", s.handleIndex)
-	mux.HandleFunc("GET /opml.xml", s.handleOPML)
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.HandleFunc("GET /", s.handleUnknown)
-}
-
 // ListenAndServe serves Handler on addr until ctx is cancelled, then shuts
 // down gracefully (in-flight requests get up to 10 s). While serving it
 // announces changed feeds to the configured WebSub hubs (NotifyHubs every

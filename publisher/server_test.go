@@ -76,7 +76,11 @@ func newEnv(t testing.TB) *testEnv {
 	e.srv = New(cfg, d, nil)
 	e.srv.SeqCheckInterval = 0
 	e.srv.now = func() time.Time { return e.now }
-	e.ts = httptest.NewServer(e.srv.Handler())
+	// The reference net/http server of the differential tests is the
+	// daemon's (NewHTTPServer: its limits, e.g. MaxHeaderBytes).
+	e.ts = httptest.NewUnstartedServer(nil)
+	e.ts.Config = NewHTTPServer(e.srv.Handler(), nil)
+	e.ts.Start()
 	t.Cleanup(e.ts.Close)
 	return e
 }

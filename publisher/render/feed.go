@@ -156,7 +156,7 @@ func sourceFeedID(baseURL, sourceID string) string {
 // tag: base_url + "/tags/" + its slug. The category's text (Atom term) is
 // the tag's display name, which readers show; the slug is in the URL.
 func tagScheme(baseURL, slug string) string {
-	return strings.TrimRight(baseURL, "/") + "/tags/" + url.PathEscape(slug)
+	return strings.TrimRight(baseURL, "/") + Dir(KindTag) + url.PathEscape(slug)
 }
 
 var langTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)

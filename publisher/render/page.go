@@ -211,10 +211,7 @@ type feedPageBody struct {
 
 // PagePath is the path of a topic's or tag's HTML page.
 func PagePath(kind, slug string) string {
-	if kind == KindTag {
-		return "/tags/" + url.PathEscape(slug)
-	}
-	return "/topics/" + url.PathEscape(slug)
+	return Dir(kind) + url.PathEscape(slug)
 }
 
 // RenderFeedPage renders page f of a topic or tag as HTML.

@@ -19,6 +19,16 @@ const (
 	KindTag   = "tag"
 )
 
+// Dir is the path under which the feeds and pages of kind are published
+// ("/topics/", "/tags/"): the publisher's route table and every URL
+// minted here take it from this one place.
+func Dir(kind string) string {
+	if kind == KindTag {
+		return "/tags/"
+	}
+	return "/topics/"
+}
+
 // FormatLabels names each format for readers (subscribe links).
 var FormatLabels = map[string]string{FormatRSS: "RSS", FormatAtom: "Atom", FormatJSON: "JSON Feed"}
 
@@ -36,11 +46,7 @@ func BaseURL(cfg *config.Config) string {
 
 // FeedURL is the URL of a published feed.
 func FeedURL(base, kind, slug, format string) string {
-	dir := "/topics/"
-	if kind == KindTag {
-		dir = "/tags/"
-	}
-	return base + dir + url.PathEscape(slug) + "." + format
+	return base + Dir(kind) + url.PathEscape(slug) + "." + format
 }
 
 // zones caches the locations Zone loaded, by name.
