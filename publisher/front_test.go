@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"bantin/config"
 	"bantin/db"
 	"bantin/internal/testenv"
 	"bantin/publisher/render"
@@ -330,7 +331,7 @@ func TestFastPathSwitch(t *testing.T) {
 	e := newEnv(t)
 	e.seed()
 	e.srv.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "metrics\n") }))
-	e.srv.Handle(HubPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hub "+r.Method+"\n") }))
+	e.srv.Handle(config.BuiltinHubPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hub "+r.Method+"\n") }))
 	e.srv.Register(func(mux *http.ServeMux) {
 		mux.HandleFunc("GET /desk", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "desk\n") })
 	})
