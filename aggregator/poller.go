@@ -45,10 +45,10 @@ type Poller struct {
 	Fetcher *fetcher.Fetcher
 	Logger  *slog.Logger
 	Metrics *Metrics
-	// WebSub is the WebSub subscriber (set by NewSubscriber), nil for
+	// WebSub is the WebSub subscriber (websub.Subscriber), nil for
 	// none: while it holds an active subscription for a source, that
 	// source is polled only every max_interval.
-	WebSub *Subscriber
+	WebSub Subscriptions
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 	// NewTicker returns the ticker that paces Run (how often it looks
@@ -613,7 +613,7 @@ func (p *Poller) prepareWrite(o outcome) (Result, db.Source, bool) {
 		return r, o.state, false
 	}
 	st := o.state
-	p.WebSub.merge(&st) // keep the subscriber's hub secret and lease
+	p.merge(&st) // keep the subscriber's hub secret and lease
 	if o.err != nil {
 		st.NormalDue = time.Time{} // NextDue is a backoff, not relaxed
 	}
