@@ -50,8 +50,10 @@ func (d *DB) SaveFetch(ctx context.Context, s Source, items []Item) (SaveResult,
 			return err
 		}
 		defer w.close()
-		res, err = w.saveFetch(ctx, s, items, d.now())
-		return err
+		if res, err = w.saveFetch(ctx, s, items, d.now()); err != nil {
+			return err
+		}
+		return w.flushBump(ctx)
 	})
 	if err != nil {
 		return SaveResult{}, fmt.Errorf("db: save fetch of %q: %w", s.ID, err)
@@ -109,6 +111,10 @@ func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult
 			if err := holdLeases(ctx, w, fetches, errs); err != nil {
 				return err
 			}
+			// Rows other instances' writes share, locked in one order.
+			if err := lockShared(ctx, w, fetches, errs); err != nil {
+				return err
+			}
 			// The states without items go in one statement on
 			// PostgreSQL (see saveStates).
 			wrote, err := saveStates(ctx, w, fetches, errs)
@@ -136,7 +142,10 @@ func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult
 					return err
 				}
 			}
-			return releaseFetched(ctx, w, fetches, errs, wrote)
+			if err := releaseFetched(ctx, w, fetches, errs, wrote); err != nil {
+				return err
+			}
+			return w.flushBump(ctx)
 		})
 		if failed < 0 {
 			break
@@ -189,7 +198,7 @@ func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, cloc
 		return res, err
 	}
 	if w.d.pg {
-		if err := lockTags(ctx, w.tx, items); err != nil {
+		if err := lockTags(ctx, w.tx, items, w.locked); err != nil {
 			return res, err
 		}
 	}
@@ -269,10 +278,16 @@ type itemWriter struct {
 	// known maps the GUIDs of the fetch to their stored state, kept up to
 	// date as items are written (a GUID may repeat within a fetch).
 	known map[string]stored
+	// locked holds the tag slugs whose rows this transaction has locked
+	// (PostgreSQL, see lockTags); bump says the change sequence is to be
+	// bumped once, at the end of the transaction (see lockorder.go).
+	locked map[string]bool
+	bump   bool
 }
 
 func (d *DB) prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
-	w := &itemWriter{d: d, tx: tx, tags: map[string]bool{}, known: map[string]stored{}, stmts: map[string]*sql.Stmt{}}
+	w := &itemWriter{d: d, tx: tx, tags: map[string]bool{}, known: map[string]stored{}, stmts: map[string]*sql.Stmt{},
+		locked: map[string]bool{}}
 	for _, p := range []struct {
 		dst **sql.Stmt
 		sql string
@@ -545,11 +560,14 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 // slug order. On PostgreSQL the tag-count triggers update rows that fetches
 // of other instances update too: taken in one order, those locks make
 // concurrent fetches wait for each other instead of deadlocking.
-func lockTags(ctx context.Context, tx *sql.Tx, items []Item) error {
+//
+// Slugs in locked are skipped (this transaction holds them already); the
+// slugs locked are added to it.
+func lockTags(ctx context.Context, tx *sql.Tx, items []Item, locked map[string]bool) error {
 	names := map[string]string{}
 	for _, it := range items {
 		for _, t := range it.Tags {
-			if _, ok := names[t.Slug]; t.Slug != "" && !ok {
+			if _, ok := names[t.Slug]; t.Slug != "" && !ok && !locked[t.Slug] {
 				names[t.Slug] = cmp.Or(t.Name, t.Slug)
 			}
 		}
@@ -582,6 +600,9 @@ func lockTags(ctx context.Context, tx *sql.Tx, items []Item) error {
 		rows.Close()
 		if err != nil {
 			return fmt.Errorf("lock tags: %w", err)
+		}
+		for _, slug := range chunk {
+			locked[slug] = true
 		}
 	}
 	return nil
