@@ -175,7 +175,15 @@ func (d *DB) ClaimSources(ctx context.Context, owner string, cands []Candidate, 
 	}
 	defer rows.Close()
 	out := make([]Claimed, 0, len(cands))
+	// The candidates of a host this poller may not add to come without a
+	// row (see migrations_pg/0011): they fill the gaps.
+	busy := func(upTo int) {
+		for len(out) < upTo {
+			out = append(out, Claimed{Source: Source{ID: cands[len(out)].ID}, Claim: Claim{HostBusy: true}})
+		}
+	}
 	n := toNanos(now)
+	claimed := 0
 	for rows.Next() {
 		var idx, status int
 		var leaseOwner string
@@ -184,15 +192,15 @@ func (d *DB) ClaimSources(ctx context.Context, owner string, cands []Candidate, 
 		if err != nil {
 			return nil, fmt.Errorf("db: claim sources: %w", err)
 		}
-		if idx != len(out)+1 {
+		if idx <= len(out) || idx > len(cands) {
 			return nil, fmt.Errorf("db: claim sources: outcome %d out of order", idx)
 		}
+		busy(idx - 1)
 		c := Claimed{Source: s}
 		switch status {
 		case 1:
 			c.OK = true
-		case 2:
-			c.HostBusy = true
+			claimed++
 		default:
 			if leaseOwner != owner && leaseUntil > n {
 				c.Until = fromNanos(leaseUntil)
@@ -202,6 +210,11 @@ func (d *DB) ClaimSources(ctx context.Context, owner string, cands []Candidate, 
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("db: claim sources: %w", err)
+	}
+	if claimed < max {
+		// Fewer claimed than asked: every candidate was examined, those
+		// after the last row were of busy hosts.
+		busy(len(cands))
 	}
 	return out, nil
 }
