@@ -45,11 +45,9 @@ func (d *DB) SaveFetch(ctx context.Context, s Source, items []Item) (SaveResult,
 	}
 	var res SaveResult
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		w, err := d.prepareItemWriter(ctx, tx)
-		if err != nil {
-			return err
-		}
+		w := d.newItemWriter(tx)
 		defer w.close()
+		var err error
 		if res, err = w.saveFetch(ctx, s, items, d.now()); err != nil {
 			return err
 		}
@@ -94,22 +92,13 @@ func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult
 	for left > 0 {
 		failed := -1
 		err = d.write(ctx, func(tx *sql.Tx) error {
-			var w *itemWriter
-			defer func() {
-				if w != nil {
-					w.close()
-				}
-			}()
+			w := d.newItemWriter(tx)
+			defer w.close()
 			for i, f := range fetches {
 				if errs[i] != nil {
 					continue
 				}
 				var err error
-				if w == nil {
-					if w, err = d.prepareItemWriter(ctx, tx); err != nil {
-						return err
-					}
-				}
 				if f.Items == nil {
 					err = saveSourceState(ctx, w, f.Source)
 				} else {
@@ -119,9 +108,6 @@ func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult
 					failed, errs[i] = i, err
 					return err
 				}
-			}
-			if w == nil {
-				return nil
 			}
 			return w.ch.flush(ctx, w, d.pg)
 		})
@@ -169,6 +155,9 @@ func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, cloc
 		return res, fmt.Errorf("source %q: %w", s.ID, ErrNotFound)
 	}
 	if err != nil {
+		return res, err
+	}
+	if err := w.prepareItems(ctx); err != nil {
 		return res, err
 	}
 	clear(w.known) // GUIDs are per source
@@ -278,8 +267,20 @@ type itemWriter struct {
 	ch txChanges
 }
 
-func (d *DB) prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
-	w := &itemWriter{d: d, tx: tx, tags: map[string]bool{}, known: map[string]stored{}, stmts: map[string]*sql.Stmt{}}
+// newItemWriter returns a writer for tx; the statements of items are
+// prepared by the first saveFetch (a transaction that only stores source
+// states, as re-polls of unchanged feeds do, needs none of them).
+func (d *DB) newItemWriter(tx *sql.Tx) *itemWriter {
+	return &itemWriter{d: d, tx: tx, stmts: map[string]*sql.Stmt{}}
+}
+
+// prepareItems prepares the statements of items, once.
+func (w *itemWriter) prepareItems(ctx context.Context) error {
+	if w.insert != nil {
+		return nil
+	}
+	w.tags, w.known = map[string]bool{}, map[string]stored{}
+	d := w.d
 	for _, p := range []struct {
 		dst **sql.Stmt
 		sql string
@@ -300,12 +301,11 @@ func (d *DB) prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, er
 	} {
 		st, err := w.stmt(ctx, p.sql)
 		if err != nil {
-			w.close()
-			return nil, fmt.Errorf("prepare: %w", err)
+			return fmt.Errorf("prepare: %w", err)
 		}
 		*p.dst = st
 	}
-	return w, nil
+	return nil
 }
 
 // stmt returns query prepared for w's transaction.
