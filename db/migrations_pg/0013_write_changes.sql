@@ -1,4 +1,4 @@
--- db/migrations/0011_write_changes.sql on PostgreSQL: inserts into
+-- db/migrations/0012_write_changes.sql on PostgreSQL: inserts into
 -- item_tags and item_topics fire no trigger; the writer records the tag
 -- counts and the feeds changed once per transaction (db/changes.go).
 -- Deletes keep their triggers.
