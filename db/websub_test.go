@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -212,5 +213,37 @@ func TestMoveWebSubSubscriptions(t *testing.T) {
 	}
 	if got[1].Secret != "new" {
 		t.Errorf("subscriber of both URLs: %+v, want its subscription to the new URL", got[1])
+	}
+}
+
+// TestCopyCarriesWebSubState: migrate-db moves the WebSub subscriber's
+// subscriptions, and the announcement records of an older SQLite desk
+// (NUL-separated keys, which PostgreSQL refuses) arrive tab-separated.
+func TestCopyCarriesWebSubState(t *testing.T) {
+	postgresOnly(t)
+	ctx := context.Background()
+	lite, err := Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	mustSync(t, lite, "a")
+	up := UpstreamSubscription{SourceID: "a", Hub: "http://hub.test/", Topic: "http://a.test/feed", Secret: "cafe",
+		Verified: t0, LeaseEnd: t0.Add(time.Hour)}
+	if err := lite.SaveUpstreamSubscription(ctx, up); err != nil {
+		t.Fatal(err)
+	}
+	if err := lite.SetFeedVersion(ctx, "announce\x00http://hub.test/\x00topic/news", `"v1"`, t0); err != nil {
+		t.Fatal(err)
+	}
+	pg, _ := openFresh(t)
+	if counts, err := Copy(ctx, pg, lite); err != nil {
+		t.Fatalf("Copy to PostgreSQL: %v (%v)", err, counts)
+	}
+	if got, err := pg.UpstreamSubscriptions(ctx); err != nil || !reflect.DeepEqual(got["a"], up) {
+		t.Errorf("upstream subscriptions on PostgreSQL = %+v, %v; want %+v", got, err, up)
+	}
+	if etag, _, err := pg.FeedVersion(ctx, "announce\thttp://hub.test/\ttopic/news"); err != nil || etag != `"v1"` {
+		t.Errorf("announcement record on PostgreSQL = %q, %v; want \"v1\" under the tab-separated key", etag, err)
 	}
 }
