@@ -247,3 +247,73 @@ func TestCopyCarriesWebSubState(t *testing.T) {
 		t.Errorf("announcement record on PostgreSQL = %q, %v; want \"v1\" under the tab-separated key", etag, err)
 	}
 }
+
+// TestWebSubRequestClaimedOnce: a subscription request is claimed by one
+// sender while open, its verification taken once and within its window;
+// a failed one is not claimed again before its retry time, an abandoned
+// one (its sender stopped) 10 minutes after its window.
+func TestWebSubRequestClaimedOnce(t *testing.T) {
+	ctx := context.Background()
+	d, _ := mustOpen(t)
+	mustSync(t, d, "a")
+	req := func(token string, since time.Time) WebSubRequest {
+		return WebSubRequest{SourceID: "a", Mode: "subscribe", Topic: "http://a/feed", Hub: "http://hub/", Secret: "s-" + token,
+			Lease: time.Hour, Since: since, Deadline: since.Add(5 * time.Minute), Token: token}
+	}
+	claim := func(name, token string, at time.Time, want bool) {
+		t.Helper()
+		if got, err := d.ClaimWebSubRequest(ctx, req(token, at), at); err != nil || got != want {
+			t.Errorf("%s: claimed %v, %v; want %v", name, got, err, want)
+		}
+	}
+	claim("first", "1", t0, true)
+	claim("while open", "2", t0.Add(time.Minute), false)
+	if s, err := d.WebSubSecrets(ctx, "a", t0); err != nil || len(s) != 1 || s[0] != "s-1" {
+		t.Errorf("secrets while pending = %q, %v; want the pending request's", s, err)
+	}
+	if _, ok, _ := d.TakeWebSubRequest(ctx, "a", "subscribe", "http://a/feed", t0.Add(6*time.Minute), time.Time{}); ok {
+		t.Error("verification after the window taken")
+	}
+	// Released by its sender after a failure: not before the retry time.
+	if err := d.ReleaseWebSubRequest(ctx, "a", "subscribe", "http://a/feed", "1", t0.Add(8*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	claim("before the retry time", "3", t0.Add(7*time.Minute), false)
+	claim("at the retry time", "4", t0.Add(8*time.Minute), true)
+	r, ok, err := d.TakeWebSubRequest(ctx, "a", "subscribe", "http://a/feed", t0.Add(9*time.Minute), t0.Add(50*time.Minute))
+	if err != nil || !ok || r.Secret != "s-4" || r.Lease != time.Hour || r.Token != "4" {
+		t.Fatalf("take = %+v, %v, %v; want request 4", r, ok, err)
+	}
+	if _, ok, _ := d.TakeWebSubRequest(ctx, "a", "subscribe", "http://a/feed", t0.Add(9*time.Minute), time.Time{}); ok {
+		t.Error("the same verification taken twice")
+	}
+	if err := d.ReleaseWebSubRequest(ctx, "a", "subscribe", "http://a/feed", "4", t0); err != nil {
+		t.Fatal(err)
+	}
+	claim("verified: before its renewal time (a late release changes nothing)", "5", t0.Add(49*time.Minute), false)
+	claim("renewal", "6", t0.Add(50*time.Minute), true)
+	claim("abandoned, 9 min after its window", "7", t0.Add(64*time.Minute), false)
+	claim("abandoned, 10 min after its window", "8", t0.Add(65*time.Minute), true)
+}
+
+// TestSwapFeedVersion: of two instances announcing one change, the one
+// that moves the recorded version first claims it.
+func TestSwapFeedVersion(t *testing.T) {
+	ctx := context.Background()
+	d, _ := mustOpen(t)
+	key := "announce\thttp://hub/\ttopic/news"
+	if err := d.SetFeedVersion(ctx, key, `"v1"`, t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, old, etag string
+		want            bool
+	}{{"first", `"v1"`, `"v2"`, true}, {"second, from the same version", `"v1"`, `"v2"`, false}, {"back (a hub refused)", `"v2"`, `"v1"`, true}} {
+		if got, err := d.SwapFeedVersion(ctx, key, c.old, c.etag, t0); err != nil || got != c.want {
+			t.Errorf("%s: %v, %v; want %v", c.name, got, err, c.want)
+		}
+	}
+	if etag, _, _ := d.FeedVersion(ctx, key); etag != `"v1"` {
+		t.Errorf("recorded %q, want \"v1\"", etag)
+	}
+}
