@@ -516,19 +516,6 @@ func (ss *subState) hasPending(mode, topic string) bool {
 	return false
 }
 
-// takePending removes and returns the request of that mode and topic still
-// awaiting its verification at now, if there is one: a verification is
-// accepted once, and only within the request's window.
-func (ss *subState) takePending(mode, topic string, now time.Time) (pendingReq, bool) {
-	for i, r := range ss.pending {
-		if r.mode == mode && r.topic == topic && now.Before(r.deadline) {
-			ss.pending = append(ss.pending[:i:i], ss.pending[i+1:]...)
-			return r, true
-		}
-	}
-	return pendingReq{}, false
-}
-
 func (ss *subState) removePending(mode, topic string) {
 	out := ss.pending[:0]
 	for _, r := range ss.pending {
