@@ -41,7 +41,7 @@ func (e *siteEnv) dbPath() string { return e.path }
 func testConfig() *config.Config {
 	return &config.Config{
 		BaseURL:  testBase,
-		Defaults: config.Defaults{Interval: config.Duration(15 * time.Minute)},
+		Defaults: config.Defaults{Settings: config.Settings{Interval: config.Duration(15 * time.Minute)}},
 		Sources: []config.Source{
 			{ID: "a", URL: "https://a.example.vn/rss"}, {ID: "b", URL: "https://b.example.vn/rss"},
 			{ID: "c", URL: "https://c.example.vn/rss"}, {ID: "d", URL: "https://d.example.vn/rss"},

@@ -27,6 +27,7 @@ import (
 	"bantin/config"
 	"bantin/db"
 	"bantin/internal/fixture"
+	"bantin/internal/testenv"
 )
 
 // testHub is a WebSub hub on 127.0.0.1. It records subscription requests
@@ -180,7 +181,7 @@ func (e *websubEnv) writeConfig(t *testing.T, sources string) *config.Config {
 }
 
 func newWebsubEnv(t *testing.T) *websubEnv {
-	e := &websubEnv{hub: newTestHub(t), clk: &clock{t: time.Now()}, reg: prometheus.NewRegistry()}
+	e := &websubEnv{hub: newTestHub(t), clk: testenv.NewClock(time.Now()), reg: prometheus.NewRegistry()}
 	e.serve(http.NotFoundHandler())
 	bantin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*e.handler.Load()).ServeHTTP(w, r)
@@ -585,18 +586,8 @@ func TestWebSubFeedDropsHub(t *testing.T) {
 	}
 }
 
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// clock is a settable time source (Poller.Now and the like).
+type clock = testenv.Clock
 
 // pollAll polls every source of p (all) or the due ones.
 func pollAll(t *testing.T, p *aggregator.Poller, all bool) {
