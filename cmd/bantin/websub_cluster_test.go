@@ -19,6 +19,7 @@ import (
 
 	"bantin/db"
 	"bantin/db/pgtest"
+	"bantin/internal/testenv"
 	"bantin/websub"
 )
 
@@ -125,7 +126,7 @@ func TestWebSubOnceAcrossInstances(t *testing.T) {
 	}
 	ctx := context.Background()
 	store := in[0].store
-	waitFor(t, "the poll that learns the hub", 20*time.Second, func() bool {
+	testenv.WaitFor(t, "the poll that learns the hub", 20*time.Second, func() bool {
 		st, err := store.Source(ctx, "s")
 		return err == nil && st.HubURL != ""
 	})
