@@ -45,12 +45,12 @@ func (e *testEnv) dbPath() string { return filepath.Join(e.dir, "bantin.db") }
 func testConfig() *config.Config {
 	return &config.Config{
 		BaseURL:  testBase,
-		Defaults: config.Defaults{Interval: config.Duration(15 * time.Minute)},
+		Defaults: config.Defaults{Settings: config.Settings{Interval: config.Duration(15 * time.Minute)}},
 		Sources: []config.Source{
-			{ID: "a", URL: "https://a.example.vn/rss", Interval: config.Duration(10 * time.Minute)},
-			{ID: "b", URL: "https://b.example.vn/rss", Interval: config.Duration(30 * time.Minute)},
-			{ID: "c", URL: "https://c.example.vn/rss", Interval: config.Duration(20 * time.Minute)},
-			{ID: "d", URL: "https://d.example.vn/rss", Interval: config.Duration(45 * time.Minute)},
+			{ID: "a", URL: "https://a.example.vn/rss", Settings: config.Settings{Interval: config.Duration(10 * time.Minute)}},
+			{ID: "b", URL: "https://b.example.vn/rss", Settings: config.Settings{Interval: config.Duration(30 * time.Minute)}},
+			{ID: "c", URL: "https://c.example.vn/rss", Settings: config.Settings{Interval: config.Duration(20 * time.Minute)}},
+			{ID: "d", URL: "https://d.example.vn/rss", Settings: config.Settings{Interval: config.Duration(45 * time.Minute)}},
 		},
 		Topics: []config.Topic{
 			{Slug: topicSlug, Title: "Đất đai <b>&amp;</b> \"nhà ở\"", Description: "Luật Đất đai & thị trường", Limit: 50},

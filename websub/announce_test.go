@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"bantin/internal/testenv"
 	"bantin/publisher"
 )
 
@@ -101,7 +102,7 @@ func TestNotifyHubsRetriesAndSurvivesRestart(t *testing.T) {
 	cfg := testConfig()
 	cfg.WebSub.Hubs = []string{hub.URL + "/"}
 	e.srv.Reload(cfg)
-	clk := &clock{t: time.Now()}
+	clk := testenv.NewClock(time.Now())
 	a := NewAnnouncer(e.srv, e.db, nil)
 	a.Now = clk.Now
 	ctx := context.Background()

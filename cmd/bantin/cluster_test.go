@@ -18,6 +18,7 @@ import (
 	"bantin/bench"
 	"bantin/db"
 	"bantin/db/pgtest"
+	"bantin/internal/testenv"
 )
 
 // TestClusterPollersOnPostgres runs three `bantin run` pollers and two
@@ -108,13 +109,13 @@ func TestClusterPollersOnPostgres(t *testing.T) {
 		}
 		return true
 	}
-	waitFor(t, "every source fetched once", 60*time.Second, func() bool { return fetchedAll(time.Time{}) })
+	testenv.WaitFor(t, "every source fetched once", 60*time.Second, func() bool { return fetchedAll(time.Time{}) })
 
 	// SIGKILL one poller; the others go on with its sources.
 	time.Sleep(interval / 2)
 	pollers[0].Process.Kill()
 	killed := time.Now()
-	waitFor(t, "every source fetched again after the kill", interval*4+lease+30*time.Second, func() bool {
+	testenv.WaitFor(t, "every source fetched again after the kill", interval*4+lease+30*time.Second, func() bool {
 		return fetchedAll(killed.Add(lease))
 	})
 	time.Sleep(interval) // one more period
@@ -171,13 +172,13 @@ func TestClusterPollersOnPostgres(t *testing.T) {
 	// A change stored by a poller is served by both replicas within 2 s.
 	seq0, _ := store.ChangeSeq(context.Background())
 	grown.Store(true)
-	waitFor(t, "the new item stored", 2*interval+10*time.Second, func() bool {
+	testenv.WaitFor(t, "the new item stored", 2*interval+10*time.Second, func() bool {
 		seq, _ := store.ChangeSeq(context.Background())
 		return seq != seq0
 	})
 	stored := time.Now()
 	for _, r := range []*child{r1, r2} {
-		waitFor(t, "the change served by "+r.addr, 2*time.Second, func() bool {
+		testenv.WaitFor(t, "the change served by "+r.addr, 2*time.Second, func() bool {
 			_, e, _ := getFeed(t, "http://"+r.addr+"/topics/all.json")
 			return e != before
 		})
@@ -223,7 +224,7 @@ func TestInstancesWithDifferentConfigsSaySoAndDoNotFight(t *testing.T) {
 
 	a := serveChild(t, "serve", c1, freeAddr(t))
 	b := serveChild(t, "serve", c2, freeAddr(t))
-	waitFor(t, "the first instance to say its config differs", 15*time.Second, func() bool {
+	testenv.WaitFor(t, "the first instance to say its config differs", 15*time.Second, func() bool {
 		_, h := health(a.base)
 		return strings.Contains(h, "config differs")
 	})

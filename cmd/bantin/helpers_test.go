@@ -219,23 +219,10 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// waitFor polls cond every 50ms until it holds or the timeout passes.
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %v waiting for %s", timeout, what)
-}
-
 // waitHealthy waits (at most 10 s) until base/healthz answers 200.
 func waitHealthy(t *testing.T, base string) {
 	t.Helper()
-	waitFor(t, base+" healthy", 10*time.Second, func() bool {
+	testenv.WaitFor(t, base+" healthy", 10*time.Second, func() bool {
 		code, _ := health(base)
 		return code == 200
 	})

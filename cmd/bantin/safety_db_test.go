@@ -85,7 +85,7 @@ func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 	base := "http://" + addr
 	cmd := serveChild(t, "run", cfgPath, addr)
 	logs := cmd.log
-	waitFor(t, "a few polls", 10*time.Second, func() bool { return up.requests.Load() >= 8 })
+	testenv.WaitFor(t, "a few polls", 10*time.Second, func() bool { return up.requests.Load() >= 8 })
 
 	// The daemon's open -wal, to watch it after the name is gone.
 	walFD := ""
@@ -102,7 +102,7 @@ func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 		}
 	}
 	var body string
-	waitFor(t, "/healthz 503 naming the deleted file", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "/healthz 503 naming the deleted file", 10*time.Second, func() bool {
 		var code int
 		code, body = health(base)
 		return code == http.StatusServiceUnavailable && strings.Contains(body, dbPath+" was deleted")
@@ -182,7 +182,7 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 	base := "http://" + addr
 	cmd := serveChild(t, "run", cfgPath, addr)
 	logs := cmd.log
-	waitFor(t, "every source polled", 10*time.Second, func() bool { return up.requests.Load() >= 40 })
+	testenv.WaitFor(t, "every source polled", 10*time.Second, func() bool { return up.requests.Load() >= 40 })
 	if v := metric(t, base, "bantin_database_healthy"); v != 1 {
 		t.Errorf("bantin_database_healthy = %v, want 1", v)
 	}
@@ -204,7 +204,7 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 		}
 	}()
 	var body string
-	waitFor(t, "/healthz 503 with the write failure", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "/healthz 503 with the write failure", 10*time.Second, func() bool {
 		var code int
 		code, body = health(base)
 		return code == http.StatusServiceUnavailable && strings.Contains(body, "writes to") && strings.Contains(body, "failed")
@@ -212,7 +212,7 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 	t.Logf("/healthz: %s", strings.TrimSpace(body))
 	// Many more failed writes: every source keeps being polled.
 	reqs := up.requests.Load()
-	waitFor(t, "60 more polls with failing writes", 20*time.Second, func() bool { return up.requests.Load() >= reqs+60 })
+	testenv.WaitFor(t, "60 more polls with failing writes", 20*time.Second, func() bool { return up.requests.Load() >= reqs+60 })
 	if code, _ := health(base); code != http.StatusServiceUnavailable {
 		t.Errorf("/healthz %d while writes fail", code)
 	}
@@ -234,15 +234,15 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	restored = true
-	waitFor(t, "/healthz ok again by itself", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "/healthz ok again by itself", 10*time.Second, func() bool {
 		code, body := health(base)
 		return code == http.StatusOK && strings.TrimSpace(body) == "ok"
 	})
-	waitFor(t, "new items stored after the recovery", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "new items stored after the recovery", 10*time.Second, func() bool {
 		return metric(t, base, `bantin_items_ingested_total{kind="new"}`) > stored
 	})
 	// The watcher logs the recovery at its next check (every 2 s).
-	waitFor(t, "the recovery logged", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "the recovery logged", 10*time.Second, func() bool {
 		return logs.count(`msg="database writes succeed again"`) == 1
 	})
 }
