@@ -432,10 +432,10 @@ var (
 	ErrBadCursor = errors.New("publisher: bad cursor")
 )
 
-// Page returns one page of a topic (KindTopic) or tag (KindTag) feed as it
-// is published: composed (curation, dedupe, caps) and ready for Render.
-// cursor is "" for the first page, else a db.Cursor string. It is what
-// `bantin preview` prints; it does not use the response cache.
+// Page returns one page of a topic (render.KindTopic) or tag
+// (render.KindTag) feed as it is published: composed (curation, dedupe,
+// caps) and ready for render.Render. cursor is "" for the first page,
+// else a db.Cursor string. It does not use the response cache.
 func (s *Server) Page(ctx context.Context, kind, slug, cursor string) (*render.Feed, error) {
 	if s.store == nil {
 		return nil, fmt.Errorf("publisher: no database")
@@ -1033,6 +1033,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 				return nil, "", err
 			}
 			if !fromConfigured(cfg, it) {
+				c.SourceRemoved(it)
 				continue
 			}
 			c.AddPinned(it)
@@ -1048,6 +1049,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 				return nil, "", err
 			}
 			if !fromConfigured(cfg, it) {
+				c.SourceRemoved(it)
 				continue
 			}
 			c.AddPinned(it)
@@ -1071,6 +1073,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 		}
 		for i := range items {
 			if !fromConfigured(cfg, items[i]) {
+				c.SourceRemoved(items[i])
 				continue
 			}
 			if !c.Add(items[i]) {
