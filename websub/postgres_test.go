@@ -15,5 +15,11 @@ func TestOnPostgres(t *testing.T) {
 		"websub-subscriber": TestWebSubSubscriberAgainstTestHub,
 		"websub-backoff":    TestWebSubSubscribeFailureBacksOff,
 		"websub-unverified": TestWebSubUnverifiedSubscriptionBacksOff,
+		"two-subscribers":   TestWebSubSubscribersShareOneDatabase,
+		"two-silent":        TestWebSubSilentHubAskedOnceByTwoInstances,
+		"two-announcers":    TestAnnouncersShareOneDatabase,
+		"two-hubs":          TestHubsShareOneDatabase,
+		"hub":               TestHubSubscribeDistributeUnsubscribe,
+		"announce":          TestNotifyHubsRetriesAndSurvivesRestart,
 	})
 }

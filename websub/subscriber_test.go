@@ -168,8 +168,9 @@ type websubEnv struct {
 	upstream string
 	base     string
 	reg      *prometheus.Registry
-	noHub    atomic.Bool  // upstream stops advertising the hub
-	fetches  atomic.Int64 // GETs of source s's feed
+	noHub    atomic.Bool                  // upstream stops advertising the hub
+	fetches  atomic.Int64                 // GETs of source s's feed
+	handler  atomic.Pointer[http.Handler] // at base_url (serve)
 }
 
 func (e *websubEnv) writeConfig(t *testing.T, sources string) *config.Config {
@@ -181,8 +182,10 @@ func (e *websubEnv) writeConfig(t *testing.T, sources string) *config.Config {
 
 func newWebsubEnv(t *testing.T) *websubEnv {
 	e := &websubEnv{hub: newTestHub(t), clk: testenv.NewClock(time.Now()), reg: prometheus.NewRegistry()}
-	var handler http.Handler = http.NotFoundHandler()
-	bantin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	e.serve(http.NotFoundHandler())
+	bantin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*e.handler.Load()).ServeHTTP(w, r)
+	}))
 	t.Cleanup(bantin.Close)
 	e.base = bantin.URL
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -217,9 +220,12 @@ func newWebsubEnv(t *testing.T) *websubEnv {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(CallbackPath, e.sub)
-	handler = mux
+	e.serve(mux)
 	return e
 }
+
+// serve makes h answer at base_url.
+func (e *websubEnv) serve(h http.Handler) { e.handler.Store(&h) }
 
 func itemTitles(t *testing.T, store *db.DB) map[string]bool {
 	t.Helper()
