@@ -27,9 +27,12 @@ type hubState struct {
 const HubInterval = 5 * time.Second
 
 // announceKey names, in the database's feed versions, what hub was last
-// told about one topic or tag feed.
+// told about one topic or tag feed. Its parts are separated by spaces,
+// which a URL has none of (PostgreSQL's text takes no NUL byte, which
+// separated them before: a SQLite desk announces each feed once more
+// after the upgrade).
 func announceKey(hub string, k cacheKey) string {
-	return "announce\x00" + hub + "\x00" + k.kind + "/" + k.slug
+	return "announce " + hub + " " + k.kind + "/" + k.slug
 }
 
 // NotifyHubs announces every topic and tag feed whose first page changed
