@@ -9,8 +9,8 @@ import (
 )
 
 // notifyChannel is the PostgreSQL channel on which every move of the
-// change sequence is announced (a trigger of migrations_pg/0008), with the
-// schema's name as payload.
+// change sequence is announced, with the schema's name as payload (a
+// trigger: migrations_pg/*_change_notify.sql).
 const notifyChannel = "bantin_change"
 
 // WatchChanges calls changed soon after each write, by this instance or

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// Full-text search on PostgreSQL (migration 8 of migrations_pg): the same
+// Full-text search on PostgreSQL (migration 9 of migrations_pg): the same
 // index rows as SQLite's FTS5 table, the same query expressions (what
 // SearchMatch builds), the same results in the same order. A query
 // expression is parsed (parseMatch) and turned into SQL over item_search:

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"bantin/config"
 )
 
 // TestHandleAddsRoutes: routes added with Handle (the daemon's /metrics,
@@ -16,13 +18,13 @@ func TestHandleAddsRoutes(t *testing.T) {
 	e := newEnv(t)
 	e.seed()
 	e.srv.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "metrics") }))
-	e.srv.Handle(HubPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hub "+r.Method) }))
+	e.srv.Handle(config.BuiltinHubPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hub "+r.Method) }))
 	addr, front := startFront(t, e, nil)
 	for _, tc := range []struct{ method, path, want string }{
 		{"GET", "/topics/" + topicSlug + ".rss", "<rss"}, // first: its connection is not handed over yet
 		{"GET", "/metrics", "metrics"},
-		{"POST", HubPath, "hub POST"},
-		{"GET", HubPath, "hub GET"},
+		{"POST", config.BuiltinHubPath, "hub POST"},
+		{"GET", config.BuiltinHubPath, "hub GET"},
 		{"GET", "/opml.xml", "<opml"},
 		{"GET", "/healthz", "ok"},
 	} {

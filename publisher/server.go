@@ -115,8 +115,6 @@ type Server struct {
 	stale    atomic.Int64   // stale responses served (StaleServed)
 	onRender func(cacheKey) // test hook, called after each render
 
-	hubs hubState
-
 	extraMu sync.Mutex
 	extra   []extraRoute // added by Handle
 }
@@ -277,15 +275,13 @@ func (s *Server) queue(key cacheKey) {
 // change sequence every SeqCheckInterval (at least every 100 ms), renders
 // changed feeds that are cached again in the background (one at a time,
 // resting after each render as long as it took, so that rendering takes
-// at most half a core from the poller), and announces changes to WebSub
-// hubs (RunHubs). Serve runs it.
+// at most half a core from the poller). Serve runs it.
 func (s *Server) Run(ctx context.Context) {
 	if s.store == nil {
 		return
 	}
 	s.running.Store(true)
 	defer s.running.Store(false)
-	go s.RunHubs(ctx)
 	if w, ok := s.store.(changeWatcher); ok {
 		// Changes by any instance, as they commit (PostgreSQL); the
 		// check below every SeqCheckInterval stays as the fallback.
@@ -414,9 +410,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 }
 
 // ListenAndServe serves Handler on addr until ctx is cancelled, then shuts
-// down gracefully (in-flight requests get up to 10 s). While serving it
-// announces changed feeds to the configured WebSub hubs (NotifyHubs every
-// HubInterval).
+// down gracefully (in-flight requests get up to 10 s).
 func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -317,7 +317,7 @@ func TestServeAndPreviewFollowConfigChanges(t *testing.T) {
 	}
 
 	addr := freeAddr(t)
-	cmd := startCommand(t, "serve", cfg, addr)
+	cmd := serveChild(t, "serve", cfg, addr)
 	base := "http://" + addr
 	count := func(path string) int { return feedCount(base, path) }
 	type want struct {

@@ -32,7 +32,7 @@ func TestDaemonServesPagesSearchAndDesk(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := startDaemon(t, cfgPath, addr)
+	cmd := serveChild(t, "run", cfgPath, addr)
 	base := "http://" + addr
 	body := func(path string) (int, string) {
 		resp, err := http.Get(base + path)

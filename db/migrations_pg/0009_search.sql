@@ -38,14 +38,3 @@ CREATE TRIGGER items_search_ins AFTER INSERT ON items
 CREATE TRIGGER items_search_upd AFTER UPDATE OF title, summary, content, full_text ON items
 	FOR EACH ROW EXECUTE FUNCTION search_queue_item();
 INSERT INTO search_queue (item_id) SELECT id FROM items;
-
--- Change notifications (DB.WatchChanges): every move of the change
--- sequence is announced on channel bantin_change with the schema's name,
--- delivered to the listening replicas when the write commits.
-CREATE FUNCTION bantin_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-	PERFORM pg_notify('bantin_change', current_schema());
-	RETURN NULL;
-END $$;
-CREATE TRIGGER meta_change_seq AFTER INSERT OR UPDATE ON meta
-	FOR EACH ROW WHEN (NEW.key = 'change_seq') EXECUTE FUNCTION bantin_notify_change();
