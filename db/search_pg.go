@@ -44,11 +44,26 @@ func ftsTokens(s string) []string {
 		case word && start < 0:
 			start = i
 		case !word && start >= 0:
-			out = append(out, strings.ToLower(s[start:i])) // ToLower: ASCII only in practice (see pgSearchRow)
+			out = append(out, asciiLower(s[start:i]))
 			start = -1
 		}
 	}
 	return out
+}
+
+// asciiLower lowercases the ASCII letters of s, as FTS5's ascii tokenizer
+// does (fold has lowercased the rest of what is indexed).
+func asciiLower(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return 'A' <= r && r <= 'Z' }) {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // pgSearchRow returns the item_search columns of it on PostgreSQL: the
@@ -280,7 +295,7 @@ func (p *matchParser) primary() (*matchNode, error) {
 		if p.next() != ":" {
 			return nil, errors.New("missing : after {}")
 		}
-		return p.phrase(cols)
+		return phrase(p.next(), cols)
 	case t == "AND" || t == "OR" || t == "NOT" || t == "NEAR":
 		return nil, fmt.Errorf("unsupported %s", t)
 	case t != "" && bareByte(t[0]) && p.peek() == ":":
@@ -289,21 +304,19 @@ func (p *matchParser) primary() (*matchNode, error) {
 			return nil, fmt.Errorf("unknown column %q", t)
 		}
 		p.next()
-		return p.phrase([]int{c})
+		return phrase(p.next(), []int{c})
 	case t != "" && (t[0] == '"' || bareByte(t[0])):
-		p.pos -= len(t)
-		return p.phrase(nil)
+		return phrase(t, nil)
 	}
 	return nil, fmt.Errorf("unexpected %q", t)
 }
 
-// phrase reads a quoted string or a bare word, found in cols (all columns
-// when nil).
-func (p *matchParser) phrase(cols []int) (*matchNode, error) {
+// phrase is the phrase of token t (a quoted string or a bare word), found
+// in cols (all columns when nil).
+func phrase(t string, cols []int) (*matchNode, error) {
 	if cols == nil {
 		cols = []int{0, 1, 2, 3, 4, 5, 6}
 	}
-	t := p.next()
 	switch {
 	case len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"':
 		t = strings.ReplaceAll(t[1:len(t)-1], `""`, `"`)

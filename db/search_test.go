@@ -252,3 +252,32 @@ func TestSearchSameOnBothEngines(t *testing.T) {
 		t.Errorf("only %d results compared", checked)
 	}
 }
+
+// TestParseMatch: the PostgreSQL side reads what SearchMatch writes, and
+// refuses what it does not write with an error, never a panic.
+func TestParseMatch(t *testing.T) {
+	for _, q := range []string{`ha noi`, `"giá vàng" "tăng"`, `TP.HCM mưa`, `Tp. HCM`, `vn-index`, `C++ C# .NET`, `東京`, "tiêu đề a"} {
+		m := SearchMatch(SearchPhrases(q))
+		n, err := parseMatch(m)
+		if err != nil {
+			t.Errorf("parseMatch(SearchMatch(%q) = %q): %v", q, m, err)
+			continue
+		}
+		if got, want := len(n.phrases()), strings.Count(m, `:"`); got != want {
+			t.Errorf("%q: %d phrases, want %d", m, got, want)
+		}
+	}
+	for _, m := range []string{`(`, `)`, `"open`, `a OR`, `AND a`, `NOT a`, `a NOT b`, `nope:"a"`, `{title nope}:"a"`, `{title`,
+		`title:`, `a:b:c`, `((a)`, `"a" +`, `NEAR(a b)`, "\x00"} {
+		if _, err := parseMatch(m); err == nil {
+			t.Errorf("parseMatch(%q): no error", m)
+		}
+	}
+	n, err := parseMatch(`bÃo AND (x OR title:"Y z")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := n.phrases(); len(p) != 3 || p[0].toks[0] != "bÃo" || len(p[0].cols) != 7 || !slices.Equal(p[2].toks, []string{"y", "z"}) || !slices.Equal(p[2].cols, []int{0}) {
+		t.Errorf("phrases: %+v %+v %+v", p[0], p[1], p[2])
+	}
+}
