@@ -312,8 +312,8 @@ func TestSearchColumnsMigration(t *testing.T) {
 	}
 	for _, c := range searchCols {
 		var same bool
-		if err := d.sql.QueryRow(`SELECT `+c+`_words @> bantin_search_words(`+c+`) AND `+c+`_words <@ bantin_search_words(`+c+`)
-			AND cardinality(`+c+`_words) = cardinality(bantin_search_words(`+c+`)) FROM item_search`).Scan(&same); err != nil || !same {
+		if err := d.sql.QueryRow(`SELECT ` + c + `_words @> bantin_search_words(` + c + `) AND ` + c + `_words <@ bantin_search_words(` + c + `)
+			AND cardinality(` + c + `_words) = cardinality(bantin_search_words(` + c + `)) FROM item_search`).Scan(&same); err != nil || !same {
 			t.Errorf("column %s: the migration's words differ from IndexSearch's (%v)", c, err)
 		}
 	}
