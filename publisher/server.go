@@ -40,6 +40,11 @@ type changeLog interface {
 	FeedChanges(ctx context.Context, since int64) (int64, []string, error)
 }
 
+// changeWatcher calls changed as writes move the change sequence (*db.DB).
+type changeWatcher interface {
+	WatchChanges(ctx context.Context, retry time.Duration, changed func()) error
+}
+
 // versionBatcher records several feed versions in one write (*db.DB).
 type versionBatcher interface {
 	SetFeedVersions(ctx context.Context, vs []db.FeedVersionRecord) error
@@ -277,6 +282,14 @@ func (s *Server) Run(ctx context.Context) {
 	}
 	s.running.Store(true)
 	defer s.running.Store(false)
+	if w, ok := s.store.(changeWatcher); ok {
+		// Changes by any instance, as they commit (PostgreSQL); the
+		// check below every SeqCheckInterval stays as the fallback.
+		go w.WatchChanges(ctx, 5*time.Second, func() {
+			s.seqNext.Store(0)
+			s.checkSeq(ctx, s.now())
+		})
+	}
 	tick := time.NewTicker(max(s.SeqCheckInterval, 100*time.Millisecond))
 	defer tick.Stop()
 	for {
