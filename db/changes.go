@@ -12,7 +12,7 @@ import (
 // beyond their own rows, and flush writes it once, before the commit: the
 // published feeds they change (feed_changes), the tags' item counts, and
 // the items to index for search. Inserts into items, item_tags and
-// item_topics fire no trigger (migration 0011): a trigger made SQLite
+// item_topics fire no trigger (migration 0012): a trigger made SQLite
 // keep a statement journal for every insert, and upsert feed_changes once
 // per membership. Updates and deletes still record theirs by trigger.
 type txChanges struct {

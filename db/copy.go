@@ -11,7 +11,7 @@ import (
 // copyTables are the tables Copy moves, parents before children.
 // meta first: the change sequence the feed_changes triggers read.
 var copyTables = []string{"meta", "sources", "items", "tags", "item_tags", "item_topics", "tombstones",
-	"curations", "websub_subscriptions", "feed_versions"}
+	"curations", "websub_subscriptions", "websub_upstream", "feed_versions"}
 
 // CopyCount is the number of rows of one table in the source and in the
 // destination after Copy.
@@ -132,6 +132,11 @@ func copyTable(ctx context.Context, tx *sql.Tx, src, dst *DB, table string) erro
 				if table == "meta" { // untyped on SQLite, TEXT on PostgreSQL
 					vals[i] = fmt.Sprint(x)
 				}
+			}
+			if k, ok := vals[i].(string); ok && table == "feed_versions" && cols[i] == "key" {
+				// Announcement keys of older SQLite desks are separated
+				// by NUL bytes, which PostgreSQL refuses: tabs now.
+				vals[i] = strings.ReplaceAll(k, "\x00", "\t")
 			}
 		}
 		if _, err := ins.ExecContext(ctx, vals...); err != nil {

@@ -66,6 +66,9 @@ type Fetch struct {
 	// stores them; nil when no feed was read (a 304, a failure): only the
 	// source state is stored, as SaveSourceState stores it.
 	Items []Item
+	// Lease, when not "", is the poller whose lease of the source ends
+	// with this write, in its transaction (PostgreSQL; see ClaimSources).
+	Lease string
 }
 
 // SaveFetches stores several fetches in one transaction (group commit):
@@ -94,8 +97,18 @@ func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult
 		err = d.write(ctx, func(tx *sql.Tx) error {
 			w := d.newItemWriter(tx)
 			defer w.close()
+			// Only the leases still held are stored (PostgreSQL).
+			if err := holdLeases(ctx, w, fetches, errs); err != nil {
+				return err
+			}
+			// The states without items go in one statement on
+			// PostgreSQL (see saveStates).
+			wrote, err := saveStates(ctx, w, fetches, errs)
+			if err != nil {
+				return err
+			}
 			for i, f := range fetches {
-				if errs[i] != nil {
+				if errs[i] != nil || wrote[i] {
 					continue
 				}
 				var err error
@@ -105,11 +118,20 @@ func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult
 					res[i], err = w.saveFetch(ctx, f.Source, f.Items, d.now())
 				}
 				if err != nil {
+					if d.pg && pgRetryable(err) {
+						// A deadlock with another instance's write is
+						// no fault of this fetch: the whole transaction
+						// runs again (DB.write).
+						return err
+					}
 					failed, errs[i] = i, err
 					return err
 				}
 			}
-			return w.ch.flush(ctx, w, d.pg)
+			if err := w.ch.flush(ctx, w, d.pg); err != nil {
+				return err
+			}
+			return releaseFetched(ctx, w, fetches, errs, wrote)
 		})
 		if failed < 0 {
 			break
@@ -596,7 +618,14 @@ func lockTags(ctx context.Context, tx *sql.Tx, items []Item) error {
 		if err != nil {
 			return fmt.Errorf("lock tags: %w", err)
 		}
+		for rows.Next() {
+		}
+		// A lock wait that ends in a deadlock fails here, not at Query.
+		err = rows.Err()
 		rows.Close()
+		if err != nil {
+			return fmt.Errorf("lock tags: %w", err)
+		}
 	}
 	return nil
 }

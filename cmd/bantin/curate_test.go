@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,15 +61,6 @@ func publishedTitles(t *testing.T, cfgPath, slug string) []string {
 	return titles
 }
 
-func mustRun(t *testing.T, args ...string) string {
-	t.Helper()
-	code, out, errOut := runCLI(t, context.Background(), args...)
-	if code != 0 {
-		t.Fatalf("bantin %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errOut)
-	}
-	return out
-}
-
 // TestCurationSurvivesRepollAndRuleChange pins and hides items of a topic
 // with `bantin curate`, then updates the items upstream, re-polls, and
 // changes the topic's rule: the pinned item still leads and the hidden one
@@ -86,20 +76,8 @@ func TestCurationSurvivesRepollAndRuleChange(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "bantin.yaml")
 	writeCfg := func(keywords string) {
-		cfg := fmt.Sprintf(`base_url: http://bantin.test
-database: c.db
-defaults: {retention: 3650d}
-sources:
-  - {id: tin, url: '%s/feed.rss', title: Tin Hà Nội}
-topics:
-  - slug: ha-noi
-    title: Hà Nội
-    match: {any: [{keywords: [%s]}]}
-    hide: ["https://tin.example/4"]
-`, srv.URL, keywords)
-		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeConfig(t, dir, tinConfig(srv.URL, "", "",
+			fmt.Sprintf("    match: {any: [{keywords: [%s]}]}\n    hide: [\"https://tin.example/4\"]\n", keywords)))
 	}
 	writeCfg(`"ha noi", "gia vang"`)
 	mustRun(t, "poll", "-config", cfgPath)
