@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -35,6 +36,10 @@ type LiveOptions struct {
 	// Pause is the longest pause of a reader between two requests (each
 	// pause is uniform in [0, Pause]); 0 for none.
 	Pause time.Duration
+	// Unpaused adds a third phase when Pause > 0: the same readers
+	// without pauses (32 connections pausing 20 ms on average cannot send
+	// more than 1,600 requests/s; without pauses they show the ceiling).
+	Unpaused bool
 	// Readers only: skip the daemon-alone phase (its figures are then 0).
 	SkipBaseline bool
 	Dir          string    // scratch directory (database, config)
@@ -54,6 +59,9 @@ type LiveReport struct {
 	Alone     LivePhase // the daemon alone
 	Loaded    LivePhase // the daemon with the readers
 	Readers   ReaderStats
+	// The daemon with the readers not pausing (Opts.Unpaused), else zero.
+	LoadedUnpaused  LivePhase
+	ReadersUnpaused ReaderStats
 }
 
 // LivePhase is what the daemon did in one measured phase.
@@ -103,42 +111,46 @@ func (r LiveReport) Print(w io.Writer) {
 		fmt.Fprintf(w, "daemon alone (%v):   %6.0f polls/min, %6.0f new items/min, WAL max %.1f MiB (end %.1f), peak RSS %.1f MiB\n",
 			o.Duration, r.Alone.Polls, r.Alone.ItemsPerMin, mib(r.Alone.MaxWAL), mib(r.Alone.EndWAL), mib(r.Alone.PeakRSS))
 	}
-	fmt.Fprintf(w, "daemon + readers (%v): %6.0f polls/min, %6.0f new items/min, WAL max %.1f MiB (end %.1f), peak RSS %.1f MiB\n",
-		o.Duration, r.Loaded.Polls, r.Loaded.ItemsPerMin, mib(r.Loaded.MaxWAL), mib(r.Loaded.EndWAL), mib(r.Loaded.PeakRSS))
-	fmt.Fprintf(w, "renders: %.1f/s under load; %d requests got a changed feed's previous bytes while it re-rendered\n",
-		r.Loaded.Renders, r.Loaded.Stale)
-	if !o.SkipBaseline && r.Alone.Polls > 0 {
-		fmt.Fprintf(w, "polling under load: %.1f%% of the daemon alone (target >= 95%%)\n", 100*r.Loaded.Polls/r.Alone.Polls)
+	r.printLoaded(w, "readers", o.Pause, r.Loaded, r.Readers)
+	if r.ReadersUnpaused.Requests > 0 {
+		r.printLoaded(w, "unpaused readers", 0, r.LoadedUnpaused, r.ReadersUnpaused)
 	}
-	rs := r.Readers
-	codes := slices.Sorted(func(yield func(int) bool) {
-		for c := range rs.Status {
-			if !yield(c) {
-				return
-			}
-		}
-	})
+	fmt.Fprintf(w, "targets: readers >= 2000 req/s with p99 < 100 ms, polling >= 95%% of the daemon alone, WAL < 64 MiB\n")
+}
+
+// printLoaded writes the figures of one phase with readers pausing 0 to
+// pause between requests.
+func (r LiveReport) printLoaded(w io.Writer, name string, pause time.Duration, p LivePhase, rs ReaderStats) {
+	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
+	o := r.Opts
+	fmt.Fprintf(w, "daemon + %s (%v): %6.0f polls/min, %6.0f new items/min, WAL max %.1f MiB (end %.1f), peak RSS %.1f MiB\n",
+		name, o.Duration, p.Polls, p.ItemsPerMin, mib(p.MaxWAL), mib(p.EndWAL), mib(p.PeakRSS))
+	fmt.Fprintf(w, "renders: %.1f/s under load; %d requests got a changed feed's previous bytes while it re-rendered\n",
+		p.Renders, p.Stale)
+	if !o.SkipBaseline && r.Alone.Polls > 0 {
+		fmt.Fprintf(w, "polling with %s: %.1f%% of the daemon alone (target >= 95%%)\n", name, 100*p.Polls/r.Alone.Polls)
+	}
+	codes := slices.Sorted(maps.Keys(rs.Status))
 	var sc []string
 	for _, c := range codes {
 		sc = append(sc, fmt.Sprintf("%d: %d", c, rs.Status[c]))
 	}
-	fmt.Fprintf(w, "readers: %d connections, pauses 0-%v: %d requests, %.0f req/s, %.1f MB/s; latency p50 %v, p90 %v, p99 %v, max %v\n",
-		o.Conns, o.Pause, rs.Requests, rs.RPS(), float64(rs.Bytes)/1e6/rs.Duration.Seconds(),
+	fmt.Fprintf(w, "%s: %d connections, pauses 0-%v: %d requests, %.0f req/s, %.1f MB/s; latency p50 %v, p90 %v, p99 %v, max %v\n",
+		name, o.Conns, pause, rs.Requests, rs.RPS(), float64(rs.Bytes)/1e6/rs.Duration.Seconds(),
 		rs.P50.Round(10*time.Microsecond), rs.P90.Round(10*time.Microsecond), rs.P99.Round(10*time.Microsecond), rs.PMax.Round(time.Millisecond))
-	fmt.Fprintf(w, "readers: status {%s}, %d errors, %d empty replies, %d timeouts (> %v)\n",
-		strings.Join(sc, ", "), rs.Errors, rs.EmptyReply, rs.Timeouts, readTimeout)
+	fmt.Fprintf(w, "%s: status {%s}, %d errors, %d empty replies, %d timeouts (> %v)\n",
+		name, strings.Join(sc, ", "), rs.Errors, rs.EmptyReply, rs.Timeouts, readTimeout)
 	var kinds []string
 	for _, k := range []string{"topic", "tag", "index", "opml"} {
 		if ks, ok := rs.ByKind[k]; ok {
 			kinds = append(kinds, fmt.Sprintf("%s %d req p50 %v p99 %v", k, ks.Requests, ks.P50.Round(10*time.Microsecond), ks.P99.Round(10*time.Microsecond)))
 		}
 	}
-	fmt.Fprintf(w, "readers by path: %s\n", strings.Join(kinds, "; "))
-	if o.Pause > 0 {
+	fmt.Fprintf(w, "%s by path: %s\n", name, strings.Join(kinds, "; "))
+	if pause > 0 {
 		fmt.Fprintf(w, "(with pauses averaging %v, %d connections can send at most %.0f req/s)\n",
-			o.Pause/2, o.Conns, float64(o.Conns)/(o.Pause/2).Seconds())
+			pause/2, o.Conns, float64(o.Conns)/(pause/2).Seconds())
 	}
-	fmt.Fprintf(w, "targets: readers >= 2000 req/s with p99 < 100 ms, polling >= 95%% of the daemon alone, WAL < 64 MiB\n")
 }
 
 // RunLive runs the live benchmark: the first pass, then the daemon alone
@@ -240,6 +252,13 @@ func RunLive(ctx context.Context, o LiveOptions) (LiveReport, error) {
 	fmt.Fprintf(o.Out, "live: daemon + %d readers over %d URLs for %v...\n", o.Conns, len(urls), o.Duration)
 	rep.Loaded, err = d.phase(ctx, o.Duration, func(ctx context.Context) {
 		rep.Readers = readLoad(ctx, addr, urls, o.Conns, o.Pause)
+	})
+	if err != nil || !o.Unpaused || o.Pause <= 0 {
+		return rep, err
+	}
+	fmt.Fprintf(o.Out, "live: daemon + %d readers without pauses for %v...\n", o.Conns, o.Duration)
+	rep.LoadedUnpaused, err = d.phase(ctx, o.Duration, func(ctx context.Context) {
+		rep.ReadersUnpaused = readLoad(ctx, addr, urls, o.Conns, 0)
 	})
 	return rep, err
 }

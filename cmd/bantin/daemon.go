@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -211,9 +210,11 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	// index existed) are indexed for search in the background.
 	go indexSearchLoop(ctx, a, store, searchIndexInterval)
 	// The rendered feeds the publisher keeps are long-lived: the soft
-	// heap limit grows with them, so that they do not make the GC run
-	// without pause.
-	go followCacheSize(ctx, pub)
+	// heap limit makes room for them (followLiveHeap), so that they do
+	// not make the GC run without pause.
+	cacheBytes := pub.CacheBytes
+	heldBytes.Store(&cacheBytes)
+	defer heldBytes.CompareAndSwap(&cacheBytes, nil)
 	// Keep the write-ahead log small while readers never stop reading.
 	go store.KeepWALSmall(ctx, 5*time.Second, 16<<20, func(err error) {
 		a.logger.Warn("database checkpoint", slog.Any("error", err))
@@ -311,30 +312,6 @@ loop:
 	}
 	a.logger.Info("stopped")
 	return runErr
-}
-
-// followCacheSize raises the soft heap limit (when GOMEMLIMIT is not set)
-// by twice the size of the publisher's render cache (the cache and the
-// responses being replaced), checked every 5 s.
-func followCacheSize(ctx context.Context, pub *publisher.Server) {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return
-	}
-	t := time.NewTicker(5 * time.Second)
-	defer t.Stop()
-	last := int64(-1)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		n := pub.CacheBytes()
-		if last < 0 || n > last+(4<<20) || n < last-(4<<20) {
-			debug.SetMemoryLimit(memoryLimit + 2*n)
-			last = n
-		}
-	}
 }
 
 // databaseCheckInterval is how often the daemon checks that its database
