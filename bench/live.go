@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -73,6 +74,9 @@ type LivePhase struct {
 	MaxWAL      int64   // largest size of the -wal file seen, bytes
 	EndWAL      int64
 	PeakRSS     int64 // the daemon's resident memory high-water mark, bytes
+	// CPU is the daemon's CPU time (user + system) in the phase: other
+	// load on the machine does not inflate it as it does wall times.
+	CPU time.Duration
 }
 
 // ReaderStats sum up the readers' requests.
@@ -110,6 +114,7 @@ func (r LiveReport) Print(w io.Writer) {
 	if !o.SkipBaseline {
 		fmt.Fprintf(w, "daemon alone (%v):   %6.0f polls/min, %6.0f new items/min, WAL max %.1f MiB (end %.1f), peak RSS %.1f MiB\n",
 			o.Duration, r.Alone.Polls, r.Alone.ItemsPerMin, mib(r.Alone.MaxWAL), mib(r.Alone.EndWAL), mib(r.Alone.PeakRSS))
+		fmt.Fprintf(w, "daemon alone: CPU %.1f s (%.0f%% of a core)\n", r.Alone.CPU.Seconds(), 100*r.Alone.CPU.Seconds()/o.Duration.Seconds())
 	}
 	r.printLoaded(w, "readers", o.Pause, r.Loaded, r.Readers)
 	if r.ReadersUnpaused.Requests > 0 {
@@ -127,6 +132,14 @@ func (r LiveReport) printLoaded(w io.Writer, name string, pause time.Duration, p
 		name, o.Duration, p.Polls, p.ItemsPerMin, mib(p.MaxWAL), mib(p.EndWAL), mib(p.PeakRSS))
 	fmt.Fprintf(w, "renders: %.1f/s under load; %d requests got a changed feed's previous bytes while it re-rendered\n",
 		p.Renders, p.Stale)
+	fmt.Fprintf(w, "daemon + %s: CPU %.1f s (%.0f%% of a core)", name, p.CPU.Seconds(), 100*p.CPU.Seconds()/o.Duration.Seconds())
+	if !o.SkipBaseline && r.Alone.Polls > 0 && rs.Requests > 0 {
+		// What the readers cost: the CPU beyond the daemon alone's, per
+		// request (renders included).
+		extra := p.CPU - time.Duration(float64(r.Alone.CPU)*p.Polls/r.Alone.Polls)
+		fmt.Fprintf(w, "; beyond polling: %.0f µs per request", float64(extra.Microseconds())/float64(rs.Requests))
+	}
+	fmt.Fprintln(w)
 	if !o.SkipBaseline && r.Alone.Polls > 0 {
 		fmt.Fprintf(w, "polling with %s: %.1f%% of the daemon alone (target >= 95%%)\n", name, 100*p.Polls/r.Alone.Polls)
 	}
@@ -362,6 +375,7 @@ func (dp *daemonProbe) phase(ctx context.Context, d time.Duration, load func(con
 	if err != nil {
 		return p, err
 	}
+	cpu0 := procCPU(dp.pid)
 	t0 := time.Now()
 	pctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -385,6 +399,7 @@ func (dp *daemonProbe) phase(ctx context.Context, d time.Duration, load func(con
 		return p, err
 	}
 	mins := time.Since(t0).Minutes()
+	p.CPU = procCPU(dp.pid) - cpu0
 	p.Polls = (m1.polls - m0.polls) / mins
 	p.ItemsPerMin = (m1.items - m0.items) / mins
 	p.Renders = (m1.renders - m0.renders) / mins / 60
@@ -402,6 +417,27 @@ func fileSize(path string) int64 {
 	}
 	return fi.Size()
 }
+
+// procCPU returns the CPU time (user + system) process pid has used (0
+// if unknown).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (which may hold spaces), from
+	// the state (field 3): utime and stime are fields 14 and 15.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / clockTicks
+}
+
+// clockTicks is the unit of /proc's CPU times (USER_HZ, 100 on Linux).
+const clockTicks = 100
 
 // procHWM returns VmHWM of process pid, in bytes (0 if unknown).
 func procHWM(pid int) int64 {

@@ -42,7 +42,9 @@ type rendered struct {
 	expires      time.Time    // zero: until the next invalidation
 	// stale is the unix nanos since which a newer version is due (its
 	// feed changed), 0 while current.
-	stale      atomic.Int64
+	stale atomic.Int64
+	// served is the unix second it was last served (or rendered).
+	served     atomic.Int64
 	fastOnce   sync.Once
 	fast       *fastHeads // built by fastHeads
 	fastGzOnce sync.Once
@@ -88,7 +90,20 @@ func newRendered(body []byte, contentType string, now time.Time, maxAge int) *re
 	r.hdr.contentType = []string{contentType}
 	r.hdr.bodyLen = []string{r.bodyLen}
 	r.setLastModified(now)
+	r.served.Store(now.Unix())
 	return r
+}
+
+// touch records that r is served at now.
+func (r *rendered) touch(now time.Time) {
+	if sec := now.Unix(); r.served.Load() != sec {
+		r.served.Store(sec)
+	}
+}
+
+// idle reports whether r has not been served for idleRender at now.
+func (r *rendered) idle(now time.Time) bool {
+	return now.Unix()-r.served.Load() >= int64(idleRender/time.Second)
 }
 
 // gzipLevel is the compression level for a body of n bytes. Bodies are
