@@ -45,12 +45,17 @@ type Poller struct {
 	Fetcher *fetcher.Fetcher
 	Logger  *slog.Logger
 	Metrics *Metrics
-	// WebSub is the WebSub subscriber (set by NewSubscriber), nil for
+	// WebSub is the WebSub subscriber (websub.Subscriber), nil for
 	// none: while it holds an active subscription for a source, that
 	// source is polled only every max_interval.
-	WebSub *Subscriber
+	WebSub Subscriptions
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// NewTicker returns the ticker that paces Run (how often it looks
+	// for sources fallen due, every second) and a function that stops
+	// it; nil is time.NewTicker. Tests replace it to drive Run tick by
+	// tick.
+	NewTicker func(d time.Duration) (<-chan time.Time, func())
 	// Owner names this instance in the source leases taken on
 	// PostgreSQL, where several pollers share the sources (see
 	// db.ClaimSource); LeaseTimeout is how long a lease lasts before the
@@ -74,10 +79,14 @@ type Poller struct {
 	storeLog      *slog.Logger
 	storeThrottle *logthrottle.Handler
 
-	mu         sync.RWMutex
-	cfg        *config.Config
-	classifier *classifier.Classifier
-	reloaded   chan struct{}
+	// topics holds the config in force and its compiled rules: the
+	// one snapshot of both that polling, classifying and recomputing
+	// read (see Topics).
+	topics   *Topics
+	reloaded chan struct{}
+	// passed, when set (tests), is called with the dispatcher after
+	// each dispatch pass of the loop, before it waits for a wake-up.
+	passed func(*dispatcher)
 }
 
 // DefaultLeaseTimeout is how long a poller's lease of a source lasts.
@@ -100,6 +109,7 @@ func New(ctx context.Context, cfg *config.Config, store *db.DB, logger *slog.Log
 		Fetcher:  fetcher.New(ua),
 		Logger:   logger,
 		Now:      time.Now,
+		topics:   &Topics{Store: store, Now: time.Now},
 		reloaded: make(chan struct{}, 1),
 		bigSlots: semaphore.NewWeighted(bigSlots),
 		bigPages: semaphore.NewWeighted(bigSlots),
@@ -139,9 +149,7 @@ func (p *Poller) Reload(ctx context.Context, cfg *config.Config) error {
 	} else if n > 0 {
 		p.Logger.Info("curations moved to renamed topics", slog.Int("curations", n))
 	}
-	p.mu.Lock()
-	p.cfg, p.classifier = cfg, cl
-	p.mu.Unlock()
+	p.topics.set(cfg, cl)
 	select {
 	case p.reloaded <- struct{}{}:
 	default:
@@ -172,10 +180,12 @@ func (p *Poller) sourceConfig(id string) *config.Source {
 }
 
 func (p *Poller) snapshot() (*config.Config, *classifier.Classifier) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.cfg, p.classifier
+	return p.topics.snapshot()
 }
+
+// Topics returns the Topics the poller classifies with: it follows every
+// Reload of the poller, and its RecomputeTopics is the poller's.
+func (p *Poller) Topics() *Topics { return p.topics }
 
 // Result is the outcome of polling one source.
 type Result struct {
@@ -316,14 +326,14 @@ func hostOf(raw string) string {
 	return strings.ToLower(u.Hostname())
 }
 
-// loop is the dispatcher shared by Run (once=false) and PollOnce (once=true).
+// loop runs a pass for Run (once=false) and PollOnce (once=true): it
+// drives a dispatcher, fetch workers and the single writer.
 func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report func(Result)) error {
 	cfg, _ := p.snapshot()
 	states, err := p.loadStates(ctx)
 	if err != nil {
 		return err
 	}
-	all := opts.All || opts.Force || len(opts.Sources) > 0
 	if len(opts.Sources) > 0 {
 		named := map[string]bool{}
 		for _, id := range opts.Sources {
@@ -337,20 +347,28 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 	}
 	workers := max(cfg.Defaults.Workers, 1)
 	perHost := max(cfg.Defaults.PerHost, 1)
-
-	var (
-		mu       sync.Mutex
-		inflight = map[string]bool{}
-		busy     int
-		wake     = make(chan struct{}, 1)
-	)
+	wake := make(chan struct{}, 1)
 	signal := func() {
 		select {
 		case wake <- struct{}{}:
 		default:
 		}
 	}
-	hosts := newHostLimiter(perHost, signal)
+	d := newDispatcher(states, workers, perHost, signal)
+	d.all = opts.All || opts.Force || len(opts.Sources) > 0
+	d.force = opts.Force
+	d.relax = p.endRelaxation
+	if p.Store.Postgres() {
+		// Several pollers may share this database: a source is polled
+		// by the one that leases it.
+		d.rotate = true
+		d.lookahead = 4 * workers
+		d.claim = func(cands []db.Candidate, n int) ([]db.Claimed, error) {
+			now := p.Now()
+			return p.Store.ClaimSources(ctx, p.Owner, cands, perHost, n, now, now.Add(p.leaseTimeout()), d.all)
+		}
+	}
+
 	jobs := make(chan job, workers)
 	outcomes := make(chan outcome, workers)
 	var wg sync.WaitGroup
@@ -359,95 +377,19 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				outcomes <- p.poll(ctx, j, func() { hosts.release(j.host) })
+				outcomes <- p.poll(ctx, j, func() { j.hosts.release(j.host) })
 			}
 		}()
 	}
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
-		// Writes are not tied to ctx: a started transaction completes even
-		// during shutdown, so nothing reported stored is lost.
-		wctx := context.WithoutCancel(ctx)
-		var batch []outcome
-		for o := range outcomes {
-			// Group commit: the outcomes already waiting are stored
-			// with this one in one transaction, so a writer that falls
-			// behind catches up in fewer, larger transactions. The
-			// batch is bounded by what is in flight (the channel
-			// holds at most one outcome per worker).
-			batch = append(batch[:0], o)
-			for more := true; more && len(batch) < maxBatch; {
-				select {
-				case o, ok := <-outcomes:
-					if ok {
-						batch = append(batch, o)
-					} else {
-						more = false
-					}
-				default:
-					more = false
-				}
-			}
-			results, stored := p.writeBatch(wctx, batch)
-			for i, o := range batch {
-				if err := p.Store.ReleaseSource(wctx, o.state.ID, p.Owner); err != nil {
-					p.Logger.Warn("release source", slog.String("source", o.state.ID), slog.Any("error", err))
-				}
-				if o.release != nil {
-					o.release()
-				}
-				st := stored[i]
-				mu.Lock()
-				if cur := states[st.ID]; cur != nil {
-					*cur = st // in place: a pass allocates no new states
-				} else {
-					states[st.ID] = &st
-				}
-				delete(inflight, st.ID)
-				busy--
-				mu.Unlock()
-				if !o.canceled {
-					report(results[i])
-				}
-				batch[i] = outcome{} // the items may go
-			}
-			signal()
-		}
+		p.writer(ctx, outcomes, d, report)
 	}()
 
-	// The queue of sources to poll, in due order; in once mode it is
-	// fixed at the start.
-	var queue []string
-	pending := map[string]bool{}
-	fill := func(now time.Time) {
-		mu.Lock()
-		defer mu.Unlock()
-		// A source polled less often for its WebSub subscription is due
-		// on its normal schedule as soon as the subscription ends.
-		for id, st := range states {
-			if !inflight[id] {
-				p.endRelaxation(st, now)
-			}
-		}
-		ids := sortedDue(states, now, all)
-		if p.Store.Postgres() && len(ids) > 1 {
-			// Pollers sharing the database start at different places in
-			// the list, so that each claims its own part of it rather than
-			// following the others through the sources they just polled.
-			k := rand.IntN(len(ids))
-			ids = append(ids[k:], ids[:k]...)
-		}
-		for _, id := range ids {
-			if !inflight[id] && !pending[id] {
-				queue = append(queue, id)
-				pending[id] = true
-			}
-		}
-	}
-	fill(p.Now())
-	ticker := time.NewTicker(time.Second)
-	defer ticker.Stop()
+	d.fill(p.Now())
+	tick, stopTick := p.ticker(time.Second)
+	defer stopTick()
 	var gone error
 	for {
 		// Once the database file is deleted or replaced nothing more can
@@ -457,90 +399,27 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		if gone != nil && once {
 			break
 		}
-		// Dispatch as many queued sources as workers and host limits allow.
-		cfg, _ = p.snapshot()
-		mu.Lock()
-		hostFull := map[string]bool{} // hosts whose per_host other instances fill
-		// queue[:kept] are the ids held back by their host's limit, in
-		// order; the queue is compacted in place, never copied whole (a
-		// pass runs at every completion: copying would cost O(n²)).
-		// Nothing is dispatched once the database is gone.
-		kept, i := 0, 0
-		for ; gone == nil && i < len(queue) && busy < workers; i++ {
-			id := queue[i]
-			st := states[id]
-			src, ok := cfg.Source(id)
-			if st == nil || !ok {
-				delete(pending, id)
-				continue
+		if gone == nil {
+			cfg, _ = p.snapshot()
+			js, hostFull, err := d.next(cfg)
+			if err != nil && ctx.Err() == nil {
+				p.Logger.Warn("claim sources", slog.Any("error", err))
 			}
-			u := st.URL
-			if u == "" {
-				u = st.ConfigURL
+			for _, j := range js {
+				jobs <- j // never blocks: at most workers are dispatched
 			}
-			h := hostOf(u)
-			if hostFull[h] {
-				queue[kept] = id
-				kept++
-				continue
+			if hostFull {
+				// Other instances hold the host's per_host slots: try
+				// again shortly (they release them as their fetches are
+				// stored).
+				time.AfterFunc(hostRetry, signal)
 			}
-			if !hosts.tryAcquire(h) {
-				queue[kept] = id
-				kept++
-				continue
-			}
-			if p.Store.Postgres() {
-				// Several pollers may share this database: the source is
-				// polled by the one that leases it.
-				now := p.Now()
-				fresh, c, err := p.Store.ClaimSource(ctx, id, p.Owner, h, perHost, now, now.Add(p.leaseTimeout()), all)
-				switch {
-				case err != nil:
-					hosts.undo(h)
-					if ctx.Err() == nil {
-						p.Logger.Warn("claim source", slog.String("source", id), slog.Any("error", err))
-					}
-					queue[kept] = id
-					kept++
-					continue
-				case c.HostBusy:
-					hosts.undo(h)
-					hostFull[h] = true
-					queue[kept] = id
-					kept++
-					continue
-				case !c.OK:
-					hosts.undo(h)
-					// Polled meanwhile by another instance (or leased by
-					// one): the stored state says when it is due next.
-					if fresh.NextDue.Before(c.Until) {
-						fresh.NextDue = c.Until
-					}
-					capRetryAfter(&fresh, src)
-					states[id] = &fresh
-					delete(pending, id)
-					continue
-				}
-				capRetryAfter(&fresh, src)
-				st = &fresh
-				states[id] = st
-			}
-			busy++
-			inflight[id] = true
-			delete(pending, id)
-			jobs <- job{state: *st, src: src, host: h, hosts: hosts, force: opts.Force}
 		}
-		copy(queue[i-kept:i], queue[:kept])
-		queue = queue[i-kept:]
-		if len(hostFull) > 0 {
-			// Other instances hold the host's per_host slots: try again
-			// shortly (they release them as their fetches are stored).
-			time.AfterFunc(hostRetry, signal)
-		}
-		idle := busy == 0 && len(queue) == 0
-		mu.Unlock()
-		if once && idle {
+		if once && d.idle() {
 			break
+		}
+		if p.passed != nil {
+			p.passed(d)
 		}
 		select {
 		case <-ctx.Done():
@@ -551,24 +430,13 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 				continue
 			}
 			if fresh, err := p.loadStates(ctx); err == nil {
-				mu.Lock()
-				for id, st := range fresh {
-					if !inflight[id] {
-						states[id] = st
-					}
-				}
-				for id := range states {
-					if fresh[id] == nil && !inflight[id] {
-						delete(states, id)
-					}
-				}
-				mu.Unlock()
+				d.replace(fresh)
 			}
-			fill(p.Now())
+			d.fill(p.Now())
 			continue
-		case <-ticker.C:
+		case <-tick:
 			if !once {
-				fill(p.Now())
+				d.fill(p.Now())
 			}
 			continue
 		}
@@ -587,9 +455,63 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 	return nil
 }
 
+// writer stores the outcomes, several waiting ones in one transaction
+// (group commit), hands each stored state to d and reports each result.
+// Writes are not tied to ctx: a started transaction completes even during
+// shutdown, so nothing reported stored is lost.
+func (p *Poller) writer(ctx context.Context, outcomes <-chan outcome, d *dispatcher, report func(Result)) {
+	wctx := context.WithoutCancel(ctx)
+	var batch []outcome
+	for o := range outcomes {
+		// The outcomes already waiting are stored with this one, so a
+		// writer that falls behind catches up in fewer, larger
+		// transactions. The batch is bounded by what is in flight (the
+		// channel holds at most one outcome per worker).
+		batch = append(batch[:0], o)
+		for more := true; more && len(batch) < maxBatch; {
+			select {
+			case o, ok := <-outcomes:
+				if ok {
+					batch = append(batch, o)
+				} else {
+					more = false
+				}
+			default:
+				more = false
+			}
+		}
+		results, stored, released := p.writeBatch(wctx, batch)
+		for i, o := range batch {
+			if !released[i] {
+				if err := p.Store.ReleaseSource(wctx, o.state.ID, p.Owner); err != nil {
+					p.Logger.Warn("release source", slog.String("source", o.state.ID), slog.Any("error", err))
+				}
+			}
+			if o.release != nil {
+				o.release()
+			}
+			d.done(stored[i])
+			if !o.canceled {
+				report(results[i])
+			}
+			batch[i] = outcome{} // the items may go
+		}
+		d.hosts.onFree()
+	}
+}
+
 // hostRetry is how soon a poller tries again to claim a source whose host
 // other instances fill.
 const hostRetry = 20 * time.Millisecond
+
+// ticker returns the ticker of Run (see NewTicker).
+func (p *Poller) ticker(d time.Duration) (<-chan time.Time, func()) {
+	if p.NewTicker != nil {
+		return p.NewTicker(d)
+	}
+	t := time.NewTicker(d)
+	return t.C, t.Stop
+}
 
 func (p *Poller) leaseTimeout() time.Duration {
 	if p.LeaseTimeout > 0 {
@@ -631,22 +553,32 @@ func sortedDue(states map[string]*db.Source, now time.Time, all bool) []string {
 const maxBatch = 64
 
 // writeBatch stores outcomes in one transaction and returns, for each,
-// the result to report and the new state.
-func (p *Poller) writeBatch(ctx context.Context, batch []outcome) ([]Result, []db.Source) {
+// the result to report, the new state and whether its lease ended in that
+// transaction (on SQLite, where there are none, always).
+func (p *Poller) writeBatch(ctx context.Context, batch []outcome) ([]Result, []db.Source, []bool) {
 	results := make([]Result, len(batch))
 	states := make([]db.Source, len(batch))
+	released := make([]bool, len(batch))
+	lease := ""
+	if p.Store.Postgres() {
+		lease = p.Owner
+	} else {
+		for i := range released {
+			released[i] = true
+		}
+	}
 	fetches := make([]db.Fetch, 0, len(batch))
 	at := make([]int, 0, len(batch)) // the outcome of each fetch
 	for i, o := range batch {
 		r, st, write := p.prepareWrite(o)
 		results[i], states[i] = r, st
 		if write {
-			fetches = append(fetches, db.Fetch{Source: st, Items: o.items})
+			fetches = append(fetches, db.Fetch{Source: st, Items: o.items, Lease: lease})
 			at = append(at, i)
 		}
 	}
 	if len(fetches) == 0 {
-		return results, states
+		return results, states, released
 	}
 	var res []db.SaveResult
 	var errs []error
@@ -662,8 +594,11 @@ func (p *Poller) writeBatch(ctx context.Context, batch []outcome) ([]Result, []d
 			sr = res[k]
 		}
 		p.finishWrite(ctx, batch[i], &results[i], &states[i], sr, e)
+		if e == nil && lease != "" {
+			released[i] = true
+		}
 	}
-	return results, states
+	return results, states, released
 }
 
 // prepareWrite returns the result to report for an outcome and the
@@ -678,7 +613,7 @@ func (p *Poller) prepareWrite(o outcome) (Result, db.Source, bool) {
 		return r, o.state, false
 	}
 	st := o.state
-	p.WebSub.merge(&st) // keep the subscriber's hub secret and lease
+	p.merge(&st) // keep the subscriber's hub secret and lease
 	if o.err != nil {
 		st.NormalDue = time.Time{} // NextDue is a backoff, not relaxed
 	}
@@ -748,6 +683,6 @@ func isCanceled(ctx context.Context, err error) bool {
 // write stores one outcome and returns the result to report and the new
 // state.
 func (p *Poller) write(ctx context.Context, o outcome) (Result, db.Source) {
-	r, st := p.writeBatch(ctx, []outcome{o})
+	r, st, _ := p.writeBatch(ctx, []outcome{o})
 	return r[0], st[0]
 }

@@ -12,8 +12,6 @@ import (
 // database: is overridden).
 func TestOnPostgres(t *testing.T) {
 	pgtest.Again(t, db.EnvDatabase, map[string]func(*testing.T){
-		"websub-subscriber": TestWebSubSubscriberAgainstTestHub,
-		"websub-backoff":    TestWebSubSubscribeFailureBacksOff,
-		"websub-unverified": TestWebSubUnverifiedSubscriptionBacksOff,
+		"write-merges-subscriber": TestWriteMergesSubscriberState,
 	})
 }

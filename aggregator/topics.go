@@ -126,9 +126,11 @@ func (p *Poller) RecomputeTopics(ctx context.Context, force bool, progress func(
 	return recomputeTopics(ctx, p.Store, p.snapshot, p.Now(), force, progress)
 }
 
-// Topics keeps the stored tags and topic membership in step with the
-// config for a process that does not poll (bantin serve), as a Poller does
-// for bantin run. It is safe for concurrent use.
+// Topics holds the config in force and its compiled topic rules, and
+// keeps the stored tags and topic membership in step with them. A Poller
+// classifies with its Topics (Poller.Topics: one snapshot for both); a
+// process that does not poll (bantin serve) has one of its own. It is
+// safe for concurrent use.
 type Topics struct {
 	Store *db.DB
 	// Now returns the current time; tests may replace it.
@@ -154,10 +156,15 @@ func (t *Topics) Reload(cfg *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("aggregator: compile topics: %w", err)
 	}
+	t.set(cfg, cl)
+	return nil
+}
+
+// set switches to cfg and its compiled topics.
+func (t *Topics) set(cfg *config.Config, cl *classifier.Classifier) {
 	t.mu.Lock()
 	t.cfg, t.cl = cfg, cl
 	t.mu.Unlock()
-	return nil
 }
 
 func (t *Topics) snapshot() (*config.Config, *classifier.Classifier) {
@@ -351,7 +358,7 @@ func (p *Poller) Prune(ctx context.Context) (int, error) {
 	}
 	sources := slices.Clone(cfg.Sources)
 	for _, id := range gone {
-		sources = append(sources, config.Source{ID: id, Retention: cfg.Defaults.Retention})
+		sources = append(sources, config.Source{ID: id, Settings: config.Settings{Retention: cfg.Defaults.Retention}})
 	}
 	for _, src := range sources {
 		if src.Retention <= 0 {

@@ -318,3 +318,30 @@ func TestRecomputeOnlyTheSourcesWhoseTagsChanged(t *testing.T) {
 		cfg = &next
 	}
 }
+
+// TestPollerAndTopicsShareOneSnapshot: the poller's Topics follows every
+// Poller.Reload (one config-and-rules snapshot for both), so a recompute
+// through it works with the config the poller polls with.
+func TestPollerAndTopicsShareOneSnapshot(t *testing.T) {
+	ctx := context.Background()
+	p, store, srv, dir := polledTagged(t)
+	tp := p.Topics()
+	if c, _ := tp.snapshot(); c == nil {
+		t.Fatal("the poller's Topics holds no config")
+	}
+	cfg := loadConfig(t, dir, srv.URL, `["Hà Nội"]`)
+	if err := p.Reload(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	pc, pcl := p.snapshot()
+	tc, tcl := tp.snapshot()
+	if pc != cfg || tc != cfg || pcl != tcl {
+		t.Fatal("after Poller.Reload, the poller and its Topics do not hold the same config and rules")
+	}
+	if n, err := tp.RecomputeTopics(ctx, false, nil); err != nil || n != 2 {
+		t.Errorf("recompute through the poller's Topics after its reload: %d items (%v), want 2", n, err)
+	}
+	if _, hn := storedTags(t, store); !slices.Equal(hn, []string{"g1", "g2"}) {
+		t.Errorf("items tagged ha-noi: %v, want g1 g2", hn)
+	}
+}

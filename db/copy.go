@@ -11,7 +11,7 @@ import (
 // copyTables are the tables Copy moves, parents before children.
 // meta first: the change sequence the feed_changes triggers read.
 var copyTables = []string{"meta", "sources", "items", "tags", "item_tags", "item_topics", "tombstones",
-	"curations", "websub_subscriptions", "feed_versions"}
+	"curations", "websub_subscriptions", "websub_upstream", "feed_versions"}
 
 // CopyCount is the number of rows of one table in the source and in the
 // destination after Copy.

@@ -49,6 +49,8 @@ type DB struct {
 	// pg is set on PostgreSQL (dsn is then its URL); SQLite otherwise.
 	pg  bool
 	dsn string
+	// searchTot caches the PostgreSQL search index's totals (search_pg.go).
+	searchTot indexTotals
 }
 
 // dsnParams are applied by the driver to every new connection.

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -189,13 +188,5 @@ func TestRecordFeedVersionKeepsTheFirstTime(t *testing.T) {
 	}
 	if got, _ := d.RecordFeedVersion(ctx, "topic/a.rss", `"y"`, t2); !got.Equal(t2) {
 		t.Errorf("new bytes = %v, want %v", got, t2)
-	}
-}
-
-func TestSearchNotOnPostgres(t *testing.T) {
-	postgresOnly(t)
-	d, _ := openFresh(t)
-	if _, err := d.Search(context.Background(), SearchQuery{Match: "bão"}); !errors.Is(err, ErrNotOnPostgres) {
-		t.Errorf("Search on PostgreSQL: err = %v, want ErrNotOnPostgres", err)
 	}
 }

@@ -66,6 +66,9 @@ type Fetch struct {
 	// stores them; nil when no feed was read (a 304, a failure): only the
 	// source state is stored, as SaveSourceState stores it.
 	Items []Item
+	// Lease, when not "", is the poller whose lease of the source ends
+	// with this write, in its transaction (PostgreSQL; see ClaimSources).
+	Lease string
 }
 
 // SaveFetches stores several fetches in one transaction (group commit):
@@ -98,27 +101,38 @@ func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult
 					w.close()
 				}
 			}()
+			var err error
+			if w, err = d.prepareItemWriter(ctx, tx); err != nil {
+				return err
+			}
+			// The states without items go in one statement on
+			// PostgreSQL (see saveStates).
+			wrote, err := saveStates(ctx, w, fetches, errs)
+			if err != nil {
+				return err
+			}
 			for i, f := range fetches {
-				if errs[i] != nil {
+				if errs[i] != nil || wrote[i] {
 					continue
 				}
 				var err error
-				if w == nil {
-					if w, err = d.prepareItemWriter(ctx, tx); err != nil {
-						return err
-					}
-				}
 				if f.Items == nil {
 					err = saveSourceState(ctx, w, f.Source)
 				} else {
 					res[i], err = w.saveFetch(ctx, f.Source, f.Items, d.now())
 				}
 				if err != nil {
+					if d.pg && pgRetryable(err) {
+						// A deadlock with another instance's write is
+						// no fault of this fetch: the whole transaction
+						// runs again (DB.write).
+						return err
+					}
 					failed, errs[i] = i, err
 					return err
 				}
 			}
-			return nil
+			return releaseFetched(ctx, w, fetches, errs, wrote)
 		})
 		if failed < 0 {
 			break
@@ -557,7 +571,14 @@ func lockTags(ctx context.Context, tx *sql.Tx, items []Item) error {
 		if err != nil {
 			return fmt.Errorf("lock tags: %w", err)
 		}
+		for rows.Next() {
+		}
+		// A lock wait that ends in a deadlock fails here, not at Query.
+		err = rows.Err()
 		rows.Close()
+		if err != nil {
+			return fmt.Errorf("lock tags: %w", err)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -55,5 +57,82 @@ func TestLeasesSplitSourcesAndPerHostAcrossInstances(t *testing.T) {
 	}
 	if _, c, _ := a.ClaimSource(ctx, "s2", "A", "h2", 1, now, until, true); !c.OK {
 		t.Errorf("A claims s2 released by B: %+v, want OK", c)
+	}
+}
+
+// TestClaimSourcesInOneBatch: one call examines the candidates in order,
+// claims at most max, counts its own claims against per_host, reports
+// the sources another instance leases or that are not due with their
+// stored state, and leaves the candidates after the max unexamined.
+func TestClaimSourcesInOneBatch(t *testing.T) {
+	postgresOnly(t)
+	ctx := context.Background()
+	a, dsn := openFresh(t)
+	b, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	mustSync(t, a, "s1", "s2", "s3", "s4", "s5", "s6")
+	now := time.Now()
+	until := now.Add(time.Minute)
+	s4, _ := a.Source(ctx, "s4")
+	s4.NextDue = now.Add(time.Hour)
+	if err := a.SaveSourceState(ctx, s4); err != nil {
+		t.Fatal(err)
+	}
+	if _, c, err := b.ClaimSource(ctx, "s2", "B", "", 5, now, until, false); err != nil || !c.OK {
+		t.Fatalf("B claims s2: %+v, %v", c, err)
+	}
+	cands := []Candidate{{"s1", "h"}, {"s2", "h"}, {"s3", "h"}, {"s4", "h"}, {"s5", ""}, {"s6", ""}}
+	got, err := a.ClaimSources(ctx, "A", cands, 2, 3, now, until, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i, c := range got {
+		if c.Source.ID != cands[i].ID {
+			t.Fatalf("outcome %d is of %s, want %s", i, c.Source.ID, cands[i].ID)
+		}
+		switch {
+		case c.OK:
+			out = append(out, c.Source.ID+":ok")
+		case c.HostBusy:
+			out = append(out, c.Source.ID+":busy")
+		case !c.Until.IsZero():
+			out = append(out, c.Source.ID+":leased")
+		default:
+			out = append(out, c.Source.ID+":no")
+		}
+	}
+	// s1 and s3 fill h (per_host 2), s4 is busy for its host, s5 is the
+	// third claim, s6 is not examined.
+	if want := "s1:ok s2:leased s3:ok s4:busy s5:ok"; strings.Join(out, " ") != want {
+		t.Errorf("outcomes %q, want %q", strings.Join(out, " "), want)
+	}
+	// The not-due source comes back with its stored next due time.
+	got, err = a.ClaimSources(ctx, "A", []Candidate{{"s4", "x"}}, 2, 3, now, until, false)
+	if err != nil || len(got) != 1 || got[0].OK || !got[0].Source.NextDue.Equal(fromNanos(toNanos(s4.NextDue))) {
+		t.Errorf("claim of s4, not due: %+v, %v", got, err)
+	}
+	// A batch write ends the leases it names, in its transaction.
+	s1, _ := a.Source(ctx, "s1")
+	s1.LastStatus, s1.NextDue = 304, now.Add(time.Hour)
+	s3, _ := a.Source(ctx, "s3")
+	_, errs, err := a.SaveFetches(ctx, []Fetch{{Source: s1, Lease: "A"}, {Source: s3, Items: []Item{mkItem("s3", "g", 1, nil)}, Lease: "A"},
+		{Source: Source{ID: "gone"}, Lease: "A"}})
+	if err != nil || errs[0] != nil || errs[1] != nil || !errors.Is(errs[2], ErrNotFound) {
+		t.Fatalf("SaveFetches: %v %v", errs, err)
+	}
+	if st, _ := a.Source(ctx, "s1"); st.LastStatus != 304 || !st.NextDue.Equal(fromNanos(toNanos(s1.NextDue))) {
+		t.Errorf("s1 after the batch write: status %d, next due %v", st.LastStatus, st.NextDue)
+	}
+	var held int
+	if err := a.SQL().QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE lease_owner = 'A'`).Scan(&held); err != nil || held != 1 {
+		t.Errorf("leases of A after the write: %d (%v), want 1 (s5)", held, err)
+	}
+	// per_host freed: B may claim a source of h now that s1 and s3 are released.
+	if got, err := b.ClaimSources(ctx, "B", []Candidate{{"s6", "h"}}, 2, 1, now, until, false); err != nil || len(got) != 1 || !got[0].OK {
+		t.Errorf("B claims s6 of h after A's release: %+v, %v", got, err)
 	}
 }

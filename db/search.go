@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -71,9 +70,6 @@ func indexItem(ctx context.Context, st *sql.Stmt, id int64, it *Item) error {
 // many it indexed. Search finds an item once it is indexed. It returns at
 // once, without taking the write lock, when nothing is queued.
 func (d *DB) IndexSearch(ctx context.Context, batch int) (int, error) {
-	if d.pg {
-		return 0, nil // no search index on PostgreSQL yet (see Search)
-	}
 	if batch <= 0 {
 		batch = 500
 	}
@@ -89,6 +85,11 @@ func (d *DB) IndexSearch(ctx context.Context, batch int) (int, error) {
 		n := 0
 		err := d.write(ctx, func(tx *sql.Tx) error {
 			n = 0
+			if d.pg {
+				var err error
+				n, err = pgIndexBatch(ctx, tx, batch)
+				return err
+			}
 			rows, err := tx.QueryContext(ctx, `SELECT q.item_id, coalesce(i.title, ''), coalesce(i.summary, ''), coalesce(i.content, ''), coalesce(i.full_text, ''), i.id IS NOT NULL
 				FROM search_queue q LEFT JOIN items i ON i.id = q.item_id ORDER BY q.item_id DESC LIMIT ?`, batch)
 			if err != nil {
@@ -139,6 +140,9 @@ func (d *DB) IndexSearch(ctx context.Context, batch int) (int, error) {
 			return total, fmt.Errorf("db: index items for search: %w", err)
 		}
 		total += n
+		if n > 0 {
+			d.searchTot.reset()
+		}
 		if n < batch {
 			return total, nil
 		}
@@ -161,10 +165,6 @@ type SearchQuery struct {
 // RankWindow is how many of the newest matches Search ranks by relevance.
 const RankWindow = 1000
 
-// ErrNotOnPostgres is Search's error on PostgreSQL: full-text search is
-// built on SQLite's FTS5 and has no PostgreSQL counterpart yet.
-var ErrNotOnPostgres = errors.New("db: full-text search is not on PostgreSQL yet (it runs on SQLite's FTS5)")
-
 // Search returns the items that q.Match finds. With ByDate, newest first
 // (by item id, the order items were stored in). Otherwise best first among
 // the RankWindow newest matches (BM25; title words weigh four times body
@@ -174,9 +174,6 @@ var ErrNotOnPostgres = errors.New("db: full-text search is not on PostgreSQL yet
 // as needed are read from the index, so a query costs about the same over
 // 200,000 items as over 2,000.
 func (d *DB) Search(ctx context.Context, q SearchQuery) ([]Item, error) {
-	if d.pg {
-		return nil, ErrNotOnPostgres
-	}
 	if strings.TrimSpace(q.Match) == "" {
 		return nil, nil
 	}
@@ -185,6 +182,16 @@ func (d *DB) Search(ctx context.Context, q SearchQuery) ([]Item, error) {
 		limit = DefaultLimit
 	}
 	offset := max(q.Offset, 0)
+	if d.pg {
+		ids, err := d.pgSearchIDs(ctx, q, limit, offset)
+		if err == nil {
+			var items []Item
+			if items, err = d.Items(ctx, ids); err == nil {
+				return items, nil
+			}
+		}
+		return nil, fmt.Errorf("db: search %q: %w", q.Match, err)
+	}
 	from := `item_search`
 	where := []string{`item_search MATCH ?`}
 	args := []any{q.Match}
@@ -253,13 +260,9 @@ func (d *DB) rankedIDs(ctx context.Context, query string, args ...any) ([]int64,
 		return nil, err
 	}
 	defer rows.Close()
-	type hit struct {
-		id    int64
-		score float64
-	}
-	var hits []hit
+	var hits []scored
 	for rows.Next() {
-		var h hit
+		var h scored
 		if err := rows.Scan(&h.id, &h.score); err != nil {
 			return nil, err
 		}
@@ -268,12 +271,24 @@ func (d *DB) rankedIDs(ctx context.Context, query string, args ...any) ([]int64,
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(hits, func(a, b hit) int { return cmp.Compare(a.score, b.score) })
+	return bestFirst(hits), nil
+}
+
+// scored is a match and its bm25 score (lower is better).
+type scored struct {
+	id    int64
+	score float64
+}
+
+// bestFirst returns the ids of hits (newest first) best first, equal
+// scores newest first.
+func bestFirst(hits []scored) []int64 {
+	slices.SortStableFunc(hits, func(a, b scored) int { return cmp.Compare(a.score, b.score) })
 	ids := make([]int64, len(hits))
 	for i, h := range hits {
 		ids[i] = h.id
 	}
-	return ids, nil
+	return ids
 }
 
 func (d *DB) searchIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
@@ -281,6 +296,11 @@ func (d *DB) searchIDs(ctx context.Context, query string, args ...any) ([]int64,
 	if err != nil {
 		return nil, err
 	}
+	return scanIDs(rows)
+}
+
+// scanIDs reads rows of one id and closes rows.
+func scanIDs(rows *sql.Rows) ([]int64, error) {
 	defer rows.Close()
 	var ids []int64
 	for rows.Next() {

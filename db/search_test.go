@@ -3,7 +3,10 @@ package db
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,20 +17,7 @@ import (
 // (pruned) items leave the index.
 func TestSearchIndexBackfill(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	sdb, err := sql.Open("sqlite", DSN(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &DB{sql: sdb, wlock: make(chan struct{}, 1), now: time.Now}
-	t.Cleanup(func() { d.Close() })
-	all, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.applyMigrations(ctx, all[:9]); err != nil {
-		t.Fatal(err)
-	}
+	d, sdb, finish := beforeSearch(t)
 	// A database written by bantin before search existed.
 	if _, err := sdb.Exec(`INSERT INTO sources (id, url) VALUES ('s', 'http://example.test/s')`); err != nil {
 		t.Fatal(err)
@@ -39,9 +29,7 @@ func TestSearchIndexBackfill(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := d.applyMigrations(ctx, all); err != nil {
-		t.Fatal(err)
-	}
+	finish()
 	search := func(q string) []string {
 		t.Helper()
 		items, err := d.Search(ctx, SearchQuery{Match: SearchMatch(SearchPhrases(q))})
@@ -110,7 +98,6 @@ func TestSearchIndexBackfill(t *testing.T) {
 // TestSearchHostileQueries: whatever a reader types, the FTS expression
 // is valid (no syntax error reaches the reader) and finds nothing odd.
 func TestSearchHostileQueries(t *testing.T) {
-	sqliteOnly(t) // FTS5; PostgreSQL: TestSearchNotOnPostgres
 	d, _ := mustOpen(t)
 	mustSync(t, d, "s")
 	mustSave(t, d, "s", mkItem("s", "a", 1, nil))
@@ -127,5 +114,141 @@ func TestSearchHostileQueries(t *testing.T) {
 	items, err := d.Search(context.Background(), SearchQuery{Match: SearchMatch(SearchPhrases(`tiêu đề a`))})
 	if err != nil || len(items) != 1 {
 		t.Errorf("tiêu đề a: %d items, %v", len(items), err)
+	}
+}
+
+// beforeSearch returns a database of the engine under test as bantin left
+// it before the search index existed (SQLite's migration 10, PostgreSQL's
+// search migration), its connection, and a function that applies the
+// search migration.
+func beforeSearch(t *testing.T) (*DB, *sql.DB, func()) {
+	ctx := context.Background()
+	if testEngine == "postgres" {
+		d, _ := openFresh(t)
+		if _, err := d.sql.Exec(`DROP TABLE search_queue, item_search; DROP FUNCTION search_queue_item() CASCADE`); err != nil {
+			t.Fatal(err)
+		}
+		ms, err := loadMigrations(pgMigrationFS, "migrations_pg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(ms, func(m migration) bool { return strings.HasSuffix(m.Name, "_search.sql") })
+		if i < 0 {
+			t.Fatal("no PostgreSQL search migration")
+		}
+		return d, d.sql, func() {
+			if _, err := d.sql.Exec(ms[i].SQL); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), "old.db")
+	sdb, err := sql.Open("sqlite", DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &DB{sql: sdb, wlock: make(chan struct{}, 1), now: time.Now}
+	t.Cleanup(func() { d.Close() })
+	all, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.applyMigrations(ctx, all[:9]); err != nil {
+		t.Fatal(err)
+	}
+	return d, sdb, func() {
+		if err := d.applyMigrations(ctx, all); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestSearchSameOnBothEngines: the same items stored on SQLite and on
+// PostgreSQL give the same results for the same queries, in the same
+// order (ranked, BM25 with several phrases included, and by date) and the
+// same pages, past the rank window too.
+func TestSearchSameOnBothEngines(t *testing.T) {
+	postgresOnly(t)
+	ctx := context.Background()
+	pg, _ := openFresh(t)
+	lite, err := Open(ctx, filepath.Join(t.TempDir(), "bantin.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lite.Close() })
+	words := []string{"Hà Nội", "hà nội", "Hanoi", "Hà Nam", "TP.HCM", "TPHCM", "Tp. HCM", "TP HCM", "Đảng", "đang",
+		"giá vàng", "vàng", "tăng", "giá", "thị trường", "chứng khoán", "Hoà Bình", "Hòa Bình", "tỷ giá", "tỉ giá",
+		"VN-Index", "vnindex", "COVID-19", "bão", "mưa lớn", "Đà Lạt", "đ", "d", "Đ", "thuỷ điện", "<b>Quảng</b> Ninh",
+		"hôm nay", "người dân", "kinh tế", "news", "USD", "C++", "東京"}
+	rng := rand.New(rand.NewPCG(14, 14))
+	text := func(min, max int) string {
+		n := min + rng.IntN(max-min+1)
+		parts := []string{"tin"} // in every item: more matches than the rank window
+		for range n {
+			parts = append(parts, words[rng.IntN(len(words))])
+		}
+		rng.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
+		return strings.Join(parts, " ")
+	}
+	const n = RankWindow + 150
+	items := make([]Item, n)
+	for i := range items {
+		items[i] = Item{GUID: fmt.Sprint("g", i), Title: text(2, 8), Summary: "<p>" + text(0, 30) + "</p>",
+			Published: t0.Add(time.Duration(rng.IntN(1000)) * time.Minute)}
+		if i%7 == 0 {
+			items[i].Content = "<p>" + text(20, 60) + "</p>"
+		}
+	}
+	for _, d := range []*DB{lite, pg} {
+		mustSync(t, d, "s")
+		for start := 0; start < n; start += 100 {
+			mustSave(t, d, "s", items[start:min(start+100, n)]...)
+		}
+		if _, err := d.IndexSearch(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	guids := func(d *DB, q SearchQuery) []string {
+		t.Helper()
+		res, err := d.Search(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %v", d.Engine(), err)
+		}
+		var out []string
+		for _, it := range res {
+			out = append(out, it.GUID)
+		}
+		return out
+	}
+	queries := []string{"ha noi", "Hà Nội", "hanoi", "Đảng", "dang", "đang", "TP.HCM", "TPHCM", "tp hcm", "Tp. HCM mưa",
+		"giá vàng tăng", `"giá vàng" "tăng"`, `"Hà Nội" bão "mưa lớn"`, "hoa binh", "Hoà Bình", "tỷ giá", "ty gia",
+		"vnindex", "VN-Index", "covid 19", "COVID19", "đ", "d", "Quảng Ninh", "thuy dien", "tin", "tin ha noi", "news",
+		"C++", "東京", "không có", `"tin" "d"`}
+	checked := 0
+	for _, query := range queries {
+		match := SearchMatch(SearchPhrases(query))
+		for _, byDate := range []bool{false, true} {
+			for _, page := range [][2]int{{5000, 0}, {7, 3}, {10, RankWindow - 5}, {20, RankWindow + 10}} {
+				q := SearchQuery{Match: match, ByDate: byDate, Limit: page[0], Offset: page[1]}
+				want, got := guids(lite, q), guids(pg, q)
+				if !slices.Equal(got, want) {
+					t.Errorf("%q (by date %t, limit %d offset %d): PostgreSQL %d results, SQLite %d:\n%q\n%q",
+						query, byDate, page[0], page[1], len(got), len(want), got, want)
+				}
+				checked += len(want)
+			}
+		}
+	}
+	// Filters.
+	for _, q := range []SearchQuery{
+		{Match: SearchMatch(SearchPhrases("vàng")), Source: "s", From: t0.Add(100 * time.Minute), To: t0.Add(500 * time.Minute)},
+		{Match: SearchMatch(SearchPhrases("vàng")), Source: "x"},
+	} {
+		if want, got := guids(lite, q), guids(pg, q); !slices.Equal(got, want) {
+			t.Errorf("%+v: PostgreSQL %q, SQLite %q", q, got, want)
+		}
+	}
+	if checked < 5*RankWindow {
+		t.Errorf("only %d results compared", checked)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"bantin/internal/testenv"
 	"bantin/web"
 )
 
@@ -74,18 +75,6 @@ func htmlUnescape(s string) string {
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#34;", `"`, "&#39;", "'", "&amp;", "&").Replace(s)
 }
 
-// waitFor polls cond until it holds or 10 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestChromiumDeskCuration: an editor signs in with Chromium, pins an
 // item, sees it lead the topic page and the feed, hides another, and
 // signs out; every curation records who made it.
@@ -132,7 +121,7 @@ func TestChromiumDeskCuration(t *testing.T) {
 	if got := firstEntryTitle(b); got != item.Title {
 		t.Errorf("topic page leads with %q, want the pinned %q", got, item.Title)
 	}
-	waitFor(t, "the pinned item to lead the Atom feed", func() bool {
+	testenv.WaitFor(t, "the pinned item to lead the Atom feed", 10*time.Second, func() bool {
 		titles := atomEntryTitles(t, s, "/topics/"+topic+".atom")
 		return len(titles) > 0 && titles[0] == item.Title
 	})

@@ -5,24 +5,27 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"bantin/config"
 )
 
 // TestHandleAddsRoutes: routes added with Handle (the daemon's /metrics,
 // WebSub hub and callback) answer through Handler, whatever the method
 // for a pattern without one, behind the fast path too, while the
 // publisher's own routes answer as before; a route on the publisher's
-// feed paths is refused.
+// own paths (a feed directory, the index, /healthz...) is refused, by
+// Handle or, for a Register function's, by Handler.
 func TestHandleAddsRoutes(t *testing.T) {
 	e := newEnv(t)
 	e.seed()
 	e.srv.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "metrics") }))
-	e.srv.Handle(HubPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hub "+r.Method) }))
+	e.srv.Handle(config.BuiltinHubPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hub "+r.Method) }))
 	addr, front := startFront(t, e, nil)
 	for _, tc := range []struct{ method, path, want string }{
 		{"GET", "/topics/" + topicSlug + ".rss", "<rss"}, // first: its connection is not handed over yet
 		{"GET", "/metrics", "metrics"},
-		{"POST", HubPath, "hub POST"},
-		{"GET", HubPath, "hub GET"},
+		{"POST", config.BuiltinHubPath, "hub POST"},
+		{"GET", config.BuiltinHubPath, "hub GET"},
 		{"GET", "/opml.xml", "<opml"},
 		{"GET", "/healthz", "ok"},
 	} {
@@ -40,7 +43,7 @@ func TestHandleAddsRoutes(t *testing.T) {
 	if s := front.Stats(); s.FastResponses != 1 {
 		t.Errorf("fast responses %d, want 1 (the feed)", s.FastResponses)
 	}
-	for _, p := range []string{"GET /topics/x.rss", "/tags/", "/"} {
+	for _, p := range []string{"GET /topics/x.rss", "/tags/", "/", "GET /healthz", "/opml.xml"} {
 		func() {
 			defer func() {
 				if recover() == nil {
@@ -48,6 +51,20 @@ func TestHandleAddsRoutes(t *testing.T) {
 				}
 			}()
 			e.srv.Handle(p, http.NotFoundHandler())
+		}()
+	}
+	// A Register function's routes are checked against the table when
+	// Handler builds it.
+	for _, p := range []string{"GET /topics/", "/tags/{slug}", "GET /healthz"} {
+		other := newEnv(t)
+		other.srv.Register(func(mux *http.ServeMux) { mux.Handle(p, http.NotFoundHandler()) })
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Register of %q: Handler accepted a route on the publisher's paths", p)
+				}
+			}()
+			other.srv.Handler()
 		}()
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/publisher/render"
 )
 
 // store is the part of *db.DB the server reads; tests may substitute it.
@@ -109,8 +109,6 @@ type Server struct {
 	renders  atomic.Int64   // responses rendered (Renders)
 	stale    atomic.Int64   // stale responses served (StaleServed)
 	onRender func(cacheKey) // test hook, called after each render
-
-	hubs hubState
 
 	extraMu sync.Mutex
 	extra   []extraRoute // added by Handle
@@ -288,15 +286,13 @@ func (s *Server) queue(key cacheKey) {
 // change sequence every SeqCheckInterval (at least every 100 ms), renders
 // changed feeds that are cached again in the background (one at a time,
 // resting after each render twice as long as it took, so that rendering
-// takes at most a third of a core from the poller), and announces changes to WebSub
-// hubs (RunHubs). Serve runs it.
+// takes at most a third of a core from the poller). Serve runs it.
 func (s *Server) Run(ctx context.Context) {
 	if s.store == nil {
 		return
 	}
 	s.running.Store(true)
 	defer s.running.Store(false)
-	go s.RunHubs(ctx)
 	tick := time.NewTicker(max(s.SeqCheckInterval, 100*time.Millisecond))
 	defer tick.Stop()
 	for {
@@ -340,7 +336,7 @@ func (s *Server) renderPending(ctx context.Context) bool {
 		delete(s.pending, key)
 		keys = append(keys, key)
 		if key.kind == kindTopic || key.kind == kindTag {
-			for _, f := range Formats {
+			for _, f := range render.Formats {
 				k := key
 				k.format = f
 				if k != key && s.pending[k] {
@@ -401,26 +397,8 @@ func (s *Server) renderFormats(ctx context.Context, keys []cacheKey, gen, ver ui
 	return nil
 }
 
-// Handler returns the HTTP handler with every route (Handle's too).
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	s.routes(mux)
-	return s.withExtraRoutes(mux)
-}
-
-func (s *Server) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /topics/{file}", s.handleFeed(kindTopic))
-	mux.HandleFunc("GET /tags/{file}", s.handleFeed(kindTag))
-	mux.HandleFunc("GET /{$}", s.handleIndex)
-	mux.HandleFunc("GET /opml.xml", s.handleOPML)
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.HandleFunc("GET /", s.handleUnknown)
-}
-
 // ListenAndServe serves Handler on addr until ctx is cancelled, then shuts
-// down gracefully (in-flight requests get up to 10 s). While serving it
-// announces changed feeds to the configured WebSub hubs (NotifyHubs every
-// HubInterval).
+// down gracefully (in-flight requests get up to 10 s).
 func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -456,8 +434,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 const (
-	kindTopic = "topic"
-	kindTag   = "tag"
+	kindTopic = render.KindTopic
+	kindTag   = render.KindTag
 	// formatHTML is the HTML page of a topic or tag (/topics/{slug}) in
 	// cache keys; no extension can be it.
 	formatHTML = "/html"
@@ -471,17 +449,11 @@ var (
 	ErrBadCursor = errors.New("publisher: bad cursor")
 )
 
-// Kinds of feed for Page.
-const (
-	KindTopic = kindTopic
-	KindTag   = kindTag
-)
-
 // Page returns one page of a topic (KindTopic) or tag (KindTag) feed as it
 // is published: composed (curation, dedupe, caps) and ready for Render.
 // cursor is "" for the first page, else a db.Cursor string. It is what
 // `bantin preview` prints; it does not use the response cache.
-func (s *Server) Page(ctx context.Context, kind, slug, cursor string) (*Feed, error) {
+func (s *Server) Page(ctx context.Context, kind, slug, cursor string) (*render.Feed, error) {
 	if s.store == nil {
 		return nil, fmt.Errorf("publisher: no database")
 	}
@@ -504,7 +476,7 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 			s.notFound(w, r.Context(), kind, file, "")
 			return
 		}
-		if !html && ContentType(format) == "" {
+		if !html && render.ContentType(format) == "" {
 			s.notFound(w, r.Context(), kind, slug, format)
 			return
 		}
@@ -525,9 +497,9 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 			cfg := s.cfg.Load()
 			if _, ok := cfg.Topic(slug); !ok {
 				if t, ok := cfg.TopicByAlias(slug); ok {
-					to := feedURL(baseURL(cfg), kindTopic, t.Slug, format)
+					to := render.FeedURL(render.BaseURL(cfg), kindTopic, t.Slug, format)
 					if html {
-						to = baseURL(cfg) + pagePath(kindTopic, t.Slug)
+						to = render.BaseURL(cfg) + render.PagePath(kindTopic, t.Slug)
 					}
 					if r.URL.RawQuery != "" {
 						to += "?" + r.URL.RawQuery
@@ -901,7 +873,7 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 			return nil, err
 		}
 		if key.format == formatHTML {
-			body, err := renderFeedPage(cfg, key.kind, key.slug, f)
+			body, err := render.RenderFeedPage(cfg, key.kind, key.slug, f)
 			if err != nil {
 				return nil, err
 			}
@@ -930,38 +902,17 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 
 // renderFeed renders f in format as a response valid for ttl (0: until
 // the next change).
-func renderFeed(f *Feed, format string, now time.Time, maxAge int, ttl time.Duration) (*rendered, error) {
-	body, err := Render(f, format)
+func renderFeed(f *render.Feed, format string, now time.Time, maxAge int, ttl time.Duration) (*rendered, error) {
+	body, err := render.Render(f, format)
 	if err != nil {
 		return nil, err
 	}
-	res := newRendered(body, ContentType(format), now, maxAge)
-	res.setLink(f.selfURL(format), f.Hubs)
+	res := newRendered(body, render.ContentType(format), now, maxAge)
+	res.setLink(f.SelfURL(format), f.Hubs)
 	if ttl > 0 {
 		res.expires = now.Add(ttl)
 	}
 	return res, nil
-}
-
-// baseURL is cfg's base_url without a trailing slash.
-func baseURL(cfg *config.Config) string {
-	b := strings.TrimRight(cfg.BaseURL, "/")
-	if b == "" {
-		b = "http://localhost:8080"
-		if cfg.Listen != "" {
-			b = "http://" + cfg.Listen
-		}
-	}
-	return b
-}
-
-// feedURL is the URL of a published feed.
-func feedURL(base, kind, slug, format string) string {
-	dir := "/topics/"
-	if kind == kindTag {
-		dir = "/tags/"
-	}
-	return base + dir + url.PathEscape(slug) + "." + format
 }
 
 func findTopic(cfg *config.Config, slug string) (config.Topic, bool) {
@@ -1001,18 +952,18 @@ func (s *Server) tagList(ctx context.Context) ([]db.Tag, error) {
 // Cache-Control max-age in seconds, and how long the page stays valid
 // without a database change (0: until the next change; topics with
 // max_age age out by themselves).
-func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, cursor string) (*Feed, int, time.Duration, error) {
-	base := baseURL(cfg)
-	f := &Feed{
+func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, cursor string) (*render.Feed, int, time.Duration, error) {
+	base := render.BaseURL(cfg)
+	f := &render.Feed{
 		BaseURL:  base,
-		SiteLink: base + pagePath(kind, slug),
-		ID:       FeedID(base, kind, slug),
+		SiteLink: base + render.PagePath(kind, slug),
+		ID:       render.FeedID(base, kind, slug),
 		Cursor:   cursor,
 		Hubs:     feedHubs(cfg),
 		Self:     map[string]string{},
 	}
-	for _, format := range Formats {
-		f.Self[format] = feedURL(base, kind, slug, format)
+	for _, format := range render.Formats {
+		f.Self[format] = render.FeedURL(base, kind, slug, format)
 	}
 	var before *db.Cursor
 	if cursor != "" {
@@ -1033,11 +984,11 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 		if t.MaxAge > 0 {
 			ttl = time.Minute
 		}
-		entries, next, err := s.composeTopic(ctx, t, before)
+		c, next, err := s.composeTopic(ctx, t, before)
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		f.Entries, f.Next = entries, next
+		f.Entries, f.Next = c.Entries(), next
 	case kindTag:
 		tags, err := s.tagList(ctx)
 		if err != nil {
@@ -1064,7 +1015,7 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 		}
 		for _, it := range items {
 			if fromConfigured(cfg, it) {
-				f.Entries = append(f.Entries, Entry{Item: it})
+				f.Entries = append(f.Entries, render.Entry{Item: it})
 			}
 		}
 	}
@@ -1078,8 +1029,9 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 }
 
 // composeTopic streams the topic's members from the store into a Composer
-// until the page is full, and returns the entries and the next cursor.
-func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cursor) ([]Entry, string, error) {
+// until the page is full, and returns the Composer (its Entries are the
+// page, its Fates what became of each candidate) and the next cursor.
+func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cursor) (*render.Composer, string, error) {
 	curations, err := s.store.Curations(ctx, t.Slug)
 	if err != nil {
 		return nil, "", err
@@ -1091,7 +1043,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 		}
 		curations = append(curations, more...)
 	}
-	c := NewComposer(t, curations, s.now(), before == nil)
+	c := render.NewComposer(t, curations, s.now(), before == nil)
 	cfg := s.cfg.Load()
 	if before == nil {
 		for _, id := range c.PinnedIDs() {
@@ -1108,8 +1060,8 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 		}
 		for _, link := range t.Pin {
 			it, err := s.store.ItemByLink(ctx, link)
-			if errors.Is(err, db.ErrNotFound) && canonLink(link) != link {
-				it, err = s.store.ItemByLink(ctx, canonLink(link))
+			if errors.Is(err, db.ErrNotFound) && render.LinkKey(link) != link {
+				it, err = s.store.ItemByLink(ctx, render.LinkKey(link))
 			}
 			if errors.Is(err, db.ErrNotFound) {
 				continue
@@ -1149,7 +1101,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 			last = &items[i]
 		}
 		if c.AgedOut() {
-			return c.Entries(), "", nil
+			return c, "", nil
 		}
 		if len(items) < batch {
 			break
@@ -1167,7 +1119,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 	if stopped && last != nil {
 		next = db.CursorOf(*last).String()
 	}
-	return c.Entries(), next, nil
+	return c, next, nil
 }
 
 // fromConfigured reports whether it comes from a source of cfg: the items
@@ -1181,7 +1133,7 @@ func fromConfigured(cfg *config.Config, it db.Item) bool {
 // maxAgeFor is the Cache-Control max-age (seconds) of a feed: the shortest
 // poll interval of the sources of its entries (else defaults.interval),
 // clamped to [60 s, 1 h].
-func maxAgeFor(cfg *config.Config, entries []Entry) int {
+func maxAgeFor(cfg *config.Config, entries []render.Entry) int {
 	shortest := time.Duration(0)
 	consider := func(id string) {
 		for i := range cfg.Sources {

@@ -2,175 +2,145 @@ package publisher
 
 import (
 	"context"
-	"fmt"
-	"io"
+	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
-	"sync"
-	"time"
+
+	"bantin/config"
+	"bantin/publisher/render"
 )
 
-// hubState remembers what was last announced to the WebSub hubs.
-type hubState struct {
-	mu      sync.Mutex
-	seq     int64
-	primed  bool
-	retryAt time.Time         // when failed announcements are tried again; zero: none pending
-	backoff time.Duration     // the pause before the next retry
-	sent    map[string]string // announceKey -> first-page Atom ETag the hub was told about
-	client  *http.Client
-}
+// The Server is the site of the WebSub hub and announcer (websub.Feeds):
+// the methods below tell them the site's feeds, by name ("topic/SLUG",
+// "tag/SLUG") and by URL, and their current first pages.
 
-// HubInterval is how often Serve looks for changed feeds to announce to
-// the hubs in websub.hubs.
-const HubInterval = 5 * time.Second
-
-// announceKey names, in the database's feed versions, what hub was last
-// told about one topic or tag feed.
-func announceKey(hub string, k cacheKey) string {
-	return "announce\x00" + hub + "\x00" + k.kind + "/" + k.slug
-}
-
-// NotifyHubs announces every topic and tag feed whose first page changed
-// since it was last announced to each hub in the config's websub.hubs:
-// one POST hub.mode=publish&hub.url=FEED per hub and format (RSS, Atom,
-// JSON). What each hub was told is recorded in the database once it
-// accepted all three, so a change made while bantin was down is announced
-// after a restart, and announcements a hub refused or missed (down,
-// 5xx) are retried, with a growing pause (up to 10 min), until it accepts
-// them. A feed never announced to a hub before is only recorded. It does
-// nothing when the database's change sequence has not moved and no retry
-// is due. It returns the number of successful announcements; failures
-// are logged and joined in the error.
-func (s *Server) NotifyHubs(ctx context.Context) (int, error) {
-	cfg := s.cfg.Load()
-	if len(cfg.WebSub.Hubs) == 0 || s.store == nil {
-		return 0, nil
+// feedHubs is the hub list feeds advertise: websub.hubs, plus the
+// built-in hub when websub.builtin is on.
+func feedHubs(cfg *config.Config) []string {
+	if !cfg.WebSub.Builtin {
+		return cfg.WebSub.Hubs
 	}
-	h := &s.hubs
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	// Make the render cache reflect the current sequence before reading
-	// ETags (a render racing with a later change is caught next call:
-	// its sequence differs then).
+	own := render.BaseURL(cfg) + config.BuiltinHubPath
+	if slices.Contains(cfg.WebSub.Hubs, own) {
+		return cfg.WebSub.Hubs
+	}
+	return append(slices.Clip(cfg.WebSub.Hubs), own)
+}
+
+// Config returns the configuration the Server publishes (the last
+// Reload's).
+func (s *Server) Config() *config.Config { return s.cfg.Load() }
+
+// BaseURL is the site's base URL: base_url without a trailing slash, or
+// where it listens.
+func (s *Server) BaseURL() string { return render.BaseURL(s.cfg.Load()) }
+
+// SyncChanges makes the render cache reflect the database's change
+// sequence now and returns it.
+func (s *Server) SyncChanges(ctx context.Context) (int64, error) {
 	s.seqMu.Lock()
-	seq, err := s.syncSeqLocked(ctx)
-	s.seqMu.Unlock()
-	if err != nil {
-		return 0, fmt.Errorf("publisher: websub: %w", err)
-	}
-	now := s.now()
-	retryDue := !h.retryAt.IsZero() && !now.Before(h.retryAt)
-	if h.primed && seq == h.seq && !retryDue {
-		return 0, nil
-	}
+	defer s.seqMu.Unlock()
+	return s.syncSeqLocked(ctx)
+}
 
-	var keys []cacheKey
-	for _, t := range cfg.Topics {
-		keys = append(keys, cacheKey{kind: kindTopic, slug: t.Slug, format: FormatAtom})
+// FeedNames lists the configured topics and the tags with items, as
+// "topic/SLUG" and "tag/SLUG".
+func (s *Server) FeedNames(ctx context.Context) ([]string, error) {
+	var names []string
+	for _, t := range s.cfg.Load().Topics {
+		names = append(names, kindTopic+"/"+t.Slug)
 	}
 	tags, err := s.tagList(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("publisher: websub: %w", err)
+		return nil, err
 	}
 	for _, t := range tags {
-		keys = append(keys, cacheKey{kind: kindTag, slug: t.Slug, format: FormatAtom})
+		names = append(names, kindTag+"/"+t.Slug)
 	}
-	if h.sent == nil {
-		h.sent = map[string]string{}
-	}
-	if h.client == nil {
-		h.client = &http.Client{Timeout: 10 * time.Second}
-	}
-	base := baseURL(cfg)
-	n := 0
-	var errs []string
-	for _, k := range keys {
-		res, err := s.current(ctx, k)
-		if err != nil {
-			return n, fmt.Errorf("publisher: websub: render %s %s: %w", k.kind, k.slug, err)
-		}
-		for _, hub := range cfg.WebSub.Hubs {
-			ak := announceKey(hub, k)
-			last, ok := h.sent[ak]
-			if !ok {
-				if last, _, err = s.store.FeedVersion(ctx, ak); err != nil {
-					return n, fmt.Errorf("publisher: websub: %w", err)
-				}
-			}
-			if last == res.etag {
-				h.sent[ak] = last
-				continue
-			}
-			if last != "" {
-				failed := false
-				for _, format := range Formats {
-					topic := feedURL(base, k.kind, k.slug, format)
-					if err := publishToHub(ctx, h.client, hub, topic); err != nil {
-						s.log.Warn("websub publish failed", "hub", hub, "topic", topic, "err", err)
-						errs = append(errs, err.Error())
-						failed = true
-						continue
-					}
-					n++
-				}
-				if failed {
-					h.sent[ak] = last // announced again at the next retry
-					continue
-				}
-			}
-			if err := s.store.SetFeedVersion(ctx, ak, res.etag, now); err != nil {
-				return n, fmt.Errorf("publisher: websub: %w", err)
-			}
-			h.sent[ak] = res.etag
-		}
-	}
-	h.seq, h.primed = seq, true
-	if len(errs) > 0 {
-		h.backoff = min(max(2*h.backoff, 30*time.Second), 10*time.Minute)
-		h.retryAt = now.Add(h.backoff)
-		return n, fmt.Errorf("publisher: websub: %d of %d announcements failed (retry in %s): %s",
-			len(errs), len(errs)+n, h.backoff, strings.Join(errs, "; "))
-	}
-	h.retryAt, h.backoff = time.Time{}, 0
-	return n, nil
+	return names, nil
 }
 
-// publishToHub POSTs a WebSub publish notification for topic to hub.
-func publishToHub(ctx context.Context, client *http.Client, hub, topic string) error {
-	form := url.Values{"hub.mode": {"publish"}, "hub.url": {topic}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hub, strings.NewReader(form.Encode()))
-	if err != nil {
-		return fmt.Errorf("hub %s: %w", hub, err)
+// FeedURLs lists the URLs of feed name's first page, one per format.
+func (s *Server) FeedURLs(name string) []string {
+	kind, slug, _ := strings.Cut(name, "/")
+	base := render.BaseURL(s.cfg.Load())
+	urls := make([]string, 0, len(render.Formats))
+	for _, format := range render.Formats {
+		urls = append(urls, render.FeedURL(base, kind, slug, format))
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("hub %s: %w", hub, err)
-	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("hub %s: status %s", hub, resp.Status)
-	}
-	return nil
+	return urls
 }
 
-// RunHubs calls NotifyHubs every HubInterval until ctx ends. Serve runs
-// it; a caller that serves Handler with its own http.Server runs it in a
-// goroutine of its own.
-func (s *Server) RunHubs(ctx context.Context) {
-	tick := time.NewTicker(HubInterval)
-	defer tick.Stop()
-	for {
-		if _, err := s.NotifyHubs(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("websub", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
+// ParseFeedURL maps the URL of one of the site's first pages to its feed
+// name and format and to its URL now (a former URL of a renamed topic
+// stands for the topic).
+func (s *Server) ParseFeedURL(u string) (name, format, canon string, ok bool) {
+	key, canon, ok := hubTopic(s.cfg.Load(), u)
+	if !ok {
+		return "", "", "", false
+	}
+	return key.kind + "/" + key.slug, key.format, canon, true
+}
+
+// FirstPage returns the first page of feed name in format as the
+// database is now, with its Content-Type and ETag; a nil body when there
+// is no such feed.
+func (s *Server) FirstPage(ctx context.Context, name, format string) ([]byte, http.Header, error) {
+	kind, slug, _ := strings.Cut(name, "/")
+	if kind != kindTopic && kind != kindTag || render.ContentType(format) == "" {
+		return nil, nil, nil
+	}
+	res, err := s.current(ctx, cacheKey{kind: kind, slug: slug, format: format})
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, nil
+	} else if err != nil {
+		return nil, nil, err
+	}
+	return res.body, http.Header{"Content-Type": {res.contentType}, "Etag": {res.etag}}, nil
+}
+
+// topicKey maps one of our first-page feed URLs to its cache key.
+func topicKey(cfg *config.Config, topic string) (cacheKey, bool) {
+	base := render.BaseURL(cfg)
+	rest, ok := strings.CutPrefix(topic, base)
+	if !ok {
+		return cacheKey{}, false
+	}
+	kind := ""
+	for _, r := range feedRoutes { // the route table's feed routes
+		if file, ok := strings.CutPrefix(rest, string(r.prefix)); ok {
+			kind, rest = r.kind, file
+			break
 		}
 	}
+	if kind == "" {
+		return cacheKey{}, false
+	}
+	dot := strings.LastIndexByte(rest, '.')
+	if dot <= 0 || strings.ContainsAny(rest, "/?#") {
+		return cacheKey{}, false
+	}
+	slug, err := url.PathUnescape(rest[:dot])
+	format := rest[dot+1:]
+	if err != nil || render.ContentType(format) == "" || render.FeedURL(base, kind, slug, format) != topic {
+		return cacheKey{}, false
+	}
+	return cacheKey{kind: kind, slug: slug, format: format}, true
+}
+
+// hubTopic maps a topic URL of a subscription to the feed it stands for
+// and that feed's URL now: a former slug of a renamed topic (aliases:)
+// stands for the topic, under its new URL.
+func hubTopic(cfg *config.Config, topic string) (key cacheKey, canon string, ok bool) {
+	key, ok = topicKey(cfg, topic)
+	if !ok || key.kind != kindTopic {
+		return key, topic, ok
+	}
+	if t, renamed, found := cfg.ResolveTopic(key.slug); found && renamed {
+		key.slug = t.Slug
+		return key, render.FeedURL(render.BaseURL(cfg), kindTopic, t.Slug, key.format), true
+	}
+	return key, topic, true
 }

@@ -4,75 +4,70 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"bantin/config"
+	"bantin/publisher/render"
 )
 
-func TestNotifyHubs(t *testing.T) {
-	var mu sync.Mutex
-	var got []string
-	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil || r.Method != "POST" || r.Form.Get("hub.mode") != "publish" {
-			http.Error(w, "bad", 400)
-			return
-		}
-		mu.Lock()
-		got = append(got, r.Form.Get("hub.url"))
-		mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer hub.Close()
-
+// TestHubAdvertised: feeds advertise the hubs of websub.hubs and, with
+// websub.builtin, the built-in hub, in their bodies and Link headers.
+func TestHubAdvertised(t *testing.T) {
 	e := newEnv(t)
 	e.seed()
 	cfg := testConfig()
-	cfg.WebSub.Hubs = []string{hub.URL + "/"}
+	cfg.WebSub.Builtin = true
+	cfg.WebSub.Hubs = []string{"https://hub.example.org/"}
 	e.srv.Reload(cfg)
-	ctx := context.Background()
-
-	steps := []struct {
-		name   string
-		change func()
-		want   []string
-	}{
-		{"first call records only", func() {}, nil},
-		{"no change", func() {}, nil},
-		{"new item in topic and tag", func() {
-			e.save("a", e.item("https://a.example.vn/moi", "Tin mới", time.Minute, topicSlug))
-		}, []string{
-			testBase + "/tags/dat-dai.atom", testBase + "/tags/dat-dai.json", testBase + "/tags/dat-dai.rss",
-			testBase + "/topics/dat-dai.atom", testBase + "/topics/dat-dai.json", testBase + "/topics/dat-dai.rss",
-		}},
-		{"change outside published first pages", func() {
-			it := e.item("https://d.example.vn/cu", "Tin ngoài chủ đề, không thẻ", time.Hour)
-			it.Tags = nil
-			e.save("d", it)
-		}, nil},
-	}
-	for _, st := range steps {
-		mu.Lock()
-		got = nil
-		mu.Unlock()
-		st.change()
-		n, err := e.srv.NotifyHubs(ctx)
+	own := cfg.BaseURL + config.BuiltinHubPath
+	addr, _ := startFront(t, e, nil)
+	for _, format := range render.Formats {
+		path := "/topics/" + topicSlug + "." + format
+		r := e.get(path)
+		for _, hub := range []string{"https://hub.example.org/", own} {
+			if !strings.Contains(string(r.body), hub) {
+				t.Errorf("%s feed does not advertise hub %s", format, hub)
+			}
+		}
+		// WebSub discovery by HTTP Link header (the only one for JSON Feed),
+		// the same from net/http and from the fast path.
+		want := "<" + cfg.BaseURL + path + `>; rel="self", <https://hub.example.org/>; rel="hub", <` + own + `>; rel="hub"`
+		if got := r.header.Get("Link"); got != want {
+			t.Errorf("%s: Link %q, want %q", format, got, want)
+		}
+		resp, err := http.Get("http://" + addr + path)
 		if err != nil {
-			t.Fatalf("%s: %v", st.name, err)
+			t.Fatal(err)
 		}
-		mu.Lock()
-		sort.Strings(got)
-		if strings.Join(got, "\n") != strings.Join(st.want, "\n") || n != len(st.want) {
-			t.Errorf("%s: announced (%d)\n%s\nwant\n%s", st.name, n, strings.Join(got, "\n"), strings.Join(st.want, "\n"))
+		resp.Body.Close()
+		if got := resp.Header.Get("Link"); got != want {
+			t.Errorf("%s through the fast path: Link %q, want %q", format, got, want)
 		}
-		mu.Unlock()
 	}
+}
 
-	// Feeds carry the hub link.
-	if r := e.get("/topics/" + topicSlug + ".atom"); !strings.Contains(string(r.body), `<link href="`+hub.URL+`/" rel="hub">`) {
-		t.Error("atom feed lacks rel=hub link")
+func TestTopicKey(t *testing.T) {
+	cfg := testConfig()
+	cases := []struct {
+		name, topic string
+		ok          bool
+		want        cacheKey
+	}{
+		{"topic atom", testBase + "/topics/dat-dai.atom", true, cacheKey{kind: kindTopic, slug: "dat-dai", format: "atom"}},
+		{"tag json", testBase + "/tags/ha-noi.json", true, cacheKey{kind: kindTag, slug: "ha-noi", format: "json"}},
+		{"escaped slug", testBase + "/tags/%E6%9D%B1%E4%BA%AC.rss", true, cacheKey{kind: kindTag, slug: "東京", format: "rss"}},
+		{"other host", "http://evil.example/topics/dat-dai.atom", false, cacheKey{}},
+		{"paged", testBase + "/topics/dat-dai.atom?before=x", false, cacheKey{}},
+		{"nested", testBase + "/topics/a/b.atom", false, cacheKey{}},
+		{"no format", testBase + "/topics/dat-dai", false, cacheKey{}},
+		{"index", testBase + "/", false, cacheKey{}},
+	}
+	for _, c := range cases {
+		got, ok := topicKey(cfg, c.topic)
+		if ok != c.ok || got != c.want {
+			t.Errorf("%s: topicKey = %+v, %v; want %+v, %v", c.name, got, ok, c.want, c.ok)
+		}
 	}
 }
 
@@ -80,7 +75,7 @@ func TestPage(t *testing.T) {
 	e := newEnv(t)
 	e.seed()
 	ctx := context.Background()
-	f, err := e.srv.Page(ctx, KindTopic, topicSlug, "")
+	f, err := e.srv.Page(ctx, render.KindTopic, topicSlug, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,90 +86,20 @@ func TestPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if summary(entries) != summary(f.Entries) {
-		t.Errorf("TopicPage = %s, Page = %s", summary(entries), summary(f.Entries))
+	if shape(entries) != shape(f.Entries) {
+		t.Errorf("TopicPage = %s, Page = %s", shape(entries), shape(f.Entries))
 	}
 	cases := []struct {
 		name, kind, slug, cursor string
 		want                     error
 	}{
-		{"unknown topic", KindTopic, "nope", "", ErrNotFound},
-		{"unknown tag", KindTag, "nope", "", ErrNotFound},
-		{"bad cursor", KindTopic, topicSlug, "x", ErrBadCursor},
+		{"unknown topic", render.KindTopic, "nope", "", ErrNotFound},
+		{"unknown tag", render.KindTag, "nope", "", ErrNotFound},
+		{"bad cursor", render.KindTopic, topicSlug, "x", ErrBadCursor},
 	}
 	for _, c := range cases {
 		if _, err := e.srv.Page(ctx, c.kind, c.slug, c.cursor); !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
 		}
-	}
-}
-
-// TestNotifyHubsRetriesAndSurvivesRestart: announcements a hub refused are
-// retried after a pause until it accepts them, and what each hub was told
-// is kept in the database, so a change made while bantin was down is
-// announced by a new process, once.
-func TestNotifyHubsRetriesAndSurvivesRestart(t *testing.T) {
-	var mu sync.Mutex
-	down := false
-	var got []string
-	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		if down {
-			http.Error(w, "maintenance", http.StatusServiceUnavailable)
-			return
-		}
-		r.ParseForm()
-		got = append(got, r.Form.Get("hub.url"))
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer hub.Close()
-	e := newEnv(t)
-	e.seed()
-	cfg := testConfig()
-	cfg.WebSub.Hubs = []string{hub.URL + "/"}
-	e.srv.Reload(cfg)
-	ctx := context.Background()
-	announced := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		n := len(got)
-		got = nil
-		return n
-	}
-	if n, err := e.srv.NotifyHubs(ctx); err != nil || n != 0 {
-		t.Fatalf("first call: %d, %v; want it to record only", n, err)
-	}
-
-	mu.Lock()
-	down = true
-	mu.Unlock()
-	e.save("a", e.item("https://a.example.vn/1-moi", "Tin mới khi hub tạm dừng", time.Minute, topicSlug))
-	if n, err := e.srv.NotifyHubs(ctx); err == nil || n != 0 {
-		t.Errorf("hub down: %d announced, err %v; want 0 and an error", n, err)
-	}
-	if n, err := e.srv.NotifyHubs(ctx); err != nil || n != 0 {
-		t.Errorf("before the retry pause: %d, %v; want nothing", n, err)
-	}
-	mu.Lock()
-	down = false
-	mu.Unlock()
-	e.now = e.now.Add(time.Minute)
-	if n, err := e.srv.NotifyHubs(ctx); err != nil || n != 6 || announced() != 6 {
-		t.Errorf("retry after the pause: %d, %v; want the topic and tag feeds in 3 formats (6)", n, err)
-	}
-
-	// A new process with nothing changed announces nothing; a change made
-	// while no process ran is announced by the next one.
-	restarted := New(cfg, e.db, nil)
-	restarted.now = func() time.Time { return e.now }
-	if n, err := restarted.NotifyHubs(ctx); err != nil || n != 0 {
-		t.Errorf("restart without a change: %d, %v; want 0", n, err)
-	}
-	e.save("b", e.item("https://b.example.vn/2-moi", "Tin mới khi bantin dừng", 30*time.Second, topicSlug))
-	again := New(cfg, e.db, nil)
-	again.now = func() time.Time { return e.now }
-	if n, err := again.NotifyHubs(ctx); err != nil || n != 6 || announced() != 6 {
-		t.Errorf("restart after a change: %d, %v; want 6", n, err)
 	}
 }

@@ -47,6 +47,11 @@ var (
 	ErrGzipBody error = &formatError{"normaliser: body is gzip-compressed but Content-Encoding does not say so"}
 )
 
+// ErrNotAFeed marks content that does not parse as a feed, whatever the
+// reason (callers that take a feed document, such as WebSub pushes, wrap
+// Parse's error with it: retrying the same bytes would not help).
+var ErrNotAFeed = errors.New("normaliser: not a feed")
+
 // ErrTruncated is returned (wrapped, with where the document ends) by Parse
 // for a document that ends inside an item, an entry or other text (a cut
 // download): it is not well-formed to its end, and the text of its last

@@ -139,7 +139,7 @@ func (a *app) openPoller(ctx context.Context) (*config.Config, *db.DB, *aggregat
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	warnStoredRemoval(ctx, a, store, cfg)
+	warnStoredRemoval(ctx, a.logger, store, cfg)
 	aggregator.Version = version
 	p, err := aggregator.New(ctx, cfg, store, a.logger)
 	if err != nil {

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,6 +18,7 @@ import (
 	"bantin/bench"
 	"bantin/db"
 	"bantin/db/pgtest"
+	"bantin/internal/testenv"
 )
 
 // TestClusterPollersOnPostgres runs three `bantin run` pollers and two
@@ -95,9 +94,9 @@ func TestClusterPollersOnPostgres(t *testing.T) {
 	}
 	t.Setenv(db.EnvDatabase, dsn) // the contract: $BANTIN_DATABASE overrides database:
 
-	var pollers []*startedCmd
+	var pollers []*child
 	for range 3 {
-		pollers = append(pollers, startCluster(t, "run", cfgPath, "-lease", lease.String()))
+		pollers = append(pollers, serveChild(t, "run", cfgPath, freeAddr(t), "-lease", lease.String()))
 	}
 	fetchedAll := func(after time.Time) bool {
 		mu.Lock()
@@ -110,13 +109,13 @@ func TestClusterPollersOnPostgres(t *testing.T) {
 		}
 		return true
 	}
-	waitFor(t, "every source fetched once", 60*time.Second, func() bool { return fetchedAll(time.Time{}) })
+	testenv.WaitFor(t, "every source fetched once", 60*time.Second, func() bool { return fetchedAll(time.Time{}) })
 
 	// SIGKILL one poller; the others go on with its sources.
 	time.Sleep(interval / 2)
-	pollers[0].cmd.Process.Kill()
+	pollers[0].Process.Kill()
 	killed := time.Now()
-	waitFor(t, "every source fetched again after the kill", interval*4+lease+30*time.Second, func() bool {
+	testenv.WaitFor(t, "every source fetched again after the kill", interval*4+lease+30*time.Second, func() bool {
 		return fetchedAll(killed.Add(lease))
 	})
 	time.Sleep(interval) // one more period
@@ -153,8 +152,8 @@ func TestClusterPollersOnPostgres(t *testing.T) {
 	}
 
 	// Two stateless replicas serve the same bytes and validators.
-	r1 := startCluster(t, "serve", cfgPath)
-	r2 := startCluster(t, "serve", cfgPath)
+	r1 := serveChild(t, "serve", cfgPath, freeAddr(t))
+	r2 := serveChild(t, "serve", cfgPath, freeAddr(t))
 	sameOnBoth := func() string {
 		var etag string
 		for _, path := range []string{"/topics/all.rss", "/topics/all.json", "/topics/all.atom", "/opml.xml", "/"} {
@@ -173,13 +172,13 @@ func TestClusterPollersOnPostgres(t *testing.T) {
 	// A change stored by a poller is served by both replicas within 2 s.
 	seq0, _ := store.ChangeSeq(context.Background())
 	grown.Store(true)
-	waitFor(t, "the new item stored", 2*interval+10*time.Second, func() bool {
+	testenv.WaitFor(t, "the new item stored", 2*interval+10*time.Second, func() bool {
 		seq, _ := store.ChangeSeq(context.Background())
 		return seq != seq0
 	})
 	stored := time.Now()
-	for _, r := range []*startedCmd{r1, r2} {
-		waitFor(t, "the change served by "+r.addr, 2*time.Second, func() bool {
+	for _, r := range []*child{r1, r2} {
+		testenv.WaitFor(t, "the change served by "+r.addr, 2*time.Second, func() bool {
 			_, e, _ := getFeed(t, "http://"+r.addr+"/topics/all.json")
 			return e != before
 		})
@@ -188,26 +187,9 @@ func TestClusterPollersOnPostgres(t *testing.T) {
 	sameOnBoth()
 }
 
-type startedCmd struct {
-	cmd  *exec.Cmd
-	addr string
-}
-
-func startCluster(t *testing.T, name, cfgPath string, extra ...string) *startedCmd {
-	t.Helper()
-	addr := freeAddr(t)
-	c := startCommandArgs(t, name, cfgPath, addr, extra...)
-	return &startedCmd{cmd: c, addr: addr}
-}
-
 func getFeed(t *testing.T, u string) ([]byte, string, string) {
 	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := get(t, u)
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET %s: %s", u, resp.Status)
 	}
@@ -240,21 +222,13 @@ func TestInstancesWithDifferentConfigsSaySoAndDoNotFight(t *testing.T) {
 	t.Setenv(db.EnvDatabase, dsn)
 	mustRun(t, "poll", "-config", c1)
 
-	a := startCluster(t, "serve", c1)
-	b := startCluster(t, "serve", c2)
-	health := func(addr string) string {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err != nil {
-			return err.Error()
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return string(body)
-	}
-	waitFor(t, "the first instance to say its config differs", 15*time.Second, func() bool {
-		return strings.Contains(health(a.addr), "config differs")
+	a := serveChild(t, "serve", c1, freeAddr(t))
+	b := serveChild(t, "serve", c2, freeAddr(t))
+	testenv.WaitFor(t, "the first instance to say its config differs", 15*time.Second, func() bool {
+		_, h := health(a.base)
+		return strings.Contains(h, "config differs")
 	})
-	if h := health(b.addr); h != "ok\n" {
+	if _, h := health(b.base); h != "ok\n" {
 		t.Errorf("/healthz of the instance that reclassified last = %q, want ok", h)
 	}
 	// No fight: over several checks the membership stays the second config's.

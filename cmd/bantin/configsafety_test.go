@@ -5,109 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"bantin/db"
 	"bantin/internal/testenv"
 )
-
-// loggedDaemon is a `bantin run` child process whose log the test reads.
-type loggedDaemon struct {
-	cmd  *exec.Cmd
-	log  string // path of its stderr
-	base string
-}
-
-// startLogged runs `bantin run` and waits until it serves.
-func startLogged(t *testing.T, cfgPath, addr string) *loggedDaemon {
-	t.Helper()
-	d := &loggedDaemon{log: filepath.Join(t.TempDir(), "daemon.log"), base: "http://" + addr}
-	logf, err := os.Create(d.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.cmd = exec.Command(os.Args[0], "run", "-config", cfgPath, "-listen", addr)
-	d.cmd.Env = append(os.Environ(), "BANTIN_TEST_MAIN=1")
-	d.cmd.Stdout = io.Discard
-	d.cmd.Stderr = logf
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		d.cmd.Process.Kill()
-		d.cmd.Wait()
-		logf.Close()
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", d.logText())
-		}
-	})
-	waitHealthy(t, d.base)
-	return d
-}
-
-func (d *loggedDaemon) logText() string {
-	b, _ := os.ReadFile(d.log)
-	return string(b)
-}
-
-// reload sends SIGHUP and waits for the log line that says how it went
-// (the n-th "config reloaded" or "reload refused" line).
-func (d *loggedDaemon) reload(t *testing.T) string {
-	t.Helper()
-	count := func() int {
-		s := d.logText()
-		return strings.Count(s, "config reloaded") + strings.Count(s, "reload refused") + strings.Count(s, "reload failed")
-	}
-	before := count()
-	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the reload's log line", 10*time.Second, func() bool { return count() > before })
-	lines := strings.Split(strings.TrimSpace(d.logText()), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if l := lines[i]; strings.Contains(l, "config reloaded") || strings.Contains(l, "reload refused") || strings.Contains(l, "reload failed") {
-			return l
-		}
-	}
-	return ""
-}
-
-func (d *loggedDaemon) stop(t *testing.T) {
-	t.Helper()
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- d.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("daemon exit: %v", err)
-		}
-	case <-time.After(12 * time.Second):
-		t.Fatal("daemon did not stop")
-	}
-}
-
-// feedText returns the body of base+path and its status.
-func feedText(base, path string) (int, string) {
-	resp, err := http.Get(base + path)
-	if err != nil {
-		return -1, ""
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
 
 // switchable serves one RSS feed per path, two items each, titled with the
 // path; a path can be made to fail (500) and is counted.
@@ -158,8 +68,9 @@ func (s *switchable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // TestReloadRefusesLargeRemoval: a config cut at a line boundary (valid
 // YAML, no topics left) and one that drops most topics are refused on
-// SIGHUP, logged with the counts, and every feed stays published; a small
+// reload, logged with the counts, and every feed stays published; a small
 // removal goes through, and so does a large one the file asks for.
+// (The reloads are the daemon's ReloadFile, what SIGHUP calls.)
 func TestReloadRefusesLargeRemoval(t *testing.T) {
 	_, up := newSwitchable(t, map[string][]string{
 		"/a.rss": {"Hà Nội đón mùa thu", "Giá vàng Hà Nội tăng"},
@@ -182,9 +93,9 @@ func TestReloadRefusesLargeRemoval(t *testing.T) {
 	}
 	full := head + "topics:\n" + strings.Join(topics, "")
 	write(full)
-	d := startLogged(t, cfgPath, addr)
+	d := runDaemon(t, mustLoad(t, cfgPath), DaemonOptions{Polling: true, Listen: addr})
 	published := func(slug string) int { return feedCount(d.base, "/topics/"+slug+".json") }
-	waitFor(t, "topics published", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "topics published", 10*time.Second, func() bool {
 		return published("ha-noi") == 2 && published("thoi-tiet") == 1 && published("kinh-te") == 2
 	})
 
@@ -223,20 +134,20 @@ func TestReloadRefusesLargeRemoval(t *testing.T) {
 	if line := d.reload(t); !strings.Contains(line, "config reloaded") {
 		t.Errorf("removing 1 of 3 topics: %s", line)
 	}
-	waitFor(t, "kinh-te gone", 10*time.Second, func() bool { return published("kinh-te") == -404 })
+	testenv.WaitFor(t, "kinh-te gone", 10*time.Second, func() bool { return published("kinh-te") == -404 })
 
 	// Everything but one topic, said to be meant: accepted.
 	write("allow_large_removal: true\n" + head + "topics:\n" + topics[1])
 	if line := d.reload(t); !strings.Contains(line, "config reloaded") {
 		t.Errorf("a large removal with allow_large_removal: %s", line)
 	}
-	waitFor(t, "ha-noi gone", 10*time.Second, func() bool { return published("ha-noi") == -404 })
+	testenv.WaitFor(t, "ha-noi gone", 10*time.Second, func() bool { return published("ha-noi") == -404 })
 	if published("thoi-tiet") != 1 {
 		t.Error("thoi-tiet lost")
 	}
 }
 
-// TestRemovedSourceLeavesFeedsAndComesBack: after SIGHUP without a source,
+// TestRemovedSourceLeavesFeedsAndComesBack: after a reload without a source,
 // its items leave the topic and tag feeds and the index, yet stay stored;
 // with the source back they are published again while its upstream is
 // down (no download needed). A daemon started on a config without the
@@ -260,7 +171,7 @@ func TestRemovedSourceLeavesFeedsAndComesBack(t *testing.T) {
 		}
 	}
 	write(srcA + srcB)
-	d := startLogged(t, cfgPath, addr)
+	d := runDaemon(t, mustLoad(t, cfgPath), DaemonOptions{Polling: true, Listen: addr})
 	bTitles := []string{"Hà Nội cấm xe máy", "Hà Nội trồng cây xanh"}
 	// where lists the published places that show b's items.
 	where := func() []string {
@@ -276,7 +187,7 @@ func TestRemovedSourceLeavesFeedsAndComesBack(t *testing.T) {
 		}
 		return out
 	}
-	waitFor(t, "both sources published", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "both sources published", 10*time.Second, func() bool {
 		return feedCount(d.base, "/topics/ha-noi.json") == 4 && len(where()) == 5
 	})
 
@@ -285,7 +196,7 @@ func TestRemovedSourceLeavesFeedsAndComesBack(t *testing.T) {
 		t.Fatalf("removing 1 of 2 sources: %s", line)
 	}
 	sw.setFail("/b.rss", true)
-	waitFor(t, "b's items gone from every feed", 10*time.Second, func() bool { return len(where()) == 0 })
+	testenv.WaitFor(t, "b's items gone from every feed", 10*time.Second, func() bool { return len(where()) == 0 })
 	if n := feedCount(d.base, "/topics/ha-noi.json"); n != 2 {
 		t.Errorf("ha-noi without b: %d items, want 2", n)
 	}
@@ -316,7 +227,7 @@ func TestRemovedSourceLeavesFeedsAndComesBack(t *testing.T) {
 	if line := d.reload(t); !strings.Contains(line, "config reloaded") {
 		t.Fatalf("re-adding b: %s", line)
 	}
-	waitFor(t, "b's items back in every feed", 10*time.Second, func() bool { return len(where()) == 5 })
+	testenv.WaitFor(t, "b's items back in every feed", 10*time.Second, func() bool { return len(where()) == 5 })
 	if n := feedCount(d.base, "/topics/ha-noi.json"); n != 4 {
 		t.Errorf("ha-noi with b back: %d items, want 4", n)
 	}
@@ -325,10 +236,12 @@ func TestRemovedSourceLeavesFeedsAndComesBack(t *testing.T) {
 	}
 
 	// A start on a config without b: not published either.
-	d.stop(t)
+	if err := d.stop(); err != nil {
+		t.Fatal(err)
+	}
 	write(srcA)
-	d = startLogged(t, cfgPath, addr)
-	waitFor(t, "b's items unpublished at start", 10*time.Second, func() bool {
+	d = runDaemon(t, mustLoad(t, cfgPath), DaemonOptions{Polling: true, Listen: addr})
+	testenv.WaitFor(t, "b's items unpublished at start", 10*time.Second, func() bool {
 		return feedCount(d.base, "/topics/ha-noi.json") == 2 && len(where()) == 0
 	})
 }
@@ -348,7 +261,7 @@ func rawGet(t *testing.T, addr, path string) (string, string) {
 	return resp.Status, resp.Header.Get("Location")
 }
 
-// TestTopicRenameKeepsCurationsAndSubscribers renames a topic on SIGHUP
+// TestTopicRenameKeepsCurationsAndSubscribers renames a topic on reload
 // with its old slug as an alias: old feed URLs answer 301 to the new ones,
 // a hidden item stays hidden and a pin stays; `check` and `curate list`
 // point at curations whose topic is gone.
@@ -367,20 +280,20 @@ func TestTopicRenameKeepsCurationsAndSubscribers(t *testing.T) {
 		}
 	}
 	write("  - {slug: ha-noi, match: {keywords: [ha noi]}}\n")
-	d := startLogged(t, cfgPath, addr)
-	waitFor(t, "topic published", 10*time.Second, func() bool { return feedCount(d.base, "/topics/ha-noi.json") == 3 })
+	d := runDaemon(t, mustLoad(t, cfgPath), DaemonOptions{Polling: true, Listen: addr})
+	testenv.WaitFor(t, "topic published", 10*time.Second, func() bool { return feedCount(d.base, "/topics/ha-noi.json") == 3 })
 	ctx := context.Background()
 	mustRun(t, "curate", "hide", "ha-noi", "https://feed.example/a.rss/0", "-config", cfgPath)
 	mustRun(t, "curate", "pin", "ha-noi", "https://feed.example/a.rss/2", "-config", cfgPath)
 	curated := []string{"Hà Nội cấm xe máy", "Hà Nội mở phố đi bộ"} // pinned first, hidden absent
 	titlesOf := func(slug string) string { return strings.Join(publishedFrom(d.base, slug), "|") }
-	waitFor(t, "curation published", 10*time.Second, func() bool { return titlesOf("ha-noi") == strings.Join(curated, "|") })
+	testenv.WaitFor(t, "curation published", 10*time.Second, func() bool { return titlesOf("ha-noi") == strings.Join(curated, "|") })
 
 	write("  - {slug: thu-do, title: Thủ đô, aliases: [ha-noi], match: {keywords: [ha noi]}}\n")
 	if line := d.reload(t); !strings.Contains(line, "config reloaded") {
 		t.Fatalf("rename: %s", line)
 	}
-	waitFor(t, "renamed topic published with its curations", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "renamed topic published with its curations", 10*time.Second, func() bool {
 		return titlesOf("thu-do") == strings.Join(curated, "|")
 	})
 	for _, format := range []string{"rss", "atom", "json"} {
@@ -410,8 +323,8 @@ func TestTopicRenameKeepsCurationsAndSubscribers(t *testing.T) {
 	if line := d.reload(t); !strings.Contains(line, "config reloaded") {
 		t.Fatalf("second rename: %s", line)
 	}
-	waitFor(t, "the daemon's warning about orphaned curations", 10*time.Second, func() bool {
-		log := d.logText()
+	testenv.WaitFor(t, "the daemon's warning about orphaned curations", 10*time.Second, func() bool {
+		log := d.log.String()
 		return strings.Contains(log, "stored curations of a topic the config no longer defines") && strings.Contains(log, "topic=thu-do curations=2")
 	})
 	list = mustRun(t, "curate", "list", "-config", cfgPath)

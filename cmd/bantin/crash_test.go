@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -22,15 +21,6 @@ import (
 	"bantin/db/pgtest"
 	"bantin/internal/testenv"
 )
-
-// TestMain lets a test re-execute this binary as the bantin command: with
-// BANTIN_TEST_MAIN=1 it runs main's run() on the arguments and exits.
-func TestMain(m *testing.M) {
-	if os.Getenv("BANTIN_TEST_MAIN") == "1" {
-		os.Exit(mainWithSignals(os.Args[1:]))
-	}
-	testenv.Main(m)
-}
 
 // TestKillDuringIngestLosesNothing kills `bantin poll` with SIGKILL in the
 // middle of an ingest, then checks the database: not corrupt, no
@@ -72,8 +62,7 @@ func killDuringIngest(t *testing.T, pgURL string) {
 	}
 
 	const lease = 2 * time.Second
-	cmd := exec.Command(os.Args[0], "poll", "-config", cfgPath, "-lease", lease.String())
-	cmd.Env = append(os.Environ(), "BANTIN_TEST_MAIN=1")
+	cmd := childCommand(context.Background(), "poll", "-config", cfgPath, "-lease", lease.String())
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -62,15 +62,6 @@ func publishedTitles(t *testing.T, cfgPath, slug string) []string {
 	return titles
 }
 
-func mustRun(t *testing.T, args ...string) string {
-	t.Helper()
-	code, out, errOut := runCLI(t, context.Background(), args...)
-	if code != 0 {
-		t.Fatalf("bantin %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errOut)
-	}
-	return out
-}
-
 // TestCurationSurvivesRepollAndRuleChange pins and hides items of a topic
 // with `bantin curate`, then updates the items upstream, re-polls, and
 // changes the topic's rule: the pinned item still leads and the hidden one

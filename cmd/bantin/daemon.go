@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"bantin/db"
 	"bantin/publisher"
 	"bantin/web"
+	"bantin/websub"
 )
 
 // shutdownGrace bounds how long a stopping daemon waits for in-flight
@@ -37,8 +39,9 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	return daemon(ctx, a, "serve", args, false)
 }
 
-// daemon serves HTTP and, with polling, runs the poller; SIGHUP reloads
-// the config, SIGINT/SIGTERM stop cleanly.
+// daemon is `bantin run` (polling) and `bantin serve`: it reads the flags
+// and the config, builds a Daemon and runs it until ctx ends (SIGINT,
+// SIGTERM); SIGHUP reloads the config file.
 func daemon(ctx context.Context, a *app, name string, args []string, polling bool) error {
 	fs := a.flags(name, "")
 	listen := fs.String("listen", "", "address to serve on (overrides the config's listen)")
@@ -55,118 +58,226 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	if err != nil {
 		return err
 	}
-	fast := cfg.FastPathOn()
+	opts := DaemonOptions{Polling: polling, Listen: *listen, Logger: a.logger}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "fast-path" {
-			fast = *fastPath
+			opts.FastPath = fastPath
 		}
 	})
+	if lease != nil {
+		opts.Lease = *lease
+	}
+	d, err := NewDaemon(ctx, cfg, opts)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reloads := make(chan struct{})
+	go func() {
+		defer close(reloads)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				d.ReloadFile(ctx, a.configPath)
+			}
+		}
+	}()
+	err = d.Run(ctx)
+	cancel()
+	<-reloads // no reload in flight when Close runs
+	return err
+}
+
+// DaemonOptions are how a Daemon runs, beside its config.
+type DaemonOptions struct {
+	// Polling makes it `bantin run`: it polls the sources (and holds the
+	// SQLite file's daemon lock); else it only serves (`bantin serve`).
+	Polling bool
+	// Listen overrides the config's listen address ("127.0.0.1:0": any
+	// free port, see Addr).
+	Listen string
+	// FastPath, when set, overrides the config's fast_path.
+	FastPath *bool
+	// Lease is how long a source claimed on PostgreSQL stays claimed if
+	// this instance dies (0: aggregator.DefaultLeaseTimeout).
+	Lease time.Duration
+	// Logger receives the daemon's log (nil: discarded).
+	Logger *slog.Logger
+}
+
+// Daemon is a running desk: the HTTP server (publisher, web desk, metrics,
+// WebSub) and, when polling, the poller, with their background loops.
+// NewDaemon builds it and listens, Run serves until its context ends,
+// Reload applies a new config (what SIGHUP does), Close releases the
+// database. Tests run it in the process and call Reload directly.
+type Daemon struct {
+	log     *slog.Logger
+	polling bool
+	fast    bool
+
+	store *db.DB
+	lock  *db.DaemonLock // nil unless polling on SQLite
+	ln    net.Listener
+
+	reg       *prometheus.Registry
+	metrics   *aggregator.Metrics
+	poller    *aggregator.Poller // nil unless polling
+	topics    *aggregator.Topics // nil when polling (the poller keeps membership)
+	members   recomputer         // poller or topics
+	pub       *publisher.Server
+	desk      *web.Web
+	hub       *websub.Hub
+	announcer *websub.Announcer
+	sub       *websub.Subscriber // nil unless polling
+	hs        publisher.HTTPServer
+	front     *publisher.Front // nil with the fast path off
+	drift     *driftWatch      // nil unless on PostgreSQL
+
+	recomputeNow chan struct{}
+
+	mu  sync.Mutex // serialises reloads; guards cfg
+	cfg *config.Config
+
+	ran       atomic.Bool
+	closeOnce sync.Once
+}
+
+// NewDaemon opens cfg's database (taking the daemon lock when polling on
+// SQLite), builds the poller or the topic membership, the publisher, the
+// web desk and WebSub, and listens. What a reload would refuse (a config
+// that removes most of what the database holds) is only logged: at start
+// there is no running config to keep.
+func NewDaemon(ctx context.Context, cfg *config.Config, opts DaemonOptions) (_ *Daemon, err error) {
+	d := &Daemon{log: opts.Logger, polling: opts.Polling, cfg: cfg, fast: cfg.FastPathOn(), recomputeNow: make(chan struct{}, 1)}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.FastPath != nil {
+		d.fast = *opts.FastPath
+	}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
 	addr := cfg.Listen
-	if *listen != "" {
-		addr = *listen
+	if opts.Listen != "" {
+		addr = opts.Listen
 	}
 	// One polling daemon per SQLite file; serve and the one-shot commands
 	// work beside it. On PostgreSQL several pollers share the sources
 	// (leases, see db.ClaimSource).
-	var lock *db.DaemonLock
-	if polling && !db.IsPostgres(cfg.Database) {
+	if d.polling && !db.IsPostgres(cfg.Database) {
 		holder := db.Holder{PID: os.Getpid(), Listen: addr, Since: time.Now()}
-		if lock, err = db.LockDaemon(cfg.Database, holder); err != nil {
+		if d.lock, err = db.LockDaemon(cfg.Database, holder); err != nil {
 			var le *db.LockedError
 			if errors.As(err, &le) {
-				return fmt.Errorf("%w; stop it first (bantin serve works beside it)", err)
+				return nil, fmt.Errorf("%w; stop it first (bantin serve works beside it)", err)
 			}
-			return err
+			return nil, err
 		}
-		defer lock.Release()
 	}
-	store, err := db.Open(ctx, cfg.Database)
-	if err != nil {
-		return err
+	if d.store, err = db.Open(ctx, cfg.Database); err != nil {
+		return nil, err
 	}
-	defer store.Close()
+	warnStoredRemoval(ctx, d.log, d.store, cfg)
+	if err := d.build(ctx, cfg, opts); err != nil {
+		return nil, err
+	}
+	if d.ln, err = net.Listen("tcp", addr); err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	d.log.Info("serving", slog.String("addr", d.Addr()), slog.String("config", cfg.Path), slog.String("database", db.Redact(cfg.Database)), slog.Bool("fast_path", d.fast))
+	if d.lock != nil {
+		if err := d.lock.Update(db.Holder{PID: os.Getpid(), Listen: d.Addr(), Since: time.Now()}); err != nil {
+			d.log.Warn("daemon lock", slog.Any("error", err))
+		}
+	}
+	return d, nil
+}
 
-	// What a reload would refuse is only a warning at start: there is
-	// no running config to keep.
-	warnStoredRemoval(ctx, a, store, cfg)
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := aggregator.NewMetrics(reg, store)
-	metrics.SetTopics(cfg)
-
-	var poller *aggregator.Poller
-	if polling {
+// build makes the daemon's parts on its open database.
+func (d *Daemon) build(ctx context.Context, cfg *config.Config, opts DaemonOptions) error {
+	store := d.store
+	d.reg = prometheus.NewRegistry()
+	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d.metrics = aggregator.NewMetrics(d.reg, store)
+	d.metrics.SetTopics(cfg)
+	var err error
+	if d.polling {
 		aggregator.Version = version
-		poller, err = aggregator.New(ctx, cfg, store, a.logger)
-		if err != nil {
+		if d.poller, err = aggregator.New(ctx, cfg, store, d.log); err != nil {
 			return err
 		}
-		poller.Metrics = metrics
-		poller.LeaseTimeout = *lease
-		defer func() {
-			if err := store.ReleaseAll(context.WithoutCancel(ctx), poller.Owner); err != nil {
-				a.logger.Warn("release leases", slog.Any("error", err))
-			}
-		}()
-	}
-	// Stored tags and topic membership follow the config (at start and
-	// on every reload), whether or not this process polls.
-	var topics *aggregator.Topics
-	var members recomputer = poller
-	if poller == nil {
-		if topics, err = aggregator.NewTopics(store, cfg); err != nil {
+		d.poller.Metrics = d.metrics
+		d.poller.LeaseTimeout = opts.Lease
+		if opts.Lease == 0 {
+			d.poller.LeaseTimeout = aggregator.DefaultLeaseTimeout
+		}
+		d.members = d.poller
+	} else {
+		// Stored tags and topic membership follow the config (at start
+		// and on every reload), whether or not this process polls.
+		if d.topics, err = aggregator.NewTopics(store, cfg); err != nil {
 			return err
 		}
 		if _, err := aggregator.FollowRenames(ctx, store, cfg); err != nil {
 			return err
 		}
-		members = topics
+		d.members = d.topics
 	}
-	warnOrphanCurations(ctx, a, store, cfg) // after the renames were followed
-	pub := publisher.New(cfg, store, a.logger)
-	desk, err := web.New(cfg, store, a.logger)
-	if err != nil {
+	warnOrphanCurations(ctx, d.log, store, cfg) // after the renames were followed
+	d.pub = publisher.New(cfg, store, d.log)
+	if d.desk, err = web.New(cfg, store, d.log); err != nil {
 		return err
 	}
 	// WebSub: the built-in hub (inert unless websub.builtin) and, with
 	// polling, the subscriber's callback for sources that advertise a hub.
-	hub := publisher.NewHub(pub, store, a.logger)
-	var sub *aggregator.Subscriber
-	if poller != nil {
-		sub = aggregator.NewSubscriber(poller, a.logger)
-		if err := sub.RegisterMetrics(reg); err != nil {
+	d.hub = websub.NewHub(d.pub, store, d.log)
+	d.announcer = websub.NewAnnouncer(d.pub, store, d.log)
+	if d.poller != nil {
+		d.sub = websub.NewSubscriber(d.poller, store, d.log)
+		d.sub.UserAgent = d.poller.Fetcher.UserAgent
+		d.poller.WebSub = d.sub
+		if err := d.sub.RegisterMetrics(d.reg); err != nil {
 			return err
 		}
 	}
 
 	// One route table: the publisher's, with the daemon's routes added.
-	pub.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	pub.Handle(publisher.HubPath, hub)
-	if sub != nil {
-		pub.Handle(aggregator.CallbackPath, sub)
+	d.pub.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{}))
+	d.pub.Handle(websub.HubPath, d.hub)
+	if d.sub != nil {
+		d.pub.Handle(websub.CallbackPath, d.sub)
 	}
-	pub.Register(desk.Register)
-	srv := publisher.NewHTTPServer(pub.Handler(), a.logger)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	a.logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("config", cfg.Path), slog.String("database", db.Redact(cfg.Database)), slog.Bool("fast_path", fast))
-	if lock != nil {
-		if err := lock.Update(db.Holder{PID: os.Getpid(), Listen: ln.Addr().String(), Since: time.Now()}); err != nil {
-			a.logger.Warn("daemon lock", slog.Any("error", err))
-		}
-	}
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errc := make(chan error, 3)
+	d.pub.Register(d.desk.Register)
+	srv := publisher.NewHTTPServer(d.pub.Handler(), d.log)
 	// Plain feed GETs take the publisher's fast path (unless it is off);
 	// the rest, and every later request of a connection that sends one,
 	// go to srv. front is nil with the fast path off.
-	hs, front := publisher.NewHTTP(pub, srv, fast)
-	reg.MustRegister(
+	d.hs, d.front = publisher.NewHTTP(d.pub, srv, d.fast)
+	d.registerMetrics()
+	if store.Postgres() {
+		d.drift = &driftWatch{store: store}
+		d.drift.cfg.Store(cfg)
+		d.pub.HealthDetail = d.drift.detail
+	}
+	return nil
+}
+
+// registerMetrics adds the serving and database metrics to the registry
+// /metrics shows.
+func (d *Daemon) registerMetrics() {
+	front, pub, store := d.front, d.pub, d.store
+	d.reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "bantin_http_fast_responses_total",
 			Help: "Feed responses written by the HTTP fast path (plain GET/HEAD of a cached feed).",
@@ -193,125 +304,194 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 			return 1
 		}),
 	)
+}
+
+// Addr is the address the daemon listens on (with the port chosen when
+// the listen address asked for any).
+func (d *Daemon) Addr() string { return d.ln.Addr().String() }
+
+// Config is the running config: the one it started with or the last
+// reload applied.
+func (d *Daemon) Config() *config.Config {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg
+}
+
+// Run serves HTTP and runs the background work (polling, re-renders,
+// WebSub, the search index, retention, database checks) until ctx ends or
+// serving fails; then it stops serving, waiting at most shutdownGrace for
+// requests and writes in flight, and returns. Run once; Close after it.
+func (d *Daemon) Run(ctx context.Context) error {
+	if d.ran.Swap(true) {
+		return errors.New("daemon: Run called twice")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
 	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := d.hs.Serve(d.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("serve: %w", err)
 		}
 	}()
+	var bg sync.WaitGroup
 	// The daemon serves pub.Handler with its own http.Server, so it runs
-	// the render cache's loop (background re-renders, hub announcements
-	// for websub.hubs) and the WebSub loops itself.
-	go pub.Run(ctx)
-	go hub.Run(ctx)
-	if sub != nil {
-		go sub.Run(ctx, time.Minute)
+	// the render cache's loop (background re-renders) and the WebSub
+	// loops (hub, announcements for websub.hubs, subscriptions) itself.
+	bg.Go(func() { d.pub.Run(ctx) })
+	bg.Go(func() { d.hub.Run(ctx) })
+	bg.Go(func() { d.announcer.Run(ctx) })
+	if d.sub != nil {
+		bg.Go(func() { d.sub.Run(ctx, time.Minute) })
 	}
 	// Items written (by this process, `bantin poll`, or before the search
 	// index existed) are indexed for search in the background.
-	go indexSearchLoop(ctx, a, store, searchIndexInterval)
+	bg.Go(func() { indexSearchLoop(ctx, d.log, d.store, searchIndexInterval) })
 	// The rendered feeds the publisher keeps are long-lived: the soft
 	// heap limit makes room for them (followLiveHeap), so that they do
 	// not make the GC run without pause.
-	cacheBytes := pub.CacheBytes
+	cacheBytes := d.pub.CacheBytes
 	heldBytes.Store(&cacheBytes)
 	defer heldBytes.CompareAndSwap(&cacheBytes, nil)
 	// Keep the write-ahead log small while readers never stop reading.
-	go store.KeepWALSmall(ctx, 5*time.Second, 16<<20, func(err error) {
-		a.logger.Warn("database checkpoint", slog.Any("error", err))
+	bg.Go(func() {
+		d.store.KeepWALSmall(ctx, 5*time.Second, 16<<20, func(err error) {
+			d.log.Warn("database checkpoint", slog.Any("error", err))
+		})
 	})
-	recomputeNow := make(chan struct{}, 1)
-	recomputeNow <- struct{}{}
-	var drift *driftWatch
-	if store.Postgres() {
-		drift = &driftWatch{store: store}
-		drift.cfg.Store(cfg)
-		pub.HealthDetail = drift.detail
+	select {
+	case d.recomputeNow <- struct{}{}:
+	default: // a reload before Run already asked for one
 	}
-	go recomputeLoop(ctx, a, members, recomputeNow, drift)
-	go watchDatabase(ctx, a.logger, store, databaseCheckInterval)
-	done := make(chan struct{})
-	if poller != nil {
-		go func() {
-			defer close(done)
-			if err := poller.Run(ctx); err != nil {
+	bg.Go(func() { recomputeLoop(ctx, d.log, d.members, d.recomputeNow, d.drift) })
+	bg.Go(func() { watchDatabase(ctx, d.log, d.store, databaseCheckInterval) })
+	if d.poller != nil {
+		bg.Go(func() {
+			if err := d.poller.Run(ctx); err != nil {
 				errc <- err
 			}
-		}()
-		go maintain(ctx, a, poller)
-	} else {
-		close(done)
+		})
+		bg.Go(func() { maintain(ctx, d.log, d.poller) })
 	}
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	var runErr error
-loop:
-	for {
-		select {
-		case <-ctx.Done():
-			break loop
-		case err := <-errc:
-			runErr = err
-			break loop
-		case <-hup:
-			next, err := config.Load(a.configPath)
-			if err != nil {
-				a.logger.Error("reload failed; keeping the running config", slog.Any("error", err))
-				continue
-			}
-			if r := config.RemovalOf(cfg, next); r.Large() && !next.AllowLargeRemoval {
-				a.logger.Error("reload refused; keeping the running config: the new config "+r.String()+
-					"; if that is meant, set allow_large_removal: true at the top of the file",
-					append([]any{slog.String("config", next.Path)}, removalAttrs(r)...)...)
-				continue
-			}
-			if next.Database != cfg.Database {
-				a.logger.Warn("reload: a new database path takes effect only after a restart", slog.String("database", db.Redact(next.Database)))
-				next.Database = cfg.Database
-			}
-			if next.FastPathOn() != cfg.FastPathOn() {
-				a.logger.Warn("reload: fast_path takes effect only after a restart", slog.Bool("fast_path", next.FastPathOn()))
-			}
-			if poller != nil {
-				err = poller.Reload(ctx, next)
-			} else if err = topics.Reload(next); err == nil {
-				_, err = aggregator.FollowRenames(ctx, store, next)
-			}
-			if err != nil {
-				a.logger.Error("reload failed; keeping the running config", slog.Any("error", err))
-				continue
-			}
-			select {
-			case recomputeNow <- struct{}{}:
-			default: // a recompute is already pending; it reads the new config
-			}
-			pub.Reload(next)
-			if err := desk.Reload(next); err != nil {
-				a.logger.Error("reload of the web desk failed", slog.Any("error", err))
-			}
-			metrics.SetTopics(next)
-			cfg = next
-			if drift != nil {
-				drift.cfg.Store(next)
-			}
-			a.logger.Info("config reloaded", slog.Int("sources", len(next.Sources)), slog.Int("topics", len(next.Topics)))
-			warnOrphanCurations(ctx, a, store, next)
-		}
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
 	}
 	cancel()
 	shCtx, shCancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer shCancel()
-	if err := hs.Shutdown(shCtx); err != nil {
-		hs.Close()
+	if err := d.hs.Shutdown(shCtx); err != nil {
+		d.hs.Close()
 	}
+	done := make(chan struct{})
+	go func() {
+		bg.Wait()
+		close(done)
+	}()
 	select {
 	case <-done:
 	case <-shCtx.Done():
-		a.logger.Warn("poller did not stop in time")
+		d.log.Warn("poller did not stop in time")
 	}
-	a.logger.Info("stopped")
+	d.log.Info("stopped")
 	return runErr
+}
+
+// Close releases what NewDaemon took: this instance's source leases (on
+// PostgreSQL), the database and the daemon lock; and the listener, if Run
+// never served it. Call it after Run returned.
+func (d *Daemon) Close() {
+	d.closeOnce.Do(func() {
+		if d.ln != nil && !d.ran.Load() {
+			d.ln.Close()
+		}
+		if d.poller != nil {
+			if err := d.store.ReleaseAll(context.Background(), d.poller.Owner); err != nil {
+				d.log.Warn("release leases", slog.Any("error", err))
+			}
+		}
+		if d.store != nil {
+			d.store.Close()
+		}
+		if d.lock != nil {
+			d.lock.Release()
+		}
+	})
+}
+
+// ReloadRefusedError is Reload's answer to a config that would remove
+// more than half of the running sources or topics (or all of either)
+// without allow_large_removal: the running config stays.
+type ReloadRefusedError struct{ Removal config.Removal }
+
+func (e *ReloadRefusedError) Error() string {
+	return "reload refused; keeping the running config: the new config " + e.Removal.String() +
+		"; if that is meant, set allow_large_removal: true at the top of the file"
+}
+
+// ReloadFile loads the config file at path and applies it with Reload,
+// logging the outcome (SIGHUP). A file with errors keeps the running
+// config.
+func (d *Daemon) ReloadFile(ctx context.Context, path string) error {
+	next, err := config.Load(path)
+	if err != nil {
+		d.log.Error("reload failed; keeping the running config", slog.Any("error", err))
+		return err
+	}
+	return d.Reload(ctx, next)
+}
+
+// Reload applies next in place of the running config: sources polled,
+// topic membership recomputed (in the background), feeds, pages and the
+// web desk. It refuses (a *ReloadRefusedError) a config that removes most
+// of the running sources or topics unless it sets allow_large_removal,
+// and keeps the running config when a part fails to take next. The
+// database and the fast path switch change only with a restart. Reload
+// logs what it did; it is safe beside Run and other Reloads.
+func (d *Daemon) Reload(ctx context.Context, next *config.Config) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cfg := d.cfg
+	if r := config.RemovalOf(cfg, next); r.Large() && !next.AllowLargeRemoval {
+		err := &ReloadRefusedError{Removal: r}
+		d.log.Error(err.Error(), append([]any{slog.String("config", next.Path)}, removalAttrs(r)...)...)
+		return err
+	}
+	if next.Database != cfg.Database {
+		d.log.Warn("reload: a new database path takes effect only after a restart", slog.String("database", db.Redact(next.Database)))
+		next.Database = cfg.Database
+	}
+	if next.FastPathOn() != cfg.FastPathOn() {
+		d.log.Warn("reload: fast_path takes effect only after a restart", slog.Bool("fast_path", next.FastPathOn()))
+	}
+	var err error
+	if d.poller != nil {
+		err = d.poller.Reload(ctx, next)
+	} else if err = d.topics.Reload(next); err == nil {
+		_, err = aggregator.FollowRenames(ctx, d.store, next)
+	}
+	if err != nil {
+		d.log.Error("reload failed; keeping the running config", slog.Any("error", err))
+		return err
+	}
+	select {
+	case d.recomputeNow <- struct{}{}:
+	default: // a recompute is already pending; it reads the new config
+	}
+	d.pub.Reload(next)
+	if err := d.desk.Reload(next); err != nil {
+		d.log.Error("reload of the web desk failed", slog.Any("error", err))
+	}
+	d.metrics.SetTopics(next)
+	d.cfg = next
+	if d.drift != nil {
+		d.drift.cfg.Store(next)
+	}
+	d.log.Info("config reloaded", slog.Int("sources", len(next.Sources)), slog.Int("topics", len(next.Topics)))
+	warnOrphanCurations(ctx, d.log, d.store, next)
+	return nil
 }
 
 // databaseCheckInterval is how often the daemon checks that its database
@@ -363,18 +543,18 @@ func watchDatabase(ctx context.Context, log *slog.Logger, store *db.DB, every ti
 }
 
 // maintain prunes old items every hour (from start).
-func maintain(ctx context.Context, a *app, p *aggregator.Poller) {
+func maintain(ctx context.Context, log *slog.Logger, p *aggregator.Poller) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
 		if n, err := p.Prune(ctx); err != nil && ctx.Err() == nil {
-			a.logger.Error("retention", slog.Any("error", err))
+			log.Error("retention", slog.Any("error", err))
 		} else if n > 0 {
-			a.logger.Info("retention pruned items", slog.Int("items", n))
+			log.Info("retention pruned items", slog.Int("items", n))
 		}
 		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		if err := p.Store.Optimize(octx); err != nil && ctx.Err() == nil {
-			a.logger.Warn("database optimize", slog.Any("error", err))
+			log.Warn("database optimize", slog.Any("error", err))
 		}
 		cancel()
 		select {
@@ -402,7 +582,7 @@ type recomputer interface {
 // another instance with a different config reclassified last, this one
 // says so (log, /healthz) and does not reclassify back until its own
 // config changes, so that instances never fight.
-func recomputeLoop(ctx context.Context, a *app, r recomputer, now <-chan struct{}, drift *driftWatch) {
+func recomputeLoop(ctx context.Context, log *slog.Logger, r recomputer, now <-chan struct{}, drift *driftWatch) {
 	var tick <-chan time.Time
 	if drift != nil {
 		t := time.NewTicker(driftInterval)
@@ -414,15 +594,15 @@ func recomputeLoop(ctx context.Context, a *app, r recomputer, now <-chan struct{
 		case <-ctx.Done():
 			return
 		case <-tick:
-			drift.check(ctx, a.logger)
+			drift.check(ctx, log)
 			continue
 		case <-now:
 		}
 		n, err := r.RecomputeTopics(ctx, false, nil)
 		if err != nil && ctx.Err() == nil {
-			a.logger.Error("recompute topics", slog.Any("error", err))
+			log.Error("recompute topics", slog.Any("error", err))
 		} else if n > 0 {
-			a.logger.Info("topic membership recomputed", slog.Int("items", n))
+			log.Info("topic membership recomputed", slog.Int("items", n))
 		}
 	}
 }
@@ -467,66 +647,22 @@ func (d *driftWatch) detail() string {
 	return ""
 }
 
-func cmdPoll(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("poll", "[SOURCE...]")
-	all := fs.Bool("all", false, "poll every source, ignoring intervals and error backoff (never Retry-After or disabled sources)")
-	force := fs.Bool("force", false, "re-read: send no conditional headers (If-None-Match, If-Modified-Since), so every feed is read whole; implies -all")
-	lease := fs.Duration("lease", aggregator.DefaultLeaseTimeout, "on PostgreSQL, how long a source this poll claims stays claimed if the process dies")
-	ids, err := a.parse(fs, args, 0, -1)
-	if err != nil {
-		return err
-	}
-	cfg, store, p, err := a.openPoller(ctx)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	p.LeaseTimeout = *lease
-	for _, id := range ids {
-		if _, ok := cfg.Source(id); !ok {
-			return &usageError{fmt.Sprintf("no source %q in %s", id, a.configPath)}
-		}
-	}
-	if err := recomputeWithProgress(ctx, a, p); err != nil {
-		return err
-	}
-	polled := map[string]bool{}
-	sum, err := p.PollOnceWith(ctx, aggregator.PollOptions{All: *all, Force: *force, Sources: ids}, func(r aggregator.Result) {
-		polled[r.SourceID] = true
-		printResult(a, r)
-	})
-	if err == nil {
-		printNotPolled(ctx, a, store, ids, polled)
-	}
-	fmt.Fprintf(a.stdout, "polled %d sources in %s: %d failed, %d not modified, %d new items, %d updated\n",
-		sum.Sources, sum.Duration.Round(time.Millisecond), sum.Failed, sum.NotModified, sum.New, sum.Updated)
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	// Sources that failed leave the exit code 0; a database that could not
-	// be written (read-only, full, deleted) does not: nothing was stored.
-	if err := store.Health(); err != nil && sum.Sources > 0 {
-		return fmt.Errorf("the database could not be written, so what this poll fetched was not stored: %w", err)
-	}
-	return nil
-}
-
 // searchIndexInterval is how often the daemon indexes new and updated
 // items for search.
 const searchIndexInterval = 2 * time.Second
 
 // indexSearchLoop indexes queued items for search every interval until ctx
 // ends (an empty queue costs one read).
-func indexSearchLoop(ctx context.Context, a *app, store *db.DB, interval time.Duration) {
+func indexSearchLoop(ctx context.Context, log *slog.Logger, store *db.DB, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		n, err := store.IndexSearch(ctx, 500)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			a.logger.Warn("search index", slog.Any("error", err))
+			log.Warn("search index", slog.Any("error", err))
 		case n >= 5000:
-			a.logger.Info("indexed items for search", slog.Int("items", n))
+			log.Info("indexed items for search", slog.Int("items", n))
 		}
 		select {
 		case <-ctx.Done():
@@ -534,61 +670,4 @@ func indexSearchLoop(ctx context.Context, a *app, store *db.DB, interval time.Du
 		case <-t.C:
 		}
 	}
-}
-
-// printNotPolled says why sources named on the command line were not
-// polled (disabled, Retry-After).
-func printNotPolled(ctx context.Context, a *app, store *db.DB, ids []string, polled map[string]bool) {
-	for _, id := range ids {
-		if polled[id] {
-			continue
-		}
-		why := "not due"
-		if st, err := store.Source(ctx, id); err == nil {
-			switch {
-			case st.Disabled:
-				why = "disabled (410 Gone)"
-			case st.RetryAfter.After(time.Now()):
-				why = "the server asked to retry after " + st.RetryAfter.Local().Format(time.DateTime)
-			}
-		}
-		fmt.Fprintf(a.stdout, "%-28s    -  not polled: %s\n", id, why)
-		polled[id] = true
-	}
-}
-
-// recomputeWithProgress rebuilds stored tags and topic membership if the
-// topics or the sources' tags changed, showing progress when stderr is a
-// terminal.
-func recomputeWithProgress(ctx context.Context, a *app, p *aggregator.Poller) error {
-	tty := isTerminal(a.stderr)
-	n, err := p.RecomputeTopics(ctx, false, func(done int) {
-		if tty {
-			fmt.Fprintf(a.stderr, "\rrecomputing topic membership: %d items", done)
-		}
-	})
-	if tty && n > 0 {
-		fmt.Fprintln(a.stderr)
-	}
-	return err
-}
-
-func printResult(a *app, r aggregator.Result) {
-	d := r.Duration.Round(time.Millisecond)
-	if r.Err != nil {
-		status := "-"
-		if r.Status != 0 {
-			status = fmt.Sprint(r.Status)
-		}
-		fmt.Fprintf(a.stdout, "%-28s %4s  error: %v (%s)\n", r.SourceID, status, r.Err, d)
-		return
-	}
-	note := ""
-	if r.Skipped > 0 {
-		note = "  skipped: " + aggregator.SkipNote(r.Skipped, r.SkipReason)
-	}
-	if r.Note != "" {
-		note += "  note: " + r.Note
-	}
-	fmt.Fprintf(a.stdout, "%-28s %4d  new %-4d updated %-4d %s%s\n", r.SourceID, r.Status, r.New, r.Updated, d, note)
 }

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"encoding/json"
+	"bantin/internal/testenv"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,58 +14,6 @@ import (
 	"testing"
 	"time"
 )
-
-// startDaemon runs `bantin run` in a child process and waits until it serves.
-func startDaemon(t *testing.T, cfgPath, addr string) *exec.Cmd {
-	t.Helper()
-	return startCommand(t, "run", cfgPath, addr)
-}
-
-// startCommand runs `bantin NAME` (run or serve) in a child process and
-// waits until it serves.
-func startCommand(t *testing.T, name, cfgPath, addr string, flags ...string) *exec.Cmd {
-	t.Helper()
-	return startCommandArgs(t, name, cfgPath, addr, flags...)
-}
-
-// startCommandArgs is startCommand with extra flags.
-func startCommandArgs(t *testing.T, name, cfgPath, addr string, extra ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{name, "-config", cfgPath, "-listen", addr}, extra...)...)
-	cmd.Env = append(os.Environ(), "BANTIN_TEST_MAIN=1")
-	cmd.Stdout = io.Discard
-	logf, err := os.Create(filepath.Join(t.TempDir(), "daemon.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(logf.Name())
-			t.Logf("daemon log:\n%s", b)
-		}
-	})
-	waitHealthy(t, "http://"+addr)
-	return cmd
-}
-
-// waitFor polls cond every 50ms until it holds or the timeout passes.
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %v waiting for %s", timeout, what)
-}
 
 // TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM starts `bantin run`, adds a
 // source and a topic to the YAML, sends SIGHUP and expects them to take
@@ -101,11 +48,11 @@ func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 		}
 	}
 	write(fmt.Sprintf("sources:\n  - {id: a, url: '%s/a.rss'}\ntopics:\n  - {slug: ha-noi, title: Hà Nội, match: {keywords: [ha noi]}}\n", srv.URL))
-	cmd := startDaemon(t, cfgPath, addr)
+	cmd := serveChild(t, "run", cfgPath, addr)
 	base := "http://" + addr
 
 	count := func(path string) int { return feedCount(base, path) }
-	waitFor(t, "source a polled at start", 10*time.Second, func() bool { return count("/topics/ha-noi.json") == 1 })
+	testenv.WaitFor(t, "source a polled at start", 10*time.Second, func() bool { return count("/topics/ha-noi.json") == 1 })
 	if n := count("/topics/kinh-te.json"); n >= 0 {
 		t.Fatalf("topic kinh-te exists before reload")
 	}
@@ -114,7 +61,7 @@ func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "new source and topic after SIGHUP", 10*time.Second, func() bool { return count("/topics/kinh-te.json") == 1 })
+	testenv.WaitFor(t, "new source and topic after SIGHUP", 10*time.Second, func() bool { return count("/topics/kinh-te.json") == 1 })
 	if n := count("/tags/kinh-te.json"); n != 1 {
 		t.Errorf("tag feed kinh-te after reload: %d items, want 1", n)
 	}
@@ -147,60 +94,19 @@ func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 	// A broken config on SIGHUP keeps the running one.
 	write("sources: [ {id: a, url: 'ftp://nope'} ]\n")
 	cmd.Process.Signal(syscall.SIGHUP)
-	time.Sleep(300 * time.Millisecond)
+	testenv.WaitFor(t, "the bad reload's log line", 10*time.Second, func() bool {
+		return cmd.log.count(`msg="reload failed; keeping the running config"`) == 1
+	})
 	if n := count("/topics/kinh-te.json"); n != 1 {
 		t.Errorf("after a bad reload the running config was lost (kinh-te: %d)", n)
 	}
 
 	// SIGTERM with the slow fetch in flight: clean exit within 10 s.
 	start := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
+	cmd.stop(t)
+	if el := time.Since(start); el > 10*time.Second {
+		t.Errorf("took %v to stop", el)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v, want status 0", err)
-		}
-		if el := time.Since(start); el > 10*time.Second {
-			t.Errorf("took %v to stop", el)
-		}
-	case <-time.After(12 * time.Second):
-		t.Fatal("daemon did not exit within 10s of SIGTERM")
-	}
-}
-
-// feedCount returns the number of items of the JSON feed at base+path,
-// -STATUS for a status other than 200, -1 when the request fails.
-func feedCount(base, path string) int {
-	resp, err := http.Get(base + path)
-	if err != nil {
-		return -1
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return -resp.StatusCode
-	}
-	var f struct {
-		Items []json.RawMessage `json:"items"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&f); err != nil {
-		return -1
-	}
-	return len(f.Items)
-}
-
-// grepLines returns the lines of s containing sub.
-func grepLines(s, sub string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }
 
 // TestServeFastPathSwitch: `fast_path: false` in the config, or
@@ -227,7 +133,7 @@ func TestServeFastPathSwitch(t *testing.T) {
 		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cmd := startCommand(t, "serve", cfgPath, addr, tc.flags...)
+		cmd := serveChild(t, "serve", cfgPath, addr, tc.flags...)
 		var body []byte
 		for range 3 {
 			resp, b := get(t, "http://"+addr+"/topics/ha-noi.rss")

@@ -46,29 +46,29 @@ func removalAttrs(r config.Removal) []any {
 // warnStoredRemoval logs a warning when cfg, at start, removes more than
 // half of the sources or topics the database holds (or all of either)
 // and does not set allow_large_removal.
-func warnStoredRemoval(ctx context.Context, a *app, store *db.DB, cfg *config.Config) {
+func warnStoredRemoval(ctx context.Context, log *slog.Logger, store *db.DB, cfg *config.Config) {
 	r, err := storedRemoval(ctx, store, cfg)
 	if err != nil {
-		a.logger.Warn("compare the config with the database", slog.Any("error", err))
+		log.Warn("compare the config with the database", slog.Any("error", err))
 		return
 	}
 	if r.Large() && !cfg.AllowLargeRemoval {
-		a.logger.Warn("the config "+r.String()+" that the database holds: a reload would refuse this without allow_large_removal: true",
+		log.Warn("the config "+r.String()+" that the database holds: a reload would refuse this without allow_large_removal: true",
 			append([]any{slog.String("config", cfg.Path)}, removalAttrs(r)...)...)
 	}
 }
 
 // warnOrphanCurations logs a warning naming the topics of stored
 // curations that cfg no longer defines (nor lists as aliases).
-func warnOrphanCurations(ctx context.Context, a *app, store *db.DB, cfg *config.Config) {
+func warnOrphanCurations(ctx context.Context, log *slog.Logger, store *db.DB, cfg *config.Config) {
 	cur, err := store.Curations(ctx, "")
 	if err != nil {
-		a.logger.Warn("list curations", slog.Any("error", err))
+		log.Warn("list curations", slog.Any("error", err))
 		return
 	}
 	orphans, topics := orphanTopics(cur, cfg)
 	for _, t := range topics {
-		a.logger.Warn("stored curations of a topic the config no longer defines; if it was renamed, list its old slug under aliases:",
+		log.Warn("stored curations of a topic the config no longer defines; if it was renamed, list its old slug under aliases:",
 			slog.String("topic", t), slog.Int("curations", orphans[t]))
 	}
 }

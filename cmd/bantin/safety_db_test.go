@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,60 +67,6 @@ func fastConfig(t *testing.T, dir, upURL string, n int) string {
 	return path
 }
 
-// logBuffer collects a child's stderr through a pipe (not a file: a test
-// may forbid the child to write files).
-type logBuffer struct{ testenv.Buffer }
-
-// count returns the number of log lines matching re.
-func (l *logBuffer) count(re string) int {
-	return len(regexp.MustCompile("(?m)"+re).FindAllString(l.String(), -1))
-}
-
-// startPiped runs `bantin ARGS...` in a child process with its stderr
-// in the returned buffer; the child is killed at the end of the test.
-func startPiped(t *testing.T, args ...string) (*exec.Cmd, *logBuffer) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "BANTIN_TEST_MAIN=1")
-	logs := &logBuffer{}
-	cmd.Stdout = io.Discard
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("%s log:\n%s", args[0], logs.String())
-		}
-	})
-	return cmd, logs
-}
-
-// health returns /healthz's status and body (0 when unreachable).
-func health(base string) (int, string) {
-	resp, err := http.Get(base + "/healthz")
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-// metric returns the value of the first /metrics sample starting with name.
-func metric(t *testing.T, base, name string) float64 {
-	t.Helper()
-	_, body := get(t, base+"/metrics")
-	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindSubmatch(body)
-	if m == nil {
-		return -1
-	}
-	v, _ := strconv.ParseFloat(string(m[1]), 64)
-	return v
-}
-
 // TestDaemonNoticesDeletedDatabase deletes the database files under a
 // running `bantin run` (rm bantin.db bantin.db-wal bantin.db-shm): within
 // seconds /healthz answers 503 naming the file, the log says so once, the
@@ -138,9 +83,9 @@ func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 	dbPath := filepath.Join(dir, "data", "bantin.db")
 	addr := freeAddr(t)
 	base := "http://" + addr
-	cmd, logs := startPiped(t, "run", "-config", cfgPath, "-listen", addr)
-	waitHealthy(t, base)
-	waitFor(t, "a few polls", 10*time.Second, func() bool { return up.requests.Load() >= 8 })
+	cmd := serveChild(t, "run", cfgPath, addr)
+	logs := cmd.log
+	testenv.WaitFor(t, "a few polls", 10*time.Second, func() bool { return up.requests.Load() >= 8 })
 
 	// The daemon's open -wal, to watch it after the name is gone.
 	walFD := ""
@@ -157,7 +102,7 @@ func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 		}
 	}
 	var body string
-	waitFor(t, "/healthz 503 naming the deleted file", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "/healthz 503 naming the deleted file", 10*time.Second, func() bool {
 		var code int
 		code, body = health(base)
 		return code == http.StatusServiceUnavailable && strings.Contains(body, dbPath+" was deleted")
@@ -235,9 +180,9 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 	cfgPath := fastConfig(t, dir, srv.URL, 20)
 	addr := freeAddr(t)
 	base := "http://" + addr
-	cmd, logs := startPiped(t, "run", "-config", cfgPath, "-listen", addr)
-	waitHealthy(t, base)
-	waitFor(t, "every source polled", 10*time.Second, func() bool { return up.requests.Load() >= 40 })
+	cmd := serveChild(t, "run", cfgPath, addr)
+	logs := cmd.log
+	testenv.WaitFor(t, "every source polled", 10*time.Second, func() bool { return up.requests.Load() >= 40 })
 	if v := metric(t, base, "bantin_database_healthy"); v != 1 {
 		t.Errorf("bantin_database_healthy = %v, want 1", v)
 	}
@@ -259,7 +204,7 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 		}
 	}()
 	var body string
-	waitFor(t, "/healthz 503 with the write failure", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "/healthz 503 with the write failure", 10*time.Second, func() bool {
 		var code int
 		code, body = health(base)
 		return code == http.StatusServiceUnavailable && strings.Contains(body, "writes to") && strings.Contains(body, "failed")
@@ -267,7 +212,7 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 	t.Logf("/healthz: %s", strings.TrimSpace(body))
 	// Many more failed writes: every source keeps being polled.
 	reqs := up.requests.Load()
-	waitFor(t, "60 more polls with failing writes", 20*time.Second, func() bool { return up.requests.Load() >= reqs+60 })
+	testenv.WaitFor(t, "60 more polls with failing writes", 20*time.Second, func() bool { return up.requests.Load() >= reqs+60 })
 	if code, _ := health(base); code != http.StatusServiceUnavailable {
 		t.Errorf("/healthz %d while writes fail", code)
 	}
@@ -289,15 +234,15 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	restored = true
-	waitFor(t, "/healthz ok again by itself", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "/healthz ok again by itself", 10*time.Second, func() bool {
 		code, body := health(base)
 		return code == http.StatusOK && strings.TrimSpace(body) == "ok"
 	})
-	waitFor(t, "new items stored after the recovery", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "new items stored after the recovery", 10*time.Second, func() bool {
 		return metric(t, base, `bantin_items_ingested_total{kind="new"}`) > stored
 	})
 	// The watcher logs the recovery at its next check (every 2 s).
-	waitFor(t, "the recovery logged", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "the recovery logged", 10*time.Second, func() bool {
 		return logs.count(`msg="database writes succeed again"`) == 1
 	})
 }
@@ -313,12 +258,11 @@ func TestSecondPollingDaemonRefused(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := fastConfig(t, dir, srv.URL, 2)
 	addr1 := freeAddr(t)
-	first := startDaemon(t, cfgPath, addr1)
+	first := serveChild(t, "run", cfgPath, addr1)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	second := exec.CommandContext(ctx, os.Args[0], "run", "-config", cfgPath, "-listen", freeAddr(t))
-	second.Env = append(os.Environ(), "BANTIN_TEST_MAIN=1")
+	second := childCommand(ctx, "run", "-config", cfgPath, "-listen", freeAddr(t))
 	out, err := second.CombinedOutput()
 	if ctx.Err() != nil {
 		t.Fatalf("the second run did not exit: %s", out)
@@ -336,7 +280,7 @@ func TestSecondPollingDaemonRefused(t *testing.T) {
 
 	// serve and the one-shot commands work beside the daemon.
 	addr2 := freeAddr(t)
-	startCommand(t, "serve", cfgPath, addr2)
+	serveChild(t, "serve", cfgPath, addr2)
 	if n := feedCount("http://"+addr2, "/topics/tat-ca.json"); n < 0 {
 		t.Errorf("serve beside run: topic feed %d", n)
 	}
@@ -352,7 +296,7 @@ func TestSecondPollingDaemonRefused(t *testing.T) {
 	}
 	first.Wait()
 	addr3 := freeAddr(t)
-	third := startDaemon(t, cfgPath, addr3)
+	third := serveChild(t, "run", cfgPath, addr3)
 	lock, err := os.ReadFile(filepath.Join(dir, "data", "bantin.db.lock"))
 	if err != nil || !strings.Contains(string(lock), fmt.Sprintf(`"pid":%d`, third.Process.Pid)) || !strings.Contains(string(lock), addr3) {
 		t.Errorf("lock file after the restart: %q, %v", lock, err)

@@ -1,4 +1,4 @@
-package aggregator
+package websub
 
 import (
 	"context"
@@ -211,13 +211,18 @@ func TestWebSubVerificationOncePerRequest(t *testing.T) {
 	if err := e.sub.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The poller merges the subscriber's view into what it writes
+	// (aggregator's TestWriteMergesSubscriberState): that view is none.
 	stale := source(t, e.store, "s")
 	stale.HubSecret, stale.HubLeaseEnd = secret, e.clk.Now().Add(time.Hour)
-	e.p.write(ctx, outcome{job: job{state: stale}})
+	e.sub.Merge(&stale)
+	if err := e.store.SaveSourceState(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
 	if err := e.sub.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if st := source(t, e.store, "s"); st.HubSecret != "" || !st.HubLeaseEnd.IsZero() || e.sub.Active("s", e.clk.Now()) {
+	if st := source(t, e.store, "s"); st.HubSecret != "" || !st.HubLeaseEnd.IsZero() || e.sub.Active("s", e.clk.Now()) || e.sub.ActiveFor(&st, e.clk.Now()) {
 		t.Errorf("stale write after the unsubscribe: secret %q lease %v active %v; want none", st.HubSecret, st.HubLeaseEnd, e.sub.Active("s", e.clk.Now()))
 	}
 	if got := counterValue(t, e.sub, VerifyConfirmed) - confirmed0; got != confirmed {

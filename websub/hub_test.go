@@ -1,4 +1,4 @@
-package publisher
+package websub
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/publisher/render"
 )
 
 // testSubscriber is a WebSub subscriber on 127.0.0.1: it echoes (or not)
@@ -80,11 +82,10 @@ func (s *testSubscriber) serve(w http.ResponseWriter, r *http.Request) {
 // the hub must keep.
 func (s *testSubscriber) callback() string { return s.ts.URL + "/cb?keep=1" }
 
-// hubEnv is a testEnv whose base_url is its own loopback server, serving
+// newHubEnv is a site whose base_url is its own loopback server, serving
 // the feeds and the built-in hub.
-func newHubEnv(t *testing.T) (*testEnv, *Hub, *config.Config) {
+func newHubEnv(t *testing.T) (*siteEnv, *Hub, *config.Config) {
 	e := newEnv(t)
-	e.seed()
 	h := NewHub(e.srv, e.db, nil)
 	h.Retries = []time.Duration{10 * time.Millisecond, 10 * time.Millisecond}
 	mux := http.NewServeMux()
@@ -110,34 +111,6 @@ func postForm(t *testing.T, u string, form url.Values) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
-}
-
-func TestHubAdvertised(t *testing.T) {
-	e, h, cfg := newHubEnv(t)
-	addr, _ := startFront(t, e, nil)
-	for _, format := range Formats {
-		path := "/topics/" + topicSlug + "." + format
-		r := e.get(path)
-		for _, hub := range []string{"https://hub.example.org/", h.URL()} {
-			if !strings.Contains(string(r.body), hub) {
-				t.Errorf("%s feed does not advertise hub %s", format, hub)
-			}
-		}
-		// WebSub discovery by HTTP Link header (the only one for JSON Feed),
-		// the same from net/http and from the fast path.
-		want := "<" + cfg.BaseURL + path + `>; rel="self", <https://hub.example.org/>; rel="hub", <` + h.URL() + `>; rel="hub"`
-		if got := r.header.Get("Link"); got != want {
-			t.Errorf("%s: Link %q, want %q", format, got, want)
-		}
-		resp, err := http.Get("http://" + addr + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if got := resp.Header.Get("Link"); got != want {
-			t.Errorf("%s through the fast path: Link %q, want %q", format, got, want)
-		}
-	}
 }
 
 func TestHubRejectsBadRequests(t *testing.T) {
@@ -318,12 +291,12 @@ func TestHubSubscribeDistributeUnsubscribe(t *testing.T) {
 		p := sub.pushes[len(sub.pushes)-1]
 		wantLink := "<" + h.URL() + `>; rel="hub", <` + topic + `>; rel="self"`
 		switch {
-		case string(p.body) != string(feed.body):
-			t.Errorf("pushed body differs from the served feed:\n%s\nwant\n%s", p.body, feed.body)
+		case string(p.body) != string(feed):
+			t.Errorf("pushed body differs from the served feed:\n%s\nwant\n%s", p.body, feed)
 		case !p.sigOK:
 			t.Errorf("X-Hub-Signature %q does not verify", p.sig)
-		case p.contentType != ContentType(FormatAtom):
-			t.Errorf("Content-Type = %q, want %q", p.contentType, ContentType(FormatAtom))
+		case p.contentType != render.ContentType(render.FormatAtom):
+			t.Errorf("Content-Type = %q, want %q", p.contentType, render.ContentType(render.FormatAtom))
 		case p.link != wantLink:
 			t.Errorf("Link = %q, want %q", p.link, wantLink)
 		case !strings.Contains(string(p.body), "Giá đất lại tăng"):
@@ -349,30 +322,6 @@ func TestHubSubscribeDistributeUnsubscribe(t *testing.T) {
 	h.Wait()
 	if len(sub.pushes) != 2 {
 		t.Errorf("unsubscribed subscriber got %d pushes, want still 2", len(sub.pushes))
-	}
-}
-
-func TestTopicKey(t *testing.T) {
-	cfg := testConfig()
-	cases := []struct {
-		name, topic string
-		ok          bool
-		want        cacheKey
-	}{
-		{"topic atom", testBase + "/topics/dat-dai.atom", true, cacheKey{kind: kindTopic, slug: "dat-dai", format: "atom"}},
-		{"tag json", testBase + "/tags/ha-noi.json", true, cacheKey{kind: kindTag, slug: "ha-noi", format: "json"}},
-		{"escaped slug", testBase + "/tags/%E6%9D%B1%E4%BA%AC.rss", true, cacheKey{kind: kindTag, slug: "東京", format: "rss"}},
-		{"other host", "http://evil.example/topics/dat-dai.atom", false, cacheKey{}},
-		{"paged", testBase + "/topics/dat-dai.atom?before=x", false, cacheKey{}},
-		{"nested", testBase + "/topics/a/b.atom", false, cacheKey{}},
-		{"no format", testBase + "/topics/dat-dai", false, cacheKey{}},
-		{"index", testBase + "/", false, cacheKey{}},
-	}
-	for _, c := range cases {
-		got, ok := topicKey(cfg, c.topic)
-		if ok != c.ok || got != c.want {
-			t.Errorf("%s: topicKey = %+v, %v; want %+v, %v", c.name, got, ok, c.want, c.ok)
-		}
 	}
 }
 
@@ -517,5 +466,96 @@ func TestHubNeverPushesAnOlderVersionLast(t *testing.T) {
 	defer sub.mu.Unlock()
 	if len(sub.pushes) != 1 || !strings.Contains(string(sub.pushes[0].body), "Phiên bản B") || sub.attempt != 2 {
 		t.Errorf("pushes %d (attempts %d); want only version B delivered, A's retry dropped", len(sub.pushes), sub.attempt)
+	}
+}
+
+// TestHubFollowsTopicRename: WebSub subscriptions to a renamed topic's
+// former URLs follow the rename as its curations do: the subscriber keeps
+// receiving the topic (under its new URL, as the feed's self link says),
+// a renewal or a new subscription under the old URL is taken (verified
+// with the URL the subscriber asked for) and kept once, under the new
+// URL, and an unsubscription under the old URL ends it.
+func TestHubFollowsTopicRename(t *testing.T) {
+	e, h, cfg := newHubEnv(t)
+	ctx := context.Background()
+	sub := newTestSubscriber(t, "", false)
+	oldURL := cfg.BaseURL + "/topics/" + topicSlug + ".atom"
+	newURL := cfg.BaseURL + "/topics/nha-dat.atom"
+	hubURL := e.ts.URL + HubPath
+	post := func(mode, topic string) {
+		t.Helper()
+		f := url.Values{"hub.mode": {mode}, "hub.topic": {topic}, "hub.callback": {sub.callback()}}
+		if status, body := postForm(t, hubURL, f); status != http.StatusAccepted {
+			t.Fatalf("%s %s: status %d %q, want 202", mode, topic, status, body)
+		}
+		h.Wait()
+	}
+	stored := func() []string {
+		t.Helper()
+		subs, err := e.db.WebSubSubscriptions(ctx, "", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range subs {
+			out = append(out, s.Topic)
+		}
+		return out
+	}
+	post("subscribe", oldURL)
+	if _, err := h.Distribute(ctx); err != nil { // records the version sent
+		t.Fatal(err)
+	}
+
+	// The rename: the topic's items follow (as a membership recompute
+	// does), then something new arrives in it.
+	rcfg := *cfg
+	rcfg.Topics = slices.Clone(cfg.Topics)
+	rcfg.Topics[0].Slug, rcfg.Topics[0].Aliases = "nha-dat", []string{topicSlug}
+	e.srv.Reload(&rcfg)
+	items, err := e.db.TopicItems(ctx, topicSlug, db.ItemQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[int64][]string{}
+	for _, it := range items {
+		m[it.ID] = []string{"nha-dat"}
+	}
+	if err := e.db.SetItemTopics(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	e.save("a", e.item("https://a.example.vn/sau-doi-ten", "Tin sau khi đổi tên", time.Minute, "nha-dat"))
+	if n, err := h.Distribute(ctx); err != nil || n != 1 {
+		t.Fatalf("after the rename: %d deliveries, %v; want 1", n, err)
+	}
+	h.Wait()
+	feed := e.get("/topics/nha-dat.atom")
+	sub.mu.Lock()
+	if len(sub.pushes) != 1 {
+		t.Fatalf("subscriber of the old URL got %d pushes, want 1", len(sub.pushes))
+	}
+	p := sub.pushes[0]
+	sub.mu.Unlock()
+	if string(p.body) != string(feed) || !strings.Contains(p.link, "<"+newURL+`>; rel="self"`) {
+		t.Errorf("push after the rename: Link %q, body the renamed feed %v", p.link, string(p.body) == string(feed))
+	}
+	if got := stored(); !slices.Equal(got, []string{newURL}) {
+		t.Errorf("stored subscriptions after the rename: %q, want %q", got, newURL)
+	}
+
+	// A renewal under the old URL: verified with that URL, kept once.
+	post("subscribe", oldURL)
+	sub.mu.Lock()
+	last := sub.verify[len(sub.verify)-1]
+	sub.mu.Unlock()
+	if last.Get("hub.topic") != oldURL {
+		t.Errorf("renewal verified with hub.topic %q, want the URL asked for, %q", last.Get("hub.topic"), oldURL)
+	}
+	if got := stored(); !slices.Equal(got, []string{newURL}) {
+		t.Errorf("stored subscriptions after a renewal under the old URL: %q, want %q", got, newURL)
+	}
+	post("unsubscribe", oldURL)
+	if got := stored(); len(got) != 0 {
+		t.Errorf("stored subscriptions after unsubscribing the old URL: %q", got)
 	}
 }

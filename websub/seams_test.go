@@ -1,4 +1,4 @@
-package aggregator
+package websub
 
 import (
 	"io"
@@ -32,7 +32,7 @@ func TestWebSubCallbackAnswersInWords(t *testing.T) {
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != c.status || strings.Contains(string(b), "aggregator:") || !strings.HasPrefix(string(b), "WebSub callback: ") {
+		if resp.StatusCode != c.status || strings.Contains(string(b), "websub:") || strings.Contains(string(b), "aggregator:") || !strings.HasPrefix(string(b), "WebSub callback: ") {
 			t.Errorf("%s %s: %d %q, want %d in words", c.method, c.url, resp.StatusCode, b, c.status)
 		}
 	}

@@ -1,4 +1,4 @@
-package aggregator
+package websub
 
 import (
 	"context"
@@ -23,9 +23,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"bantin/aggregator"
 	"bantin/config"
 	"bantin/db"
 	"bantin/internal/fixture"
+	"bantin/internal/testenv"
 )
 
 // testHub is a WebSub hub on 127.0.0.1. It records subscription requests
@@ -157,7 +159,7 @@ func atomFeed(hub, self string, titles ...string) string {
 // websubEnv is a poller with a subscriber whose callback is served on a
 // loopback base_url, one upstream advertising a test hub.
 type websubEnv struct {
-	p        *Poller
+	p        *aggregator.Poller
 	store    *db.DB
 	sub      *Subscriber
 	hub      *testHub
@@ -166,8 +168,9 @@ type websubEnv struct {
 	upstream string
 	base     string
 	reg      *prometheus.Registry
-	noHub    atomic.Bool  // upstream stops advertising the hub
-	fetches  atomic.Int64 // GETs of source s's feed
+	noHub    atomic.Bool                  // upstream stops advertising the hub
+	fetches  atomic.Int64                 // GETs of source s's feed
+	handler  atomic.Pointer[http.Handler] // at base_url (serve)
 }
 
 func (e *websubEnv) writeConfig(t *testing.T, sources string) *config.Config {
@@ -178,9 +181,11 @@ func (e *websubEnv) writeConfig(t *testing.T, sources string) *config.Config {
 }
 
 func newWebsubEnv(t *testing.T) *websubEnv {
-	e := &websubEnv{hub: newTestHub(t), clk: &clock{t: time.Now()}, reg: prometheus.NewRegistry()}
-	var handler http.Handler = http.NotFoundHandler()
-	bantin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	e := &websubEnv{hub: newTestHub(t), clk: testenv.NewClock(time.Now()), reg: prometheus.NewRegistry()}
+	e.serve(http.NotFoundHandler())
+	bantin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*e.handler.Load()).ServeHTTP(w, r)
+	}))
 	t.Cleanup(bantin.Close)
 	e.base = bantin.URL
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -202,21 +207,25 @@ func newWebsubEnv(t *testing.T) *websubEnv {
 	store := fixture.DB(t, cfg.Database)
 	e.store = store
 	var err error
-	e.p, err = New(ctx, cfg, store, nil)
+	e.p, err = aggregator.New(ctx, cfg, store, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.p.Now = e.clk.Now
-	e.sub = NewSubscriber(e.p, nil)
+	e.sub = NewSubscriber(e.p, store, nil)
 	e.sub.Now = e.clk.Now
+	e.p.WebSub = e.sub
 	if err := e.sub.RegisterMetrics(e.reg); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle(CallbackPath, e.sub)
-	handler = mux
+	e.serve(mux)
 	return e
 }
+
+// serve makes h answer at base_url.
+func (e *websubEnv) serve(h http.Handler) { e.handler.Store(&h) }
 
 func itemTitles(t *testing.T, store *db.DB) map[string]bool {
 	t.Helper()
@@ -359,14 +368,14 @@ func TestWebSubSubscriberAgainstTestHub(t *testing.T) {
 
 	// The daemon's poller keeps source states in memory across polls: a
 	// state read before the subscription must not erase it when written.
+	// The poller merges the subscriber's view into every state it writes
+	// (aggregator's TestWriteMergesSubscriberState); that view is the
+	// subscription's.
 	stale := st
 	stale.HubSecret, stale.HubLeaseEnd = "", time.Time{}
-	src := e.p.sourceConfig("s")
-	for _, items := range [][]db.Item{nil, {}} {
-		e.p.write(ctx, outcome{job: job{state: stale, src: src}, items: items})
-		if got := source(t, e.store, "s"); got.HubSecret != secret || got.HubLeaseEnd.IsZero() {
-			t.Errorf("write of a stale state (items %v): secret %q lease %v; want the subscription kept", items != nil, got.HubSecret, got.HubLeaseEnd)
-		}
+	e.sub.Merge(&stale)
+	if stale.HubSecret != secret || !stale.HubLeaseEnd.Equal(st.HubLeaseEnd) {
+		t.Errorf("merge into a stale state: secret %q lease %v; want the subscription kept", stale.HubSecret, stale.HubLeaseEnd)
 	}
 
 	// Renewal at 80% of the lease, with the same secret.
@@ -575,4 +584,24 @@ func TestWebSubFeedDropsHub(t *testing.T) {
 	if unsub != 2 || e.sub.Active("s", e.clk.Now()) {
 		t.Errorf("unsubscribe requests = %d (both sources), active %v; want 2, false", unsub, e.sub.Active("s", e.clk.Now()))
 	}
+}
+
+// clock is a settable time source (Poller.Now and the like).
+type clock = testenv.Clock
+
+// pollAll polls every source of p (all) or the due ones.
+func pollAll(t *testing.T, p *aggregator.Poller, all bool) {
+	t.Helper()
+	if _, err := p.PollOnce(context.Background(), all, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func source(t *testing.T, store *db.DB, id string) db.Source {
+	t.Helper()
+	s, err := store.Source(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

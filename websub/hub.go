@@ -1,4 +1,4 @@
-package publisher
+package websub
 
 import (
 	"bytes"
@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +28,7 @@ import (
 
 // HubPath is where the built-in WebSub hub takes subscription requests
 // (under base_url).
-const HubPath = "/websub/hub"
+const HubPath = config.BuiltinHubPath
 
 // Lease bounds of the built-in hub: a request without hub.lease_seconds
 // gets DefaultLease; others are clamped to [MinLease, MaxLease].
@@ -49,7 +48,7 @@ const (
 
 // errPrivateCallback refuses a callback on a loopback, private or
 // link-local address while base_url is public.
-var errPrivateCallback = errors.New("publisher: websub: callback on a private address")
+var errPrivateCallback = errors.New("websub: callback on a private address")
 
 // Hub is bantin's built-in WebSub hub (websub.builtin: true), per the W3C
 // WebSub recommendation:
@@ -67,7 +66,7 @@ var errPrivateCallback = errors.New("publisher: websub: callback on a private ad
 //     our feeds only triggers a distribution pass (204).
 //   - Distribute (run by Run every HubInterval) POSTs the full new bytes of
 //     every subscribed feed whose first page changed (same detection as
-//     NotifyHubs: the change sequence moved and the rendered bytes
+//     the Announcer: the change sequence moved and the rendered bytes
 //     differ) to each subscriber with a live lease, with its Content-Type,
 //     Link: <hub>; rel="hub", <topic>; rel="self", and, when a secret was
 //     given, X-Hub-Signature: sha256=HEX(HMAC-SHA256(secret, body)).
@@ -84,7 +83,7 @@ var errPrivateCallback = errors.New("publisher: websub: callback on a private ad
 // restart the first pass only records the feeds' state, so a change made
 // while bantin was down is not pushed (subscribers still poll).
 type Hub struct {
-	srv   *Server
+	feeds Feeds
 	store *db.DB
 	log   *slog.Logger
 
@@ -110,15 +109,15 @@ type Hub struct {
 	stop       context.CancelFunc
 }
 
-// NewHub returns the built-in hub of srv, storing subscriptions in store.
-// It is inert (404, no distribution) while the config's websub.builtin is
-// false.
-func NewHub(srv *Server, store *db.DB, logger *slog.Logger) *Hub {
+// NewHub returns the built-in hub of the site feeds publishes, storing
+// subscriptions in store. It is inert (404, no distribution) while the
+// config's websub.builtin is false.
+func NewHub(feeds Feeds, store *db.DB, logger *slog.Logger) *Hub {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Hub{
-		srv:        srv,
+		feeds:      feeds,
 		store:      store,
 		log:        logger,
 		Now:        time.Now,
@@ -145,26 +144,13 @@ func NewHub(srv *Server, store *db.DB, logger *slog.Logger) *Hub {
 	return h
 }
 
-// feedHubs is the hub list feeds advertise: websub.hubs, plus the
-// built-in hub when websub.builtin is on.
-func feedHubs(cfg *config.Config) []string {
-	if !cfg.WebSub.Builtin {
-		return cfg.WebSub.Hubs
-	}
-	own := baseURL(cfg) + HubPath
-	if slices.Contains(cfg.WebSub.Hubs, own) {
-		return cfg.WebSub.Hubs
-	}
-	return append(slices.Clip(cfg.WebSub.Hubs), own)
-}
-
 // URL is the built-in hub's public URL (base_url + HubPath).
-func (h *Hub) URL() string { return baseURL(h.srv.cfg.Load()) + HubPath }
+func (h *Hub) URL() string { return h.feeds.BaseURL() + HubPath }
 
 // allowPrivate reports whether callbacks may be on non-public addresses:
 // only when base_url itself is.
 func (h *Hub) allowPrivate() bool {
-	u, err := url.Parse(baseURL(h.srv.cfg.Load()))
+	u, err := url.Parse(h.feeds.BaseURL())
 	if err != nil {
 		return false
 	}
@@ -180,51 +166,9 @@ func (h *Hub) controlAddr(network, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// topicKey maps one of our first-page feed URLs to its cache key.
-func topicKey(cfg *config.Config, topic string) (cacheKey, bool) {
-	base := baseURL(cfg)
-	rest, ok := strings.CutPrefix(topic, base)
-	if !ok {
-		return cacheKey{}, false
-	}
-	kind := ""
-	if file, ok := strings.CutPrefix(rest, "/topics/"); ok {
-		kind, rest = kindTopic, file
-	} else if file, ok := strings.CutPrefix(rest, "/tags/"); ok {
-		kind, rest = kindTag, file
-	} else {
-		return cacheKey{}, false
-	}
-	dot := strings.LastIndexByte(rest, '.')
-	if dot <= 0 || strings.ContainsAny(rest, "/?#") {
-		return cacheKey{}, false
-	}
-	slug, err := url.PathUnescape(rest[:dot])
-	format := rest[dot+1:]
-	if err != nil || ContentType(format) == "" || feedURL(base, kind, slug, format) != topic {
-		return cacheKey{}, false
-	}
-	return cacheKey{kind: kind, slug: slug, format: format}, true
-}
-
-// hubTopic maps a topic URL of a subscription to the feed it stands for
-// and that feed's URL now: a former slug of a renamed topic (aliases:)
-// stands for the topic, under its new URL.
-func hubTopic(cfg *config.Config, topic string) (key cacheKey, canon string, ok bool) {
-	key, ok = topicKey(cfg, topic)
-	if !ok || key.kind != kindTopic {
-		return key, topic, ok
-	}
-	if t, renamed, found := cfg.ResolveTopic(key.slug); found && renamed {
-		key.slug = t.Slug
-		return key, feedURL(baseURL(cfg), kindTopic, t.Slug, key.format), true
-	}
-	return key, topic, true
-}
-
 // ServeHTTP handles subscription requests to the built-in hub (POST).
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	cfg := h.srv.cfg.Load()
+	cfg := h.feeds.Config()
 	if !cfg.WebSub.Builtin || h.store == nil {
 		http.Error(w, "There is no WebSub hub here: this site publishes no built-in hub.", http.StatusNotFound)
 		return
@@ -249,7 +193,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if topic == "" {
 			topic = f.Get("hub.url")
 		}
-		if _, ok := topicKey(cfg, topic); !ok {
+		if _, _, _, ok := h.feeds.ParseFeedURL(topic); !ok {
 			h.bad(w, "hub.url is not a feed of this site")
 			return
 		}
@@ -264,13 +208,13 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.bad(w, "hub.mode must be subscribe or unsubscribe")
 		return
 	}
-	key, canon, ok := hubTopic(cfg, topic)
+	name, format, canon, ok := h.feeds.ParseFeedURL(topic)
 	if !ok {
-		h.bad(w, "hub.topic is not a feed of this site (want "+baseURL(cfg)+"/topics/SLUG.FORMAT or /tags/SLUG.FORMAT)")
+		h.bad(w, "hub.topic is not a feed of this site (want "+h.feeds.BaseURL()+"/topics/SLUG.FORMAT or /tags/SLUG.FORMAT)")
 		return
 	}
 	if mode == "subscribe" {
-		if _, err := h.srv.get(r.Context(), key); errors.Is(err, ErrNotFound) {
+		if p, err := firstPage(r.Context(), h.feeds, name, format); err == nil && p == nil {
 			h.bad(w, "hub.topic: no such feed")
 			return
 		} else if err != nil {
@@ -331,7 +275,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer func() { <-h.verifying }()
 		ctx, cancel := context.WithTimeout(h.life, time.Minute)
 		defer cancel()
-		h.verify(ctx, mode, topic, canon, key, callback, secret, lease)
+		h.verify(ctx, mode, topic, canon, name, format, callback, secret, lease)
 	}()
 	w.WriteHeader(http.StatusAccepted)
 }
@@ -343,7 +287,7 @@ func (h *Hub) bad(w http.ResponseWriter, reason string) {
 // verify checks the subscriber's intent for topic (the URL it asked for)
 // and, when confirmed, stores or removes the subscription, under canon (the
 // feed's URL now: a renamed topic's, for a former URL).
-func (h *Hub) verify(ctx context.Context, mode, topic, canon string, key cacheKey, callback, secret string, lease time.Duration) {
+func (h *Hub) verify(ctx context.Context, mode, topic, canon, name, format, callback, secret string, lease time.Duration) {
 	var raw [20]byte
 	rand.Read(raw[:])
 	challenge := hex.EncodeToString(raw[:])
@@ -383,8 +327,8 @@ func (h *Hub) verify(ctx context.Context, mode, topic, canon string, key cacheKe
 		// holds, so that the next change is pushed.
 		sent := ""
 		h.mu.Lock()
-		if res, err := h.srv.current(ctx, key); err == nil {
-			sent = res.etag
+		if p, err := firstPage(ctx, h.feeds, name, format); err == nil && p != nil {
+			sent = p.etag
 		}
 		err = h.store.SaveWebSubSubscription(ctx, db.WebSubSubscription{
 			Topic: canon, Callback: callback, Secret: secret, LeaseEnd: now.Add(lease), Created: now, SentETag: sent,
@@ -414,14 +358,14 @@ func (h *Hub) verify(ctx context.Context, mode, topic, canon string, key cacheKe
 // made while bantin was down is pushed by the first pass after a restart.
 // It returns the number of deliveries started.
 func (h *Hub) Distribute(ctx context.Context) (int, error) {
-	cfg := h.srv.cfg.Load()
-	if !cfg.WebSub.Builtin || h.store == nil || h.srv.store == nil {
+	cfg := h.feeds.Config()
+	if !cfg.WebSub.Builtin || h.store == nil {
 		return 0, nil
 	}
 	now := h.Now()
 	if now.Sub(h.lastPrune) > 10*time.Minute {
 		if n, err := h.store.PruneWebSubSubscriptions(ctx, now); err != nil {
-			return 0, fmt.Errorf("publisher: websub: %w", err)
+			return 0, fmt.Errorf("websub: %w", err)
 		} else if n > 0 {
 			h.log.Info("websub: expired subscriptions dropped", "count", n)
 		}
@@ -429,29 +373,27 @@ func (h *Hub) Distribute(ctx context.Context) (int, error) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.srv.seqMu.Lock()
-	seq, err := h.srv.syncSeqLocked(ctx)
-	h.srv.seqMu.Unlock()
+	seq, err := h.feeds.SyncChanges(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("publisher: websub: %w", err)
+		return 0, fmt.Errorf("websub: %w", err)
 	}
 	if h.primed && seq == h.seq {
 		return 0, nil
 	}
 	subs, err := h.store.WebSubSubscriptions(ctx, "", now)
 	if err != nil {
-		return 0, fmt.Errorf("publisher: websub: %w", err)
+		return 0, fmt.Errorf("websub: %w", err)
 	}
 	// Subscriptions to a renamed topic's former URLs follow the rename.
-	if moved, err := h.followRenames(ctx, cfg, subs); err != nil {
+	if moved, err := h.followRenames(ctx, subs); err != nil {
 		return 0, err
 	} else if moved {
 		if subs, err = h.store.WebSubSubscriptions(ctx, "", now); err != nil {
-			return 0, fmt.Errorf("publisher: websub: %w", err)
+			return 0, fmt.Errorf("websub: %w", err)
 		}
 	}
 	h.seq, h.primed = seq, true
-	hub := baseURL(cfg) + HubPath
+	hub := h.URL()
 	started := 0
 	// Forget subscriptions that ended.
 	live := map[string]bool{}
@@ -470,15 +412,15 @@ func (h *Hub) Distribute(ctx context.Context) (int, error) {
 		}
 		group, topic := subs[i:j], subs[i].Topic
 		i = j
-		key, ok := topicKey(cfg, topic)
+		name, format, _, ok := h.feeds.ParseFeedURL(topic)
 		if !ok {
 			continue
 		}
-		res, err := h.srv.current(ctx, key)
-		if errors.Is(err, ErrNotFound) {
+		res, err := firstPage(ctx, h.feeds, name, format)
+		if err == nil && res == nil {
 			continue
 		} else if err != nil {
-			return started, fmt.Errorf("publisher: websub: render %s: %w", topic, err)
+			return started, fmt.Errorf("websub: render %s: %w", topic, err)
 		}
 		for _, sub := range group {
 			// The version this subscriber has: what this process last
@@ -495,14 +437,14 @@ func (h *Hub) Distribute(ctx context.Context) (int, error) {
 			}
 			if last == "" { // stored before versions were: start from this one
 				if err := h.store.SetWebSubSent(ctx, sub.Topic, sub.Callback, res.etag); err != nil {
-					return started, fmt.Errorf("publisher: websub: %w", err)
+					return started, fmt.Errorf("websub: %w", err)
 				}
 				continue
 			}
 			// Replicas sharing a PostgreSQL database push each version
 			// once: the one that claims the delivery.
 			if mine, err := h.store.ClaimWebSubDelivery(ctx, sub.Topic, sub.Callback, res.etag, now, now.Add(deliveryClaim)); err != nil {
-				return started, fmt.Errorf("publisher: websub: %w", err)
+				return started, fmt.Errorf("websub: %w", err)
 			} else if !mine {
 				continue
 			}
@@ -523,16 +465,16 @@ const deliveryClaim = 10 * time.Minute
 
 // followRenames moves the subscriptions to the former URLs of renamed
 // topics (aliases:) to the topics' URLs and reports whether any moved.
-func (h *Hub) followRenames(ctx context.Context, cfg *config.Config, subs []db.WebSubSubscription) (bool, error) {
+func (h *Hub) followRenames(ctx context.Context, subs []db.WebSubSubscription) (bool, error) {
 	moved := false
 	for i, sub := range subs {
 		if i > 0 && subs[i-1].Topic == sub.Topic {
 			continue
 		}
-		if _, canon, ok := hubTopic(cfg, sub.Topic); ok && canon != sub.Topic {
+		if _, _, canon, ok := h.feeds.ParseFeedURL(sub.Topic); ok && canon != sub.Topic {
 			n, err := h.store.MoveWebSubSubscriptions(ctx, sub.Topic, canon)
 			if err != nil {
-				return moved, fmt.Errorf("publisher: websub: %w", err)
+				return moved, fmt.Errorf("websub: %w", err)
 			}
 			h.log.Info("websub: subscriptions follow a renamed topic", "from", sub.Topic, "to", canon, "count", n)
 			moved = true
@@ -554,7 +496,7 @@ func Signature(secret string, body []byte) string {
 
 // deliver POSTs res to one subscriber, retrying after each of Retries,
 // and records the version it received.
-func (h *Hub) deliver(ctx context.Context, hub string, sub db.WebSubSubscription, res *rendered) {
+func (h *Hub) deliver(ctx context.Context, hub string, sub db.WebSubSubscription, res *page) {
 	body, contentType := res.body, res.contentType
 	select {
 	case h.delivering <- struct{}{}:
@@ -623,7 +565,7 @@ func (h *Hub) post(ctx context.Context, hub string, sub db.WebSubSubscription, b
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, fmt.Errorf("publisher: websub: callback status %s", resp.Status)
+		return resp.StatusCode, fmt.Errorf("websub: callback status %s", resp.Status)
 	}
 	return resp.StatusCode, nil
 }

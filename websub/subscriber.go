@@ -1,4 +1,12 @@
-package aggregator
+// Package websub is bantin's WebSub (W3C recommendation) side: the
+// subscriber that follows the hubs upstream feeds advertise (Subscriber,
+// its callback under CallbackPath), the built-in hub that pushes the
+// site's own feeds to their subscribers (Hub, under HubPath), and the
+// announcements of changed feeds to the hubs in websub.hubs (Announcer).
+//
+// It reaches the poller and the publisher through narrow interfaces
+// (Poller, Feeds), and the database directly.
+package websub
 
 import (
 	"context"
@@ -16,6 +24,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +59,18 @@ const (
 	VerifyDenied    = "denied"    // the hub denied a request bantin sent
 	VerifyRefused   = "refused"   // no such pending request (forged, replayed, late): 404
 )
+
+// Poller is what the subscriber needs of the poller (aggregator.Poller
+// implements it).
+type Poller interface {
+	// Config returns the configuration in force: base_url, websub:, and
+	// the sources (a source no longer configured is unsubscribed).
+	Config() *config.Config
+	// Ingest stores a feed document pushed for source id as a poll would
+	// (without changing its schedule). Content that is not a feed gives
+	// an error wrapping normaliser.ErrNotAFeed.
+	Ingest(ctx context.Context, id string, body []byte, contentType string) (db.SaveResult, error)
+}
 
 // SubscribeEnabled reports whether bantin subscribes to the hubs its
 // sources advertise: websub.subscribe (default true), and only when
@@ -91,9 +112,12 @@ func SubscribeEnabled(cfg *config.Config) bool {
 // only: a restart while a hub is verifying costs one refused verification
 // (the hub sees 404), and Sync subscribes again later.
 type Subscriber struct {
-	p   *Poller
-	log *slog.Logger
+	p     Poller
+	store *db.DB
+	log   *slog.Logger
 
+	// UserAgent is sent with the subscription requests (the fetcher's).
+	UserAgent string
 	// Client sends the subscription requests; NewSubscriber sets one that
 	// refuses hubs on private addresses unless the source may use them
 	// (allow_private, or its configured URL is itself private).
@@ -132,16 +156,19 @@ type pendingReq struct {
 	mode, hub, topic, secret string
 	lease                    time.Duration
 	since, deadline          time.Time
+	token                    string // names its claim in the database
 }
 
 // NewSubscriber returns the subscriber of p. Its metrics are registered by
 // RegisterMetrics.
-func NewSubscriber(p *Poller, logger *slog.Logger) *Subscriber {
+func NewSubscriber(p Poller, store *db.DB, logger *slog.Logger) *Subscriber {
 	if logger == nil {
-		logger = p.Logger
+		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Subscriber{
 		p:              p,
+		store:          store,
+		UserAgent:      "bantin (WebSub subscriber)",
 		log:            logger,
 		Now:            time.Now,
 		Lease:          10 * 24 * time.Hour,
@@ -167,7 +194,6 @@ func NewSubscriber(p *Poller, logger *slog.Logger) *Subscriber {
 		Transport:     &http.Transport{Proxy: nil, DialContext: dialHub, TLSHandshakeTimeout: 10 * time.Second, MaxIdleConnsPerHost: 2},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	p.WebSub = s
 	return s
 }
 
@@ -176,7 +202,7 @@ func NewSubscriber(p *Poller, logger *slog.Logger) *Subscriber {
 func (s *Subscriber) RegisterMetrics(reg prometheus.Registerer) error {
 	for _, c := range []prometheus.Collector{s.pushes, s.verifications} {
 		if err := reg.Register(c); err != nil {
-			return fmt.Errorf("aggregator: websub metrics: %w", err)
+			return fmt.Errorf("websub: metrics: %w", err)
 		}
 	}
 	return nil
@@ -195,7 +221,7 @@ type allowPrivateKey struct{}
 var (
 	plainDialer   = &net.Dialer{Timeout: 10 * time.Second}
 	publicDialer  = &net.Dialer{Timeout: 10 * time.Second, Control: controlPublic}
-	errPrivateHub = errors.New("aggregator: websub: hub on a private address")
+	errPrivateHub = errors.New("websub: hub on a private address")
 )
 
 func dialHub(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -235,23 +261,18 @@ func CallbackURL(cfg *config.Config, id string) string {
 }
 
 // Active reports whether source id has a verified subscription whose lease
-// runs past now. A nil Subscriber has none.
+// runs past now.
 func (s *Subscriber) Active(id string, now time.Time) bool {
-	if s == nil {
-		return false
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ss := s.subs[id]
 	return ss != nil && ss.leaseEnd.After(now)
 }
 
-// merge copies the subscriber's view of source st.ID (secret, lease end)
-// into st, so that the poller's full state writes keep it.
-func (s *Subscriber) merge(st *db.Source) {
-	if s == nil {
-		return
-	}
+// Merge copies the subscriber's view of source st.ID (secret, lease end)
+// into st, so that the poller's full state writes keep it
+// (aggregator.Subscriptions).
+func (s *Subscriber) Merge(st *db.Source) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ss := s.subs[st.ID]; ss != nil {
@@ -259,17 +280,13 @@ func (s *Subscriber) merge(st *db.Source) {
 	}
 }
 
-// activeFor reports whether st has an active subscription to the hub and
+// ActiveFor reports whether st has an active subscription to the hub and
 // topic its feed advertises now (a feed that dropped or changed its hub
-// is about to be unsubscribed or re-subscribed). Before the first Sync
-// (which restores subscriptions from the database) and for a nil
-// Subscriber (a process that does not subscribe), the lease stored in st
-// is believed.
-func (s *Subscriber) activeFor(st *db.Source, now time.Time) bool {
+// is about to be unsubscribed or re-subscribed;
+// aggregator.Subscriptions). Before the first Sync (which restores
+// subscriptions from the database) the lease stored in st is believed.
+func (s *Subscriber) ActiveFor(st *db.Source, now time.Time) bool {
 	stored := st.HubSecret != "" && st.HubURL != "" && st.HubLeaseEnd.After(now)
-	if s == nil {
-		return stored
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ss := s.subs[st.ID]
@@ -277,32 +294,6 @@ func (s *Subscriber) activeFor(st *db.Source, now time.Time) bool {
 		return !s.loaded && stored
 	}
 	return ss.leaseEnd.After(now) && ss.hub == st.HubURL && ss.topic == st.HubTopic
-}
-
-// relaxForWebSub, called once a successful poll set st.NextDue, polls a
-// source with an active subscription only every max_interval (pushes
-// bring its news), keeping its normal due time in st.NormalDue.
-func (p *Poller) relaxForWebSub(st *db.Source, src *config.Source, now time.Time) {
-	st.NormalDue = time.Time{}
-	if src == nil || p.WebSub == nil || !p.WebSub.activeFor(st, now) {
-		return
-	}
-	if next := now.Add(src.MaxInterval.D()); next.After(st.NextDue) {
-		st.NormalDue, st.NextDue = st.NextDue, next
-	}
-}
-
-// endRelaxation puts st back on its normal schedule (the earlier of
-// NextDue and NormalDue) when its polling was relaxed for a subscription
-// that is no longer active: denied, unsubscribed, or its lease ended.
-func (p *Poller) endRelaxation(st *db.Source, now time.Time) {
-	if st.NormalDue.IsZero() || p.WebSub.activeFor(st, now) {
-		return
-	}
-	if st.NormalDue.Before(st.NextDue) {
-		st.NextDue = st.NormalDue
-	}
-	st.NormalDue = time.Time{}
 }
 
 // Run calls Sync every interval until ctx ends.
@@ -338,37 +329,59 @@ type hubRequest struct {
 // (db.EndSourceRelaxation). It does nothing else while SubscribeEnabled is
 // false (existing subscriptions then lapse at their lease end, and no
 // source is polled as if subscribed).
+//
+// Instances sharing the database share the subscriptions (db.
+// UpstreamSubscriptions: Sync takes over what another verified or ended)
+// and send each request once: the one that claims it in the database
+// (db.ClaimWebSubRequest) sends it; its verification is taken once,
+// whichever instance the hub reaches.
 func (s *Subscriber) Sync(ctx context.Context) error {
-	cfg, _ := s.p.snapshot()
+	cfg := s.p.Config()
 	if !SubscribeEnabled(cfg) {
 		s.mu.Lock()
 		s.loaded = true
 		s.mu.Unlock()
 		return nil
 	}
-	sources, err := s.p.Store.Sources(ctx)
+	sources, err := s.store.Sources(ctx)
 	if err != nil {
-		return fmt.Errorf("aggregator: websub: %w", err)
+		return fmt.Errorf("websub: %w", err)
 	}
 	now := s.Now()
 	var reqs []hubRequest
+	var releases []release
 	var cleared, unrelax []string
 	s.mu.Lock()
+	// Read under s.mu: a verification this instance takes meanwhile is
+	// not undone by an older read.
+	upstream, err := s.store.UpstreamSubscriptions(ctx)
+	if err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("websub: %w", err)
+	}
 	for i := range sources {
 		st := &sources[i]
 		src, configured := cfg.Source(st.ID)
 		ss := s.subs[st.ID]
 		known := ss != nil
-		if ss == nil && !s.loaded && st.HubSecret != "" && st.HubLeaseEnd.After(now) {
-			// Restored from the database after a restart.
-			ss = &subState{hub: st.HubURL, topic: st.HubTopic, secret: st.HubSecret,
-				leaseEnd: st.HubLeaseEnd, verified: st.HubLeaseEnd.Add(-s.Lease)}
-			s.subs[st.ID] = ss
-		}
 		if ss == nil {
 			ss = &subState{}
 		}
-		ss.dropStale(now)
+		// The database holds the subscription, whichever instance
+		// verified or ended it (and across restarts).
+		if u, ok := upstream[st.ID]; ok {
+			ss.hub, ss.topic, ss.secret, ss.verified, ss.leaseEnd = u.Hub, u.Topic, u.Secret, u.Verified, u.LeaseEnd
+			// A request of this instance that another verified is no
+			// longer pending (nor failed).
+			ss.pending = slices.DeleteFunc(ss.pending, func(r pendingReq) bool {
+				return r.mode == "subscribe" && r.topic == u.Topic && !r.since.After(u.Verified)
+			})
+		} else if ss.hub != "" {
+			ss.end()
+		}
+		for _, r := range ss.dropStale(now) {
+			releases = append(releases, release{id: st.ID, req: r, retryAt: ss.nextTry})
+		}
 		want := configured && !st.Removed && !st.Disabled && st.HubURL != "" && st.HubTopic != ""
 		private := mayUsePrivate(src, st)
 		active := ss.hub != "" && ss.leaseEnd.After(now)
@@ -399,25 +412,17 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 		}
 	}
 	s.loaded = true
-	// Register the requests as pending before sending them: a hub may
-	// verify before it answers. Each may be verified once, within
-	// PendingTimeout.
-	for i := range reqs {
-		r := &reqs[i]
-		r.req.deadline = r.req.since.Add(s.PendingTimeout)
-		ss := s.subs[r.id]
-		if ss == nil {
-			ss = &subState{}
-			s.subs[r.id] = ss
-		}
-		ss.pending = append(ss.pending, r.req)
-	}
 	s.mu.Unlock()
 
 	var errs []error
 	wctx := context.WithoutCancel(ctx)
+	for _, r := range releases {
+		if err := s.store.ReleaseWebSubRequest(wctx, r.id, r.req.mode, r.req.topic, r.req.token, r.retryAt); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, id := range cleared {
-		if err := s.p.Store.SetSourceHub(wctx, id, "", time.Time{}); err != nil {
+		if err := s.store.EndUpstreamSubscription(wctx, id); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -427,23 +432,55 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 		}
 	}
 	for _, r := range reqs {
-		err := s.send(ctx, r)
-		s.mu.Lock()
-		ss := s.subs[r.id]
+		// Claim the request, then register it as pending before sending
+		// it: a hub may verify before it answers. Each may be verified
+		// once, within PendingTimeout.
+		r.req.deadline = r.req.since.Add(s.PendingTimeout)
+		r.req.token = newSecret()
+		mine, err := s.store.ClaimWebSubRequest(wctx, db.WebSubRequest{SourceID: r.id, Mode: r.req.mode, Topic: r.req.topic,
+			Hub: r.req.hub, Secret: r.req.secret, Lease: r.req.lease, Since: r.req.since, Deadline: r.req.deadline, Token: r.req.token}, now)
 		if err != nil {
 			errs = append(errs, err)
-			if ss != nil {
-				// The hub refused the request: it will not verify it.
-				ss.removePending(r.req.mode, r.req.topic)
-				if r.req.mode == "subscribe" {
-					ss.failures++
-					ss.nextTry = now.Add(retryDelay(ss.failures))
-				}
-			}
+			continue
+		}
+		if !mine {
+			continue // another instance sent it, or backs off
+		}
+		s.mu.Lock()
+		ss := s.subs[r.id]
+		if ss == nil {
+			ss = &subState{}
+			s.subs[r.id] = ss
+		}
+		ss.pending = append(ss.pending, r.req)
+		s.mu.Unlock()
+		err = s.send(ctx, r)
+		if err == nil {
+			continue
+		}
+		errs = append(errs, err)
+		// The hub refused the request: it will not verify it.
+		s.mu.Lock()
+		ss.removePending(r.req.mode, r.req.topic)
+		retryAt := now
+		if r.req.mode == "subscribe" {
+			ss.failures++
+			ss.nextTry = now.Add(retryDelay(ss.failures))
+			retryAt = ss.nextTry
 		}
 		s.mu.Unlock()
+		if err := s.store.ReleaseWebSubRequest(wctx, r.id, r.req.mode, r.req.topic, r.req.token, retryAt); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// release is a request to close in the database: not verified in time.
+type release struct {
+	id      string
+	req     pendingReq
+	retryAt time.Time
 }
 
 // retryDelay is the pause after the n-th failed subscription request:
@@ -501,19 +538,25 @@ func (ss *subState) removePending(mode, topic string) {
 }
 
 // dropStale forgets requests whose verification did not come before their
-// deadline; a subscription that was never verified counts as a failure,
-// so a hub that cannot reach the callback is asked less and less often.
-func (ss *subState) dropStale(now time.Time) {
+// deadline, and returns them; a subscription that was never verified
+// counts as a failure, so a hub that cannot reach the callback is asked
+// less and less often.
+func (ss *subState) dropStale(now time.Time) []pendingReq {
+	var stale []pendingReq
 	out := ss.pending[:0]
 	for _, r := range ss.pending {
 		if now.Before(r.deadline) {
 			out = append(out, r)
-		} else if r.mode == "subscribe" {
+			continue
+		}
+		stale = append(stale, r)
+		if r.mode == "subscribe" {
 			ss.failures++
 			ss.nextTry = now.Add(retryDelay(ss.failures))
 		}
 	}
 	ss.pending = out
+	return stale
 }
 
 func newSecret() string {
@@ -536,18 +579,18 @@ func (s *Subscriber) send(ctx context.Context, r hubRequest) error {
 	ctx = context.WithValue(ctx, allowPrivateKey{}, r.private)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.req.hub, strings.NewReader(form.Encode()))
 	if err != nil {
-		return fmt.Errorf("aggregator: websub: %s %s: %w", r.req.mode, r.id, err)
+		return fmt.Errorf("websub: %s %s: %w", r.req.mode, r.id, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("User-Agent", s.p.Fetcher.UserAgent)
+	req.Header.Set("User-Agent", s.UserAgent)
 	resp, err := s.Client.Do(req)
 	if err != nil {
-		return fmt.Errorf("aggregator: websub: %s %s at %s: %w", r.req.mode, r.id, r.req.hub, err)
+		return fmt.Errorf("websub: %s %s at %s: %w", r.req.mode, r.id, r.req.hub, err)
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("aggregator: websub: %s %s at %s: status %s: %s", r.req.mode, r.id, r.req.hub, resp.Status, strings.TrimSpace(string(body)))
+		return fmt.Errorf("websub: %s %s at %s: status %s: %s", r.req.mode, r.id, r.req.hub, resp.Status, strings.TrimSpace(string(body)))
 	}
 	s.log.Info("websub request sent", slog.String("mode", r.req.mode), slog.String("source", r.id), slog.String("hub", r.req.hub))
 	return nil
@@ -579,52 +622,72 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 	q := r.URL.Query()
 	mode, topic, challenge := q.Get("hub.mode"), q.Get("hub.topic"), q.Get("hub.challenge")
 	now := s.Now()
+	ctx := context.WithoutCancel(r.Context())
 	var (
 		req      pendingReq
 		found    bool
 		leaseEnd time.Time
 	)
+	// The request awaiting this verification is taken in the database,
+	// once, whichever instance sent it.
+	taken, retryAt := "", time.Time{}
+	switch mode {
+	case "subscribe", "unsubscribe":
+		if challenge != "" {
+			taken = mode
+		}
+		if mode == "subscribe" {
+			// Renewed by any instance once 80% of the lease passed.
+			retryAt = now.Add(grantedLease(s.Lease, q.Get("hub.lease_seconds")) * 8 / 10)
+		}
+	case "denied":
+		// Not asked again for about an hour, by any instance.
+		taken, retryAt = "subscribe", now.Add(retryDelay(7))
+	}
 	s.mu.Lock()
 	ss := s.subs[id]
-	if ss != nil && topic != "" {
-		switch mode {
-		case "subscribe", "unsubscribe":
-			if challenge != "" {
-				req, found = ss.takePending(mode, topic, now)
+	if taken != "" && topic != "" {
+		tr, ok, err := s.store.TakeWebSubRequest(ctx, id, taken, topic, now, retryAt)
+		if err != nil {
+			s.log.Error("websub: take the pending request", slog.String("source", id), slog.Any("error", err))
+		}
+		if ok {
+			found = true
+			req = pendingReq{mode: tr.Mode, hub: tr.Hub, topic: tr.Topic, secret: tr.Secret, lease: tr.Lease,
+				since: tr.Since, deadline: tr.Deadline, token: tr.Token}
+			if ss == nil {
+				ss = &subState{}
+				s.subs[id] = ss
 			}
-		case "denied":
-			req, found = ss.takePending("subscribe", topic, now)
+			ss.removePending(taken, topic)
 		}
 	}
+	var storeErr error
 	if found {
 		switch mode {
 		case "subscribe":
 			// The hub's lease, but never longer than the one asked for:
 			// bantin renews on its own schedule.
-			lease := req.lease
-			if n, err := strconv.ParseInt(q.Get("hub.lease_seconds"), 10, 64); err == nil && n > 0 {
-				granted := time.Duration(min(n, int64(365*24*time.Hour/time.Second))) * time.Second
-				if lease <= 0 || granted < lease {
-					lease = granted
-				}
-			}
+			lease := grantedLease(req.lease, q.Get("hub.lease_seconds"))
 			ss.hub, ss.topic, ss.secret = req.hub, req.topic, req.secret
 			ss.verified, ss.leaseEnd = now, now.Add(lease)
 			ss.failures, ss.nextTry = 0, time.Time{}
 			leaseEnd = ss.leaseEnd
+			storeErr = s.store.SaveUpstreamSubscription(ctx, db.UpstreamSubscription{SourceID: id, Hub: ss.hub,
+				Topic: ss.topic, Secret: ss.secret, Verified: ss.verified, LeaseEnd: ss.leaseEnd})
 		case "denied":
 			// The hub will not deliver: the subscription (a renewal's
 			// too) is over; ask again in about an hour.
 			ss.end()
 			ss.failures++
 			ss.nextTry = now.Add(retryDelay(ss.failures + 6))
+			storeErr = s.store.EndUpstreamSubscription(ctx, id)
 		}
 	}
-	var secret string
-	if ss != nil {
-		secret = ss.secret
-	}
 	s.mu.Unlock()
+	if storeErr != nil {
+		s.log.Error("websub: store subscription", slog.String("source", id), slog.Any("error", storeErr))
+	}
 	if !found {
 		s.verifications.WithLabelValues(VerifyRefused).Inc()
 		s.log.Warn("websub verification refused: no such pending request", slog.String("source", id),
@@ -632,13 +695,9 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 		http.Error(w, "WebSub callback: no subscription request of this source is pending for this mode and topic", http.StatusNotFound)
 		return
 	}
-	ctx := context.WithoutCancel(r.Context())
 	switch mode {
 	case "subscribe":
 		s.verifications.WithLabelValues(VerifyConfirmed).Inc()
-		if err := s.p.Store.SetSourceHub(ctx, id, secret, leaseEnd); err != nil {
-			s.log.Error("websub: store subscription", slog.String("source", id), slog.Any("error", err))
-		}
 		s.log.Info("websub subscription verified", slog.String("source", id), slog.String("topic", topic), slog.Time("lease_end", leaseEnd))
 	case "unsubscribe":
 		s.verifications.WithLabelValues(VerifyConfirmed).Inc()
@@ -646,9 +705,6 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 	case "denied":
 		s.verifications.WithLabelValues(VerifyDenied).Inc()
 		s.log.Warn("websub subscription denied", slog.String("source", id), slog.String("topic", topic), slog.String("reason", q.Get("hub.reason")))
-		if err := s.p.Store.SetSourceHub(ctx, id, "", time.Time{}); err != nil {
-			s.log.Error("websub: store subscription", slog.String("source", id), slog.Any("error", err))
-		}
 		if err := s.endRelaxation(ctx, id); err != nil {
 			s.log.Error("websub: end relaxed polling", slog.String("source", id), slog.Any("error", err))
 		}
@@ -660,10 +716,24 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 	io.WriteString(w, challenge)
 }
 
+// grantedLease is the lease a verification grants: the hub's
+// hub.lease_seconds, but never longer than asked (bantin renews on its
+// own schedule).
+func grantedLease(asked time.Duration, leaseSeconds string) time.Duration {
+	lease := asked
+	if n, err := strconv.ParseInt(leaseSeconds, 10, 64); err == nil && n > 0 {
+		granted := time.Duration(min(n, int64(365*24*time.Hour/time.Second))) * time.Second
+		if lease <= 0 || granted < lease {
+			lease = granted
+		}
+	}
+	return lease
+}
+
 // endRelaxation puts stored source id back on its normal polling schedule
 // (db.EndSourceRelaxation) unless it has an active subscription. The
 // daemon's poll loop does the same to its own copy of the state
-// (Poller.endRelaxation), so a poll written meanwhile is corrected there.
+// (aggregator), so a poll written meanwhile is corrected there.
 func (s *Subscriber) endRelaxation(ctx context.Context, id string) error {
 	s.mu.Lock()
 	ss := s.subs[id]
@@ -672,9 +742,9 @@ func (s *Subscriber) endRelaxation(ctx context.Context, id string) error {
 	if active {
 		return nil
 	}
-	changed, err := s.p.Store.EndSourceRelaxation(ctx, id)
+	changed, err := s.store.EndSourceRelaxation(ctx, id)
 	if err != nil {
-		return fmt.Errorf("aggregator: websub: %w", err)
+		return fmt.Errorf("websub: %w", err)
 	}
 	if changed {
 		s.log.Info("websub: source back on its normal polling schedule", slog.String("source", id))
@@ -697,8 +767,14 @@ func (s *Subscriber) push(w http.ResponseWriter, r *http.Request, id string) {
 		}
 	}
 	s.mu.Unlock()
-	src := s.p.sourceConfig(id)
-	if len(secrets) == 0 || src == nil {
+	// Those another instance subscribed with, too.
+	if more, err := s.store.WebSubSecrets(r.Context(), id, s.Now()); err != nil {
+		s.log.Error("websub: read the secrets", slog.String("source", id), slog.Any("error", err))
+	} else {
+		secrets = append(secrets, more...)
+	}
+	src, ok := s.p.Config().Source(id)
+	if len(secrets) == 0 || !ok {
 		s.pushes.WithLabelValues(PushUnknown).Inc()
 		http.Error(w, "WebSub callback: no subscription here (the source is gone or not subscribed)", http.StatusGone)
 		return
@@ -735,7 +811,7 @@ func (s *Subscriber) push(w http.ResponseWriter, r *http.Request, id string) {
 	if err != nil {
 		s.pushes.WithLabelValues(PushError).Inc()
 		s.log.Warn("websub push not ingested", slog.String("source", id), slog.Any("error", err))
-		if errors.Is(err, errNotAFeed) {
+		if errors.Is(err, normaliser.ErrNotAFeed) {
 			w.WriteHeader(http.StatusAccepted) // retrying would not help
 			return
 		}
@@ -779,60 +855,4 @@ func validSignature(header string, body []byte, secrets []string) bool {
 		}
 	}
 	return false
-}
-
-// errNotAFeed: pushed content that does not parse as a feed.
-var errNotAFeed = errors.New("aggregator: pushed content is not a feed")
-
-// Ingest stores a feed document pushed for source id (WebSub content
-// distribution) through the same pipeline as a poll: normaliser.Parse and
-// Normalise with the source's settings, classification, and one
-// Store.SaveFetch transaction (which also rewrites the source's stored
-// state as read just before, with the subscriber's hub state, so
-// LastNew/LastUpdated then count the push). It does not change the
-// source's schedule. Relative links resolve against the source's feed URL.
-// Writes are serialised by the database's write lock, so calling it
-// beside a running poller is safe.
-func (p *Poller) Ingest(ctx context.Context, id string, body []byte, contentType string) (Result, error) {
-	start := p.Now()
-	r := Result{SourceID: id, Status: http.StatusOK}
-	src := p.sourceConfig(id)
-	if src == nil {
-		return r, fmt.Errorf("aggregator: ingest: unknown source %q", id)
-	}
-	st, err := p.Store.Source(ctx, id)
-	if err != nil {
-		return r, fmt.Errorf("aggregator: ingest: %w", err)
-	}
-	base := st.URL
-	if base == "" {
-		base = st.ConfigURL
-	}
-	parsed, err := normaliser.Parse(body, contentType, base)
-	if err != nil {
-		return r, fmt.Errorf("%w: %w", errNotAFeed, err)
-	}
-	items, skipped := p.storable(parsed, src, base, start)
-	st.LastSkipped, st.LastSkipReason = skipped, skipReason(src, skipped)
-	r.Skipped, r.SkipReason = st.LastSkipped, st.LastSkipReason
-	if src.WantsArticle() {
-		// The pushed items get their article pages as polled ones do (a
-		// push that dropped the stored full text would make it fetched
-		// again); the fetches outlive a hub that hangs up.
-		if err := p.articles(context.WithoutCancel(ctx), src, st.ConfigURL, items, nil, start, nil); err != nil {
-			return r, fmt.Errorf("aggregator: ingest %s: article pages: %w", id, err)
-		}
-		p.classify(items, start)
-	}
-	p.WebSub.merge(&st)
-	res, err := p.Store.SaveFetch(ctx, st, items)
-	if err != nil {
-		return r, fmt.Errorf("aggregator: ingest %s: %w", id, err)
-	}
-	r.New, r.Updated, r.Duration = res.New, res.Updated, p.Now().Sub(start)
-	if m := p.Metrics; m != nil {
-		m.items.WithLabelValues("new").Add(float64(r.New))
-		m.items.WithLabelValues("updated").Add(float64(r.Updated))
-	}
-	return r, nil
 }

@@ -1,4 +1,4 @@
-package aggregator_test
+package websub_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"bantin/db"
 	"bantin/internal/fixture"
 	"bantin/publisher"
+	"bantin/websub"
 )
 
 // TestWebSubBantinToBantin subscribes one bantin's poller, through the
@@ -57,9 +58,9 @@ func TestWebSubBantinToBantin(t *testing.T) {
 	}
 	pub := publisher.New(upCfg, upDB, nil)
 	pub.SeqCheckInterval = 0
-	hub := publisher.NewHub(pub, upDB, nil)
+	hub := websub.NewHub(pub, upDB, nil)
 	upMux := http.NewServeMux()
-	upMux.Handle(publisher.HubPath, hub)
+	upMux.Handle(websub.HubPath, hub)
 	upMux.Handle("/", pub.Handler())
 	upHandler = upMux
 
@@ -74,9 +75,10 @@ func TestWebSubBantinToBantin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := aggregator.NewSubscriber(p, nil)
+	sub := websub.NewSubscriber(p, downDB, nil)
+	p.WebSub = sub
 	downMux := http.NewServeMux()
-	downMux.Handle(aggregator.CallbackPath, sub)
+	downMux.Handle(websub.CallbackPath, sub)
 	downHandler = downMux
 
 	if _, err := p.PollOnce(ctx, true, nil); err != nil {
@@ -97,7 +99,7 @@ func TestWebSubBantinToBantin(t *testing.T) {
 	}
 	hub.Wait() // verification of intent
 	subs, err := upDB.WebSubSubscriptions(ctx, "", time.Now())
-	if err != nil || len(subs) != 1 || subs[0].Callback != down.URL+aggregator.CallbackPath+"tren" || len(subs[0].Secret) != 64 {
+	if err != nil || len(subs) != 1 || subs[0].Callback != down.URL+websub.CallbackPath+"tren" || len(subs[0].Secret) != 64 {
 		t.Fatalf("hub subscriptions = %+v, %v; want one for the downstream callback with a secret", subs, err)
 	}
 	if !sub.Active("tren", time.Now()) {
@@ -118,7 +120,7 @@ func TestWebSubBantinToBantin(t *testing.T) {
 		found = found || it.Title == "Tin nóng được đẩy"
 	}
 	var m dto.Metric
-	sub.Pushes().WithLabelValues(aggregator.PushAccepted).Write(&m)
+	sub.Pushes().WithLabelValues(websub.PushAccepted).Write(&m)
 	if !found || m.GetCounter().GetValue() != 1 {
 		t.Errorf("pushed item stored %v, accepted pushes %v; want true, 1", found, m.GetCounter().GetValue())
 	}

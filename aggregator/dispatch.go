@@ -1,0 +1,248 @@
+package aggregator
+
+import (
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"bantin/config"
+	"bantin/db"
+)
+
+// dispatcher decides what the poller fetches next: it holds the stored
+// state of every source of a pass, the queue of the due ones in due
+// order, the sources in flight and the per_host slots of the process.
+// Poller.loop drives it (fill when the clock ticks, next whenever a
+// worker or a slot frees, done for each stored outcome); it does no I/O
+// of its own but claim, and is safe for concurrent use.
+type dispatcher struct {
+	workers int
+	// all makes every source due (poll -all, -force, named sources);
+	// force asks for reads without conditional headers.
+	all, force bool
+	// claim, when not nil, leases the candidates to this poller before
+	// they are fetched (PostgreSQL, where several pollers share the
+	// sources): it examines cands in order until max are leased and
+	// returns the outcome of each examined one (see db.ClaimSources).
+	claim func(cands []db.Candidate, max int) ([]db.Claimed, error)
+	// lookahead is how many candidates beyond the free workers one
+	// claim examines: the sources other pollers just polled are skipped
+	// in bulk rather than one round trip each.
+	lookahead int
+	// rotate starts each due list at a random place, so that pollers
+	// sharing the database each claim their own part of it rather than
+	// following the others through the sources they just polled.
+	rotate bool
+	// relax puts a source polled less often for its WebSub subscription
+	// back on its normal schedule when the subscription ended (nil: none).
+	relax func(st *db.Source, now time.Time)
+	hosts *hostLimiter
+
+	mu       sync.Mutex
+	states   map[string]*db.Source
+	queue    []string        // due, in due order, not yet dispatched
+	pending  map[string]bool // the ids in queue
+	inflight map[string]bool // dispatched (or claimed and held), not yet stored
+	held     []job           // claimed, waiting for a per_host slot of the process
+	busy     int             // dispatched, not yet stored
+}
+
+// newDispatcher returns a dispatcher over states for workers fetch
+// workers and perHost requests to a host at once; onFree is called when a
+// host slot frees (the loop's wake-up).
+func newDispatcher(states map[string]*db.Source, workers, perHost int, onFree func()) *dispatcher {
+	return &dispatcher{
+		workers:  max(workers, 1),
+		states:   states,
+		pending:  map[string]bool{},
+		inflight: map[string]bool{},
+		hosts:    newHostLimiter(perHost, onFree),
+	}
+}
+
+// fill queues the sources due at now that are neither queued nor in
+// flight, the most overdue first.
+func (d *dispatcher) fill(now time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.relax != nil {
+		for id, st := range d.states {
+			if !d.inflight[id] {
+				d.relax(st, now)
+			}
+		}
+	}
+	ids := sortedDue(d.states, now, d.all)
+	if d.rotate && len(ids) > 1 {
+		k := rand.IntN(len(ids))
+		ids = append(ids[k:], ids[:k]...)
+	}
+	for _, id := range ids {
+		if !d.inflight[id] && !d.pending[id] {
+			d.queue = append(d.queue, id)
+			d.pending[id] = true
+		}
+	}
+}
+
+// next takes from the queue the sources to fetch now, as many as free
+// workers and per_host allow (and, with claim, as this poller leases), and
+// returns their jobs. hostFull says that some were held back because
+// other pollers fill their host's per_host: the caller tries again
+// shortly. err is a failed claim (the candidates stay queued).
+func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	// Claimed sources waiting for a slot of the process go first.
+	held := d.held[:0]
+	for _, j := range d.held {
+		if d.busy < d.workers && d.hosts.tryAcquire(j.host) {
+			d.busy++
+			jobs = append(jobs, j)
+		} else {
+			held = append(held, j)
+		}
+	}
+	d.held = held
+	free := d.workers - d.busy - len(d.held)
+	if free <= 0 || len(d.queue) == 0 {
+		return jobs, false, nil
+	}
+	want := free
+	if d.claim != nil {
+		want += d.lookahead
+	}
+	full := map[string]bool{} // hosts whose slots are taken
+	// queue[:i] is walked; kept are the ids of it that stay queued, in
+	// order. The queue is compacted in place, never copied whole (a pass
+	// runs at every completion: copying would cost O(n²)).
+	var kept []string
+	var cands []db.Candidate
+	var srcs []*config.Source
+	i := 0
+	for ; i < len(d.queue) && len(cands) < want && d.busy < d.workers; i++ {
+		id := d.queue[i]
+		st := d.states[id]
+		src, ok := cfg.Source(id)
+		if st == nil || !ok {
+			delete(d.pending, id)
+			continue
+		}
+		h := hostOf(sourceURL(st))
+		if full[h] {
+			kept = append(kept, id)
+			continue
+		}
+		if d.claim != nil {
+			cands = append(cands, db.Candidate{ID: id, Host: h})
+			srcs = append(srcs, src)
+			continue
+		}
+		if !d.hosts.tryAcquire(h) {
+			full[h] = true
+			kept = append(kept, id)
+			continue
+		}
+		jobs = append(jobs, d.dispatch(st, src, h))
+	}
+	if len(cands) > 0 {
+		claimed, cerr := d.claim(cands, free)
+		if cerr != nil {
+			claimed, err = nil, cerr
+		}
+		for k, c := range cands {
+			if k >= len(claimed) { // not examined: stays queued
+				kept = append(kept, c.ID)
+				continue
+			}
+			fresh := claimed[k].Source
+			switch {
+			case claimed[k].HostBusy:
+				// Other pollers hold the host's per_host slots.
+				hostFull = true
+				kept = append(kept, c.ID)
+				continue
+			case !claimed[k].OK:
+				// Polled meanwhile by another poller (or leased by
+				// one): the stored state says when it is due next.
+				if fresh.NextDue.Before(claimed[k].Until) {
+					fresh.NextDue = claimed[k].Until
+				}
+				capRetryAfter(&fresh, srcs[k])
+				d.states[c.ID] = &fresh
+				delete(d.pending, c.ID)
+				continue
+			}
+			capRetryAfter(&fresh, srcs[k])
+			d.states[c.ID] = &fresh
+			if d.busy < d.workers && d.hosts.tryAcquire(c.Host) {
+				jobs = append(jobs, d.dispatch(&fresh, srcs[k], c.Host))
+				continue
+			}
+			// Leased, but this process's slots of the host are taken
+			// (by article pages): it waits, leased, for one.
+			delete(d.pending, c.ID)
+			d.inflight[c.ID] = true
+			d.held = append(d.held, job{state: fresh, src: srcs[k], host: c.Host, hosts: d.hosts, force: d.force})
+		}
+	}
+	copy(d.queue[i-len(kept):i], kept)
+	d.queue = d.queue[i-len(kept):]
+	return jobs, hostFull, err
+}
+
+// dispatch marks st in flight and returns its job (d.mu held, the host
+// slot taken).
+func (d *dispatcher) dispatch(st *db.Source, src *config.Source, host string) job {
+	d.busy++
+	d.inflight[st.ID] = true
+	delete(d.pending, st.ID)
+	return job{state: *st, src: src, host: host, hosts: d.hosts, force: d.force}
+}
+
+// done records the stored state of a dispatched source: it is no longer
+// in flight, and is due again as st says.
+func (d *dispatcher) done(st db.Source) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if cur := d.states[st.ID]; cur != nil {
+		*cur = st // in place: a pass allocates no new states
+	} else {
+		d.states[st.ID] = &st
+	}
+	delete(d.inflight, st.ID)
+	d.busy--
+}
+
+// replace switches to the states read after a config reload: the sources
+// in flight keep theirs (their outcome is on its way), the others take
+// the fresh ones, and those no longer configured are dropped.
+func (d *dispatcher) replace(fresh map[string]*db.Source) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for id, st := range fresh {
+		if !d.inflight[id] {
+			d.states[id] = st
+		}
+	}
+	for id := range d.states {
+		if fresh[id] == nil && !d.inflight[id] {
+			delete(d.states, id)
+		}
+	}
+}
+
+// idle reports whether nothing is queued, held or in flight.
+func (d *dispatcher) idle() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.busy == 0 && len(d.queue) == 0 && len(d.held) == 0
+}
+
+// sourceURL is the URL a source is fetched from.
+func sourceURL(st *db.Source) string {
+	if st.URL != "" {
+		return st.URL
+	}
+	return st.ConfigURL
+}

@@ -1,0 +1,241 @@
+package aggregator
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"bantin/config"
+	"bantin/db"
+	"bantin/internal/fixture"
+)
+
+// The dispatcher's decisions, tested directly: no HTTP, no database.
+
+var dispatchNow = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+
+// dispatchConfig configures sources a..f: a, b, c on host one.test, d on
+// two.test, e a local file, f on three.test.
+func dispatchConfig(t *testing.T) *config.Config {
+	t.Helper()
+	return fixture.Config(t, "database: test.db\ndefaults:\n  interval: 10m\n  max_interval: 2h\nsources:\n"+
+		"  - {id: a, url: 'http://one.test/a'}\n  - {id: b, url: 'http://one.test/b'}\n  - {id: c, url: 'http://ONE.test/c'}\n"+
+		"  - {id: d, url: 'http://two.test/d'}\n  - {id: e, url: 'file:///srv/e.xml'}\n  - {id: f, url: 'http://three.test/f'}\n")
+}
+
+// dispatchStates returns the stored states of the sources of
+// dispatchConfig, each due at its offset from dispatchNow.
+func dispatchStates(cfg *config.Config, due map[string]time.Duration) map[string]*db.Source {
+	m := map[string]*db.Source{}
+	for _, s := range cfg.Sources {
+		d, ok := due[s.ID]
+		if !ok {
+			continue
+		}
+		m[s.ID] = &db.Source{ID: s.ID, ConfigURL: s.URL, NextDue: dispatchNow.Add(d)}
+	}
+	return m
+}
+
+func jobIDs(jobs []job) string {
+	var ids []string
+	for _, j := range jobs {
+		ids = append(ids, j.state.ID)
+	}
+	return strings.Join(ids, " ")
+}
+
+// stored hands a job's state back to the dispatcher as the writer does,
+// due again after next.
+func stored(d *dispatcher, j job, next time.Duration) {
+	st := j.state
+	st.NextDue = dispatchNow.Add(next)
+	j.hosts.release(j.host)
+	d.done(st)
+}
+
+func TestDispatchDueOrderWorkersAndInFlight(t *testing.T) {
+	cfg := dispatchConfig(t)
+	states := dispatchStates(cfg, map[string]time.Duration{
+		"a": -time.Minute, "b": time.Minute, "d": -time.Hour, "e": -2 * time.Minute, "f": 0,
+	})
+	d := newDispatcher(states, 2, 4, nil)
+	d.fill(dispatchNow)
+	jobs, _, _ := d.next(cfg)
+	// The most overdue first, no more than the workers; b is not due.
+	if got := jobIDs(jobs); got != "d e" {
+		t.Fatalf("first jobs %q, want \"d e\"", got)
+	}
+	if jobs, _, _ := d.next(cfg); len(jobs) != 0 {
+		t.Errorf("with every worker busy: jobs %q, want none", jobIDs(jobs))
+	}
+	// In flight: not queued twice however often the clock ticks.
+	d.fill(dispatchNow.Add(time.Second))
+	if n := strings.Count(strings.Join(d.queue, " "), "d"); n != 0 || len(d.queue) != 2 {
+		t.Errorf("queue %v after a tick with d in flight, want [a f]", d.queue)
+	}
+	stored(d, jobs[0], 10*time.Minute)
+	if jobs, _, _ := d.next(cfg); jobIDs(jobs) != "a" {
+		t.Errorf("after d is stored: jobs %q, want \"a\"", jobIDs(jobs))
+	}
+	if d.idle() {
+		t.Error("idle with e, a in flight and f queued")
+	}
+	// d is due again only at its new time.
+	d.fill(dispatchNow.Add(9 * time.Minute))
+	if slices.Contains(d.queue, "d") {
+		t.Errorf("d queued again before its next due time: %v", d.queue)
+	}
+	d.fill(dispatchNow.Add(10 * time.Minute))
+	if !slices.Contains(d.queue, "d") || !slices.Contains(d.queue, "b") {
+		t.Errorf("queue %v ten minutes on, want b and d in it", d.queue)
+	}
+}
+
+func TestDispatchPerHost(t *testing.T) {
+	cfg := dispatchConfig(t)
+	states := dispatchStates(cfg, map[string]time.Duration{"a": -3 * time.Minute, "b": -2 * time.Minute, "c": -time.Minute, "d": 0})
+	d := newDispatcher(states, 8, 1, nil)
+	d.fill(dispatchNow)
+	jobs, _, _ := d.next(cfg)
+	// a, b and c share one host (its name is case-insensitive): one at a time.
+	if got := jobIDs(jobs); got != "a d" {
+		t.Fatalf("jobs %q, want \"a d\" (per_host 1)", got)
+	}
+	if jobs, _, _ := d.next(cfg); len(jobs) != 0 {
+		t.Errorf("jobs %q while one.test is busy, want none", jobIDs(jobs))
+	}
+	// The host slot frees when the network part ends, before the write.
+	jobs[0].hosts.release(jobs[0].host)
+	if next, _, _ := d.next(cfg); jobIDs(next) != "b" {
+		t.Errorf("jobs %q once a's fetch is over, want \"b\" (in due order)", jobIDs(next))
+	}
+	if got := strings.Join(d.queue, " "); got != "c" {
+		t.Errorf("queue %q, want \"c\"", got)
+	}
+}
+
+func TestDispatchRetryAfterBackoffAndRemoved(t *testing.T) {
+	cfg := dispatchConfig(t)
+	src, _ := cfg.Source("a")
+	states := dispatchStates(cfg, map[string]time.Duration{"a": -time.Hour, "b": -time.Hour, "d": -time.Hour, "e": -time.Hour})
+	// a failed once: backoff puts it an interval or more ahead.
+	wait := backoff(src, 1)
+	states["a"].NextDue = dispatchNow.Add(wait)
+	// b answered 503 with Retry-After: not polled before, even with all.
+	states["b"].RetryAfter = dispatchNow.Add(time.Hour)
+	states["d"].Disabled = true // 410 Gone
+	d := newDispatcher(states, 8, 8, nil)
+	d.all = true
+	d.fill(dispatchNow)
+	jobs, _, _ := d.next(cfg)
+	if got := jobIDs(jobs); got != "e a" {
+		t.Errorf("with all: jobs %q, want \"e a\" (in due order; b under Retry-After, d disabled)", got)
+	}
+	d = newDispatcher(states, 8, 8, nil)
+	d.fill(dispatchNow)
+	if jobs, _, _ := d.next(cfg); jobIDs(jobs) != "e" {
+		t.Errorf("jobs %q, want \"e\" (a backs off %v)", jobIDs(jobs), wait)
+	}
+	d.fill(dispatchNow.Add(wait))
+	if jobs, _, _ := d.next(cfg); jobIDs(jobs) != "a" {
+		t.Errorf("after its backoff: jobs %q, want \"a\"", jobIDs(jobs))
+	}
+	// A source that left the config is dropped, not polled.
+	d = newDispatcher(dispatchStates(cfg, map[string]time.Duration{"a": -time.Minute}), 8, 8, nil)
+	d.states["gone"] = &db.Source{ID: "gone", ConfigURL: "http://x.test/"}
+	d.fill(dispatchNow)
+	if jobs, _, _ := d.next(cfg); jobIDs(jobs) != "a" || len(d.queue) != 0 {
+		t.Errorf("jobs %q, queue %v; want a only, nothing left queued", jobIDs(jobs), d.queue)
+	}
+}
+
+// TestDispatchClaims: where pollers share the database, only what this
+// poller leases is fetched; a source another poller polled meanwhile
+// takes the stored state; a host other pollers fill stays queued.
+func TestDispatchClaims(t *testing.T) {
+	cfg := dispatchConfig(t)
+	states := dispatchStates(cfg, map[string]time.Duration{
+		"a": -6 * time.Minute, "b": -5 * time.Minute, "d": -4 * time.Minute, "e": -3 * time.Minute, "f": -2 * time.Minute,
+	})
+	d := newDispatcher(states, 2, 4, nil)
+	d.lookahead = 8
+	leasedUntil := dispatchNow.Add(time.Minute)
+	var asked []string
+	var askedMax int
+	d.claim = func(cands []db.Candidate, n int) ([]db.Claimed, error) {
+		asked, askedMax = nil, n
+		var out []db.Claimed
+		claimed := 0
+		for _, c := range cands {
+			asked = append(asked, c.ID+"@"+c.Host)
+			if claimed == n {
+				break
+			}
+			st := db.Source{ID: c.ID, ConfigURL: states[c.ID].ConfigURL, NextDue: states[c.ID].NextDue}
+			switch c.ID {
+			case "a": // polled by another poller meanwhile
+				st.NextDue = dispatchNow.Add(10 * time.Minute)
+				out = append(out, db.Claimed{Source: st})
+			case "b": // leased by another poller, its lease runs
+				out = append(out, db.Claimed{Source: st, Claim: db.Claim{Until: leasedUntil}})
+			case "d": // two.test's per_host slots are all leased
+				out = append(out, db.Claimed{Source: st, Claim: db.Claim{HostBusy: true}})
+			default:
+				st.ETag = "fresh"
+				out = append(out, db.Claimed{Source: st, Claim: db.Claim{OK: true}})
+				claimed++
+			}
+		}
+		return out, nil
+	}
+	d.fill(dispatchNow)
+	jobs, hostFull, err := d.next(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(asked, " "); got != "a@one.test b@one.test d@two.test e@ f@three.test" || askedMax != 2 {
+		t.Errorf("candidates %q (claim at most %d), want all five at most 2", got, askedMax)
+	}
+	if jobIDs(jobs) != "e f" || !hostFull {
+		t.Errorf("jobs %q, host full %v; want \"e f\", true", jobIDs(jobs), hostFull)
+	}
+	if jobs[0].state.ETag != "fresh" {
+		t.Error("a claimed source is fetched with the state read by its claim")
+	}
+	if got := strings.Join(d.queue, " "); got != "d" {
+		t.Errorf("queue %q, want \"d\" (its host is full; a and b are done)", got)
+	}
+	if !d.states["a"].NextDue.Equal(dispatchNow.Add(10*time.Minute)) || !d.states["b"].NextDue.Equal(leasedUntil) {
+		t.Errorf("next due of a %v, b %v; want the stored one and the end of the other's lease", d.states["a"].NextDue, d.states["b"].NextDue)
+	}
+	// A failed claim leaves the candidates queued.
+	stored(d, jobs[0], time.Hour)
+	d.claim = func([]db.Candidate, int) ([]db.Claimed, error) { return nil, errors.New("connection refused") }
+	if jobs, _, err := d.next(cfg); err == nil || len(jobs) != 0 || strings.Join(d.queue, " ") != "d" {
+		t.Errorf("failed claim: jobs %q, err %v, queue %v; want none, the error, d still queued", jobIDs(jobs), err, d.queue)
+	}
+}
+
+// TestDispatchReplaceKeepsInFlight: a reload's fresh states replace the
+// others, but a source in flight keeps its own until its outcome is stored.
+func TestDispatchReplaceKeepsInFlight(t *testing.T) {
+	cfg := dispatchConfig(t)
+	d := newDispatcher(dispatchStates(cfg, map[string]time.Duration{"a": 0, "b": time.Hour, "d": time.Hour}), 4, 4, nil)
+	d.fill(dispatchNow)
+	jobs, _, _ := d.next(cfg)
+	if jobIDs(jobs) != "a" {
+		t.Fatalf("jobs %q, want a", jobIDs(jobs))
+	}
+	fresh := dispatchStates(cfg, map[string]time.Duration{"a": 0, "b": -time.Minute})
+	d.replace(fresh)
+	if d.states["a"] == fresh["a"] || d.states["b"] != fresh["b"] || d.states["d"] != nil {
+		t.Error("replace: a in flight must keep its state, b take the fresh one, d (removed) go")
+	}
+	d.fill(dispatchNow)
+	if jobs, _, _ := d.next(cfg); jobIDs(jobs) != "b" {
+		t.Errorf("after the reload: jobs %q, want b", jobIDs(jobs))
+	}
+}
