@@ -631,6 +631,11 @@ func (p *Poller) prepareWrite(o outcome) (Result, db.Source, bool) {
 // (err: it could not be).
 func (p *Poller) finishWrite(ctx context.Context, o outcome, r *Result, st *db.Source, res db.SaveResult, err error) {
 	switch {
+	case errors.Is(err, db.ErrLeaseLost):
+		// Polled too slowly: the lease ended and another poller took the
+		// source over; its outcome counts, this one is dropped.
+		r.Err = err
+		p.Logger.Warn("poll outcome dropped", slog.String("source", st.ID), slog.Any("error", err))
 	case err != nil && o.items != nil:
 		// The items could not be stored: record the failure on the
 		// source and retry soon, rather than lose the fetch silently.

@@ -130,6 +130,11 @@ func copyTable(ctx context.Context, tx *sql.Tx, src, dst *DB, table string) erro
 					vals[i] = fmt.Sprint(x)
 				}
 			}
+			if k, ok := vals[i].(string); ok && table == "feed_versions" && cols[i] == "key" {
+				// Announcement keys of older SQLite desks are separated
+				// by NUL bytes, which PostgreSQL refuses: tabs now.
+				vals[i] = strings.ReplaceAll(k, "\x00", "\t")
+			}
 		}
 		if _, err := ins.ExecContext(ctx, vals...); err != nil {
 			return err

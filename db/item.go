@@ -105,6 +105,10 @@ func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult
 			if w, err = d.prepareItemWriter(ctx, tx); err != nil {
 				return err
 			}
+			// Only the leases still held are stored (PostgreSQL).
+			if err := holdLeases(ctx, w, fetches, errs); err != nil {
+				return err
+			}
 			// The states without items go in one statement on
 			// PostgreSQL (see saveStates).
 			wrote, err := saveStates(ctx, w, fetches, errs)

@@ -40,6 +40,11 @@ type changeLog interface {
 	FeedChanges(ctx context.Context, since int64) (int64, []string, error)
 }
 
+// changeWatcher calls changed as writes move the change sequence (*db.DB).
+type changeWatcher interface {
+	WatchChanges(ctx context.Context, retry time.Duration, changed func()) error
+}
+
 // versionBatcher records several feed versions in one write (*db.DB).
 type versionBatcher interface {
 	SetFeedVersions(ctx context.Context, vs []db.FeedVersionRecord) error
@@ -293,6 +298,14 @@ func (s *Server) Run(ctx context.Context) {
 	}
 	s.running.Store(true)
 	defer s.running.Store(false)
+	if w, ok := s.store.(changeWatcher); ok {
+		// Changes by any instance, as they commit (PostgreSQL); the
+		// check below every SeqCheckInterval stays as the fallback.
+		go w.WatchChanges(ctx, 5*time.Second, func() {
+			s.seqNext.Store(0)
+			s.checkSeq(ctx, s.now())
+		})
+	}
 	tick := time.NewTicker(max(s.SeqCheckInterval, 100*time.Millisecond))
 	defer tick.Stop()
 	for {
@@ -449,10 +462,10 @@ var (
 	ErrBadCursor = errors.New("publisher: bad cursor")
 )
 
-// Page returns one page of a topic (KindTopic) or tag (KindTag) feed as it
-// is published: composed (curation, dedupe, caps) and ready for Render.
-// cursor is "" for the first page, else a db.Cursor string. It is what
-// `bantin preview` prints; it does not use the response cache.
+// Page returns one page of a topic (render.KindTopic) or tag
+// (render.KindTag) feed as it is published: composed (curation, dedupe,
+// caps) and ready for render.Render. cursor is "" for the first page,
+// else a db.Cursor string. It does not use the response cache.
 func (s *Server) Page(ctx context.Context, kind, slug, cursor string) (*render.Feed, error) {
 	if s.store == nil {
 		return nil, fmt.Errorf("publisher: no database")
@@ -1054,6 +1067,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 				return nil, "", err
 			}
 			if !fromConfigured(cfg, it) {
+				c.SourceRemoved(it)
 				continue
 			}
 			c.AddPinned(it)
@@ -1069,6 +1083,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 				return nil, "", err
 			}
 			if !fromConfigured(cfg, it) {
+				c.SourceRemoved(it)
 				continue
 			}
 			c.AddPinned(it)
@@ -1092,6 +1107,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 		}
 		for i := range items {
 			if !fromConfigured(cfg, items[i]) {
+				c.SourceRemoved(items[i])
 				continue
 			}
 			if !c.Add(items[i]) {
