@@ -10,11 +10,6 @@ import (
 // TestOnPostgres runs tests written for SQLite once more with
 // $BANTIN_DATABASE naming a fresh PostgreSQL schema (their config's
 // database: is overridden).
-//
-// Not yet: TestWebSubPollingReturnsToNormalSchedule's case "lease ended,
-// subscriber not synced since" fails on PostgreSQL: the poller ends the
-// relaxed schedule in its own copy, but the claim (bantin_claim_batch)
-// checks the stored next_due, still relaxed, so the source is not polled.
 func TestOnPostgres(t *testing.T) {
 	pgtest.Again(t, db.EnvDatabase, map[string]func(*testing.T){
 		"websub-subscriber":      TestWebSubSubscriberAgainstTestHub,
@@ -31,6 +26,7 @@ func TestOnPostgres(t *testing.T) {
 		"websub-forged":          TestWebSubForgedVerificationsRefused,
 		"websub-verify-once":     TestWebSubVerificationOncePerRequest,
 		"websub-daemon-schedule": TestWebSubDaemonReturnsToNormalSchedule,
+		"websub-normal-schedule": TestWebSubPollingReturnsToNormalSchedule,
 		"websub-callback-words":  TestWebSubCallbackAnswersInWords,
 		"hub-notify":             TestNotifyHubs,
 		"hub-gone":               TestHubDropsGoneSubscriberAndTakesPublishPings,
