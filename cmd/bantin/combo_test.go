@@ -7,11 +7,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"bantin/db"
+	"bantin/db/pgtest"
 	"bantin/internal/fixture"
 	"bantin/internal/testenv"
 	"bantin/websub"
@@ -60,6 +64,32 @@ func (s *hubSubscriber) pushed(sub string) hubPush {
 	return hubPush{}
 }
 
+// fastResponses is base's bantin_http_fast_responses_total, asked on a
+// connection of its own (one that sent /metrics belongs to net/http: the
+// feed requests that followed on it would never reach the fast path).
+func fastResponses(t *testing.T, base string) float64 {
+	t.Helper()
+	req, err := http.NewRequest("GET", base+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Close = true
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "bantin_http_fast_responses_total "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	t.Fatalf("%s/metrics has no bantin_http_fast_responses_total", base)
+	return 0
+}
+
 // TestDaemonReloadRenamesTopicUnderHubAndFastPath: a `bantin run` with the
 // built-in hub and the fast path on, whose topic has a subscriber, is
 // reloaded with the topic renamed (the old slug an alias). What readers
@@ -102,7 +132,7 @@ func TestDaemonReloadRenamesTopicUnderHubAndFastPath(t *testing.T) {
 	if code, body := feedText(base, "/topics/ha-noi.atom"); code != 200 || !strings.Contains(body, "trước khi đổi tên") {
 		t.Fatalf("old URL before the rename: %d\n%s", code, body)
 	}
-	fastBefore := metric(t, base, "bantin_http_fast_responses_total")
+	fastBefore := fastResponses(t, base)
 
 	// The rename, with a new source whose item belongs to the topic.
 	err = d.Reload(context.Background(), fixture.ConfigIn(t, dir, head+"sources:\n"+srcA+srcB+
@@ -125,7 +155,7 @@ func TestDaemonReloadRenamesTopicUnderHubAndFastPath(t *testing.T) {
 	if code, body := feedText(base, "/topics/thu-do.atom"); code != 200 || !strings.Contains(body, "sau khi đổi tên") || !strings.Contains(body, `href="`+newTopic+`"`) {
 		t.Errorf("new URL after the rename: %d\n%s", code, body)
 	}
-	if after := metric(t, base, "bantin_http_fast_responses_total"); after <= fastBefore {
+	if after := fastResponses(t, base); after <= fastBefore {
 		t.Errorf("fast responses %v after the rename, %v before: the fast path served none of it", after, fastBefore)
 	}
 
@@ -145,5 +175,63 @@ func TestDaemonReloadRenamesTopicUnderHubAndFastPath(t *testing.T) {
 	}
 	if len(subs) != 1 || subs[0].Topic != newTopic {
 		t.Errorf("stored hub subscriptions %+v, want one, to %s", subs, newTopic)
+	}
+}
+
+// TestCurationReachesServeReplicaOnPostgres: `bantin run` and a `bantin
+// serve` replica on one PostgreSQL database, both with the fast path on
+// and their feeds already served once: a curation written by `bantin
+// curate` (a third process's write) is served by both within seconds, in
+// every format and on the topic's page, without a reload.
+func TestCurationReachesServeReplicaOnPostgres(t *testing.T) {
+	t.Setenv(db.EnvDatabase, pgtest.URL(t))
+	up := testenv.NewUpstream(t)
+	up.Set("/feed.rss", []byte(curationFeed("v1")), "application/rss+xml")
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, tinConfig(up.URL, "", "", "    match: {keywords: [ha noi]}\n"))
+	fast := true
+	run := runDaemon(t, mustLoad(t, cfgPath), DaemonOptions{Polling: true, FastPath: &fast})
+	serve := runDaemon(t, mustLoad(t, cfgPath), DaemonOptions{FastPath: &fast})
+	before := []string{"Hà Nội mở rộng phố đi bộ", "Hà Nội khai mạc lễ hội mùa thu", "Thời tiết Hà Nội trở lạnh"}
+	titles := func(base, format string) []string {
+		code, body := feedText(base, "/topics/ha-noi."+format)
+		if code != 200 {
+			return []string{fmt.Sprint(code)}
+		}
+		var out []string
+		for _, title := range before {
+			if i := strings.Index(body, title); i >= 0 {
+				out = append(out, fmt.Sprintf("%08d%s", i, title))
+			}
+		}
+		slices.Sort(out) // in the order the feed lists them
+		for i := range out {
+			out[i] = out[i][8:]
+		}
+		return out
+	}
+	for _, r := range []*runningDaemon{run, serve} {
+		testenv.WaitFor(t, r.base+" serving the polled items", 15*time.Second, func() bool {
+			return slices.Equal(titles(r.base, "json"), before)
+		})
+	}
+	fastBefore := fastResponses(t, serve.base)
+
+	mustRun(t, "curate", "pin", "ha-noi", "https://tin.example/3", "-config", cfgPath)
+	mustRun(t, "curate", "hide", "ha-noi", "https://tin.example/1", "-config", cfgPath)
+	want := []string{"Thời tiết Hà Nội trở lạnh", "Hà Nội khai mạc lễ hội mùa thu"}
+	for _, r := range []*runningDaemon{serve, run} {
+		for _, format := range []string{"json", "rss", "atom"} {
+			testenv.WaitFor(t, r.base+" serving the curation in "+format, 5*time.Second, func() bool {
+				return slices.Equal(titles(r.base, format), want)
+			})
+		}
+		if code, body := feedText(r.base, "/topics/ha-noi"); code != 200 || strings.Contains(body, "Hà Nội mở rộng phố đi bộ") ||
+			strings.Index(body, want[0]) > strings.Index(body, want[1]) {
+			t.Errorf("%s topic page after the curation: %d\n%s", r.base, code, body)
+		}
+	}
+	if after := fastResponses(t, serve.base); after <= fastBefore {
+		t.Errorf("the replica's fast path served nothing after the curation (%v, %v before)", after, fastBefore)
 	}
 }
