@@ -9,28 +9,30 @@ import (
 
 // TestOnPostgres runs tests written for SQLite once more with
 // $BANTIN_DATABASE naming a fresh PostgreSQL schema (their config's
-// database: is overridden), the several-instance ones among them.
+// database: is overridden).
 func TestOnPostgres(t *testing.T) {
 	pgtest.Again(t, db.EnvDatabase, map[string]func(*testing.T){
-		"websub-subscriber": TestWebSubSubscriberAgainstTestHub,
-		"websub-backoff":    TestWebSubSubscribeFailureBacksOff,
-		"websub-unverified": TestWebSubUnverifiedSubscriptionBacksOff,
-		"websub-forged":     TestWebSubForgedVerificationsRefused,
-		"websub-once":       TestWebSubVerificationOncePerRequest,
-		"websub-schedule":   TestWebSubPollingReturnsToNormalSchedule,
-		"websub-daemon":     TestWebSubDaemonReturnsToNormalSchedule,
-		"websub-drops-hub":  TestWebSubFeedDropsHub,
-		"two-subscribers":   TestWebSubSubscribersShareOneDatabase,
-		"two-silent":        TestWebSubSilentHubAskedOnceByTwoInstances,
-		"two-announcers":    TestAnnouncersShareOneDatabase,
-		"two-hubs":          TestHubsShareOneDatabase,
-		"hub":               TestHubSubscribeDistributeUnsubscribe,
-		"hub-bad-requests":  TestHubRejectsBadRequests,
-		"hub-gone":          TestHubDropsGoneSubscriberAndTakesPublishPings,
-		"hub-rename":        TestHubFollowsTopicRename,
-		"hub-while-down":    TestHubPushesChangesMadeWhileDown,
-		"hub-never-older":   TestHubNeverPushesAnOlderVersionLast,
-		"announce":          TestNotifyHubs,
-		"announce-restart":  TestNotifyHubsRetriesAndSurvivesRestart,
+		"websub-subscriber":      TestWebSubSubscriberAgainstTestHub,
+		"websub-backoff":         TestWebSubSubscribeFailureBacksOff,
+		"websub-unverified":      TestWebSubUnverifiedSubscriptionBacksOff,
+		"two-subscribers":        TestWebSubSubscribersShareOneDatabase,
+		"two-silent":             TestWebSubSilentHubAskedOnceByTwoInstances,
+		"two-announcers":         TestAnnouncersShareOneDatabase,
+		"two-hubs":               TestHubsShareOneDatabase,
+		"hub":                    TestHubSubscribeDistributeUnsubscribe,
+		"announce":               TestNotifyHubsRetriesAndSurvivesRestart,
+		"websub-disabled":        TestWebSubDisabled,
+		"websub-drops-hub":       TestWebSubFeedDropsHub,
+		"websub-forged":          TestWebSubForgedVerificationsRefused,
+		"websub-verify-once":     TestWebSubVerificationOncePerRequest,
+		"websub-daemon-schedule": TestWebSubDaemonReturnsToNormalSchedule,
+		"websub-normal-schedule": TestWebSubPollingReturnsToNormalSchedule,
+		"websub-callback-words":  TestWebSubCallbackAnswersInWords,
+		"hub-notify":             TestNotifyHubs,
+		"hub-gone":               TestHubDropsGoneSubscriberAndTakesPublishPings,
+		"hub-while-down":         TestHubPushesChangesMadeWhileDown,
+		"hub-order":              TestHubNeverPushesAnOlderVersionLast,
+		"hub-bad":                TestHubRejectsBadRequests,
+		"hub-rename":             TestHubFollowsTopicRename,
 	})
 }
