@@ -16,6 +16,7 @@ import (
 	"bantin/aggregator/fetcher"
 	"bantin/aggregator/scrape/sitetest"
 	"bantin/db"
+	"bantin/internal/testenv"
 )
 
 // bodyTopic is a topic whose keywords appear only in the article bodies
@@ -235,7 +236,7 @@ func TestArticleFailureKeepsFeedBody(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, feed) }))
 	defer up.Close()
 	p, store := testPoller(t, up.URL, "  - {id: s, url: '{{URL}}/', full_text: match, timeout: 1s}\n", bodyTopic)
-	clk := &clock{t: time.Now()}
+	clk := testenv.NewClock(time.Now())
 	p.Now = clk.Now
 	if r := pollAll(t, p, true)["s"]; r.Err != nil || r.New != 1 {
 		t.Fatalf("poll: %+v", r)
@@ -403,7 +404,7 @@ func TestArticleRetriedWhileFeedUnchanged(t *testing.T) {
 	defer up.Close()
 	feed = strings.ReplaceAll(feed, site.URL, up.URL)
 	p, store := testPoller(t, up.URL, "  - {id: s, url: '{{URL}}/rss', full_text: match}\n", bodyTopic)
-	clk := &clock{t: time.Now()}
+	clk := testenv.NewClock(time.Now())
 	p.Now = clk.Now
 	pollAll(t, p, true)
 	it := itemsOf(t, store, "s")[0]

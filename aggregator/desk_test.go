@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"bantin/db"
+	"bantin/internal/testenv"
 )
 
 // TestDefaultsLanguage: items of a feed that names no language take
@@ -68,7 +69,7 @@ func TestLastNewIsTheLastAttempt(t *testing.T) {
 	}))
 	defer srv.Close()
 	p, store := testPoller(t, srv.URL, "  - {id: a, url: '{{URL}}/a'}\n")
-	clk := &clock{t: time.Now()}
+	clk := testenv.NewClock(time.Now())
 	p.Now = clk.Now
 	if r := pollAll(t, p, true)["a"]; r.New != 2 {
 		t.Fatalf("first poll: %+v, want 2 new", r)

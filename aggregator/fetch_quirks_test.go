@@ -1,6 +1,7 @@
 package aggregator
 
 import (
+	"bantin/internal/testenv"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -35,7 +36,7 @@ func TestRetryAfterIsCappedAtMaxInterval(t *testing.T) {
 			}))
 			defer srv.Close()
 			p, store := testPoller(t, srv.URL, "  - {id: far, url: '{{URL}}/feed'}\n")
-			clk := &clock{t: time.Now()}
+			clk := testenv.NewClock(time.Now())
 			p.Now = clk.Now
 
 			res := pollAll(t, p, true)
@@ -79,7 +80,7 @@ func TestStoredFarRetryAfterIsCapped(t *testing.T) {
 	}))
 	defer srv.Close()
 	p, store := testPoller(t, srv.URL, "  - {id: stuck, url: '{{URL}}/feed'}\n")
-	clk := &clock{t: time.Now()}
+	clk := testenv.NewClock(time.Now())
 	p.Now = clk.Now
 	st := source(t, store, "stuck")
 	st.LastAttempt = clk.Now().Add(-3 * time.Hour)

@@ -359,6 +359,21 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 	d.force = opts.Force
 	d.relax = p.endRelaxation
 	if p.Store.Postgres() {
+		// The claim checks the stored next_due: the stored schedule
+		// must end its relaxation too, or the source is not claimed
+		// until the subscriber's next Sync does it.
+		d.relax = func(st *db.Source, now time.Time) {
+			if st.NormalDue.IsZero() {
+				return
+			}
+			p.endRelaxation(st, now)
+			if !st.NormalDue.IsZero() {
+				return
+			}
+			if _, err := p.Store.EndSourceRelaxation(ctx, st.ID); err != nil && !isCanceled(ctx, err) {
+				p.Logger.Warn("end relaxed polling", slog.String("source", st.ID), slog.Any("error", err))
+			}
+		}
 		// Several pollers may share this database: a source is polled
 		// by the one that leases it.
 		d.rotate = true
@@ -631,6 +646,11 @@ func (p *Poller) prepareWrite(o outcome) (Result, db.Source, bool) {
 // (err: it could not be).
 func (p *Poller) finishWrite(ctx context.Context, o outcome, r *Result, st *db.Source, res db.SaveResult, err error) {
 	switch {
+	case errors.Is(err, db.ErrLeaseLost):
+		// Polled too slowly: the lease ended and another poller took the
+		// source over; its outcome counts, this one is dropped.
+		r.Err = err
+		p.Logger.Warn("poll outcome dropped", slog.String("source", st.ID), slog.Any("error", err))
 	case err != nil && o.items != nil:
 		// The items could not be stored: record the failure on the
 		// source and retry soon, rather than lose the fetch silently.

@@ -18,6 +18,7 @@ import (
 
 	"bantin/db"
 	"bantin/internal/fixture"
+	"bantin/internal/testenv"
 )
 
 const okFeed = `<?xml version="1.0" encoding="utf-8"?>
@@ -43,18 +44,8 @@ func testPoller(t testing.TB, upstream, sources string, extra ...string) (*Polle
 	return p, store
 }
 
-// clock is a settable time source for Poller.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// clock is a settable time source (Poller.Now and the like).
+type clock = testenv.Clock
 
 func pollAll(t *testing.T, p *Poller, all bool) map[string]Result {
 	t.Helper()
@@ -70,14 +61,8 @@ func pollAll(t *testing.T, p *Poller, all bool) map[string]Result {
 	return res
 }
 
-func source(t *testing.T, store *db.DB, id string) db.Source {
-	t.Helper()
-	s, err := store.Source(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+// source returns the stored state of a source.
+var source = fixture.Source
 
 func TestRetryAfterIsRespectedPerSource(t *testing.T) {
 	var limited, other atomic.Int64
@@ -98,7 +83,7 @@ func TestRetryAfterIsRespectedPerSource(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	p, store := testPoller(t, srv.URL, "  - {id: limited, url: '{{URL}}/limited'}\n  - {id: dated, url: '{{URL}}/dated'}\n  - {id: other, url: '{{URL}}/other'}\n")
-	clk := &clock{t: time.Now()}
+	clk := testenv.NewClock(time.Now())
 	p.Now = clk.Now
 
 	res := pollAll(t, p, true)
@@ -145,7 +130,7 @@ func TestBackoffGrowsCapsAndResets(t *testing.T) {
 	}))
 	defer srv.Close()
 	p, store := testPoller(t, srv.URL, "  - {id: flaky, url: '{{URL}}/feed'}\n")
-	clk := &clock{t: time.Now()}
+	clk := testenv.NewClock(time.Now())
 	p.Now = clk.Now
 
 	var prev time.Duration
@@ -412,7 +397,7 @@ func TestRetentionPrunesAndTombstones(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, feed) }))
 	defer srv.Close()
 	p, store := testPoller(t, srv.URL, "  - {id: r, url: '{{URL}}/', retention: 7d}\n")
-	clk := &clock{t: now}
+	clk := testenv.NewClock(now)
 	p.Now = clk.Now
 	ctx := context.Background()
 	if r := pollAll(t, p, true)["r"]; r.New != 3 {

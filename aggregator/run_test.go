@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"bantin/config"
+	"bantin/internal/testenv"
 )
 
 // runDriver runs Poller.Run with its clock and its ticker in the test's
@@ -21,7 +22,7 @@ type runDriver struct {
 
 func startRun(t *testing.T, p *Poller) *runDriver {
 	t.Helper()
-	r := &runDriver{t: t, clk: &clock{t: time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC)}, tick: make(chan time.Time)}
+	r := &runDriver{t: t, clk: testenv.NewClock(time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC)), tick: make(chan time.Time)}
 	p.Now = r.clk.Now
 	p.NewTicker = func(time.Duration) (<-chan time.Time, func()) { return r.tick, func() {} }
 	p.passed = func(d *dispatcher) { r.last.Store(d) }

@@ -11,11 +11,11 @@ import (
 )
 
 func TestNextAfterSuccess(t *testing.T) {
-	src := &config.Source{
+	src := &config.Source{Settings: config.Settings{
 		Interval:    config.Duration(15 * time.Minute),
 		MinInterval: config.Duration(5 * time.Minute),
 		MaxInterval: config.Duration(6 * time.Hour),
-	}
+	}}
 	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	tests := map[string]struct {
 		h        hints
@@ -44,7 +44,7 @@ func TestNextAfterSuccess(t *testing.T) {
 }
 
 func TestBackoffIsBoundedAndGrows(t *testing.T) {
-	src := &config.Source{Interval: config.Duration(10 * time.Minute), MaxInterval: config.Duration(4 * time.Hour)}
+	src := &config.Source{Settings: config.Settings{Interval: config.Duration(10 * time.Minute), MaxInterval: config.Duration(4 * time.Hour)}}
 	prev := time.Duration(0)
 	for f := 1; f <= 10; f++ {
 		d := backoff(src, f)

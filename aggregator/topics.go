@@ -358,7 +358,7 @@ func (p *Poller) Prune(ctx context.Context) (int, error) {
 	}
 	sources := slices.Clone(cfg.Sources)
 	for _, id := range gone {
-		sources = append(sources, config.Source{ID: id, Retention: cfg.Defaults.Retention})
+		sources = append(sources, config.Source{ID: id, Settings: config.Settings{Retention: cfg.Defaults.Retention}})
 	}
 	for _, src := range sources {
 		if src.Retention <= 0 {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -26,15 +27,17 @@ func Default() *Config {
 		BaseURL:  "http://localhost:8080",
 		Database: "bantin.db",
 		Defaults: Defaults{
-			Interval:    Duration(15 * time.Minute),
-			MinInterval: Duration(5 * time.Minute),
-			MaxInterval: Duration(24 * time.Hour),
-			Timeout:     Duration(20 * time.Second),
-			Timezone:    "Asia/Ho_Chi_Minh",
-			Retention:   Duration(90 * day),
-			MaxBody:     10 << 20,
-			PerHost:     2,
-			Workers:     16,
+			Settings: Settings{
+				Interval:    Duration(15 * time.Minute),
+				MinInterval: Duration(5 * time.Minute),
+				MaxInterval: Duration(24 * time.Hour),
+				Timeout:     Duration(20 * time.Second),
+				Timezone:    "Asia/Ho_Chi_Minh",
+				Retention:   Duration(90 * day),
+				MaxBody:     10 << 20,
+			},
+			PerHost: 2,
+			Workers: 16,
 		},
 	}
 }
@@ -254,15 +257,8 @@ func (d *decoder) finish(c *Config) {
 	urls := map[string]int{} // url -> index of the first source using it
 	for i := range c.Sources {
 		s := &c.Sources[i]
-		fill(&s.Interval, def.Interval)
-		fill(&s.MinInterval, def.MinInterval)
-		fill(&s.MaxInterval, def.MaxInterval)
-		fill(&s.Timeout, def.Timeout)
-		fill(&s.Retention, def.Retention)
-		fill(&s.MaxBody, def.MaxBody)
-		fill(&s.Timezone, def.Timezone)
-		fill(&s.Language, def.Language)
-		d.finishContent(s, def)
+		s.Settings.inherit(def.Settings, d.srcMeta[i].set)
+		d.finishContent(s)
 		if m := d.srcMeta[i]; (m.min.Line > 0 || m.max.Line > 0) && s.MinInterval > s.MaxInterval {
 			at := m.max
 			if at.Line == 0 {
@@ -312,10 +308,16 @@ func (d *decoder) finish(c *Config) {
 }
 
 // fill sets *v to def when it is the zero value.
-func fill[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
+// inherit gives s each setting of def that s leaves unset: a key the
+// source did not write (set holds those it did), or a duration written as
+// 0, which means the default. A written full_text: off stays.
+func (s *Settings) inherit(def Settings, set map[string]bool) {
+	sv, dv := reflect.ValueOf(s).Elem(), reflect.ValueOf(def)
+	for i, f := range slices.Collect(sv.Type().Fields()) {
+		key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if v := sv.Field(i); !set[key] || v.IsZero() && v.Kind() != reflect.String {
+			v.Set(dv.Field(i))
+		}
 	}
 }
 

@@ -148,23 +148,26 @@ func TestParseFull(t *testing.T) {
 		BaseURL:  "https://feeds.example.vn/bantin",
 		Database: filepath.Join(dir, "var", "db.sqlite"),
 		Defaults: Defaults{
-			Interval: dur("30m"), MinInterval: dur("10m"), MaxInterval: dur("12h"),
-			Timeout: dur("15s"), Timezone: "UTC", Retention: dur("14d"), MaxBody: 512000,
+			Settings: Settings{Interval: dur("30m"), MinInterval: dur("10m"), MaxInterval: dur("12h"),
+				Timeout: dur("15s"), Timezone: "UTC", Retention: dur("14d"), MaxBody: 512000},
 			PerHost: 4, Workers: 32, UserAgent: "bantin-test/1 (+https://feeds.example.vn)",
 		},
 		WebSub: WebSub{Hubs: []string{"https://pubsubhubbub.appspot.com/"}, Builtin: true, Subscribe: &no},
 		Sources: []Source{
 			{
 				ID: "kinhtedothi-thoi-su", URL: "https://kinhtedothi.vn/rss/thoi-su.rss",
-				Title: "Kinh tế & Đô thị · Thời sự", Tags: []string{"Hà Nội", "Thời sự"}, Language: "vi",
-				Interval: dur("10m"), MinInterval: dur("10m"), MaxInterval: dur("12h"), Timeout: dur("15s"),
-				Timezone: "Asia/Ho_Chi_Minh", Location: hcm, Retention: dur("14d"), MaxBody: 512000,
-				Pos: Pos{file, 20, 5},
+				Title: "Kinh tế & Đô thị · Thời sự", Tags: []string{"Hà Nội", "Thời sự"},
+				Settings: Settings{Language: "vi",
+					Interval: dur("10m"), MinInterval: dur("10m"), MaxInterval: dur("12h"), Timeout: dur("15s"),
+					Timezone: "Asia/Ho_Chi_Minh", Retention: dur("14d"), MaxBody: 512000},
+				Location: hcm,
+				Pos:      Pos{file, 20, 5},
 			},
 			{
 				ID: "local", URL: "file://" + filepath.ToSlash(filepath.Join(dir, "feeds", "local.xml")),
-				Interval: dur("30m"), MinInterval: dur("1m"), MaxInterval: dur("1h"), Timeout: dur("5s"),
-				Timezone: "UTC", Location: time.UTC, Retention: dur("90d"), MaxBody: 1 << 20, AllowPrivate: true,
+				Settings: Settings{Interval: dur("30m"), MinInterval: dur("1m"), MaxInterval: dur("1h"), Timeout: dur("5s"),
+					Timezone: "UTC", Retention: dur("90d"), MaxBody: 1 << 20},
+				Location: time.UTC, AllowPrivate: true,
 				Pos: Pos{file, 27, 5},
 			},
 		},
@@ -885,7 +888,7 @@ sources:
 	}
 	got := parseErrors(t, "x-a: &a {colour: red}\nsources:\n  - <<: [*a, 3]\n    id: s\n    url: http://s/\n")
 	want := []string{
-		`t.yaml:1:10: unknown key "colour" in source (known keys: id, url, title, tags, language, interval, min_interval, max_interval, timeout, timezone, retention, max_body, allow_private, type, full_text, content_selector, exclude_selector, items, follow, article)`,
+		`t.yaml:1:10: unknown key "colour" in source (known keys: id, url, title, tags, language, interval, min_interval, max_interval, timeout, timezone, retention, max_body, full_text, allow_private, type, content_selector, exclude_selector, items, follow, article)`,
 		`t.yaml:3:14: expected a mapping in source, got "3"`,
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -26,13 +27,10 @@ const (
 )
 
 // SourceContent is the part of a Source that says how its articles and
-// pages are read. It is embedded in Source.
+// pages are read (with Settings.FullText). It is embedded in Source.
 type SourceContent struct {
 	// Type is TypeFeed or TypeHTML.
 	Type string `yaml:"type"`
-	// FullText is FullTextOff, FullTextMatch or FullTextPublish (the
-	// source's own, else defaults.full_text).
-	FullText string `yaml:"full_text"`
 	// ContentSelector picks the article's main content on its page; empty:
 	// readability finds it.
 	ContentSelector Selector `yaml:"content_selector"`
@@ -49,13 +47,13 @@ type SourceContent struct {
 }
 
 // WantsArticle reports whether each item's page is fetched.
-func (s *SourceContent) WantsArticle() bool {
+func (s *Source) WantsArticle() bool {
 	return s.FullText != FullTextOff || s.Type == TypeHTML && s.Follow
 }
 
 // PublishesArticle reports whether the article's text replaces the
 // item's published content.
-func (s *SourceContent) PublishesArticle() bool {
+func (s *Source) PublishesArticle() bool {
 	return s.FullText == FullTextPublish || s.Type == TypeHTML && s.Follow
 }
 
@@ -109,17 +107,8 @@ type ArticleSelectors struct {
 	Image    Selector `yaml:"image"`
 }
 
-var (
-	contentSourceKeys = []string{"type", "full_text", "content_selector", "exclude_selector", "items", "follow", "article"}
-	itemSelectorKeys  = []string{"each", "title", "link", "date", "summary", "image", "author", "category"}
-	articleKeys       = []string{"content", "title", "date", "author", "category", "image"}
-)
-
-// The content keys join the schema's key lists here, so that they live in
-// one place.
+// Content keys misplaced in a source.
 func init() {
-	sourceKeys = append(sourceKeys, contentSourceKeys...)
-	defaultsKeys = append(defaultsKeys, "full_text")
 	misplacedHints["in source"]["each"] = "it belongs under items:"
 	misplacedHints["in source"]["link"] = "it belongs under items:"
 }
@@ -169,7 +158,7 @@ func (d *decoder) selector(n *yaml.Node, key string) (Selector, bool) {
 	return s, true
 }
 
-// sourceContent decodes a content key of a source (contentSourceKeys).
+// sourceContent decodes a content key of a source (SourceContent).
 func (d *decoder) sourceContent(p pair, s *Source) {
 	switch p.key {
 	case "type":
@@ -183,8 +172,6 @@ func (d *decoder) sourceContent(p pair, s *Source) {
 				d.errorf(resolve(p.v), "type %q: a source is a feed (the default) or html (a listing page read with items:)", v)
 			}
 		}
-	case "full_text":
-		s.FullText, s.fullTextSet = d.fullText(p.v)
 	case "content_selector":
 		s.ContentSelector, _ = d.selector(p.v, p.key)
 	case "exclude_selector":
@@ -193,46 +180,19 @@ func (d *decoder) sourceContent(p pair, s *Source) {
 		s.Follow, _ = d.boolean(p.v, p.key)
 	case "items":
 		s.Items = &ItemSelectors{}
-		for _, q := range d.mapping(p.v, "in items", itemSelectorKeys) {
-			sel, _ := d.selector(q.v, "items."+q.key)
-			switch q.key {
-			case "each":
-				s.Items.Each = sel
-			case "title":
-				s.Items.Title = sel
-			case "link":
-				s.Items.Link = sel
-			case "date":
-				s.Items.Date = sel
-			case "summary":
-				s.Items.Summary = sel
-			case "image":
-				s.Items.Image = sel
-			case "author":
-				s.Items.Author = sel
-			case "category":
-				s.Items.Category = sel
-			}
-		}
+		d.selectors(p.v, "items", reflect.ValueOf(s.Items).Elem(), itemKeys)
 	case "article":
 		s.Article = &ArticleSelectors{}
-		for _, q := range d.mapping(p.v, "in article", articleKeys) {
-			sel, _ := d.selector(q.v, "article."+q.key)
-			switch q.key {
-			case "content":
-				s.Article.Content = sel
-			case "title":
-				s.Article.Title = sel
-			case "date":
-				s.Article.Date = sel
-			case "author":
-				s.Article.Author = sel
-			case "category":
-				s.Article.Category = sel
-			case "image":
-				s.Article.Image = sel
-			}
-		}
+		d.selectors(p.v, "article", reflect.ValueOf(s.Article).Elem(), articleKeys)
+	}
+}
+
+// selectors decodes the mapping under key (items:, article:) into the
+// Selector fields of the struct v, each named by its YAML key.
+func (d *decoder) selectors(n *yaml.Node, key string, v reflect.Value, keys []string) {
+	for _, q := range d.mapping(n, "in "+key, keys) {
+		sel, _ := d.selector(q.v, key+"."+q.key)
+		fieldOf(v, q.key).Set(reflect.ValueOf(sel))
 	}
 }
 
@@ -254,12 +214,8 @@ func (d *decoder) fullText(n *yaml.Node) (string, bool) {
 	return "", false
 }
 
-// finishContent fills a source's full_text from the defaults and checks
-// that its content keys fit together.
-func (d *decoder) finishContent(s *Source, def *Defaults) {
-	if !s.fullTextSet {
-		s.FullText = def.FullText
-	}
+// finishContent checks that a source's content keys fit together.
+func (d *decoder) finishContent(s *Source) {
 	name := quoteOr(s.ID, "without id")
 	if s.Type != TypeHTML {
 		if s.Items != nil {

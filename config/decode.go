@@ -15,36 +15,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// The keys each mapping accepts. They are the contract of the YAML schema;
-// anything else is reported as an unknown key.
-var (
-	topKeys      = []string{"listen", "base_url", "database", "defaults", "include", "websub", "site", "editors", "sources", "topics", "allow_large_removal", "fast_path"}
-	includeKeys  = []string{"sources", "topics"}
-	defaultsKeys = []string{"interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "per_host", "workers", "user_agent", "language"}
-	websubKeys   = []string{"hubs", "builtin", "subscribe"}
-	sourceKeys   = []string{"id", "url", "title", "tags", "language", "interval", "min_interval", "max_interval", "timeout", "timezone", "retention", "max_body", "allow_private"}
-	topicKeys    = []string{"slug", "aliases", "title", "description", "limit", "max_per_source", "max_age", "dedupe", "match", "pin", "hide"}
-	ruleKeys     = []string{"keywords", "title", "tags", "sources", "regex", "authors", "domains", "languages", "categories", "max_age", "any", "all", "none"}
-)
-
-// Hints for keys that are valid, just not where they were written.
-var misplacedHints = map[string]map[string]string{
-	"at top level": hintFor(defaultsKeys, "it belongs under defaults:"),
-	"in source":    hintFor([]string{"per_host", "workers", "user_agent"}, "it can only be set under defaults:"),
-	"in topic":     hintFor(ruleKeys, "rule keys belong under match:"),
-	"in rule":      hintFor([]string{"slug", "aliases", "description", "limit", "max_per_source", "dedupe", "match", "pin", "hide"}, "it is a topic key, not a rule key"),
-	"in an included file": hintFor([]string{"listen", "base_url", "database", "defaults", "include", "websub", "site", "editors", "allow_large_removal", "fast_path"},
-		"an included file may only hold sources: and topics:"),
-}
-
-func hintFor(keys []string, hint string) map[string]string {
-	m := make(map[string]string, len(keys))
-	for _, k := range keys {
-		m[k] = hint
-	}
-	return m
-}
-
 var (
 	idRE       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	languageRE = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{1,8})*$`)
@@ -71,6 +41,8 @@ type sourceMeta struct {
 	url      Pos // the url value
 	interval Pos // the interval value; zero when not set
 	min, max Pos // min_interval / max_interval values; zero when not set
+	// set holds the settings the source writes (Settings.inherit).
+	set map[string]bool
 }
 
 // decoder walks yaml.Node trees, filling a Config and collecting every

@@ -23,11 +23,6 @@ type Editor struct {
 	Pos      Pos    `yaml:"-"`
 }
 
-var (
-	siteKeys   = []string{"title", "description"}
-	editorKeys = []string{"name", "password"}
-)
-
 func (d *decoder) site(n *yaml.Node, s *Site) {
 	for _, p := range d.mapping(n, "in site", siteKeys) {
 		switch p.key {

@@ -40,9 +40,11 @@
 // A source: id (required; [a-z0-9][a-z0-9-]*, unique across all files),
 // url (required; http://, https://, file:// or a plain path, made an
 // absolute file:// URL relative to the file that names it), title, tags,
-// language (a tag such as vi or en-US, lowercased), allow_private, and the
-// per-source overrides interval, min_interval, max_interval, timeout,
-// timezone, retention, max_body, full_text (zero or absent: the default).
+// allow_private, and its own settings, each overriding the defaults' (one
+// struct, Settings, for both): language (a tag such as vi or en-US,
+// lowercased), interval, min_interval, max_interval, timeout, timezone,
+// retention, max_body, full_text (absent or a 0 duration: the default's;
+// full_text: off stays off).
 // How its articles and pages are read (content.go): content_selector and
 // exclude_selector (CSS, "sel @attr" for an attribute); type: html makes
 // url a listing page read with items: {each (required), title, link,

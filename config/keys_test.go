@@ -27,12 +27,6 @@ func yamlFields(v reflect.Value) (keys []string, vals []reflect.Value) {
 	return keys, vals
 }
 
-// yamlKeys returns the yaml keys of struct type t (see yamlFields).
-func yamlKeys(t reflect.Type) []string {
-	keys, _ := yamlFields(reflect.New(t).Elem())
-	return keys
-}
-
 // schemaMapping is one mapping of the YAML schema: the struct it fills and
 // the keys the decoder accepts in it.
 type schemaMapping struct {
@@ -47,11 +41,12 @@ func schemaMappings() []schemaMapping {
 	return []schemaMapping{
 		{"top level", reflect.TypeFor[Config](), topKeys},
 		{"defaults", reflect.TypeFor[Defaults](), defaultsKeys},
+		{"settings (defaults and source)", reflect.TypeFor[Settings](), settingKeys},
 		{"websub", reflect.TypeFor[WebSub](), websubKeys},
 		{"site", reflect.TypeFor[Site](), siteKeys},
 		{"editor", reflect.TypeFor[Editor](), editorKeys},
 		{"source", reflect.TypeFor[Source](), sourceKeys},
-		{"items", reflect.TypeFor[ItemSelectors](), itemSelectorKeys},
+		{"items", reflect.TypeFor[ItemSelectors](), itemKeys},
 		{"article", reflect.TypeFor[ArticleSelectors](), articleKeys},
 		{"topic", reflect.TypeFor[Topic](), topicKeys},
 		{"rule", reflect.TypeFor[Rule](), ruleKeys},
@@ -59,26 +54,74 @@ func schemaMappings() []schemaMapping {
 }
 
 // TestEveryKeyKnown: the config structs are the one source of truth for
-// the keys of the YAML schema. Every yaml-tagged field is accepted by the
-// decoder, and the decoder accepts no key that has no field.
+// the keys of the YAML schema (keys.go): the decoder accepts every
+// yaml-tagged field's key and no other, no mapping has two fields with one
+// key (an embedded struct's and its own), and the hints for misplaced
+// keys name keys that exist.
 func TestEveryKeyKnown(t *testing.T) {
+	all := map[string]bool{}
 	for _, m := range schemaMappings() {
 		fields := yamlKeys(m.typ)
-		for _, k := range fields {
-			if !slices.Contains(m.decoded, k) {
-				t.Errorf("%s: field with yaml:%q is not among the keys the decoder accepts (decode.go)", m.name, k)
-			}
+		if !slices.Equal(fields, m.decoded) {
+			t.Errorf("%s: the decoder accepts %v, the fields of %s are %v", m.name, m.decoded, m.typ.Name(), fields)
 		}
-		for _, k := range m.decoded {
-			if !slices.Contains(fields, k) {
-				t.Errorf("%s: the decoder accepts %q, but %s has no field with yaml:%q", m.name, k, m.typ.Name(), k)
+		seen := map[string]bool{}
+		for _, k := range fields {
+			if seen[k] {
+				t.Errorf("%s: two fields of %s have the key %q", m.name, m.typ.Name(), k)
 			}
+			seen[k], all[k] = true, true
 		}
 	}
 	for _, k := range includeKeys {
 		if !slices.Contains(topKeys, k) {
 			t.Errorf("an included file accepts %q, which is not a top-level key", k)
 		}
+	}
+	for where, hints := range misplacedHints {
+		for k := range hints {
+			if !all[k] {
+				t.Errorf("misplaced-key hint %s for %q, which is no key of the schema", where, k)
+			}
+		}
+	}
+	// Defaults and sources share their settings: one struct.
+	for _, keys := range [][]string{defaultsKeys, sourceKeys} {
+		for _, k := range settingKeys {
+			if !slices.Contains(keys, k) {
+				t.Errorf("setting %q is not accepted in both defaults and sources", k)
+			}
+		}
+	}
+}
+
+// TestSourcesInheritEverySetting: a source that writes none of the
+// settings has every one of defaults: (allkeys.yaml sets each to a value
+// other than the built-in default), a source that writes them all keeps
+// its own; a duration written as 0 means the default, a written
+// full_text: off stays off.
+func TestSourcesInheritEverySetting(t *testing.T) {
+	c, err := Load(filepath.Join("testdata", "allkeys.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.Sources[1].Settings, c.Defaults.Settings) {
+		t.Errorf("a source without settings:\n%+v\nwant the defaults:\n%+v", c.Sources[1].Settings, c.Defaults.Settings)
+	}
+	keys, own := yamlFields(reflect.ValueOf(c.Sources[0].Settings))
+	_, def := yamlFields(reflect.ValueOf(c.Defaults.Settings))
+	for i, k := range keys {
+		if reflect.DeepEqual(own[i].Interface(), def[i].Interface()) {
+			t.Errorf("setting %q of the source that writes it is the default's %v", k, def[i].Interface())
+		}
+	}
+
+	c, err = Parse([]byte("defaults: {full_text: match, interval: 20m}\nsources:\n  - {id: a, url: 'https://a.example/rss', full_text: off, interval: 0}\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Sources[0]; s.FullText != FullTextOff || s.Interval != c.Defaults.Interval {
+		t.Errorf("full_text: off and interval: 0 under defaults full_text: match, interval: 20m: got %q and %s", s.FullText, s.Interval)
 	}
 }
 

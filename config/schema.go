@@ -125,29 +125,16 @@ func unwrapURLError(err error) error {
 
 func (d *decoder) defaults(n *yaml.Node, def *Defaults) {
 	for _, p := range d.mapping(n, "in defaults", defaultsKeys) {
-		switch p.key {
-		case "interval":
-			d.setDuration(p, &def.Interval, true)
-		case "min_interval":
-			if d.setDuration(p, &def.MinInterval, true) {
+		if ok, isSetting := d.setting(p, &def.Settings, true); isSetting {
+			switch {
+			case ok && p.key == "min_interval":
 				d.defMin = d.pos(resolve(p.v))
-			}
-		case "max_interval":
-			if d.setDuration(p, &def.MaxInterval, true) {
+			case ok && p.key == "max_interval":
 				d.defMax = d.pos(resolve(p.v))
 			}
-		case "timeout":
-			d.setDuration(p, &def.Timeout, true)
-		case "retention":
-			d.setDuration(p, &def.Retention, false)
-		case "timezone":
-			if tz, ok := d.timezone(p.v); ok {
-				def.Timezone = tz
-			}
-		case "max_body":
-			if v, ok := d.byteSize(p.v, p.key); ok {
-				def.MaxBody = v
-			}
+			continue
+		}
+		switch p.key {
 		case "per_host":
 			if v, ok := d.integer(p.v, p.key, 1); ok {
 				def.PerHost = v
@@ -155,10 +142,6 @@ func (d *decoder) defaults(n *yaml.Node, def *Defaults) {
 		case "workers":
 			if v, ok := d.integer(p.v, p.key, 1); ok {
 				def.Workers = v
-			}
-		case "language":
-			if l, ok := d.language(p.v); ok {
-				def.Language = l
 			}
 		case "user_agent":
 			if s, ok := d.str(p.v, p.key); ok {
@@ -168,9 +151,48 @@ func (d *decoder) defaults(n *yaml.Node, def *Defaults) {
 					def.UserAgent = strings.TrimSpace(s)
 				}
 			}
-		case "full_text":
-			def.FullText, _ = d.fullText(p.v)
 		}
+	}
+}
+
+// setting decodes p into s when its key is one of the Settings:
+// defaults:'s (inDefaults: durations but retention must be above zero) or
+// a source's (a zero duration there means the default's). isSetting
+// reports whether the key is a setting, ok whether its value was good.
+func (d *decoder) setting(p pair, s *Settings, inDefaults bool) (ok, isSetting bool) {
+	switch p.key {
+	case "interval":
+		ok = d.setDuration(p, &s.Interval, inDefaults)
+	case "min_interval":
+		ok = d.setDuration(p, &s.MinInterval, inDefaults)
+	case "max_interval":
+		ok = d.setDuration(p, &s.MaxInterval, inDefaults)
+	case "timeout":
+		ok = d.setDuration(p, &s.Timeout, inDefaults)
+	case "retention":
+		ok = d.setDuration(p, &s.Retention, false)
+	case "timezone":
+		ok = store(&s.Timezone)(d.timezone(p.v))
+	case "max_body":
+		ok = store(&s.MaxBody)(d.byteSize(p.v, p.key))
+	case "language":
+		ok = store(&s.Language)(d.language(p.v))
+	case "full_text":
+		ok = store(&s.FullText)(d.fullText(p.v))
+	default:
+		return false, false
+	}
+	return ok, true
+}
+
+// store returns what stores a decoded value in dst when it is good, and
+// says whether it was.
+func store[T any](dst *T) func(v T, ok bool) bool {
+	return func(v T, ok bool) bool {
+		if ok {
+			*dst = v
+		}
+		return ok
 	}
 }
 
@@ -248,6 +270,21 @@ func (d *decoder) sources(n *yaml.Node, c *Config) {
 		hasID, hasURL := false, false
 		for _, p := range d.mapping(item, "in source", sourceKeys) {
 			v := resolve(p.v)
+			if ok, isSetting := d.setting(p, &s.Settings, false); isSetting {
+				if meta.set == nil {
+					meta.set = map[string]bool{}
+				}
+				meta.set[p.key] = true
+				switch {
+				case ok && p.key == "interval" && s.Interval > 0:
+					meta.interval = d.pos(v)
+				case ok && p.key == "min_interval" && s.MinInterval > 0:
+					meta.min = d.pos(v)
+				case ok && p.key == "max_interval" && s.MaxInterval > 0:
+					meta.max = d.pos(v)
+				}
+				continue
+			}
 			switch p.key {
 			case "id":
 				hasID = true
@@ -269,34 +306,6 @@ func (d *decoder) sources(n *yaml.Node, c *Config) {
 				}
 			case "tags":
 				s.Tags, _ = d.strs(p.v, p.key)
-			case "language":
-				if l, ok := d.language(p.v); ok {
-					s.Language = l
-				}
-			case "interval":
-				if d.setDuration(p, &s.Interval, false) && s.Interval > 0 {
-					meta.interval = d.pos(v)
-				}
-			case "min_interval":
-				if d.setDuration(p, &s.MinInterval, false) && s.MinInterval > 0 {
-					meta.min = d.pos(v)
-				}
-			case "max_interval":
-				if d.setDuration(p, &s.MaxInterval, false) && s.MaxInterval > 0 {
-					meta.max = d.pos(v)
-				}
-			case "timeout":
-				d.setDuration(p, &s.Timeout, false)
-			case "retention":
-				d.setDuration(p, &s.Retention, false)
-			case "timezone":
-				if tz, ok := d.timezone(p.v); ok {
-					s.Timezone = tz
-				}
-			case "max_body":
-				if b, ok := d.byteSize(p.v, p.key); ok {
-					s.MaxBody = b
-				}
 			case "allow_private":
 				if b, ok := d.boolean(p.v, p.key); ok {
 					s.AllowPrivate = b
@@ -595,8 +604,6 @@ const (
 	maxRuleDepth = 64
 	maxRules     = 100000
 )
-
-const ruleHelp = "keywords, title, tags, sources, regex, authors, domains, languages, categories, max_age, any, all or none"
 
 // rule decodes a rule mapping and its sub-rules.
 func (d *decoder) rule(n *yaml.Node, depth int) *Rule {

@@ -50,8 +50,14 @@ type Config struct {
 	aliasIdx  map[string]int // alias -> index in Topics
 }
 
-// Defaults apply to every source that does not override them.
-type Defaults struct {
+// Settings are the per-source settings: defaults: gives them to every
+// source, and a source may override each. Defaults and Source embed this
+// one struct, read by one decoder (decoder.setting) and inherited by one
+// rule (Settings.inherit), so that a new setting is declared once.
+type Settings struct {
+	// Language is the language of items whose feed names none (the
+	// default's: of sources whose feed and items name none); "" for none.
+	Language    string   `yaml:"language"`
 	Interval    Duration `yaml:"interval"`     // 15m
 	MinInterval Duration `yaml:"min_interval"` // 5m
 	MaxInterval Duration `yaml:"max_interval"` // 24h
@@ -59,13 +65,18 @@ type Defaults struct {
 	Timezone    string   `yaml:"timezone"`     // Asia/Ho_Chi_Minh
 	Retention   Duration `yaml:"retention"`    // 90d
 	MaxBody     ByteSize `yaml:"max_body"`     // 10 MiB
-	PerHost     int      `yaml:"per_host"`     // 2
-	Workers     int      `yaml:"workers"`      // 16
-	UserAgent   string   `yaml:"user_agent"`   // empty: bantin/VERSION (+base_url)
-	// Language is the language of sources whose feed and items name none
-	// (a source's own language: overrides it); "" for none.
-	Language string `yaml:"language"`
-	FullText string `yaml:"full_text"` // off; see SourceContent.FullText
+	// FullText is FullTextOff (the default), FullTextMatch or
+	// FullTextPublish (content.go).
+	FullText string `yaml:"full_text"`
+}
+
+// Defaults apply to every source that does not override them; PerHost,
+// Workers and UserAgent are for all sources together.
+type Defaults struct {
+	Settings  `yaml:",inline"`
+	PerHost   int    `yaml:"per_host"`   // 2
+	Workers   int    `yaml:"workers"`    // 16
+	UserAgent string `yaml:"user_agent"` // empty: bantin/VERSION (+base_url)
 }
 
 // WebSub configures publishing to hubs and the built-in hub.
@@ -76,25 +87,18 @@ type WebSub struct {
 	Subscribe *bool `yaml:"subscribe"`
 }
 
-// Source is one upstream feed. After Load the duration, timezone and size
-// fields hold effective values (the source's own, else the defaults).
+// Source is one upstream feed. After Load its Settings hold effective
+// values (the source's own, else the defaults').
 type Source struct {
-	ID           string   `yaml:"id"`
-	URL          string   `yaml:"url"` // http(s)://, file:// or a path resolved to file://
-	Title        string   `yaml:"title"`
-	Tags         []string `yaml:"tags"`
-	Language     string   `yaml:"language"`
-	Interval     Duration `yaml:"interval"`
-	MinInterval  Duration `yaml:"min_interval"`
-	MaxInterval  Duration `yaml:"max_interval"`
-	Timeout      Duration `yaml:"timeout"`
-	Timezone     string   `yaml:"timezone"`
-	Retention    Duration `yaml:"retention"`
-	MaxBody      ByteSize `yaml:"max_body"`
-	AllowPrivate bool     `yaml:"allow_private"`
+	ID    string   `yaml:"id"`
+	URL   string   `yaml:"url"` // http(s)://, file:// or a path resolved to file://
+	Title string   `yaml:"title"`
+	Tags  []string `yaml:"tags"`
+	// Settings are the source's own, else defaults:'s.
+	Settings     `yaml:",inline"`
+	AllowPrivate bool `yaml:"allow_private"`
 	// SourceContent says how articles and pages are read (content.go).
 	SourceContent `yaml:",inline"`
-	fullTextSet   bool // full_text was written for this source
 
 	// Location is Timezone loaded; set by Load.
 	Location *time.Location `yaml:"-"`

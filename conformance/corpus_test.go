@@ -27,6 +27,7 @@ import (
 	"bantin/internal/fixture"
 	"bantin/internal/testenv"
 	"bantin/publisher"
+	"bantin/publisher/render"
 )
 
 // The corpus run's bounds.
@@ -194,20 +195,20 @@ func direct(f *corpusFile, loc *time.Location, now time.Time) directResult {
 	for _, it := range r.Items {
 		r.Problems = append(r.Problems, itemTextProblems(it)...)
 	}
-	feed := &publisher.Feed{
-		Title: "corpus " + f.Rel, ID: publisher.FeedID(testBase, "topic", "direct"),
+	feed := &render.Feed{
+		Title: "corpus " + f.Rel, ID: render.FeedID(testBase, "topic", "direct"),
 		BaseURL: testBase, SiteLink: testBase + "/",
 		Self: map[string]string{},
 	}
 	for _, it := range r.Items {
 		it.ID = 1
-		feed.Entries = append(feed.Entries, publisher.Entry{Item: it})
+		feed.Entries = append(feed.Entries, render.Entry{Item: it})
 	}
-	for _, format := range publisher.Formats {
+	for _, format := range render.Formats {
 		feed.Self[format] = testBase + "/topics/direct." + format
 	}
-	for _, format := range publisher.Formats {
-		out, err := publisher.Render(feed, format)
+	for _, format := range render.Formats {
+		out, err := render.Render(feed, format)
 		if err != nil {
 			r.Problems = append(r.Problems, fmt.Sprintf("Render %s: %v", format, err))
 			continue
@@ -644,7 +645,7 @@ func publishVisit(t *testing.T, st *corpusStats, cfg *config.Config, store *db.D
 		t.Fatal(err)
 	}
 	for _, tg := range tags {
-		for _, format := range publisher.Formats {
+		for _, format := range render.Formats {
 			check("/tags/"+pathEscape(tg.Slug)+"."+format, format)
 		}
 	}

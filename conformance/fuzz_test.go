@@ -21,6 +21,7 @@ import (
 	"bantin/internal/fixture"
 	"bantin/internal/testenv"
 	"bantin/publisher"
+	"bantin/publisher/render"
 )
 
 // seedFiles adds every file of the named testdata folders as a seed.
@@ -99,8 +100,8 @@ func FuzzIngest(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		feed := &publisher.Feed{Title: "fuzz", ID: publisher.FeedID(testBase, "topic", "fuzz"), BaseURL: testBase, SiteLink: testBase + "/", Self: map[string]string{}}
-		for _, format := range publisher.Formats {
+		feed := &render.Feed{Title: "fuzz", ID: render.FeedID(testBase, "topic", "fuzz"), BaseURL: testBase, SiteLink: testBase + "/", Self: map[string]string{}}
+		for _, format := range render.Formats {
 			feed.Self[format] = testBase + "/topics/fuzz." + format
 		}
 		for _, it := range stored {
@@ -113,10 +114,10 @@ func FuzzIngest(f *testing.F) {
 			if markupRe.MatchString(it.Title) && strings.Contains(strings.ToLower(it.Title), "<script") {
 				t.Errorf("stored title holds a script tag: %q", it.Title)
 			}
-			feed.Entries = append(feed.Entries, publisher.Entry{Item: it})
+			feed.Entries = append(feed.Entries, render.Entry{Item: it})
 		}
-		for _, format := range publisher.Formats {
-			out, err := publisher.Render(feed, format)
+		for _, format := range render.Formats {
+			out, err := render.Render(feed, format)
 			if err != nil {
 				t.Fatalf("Render %s: %v", format, err)
 			}

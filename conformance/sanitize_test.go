@@ -23,6 +23,7 @@ import (
 	"bantin/internal/fixture"
 	"bantin/internal/testenv"
 	"bantin/publisher"
+	"bantin/publisher/render"
 )
 
 // published is one entry of a published document, reduced to what the
@@ -36,7 +37,7 @@ type published struct {
 }
 
 // entryIDSource extracts the source id from an id minted by
-// publisher.EntryID ("tag:HOST,YEAR:SOURCEID/DIGEST").
+// render.EntryID ("tag:HOST,YEAR:SOURCEID/DIGEST").
 func entryIDSource(id string) string {
 	_, rest, ok := strings.Cut(id, ":")
 	if !ok {
@@ -495,7 +496,7 @@ func TestSafeMarkupSurvives(t *testing.T) {
 			}
 		}
 	})
-	for _, format := range publisher.Formats {
+	for _, format := range render.Formats {
 		if !seen[format] {
 			t.Errorf("%s: the safe entry was not published (titles seen: %q)", format, got)
 		}

@@ -20,7 +20,7 @@ type Curation struct {
 	ItemID int64
 	Link   string // the item's link
 	// CanonicalLink is the item's canonical link: publishing applies the
-	// curation to every item that shares it (see publisher.Composer).
+	// curation to every item that shares it (see publisher/render.Composer).
 	CanonicalLink string
 	Title         string // the item's title
 	Action        string // Pin or Hide

@@ -79,6 +79,55 @@ func (d *DB) ClaimSource(ctx context.Context, id, owner, host string, perHost in
 	return s, c, nil
 }
 
+// ErrLeaseLost is the error of a fetch whose lease was taken over by
+// another poller before it was stored (its lease ended first): the fetch
+// is not stored, the other poller's is.
+var ErrLeaseLost = errors.New("db: the source's lease was lost to another poller")
+
+// holdLeases locks, in id order, the rows of the fetches that name their
+// Lease, for the transaction: no other poller can claim them until it
+// ends. A fetch whose lease another poller holds now gets ErrLeaseLost in
+// errs. Nothing on SQLite.
+func holdLeases(ctx context.Context, w *itemWriter, fetches []Fetch, errs []error) error {
+	if !w.d.pg {
+		return nil
+	}
+	byOwner := map[string][]string{}
+	for i, f := range fetches {
+		if f.Lease != "" && errs[i] == nil {
+			byOwner[f.Lease] = append(byOwner[f.Lease], f.Source.ID)
+		}
+	}
+	lost := map[string]bool{}
+	for owner, ids := range byOwner {
+		rows, err := w.queryContext(ctx, `SELECT id, lease_owner FROM sources WHERE id = ANY (?) ORDER BY id FOR UPDATE`, ids)
+		if err != nil {
+			return fmt.Errorf("hold leases: %w", err)
+		}
+		for rows.Next() {
+			var id, by string
+			if err := rows.Scan(&id, &by); err != nil {
+				rows.Close()
+				return fmt.Errorf("hold leases: %w", err)
+			}
+			if by != owner && by != "" {
+				lost[owner+"\x00"+id] = true
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("hold leases: %w", err)
+		}
+	}
+	for i, f := range fetches {
+		if f.Lease != "" && errs[i] == nil && lost[f.Lease+"\x00"+f.Source.ID] {
+			errs[i] = ErrLeaseLost
+		}
+	}
+	return nil
+}
+
 // Candidate is a source a poller would poll, for ClaimSources: its id and
 // its per_host key ("" for none).
 type Candidate struct {

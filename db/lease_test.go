@@ -131,6 +131,19 @@ func TestClaimSourcesInOneBatch(t *testing.T) {
 	if err := a.SQL().QueryRowContext(ctx, `SELECT count(*) FROM sources WHERE lease_owner = 'A'`).Scan(&held); err != nil || held != 1 {
 		t.Errorf("leases of A after the write: %d (%v), want 1 (s5)", held, err)
 	}
+	// A's lease of s5 ended and B took s5 over: A's late write is dropped.
+	if _, err := a.SQL().ExecContext(ctx, `UPDATE sources SET lease_owner = 'B' WHERE id = 's5'`); err != nil {
+		t.Fatal(err)
+	}
+	s5, _ := a.Source(ctx, "s5")
+	s5.LastStatus = 599
+	_, errs, err = a.SaveFetches(ctx, []Fetch{{Source: s5, Lease: "A"}, {Source: s5, Items: []Item{mkItem("s5", "late", 1, nil)}, Lease: "A"}})
+	if err != nil || !errors.Is(errs[0], ErrLeaseLost) || !errors.Is(errs[1], ErrLeaseLost) {
+		t.Errorf("late writes of a lease lost: %v, %v; want ErrLeaseLost for both", errs, err)
+	}
+	if st, _ := a.Source(ctx, "s5"); st.LastStatus == 599 {
+		t.Error("the state of a lease lost was written")
+	}
 	// per_host freed: B may claim a source of h now that s1 and s3 are released.
 	if got, err := b.ClaimSources(ctx, "B", []Candidate{{"s6", "h"}}, 2, 1, now, until, false); err != nil || len(got) != 1 || !got[0].OK {
 		t.Errorf("B claims s6 of h after A's release: %+v, %v", got, err)

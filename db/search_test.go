@@ -284,7 +284,7 @@ func TestParseMatch(t *testing.T) {
 	}
 }
 
-// TestSearchColumnsMigration: PostgreSQL's migration 11 fills each
+// TestSearchColumnsMigration: PostgreSQL's migration 12 fills each
 // column's words from its text as IndexSearch writes them.
 func TestSearchColumnsMigration(t *testing.T) {
 	postgresOnly(t)

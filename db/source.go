@@ -150,12 +150,16 @@ func scanSource(sc interface{ Scan(...any) error }) (Source, error) {
 
 // Sources returns every stored source, removed ones included, by id.
 func (d *DB) Sources(ctx context.Context) ([]Source, error) {
+	var n int // the slice is made once, not grown: a poller keeps it
+	if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM sources`).Scan(&n); err != nil {
+		return nil, fmt.Errorf("db: list sources: %w", err)
+	}
 	rows, err := d.sql.QueryContext(ctx, `SELECT `+sourceCols+` FROM sources ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("db: list sources: %w", err)
 	}
 	defer rows.Close()
-	var out []Source
+	out := make([]Source, 0, n)
 	for rows.Next() {
 		s, err := scanSource(rows)
 		if err != nil {

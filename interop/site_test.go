@@ -24,6 +24,7 @@ import (
 	"bantin/internal/fixture"
 	"bantin/internal/testenv"
 	"bantin/publisher"
+	"bantin/publisher/render"
 	"bantin/tracking"
 	"bantin/web"
 )
@@ -104,7 +105,7 @@ type site struct {
 // Feeds lists every published topic and tag feed in every format.
 func (s *site) Feeds(formats ...string) []feedRef {
 	if len(formats) == 0 {
-		formats = publisher.Formats
+		formats = render.Formats
 	}
 	var out []feedRef
 	for _, format := range formats {
@@ -237,7 +238,6 @@ func newSiteWith(t *testing.T, extra string, desk bool) *site {
 	// Served as `bantin serve` does: feed GETs take the fast path, the
 	// rest net/http.
 	srv := publisher.New(cfg, store, nil)
-	var handler http.Handler = srv.Handler()
 	if desk {
 		if _, err := store.IndexSearch(ctx, 0); err != nil { // as the daemon does
 			t.Fatal(err)
@@ -247,12 +247,9 @@ func newSiteWith(t *testing.T, extra string, desk bool) *site {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mux := http.NewServeMux()
-		w.Register(mux)
-		mux.Handle("/", handler)
-		handler = mux
+		srv.Register(w.Register) // one route table, as the daemon's
 	}
-	front := publisher.NewFront(srv, &http.Server{Handler: handler})
+	front := publisher.NewFront(srv, publisher.NewHTTPServer(srv.Handler(), nil))
 	go front.Serve(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

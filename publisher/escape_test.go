@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"bantin/db"
+	"bantin/publisher/render"
 )
 
 const nastyTitle = `<script>alert("x")</script> Tin <b>nóng</b> & "trích dẫn" 'đơn' &amp; <img src=x onerror=alert(1)>`
@@ -49,13 +50,13 @@ func TestTitlesPlainText(t *testing.T) {
 			Title string `json:"title"`
 		} `json:"items"`
 	}
-	if err := xml.Unmarshal(out[FormatRSS], &rss); err != nil {
+	if err := xml.Unmarshal(out[render.FormatRSS], &rss); err != nil {
 		t.Fatal(err)
 	}
-	if err := xml.Unmarshal(out[FormatAtom], &atomDoc); err != nil {
+	if err := xml.Unmarshal(out[render.FormatAtom], &atomDoc); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(out[FormatJSON], &js); err != nil {
+	if err := json.Unmarshal(out[render.FormatJSON], &js); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct{ name, got, want string }{
@@ -78,7 +79,7 @@ func TestTitlesPlainText(t *testing.T) {
 	}
 	// Atom titles are text constructs: no type="html" that would make
 	// readers interpret the markup.
-	if bytes.Contains(out[FormatAtom], []byte(`<title type="html"`)) {
+	if bytes.Contains(out[render.FormatAtom], []byte(`<title type="html"`)) {
 		t.Error("atom title declared as html")
 	}
 }

@@ -46,6 +46,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"bantin/publisher/render"
 )
 
 // Front is an HTTP/1.1 server for a publisher Server with a fast path in
@@ -795,8 +797,9 @@ func acceptsGzipBytes(ae []byte) bool {
 }
 
 // lookup returns the cached (or freshly rendered) response for a
-// first-page topic or tag feed path, or nil when the path is anything
-// else or rendering fails (net/http then answers, with the error).
+// first-page feed path of a feed route of the route table (routes.go),
+// or nil when the path is anything else or rendering fails (net/http
+// then answers, with the error).
 func (f *Front) lookup(path []byte, now time.Time) *rendered {
 	pub := f.pub
 	if pub.store == nil {
@@ -807,24 +810,26 @@ func (f *Front) lookup(path []byte, now time.Time) *rendered {
 	h := f.hot.Load()
 	if h != nil && h.gen == gen {
 		if res := h.m[string(path)]; res != nil && res.fresh(now) {
+			res.touch(now)
 			return res
 		}
 	}
 	var kind string
-	file := path
-	switch {
-	case bytes.HasPrefix(file, []byte("/topics/")):
-		kind, file = kindTopic, file[len("/topics/"):]
-	case bytes.HasPrefix(file, []byte("/tags/")):
-		kind, file = kindTag, file[len("/tags/"):]
-	default:
+	var file []byte
+	for _, r := range feedRoutes { // the route table's feed routes
+		if bytes.HasPrefix(path, r.prefix) {
+			kind, file = r.kind, path[len(r.prefix):]
+			break
+		}
+	}
+	if kind == "" {
 		return nil
 	}
 	if len(file) == 0 || file[0] == '.' || bytes.IndexByte(file, '/') >= 0 {
 		return nil // net/http cleans or refuses these
 	}
 	slug, format, ok := splitFeedFile(string(file))
-	if !ok || ContentType(format) == "" {
+	if !ok || render.ContentType(format) == "" {
 		return nil
 	}
 	res, err := pub.get(context.Background(), cacheKey{kind: kind, slug: slug, format: format})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"runtime/debug"
@@ -136,33 +135,9 @@ func TestBodyFileOutlivesRetireDuringSend(t *testing.T) {
 		t.Error("a retired response still hands out its memfd")
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	got := make(chan []byte, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			got <- nil
-			return
-		}
-		defer c.Close()
-		b, _ := io.ReadAll(c)
-		got <- b
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	handled, err := sendHeadAndFile(c, []byte("head\r\n"), bf)
+	b := sendOverTCP(t, []byte("head\r\n"), bf)
 	bf.release()
-	c.Close()
-	if !handled || err != nil {
-		t.Fatalf("sendHeadAndFile: handled %v, err %v", handled, err)
-	}
-	if b := <-got; !bytes.Equal(b, append([]byte("head\r\n"), body...)) {
+	if !bytes.Equal(b, append([]byte("head\r\n"), body...)) {
 		t.Errorf("received %d bytes, want the head and the %d-byte body", len(b), len(body))
 	}
 	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {

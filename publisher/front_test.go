@@ -17,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"bantin/config"
 	"bantin/db"
 	"bantin/internal/testenv"
+	"bantin/publisher/render"
 )
 
 // startFront serves e's Server through a Front on 127.0.0.1 and returns
@@ -29,15 +31,16 @@ func startFront(t testing.TB, e *testEnv, tune func(hs *http.Server)) (string, *
 }
 
 // startHTTP serves h (normally e's Server's Handler) on 127.0.0.1 as the
-// daemon does, with or without the fast path (NewHTTP), and returns the
-// address and the Front (nil without the fast path).
+// daemon does, with its http.Server (NewHTTPServer) and with or without
+// the fast path (NewHTTP), and returns the address and the Front (nil
+// without the fast path).
 func startHTTP(t testing.TB, e *testEnv, h http.Handler, tune func(hs *http.Server), fast bool) (string, *Front) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+	hs := NewHTTPServer(h, nil)
 	if tune != nil {
 		tune(hs)
 	}
@@ -190,7 +193,7 @@ func frontCases(t *testing.T, e *testEnv) []frontCase {
 	h := func(name, value string) string { return name + ": " + value + "\r\n" }
 	ua := h("User-Agent", "Mozilla/5.0 (bantin test) Thunderbird/115")
 
-	return []frontCase{
+	return append([]frontCase{
 		{name: "plain GET", raw: get(p, ua), fast: true},
 		{name: "gzip", raw: get(p, h("Accept-Encoding", "gzip, deflate, br")), fast: true},
 		{name: "gzip refused with q=0", raw: get(p, h("Accept-Encoding", "gzip;q=0, deflate")), fast: true},
@@ -263,7 +266,55 @@ func frontCases(t *testing.T, e *testEnv) []frontCase {
 		{name: "space before colon", raw: get(p, "X-A : b\r\n")},
 		{name: "lower-case method", raw: "get " + p + " HTTP/1.1\r\nHost: x\r\n\r\n"},
 		{name: "head larger than the fast buffer", raw: get(p, h("Cookie", strings.Repeat("a", 3*fastReadBuf))), methods: []string{"GET"}},
+		{name: "head over the server's MaxHeaderBytes", raw: get(p, h("Cookie", strings.Repeat("a", 80<<10)))},
+	}, routeCases(e)...)
+}
+
+// routeCases returns exchanges for every route of e's route table
+// (Server.Routes, the added ones included): for a feed route, GET and
+// HEAD of its feed in each format, which the fast path answers, and its
+// HTML page, a feed that does not exist and an older page, which it
+// leaves to net/http; for every other route, a GET and a POST of its
+// path (the catch-all's: a path no other route takes).
+func routeCases(e *testEnv) []frontCase {
+	req := func(method, path string) string {
+		return method + " " + path + " HTTP/1.1\r\nHost: news.example.org\r\n\r\n"
 	}
+	slugs := map[string]string{render.KindTopic: topicSlug, render.KindTag: "dat-dai"}
+	older := "?before=" + db.Cursor{Published: time.Unix(1e9, 0), ID: 1}.String()
+	wildcard := regexp.MustCompile(`\{[^}]*\}`)
+	var out []frontCase
+	for _, r := range e.srv.Routes() {
+		path := patternPath(r.Pattern)
+		name := "route " + r.Pattern + ": "
+		if r.Feed != "" {
+			dir, ok := strings.CutSuffix(path, "{file}")
+			if !ok {
+				panic("feed route " + r.Pattern + " without {file}")
+			}
+			for _, f := range render.Formats {
+				out = append(out,
+					frontCase{name: name + f, raw: req("GET", dir+slugs[r.Feed]+"."+f), fast: true},
+					frontCase{name: name + "HEAD " + f, raw: req("HEAD", dir+slugs[r.Feed]+"."+f), methods: []string{"HEAD"}, fast: true})
+			}
+			out = append(out,
+				frontCase{name: name + "page", raw: req("GET", dir+slugs[r.Feed])},
+				frontCase{name: name + "no such feed", raw: req("GET", dir+"khong-co.atom")},
+				frontCase{name: name + "older page", raw: req("GET", dir+slugs[r.Feed]+".json"+older)})
+			continue
+		}
+		switch path {
+		case "/{$}":
+			path = "/"
+		case "/":
+			path = "/khong-co-trang-nay"
+		}
+		path = wildcard.ReplaceAllString(path, "x")
+		out = append(out,
+			frontCase{name: name + "GET", raw: req("GET", path)},
+			frontCase{name: name + "POST", raw: "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"})
+	}
+	return out
 }
 
 // TestFastPathSwitch: the same exchanges (TestFrontMatchesNetHTTP's)
@@ -272,10 +323,21 @@ func frontCases(t *testing.T, e *testEnv) []frontCase {
 // middleware around the handler sees every request; with it on, the
 // fast path's requests never reach the handler or its middleware, as
 // front.go and the README say.
+//
+// The daemon's routes are added first (as cmd/bantin does), so the
+// exchanges cover every route of the table, added ones included.
 func TestFastPathSwitch(t *testing.T) {
 	sendfileAll(t)
 	e := newEnv(t)
 	e.seed()
+	e.srv.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "metrics\n") }))
+	e.srv.Handle(config.BuiltinHubPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hub "+r.Method+"\n") }))
+	e.srv.Register(func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /desk", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "desk\n") })
+	})
+	if n := len(e.srv.Routes()); n != len(ownRoutes)+2 {
+		t.Fatalf("%d routes in the table, want %d", n, len(ownRoutes)+2)
+	}
 	var seenOn, seenOff atomic.Int64
 	counting := func(n *atomic.Int64) http.Handler {
 		h := e.srv.Handler()

@@ -13,7 +13,8 @@ import (
 // WebSub hub and callback) answer through Handler, whatever the method
 // for a pattern without one, behind the fast path too, while the
 // publisher's own routes answer as before; a route on the publisher's
-// feed paths is refused.
+// own paths (a feed directory, the index, /healthz...) is refused, by
+// Handle or, for a Register function's, by Handler.
 func TestHandleAddsRoutes(t *testing.T) {
 	e := newEnv(t)
 	e.seed()
@@ -42,7 +43,7 @@ func TestHandleAddsRoutes(t *testing.T) {
 	if s := front.Stats(); s.FastResponses != 1 {
 		t.Errorf("fast responses %d, want 1 (the feed)", s.FastResponses)
 	}
-	for _, p := range []string{"GET /topics/x.rss", "/tags/", "/"} {
+	for _, p := range []string{"GET /topics/x.rss", "/tags/", "/", "GET /healthz", "/opml.xml"} {
 		func() {
 			defer func() {
 				if recover() == nil {
@@ -50,6 +51,20 @@ func TestHandleAddsRoutes(t *testing.T) {
 				}
 			}()
 			e.srv.Handle(p, http.NotFoundHandler())
+		}()
+	}
+	// A Register function's routes are checked against the table when
+	// Handler builds it.
+	for _, p := range []string{"GET /topics/", "/tags/{slug}", "GET /healthz"} {
+		other := newEnv(t)
+		other.srv.Register(func(mux *http.ServeMux) { mux.Handle(p, http.NotFoundHandler()) })
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Register of %q: Handler accepted a route on the publisher's paths", p)
+				}
+			}()
+			other.srv.Handler()
 		}()
 	}
 }

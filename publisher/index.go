@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
-	"sync"
 	"time"
 
 	"bantin/config"
+	"bantin/publisher/render"
 )
 
 //go:embed templates/*.html
@@ -68,13 +68,11 @@ type indexData struct {
 	Tags           []indexTag
 }
 
-var formatLabels = map[string]string{FormatRSS: "RSS", FormatAtom: "Atom", FormatJSON: "JSON Feed"}
-
 func feedLinks(base, kind, slug string) []indexLink {
 	var out []indexLink
-	for _, f := range Formats {
-		out = append(out, indexLink{Label: formatLabels[f], Type: mimeType(f), URL: feedURL(base, kind, slug, f),
-			TypeAttr: template.HTMLAttr(`type="` + mimeType(f) + `"`)})
+	for _, f := range render.Formats {
+		out = append(out, indexLink{Label: render.FormatLabels[f], Type: render.MimeType(f), URL: render.FeedURL(base, kind, slug, f),
+			TypeAttr: template.HTMLAttr(`type="` + render.MimeType(f) + `"`)})
 	}
 	return out
 }
@@ -83,9 +81,9 @@ func feedLinks(base, kind, slug string) []indexLink {
 // latest items and subscribe links, then the tags with counts. Every
 // upstream string goes through html/template's contextual escaping.
 func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, error) {
-	base := baseURL(cfg)
-	zone := indexZone(cfg)
-	d := indexData{Title: SiteTitle(cfg), Description: cfg.Site.Description, Search: base + "/search",
+	base := render.BaseURL(cfg)
+	zone := render.Zone(cfg)
+	d := indexData{Title: render.SiteTitle(cfg), Description: cfg.Site.Description, Search: base + "/search",
 		OPML: base + "/opml.xml", OPMLTags: base + "/opml.xml?tags=1"}
 	var updated time.Time
 	vi, total := 0, 0
@@ -95,21 +93,22 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 		// page stays quick with hundreds of topics.
 		short := t
 		short.Limit = indexItems
-		entries, _, err := s.composeTopic(ctx, short, nil)
+		c, _, err := s.composeTopic(ctx, short, nil)
 		if err != nil {
 			return nil, err
 		}
+		entries := c.Entries()
 		title := t.Title
 		if title == "" {
 			title = t.Slug
 		}
 		it := indexTopic{Slug: t.Slug, Title: title, Description: t.Description, Links: feedLinks(base, kindTopic, t.Slug),
-			Page: base + pagePath(kindTopic, t.Slug)}
+			Page: base + render.PagePath(kindTopic, t.Slug)}
 		for i, e := range entries {
 			if e.Item.FirstSeen.After(updated) {
 				updated = e.Item.FirstSeen
 			}
-			if l := cleanLang(e.Item.Language); l != "" {
+			if l := render.CleanLang(e.Item.Language); l != "" {
 				total++
 				if strings.EqualFold(strings.SplitN(l, "-", 2)[0], "vi") {
 					vi++
@@ -122,11 +121,11 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 			if strings.TrimSpace(title) == "" {
 				title = "(untitled)"
 			}
-			link := itemLink(e.Item.Link) // without tracking parameters
-			pub := itemPublished(e.Item)
+			link := render.ItemLink(e.Item.Link) // without tracking parameters
+			pub := render.Published(e.Item)
 			it.Items = append(it.Items, indexItem{
-				Title: title, Link: link, Source: sourceName(e.Item), Lang: cleanLang(e.Item.Language),
-				Date: indexDate(pub, zone), DateISO: pub.UTC().Format(time.RFC3339),
+				Title: title, Link: link, Source: render.SourceName(e.Item), Lang: render.CleanLang(e.Item.Language),
+				Date: render.ShowTime(pub, zone), DateISO: pub.UTC().Format(time.RFC3339),
 			})
 		}
 		d.Topics = append(d.Topics, it)
@@ -137,10 +136,10 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 	}
 	for _, t := range tags {
 		d.Tags = append(d.Tags, indexTag{Slug: t.Slug, Name: t.Name, Count: t.Count, Links: feedLinks(base, kindTag, t.Slug),
-			Page: base + pagePath(kindTag, t.Slug)})
+			Page: base + render.PagePath(kindTag, t.Slug)})
 	}
 	if !updated.IsZero() {
-		d.Updated, d.UpdatedISO = indexDate(updated, zone), updated.UTC().Format(time.RFC3339)
+		d.Updated, d.UpdatedISO = render.ShowTime(updated, zone), updated.UTC().Format(time.RFC3339)
 	}
 	d.Lang = "en"
 	if total > 0 && vi*2 > total {
@@ -152,45 +151,6 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 		return nil, fmt.Errorf("publisher: render index: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// zones caches the locations indexZone loaded, by name.
-var zones sync.Map
-
-// indexZone returns the zone the index page shows times in: the config's
-// defaults timezone (config.Load fills in Asia/Ho_Chi_Minh when the YAML
-// names none), UTC for a config that names none or an unknown one.
-func indexZone(cfg *config.Config) *time.Location {
-	name := cfg.Defaults.Timezone
-	if name == "" {
-		return time.UTC
-	}
-	if loc, ok := zones.Load(name); ok {
-		return loc.(*time.Location)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC
-	}
-	zones.Store(name, loc)
-	return loc
-}
-
-// indexDate shows t to readers in loc, to the minute, always with its
-// offset from UTC: "2020-04-26 10:11 UTC+07:00" (Asia/Ho_Chi_Minh, whose
-// abbreviation is numeric), "2020-04-26 05:11 CEST (UTC+02:00)",
-// "2020-04-26 03:11 UTC".
-func indexDate(t time.Time, loc *time.Location) string {
-	t = t.In(loc)
-	abbr, off := t.Zone()
-	offset := "UTC" + t.Format("-07:00")
-	switch {
-	case off == 0 && (abbr == "UTC" || abbr == ""):
-		offset = "UTC"
-	case abbr != "" && abbr[0] != '+' && abbr[0] != '-':
-		offset = abbr + " (" + offset + ")"
-	}
-	return t.Format("2006-01-02 15:04") + " " + offset
 }
 
 // OPML 2.0 document.
@@ -216,7 +176,7 @@ type opmlEntry struct {
 
 // renderOPML lists every topic feed (RSS) or, with tags, every tag feed.
 func (s *Server) renderOPML(ctx context.Context, cfg *config.Config, tags bool) ([]byte, error) {
-	base := baseURL(cfg)
+	base := render.BaseURL(cfg)
 	doc := opmlDoc{Version: "2.0", Title: "bantin topics", Owner: base + "/", Docs: "http://opml.org/spec2.opml"}
 	if tags {
 		doc.Title = "bantin tags"
@@ -226,7 +186,7 @@ func (s *Server) renderOPML(ctx context.Context, cfg *config.Config, tags bool) 
 		}
 		for _, t := range list {
 			doc.Body = append(doc.Body, opmlEntry{Type: "rss", Text: t.Name, Title: t.Name,
-				XMLURL: feedURL(base, kindTag, t.Slug, FormatRSS), HTMLURL: base + "/", Version: "RSS2"})
+				XMLURL: render.FeedURL(base, kindTag, t.Slug, render.FormatRSS), HTMLURL: base + "/", Version: "RSS2"})
 		}
 	} else {
 		for _, t := range cfg.Topics {
@@ -235,7 +195,7 @@ func (s *Server) renderOPML(ctx context.Context, cfg *config.Config, tags bool) 
 				title = t.Slug
 			}
 			doc.Body = append(doc.Body, opmlEntry{Type: "rss", Text: title, Title: title, Description: t.Description,
-				XMLURL: feedURL(base, kindTopic, t.Slug, FormatRSS), HTMLURL: base + "/", Version: "RSS2"})
+				XMLURL: render.FeedURL(base, kindTopic, t.Slug, render.FormatRSS), HTMLURL: base + "/", Version: "RSS2"})
 		}
 	}
 	var buf bytes.Buffer

@@ -9,6 +9,7 @@ import (
 
 	"bantin/config"
 	"bantin/fold"
+	"bantin/publisher/render"
 )
 
 // What readers read when a request fails: words, never package names or
@@ -34,7 +35,7 @@ func (s *Server) notFoundText(ctx context.Context, kind, slug, format string) st
 		fmt.Fprintf(&b, "Không có chủ đề hay thẻ %q (no topic or tag named %q).\n", slug, slug)
 	case format == "":
 		fmt.Fprintf(&b, "%q is not a feed: a feed's address ends in .rss, .atom or .json.\n", slug)
-	case ContentType(format) == "":
+	case render.ContentType(format) == "":
 		fmt.Fprintf(&b, "There is no feed format %q: a feed's address ends in .rss, .atom or .json.\n", "."+format)
 	default:
 		fmt.Fprintf(&b, "No topic or tag named %q.\n", slug)
@@ -50,8 +51,8 @@ func (s *Server) handleUnknown(w http.ResponseWriter, r *http.Request) {
 	cfg := s.cfg.Load()
 	var b strings.Builder
 	fmt.Fprintf(&b, "There is no page at %s.\n", r.URL.EscapedPath())
-	for _, k := range []struct{ kind, dir string }{{kindTopic, "/topics/"}, {kindTag, "/tags/"}} {
-		if rest, ok := strings.CutPrefix(r.URL.Path, k.dir); ok {
+	for _, k := range feedRoutes {
+		if rest, ok := strings.CutPrefix(r.URL.Path, string(k.prefix)); ok {
 			file := strings.Trim(rest, "/")
 			file = file[strings.LastIndexByte(file, '/')+1:]
 			slug, format, ok := splitFeedFile(file)
@@ -65,22 +66,22 @@ func (s *Server) handleUnknown(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	fmt.Fprintf(&b, "Every feed is listed at %s/", baseURL(cfg))
+	fmt.Fprintf(&b, "Every feed is listed at %s/", render.BaseURL(cfg))
 	http.Error(w, b.String(), http.StatusNotFound)
 }
 
 // suggest writes to b the feed nearest to kind/slug, if any (in format,
 // RSS when format is not one), and where every feed is listed.
 func (s *Server) suggest(b *strings.Builder, ctx context.Context, cfg *config.Config, kind, slug, format string) {
-	base := baseURL(cfg)
+	base := render.BaseURL(cfg)
 	if near, nearKind := s.nearFeed(ctx, cfg, kind, slug); near != "" {
 		page := format == formatHTML
-		if ContentType(format) == "" {
+		if render.ContentType(format) == "" {
 			format = "rss"
 		}
-		u := feedURL(base, nearKind, near, format)
+		u := render.FeedURL(base, nearKind, near, format)
 		if page {
-			u = base + pagePath(nearKind, near)
+			u = base + render.PagePath(nearKind, near)
 		}
 		if near == slug {
 			fmt.Fprintf(b, "The %s %q is at %s\n", nearKind, near, u)

@@ -11,6 +11,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"bantin/htmltext"
+	"bantin/publisher/render"
 )
 
 // Tests of what published feeds contain (issue 12, points 1-7).
@@ -73,7 +74,7 @@ func decodeJSON(t *testing.T, b []byte) jsonDoc {
 // title and updated; the W3C validator warns on every entry without.
 func TestAtomSourceHasUpdated(t *testing.T) {
 	f := fixtureFeed(t)
-	d := decodeAtom(t, renderAll(t, f)[FormatAtom])
+	d := decodeAtom(t, renderAll(t, f)[render.FormatAtom])
 	for i, e := range d.Entries {
 		if e.Source.ID == "" || e.Source.Title == "" {
 			t.Errorf("entry %d: source id %q, title %q", i, e.Source.ID, e.Source.Title)
@@ -100,11 +101,11 @@ func TestStoredHTMLPublishedBalanced(t *testing.T) {
 			Content     string `xml:"http://purl.org/rss/1.0/modules/content/ encoded"`
 		} `xml:"channel>item"`
 	}
-	if err := xml.Unmarshal(out[FormatRSS], &rss); err != nil {
+	if err := xml.Unmarshal(out[render.FormatRSS], &rss); err != nil {
 		t.Fatal(err)
 	}
-	a := decodeAtom(t, out[FormatAtom])
-	j := decodeJSON(t, out[FormatJSON])
+	a := decodeAtom(t, out[render.FormatAtom])
+	j := decodeJSON(t, out[render.FormatJSON])
 	got := map[string]string{
 		"rss description":     rss.Items[0].Description,
 		"rss content:encoded": rss.Items[0].Content,
@@ -132,11 +133,11 @@ func TestStoredHTMLPublishedBalanced(t *testing.T) {
 func TestNoFeedLevelAuthor(t *testing.T) {
 	f := fixtureFeed(t)
 	out := renderAll(t, f)
-	a := decodeAtom(t, out[FormatAtom])
+	a := decodeAtom(t, out[render.FormatAtom])
 	if len(a.Authors) > 0 {
 		t.Errorf("atom feed author %v", a.Authors)
 	}
-	j := decodeJSON(t, out[FormatJSON])
+	j := decodeJSON(t, out[render.FormatJSON])
 	if j.Author != nil || j.Authors != nil {
 		t.Errorf("json feed author %v, authors %v", j.Author, j.Authors)
 	}
@@ -144,15 +145,15 @@ func TestNoFeedLevelAuthor(t *testing.T) {
 		if len(e.Item.Authors) > 0 {
 			continue
 		}
-		want := sourceName(e.Item)
-		if got := a.Entries[i].Authors; len(got) != 1 || got[0].Name != want || got[0].URI != webURL(e.Item.SourceSite) {
+		want := render.SourceName(e.Item)
+		if got := a.Entries[i].Authors; len(got) != 1 || got[0].Name != want || got[0].URI != render.WebURL(e.Item.SourceSite) {
 			t.Errorf("atom entry %d authors %+v, want its source %q", i, got, want)
 		}
 		if got := j.Items[i].Authors; len(got) != 1 || got[0].Name != want {
 			t.Errorf("json item %d authors %+v, want its source %q", i, got, want)
 		}
 	}
-	for _, format := range Formats {
+	for _, format := range render.Formats {
 		pf, err := gofeed.NewParser().Parse(bytes.NewReader(out[format]))
 		if err != nil {
 			t.Fatal(err)
@@ -180,19 +181,19 @@ func TestBodylessItems(t *testing.T) {
 	f.Entries[1].Item.Link = ""
 	const line = `<p><a href="https://www.tinviet.example.vn/giao-thong/cau.html">tinviet.example.vn</a></p>`
 	out := renderAll(t, f)
-	j := decodeJSON(t, out[FormatJSON])
+	j := decodeJSON(t, out[render.FormatJSON])
 	if it := j.Items[0]; it.ContentHTML == nil || *it.ContentHTML != line || it.ContentText != nil {
 		t.Errorf("json item with a link: content_html %v, content_text %v; want %q only", it.ContentHTML, it.ContentText, line)
 	}
 	if it := j.Items[1]; it.ContentHTML != nil || it.ContentText == nil || *it.ContentText != "" {
 		t.Errorf("json item without a link: content_html %v, content_text %v; want an empty content_text", it.ContentHTML, it.ContentText)
 	}
-	a := decodeAtom(t, out[FormatAtom])
+	a := decodeAtom(t, out[render.FormatAtom])
 	if got := a.Entries[0].Content; got != line {
 		t.Errorf("atom entry with a link: content %q, want %q", got, line)
 	}
-	if !bytes.Contains(out[FormatJSON], []byte(`"content_text": ""`)) {
-		t.Errorf("json: no empty content_text:\n%s", out[FormatJSON])
+	if !bytes.Contains(out[render.FormatJSON], []byte(`"content_text": ""`)) {
+		t.Errorf("json: no empty content_text:\n%s", out[render.FormatJSON])
 	}
 }
 
@@ -212,25 +213,25 @@ func TestChannelDescriptionPlainText(t *testing.T) {
 		var rss struct {
 			Description string `xml:"channel>description"`
 		}
-		if err := xml.Unmarshal(out[FormatRSS], &rss); err != nil {
+		if err := xml.Unmarshal(out[render.FormatRSS], &rss); err != nil {
 			t.Fatal(err)
 		}
 		if got := htmltext.Text(rss.Description); got != desc {
 			t.Errorf("rss description read as HTML = %q, want %q (raw %q)", got, desc, rss.Description)
 		}
-		if strings.Contains(desc, "&") && !bytes.Contains(out[FormatRSS], []byte("&#x26;")) {
-			t.Errorf("rss: '&' not written as &#x26;:\n%s", out[FormatRSS])
+		if strings.Contains(desc, "&") && !bytes.Contains(out[render.FormatRSS], []byte("&#x26;")) {
+			t.Errorf("rss: '&' not written as &#x26;:\n%s", out[render.FormatRSS])
 		}
 		var atom struct {
 			Subtitle string `xml:"subtitle"`
 		}
-		if err := xml.Unmarshal(out[FormatAtom], &atom); err != nil {
+		if err := xml.Unmarshal(out[render.FormatAtom], &atom); err != nil {
 			t.Fatal(err)
 		}
 		if atom.Subtitle != desc {
 			t.Errorf("atom subtitle = %q, want %q", atom.Subtitle, desc)
 		}
-		if j := decodeJSON(t, out[FormatJSON]); j.Description != desc {
+		if j := decodeJSON(t, out[render.FormatJSON]); j.Description != desc {
 			t.Errorf("json description = %q, want %q", j.Description, desc)
 		}
 	}
@@ -244,7 +245,7 @@ func TestTrackingParametersRemoved(t *testing.T) {
 	f.Entries[0].Item.Link = "https://vnexpress.net/a.html?id=7&utm_source=rss&utm_medium=feed&fbclid=X&p=2"
 	f.Entries[0].Related[0].Link = "https://thanhnien.vn/b.htm?gclid=1&mc_cid=2&mc_eid=3"
 	out := renderAll(t, f)
-	for _, format := range Formats {
+	for _, format := range render.Formats {
 		pf, err := gofeed.NewParser().Parse(bytes.NewReader(out[format]))
 		if err != nil {
 			t.Fatal(err)
@@ -258,8 +259,8 @@ func TestTrackingParametersRemoved(t *testing.T) {
 			}
 		}
 	}
-	if !bytes.Contains(out[FormatAtom], []byte(`href="https://thanhnien.vn/b.htm" rel="related"`)) {
-		t.Errorf("atom: related link not cleaned:\n%s", out[FormatAtom])
+	if !bytes.Contains(out[render.FormatAtom], []byte(`href="https://thanhnien.vn/b.htm" rel="related"`)) {
+		t.Errorf("atom: related link not cleaned:\n%s", out[render.FormatAtom])
 	}
 }
 
@@ -269,10 +270,10 @@ func TestEmptyFeedDates(t *testing.T) {
 	f := fixtureFeed(t)
 	f.Entries, f.Next = nil, ""
 	out := renderAll(t, f)
-	if bytes.Contains(out[FormatRSS], []byte("lastBuildDate")) {
-		t.Errorf("rss: empty feed has a lastBuildDate:\n%s", out[FormatRSS])
+	if bytes.Contains(out[render.FormatRSS], []byte("lastBuildDate")) {
+		t.Errorf("rss: empty feed has a lastBuildDate:\n%s", out[render.FormatRSS])
 	}
-	if a := decodeAtom(t, out[FormatAtom]); a.Updated != "2026-01-01T00:00:00Z" {
+	if a := decodeAtom(t, out[render.FormatAtom]); a.Updated != "2026-01-01T00:00:00Z" {
 		t.Errorf("atom: empty feed updated %q", a.Updated)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/publisher/render"
 )
 
 // jsonTitles returns the titles of a JSON Feed body.
@@ -75,7 +76,7 @@ func TestRenamedTopicRedirects(t *testing.T) {
 	}
 	e.srv.Reload(renamed(e))
 
-	for _, format := range Formats {
+	for _, format := range render.Formats {
 		for _, method := range []string{"GET", "HEAD"} {
 			r := noFollow(t, e, method, "/topics/"+topicSlug+"."+format)
 			want := testBase + "/topics/nha-dat." + format

@@ -15,13 +15,14 @@ import (
 
 	"bantin/db"
 	"bantin/internal/testenv"
+	"bantin/publisher/render"
 )
 
-func renderAll(t *testing.T, f *Feed) map[string][]byte {
+func renderAll(t *testing.T, f *render.Feed) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	for _, format := range Formats {
-		b, err := Render(f, format)
+	for _, format := range render.Formats {
+		b, err := render.Render(f, format)
 		if err != nil {
 			t.Fatalf("Render(%s): %v", format, err)
 		}
@@ -32,13 +33,13 @@ func renderAll(t *testing.T, f *Feed) map[string][]byte {
 
 func TestRenderGolden(t *testing.T) {
 	f := fixtureFeed(t)
-	for _, format := range Formats {
+	for _, format := range render.Formats {
 		t.Run(format, func(t *testing.T) {
-			got, err := Render(f, format)
+			got, err := render.Render(f, format)
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, _ := Render(f, format)
+			again, _ := render.Render(f, format)
 			if !bytes.Equal(got, again) {
 				t.Fatalf("Render(%s) is not deterministic", format)
 			}
@@ -48,7 +49,7 @@ func TestRenderGolden(t *testing.T) {
 }
 
 func TestRenderUnknownFormat(t *testing.T) {
-	if _, err := Render(fixtureFeed(t), "html"); err == nil {
+	if _, err := render.Render(fixtureFeed(t), "html"); err == nil {
 		t.Fatal("Render(html): got nil error, want one")
 	}
 }
@@ -63,14 +64,14 @@ func writeTemp(t *testing.T, name string, data []byte) string {
 	return p
 }
 
-func emptyFeed(t *testing.T) *Feed {
+func emptyFeed(t *testing.T) *render.Feed {
 	f := fixtureFeed(t)
 	f.Entries, f.Next, f.Hubs = nil, "", nil
 	return f
 }
 
 // validationFeeds are the feeds every validator test checks.
-func validationFeeds(t *testing.T) map[string]*Feed {
+func validationFeeds(t *testing.T) map[string]*render.Feed {
 	older := fixtureFeed(t)
 	older.Cursor, older.Next, older.Hubs = older.Next, "", nil
 	nasty := fixtureFeed(t)
@@ -85,7 +86,7 @@ func validationFeeds(t *testing.T) map[string]*Feed {
 		repaired = append(repaired, normalised(t, name, "", "https://upstream.example.org/"+name)...)
 	}
 	legacy := tagFeed(append(legacyItems(), repaired...))
-	return map[string]*Feed{"fixture": fixtureFeed(t), "empty": emptyFeed(t), "older-page": older, "nasty": nasty, "legacy": legacy}
+	return map[string]*render.Feed{"fixture": fixtureFeed(t), "empty": emptyFeed(t), "older-page": older, "nasty": nasty, "legacy": legacy}
 }
 
 // writeFeeds renders each validation feed in format into a temp dir and
@@ -95,7 +96,7 @@ func writeFeeds(t *testing.T, format string) []string {
 	dir := t.TempDir()
 	var paths []string
 	for name, f := range validationFeeds(t) {
-		b, err := Render(f, format)
+		b, err := render.Render(f, format)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +113,7 @@ func writeFeeds(t *testing.T, format string) []string {
 func TestAtomValidRelaxNG(t *testing.T) {
 	jing := needTool(t, "jing")
 	schema := sharedSchema(t, "atom.rnc")
-	paths := writeFeeds(t, FormatAtom)
+	paths := writeFeeds(t, render.FormatAtom)
 	out, err := exec.Command(jing, append([]string{"-c", schema}, paths...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("jing: %v\n%s", err, out)
@@ -127,7 +128,7 @@ func TestRSSValidXSD(t *testing.T) {
 	// ("a channel may contain any number of items"): the empty feed is
 	// left out here and checked by the other tests.
 	var paths []string
-	for _, p := range writeFeeds(t, FormatRSS) {
+	for _, p := range writeFeeds(t, render.FormatRSS) {
 		if filepath.Base(p) != "empty.rss" {
 			paths = append(paths, p)
 		}
@@ -150,7 +151,7 @@ errs = [e.message + " at " + "/".join(map(str, e.path)) for e in v.iter_errors(d
 print("\n".join(errs))
 sys.exit(1 if errs else 0)
 `
-	for _, p := range writeFeeds(t, FormatJSON) {
+	for _, p := range writeFeeds(t, render.FormatJSON) {
 		if out, err := exec.Command(py, "-c", script, schema, p).CombinedOutput(); err != nil {
 			t.Errorf("%s: schema: %v\n%s", filepath.Base(p), err, out)
 		}
@@ -166,9 +167,9 @@ print(json.dumps({"bozo": int(d.bozo), "exc": str(d.get("bozo_exception", "")), 
   "titles": [e.get("title", "") for e in d.entries], "ids": [e.get("id", "") for e in d.entries]}))
 `
 	f := fixtureFeed(t)
-	for _, format := range []string{FormatRSS, FormatAtom, FormatJSON} {
+	for _, format := range []string{render.FormatRSS, render.FormatAtom, render.FormatJSON} {
 		t.Run(format, func(t *testing.T) {
-			b, err := Render(f, format)
+			b, err := render.Render(f, format)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,7 +187,7 @@ print(json.dumps({"bozo": int(d.bozo), "exc": str(d.get("bozo_exception", "")), 
 			if err := json.Unmarshal(out, &got); err != nil {
 				t.Fatalf("%v: %s", err, out)
 			}
-			if format == FormatJSON && got.Version == "" {
+			if format == render.FormatJSON && got.Version == "" {
 				t.Skip("this feedparser does not read JSON Feed")
 			}
 			if got.Bozo != 0 {
@@ -196,10 +197,10 @@ print(json.dumps({"bozo": int(d.bozo), "exc": str(d.get("bozo_exception", "")), 
 				t.Fatalf("entries = %d, want %d", len(got.Titles), len(f.Entries))
 			}
 			for i, e := range f.Entries {
-				if want := entryTitle(e.Item); got.Titles[i] != want {
+				if want := render.EntryTitle(e.Item); got.Titles[i] != want {
 					t.Errorf("entry %d title = %q, want %q", i, got.Titles[i], want)
 				}
-				if want := EntryID(f.BaseURL, e.Item.SourceID, e.Item.GUID); got.IDs[i] != want {
+				if want := render.EntryID(f.BaseURL, e.Item.SourceID, e.Item.GUID); got.IDs[i] != want {
 					t.Errorf("entry %d id = %q, want %q", i, got.IDs[i], want)
 				}
 			}
@@ -252,7 +253,7 @@ func TestCrossFormat(t *testing.T) {
 	f := fixtureFeed(t)
 	out := renderAll(t, f)
 	parsed := map[string][]parsedItem{}
-	for _, format := range Formats {
+	for _, format := range render.Formats {
 		pf, items := parseBack(t, out[format])
 		parsed[format] = items
 		if pf.Title != f.Title {
@@ -264,34 +265,34 @@ func TestCrossFormat(t *testing.T) {
 	}
 	for i, e := range f.Entries {
 		want := parsedItem{
-			ID:        EntryID(testBase, e.Item.SourceID, e.Item.GUID),
-			Title:     entryTitle(e.Item),
+			ID:        render.EntryID(testBase, e.Item.SourceID, e.Item.GUID),
+			Title:     render.EntryTitle(e.Item),
 			Link:      e.Item.Link,
 			Published: e.Item.Published.UTC(),
 		}
 		var cats []string
-		for _, tg := range sortedTags(e.Item) {
+		for _, tg := range render.SortedTags(e.Item) {
 			cats = append(cats, tg.Name)
 		}
 		want.Categories = strings.Join(cats, "|")
 		if len(e.Item.Enclosures) > 0 {
-			want.Enclosure = e.Item.Enclosures[0].URL + " " + enclosureType(e.Item.Enclosures[0])
+			want.Enclosure = e.Item.Enclosures[0].URL + " " + render.EnclosureType(e.Item.Enclosures[0])
 		}
 		var names []string
 		for _, a := range e.Item.Authors {
 			names = append(names, a.Name)
 		}
-		want.Content = contentHTML(e)
-		for _, format := range Formats {
+		want.Content = render.ContentHTML(e)
+		for _, format := range render.Formats {
 			want.Updated = e.Item.Updated.UTC()
-			if format == FormatRSS {
+			if format == render.FormatRSS {
 				want.Updated = time.Time{} // RSS items have no updated date
 			}
 			want.Authors = strings.Join(names, "|")
 			if len(names) == 0 {
-				want.Authors = sourceName(e.Item) // Atom, JSON: the source
+				want.Authors = render.SourceName(e.Item) // Atom, JSON: the source
 			}
-			if format == FormatRSS {
+			if format == render.FormatRSS {
 				want.Authors = strings.Join(names, ", ") // one dc:creator
 			}
 			if got := parsed[format][i]; got != want {

@@ -16,6 +16,7 @@ import (
 	"bantin/db"
 	"bantin/internal/testenv"
 	"bantin/iri"
+	"bantin/publisher/render"
 )
 
 // The tests in this file follow upstream items through the normaliser and
@@ -51,31 +52,31 @@ func normalisedBody(t *testing.T, body []byte, contentType, feedURL string) []db
 }
 
 // tagFeed is a tag page holding items.
-func tagFeed(items []db.Item) *Feed {
-	f := &Feed{
+func tagFeed(items []db.Item) *render.Feed {
+	f := &render.Feed{
 		Title:    "Republished",
-		ID:       FeedID(testBase, "tag", "republished"),
+		ID:       render.FeedID(testBase, "tag", "republished"),
 		BaseURL:  testBase,
 		SiteLink: testBase + "/",
 		Self: map[string]string{
-			FormatRSS:  testBase + "/tags/republished.rss",
-			FormatAtom: testBase + "/tags/republished.atom",
-			FormatJSON: testBase + "/tags/republished.json",
+			render.FormatRSS:  testBase + "/tags/republished.rss",
+			render.FormatAtom: testBase + "/tags/republished.atom",
+			render.FormatJSON: testBase + "/tags/republished.json",
 		},
 	}
 	for _, it := range items {
-		f.Entries = append(f.Entries, Entry{Item: it})
+		f.Entries = append(f.Entries, render.Entry{Item: it})
 	}
 	return f
 }
 
 // readBack parses every format of f with gofeed and returns its items by
 // upstream GUID, per format.
-func readBack(t *testing.T, f *Feed) map[string]map[string]*gofeed.Item {
+func readBack(t *testing.T, f *render.Feed) map[string]map[string]*gofeed.Item {
 	t.Helper()
 	ids := map[string]string{}
 	for _, e := range f.Entries {
-		ids[EntryID(f.BaseURL, e.Item.SourceID, e.Item.GUID)] = e.Item.GUID
+		ids[render.EntryID(f.BaseURL, e.Item.SourceID, e.Item.GUID)] = e.Item.GUID
 	}
 	out := map[string]map[string]*gofeed.Item{}
 	for format, b := range renderAll(t, f) {
@@ -110,14 +111,14 @@ func TestRepublishedPlainText(t *testing.T) {
 		{"json content_html wins", "j2", "HTML wins"},
 	}
 	for _, tc := range tests {
-		for _, format := range Formats {
+		for _, format := range render.Formats {
 			t.Run(tc.name+"/"+format, func(t *testing.T) {
 				it := got[format][tc.guid]
 				if it == nil {
 					t.Fatalf("no item %q", tc.guid)
 				}
 				body := firstNonEmptyString(it.Content, it.Description)
-				if shows := htmlText(body); shows != tc.shows {
+				if shows := render.HTMLText(body); shows != tc.shows {
 					t.Errorf("body %q shows\n got %q\nwant %q", body, shows, tc.shows)
 				}
 			})
@@ -126,10 +127,10 @@ func TestRepublishedPlainText(t *testing.T) {
 	// The Atom summary of entry 1 is text too: the RSS description and
 	// the JSON summary carry it.
 	const summary = "a < b and vector<int> v; &copy;"
-	if d := got[FormatRSS]["urn:example:plaintext:1"].Description; htmlText(d) != summary {
-		t.Errorf("rss description %q shows %q, want %q", d, htmlText(d), summary)
+	if d := got[render.FormatRSS]["urn:example:plaintext:1"].Description; render.HTMLText(d) != summary {
+		t.Errorf("rss description %q shows %q, want %q", d, render.HTMLText(d), summary)
 	}
-	if d := got[FormatJSON]["urn:example:plaintext:1"].Description; d != summary {
+	if d := got[render.FormatJSON]["urn:example:plaintext:1"].Description; d != summary {
 		t.Errorf("json summary = %q, want %q", d, summary)
 	}
 }
@@ -148,7 +149,7 @@ func firstNonEmptyString(ss ...string) string {
 func TestRepublishedCategories(t *testing.T) {
 	got := readBack(t, tagFeed(normalised(t, "metadata.rss", "", "https://meta.example.org/rss")))
 	want := []string{"AT&T", "Hà Nội", "HtmlCat", "Loïc Le Meur"} // ordered by slug
-	for _, format := range Formats {
+	for _, format := range render.Formats {
 		t.Run(format, func(t *testing.T) {
 			it := got[format]["m1"]
 			if it == nil {
@@ -194,7 +195,7 @@ func TestRenderRepairsStoredData(t *testing.T) {
 		link      = "http://edge.example.org/tin/h%C3%A0-n%E1%BB%99i%20m%E1%BB%9Bi?q=%C4%91%C6%B0%E1%BB%9Dng%20ph%E1%BB%91&x=1#frag"
 		enclosure = "http://edge.example.org/media/b%C3%A0i%20h%C3%A1t.mp3"
 	)
-	for _, format := range Formats {
+	for _, format := range render.Formats {
 		t.Run(format, func(t *testing.T) {
 			it := got[format]["iri"]
 			if it == nil {
@@ -228,13 +229,13 @@ func TestRenderRepairsStoredData(t *testing.T) {
 			}
 		}
 	}
-	if bytes.Contains(out[FormatAtom], []byte(`<content type="text"></content>`)) {
+	if bytes.Contains(out[render.FormatAtom], []byte(`<content type="text"></content>`)) {
 		t.Errorf("atom: empty content element published")
 	}
-	if bytes.Contains(out[FormatRSS], []byte("<description></description>")) {
+	if bytes.Contains(out[render.FormatRSS], []byte("<description></description>")) {
 		t.Errorf("rss: empty description published")
 	}
-	if bytes.Contains(out[FormatJSON], []byte(`"content_html": ""`)) {
+	if bytes.Contains(out[render.FormatJSON], []byte(`"content_html": ""`)) {
 		t.Errorf("json: empty content_html published")
 	}
 }
@@ -247,7 +248,7 @@ var (
 // publishedURLs returns the URL values of a rendered feed.
 func publishedURLs(format string, b []byte) []string {
 	re := xmlURLRe
-	if format == FormatJSON {
+	if format == render.FormatJSON {
 		re = jsonURLRe
 	}
 	var out []string
@@ -278,7 +279,7 @@ func TestRepublishedUntitled(t *testing.T) {
 		"unlinked-text":  "",
 	}
 	for guid, title := range want {
-		for _, format := range Formats {
+		for _, format := range render.Formats {
 			t.Run(guid+"/"+format, func(t *testing.T) {
 				it := got[format][guid]
 				if title == "" {
@@ -297,10 +298,10 @@ func TestRepublishedUntitled(t *testing.T) {
 		}
 	}
 	out := renderAll(t, f)
-	if bytes.Contains(out[FormatAtom], []byte("<title></title>")) || bytes.Contains(out[FormatAtom], []byte(`<content type="text"></content>`)) {
-		t.Errorf("atom: empty title or content published:\n%s", out[FormatAtom])
+	if bytes.Contains(out[render.FormatAtom], []byte("<title></title>")) || bytes.Contains(out[render.FormatAtom], []byte(`<content type="text"></content>`)) {
+		t.Errorf("atom: empty title or content published:\n%s", out[render.FormatAtom])
 	}
-	if n, m := bytes.Count(out[FormatRSS], []byte("<item>")), bytes.Count(out[FormatRSS], []byte("<title>")); m != n+1 {
+	if n, m := bytes.Count(out[render.FormatRSS], []byte("<item>")), bytes.Count(out[render.FormatRSS], []byte("<title>")); m != n+1 {
 		t.Errorf("rss: %d items, %d item titles", n, m-1)
 	}
 }
@@ -320,7 +321,7 @@ func TestRepublishedPlaceholderDropped(t *testing.T) {
 	f := tagFeed(normalisedBody(t, []byte(body), "", "https://vnexpress.example/rss/tin-moi-nhat.rss"))
 	out := renderAll(t, f)
 	want := []string{"Sơn Tùng M-TP khoe vé lịch lãm", "Giá vàng đi ngang"}
-	for _, format := range Formats {
+	for _, format := range render.Formats {
 		t.Run(format, func(t *testing.T) {
 			_, items := parseBack(t, out[format])
 			var titles []string
@@ -358,7 +359,7 @@ func TestRepublishedAuthorsNotFromContacts(t *testing.T) {
 	for name, tc := range tests {
 		f := tagFeed(normalisedBody(t, []byte(feed(tc.channel)), "", "https://www.sggp.example/rss/kinh-te.rss"))
 		out := renderAll(t, f)
-		for _, format := range Formats {
+		for _, format := range render.Formats {
 			t.Run(name+"/"+format, func(t *testing.T) {
 				_, items := parseBack(t, out[format])
 				var got []string
@@ -366,7 +367,7 @@ func TestRepublishedAuthorsNotFromContacts(t *testing.T) {
 					got = append(got, it.Authors)
 				}
 				want := slices.Clone(tc.want)
-				if format != FormatRSS && want[0] == "" {
+				if format != render.FormatRSS && want[0] == "" {
 					want[0] = "SGGP"
 				}
 				if !slices.Equal(got, want) {

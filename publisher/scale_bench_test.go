@@ -11,6 +11,7 @@ import (
 	"bantin/bench"
 	"bantin/config"
 	"bantin/db"
+	"bantin/publisher/render"
 )
 
 // bigTopicEnv stores n items of 4 sources (one every 7 minutes, about
@@ -53,7 +54,7 @@ func BenchmarkColdTopic(b *testing.B) {
 	for _, n := range []int{1000, 3000, 6000, 15000} {
 		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
 			e := bigTopicEnv(b, n)
-			key := cacheKey{kind: kindTopic, slug: "big", format: FormatAtom}
+			key := cacheKey{kind: kindTopic, slug: "big", format: render.FormatAtom}
 			cpu0 := processCPU()
 			for b.Loop() {
 				e.srv.Reload(e.cfg)

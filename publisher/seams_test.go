@@ -9,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"bantin/config"
-	"bantin/db"
+	"bantin/publisher/render"
 )
 
 // Tests of features that each worked alone but not together.
@@ -36,7 +35,7 @@ func TestPinHideLinksWithTrackingParameters(t *testing.T) {
 		t.Errorf("feed with a pin and a hide given with trackers: %q, want %q", got, want)
 	}
 	for _, link := range []string{cfg.Topics[0].Pin[0], "https://a.example.vn/ghim?id=7&_gl=1*abc"} {
-		if got, want := LinkKey(link), LinkKey("https://a.example.vn/ghim?id=7"); got != want {
+		if got, want := render.LinkKey(link), render.LinkKey("https://a.example.vn/ghim?id=7"); got != want {
 			t.Errorf("LinkKey(%q) = %q, want %q (as the stored link)", link, got, want)
 		}
 	}
@@ -126,29 +125,5 @@ func TestPinLinkWithEscapedQuery(t *testing.T) {
 	want := []string{"Tin tìm thấy", "Tin mới"}
 	if got := jsonTitles(t, e.get("/topics/"+topicSlug+".json").body); !slices.Equal(got, want) {
 		t.Errorf("feed with the pin: %q, want %q", got, want)
-	}
-}
-
-// TestMaxPerSourceReadmitsAfterMerge: a report left out because its
-// source had its cap comes back when dedupe later moves that source's
-// entry under another source's lead (the cap no longer binds): the
-// source is not left with fewer entries than its cap while a report of
-// it was dropped.
-func TestMaxPerSourceReadmitsAfterMerge(t *testing.T) {
-	h := time.Hour
-	a1 := mkItem(1, "a", "https://a.vn/1", "Xăng RON 95 giảm hơn 500 đồng mỗi lít", 1*h)
-	a2 := mkItem(2, "a", "https://a.vn/2", "Giá vàng SJC tăng vọt phiên sáng", 2*h)      // over a's cap of 1, for now
-	b1 := mkItem(3, "b", "https://b.vn/1", "Xăng RON 95 giảm hơn 500 đồng mỗi lít", 3*h) // a1's story, earlier: leads it
-	b2 := mkItem(4, "b", "https://b.vn/2", "Bão số 5 suy yếu thành áp thấp", 6*h)
-	topic := config.Topic{MaxPerSource: 1}
-	if got, want := summary(Compose(topic, []db.Item{a1, a2, b1, b2}, nil, t0)), "2 3(1)"; got != want {
-		t.Errorf("got %s, want %s (a's entry is led by b: a2 comes back; b2 is over b's cap)", got, want)
-	}
-	c := NewComposer(topic, nil, t0, true)
-	for _, it := range []db.Item{a1, a2, b1, b2} {
-		c.Add(it)
-	}
-	if f := c.Fate(a2); f.Kind != FateEntry {
-		t.Errorf("explain's view of a2: %s, want an entry", f.Kind)
 	}
 }

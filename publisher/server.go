@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/publisher/render"
 )
 
 // store is the part of *db.DB the server reads; tests may substitute it.
@@ -122,9 +122,23 @@ type Server struct {
 // MaxStale bounds how long, while Run runs, a changed feed is answered
 // with its previous bytes while its new version waits for the background
 // renderer (normally well under a second: one render after the change
-// sequence check); beyond it, which takes a renderer far behind, a
-// request renders the feed itself.
-const MaxStale = 30 * time.Second
+// sequence check; under a load of changes the renderer cannot keep up
+// with, each stale feed waits its turn, oldest first, for a few seconds);
+// beyond it, which takes a renderer that is stuck, a request renders the
+// feed itself. Requests do not render cached feeds before: when they did
+// (after 30 s), under load they rendered one format at a time, as often
+// as they liked, and took the CPU the renderer's rest leaves the poller.
+const MaxStale = 2 * time.Minute
+
+// idleRender is how long a cached response may go unrequested and still
+// be re-rendered in the background when its feed changes; after that it
+// is dropped at the change and rendered again when it is asked for.
+const idleRender = 10 * time.Minute
+
+// renderRest is how many times as long as a background render took the
+// renderer rests after it: 2 bounds it to a third of a core. (At 1, half
+// a core, the poller kept 90% of its pace under readers.)
+const renderRest = 2
 
 // versionFlushDelay is how long rendered feed versions gather before
 // they are recorded in one write.
@@ -243,8 +257,10 @@ func (s *Server) invalidateLocked(keys []string, now time.Time) {
 	}
 	for key, res := range s.entries {
 		if deps[depOf(key)] {
-			if key.cursor != "" {
-				delete(s.entries, key) // older pages are rendered on demand
+			if key.cursor != "" || res.idle(now) {
+				// Older pages, and responses nobody asked for lately (a
+				// format no reader uses), are rendered on demand.
+				delete(s.entries, key)
 				res.retire()
 				continue
 			}
@@ -274,8 +290,8 @@ func (s *Server) queue(key cacheKey) {
 // Run keeps the render cache current until ctx ends: it checks the
 // change sequence every SeqCheckInterval (at least every 100 ms), renders
 // changed feeds that are cached again in the background (one at a time,
-// resting after each render as long as it took, so that rendering takes
-// at most half a core from the poller). Serve runs it.
+// resting after each render twice as long as it took, so that rendering
+// takes at most a third of a core from the poller). Serve runs it.
 func (s *Server) Run(ctx context.Context) {
 	if s.store == nil {
 		return
@@ -305,12 +321,13 @@ func (s *Server) Run(ctx context.Context) {
 			if !s.renderPending(ctx) {
 				break
 			}
-			// Rest as long as the render took: background rendering
-			// takes at most half a core from the poller, and a feed that
-			// changes meanwhile is rendered once for all its changes.
+			// Rest renderRest times as long as the render took:
+			// background rendering takes at most a third of a core from
+			// the poller, and a feed that changes meanwhile is rendered
+			// once for all its changes.
 			select {
 			case <-ctx.Done():
-			case <-time.After(time.Since(start)):
+			case <-time.After(renderRest * time.Since(start)):
 			}
 			s.checkSeq(ctx, s.now()) // changes go on arriving while it renders
 		}
@@ -332,7 +349,7 @@ func (s *Server) renderPending(ctx context.Context) bool {
 		delete(s.pending, key)
 		keys = append(keys, key)
 		if key.kind == kindTopic || key.kind == kindTag {
-			for _, f := range Formats {
+			for _, f := range render.Formats {
 				k := key
 				k.format = f
 				if k != key && s.pending[k] {
@@ -393,22 +410,6 @@ func (s *Server) renderFormats(ctx context.Context, keys []cacheKey, gen, ver ui
 	return nil
 }
 
-// Handler returns the HTTP handler with every route (Handle's too).
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	s.routes(mux)
-	return s.withExtraRoutes(mux)
-}
-
-func (s *Server) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /topics/{file}", s.handleFeed(kindTopic))
-	mux.HandleFunc("GET /tags/{file}", s.handleFeed(kindTag))
-	mux.HandleFunc("GET /{$}", s.handleIndex)
-	mux.HandleFunc("GET /opml.xml", s.handleOPML)
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.HandleFunc("GET /", s.handleUnknown)
-}
-
 // ListenAndServe serves Handler on addr until ctx is cancelled, then shuts
 // down gracefully (in-flight requests get up to 10 s).
 func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
@@ -446,8 +447,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 const (
-	kindTopic = "topic"
-	kindTag   = "tag"
+	kindTopic = render.KindTopic
+	kindTag   = render.KindTag
 	// formatHTML is the HTML page of a topic or tag (/topics/{slug}) in
 	// cache keys; no extension can be it.
 	formatHTML = "/html"
@@ -461,17 +462,11 @@ var (
 	ErrBadCursor = errors.New("publisher: bad cursor")
 )
 
-// Kinds of feed for Page.
-const (
-	KindTopic = kindTopic
-	KindTag   = kindTag
-)
-
-// Page returns one page of a topic (KindTopic) or tag (KindTag) feed as it
-// is published: composed (curation, dedupe, caps) and ready for Render.
-// cursor is "" for the first page, else a db.Cursor string. It is what
-// `bantin preview` prints; it does not use the response cache.
-func (s *Server) Page(ctx context.Context, kind, slug, cursor string) (*Feed, error) {
+// Page returns one page of a topic (render.KindTopic) or tag
+// (render.KindTag) feed as it is published: composed (curation, dedupe,
+// caps) and ready for render.Render. cursor is "" for the first page,
+// else a db.Cursor string. It does not use the response cache.
+func (s *Server) Page(ctx context.Context, kind, slug, cursor string) (*render.Feed, error) {
 	if s.store == nil {
 		return nil, fmt.Errorf("publisher: no database")
 	}
@@ -494,7 +489,7 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 			s.notFound(w, r.Context(), kind, file, "")
 			return
 		}
-		if !html && ContentType(format) == "" {
+		if !html && render.ContentType(format) == "" {
 			s.notFound(w, r.Context(), kind, slug, format)
 			return
 		}
@@ -515,9 +510,9 @@ func (s *Server) handleFeed(kind string) http.HandlerFunc {
 			cfg := s.cfg.Load()
 			if _, ok := cfg.Topic(slug); !ok {
 				if t, ok := cfg.TopicByAlias(slug); ok {
-					to := feedURL(baseURL(cfg), kindTopic, t.Slug, format)
+					to := render.FeedURL(render.BaseURL(cfg), kindTopic, t.Slug, format)
 					if html {
-						to = baseURL(cfg) + pagePath(kindTopic, t.Slug)
+						to = render.BaseURL(cfg) + render.PagePath(kindTopic, t.Slug)
 					}
 					if r.URL.RawQuery != "" {
 						to += "?" + r.URL.RawQuery
@@ -650,6 +645,7 @@ func (s *Server) get(ctx context.Context, key cacheKey) (*rendered, error) {
 	res := s.entries[key]
 	s.mu.RUnlock()
 	if res != nil {
+		res.touch(now)
 		if res.fresh(now) {
 			return res, nil
 		}
@@ -712,8 +708,11 @@ func (s *Server) keep(ctx context.Context, key cacheKey, res *rendered, gen, ver
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.entries[key]
-	if old != nil && res.rendered.Sub(old.rendered) < time.Minute {
-		// A feed that changes often is compressed faster.
+	if old != nil && old.isStale() && old.staleSince().Sub(old.rendered) < time.Minute {
+		// A feed that changed within a minute of its previous version
+		// is compressed faster: its bytes will not live long. (The time
+		// between the two renders says nothing when the renderer is
+		// behind.)
 		res.gzLevel = gzip.BestSpeed
 	}
 	if s.gen != gen {
@@ -887,7 +886,7 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 			return nil, err
 		}
 		if key.format == formatHTML {
-			body, err := renderFeedPage(cfg, key.kind, key.slug, f)
+			body, err := render.RenderFeedPage(cfg, key.kind, key.slug, f)
 			if err != nil {
 				return nil, err
 			}
@@ -916,38 +915,17 @@ func (s *Server) build(ctx context.Context, key cacheKey) (*rendered, error) {
 
 // renderFeed renders f in format as a response valid for ttl (0: until
 // the next change).
-func renderFeed(f *Feed, format string, now time.Time, maxAge int, ttl time.Duration) (*rendered, error) {
-	body, err := Render(f, format)
+func renderFeed(f *render.Feed, format string, now time.Time, maxAge int, ttl time.Duration) (*rendered, error) {
+	body, err := render.Render(f, format)
 	if err != nil {
 		return nil, err
 	}
-	res := newRendered(body, ContentType(format), now, maxAge)
-	res.setLink(f.selfURL(format), f.Hubs)
+	res := newRendered(body, render.ContentType(format), now, maxAge)
+	res.setLink(f.SelfURL(format), f.Hubs)
 	if ttl > 0 {
 		res.expires = now.Add(ttl)
 	}
 	return res, nil
-}
-
-// baseURL is cfg's base_url without a trailing slash.
-func baseURL(cfg *config.Config) string {
-	b := strings.TrimRight(cfg.BaseURL, "/")
-	if b == "" {
-		b = "http://localhost:8080"
-		if cfg.Listen != "" {
-			b = "http://" + cfg.Listen
-		}
-	}
-	return b
-}
-
-// feedURL is the URL of a published feed.
-func feedURL(base, kind, slug, format string) string {
-	dir := "/topics/"
-	if kind == kindTag {
-		dir = "/tags/"
-	}
-	return base + dir + url.PathEscape(slug) + "." + format
 }
 
 func findTopic(cfg *config.Config, slug string) (config.Topic, bool) {
@@ -987,18 +965,18 @@ func (s *Server) tagList(ctx context.Context) ([]db.Tag, error) {
 // Cache-Control max-age in seconds, and how long the page stays valid
 // without a database change (0: until the next change; topics with
 // max_age age out by themselves).
-func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, cursor string) (*Feed, int, time.Duration, error) {
-	base := baseURL(cfg)
-	f := &Feed{
+func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, cursor string) (*render.Feed, int, time.Duration, error) {
+	base := render.BaseURL(cfg)
+	f := &render.Feed{
 		BaseURL:  base,
-		SiteLink: base + pagePath(kind, slug),
-		ID:       FeedID(base, kind, slug),
+		SiteLink: base + render.PagePath(kind, slug),
+		ID:       render.FeedID(base, kind, slug),
 		Cursor:   cursor,
 		Hubs:     feedHubs(cfg),
 		Self:     map[string]string{},
 	}
-	for _, format := range Formats {
-		f.Self[format] = feedURL(base, kind, slug, format)
+	for _, format := range render.Formats {
+		f.Self[format] = render.FeedURL(base, kind, slug, format)
 	}
 	var before *db.Cursor
 	if cursor != "" {
@@ -1019,11 +997,11 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 		if t.MaxAge > 0 {
 			ttl = time.Minute
 		}
-		entries, next, err := s.composeTopic(ctx, t, before)
+		c, next, err := s.composeTopic(ctx, t, before)
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		f.Entries, f.Next = entries, next
+		f.Entries, f.Next = c.Entries(), next
 	case kindTag:
 		tags, err := s.tagList(ctx)
 		if err != nil {
@@ -1050,7 +1028,7 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 		}
 		for _, it := range items {
 			if fromConfigured(cfg, it) {
-				f.Entries = append(f.Entries, Entry{Item: it})
+				f.Entries = append(f.Entries, render.Entry{Item: it})
 			}
 		}
 	}
@@ -1064,8 +1042,9 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 }
 
 // composeTopic streams the topic's members from the store into a Composer
-// until the page is full, and returns the entries and the next cursor.
-func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cursor) ([]Entry, string, error) {
+// until the page is full, and returns the Composer (its Entries are the
+// page, its Fates what became of each candidate) and the next cursor.
+func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cursor) (*render.Composer, string, error) {
 	curations, err := s.store.Curations(ctx, t.Slug)
 	if err != nil {
 		return nil, "", err
@@ -1077,7 +1056,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 		}
 		curations = append(curations, more...)
 	}
-	c := NewComposer(t, curations, s.now(), before == nil)
+	c := render.NewComposer(t, curations, s.now(), before == nil)
 	cfg := s.cfg.Load()
 	if before == nil {
 		for _, id := range c.PinnedIDs() {
@@ -1088,14 +1067,15 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 				return nil, "", err
 			}
 			if !fromConfigured(cfg, it) {
+				c.SourceRemoved(it)
 				continue
 			}
 			c.AddPinned(it)
 		}
 		for _, link := range t.Pin {
 			it, err := s.store.ItemByLink(ctx, link)
-			if errors.Is(err, db.ErrNotFound) && canonLink(link) != link {
-				it, err = s.store.ItemByLink(ctx, canonLink(link))
+			if errors.Is(err, db.ErrNotFound) && render.LinkKey(link) != link {
+				it, err = s.store.ItemByLink(ctx, render.LinkKey(link))
 			}
 			if errors.Is(err, db.ErrNotFound) {
 				continue
@@ -1103,6 +1083,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 				return nil, "", err
 			}
 			if !fromConfigured(cfg, it) {
+				c.SourceRemoved(it)
 				continue
 			}
 			c.AddPinned(it)
@@ -1126,6 +1107,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 		}
 		for i := range items {
 			if !fromConfigured(cfg, items[i]) {
+				c.SourceRemoved(items[i])
 				continue
 			}
 			if !c.Add(items[i]) {
@@ -1135,7 +1117,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 			last = &items[i]
 		}
 		if c.AgedOut() {
-			return c.Entries(), "", nil
+			return c, "", nil
 		}
 		if len(items) < batch {
 			break
@@ -1153,7 +1135,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 	if stopped && last != nil {
 		next = db.CursorOf(*last).String()
 	}
-	return c.Entries(), next, nil
+	return c, next, nil
 }
 
 // fromConfigured reports whether it comes from a source of cfg: the items
@@ -1167,7 +1149,7 @@ func fromConfigured(cfg *config.Config, it db.Item) bool {
 // maxAgeFor is the Cache-Control max-age (seconds) of a feed: the shortest
 // poll interval of the sources of its entries (else defaults.interval),
 // clamped to [60 s, 1 h].
-func maxAgeFor(cfg *config.Config, entries []Entry) int {
+func maxAgeFor(cfg *config.Config, entries []render.Entry) int {
 	shortest := time.Duration(0)
 	consider := func(id string) {
 		for i := range cfg.Sources {

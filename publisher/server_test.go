@@ -22,6 +22,7 @@ import (
 	"bantin/db"
 	"bantin/internal/fixture"
 	"bantin/internal/testenv"
+	"bantin/publisher/render"
 )
 
 const topicSlug = "dat-dai"
@@ -44,12 +45,12 @@ func (e *testEnv) dbPath() string { return filepath.Join(e.dir, "bantin.db") }
 func testConfig() *config.Config {
 	return &config.Config{
 		BaseURL:  testBase,
-		Defaults: config.Defaults{Interval: config.Duration(15 * time.Minute)},
+		Defaults: config.Defaults{Settings: config.Settings{Interval: config.Duration(15 * time.Minute)}},
 		Sources: []config.Source{
-			{ID: "a", URL: "https://a.example.vn/rss", Interval: config.Duration(10 * time.Minute)},
-			{ID: "b", URL: "https://b.example.vn/rss", Interval: config.Duration(30 * time.Minute)},
-			{ID: "c", URL: "https://c.example.vn/rss", Interval: config.Duration(20 * time.Minute)},
-			{ID: "d", URL: "https://d.example.vn/rss", Interval: config.Duration(45 * time.Minute)},
+			{ID: "a", URL: "https://a.example.vn/rss", Settings: config.Settings{Interval: config.Duration(10 * time.Minute)}},
+			{ID: "b", URL: "https://b.example.vn/rss", Settings: config.Settings{Interval: config.Duration(30 * time.Minute)}},
+			{ID: "c", URL: "https://c.example.vn/rss", Settings: config.Settings{Interval: config.Duration(20 * time.Minute)}},
+			{ID: "d", URL: "https://d.example.vn/rss", Settings: config.Settings{Interval: config.Duration(45 * time.Minute)}},
 		},
 		Topics: []config.Topic{
 			{Slug: topicSlug, Title: "Đất đai <b>&amp;</b> \"nhà ở\"", Description: "Luật Đất đai & thị trường", Limit: 50},
@@ -75,7 +76,11 @@ func newEnv(t testing.TB) *testEnv {
 	e.srv = New(cfg, d, nil)
 	e.srv.SeqCheckInterval = 0
 	e.srv.now = func() time.Time { return e.now }
-	e.ts = httptest.NewServer(e.srv.Handler())
+	// The reference net/http server of the differential tests is the
+	// daemon's (NewHTTPServer: its limits, e.g. MaxHeaderBytes).
+	e.ts = httptest.NewUnstartedServer(nil)
+	e.ts.Config = NewHTTPServer(e.srv.Handler(), nil)
+	e.ts.Start()
 	t.Cleanup(e.ts.Close)
 	return e
 }
@@ -489,7 +494,7 @@ func TestHandlerComposition(t *testing.T) {
 		t.Error("rss lacks the also-reported line")
 	}
 	for _, absent := range []string{"Bài bị ẩn", "Bài ẩn trong YAML"} {
-		for _, format := range Formats {
+		for _, format := range render.Formats {
 			if bytes.Contains(e.get("/topics/"+topicSlug+"."+format).body, []byte(absent)) {
 				t.Errorf("%s: hidden item %q published", format, absent)
 			}
@@ -511,6 +516,8 @@ func TestHealthzDown(t *testing.T) {
 	}
 }
 
+// TestListenAndServeShutsDown: Serve answers with the daemon's http.Server
+// and returns nil once its context is cancelled.
 func TestListenAndServeShutsDown(t *testing.T) {
 	e := newEnv(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -527,6 +534,19 @@ func TestListenAndServeShutsDown(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("healthz: %d", resp.StatusCode)
+	}
+	// Its http.Server is the daemon's (NewHTTPServer): headers up to 64 KiB.
+	for _, c := range []struct{ size, status int }{{60 << 10, 200}, {80 << 10, http.StatusRequestHeaderFieldsTooLarge}} {
+		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/topics/"+topicSlug+".rss", nil)
+		req.Header.Set("Cookie", strings.Repeat("a", c.size))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("%d bytes of headers: %d, want %d", c.size, resp.StatusCode, c.status)
+		}
 	}
 	cancel()
 	select {
@@ -559,12 +579,12 @@ func TestServedFeedsValid(t *testing.T) {
 	dir := t.TempDir()
 	var atoms, rsses []string
 	for i, path := range []string{"/topics/" + topicSlug, "/tags/dat-dai", "/topics/khac"} {
-		for _, format := range []string{FormatAtom, FormatRSS} {
+		for _, format := range []string{render.FormatAtom, render.FormatRSS} {
 			file := filepath.Join(dir, fmt.Sprintf("%d.%s", i, format))
 			if err := os.WriteFile(file, e.get(path+"."+format).body, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if format == FormatAtom {
+			if format == render.FormatAtom {
 				atoms = append(atoms, file)
 			} else {
 				rsses = append(rsses, file)

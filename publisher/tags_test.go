@@ -11,6 +11,7 @@ import (
 
 	"bantin/aggregator/normaliser"
 	"bantin/db"
+	"bantin/publisher/render"
 )
 
 // TestItemsKeepTheirCategorySpelling: two sources spell one tag
@@ -44,7 +45,7 @@ func TestItemsKeepTheirCategorySpelling(t *testing.T) {
 				linkA: {"Chính trị", "Đại hội Đảng"},
 				linkB: {"Đại hội đảng", "Thời sự"},
 			}
-			for _, format := range Formats {
+			for _, format := range render.Formats {
 				body := e.get("/tags/" + slug + "." + format).body
 				pf, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 				if err != nil {
@@ -61,7 +62,7 @@ func TestItemsKeepTheirCategorySpelling(t *testing.T) {
 						t.Errorf("%s: item %s categories = %q, want %q", format, it.Link, it.Categories, want[it.Link])
 					}
 				}
-				if format == FormatAtom {
+				if format == render.FormatAtom {
 					checkAtomTerms(t, body, map[string]string{"Đại hội Đảng": slug, "Đại hội đảng": slug, "Chính trị": "chinh-tri", "Thời sự": "thoi-su"})
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"bantin/db"
+	"bantin/publisher/render"
 )
 
 func TestHTMLText(t *testing.T) {
@@ -23,7 +24,7 @@ func TestHTMLText(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := htmlText(tc.in); got != tc.want {
+			if got := render.HTMLText(tc.in); got != tc.want {
 				t.Errorf("htmlText(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
@@ -46,7 +47,7 @@ func TestPlainTextSeparatesBlocks(t *testing.T) {
 				Summary: tc.summary, Published: time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC)}
 			f := tagFeed([]db.Item{it})
 			out := renderAll(t, f)
-			for _, format := range Formats {
+			for _, format := range render.Formats {
 				pf, _ := parseBack(t, out[format])
 				if got := pf.Items[0].Title; got != tc.want {
 					t.Errorf("%s title = %q, want %q", format, got, tc.want)
@@ -55,7 +56,7 @@ func TestPlainTextSeparatesBlocks(t *testing.T) {
 			var doc struct {
 				Items []struct{ Summary string } `json:"items"`
 			}
-			if err := json.Unmarshal(out[FormatJSON], &doc); err != nil {
+			if err := json.Unmarshal(out[render.FormatJSON], &doc); err != nil {
 				t.Fatal(err)
 			}
 			if got := doc.Items[0].Summary; got != tc.want {

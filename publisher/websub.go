@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"bantin/config"
+	"bantin/publisher/render"
 )
 
 // The Server is the site of the WebSub hub and announcer (websub.Feeds):
@@ -21,7 +22,7 @@ func feedHubs(cfg *config.Config) []string {
 	if !cfg.WebSub.Builtin {
 		return cfg.WebSub.Hubs
 	}
-	own := baseURL(cfg) + config.BuiltinHubPath
+	own := render.BaseURL(cfg) + config.BuiltinHubPath
 	if slices.Contains(cfg.WebSub.Hubs, own) {
 		return cfg.WebSub.Hubs
 	}
@@ -34,7 +35,7 @@ func (s *Server) Config() *config.Config { return s.cfg.Load() }
 
 // BaseURL is the site's base URL: base_url without a trailing slash, or
 // where it listens.
-func (s *Server) BaseURL() string { return baseURL(s.cfg.Load()) }
+func (s *Server) BaseURL() string { return render.BaseURL(s.cfg.Load()) }
 
 // SyncChanges makes the render cache reflect the database's change
 // sequence now and returns it.
@@ -64,10 +65,10 @@ func (s *Server) FeedNames(ctx context.Context) ([]string, error) {
 // FeedURLs lists the URLs of feed name's first page, one per format.
 func (s *Server) FeedURLs(name string) []string {
 	kind, slug, _ := strings.Cut(name, "/")
-	base := baseURL(s.cfg.Load())
-	urls := make([]string, 0, len(Formats))
-	for _, format := range Formats {
-		urls = append(urls, feedURL(base, kind, slug, format))
+	base := render.BaseURL(s.cfg.Load())
+	urls := make([]string, 0, len(render.Formats))
+	for _, format := range render.Formats {
+		urls = append(urls, render.FeedURL(base, kind, slug, format))
 	}
 	return urls
 }
@@ -88,7 +89,7 @@ func (s *Server) ParseFeedURL(u string) (name, format, canon string, ok bool) {
 // is no such feed.
 func (s *Server) FirstPage(ctx context.Context, name, format string) ([]byte, http.Header, error) {
 	kind, slug, _ := strings.Cut(name, "/")
-	if kind != kindTopic && kind != kindTag || ContentType(format) == "" {
+	if kind != kindTopic && kind != kindTag || render.ContentType(format) == "" {
 		return nil, nil, nil
 	}
 	res, err := s.current(ctx, cacheKey{kind: kind, slug: slug, format: format})
@@ -102,17 +103,19 @@ func (s *Server) FirstPage(ctx context.Context, name, format string) ([]byte, ht
 
 // topicKey maps one of our first-page feed URLs to its cache key.
 func topicKey(cfg *config.Config, topic string) (cacheKey, bool) {
-	base := baseURL(cfg)
+	base := render.BaseURL(cfg)
 	rest, ok := strings.CutPrefix(topic, base)
 	if !ok {
 		return cacheKey{}, false
 	}
 	kind := ""
-	if file, ok := strings.CutPrefix(rest, "/topics/"); ok {
-		kind, rest = kindTopic, file
-	} else if file, ok := strings.CutPrefix(rest, "/tags/"); ok {
-		kind, rest = kindTag, file
-	} else {
+	for _, r := range feedRoutes { // the route table's feed routes
+		if file, ok := strings.CutPrefix(rest, string(r.prefix)); ok {
+			kind, rest = r.kind, file
+			break
+		}
+	}
+	if kind == "" {
 		return cacheKey{}, false
 	}
 	dot := strings.LastIndexByte(rest, '.')
@@ -121,7 +124,7 @@ func topicKey(cfg *config.Config, topic string) (cacheKey, bool) {
 	}
 	slug, err := url.PathUnescape(rest[:dot])
 	format := rest[dot+1:]
-	if err != nil || ContentType(format) == "" || feedURL(base, kind, slug, format) != topic {
+	if err != nil || render.ContentType(format) == "" || render.FeedURL(base, kind, slug, format) != topic {
 		return cacheKey{}, false
 	}
 	return cacheKey{kind: kind, slug: slug, format: format}, true
@@ -137,7 +140,7 @@ func hubTopic(cfg *config.Config, topic string) (key cacheKey, canon string, ok 
 	}
 	if t, renamed, found := cfg.ResolveTopic(key.slug); found && renamed {
 		key.slug = t.Slug
-		return key, feedURL(baseURL(cfg), kindTopic, t.Slug, key.format), true
+		return key, render.FeedURL(render.BaseURL(cfg), kindTopic, t.Slug, key.format), true
 	}
 	return key, topic, true
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"bantin/config"
+	"bantin/publisher/render"
 )
 
 // TestHubAdvertised: feeds advertise the hubs of websub.hubs and, with
@@ -21,7 +22,7 @@ func TestHubAdvertised(t *testing.T) {
 	e.srv.Reload(cfg)
 	own := cfg.BaseURL + config.BuiltinHubPath
 	addr, _ := startFront(t, e, nil)
-	for _, format := range Formats {
+	for _, format := range render.Formats {
 		path := "/topics/" + topicSlug + "." + format
 		r := e.get(path)
 		for _, hub := range []string{"https://hub.example.org/", own} {
@@ -74,7 +75,7 @@ func TestPage(t *testing.T) {
 	e := newEnv(t)
 	e.seed()
 	ctx := context.Background()
-	f, err := e.srv.Page(ctx, KindTopic, topicSlug, "")
+	f, err := e.srv.Page(ctx, render.KindTopic, topicSlug, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,16 +86,16 @@ func TestPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if summary(entries) != summary(f.Entries) {
-		t.Errorf("TopicPage = %s, Page = %s", summary(entries), summary(f.Entries))
+	if shape(entries) != shape(f.Entries) {
+		t.Errorf("TopicPage = %s, Page = %s", shape(entries), shape(f.Entries))
 	}
 	cases := []struct {
 		name, kind, slug, cursor string
 		want                     error
 	}{
-		{"unknown topic", KindTopic, "nope", "", ErrNotFound},
-		{"unknown tag", KindTag, "nope", "", ErrNotFound},
-		{"bad cursor", KindTopic, topicSlug, "x", ErrBadCursor},
+		{"unknown topic", render.KindTopic, "nope", "", ErrNotFound},
+		{"unknown tag", render.KindTag, "nope", "", ErrNotFound},
+		{"bad cursor", render.KindTopic, topicSlug, "x", ErrBadCursor},
 	}
 	for _, c := range cases {
 		if _, err := e.srv.Page(ctx, c.kind, c.slug, c.cursor); !errors.Is(err, c.want) {

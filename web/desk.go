@@ -18,6 +18,7 @@ import (
 	"bantin/config"
 	"bantin/db"
 	"bantin/publisher"
+	"bantin/publisher/render"
 )
 
 // Cookies and form limits of the desk.
@@ -127,7 +128,7 @@ func (w *Web) handleLoginPage(rw http.ResponseWriter, r *http.Request) {
 func (w *Web) loginPage(rw http.ResponseWriter, status int, name, msg string) {
 	tok := randomToken()
 	w.setCookie(rw, loginCookie, tok, "/desk/login", 3600)
-	d := publisher.NewPageData(w.st().cfg, "vi", "Đăng nhập")
+	d := render.NewPageData(w.st().cfg, "vi", "Đăng nhập")
 	d.Body = loginBody{CSRF: tok, Name: name, Error: msg}
 	loginTmpl.render(rw, status, d, true)
 }
@@ -200,7 +201,7 @@ func (w *Web) handleLogout(rw http.ResponseWriter, r *http.Request) {
 // browser used).
 func (w *Web) deskURL(rest string) string {
 	u := "/desk"
-	if b, err := url.Parse(publisherBase(w.st().cfg)); err == nil {
+	if b, err := url.Parse(render.BaseURL(w.st().cfg)); err == nil {
 		u = strings.TrimRight(b.Path, "/") + u
 	}
 	if rest != "" {
@@ -283,7 +284,7 @@ type actions struct {
 }
 
 type leftOut struct {
-	publisher.EntryView
+	render.EntryView
 	Reason string
 }
 
@@ -293,7 +294,7 @@ type curationView struct {
 
 type deskTopic struct {
 	Slug, Title, Page string
-	Entries           []publisher.EntryView
+	Entries           []render.EntryView
 	LeftOut           []leftOut
 	Curations         []curationView
 	Stale             bool
@@ -304,7 +305,7 @@ type nearRule struct {
 }
 
 type unmatchedView struct {
-	publisher.EntryView
+	render.EntryView
 	Near []nearRule
 }
 
@@ -319,7 +320,7 @@ type deskBody struct {
 	Tried        bool
 	TryCount     int
 	TryScanned   int
-	TryEntries   []publisher.EntryView
+	TryEntries   []render.EntryView
 }
 
 func (w *Web) handleDesk(rw http.ResponseWriter, r *http.Request) {
@@ -338,10 +339,10 @@ func (w *Web) handleDesk(rw http.ResponseWriter, r *http.Request) {
 }
 
 // deskPage builds /desk: the chosen topic(s) and what no topic took.
-func (w *Web) deskPage(ctx context.Context, ss *session, chosen string) (publisher.PageData, error) {
+func (w *Web) deskPage(ctx context.Context, ss *session, chosen string) (render.PageData, error) {
 	st := w.st()
 	now := w.now()
-	d := publisher.NewPageData(st.cfg, "vi", "Bàn biên tập")
+	d := render.NewPageData(st.cfg, "vi", "Bàn biên tập")
 	body := deskBody{Editor: ss.editor, CSRF: ss.csrf}
 	topics := st.cfg.Topics
 	for _, t := range topics {
@@ -379,33 +380,35 @@ func (w *Web) deskPage(ctx context.Context, ss *session, chosen string) (publish
 
 // fateReason says in Vietnamese (and the config key) why a candidate is
 // not an entry of its own.
-func fateReason(f publisher.Fate, t *config.Topic) string {
+func fateReason(f render.Fate, t *config.Topic) string {
 	switch f.Kind {
-	case publisher.FateHidden:
+	case render.FateHidden:
 		return "Đã ẩn (hidden)"
-	case publisher.FateTooOld:
+	case render.FateTooOld:
 		return "Cũ hơn max_age " + t.MaxAge.String()
-	case publisher.FatePerSource:
+	case render.FatePerSource:
 		return fmt.Sprintf("Nguồn đã có %d bài (max_per_source)", t.MaxPerSource)
-	case publisher.FateFull:
+	case render.FateFull:
 		return "Ngoài giới hạn số bài (limit)"
-	case publisher.FateFolded:
+	case render.FateFolded:
 		return fmt.Sprintf("Gộp vào bài #%d (cùng câu chuyện)", f.Index)
-	case publisher.FateUnseen:
+	case render.FateNoSource:
+		return "Nguồn không còn trong cấu hình (source removed)"
+	case render.FateUnseen:
 		return "Sau trang đầu (trang đã đủ)"
 	}
 	return string(f.Kind)
 }
 
 func (w *Web) deskTopic(ctx context.Context, st *state, t *config.Topic, csrf string, now time.Time) (deskTopic, error) {
-	base := publisherBase(st.cfg)
-	dt := deskTopic{Slug: t.Slug, Title: firstNonEmpty(t.Title, t.Slug), Page: base + "/topics/" + url.PathEscape(t.Slug)}
+	base := render.BaseURL(st.cfg)
+	dt := deskTopic{Slug: t.Slug, Title: firstNonEmpty(t.Title, t.Slug), Page: base + render.PagePath(render.KindTopic, t.Slug)}
 	p, members, err := w.preview(ctx, st, t, now)
 	if err != nil {
 		return dt, err
 	}
 	dt.Stale = members != nil
-	act := func(slug string, v *publisher.EntryView, hidden bool) {
+	act := func(slug string, v *render.EntryView, hidden bool) {
 		item := strconv.FormatInt(v.ID, 10)
 		u := base + "/desk/topics/" + url.PathEscape(slug) + "/"
 		a := actions{CSRF: csrf, Explain: base + "/desk/explain?topic=" + url.QueryEscape(slug) + "&item=" + item}
@@ -419,7 +422,7 @@ func (w *Web) deskTopic(ctx context.Context, st *state, t *config.Topic, csrf st
 		}
 		v.Actions = a
 	}
-	views := publisher.EntryViews(st.cfg, p.Entries, "vi")
+	views := render.EntryViews(st.cfg, p.Entries, "vi")
 	limit := min(len(views), 10)
 	for i := range views[:limit] {
 		act(t.Slug, &views[i], false)
@@ -434,11 +437,11 @@ func (w *Web) deskTopic(ctx context.Context, st *state, t *config.Topic, csrf st
 	}
 	for _, it := range cands {
 		f := p.Fate(it)
-		if f.Kind == publisher.FateEntry || f.Kind == publisher.FateFolded {
+		if f.Kind == render.FateEntry || f.Kind == render.FateFolded {
 			continue
 		}
-		v := publisher.EntryViews(st.cfg, []publisher.Entry{{Item: it}}, "vi")[0]
-		act(t.Slug, &v, f.Kind == publisher.FateHidden)
+		v := render.EntryViews(st.cfg, []render.Entry{{Item: it}}, "vi")[0]
+		act(t.Slug, &v, f.Kind == render.FateHidden)
 		dt.LeftOut = append(dt.LeftOut, leftOut{EntryView: v, Reason: fateReason(f, t)})
 		if len(dt.LeftOut) == 15 {
 			break
@@ -470,7 +473,7 @@ func (w *Web) unmatched(ctx context.Context, st *state, now time.Time) ([]unmatc
 	var out []unmatchedView
 	for i := range items {
 		it := &items[i]
-		v := unmatchedView{EntryView: publisher.EntryViews(st.cfg, []publisher.Entry{{Item: *it}}, "vi")[0]}
+		v := unmatchedView{EntryView: render.EntryViews(st.cfg, []render.Entry{{Item: *it}}, "vi")[0]}
 		aggregator.Reclassify(st.cfg, st.cl, it, now)
 		v.Near = nearest(st, it, now, 3)
 		out = append(out, v)
@@ -545,7 +548,7 @@ func (w *Web) handleTry(rw http.ResponseWriter, r *http.Request) {
 		status = http.StatusBadRequest
 	} else {
 		body.TryCount, body.TryScanned = count, scanned
-		body.TryEntries = publisher.EntryViews(st.cfg, entries, "vi")
+		body.TryEntries = render.EntryViews(st.cfg, entries, "vi")
 	}
 	d.Body = body
 	deskTmpl.render(rw, status, d, true)
@@ -553,7 +556,7 @@ func (w *Web) handleTry(rw http.ResponseWriter, r *http.Request) {
 
 // tryRule returns the page a topic with rule would publish from the
 // newest stored items, how many of them matched and how many were read.
-func (w *Web) tryRule(ctx context.Context, st *state, text string, now time.Time) ([]publisher.Entry, int, int, error) {
+func (w *Web) tryRule(ctx context.Context, st *state, text string, now time.Time) ([]render.Entry, int, int, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, 0, 0, errors.New("Quy tắc trống (the rule is empty).")
 	}
@@ -577,7 +580,7 @@ func (w *Web) tryRule(ctx context.Context, st *state, text string, now time.Time
 			matched = append(matched, *it)
 		}
 	}
-	return publisher.Compose(t, matched, nil, now), len(matched), len(items), nil
+	return render.Compose(t, matched, nil, now), len(matched), len(items), nil
 }
 
 var explainTmpl = pageTemplate("explain.html")
@@ -625,15 +628,15 @@ func (w *Web) handleExplain(rw http.ResponseWriter, r *http.Request) {
 	}
 	f := dt.Fate(it)
 	fate := "Đăng: bài #" + strconv.Itoa(f.Index)
-	if f.Kind != publisher.FateEntry {
+	if f.Kind != render.FateEntry {
 		fate = "Không đăng riêng: " + fateReason(f, t)
 	}
-	if !ex.Match && f.Kind == publisher.FateUnseen {
+	if !ex.Match && f.Kind == render.FateUnseen {
 		fate = "Không thuộc chủ đề (no rule matched)"
 	}
-	d := publisher.NewPageData(st.cfg, "vi", "Giải thích: "+firstNonEmpty(it.Title, it.Link))
+	d := render.NewPageData(st.cfg, "vi", "Giải thích: "+firstNonEmpty(it.Title, it.Link))
 	d.Body = explainBody{Topic: t.Slug, TopicTitle: firstNonEmpty(t.Title, t.Slug), Item: it.Link, Text: ex.String(), Fate: fate,
-		Back: publisherBase(st.cfg) + "/desk?topic=" + url.QueryEscape(t.Slug)}
+		Back: render.BaseURL(st.cfg) + "/desk?topic=" + url.QueryEscape(t.Slug)}
 	explainTmpl.render(rw, http.StatusOK, d, true)
 }
 

@@ -151,10 +151,8 @@ func newEnv(t *testing.T, editors bool, items ...db.Item) *env {
 		t.Fatal(err)
 	}
 	e.web.now = func() time.Time { return e.now }
-	mux := http.NewServeMux()
-	e.web.Register(mux)
-	mux.Handle("/", pub.Handler())
-	e.ts = httptest.NewServer(mux)
+	pub.Register(e.web.Register) // one route table, as the daemon's
+	e.ts = httptest.NewServer(pub.Handler())
 	t.Cleanup(e.ts.Close)
 	return e
 }

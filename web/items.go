@@ -12,11 +12,11 @@ import (
 
 	"bantin/config"
 	"bantin/db"
-	"bantin/publisher"
+	"bantin/publisher/render"
 )
 
 // SameLink returns it and every other stored item with the same canonical
-// link (publisher.LinkMatches), by id: what a curation of it covers. An
+// link (render.LinkMatches), by id: what a curation of it covers. An
 // item without a link covers itself only.
 func SameLink(ctx context.Context, store *db.DB, it db.Item) ([]db.Item, error) {
 	link := firstNonEmpty(it.CanonicalLink, it.Link)
@@ -35,19 +35,19 @@ func SameLink(ctx context.Context, store *db.DB, it db.Item) ([]db.Item, error) 
 }
 
 // ItemsWithLink returns the stored items that a curation of link covers
-// (publisher.LinkMatches), newest first; more are tried as lookup keys.
+// (render.LinkMatches), newest first; more are tried as lookup keys.
 func ItemsWithLink(ctx context.Context, store *db.DB, link string, more ...string) ([]db.Item, error) {
-	keys := append([]string{link, publisher.LinkKey(link)}, more...)
+	keys := append([]string{link, render.LinkKey(link)}, more...)
 	items, err := store.ItemsByLink(ctx, keys...)
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(items, func(o db.Item) bool { return !publisher.LinkMatches(o, link) }), nil
+	return slices.DeleteFunc(items, func(o db.Item) bool { return !render.LinkMatches(o, link) }), nil
 }
 
 // FindItem resolves an ITEM argument: a stored item's numeric id, the id
 // it is published with (tag:HOST,YEAR:SOURCE/DIGEST, see
-// publisher.EntryID), its link, or its upstream guid. A guid that several
+// render.EntryID), its link, or its upstream guid. A guid that several
 // sources use is ambiguous: the error lists the items.
 func FindItem(ctx context.Context, cfg *config.Config, store *db.DB, ref string) (db.Item, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
@@ -60,8 +60,8 @@ func FindItem(ctx context.Context, cfg *config.Config, store *db.DB, ref string)
 		return it, err
 	}
 	it, err := store.ItemByLink(ctx, ref)
-	if errors.Is(err, db.ErrNotFound) && publisher.LinkKey(ref) != ref {
-		it, err = store.ItemByLink(ctx, publisher.LinkKey(ref))
+	if errors.Is(err, db.ErrNotFound) && render.LinkKey(ref) != ref {
+		it, err = store.ItemByLink(ctx, render.LinkKey(ref))
 	}
 	if !errors.Is(err, db.ErrNotFound) {
 		return it, err
@@ -79,7 +79,7 @@ func FindItem(ctx context.Context, cfg *config.Config, store *db.DB, ref string)
 	var b strings.Builder
 	fmt.Fprintf(&b, "guid %s is ambiguous: %d sources use it; give one of these ids or entry ids:", ref, len(items))
 	for _, o := range items {
-		fmt.Fprintf(&b, "\n  %d  %s  source %s  %s", o.ID, publisher.EntryID(cfg.BaseURL, o.SourceID, o.GUID), o.SourceID, o.Title)
+		fmt.Fprintf(&b, "\n  %d  %s  source %s  %s", o.ID, render.EntryID(cfg.BaseURL, o.SourceID, o.GUID), o.SourceID, o.Title)
 	}
 	return db.Item{}, errors.New(b.String())
 }
@@ -108,7 +108,7 @@ func itemByEntryID(ctx context.Context, cfg *config.Config, store *db.DB, ref st
 		return db.Item{}, false, err
 	}
 	for _, r := range refs {
-		if publisher.EntryID(cfg.BaseURL, src, r.GUID) == ref {
+		if render.EntryID(cfg.BaseURL, src, r.GUID) == ref {
 			it, err := store.Item(ctx, r.ID)
 			return it, err == nil, err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"bantin/config"
 	"bantin/publisher"
+	"bantin/publisher/render"
 )
 
 type pageTmpl struct{ t *template.Template }
@@ -17,9 +18,9 @@ type pageTmpl struct{ t *template.Template }
 const csp = publisher.PageCSP + "; form-action 'self'"
 
 // render writes page d with status; private pages are never cached.
-func (p *pageTmpl) render(rw http.ResponseWriter, status int, d publisher.PageData, private bool) {
+func (p *pageTmpl) render(rw http.ResponseWriter, status int, d render.PageData, private bool) {
 	var buf bytes.Buffer
-	if err := publisher.RenderPage(&buf, p.t, d); err != nil {
+	if err := render.RenderPage(&buf, p.t, d); err != nil {
 		http.Error(rw, "web: internal error", http.StatusInternalServerError)
 		return
 	}
@@ -49,7 +50,7 @@ type errorBody struct {
 // fail answers with an error page in Vietnamese and English: message
 // says what was wrong with the request.
 func fail(rw http.ResponseWriter, cfg *config.Config, status int, title, message string) {
-	d := publisher.NewPageData(cfg, "vi", title)
+	d := render.NewPageData(cfg, "vi", title)
 	d.Body = errorBody{Message: message, Back: "Về trang chủ", BackTo: d.Home}
 	errorTmpl.render(rw, status, d, true)
 }

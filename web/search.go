@@ -16,7 +16,7 @@ import (
 	"bantin/aggregator/classifier"
 	"bantin/config"
 	"bantin/db"
-	"bantin/publisher"
+	"bantin/publisher/render"
 )
 
 // Search limits: longer queries and deeper pages are refused with 400.
@@ -217,11 +217,11 @@ type option struct {
 type searchBody struct {
 	Q                   Query
 	Sources, Tags, Tops []option
-	Entries             []publisher.EntryView
+	Entries             []render.EntryView
 	Searched, Filtered  bool
 	Count               string
 	Prev, Next          string
-	Links               []publisher.FeedLink
+	Links               []render.FeedLink
 }
 
 func (w *Web) handleSearch(rw http.ResponseWriter, r *http.Request) {
@@ -233,7 +233,7 @@ func (w *Web) handleSearch(rw http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	now := w.now()
-	var entries []publisher.Entry
+	var entries []render.Entry
 	more := false
 	if q.Q != "" {
 		items, m, err := Search(ctx, w.store, q, false, now)
@@ -244,22 +244,22 @@ func (w *Web) handleSearch(rw http.ResponseWriter, r *http.Request) {
 		}
 		more = m
 		for _, it := range items {
-			entries = append(entries, publisher.Entry{Item: it})
+			entries = append(entries, render.Entry{Item: it})
 		}
 	}
-	lang := publisher.PageLang(entries)
+	lang := render.PageLang(entries)
 	title := "Tìm kiếm"
 	if q.Q != "" {
 		title = "Tìm kiếm: " + q.Q
 	}
-	d := publisher.NewPageData(st.cfg, lang, title)
+	d := render.NewPageData(st.cfg, lang, title)
 	d.Query = q.Q
 	base := strings.TrimSuffix(d.Home, "/")
-	body := searchBody{Q: q, Searched: q.Q != "", Entries: publisher.EntryViews(st.cfg, entries, lang),
+	body := searchBody{Q: q, Searched: q.Q != "", Entries: render.EntryViews(st.cfg, entries, lang),
 		Filtered: q.Source != "" || q.Tag != "" || q.Topic != "" || q.From != "" || q.To != "" || q.Sort != ""}
 	if q.Q != "" {
 		qs := "?" + q.values(false).Encode()
-		for _, l := range publisher.FeedLinks(base+"/search", title) {
+		for _, l := range render.FeedLinks(base+"/search", title) {
 			l.URL = strings.TrimSuffix(l.URL, "?") + qs
 			body.Links = append(body.Links, l)
 		}
@@ -331,43 +331,32 @@ func (w *Web) handleSearchFeed(format string) http.HandlerFunc {
 			http.Error(rw, "web: search failed", http.StatusInternalServerError)
 			return
 		}
-		base := publisherBase(st.cfg)
+		base := render.BaseURL(st.cfg)
 		qs := q.values(false).Encode()
-		f := &publisher.Feed{
-			Title:       publisher.SiteTitle(st.cfg) + " · Tìm kiếm: " + q.Q,
+		f := &render.Feed{
+			Title:       render.SiteTitle(st.cfg) + " · Tìm kiếm: " + q.Q,
 			Description: "Kết quả tìm kiếm “" + q.Q + "”",
-			ID:          publisher.FeedID(base, "search", qs),
+			ID:          render.FeedID(base, "search", qs),
 			BaseURL:     base,
 			SiteLink:    base + "/search?" + qs,
 			Self:        map[string]string{},
 		}
-		for _, ff := range publisher.Formats {
+		for _, ff := range render.Formats {
 			f.Self[ff] = base + "/search." + ff + "?" + qs
 		}
 		for _, it := range items {
-			f.Entries = append(f.Entries, publisher.Entry{Item: it})
+			f.Entries = append(f.Entries, render.Entry{Item: it})
 		}
-		body, err := publisher.Render(f, format)
+		body, err := render.Render(f, format)
 		if err != nil {
 			w.log.Error("render search feed", "err", err)
 			http.Error(rw, "web: internal error", http.StatusInternalServerError)
 			return
 		}
-		rw.Header().Set("Content-Type", publisher.ContentType(format))
+		rw.Header().Set("Content-Type", render.ContentType(format))
 		rw.Header().Set("Cache-Control", "public, max-age=300")
 		rw.Write(body)
 	}
-}
-
-func publisherBase(cfg *config.Config) string {
-	b := strings.TrimRight(cfg.BaseURL, "/")
-	if b == "" {
-		b = "http://localhost:8080"
-		if cfg.Listen != "" {
-			b = "http://" + cfg.Listen
-		}
-	}
-	return b
 }
 
 func firstNonEmpty(s ...string) string {

@@ -18,7 +18,7 @@ import (
 	"bantin/aggregator/classifier"
 	"bantin/config"
 	"bantin/db"
-	"bantin/publisher"
+	"bantin/publisher/render"
 )
 
 //go:embed templates/*.html
@@ -29,7 +29,7 @@ func pageTemplate(name string) *pageTmpl {
 	if err != nil {
 		panic(err)
 	}
-	return &pageTmpl{publisher.PageTemplate(string(b))}
+	return &pageTmpl{render.PageTemplate(string(b))}
 }
 
 // Web serves search and the desk. It is safe for concurrent use.
@@ -78,7 +78,7 @@ func (w *Web) st() *state { return w.state.Load() }
 // Register adds the routes to mux.
 func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /search", w.handleSearch)
-	for _, f := range publisher.Formats {
+	for _, f := range render.Formats {
 		mux.HandleFunc("GET /search."+f, w.handleSearchFeed(f))
 	}
 	mux.HandleFunc("GET /desk", w.editorsOnly(w.handleDesk))

@@ -49,12 +49,30 @@ func NewAnnouncer(feeds Feeds, store *db.DB, logger *slog.Logger) *Announcer {
 }
 
 // announceKey names, in the database's feed versions, what hub was last
-// told about one topic or tag feed ("topic/SLUG", "tag/SLUG"). Its parts
-// are separated by spaces, which a URL has none of (PostgreSQL's text
-// takes no NUL byte, which separated them before: a SQLite desk announces
-// each feed once more after the upgrade).
+// told about one topic or tag feed ("topic/SLUG", "tag/SLUG"). Tabs
+// separate the parts (neither a URL nor a slug holds one; PostgreSQL
+// refuses the NUL bytes that separated them before: legacyAnnounceKey).
 func announceKey(hub, name string) string {
-	return "announce " + hub + " " + name
+	return "announce\t" + hub + "\t" + name
+}
+
+// legacyAnnounceKey is announceKey as SQLite databases may still hold it.
+func legacyAnnounceKey(hub, name string) string {
+	return "announce\x00" + hub + "\x00" + name
+}
+
+// recorded returns the version of ak recorded in the database, carrying a
+// record under the legacy key of a SQLite database over to ak.
+func (a *Announcer) recorded(ctx context.Context, ak, hub, name string) (string, error) {
+	last, _, err := a.store.FeedVersion(ctx, ak)
+	if err != nil || last != "" || a.store.Postgres() {
+		return last, err
+	}
+	last, since, err := a.store.FeedVersion(ctx, legacyAnnounceKey(hub, name))
+	if err != nil || last == "" {
+		return last, err
+	}
+	return last, a.store.SetFeedVersion(ctx, ak, last, since)
 }
 
 // Notify announces every topic and tag feed whose first page changed
@@ -104,34 +122,56 @@ func (a *Announcer) Notify(ctx context.Context) (int, error) {
 			ak := announceKey(hub, name)
 			last, ok := a.sent[ak]
 			if !ok {
-				if last, _, err = a.store.FeedVersion(ctx, ak); err != nil {
+				if last, err = a.recorded(ctx, ak, hub, name); err != nil {
 					return n, fmt.Errorf("websub: announce: %w", err)
 				}
 			}
-			if last == res.etag {
-				a.sent[ak] = last
+			if last == "" { // never announced to this hub: only recorded
+				if err := a.store.SetFeedVersion(ctx, ak, res.etag, now); err != nil {
+					return n, fmt.Errorf("websub: announce: %w", err)
+				}
+				a.sent[ak] = res.etag
 				continue
 			}
-			if last != "" {
-				failed := false
-				for _, topic := range a.feeds.FeedURLs(name) {
-					if err := publishToHub(ctx, a.Client, hub, topic); err != nil {
-						a.log.Warn("websub publish failed", "hub", hub, "topic", topic, "err", err)
-						errs = append(errs, err.Error())
-						failed = true
-						continue
-					}
-					n++
-				}
-				if failed {
-					a.sent[ak] = last // announced again at the next retry
-					continue
+			if last == res.etag {
+				continue
+			}
+			// Instances sharing the database announce each change once:
+			// the one that moves the recorded version from last claims it.
+			mine, err := a.store.SwapFeedVersion(ctx, ak, last, res.etag, now)
+			if err == nil && !mine && ok {
+				// Another instance announced a change this one missed:
+				// start from what it recorded.
+				if last, _, err = a.store.FeedVersion(ctx, ak); err == nil && last != res.etag {
+					mine, err = a.store.SwapFeedVersion(ctx, ak, last, res.etag, now)
 				}
 			}
-			if err := a.store.SetFeedVersion(ctx, ak, res.etag, now); err != nil {
+			if err != nil {
 				return n, fmt.Errorf("websub: announce: %w", err)
 			}
+			if !mine {
+				// Another instance announces (or announced) this version.
+				delete(a.sent, ak)
+				continue
+			}
 			a.sent[ak] = res.etag
+			failed := false
+			for _, topic := range a.feeds.FeedURLs(name) {
+				if err := publishToHub(ctx, a.Client, hub, topic); err != nil {
+					a.log.Warn("websub publish failed", "hub", hub, "topic", topic, "err", err)
+					errs = append(errs, err.Error())
+					failed = true
+					continue
+				}
+				n++
+			}
+			if failed {
+				// Announced again at the next retry (by any instance).
+				if _, err := a.store.SwapFeedVersion(ctx, ak, res.etag, last, now); err != nil {
+					return n, fmt.Errorf("websub: announce: %w", err)
+				}
+				a.sent[ak] = last
+			}
 		}
 	}
 	a.seq, a.primed = seq, true

@@ -15,7 +15,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
-	"bantin/publisher"
+	"bantin/publisher/render"
 )
 
 // testSubscriber is a WebSub subscriber on 127.0.0.1: it echoes (or not)
@@ -295,8 +295,8 @@ func TestHubSubscribeDistributeUnsubscribe(t *testing.T) {
 			t.Errorf("pushed body differs from the served feed:\n%s\nwant\n%s", p.body, feed)
 		case !p.sigOK:
 			t.Errorf("X-Hub-Signature %q does not verify", p.sig)
-		case p.contentType != publisher.ContentType(publisher.FormatAtom):
-			t.Errorf("Content-Type = %q, want %q", p.contentType, publisher.ContentType(publisher.FormatAtom))
+		case p.contentType != render.ContentType(render.FormatAtom):
+			t.Errorf("Content-Type = %q, want %q", p.contentType, render.ContentType(render.FormatAtom))
 		case p.link != wantLink:
 			t.Errorf("Link = %q, want %q", p.link, wantLink)
 		case !strings.Contains(string(p.body), "Giá đất lại tăng"):

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,18 +26,22 @@ const (
 )
 
 type siteEnv struct {
-	t   testing.TB
-	db  *db.DB
-	cfg *config.Config
-	srv *publisher.Server
-	ts  *httptest.Server
-	now time.Time // items are published relative to it
+	t    testing.TB
+	db   *db.DB
+	cfg  *config.Config
+	srv  *publisher.Server
+	ts   *httptest.Server
+	now  time.Time // items are published relative to it
+	path string    // the database
 }
+
+// dbPath is the database of e (a file, or a PostgreSQL URL).
+func (e *siteEnv) dbPath() string { return e.path }
 
 func testConfig() *config.Config {
 	return &config.Config{
 		BaseURL:  testBase,
-		Defaults: config.Defaults{Interval: config.Duration(15 * time.Minute)},
+		Defaults: config.Defaults{Settings: config.Settings{Interval: config.Duration(15 * time.Minute)}},
 		Sources: []config.Source{
 			{ID: "a", URL: "https://a.example.vn/rss"}, {ID: "b", URL: "https://b.example.vn/rss"},
 			{ID: "c", URL: "https://c.example.vn/rss"}, {ID: "d", URL: "https://d.example.vn/rss"},
@@ -51,7 +56,11 @@ func testConfig() *config.Config {
 // newEnv is the site with the items of seed, serving its feeds.
 func newEnv(t testing.TB) *siteEnv {
 	t.Helper()
-	d := fixture.DB(t, filepath.Join(t.TempDir(), "bantin.db"))
+	path := filepath.Join(t.TempDir(), "bantin.db")
+	if url := os.Getenv(config.EnvDatabase); url != "" { // TestOnPostgres
+		path = url
+	}
+	d := fixture.DB(t, path)
 	cfg := testConfig()
 	var specs []db.SourceSpec
 	for _, s := range cfg.Sources {
@@ -60,7 +69,7 @@ func newEnv(t testing.TB) *siteEnv {
 	if err := d.SyncSources(context.Background(), specs); err != nil {
 		t.Fatal(err)
 	}
-	e := &siteEnv{t: t, db: d, cfg: cfg, now: time.Now().UTC().Truncate(time.Second)}
+	e := &siteEnv{t: t, db: d, cfg: cfg, now: time.Now().UTC().Truncate(time.Second), path: path}
 	e.srv = publisher.New(cfg, d, nil)
 	e.srv.SeqCheckInterval = 0
 	e.ts = httptest.NewServer(e.srv.Handler())

@@ -24,6 +24,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -106,10 +107,12 @@ func SubscribeEnabled(cfg *config.Config) bool {
 // While a subscription is active the Poller polls its source only every
 // max_interval (db.Source.NormalDue keeps the normal due time); once it
 // is denied, unsubscribed or its lease ends, the source is due on its
-// normal schedule again. The secret and lease end are stored in the source
-// (db.Source.HubSecret, HubLeaseEnd). Pending requests live in memory
-// only: a restart while a hub is verifying costs one refused verification
-// (the hub sees 404), and Sync subscribes again later.
+// normal schedule again. Subscriptions and the requests awaiting their
+// verification are stored in the database (db.UpstreamSubscription,
+// db.WebSubRequest; the source's HubSecret and HubLeaseEnd mirror the
+// subscription), so a restart loses nothing, and several instances on one
+// database share them: each request is sent by one, and its verification
+// and the pushes are taken by whichever the hub reaches.
 type Subscriber struct {
 	p     Poller
 	store *db.DB
@@ -155,6 +158,7 @@ type pendingReq struct {
 	mode, hub, topic, secret string
 	lease                    time.Duration
 	since, deadline          time.Time
+	token                    string // names its claim in the database
 }
 
 // NewSubscriber returns the subscriber of p. Its metrics are registered by
@@ -327,6 +331,12 @@ type hubRequest struct {
 // (db.EndSourceRelaxation). It does nothing else while SubscribeEnabled is
 // false (existing subscriptions then lapse at their lease end, and no
 // source is polled as if subscribed).
+//
+// Instances sharing the database share the subscriptions (db.
+// UpstreamSubscriptions: Sync takes over what another verified or ended)
+// and send each request once: the one that claims it in the database
+// (db.ClaimWebSubRequest) sends it; its verification is taken once,
+// whichever instance the hub reaches.
 func (s *Subscriber) Sync(ctx context.Context) error {
 	cfg := s.p.Config()
 	if !SubscribeEnabled(cfg) {
@@ -341,23 +351,39 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 	}
 	now := s.Now()
 	var reqs []hubRequest
+	var releases []release
 	var cleared, unrelax []string
 	s.mu.Lock()
+	// Read under s.mu: a verification this instance takes meanwhile is
+	// not undone by an older read.
+	upstream, err := s.store.UpstreamSubscriptions(ctx)
+	if err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("websub: %w", err)
+	}
 	for i := range sources {
 		st := &sources[i]
 		src, configured := cfg.Source(st.ID)
 		ss := s.subs[st.ID]
 		known := ss != nil
-		if ss == nil && !s.loaded && st.HubSecret != "" && st.HubLeaseEnd.After(now) {
-			// Restored from the database after a restart.
-			ss = &subState{hub: st.HubURL, topic: st.HubTopic, secret: st.HubSecret,
-				leaseEnd: st.HubLeaseEnd, verified: st.HubLeaseEnd.Add(-s.Lease)}
-			s.subs[st.ID] = ss
-		}
 		if ss == nil {
 			ss = &subState{}
 		}
-		ss.dropStale(now)
+		// The database holds the subscription, whichever instance
+		// verified or ended it (and across restarts).
+		if u, ok := upstream[st.ID]; ok {
+			ss.hub, ss.topic, ss.secret, ss.verified, ss.leaseEnd = u.Hub, u.Topic, u.Secret, u.Verified, u.LeaseEnd
+			// A request of this instance that another verified is no
+			// longer pending (nor failed).
+			ss.pending = slices.DeleteFunc(ss.pending, func(r pendingReq) bool {
+				return r.mode == "subscribe" && r.topic == u.Topic && !r.since.After(u.Verified)
+			})
+		} else if ss.hub != "" {
+			ss.end()
+		}
+		for _, r := range ss.dropStale(now) {
+			releases = append(releases, release{id: st.ID, req: r, retryAt: ss.nextTry})
+		}
 		want := configured && !st.Removed && !st.Disabled && st.HubURL != "" && st.HubTopic != ""
 		private := mayUsePrivate(src, st)
 		active := ss.hub != "" && ss.leaseEnd.After(now)
@@ -388,25 +414,17 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 		}
 	}
 	s.loaded = true
-	// Register the requests as pending before sending them: a hub may
-	// verify before it answers. Each may be verified once, within
-	// PendingTimeout.
-	for i := range reqs {
-		r := &reqs[i]
-		r.req.deadline = r.req.since.Add(s.PendingTimeout)
-		ss := s.subs[r.id]
-		if ss == nil {
-			ss = &subState{}
-			s.subs[r.id] = ss
-		}
-		ss.pending = append(ss.pending, r.req)
-	}
 	s.mu.Unlock()
 
 	var errs []error
 	wctx := context.WithoutCancel(ctx)
+	for _, r := range releases {
+		if err := s.store.ReleaseWebSubRequest(wctx, r.id, r.req.mode, r.req.topic, r.req.token, r.retryAt); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, id := range cleared {
-		if err := s.store.SetSourceHub(wctx, id, "", time.Time{}); err != nil {
+		if err := s.store.EndUpstreamSubscription(wctx, id); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -416,23 +434,55 @@ func (s *Subscriber) Sync(ctx context.Context) error {
 		}
 	}
 	for _, r := range reqs {
-		err := s.send(ctx, r)
-		s.mu.Lock()
-		ss := s.subs[r.id]
+		// Claim the request, then register it as pending before sending
+		// it: a hub may verify before it answers. Each may be verified
+		// once, within PendingTimeout.
+		r.req.deadline = r.req.since.Add(s.PendingTimeout)
+		r.req.token = newSecret()
+		mine, err := s.store.ClaimWebSubRequest(wctx, db.WebSubRequest{SourceID: r.id, Mode: r.req.mode, Topic: r.req.topic,
+			Hub: r.req.hub, Secret: r.req.secret, Lease: r.req.lease, Since: r.req.since, Deadline: r.req.deadline, Token: r.req.token}, now)
 		if err != nil {
 			errs = append(errs, err)
-			if ss != nil {
-				// The hub refused the request: it will not verify it.
-				ss.removePending(r.req.mode, r.req.topic)
-				if r.req.mode == "subscribe" {
-					ss.failures++
-					ss.nextTry = now.Add(retryDelay(ss.failures))
-				}
-			}
+			continue
+		}
+		if !mine {
+			continue // another instance sent it, or backs off
+		}
+		s.mu.Lock()
+		ss := s.subs[r.id]
+		if ss == nil {
+			ss = &subState{}
+			s.subs[r.id] = ss
+		}
+		ss.pending = append(ss.pending, r.req)
+		s.mu.Unlock()
+		err = s.send(ctx, r)
+		if err == nil {
+			continue
+		}
+		errs = append(errs, err)
+		// The hub refused the request: it will not verify it.
+		s.mu.Lock()
+		ss.removePending(r.req.mode, r.req.topic)
+		retryAt := now
+		if r.req.mode == "subscribe" {
+			ss.failures++
+			ss.nextTry = now.Add(retryDelay(ss.failures))
+			retryAt = ss.nextTry
 		}
 		s.mu.Unlock()
+		if err := s.store.ReleaseWebSubRequest(wctx, r.id, r.req.mode, r.req.topic, r.req.token, retryAt); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// release is a request to close in the database: not verified in time.
+type release struct {
+	id      string
+	req     pendingReq
+	retryAt time.Time
 }
 
 // retryDelay is the pause after the n-th failed subscription request:
@@ -466,19 +516,6 @@ func (ss *subState) hasPending(mode, topic string) bool {
 	return false
 }
 
-// takePending removes and returns the request of that mode and topic still
-// awaiting its verification at now, if there is one: a verification is
-// accepted once, and only within the request's window.
-func (ss *subState) takePending(mode, topic string, now time.Time) (pendingReq, bool) {
-	for i, r := range ss.pending {
-		if r.mode == mode && r.topic == topic && now.Before(r.deadline) {
-			ss.pending = append(ss.pending[:i:i], ss.pending[i+1:]...)
-			return r, true
-		}
-	}
-	return pendingReq{}, false
-}
-
 func (ss *subState) removePending(mode, topic string) {
 	out := ss.pending[:0]
 	for _, r := range ss.pending {
@@ -490,19 +527,25 @@ func (ss *subState) removePending(mode, topic string) {
 }
 
 // dropStale forgets requests whose verification did not come before their
-// deadline; a subscription that was never verified counts as a failure,
-// so a hub that cannot reach the callback is asked less and less often.
-func (ss *subState) dropStale(now time.Time) {
+// deadline, and returns them; a subscription that was never verified
+// counts as a failure, so a hub that cannot reach the callback is asked
+// less and less often.
+func (ss *subState) dropStale(now time.Time) []pendingReq {
+	var stale []pendingReq
 	out := ss.pending[:0]
 	for _, r := range ss.pending {
 		if now.Before(r.deadline) {
 			out = append(out, r)
-		} else if r.mode == "subscribe" {
+			continue
+		}
+		stale = append(stale, r)
+		if r.mode == "subscribe" {
 			ss.failures++
 			ss.nextTry = now.Add(retryDelay(ss.failures))
 		}
 	}
 	ss.pending = out
+	return stale
 }
 
 func newSecret() string {
@@ -568,52 +611,72 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 	q := r.URL.Query()
 	mode, topic, challenge := q.Get("hub.mode"), q.Get("hub.topic"), q.Get("hub.challenge")
 	now := s.Now()
+	ctx := context.WithoutCancel(r.Context())
 	var (
 		req      pendingReq
 		found    bool
 		leaseEnd time.Time
 	)
+	// The request awaiting this verification is taken in the database,
+	// once, whichever instance sent it.
+	taken, retryAt := "", time.Time{}
+	switch mode {
+	case "subscribe", "unsubscribe":
+		if challenge != "" {
+			taken = mode
+		}
+		if mode == "subscribe" {
+			// Renewed by any instance once 80% of the lease passed.
+			retryAt = now.Add(grantedLease(s.Lease, q.Get("hub.lease_seconds")) * 8 / 10)
+		}
+	case "denied":
+		// Not asked again for about an hour, by any instance.
+		taken, retryAt = "subscribe", now.Add(retryDelay(7))
+	}
 	s.mu.Lock()
 	ss := s.subs[id]
-	if ss != nil && topic != "" {
-		switch mode {
-		case "subscribe", "unsubscribe":
-			if challenge != "" {
-				req, found = ss.takePending(mode, topic, now)
+	if taken != "" && topic != "" {
+		tr, ok, err := s.store.TakeWebSubRequest(ctx, id, taken, topic, now, retryAt)
+		if err != nil {
+			s.log.Error("websub: take the pending request", slog.String("source", id), slog.Any("error", err))
+		}
+		if ok {
+			found = true
+			req = pendingReq{mode: tr.Mode, hub: tr.Hub, topic: tr.Topic, secret: tr.Secret, lease: tr.Lease,
+				since: tr.Since, deadline: tr.Deadline, token: tr.Token}
+			if ss == nil {
+				ss = &subState{}
+				s.subs[id] = ss
 			}
-		case "denied":
-			req, found = ss.takePending("subscribe", topic, now)
+			ss.removePending(taken, topic)
 		}
 	}
+	var storeErr error
 	if found {
 		switch mode {
 		case "subscribe":
 			// The hub's lease, but never longer than the one asked for:
 			// bantin renews on its own schedule.
-			lease := req.lease
-			if n, err := strconv.ParseInt(q.Get("hub.lease_seconds"), 10, 64); err == nil && n > 0 {
-				granted := time.Duration(min(n, int64(365*24*time.Hour/time.Second))) * time.Second
-				if lease <= 0 || granted < lease {
-					lease = granted
-				}
-			}
+			lease := grantedLease(req.lease, q.Get("hub.lease_seconds"))
 			ss.hub, ss.topic, ss.secret = req.hub, req.topic, req.secret
 			ss.verified, ss.leaseEnd = now, now.Add(lease)
 			ss.failures, ss.nextTry = 0, time.Time{}
 			leaseEnd = ss.leaseEnd
+			storeErr = s.store.SaveUpstreamSubscription(ctx, db.UpstreamSubscription{SourceID: id, Hub: ss.hub,
+				Topic: ss.topic, Secret: ss.secret, Verified: ss.verified, LeaseEnd: ss.leaseEnd})
 		case "denied":
 			// The hub will not deliver: the subscription (a renewal's
 			// too) is over; ask again in about an hour.
 			ss.end()
 			ss.failures++
 			ss.nextTry = now.Add(retryDelay(ss.failures + 6))
+			storeErr = s.store.EndUpstreamSubscription(ctx, id)
 		}
 	}
-	var secret string
-	if ss != nil {
-		secret = ss.secret
-	}
 	s.mu.Unlock()
+	if storeErr != nil {
+		s.log.Error("websub: store subscription", slog.String("source", id), slog.Any("error", storeErr))
+	}
 	if !found {
 		s.verifications.WithLabelValues(VerifyRefused).Inc()
 		s.log.Warn("websub verification refused: no such pending request", slog.String("source", id),
@@ -621,13 +684,9 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 		http.Error(w, "WebSub callback: no subscription request of this source is pending for this mode and topic", http.StatusNotFound)
 		return
 	}
-	ctx := context.WithoutCancel(r.Context())
 	switch mode {
 	case "subscribe":
 		s.verifications.WithLabelValues(VerifyConfirmed).Inc()
-		if err := s.store.SetSourceHub(ctx, id, secret, leaseEnd); err != nil {
-			s.log.Error("websub: store subscription", slog.String("source", id), slog.Any("error", err))
-		}
 		s.log.Info("websub subscription verified", slog.String("source", id), slog.String("topic", topic), slog.Time("lease_end", leaseEnd))
 	case "unsubscribe":
 		s.verifications.WithLabelValues(VerifyConfirmed).Inc()
@@ -635,9 +694,6 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 	case "denied":
 		s.verifications.WithLabelValues(VerifyDenied).Inc()
 		s.log.Warn("websub subscription denied", slog.String("source", id), slog.String("topic", topic), slog.String("reason", q.Get("hub.reason")))
-		if err := s.store.SetSourceHub(ctx, id, "", time.Time{}); err != nil {
-			s.log.Error("websub: store subscription", slog.String("source", id), slog.Any("error", err))
-		}
 		if err := s.endRelaxation(ctx, id); err != nil {
 			s.log.Error("websub: end relaxed polling", slog.String("source", id), slog.Any("error", err))
 		}
@@ -647,6 +703,20 @@ func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, id string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	io.WriteString(w, challenge)
+}
+
+// grantedLease is the lease a verification grants: the hub's
+// hub.lease_seconds, but never longer than asked (bantin renews on its
+// own schedule).
+func grantedLease(asked time.Duration, leaseSeconds string) time.Duration {
+	lease := asked
+	if n, err := strconv.ParseInt(leaseSeconds, 10, 64); err == nil && n > 0 {
+		granted := time.Duration(min(n, int64(365*24*time.Hour/time.Second))) * time.Second
+		if lease <= 0 || granted < lease {
+			lease = granted
+		}
+	}
+	return lease
 }
 
 // endRelaxation puts stored source id back on its normal polling schedule
@@ -686,6 +756,12 @@ func (s *Subscriber) push(w http.ResponseWriter, r *http.Request, id string) {
 		}
 	}
 	s.mu.Unlock()
+	// Those another instance subscribed with, too.
+	if more, err := s.store.WebSubSecrets(r.Context(), id, s.Now()); err != nil {
+		s.log.Error("websub: read the secrets", slog.String("source", id), slog.Any("error", err))
+	} else {
+		secrets = append(secrets, more...)
+	}
 	src, ok := s.p.Config().Source(id)
 	if len(secrets) == 0 || !ok {
 		s.pushes.WithLabelValues(PushUnknown).Inc()

@@ -27,6 +27,7 @@ import (
 	"bantin/config"
 	"bantin/db"
 	"bantin/internal/fixture"
+	"bantin/internal/testenv"
 )
 
 // testHub is a WebSub hub on 127.0.0.1. It records subscription requests
@@ -167,8 +168,9 @@ type websubEnv struct {
 	upstream string
 	base     string
 	reg      *prometheus.Registry
-	noHub    atomic.Bool  // upstream stops advertising the hub
-	fetches  atomic.Int64 // GETs of source s's feed
+	noHub    atomic.Bool                  // upstream stops advertising the hub
+	fetches  atomic.Int64                 // GETs of source s's feed
+	handler  atomic.Pointer[http.Handler] // at base_url (serve)
 }
 
 func (e *websubEnv) writeConfig(t *testing.T, sources string) *config.Config {
@@ -179,9 +181,11 @@ func (e *websubEnv) writeConfig(t *testing.T, sources string) *config.Config {
 }
 
 func newWebsubEnv(t *testing.T) *websubEnv {
-	e := &websubEnv{hub: newTestHub(t), clk: &clock{t: time.Now()}, reg: prometheus.NewRegistry()}
-	var handler http.Handler = http.NotFoundHandler()
-	bantin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	e := &websubEnv{hub: newTestHub(t), clk: testenv.NewClock(time.Now()), reg: prometheus.NewRegistry()}
+	e.serve(http.NotFoundHandler())
+	bantin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*e.handler.Load()).ServeHTTP(w, r)
+	}))
 	t.Cleanup(bantin.Close)
 	e.base = bantin.URL
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -216,9 +220,12 @@ func newWebsubEnv(t *testing.T) *websubEnv {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(CallbackPath, e.sub)
-	handler = mux
+	e.serve(mux)
 	return e
 }
+
+// serve makes h answer at base_url.
+func (e *websubEnv) serve(h http.Handler) { e.handler.Store(&h) }
 
 func itemTitles(t *testing.T, store *db.DB) map[string]bool {
 	t.Helper()
@@ -579,18 +586,8 @@ func TestWebSubFeedDropsHub(t *testing.T) {
 	}
 }
 
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// clock is a settable time source (Poller.Now and the like).
+type clock = testenv.Clock
 
 // pollAll polls every source of p (all) or the due ones.
 func pollAll(t *testing.T, p *aggregator.Poller, all bool) {
@@ -600,11 +597,5 @@ func pollAll(t *testing.T, p *aggregator.Poller, all bool) {
 	}
 }
 
-func source(t *testing.T, store *db.DB, id string) db.Source {
-	t.Helper()
-	s, err := store.Source(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+// source returns the stored state of a source.
+var source = fixture.Source

@@ -95,7 +95,7 @@ func TestReloadRefusesLargeRemoval(t *testing.T) {
 	write(full)
 	d := runDaemon(t, mustLoad(t, cfgPath), DaemonOptions{Polling: true, Listen: addr})
 	published := func(slug string) int { return feedCount(d.base, "/topics/"+slug+".json") }
-	waitFor(t, "topics published", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "topics published", 10*time.Second, func() bool {
 		return published("ha-noi") == 2 && published("thoi-tiet") == 1 && published("kinh-te") == 2
 	})
 
@@ -134,14 +134,14 @@ func TestReloadRefusesLargeRemoval(t *testing.T) {
 	if line := d.reload(t); !strings.Contains(line, "config reloaded") {
 		t.Errorf("removing 1 of 3 topics: %s", line)
 	}
-	waitFor(t, "kinh-te gone", 10*time.Second, func() bool { return published("kinh-te") == -404 })
+	testenv.WaitFor(t, "kinh-te gone", 10*time.Second, func() bool { return published("kinh-te") == -404 })
 
 	// Everything but one topic, said to be meant: accepted.
 	write("allow_large_removal: true\n" + head + "topics:\n" + topics[1])
 	if line := d.reload(t); !strings.Contains(line, "config reloaded") {
 		t.Errorf("a large removal with allow_large_removal: %s", line)
 	}
-	waitFor(t, "ha-noi gone", 10*time.Second, func() bool { return published("ha-noi") == -404 })
+	testenv.WaitFor(t, "ha-noi gone", 10*time.Second, func() bool { return published("ha-noi") == -404 })
 	if published("thoi-tiet") != 1 {
 		t.Error("thoi-tiet lost")
 	}
@@ -187,7 +187,7 @@ func TestRemovedSourceLeavesFeedsAndComesBack(t *testing.T) {
 		}
 		return out
 	}
-	waitFor(t, "both sources published", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "both sources published", 10*time.Second, func() bool {
 		return feedCount(d.base, "/topics/ha-noi.json") == 4 && len(where()) == 5
 	})
 
@@ -196,7 +196,7 @@ func TestRemovedSourceLeavesFeedsAndComesBack(t *testing.T) {
 		t.Fatalf("removing 1 of 2 sources: %s", line)
 	}
 	sw.setFail("/b.rss", true)
-	waitFor(t, "b's items gone from every feed", 10*time.Second, func() bool { return len(where()) == 0 })
+	testenv.WaitFor(t, "b's items gone from every feed", 10*time.Second, func() bool { return len(where()) == 0 })
 	if n := feedCount(d.base, "/topics/ha-noi.json"); n != 2 {
 		t.Errorf("ha-noi without b: %d items, want 2", n)
 	}
@@ -227,7 +227,7 @@ func TestRemovedSourceLeavesFeedsAndComesBack(t *testing.T) {
 	if line := d.reload(t); !strings.Contains(line, "config reloaded") {
 		t.Fatalf("re-adding b: %s", line)
 	}
-	waitFor(t, "b's items back in every feed", 10*time.Second, func() bool { return len(where()) == 5 })
+	testenv.WaitFor(t, "b's items back in every feed", 10*time.Second, func() bool { return len(where()) == 5 })
 	if n := feedCount(d.base, "/topics/ha-noi.json"); n != 4 {
 		t.Errorf("ha-noi with b back: %d items, want 4", n)
 	}
@@ -241,7 +241,7 @@ func TestRemovedSourceLeavesFeedsAndComesBack(t *testing.T) {
 	}
 	write(srcA)
 	d = runDaemon(t, mustLoad(t, cfgPath), DaemonOptions{Polling: true, Listen: addr})
-	waitFor(t, "b's items unpublished at start", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "b's items unpublished at start", 10*time.Second, func() bool {
 		return feedCount(d.base, "/topics/ha-noi.json") == 2 && len(where()) == 0
 	})
 }
@@ -281,19 +281,19 @@ func TestTopicRenameKeepsCurationsAndSubscribers(t *testing.T) {
 	}
 	write("  - {slug: ha-noi, match: {keywords: [ha noi]}}\n")
 	d := runDaemon(t, mustLoad(t, cfgPath), DaemonOptions{Polling: true, Listen: addr})
-	waitFor(t, "topic published", 10*time.Second, func() bool { return feedCount(d.base, "/topics/ha-noi.json") == 3 })
+	testenv.WaitFor(t, "topic published", 10*time.Second, func() bool { return feedCount(d.base, "/topics/ha-noi.json") == 3 })
 	ctx := context.Background()
 	mustRun(t, "curate", "hide", "ha-noi", "https://feed.example/a.rss/0", "-config", cfgPath)
 	mustRun(t, "curate", "pin", "ha-noi", "https://feed.example/a.rss/2", "-config", cfgPath)
 	curated := []string{"Hà Nội cấm xe máy", "Hà Nội mở phố đi bộ"} // pinned first, hidden absent
 	titlesOf := func(slug string) string { return strings.Join(publishedFrom(d.base, slug), "|") }
-	waitFor(t, "curation published", 10*time.Second, func() bool { return titlesOf("ha-noi") == strings.Join(curated, "|") })
+	testenv.WaitFor(t, "curation published", 10*time.Second, func() bool { return titlesOf("ha-noi") == strings.Join(curated, "|") })
 
 	write("  - {slug: thu-do, title: Thủ đô, aliases: [ha-noi], match: {keywords: [ha noi]}}\n")
 	if line := d.reload(t); !strings.Contains(line, "config reloaded") {
 		t.Fatalf("rename: %s", line)
 	}
-	waitFor(t, "renamed topic published with its curations", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "renamed topic published with its curations", 10*time.Second, func() bool {
 		return titlesOf("thu-do") == strings.Join(curated, "|")
 	})
 	for _, format := range []string{"rss", "atom", "json"} {
@@ -323,7 +323,7 @@ func TestTopicRenameKeepsCurationsAndSubscribers(t *testing.T) {
 	if line := d.reload(t); !strings.Contains(line, "config reloaded") {
 		t.Fatalf("second rename: %s", line)
 	}
-	waitFor(t, "the daemon's warning about orphaned curations", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "the daemon's warning about orphaned curations", 10*time.Second, func() bool {
 		log := d.log.String()
 		return strings.Contains(log, "stored curations of a topic the config no longer defines") && strings.Contains(log, "topic=thu-do curations=2")
 	})

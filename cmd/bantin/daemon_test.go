@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bantin/internal/testenv"
 	"fmt"
 	"io"
 	"net/http"
@@ -51,7 +52,7 @@ func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 	base := "http://" + addr
 
 	count := func(path string) int { return feedCount(base, path) }
-	waitFor(t, "source a polled at start", 10*time.Second, func() bool { return count("/topics/ha-noi.json") == 1 })
+	testenv.WaitFor(t, "source a polled at start", 10*time.Second, func() bool { return count("/topics/ha-noi.json") == 1 })
 	if n := count("/topics/kinh-te.json"); n >= 0 {
 		t.Fatalf("topic kinh-te exists before reload")
 	}
@@ -60,7 +61,7 @@ func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "new source and topic after SIGHUP", 10*time.Second, func() bool { return count("/topics/kinh-te.json") == 1 })
+	testenv.WaitFor(t, "new source and topic after SIGHUP", 10*time.Second, func() bool { return count("/topics/kinh-te.json") == 1 })
 	if n := count("/tags/kinh-te.json"); n != 1 {
 		t.Errorf("tag feed kinh-te after reload: %d items, want 1", n)
 	}
@@ -93,7 +94,7 @@ func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 	// A broken config on SIGHUP keeps the running one.
 	write("sources: [ {id: a, url: 'ftp://nope'} ]\n")
 	cmd.Process.Signal(syscall.SIGHUP)
-	waitFor(t, "the bad reload's log line", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "the bad reload's log line", 10*time.Second, func() bool {
 		return cmd.log.count(`msg="reload failed; keeping the running config"`) == 1
 	})
 	if n := count("/topics/kinh-te.json"); n != 1 {

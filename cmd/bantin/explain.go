@@ -13,6 +13,7 @@ import (
 	"bantin/config"
 	"bantin/db"
 	"bantin/publisher"
+	"bantin/publisher/render"
 )
 
 func cmdExplain(ctx context.Context, a *app, args []string) error {
@@ -135,13 +136,13 @@ func explain(ctx context.Context, w io.Writer, tc *topicContext, page *publisher
 	// A curation of another item with the same link covers this one too
 	// (an item stored after the curation has no row of its own).
 	for _, c := range cur {
-		if c.ItemID != it.ID && !own[c.Action] && publisher.LinkMatches(*it, firstNonEmpty(c.CanonicalLink, c.Link)) {
+		if c.ItemID != it.ID && !own[c.Action] && render.LinkMatches(*it, firstNonEmpty(c.CanonicalLink, c.Link)) {
 			own[c.Action] = true
 			fmt.Fprintf(w, "curation: %s (bantin curate of item %d, same link, %s)\n", c.Action, c.ItemID, stamp(c.At, tc.loc()))
 		}
 	}
 	for _, e := range configCurations(topic) {
-		if publisher.LinkMatches(*it, e.link) {
+		if render.LinkMatches(*it, e.link) {
 			fmt.Fprintf(w, "curation: %s (config %s:%d)\n", e.action, e.pos.File, e.pos.Line)
 		}
 	}
@@ -158,22 +159,22 @@ func publishedLine(tc *topicContext, page *publisher.Preview, it *db.Item, match
 		return fmt.Sprintf("entry %d (%s, %s, source %s)", f.Index, tc.entryID(&e), e.Link, e.SourceID)
 	}
 	switch f.Kind {
-	case publisher.FateEntry:
+	case render.FateEntry:
 		s := fmt.Sprintf("yes, entry %d of %d", f.Index, len(page.Entries))
 		if f.Entry.Pinned {
 			s += ", pinned"
 		}
 		return s
-	case publisher.FateFolded:
+	case render.FateFolded:
 		return "not as an entry of its own: folded into " + entry() + ` as "also reported by"`
-	case publisher.FateHidden:
+	case render.FateHidden:
 		return "no, hidden (see curation above)"
-	case publisher.FatePerSource:
+	case render.FatePerSource:
 		return fmt.Sprintf("no: matched, but not published: max_per_source %d (source %s already has %s)",
 			t.MaxPerSource, it.SourceID, entry())
-	case publisher.FateTooOld:
+	case render.FateTooOld:
 		return fmt.Sprintf("no: matched, but not published: older than max_age %s", fmtAge(t.MaxAge.D()))
-	case publisher.FateFull:
+	case render.FateFull:
 		return fmt.Sprintf("no: matched, but not published: the feed is full (limit %d, every entry newer)", limitOf(t))
 	}
 	// Never offered to the page: not a member, or the page ended first.
@@ -209,7 +210,7 @@ func (tc *topicContext) loc() *time.Location { return tc.cfg.Location() }
 
 // entryID is the id the item is published with (what feed readers show).
 func (tc *topicContext) entryID(it *db.Item) string {
-	return publisher.EntryID(tc.cfg.BaseURL, it.SourceID, it.GUID)
+	return render.EntryID(tc.cfg.BaseURL, it.SourceID, it.GUID)
 }
 
 // configCuration is one pin:/hide: link of a topic with its place in the
@@ -292,9 +293,9 @@ func preview(w io.Writer, tc *topicContext, page *publisher.Preview, now time.Ti
 // no longer in the config.
 func previewPins(w io.Writer, tc *topicContext, page *publisher.Preview) error {
 	for _, link := range tc.topic.Pin {
-		shown := slices.ContainsFunc(page.Entries, func(e publisher.Entry) bool {
-			return e.Pinned && (publisher.LinkMatches(e.Item, link) ||
-				slices.ContainsFunc(e.Related, func(r db.Item) bool { return publisher.LinkMatches(r, link) }))
+		shown := slices.ContainsFunc(page.Entries, func(e render.Entry) bool {
+			return e.Pinned && (render.LinkMatches(e.Item, link) ||
+				slices.ContainsFunc(e.Related, func(r db.Item) bool { return render.LinkMatches(r, link) }))
 		})
 		if shown {
 			continue

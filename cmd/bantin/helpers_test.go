@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -207,6 +209,25 @@ func mustLoad(t *testing.T, path string) *config.Config {
 	return cfg
 }
 
+// writeConfig writes yaml to dir/bantin.yaml and returns its path.
+func writeConfig(t *testing.T, dir, yaml string) string {
+	t.Helper()
+	path := filepath.Join(dir, "bantin.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// tinConfig is the config of the curation tests: the source tin
+// (curationFeed at upURL/feed.rss) and moreSources, then the topic ha-noi
+// with the lines of haNoi (its rule, pins); defaults adds to defaults:.
+func tinConfig(upURL, defaults, moreSources, haNoi string) string {
+	return fmt.Sprintf("base_url: http://bantin.test\ndatabase: c.db\ndefaults: {retention: 3650d%s}\n"+
+		"sources:\n  - {id: tin, url: '%s/feed.rss', title: Tin Hà Nội}\n%stopics:\n  - slug: ha-noi\n    title: Hà Nội\n%s",
+		defaults, upURL, moreSources, haNoi)
+}
+
 // freeAddr returns a 127.0.0.1 address with a port free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -219,23 +240,10 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// waitFor polls cond every 50ms until it holds or the timeout passes.
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %v waiting for %s", timeout, what)
-}
-
 // waitHealthy waits (at most 10 s) until base/healthz answers 200.
 func waitHealthy(t *testing.T, base string) {
 	t.Helper()
-	waitFor(t, base+" healthy", 10*time.Second, func() bool {
+	testenv.WaitFor(t, base+" healthy", 10*time.Second, func() bool {
 		code, _ := health(base)
 		return code == 200
 	})

@@ -45,7 +45,7 @@ func TestDaemonReload(t *testing.T) {
 			t.Errorf("%s: /healthz %d %q, want 200 ok", when, code, body)
 		}
 	}
-	waitFor(t, "source a polled at start", 10*time.Second, func() bool { return count("/topics/ha-noi.json") == 1 })
+	testenv.WaitFor(t, "source a polled at start", 10*time.Second, func() bool { return count("/topics/ha-noi.json") == 1 })
 	if n := count("/topics/kinh-te.json"); n != -404 {
 		t.Fatalf("topic kinh-te before the reload: %d, want 404", n)
 	}
@@ -55,7 +55,7 @@ func TestDaemonReload(t *testing.T) {
 	if err := d.Reload(context.Background(), fixture.ConfigIn(t, dir, head+"sources:\n"+srcA+srcB+"topics:\n"+haNoi+kinhTe)); err != nil {
 		t.Fatalf("reload adding a source and a topic: %v", err)
 	}
-	waitFor(t, "source b polled and topic kinh-te published", 10*time.Second, func() bool { return count("/topics/kinh-te.json") == 1 })
+	testenv.WaitFor(t, "source b polled and topic kinh-te published", 10*time.Second, func() bool { return count("/topics/kinh-te.json") == 1 })
 	if n := count("/tags/kinh-te.json"); n != 1 {
 		t.Errorf("tag feed kinh-te after the reload: %d items, want 1", n)
 	}
@@ -90,7 +90,7 @@ func TestDaemonReload(t *testing.T) {
 	if err := d.Reload(context.Background(), next); err != nil {
 		t.Fatalf("a large removal with allow_large_removal: %v", err)
 	}
-	waitFor(t, "topic ha-noi gone", 10*time.Second, func() bool { return count("/topics/ha-noi.json") == -404 })
+	testenv.WaitFor(t, "topic ha-noi gone", 10*time.Second, func() bool { return count("/topics/ha-noi.json") == -404 })
 	if n := count("/topics/kinh-te.json"); n != 1 {
 		t.Errorf("kinh-te after the large removal: %d, want 1", n)
 	}
@@ -129,7 +129,7 @@ func TestServeReload(t *testing.T) {
 	if err := d.Reload(context.Background(), fixture.ConfigIn(t, dir, head+"  - {slug: ha-noi, match: {keywords: [ha noi]}}\n  - {slug: gia-vang, match: {keywords: [gia vang]}}\n")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "gia-vang published from stored items", 10*time.Second, func() bool { return feedCount(d.base, "/topics/gia-vang.json") == 1 })
+	testenv.WaitFor(t, "gia-vang published from stored items", 10*time.Second, func() bool { return feedCount(d.base, "/topics/gia-vang.json") == 1 })
 
 	broken := filepath.Join(dir, "broken.yaml")
 	if err := os.WriteFile(broken, []byte("sources: [ {id: a, url: 'ftp://nope'} ]\n"), 0o644); err != nil {

@@ -67,6 +67,16 @@ func fastConfig(t *testing.T, dir, upURL string, n int) string {
 	return path
 }
 
+// runGrowing starts `bantin run` on n sources of a growingUpstream polled
+// every second (fastConfig, in dir).
+func runGrowing(t *testing.T, dir string, n int) (*growingUpstream, *child) {
+	t.Helper()
+	up := &growingUpstream{}
+	srv := httptest.NewServer(up)
+	t.Cleanup(srv.Close)
+	return up, serveChild(t, "run", fastConfig(t, dir, srv.URL, n), freeAddr(t))
+}
+
 // TestDaemonNoticesDeletedDatabase deletes the database files under a
 // running `bantin run` (rm bantin.db bantin.db-wal bantin.db-shm): within
 // seconds /healthz answers 503 naming the file, the log says so once, the
@@ -75,17 +85,12 @@ func fastConfig(t *testing.T, dir, upURL string, n int) string {
 // instead of creating an empty one.
 func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 	testenv.SkipShort(t, "a daemon run until it notices its database deleted (about 8 s)")
-	up := &growingUpstream{}
-	srv := httptest.NewServer(up)
-	defer srv.Close()
 	dir := t.TempDir()
-	cfgPath := fastConfig(t, dir, srv.URL, 4)
+	up, cmd := runGrowing(t, dir, 4)
+	cfgPath, base := filepath.Join(dir, "bantin.yaml"), cmd.base
 	dbPath := filepath.Join(dir, "data", "bantin.db")
-	addr := freeAddr(t)
-	base := "http://" + addr
-	cmd := serveChild(t, "run", cfgPath, addr)
 	logs := cmd.log
-	waitFor(t, "a few polls", 10*time.Second, func() bool { return up.requests.Load() >= 8 })
+	testenv.WaitFor(t, "a few polls", 10*time.Second, func() bool { return up.requests.Load() >= 8 })
 
 	// The daemon's open -wal, to watch it after the name is gone.
 	walFD := ""
@@ -102,7 +107,7 @@ func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 		}
 	}
 	var body string
-	waitFor(t, "/healthz 503 naming the deleted file", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "/healthz 503 naming the deleted file", 10*time.Second, func() bool {
 		var code int
 		code, body = health(base)
 		return code == http.StatusServiceUnavailable && strings.Contains(body, dbPath+" was deleted")
@@ -173,16 +178,10 @@ func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 // fetched meanwhile is stored after the recovery.
 func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 	testenv.SkipShort(t, "a daemon run until it reports its database unwritable (about 12 s)")
-	up := &growingUpstream{}
-	srv := httptest.NewServer(up)
-	defer srv.Close()
-	dir := t.TempDir()
-	cfgPath := fastConfig(t, dir, srv.URL, 20)
-	addr := freeAddr(t)
-	base := "http://" + addr
-	cmd := serveChild(t, "run", cfgPath, addr)
+	up, cmd := runGrowing(t, t.TempDir(), 20)
+	base := cmd.base
 	logs := cmd.log
-	waitFor(t, "every source polled", 10*time.Second, func() bool { return up.requests.Load() >= 40 })
+	testenv.WaitFor(t, "every source polled", 10*time.Second, func() bool { return up.requests.Load() >= 40 })
 	if v := metric(t, base, "bantin_database_healthy"); v != 1 {
 		t.Errorf("bantin_database_healthy = %v, want 1", v)
 	}
@@ -204,7 +203,7 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 		}
 	}()
 	var body string
-	waitFor(t, "/healthz 503 with the write failure", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "/healthz 503 with the write failure", 10*time.Second, func() bool {
 		var code int
 		code, body = health(base)
 		return code == http.StatusServiceUnavailable && strings.Contains(body, "writes to") && strings.Contains(body, "failed")
@@ -212,7 +211,7 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 	t.Logf("/healthz: %s", strings.TrimSpace(body))
 	// Many more failed writes: every source keeps being polled.
 	reqs := up.requests.Load()
-	waitFor(t, "60 more polls with failing writes", 20*time.Second, func() bool { return up.requests.Load() >= reqs+60 })
+	testenv.WaitFor(t, "60 more polls with failing writes", 20*time.Second, func() bool { return up.requests.Load() >= reqs+60 })
 	if code, _ := health(base); code != http.StatusServiceUnavailable {
 		t.Errorf("/healthz %d while writes fail", code)
 	}
@@ -234,15 +233,15 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	restored = true
-	waitFor(t, "/healthz ok again by itself", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "/healthz ok again by itself", 10*time.Second, func() bool {
 		code, body := health(base)
 		return code == http.StatusOK && strings.TrimSpace(body) == "ok"
 	})
-	waitFor(t, "new items stored after the recovery", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "new items stored after the recovery", 10*time.Second, func() bool {
 		return metric(t, base, `bantin_items_ingested_total{kind="new"}`) > stored
 	})
 	// The watcher logs the recovery at its next check (every 2 s).
-	waitFor(t, "the recovery logged", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "the recovery logged", 10*time.Second, func() bool {
 		return logs.count(`msg="database writes succeed again"`) == 1
 	})
 }
@@ -252,13 +251,9 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 // suggesting PostgreSQL; serve, sources and poll work beside it; after the
 // first is killed with SIGKILL, a new `run` starts (no stale lock).
 func TestSecondPollingDaemonRefused(t *testing.T) {
-	up := &growingUpstream{}
-	srv := httptest.NewServer(up)
-	defer srv.Close()
 	dir := t.TempDir()
-	cfgPath := fastConfig(t, dir, srv.URL, 2)
-	addr1 := freeAddr(t)
-	first := serveChild(t, "run", cfgPath, addr1)
+	_, first := runGrowing(t, dir, 2)
+	cfgPath, addr1 := filepath.Join(dir, "bantin.yaml"), first.addr
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

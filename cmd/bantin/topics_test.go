@@ -327,7 +327,7 @@ func TestServeAndPreviewFollowConfigChanges(t *testing.T) {
 	expect := func(stage string, wants ...want) {
 		t.Helper()
 		for _, w := range wants {
-			waitFor(t, fmt.Sprintf("%s: %s serves %d", stage, w.path, w.n), 10*time.Second, func() bool { return count(w.path) == w.n })
+			testenv.WaitFor(t, fmt.Sprintf("%s: %s serves %d", stage, w.path, w.n), 10*time.Second, func() bool { return count(w.path) == w.n })
 		}
 	}
 	expect("serve start", want{"/topics/hn.json", 0}, want{"/topics/tagged.json", 3}, want{"/tags/ha-noi.json", 3})

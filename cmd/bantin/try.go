@@ -112,8 +112,8 @@ func tryUserAgent(cfg *config.Config) string {
 func tryURLSource(cfg *config.Config, u string, sels map[string]*string, allowPrivate bool, tz string) (config.Source, error) {
 	def := cfg.Defaults
 	src := config.Source{
-		ID: "try", URL: u, Timeout: def.Timeout, MaxBody: def.MaxBody, Timezone: def.Timezone,
-		Retention: 0, AllowPrivate: allowPrivate,
+		ID: "try", URL: u, AllowPrivate: allowPrivate,
+		Settings: config.Settings{Timeout: def.Timeout, MaxBody: def.MaxBody, Timezone: def.Timezone, Retention: 0},
 	}
 	src.Items = &config.ItemSelectors{}
 	src.Article = &config.ArticleSelectors{}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"bantin/internal/testenv"
 	"bantin/web"
 )
 
@@ -43,7 +44,7 @@ func TestDaemonServesPagesSearchAndDesk(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	waitFor(t, "the item to be searchable", 20*time.Second, func() bool {
+	testenv.WaitFor(t, "the item to be searchable", 20*time.Second, func() bool {
 		code, b := body("/search?q=TPHCM")
 		return code == 200 && strings.Contains(b, "Đại hội Đảng tại TP.HCM")
 	})
@@ -66,7 +67,7 @@ func TestDaemonServesPagesSearchAndDesk(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the desk after reload", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "the desk after reload", 10*time.Second, func() bool {
 		code, b := body("/desk/login")
 		return code == 200 && strings.Contains(b, `name="password"`)
 	})

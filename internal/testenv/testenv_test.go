@@ -1,11 +1,14 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMain(m *testing.M) { Main(m) }
@@ -93,4 +96,37 @@ func mustGetwd(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return wd
+}
+
+// TestWaitFor: WaitFor returns once the condition holds, and fails the
+// test naming what it waited for when the condition never holds.
+func TestWaitFor(t *testing.T) {
+	n := 0
+	WaitFor(t, "the third check", 5*time.Second, func() bool { n++; return n == 3 })
+	if n != 3 {
+		t.Errorf("WaitFor returned after %d checks, want 3", n)
+	}
+	ft := &fatalRecorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		WaitFor(ft, "nothing", 100*time.Millisecond, func() bool { return false })
+	}()
+	<-done
+	if !strings.Contains(ft.msg, "waiting for nothing") {
+		t.Errorf("failure message %q does not name what it waited for", ft.msg)
+	}
+}
+
+// fatalRecorder records Fatalf and ends the goroutine as Fatalf does.
+type fatalRecorder struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalRecorder) Helper() {}
+
+func (f *fatalRecorder) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
 }

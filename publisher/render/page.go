@@ -1,4 +1,4 @@
-package publisher
+package render
 
 import (
 	"bytes"
@@ -60,8 +60,8 @@ type FeedLink struct {
 func FeedLinks(u, title string) []FeedLink {
 	var out []FeedLink
 	for _, f := range Formats {
-		out = append(out, FeedLink{Label: formatLabels[f], Title: title + " (" + formatLabels[f] + ")",
-			URL: u + "." + f, TypeAttr: template.HTMLAttr(`type="` + mimeType(f) + `"`)})
+		out = append(out, FeedLink{Label: FormatLabels[f], Title: title + " (" + FormatLabels[f] + ")",
+			URL: u + "." + f, TypeAttr: template.HTMLAttr(`type="` + MimeType(f) + `"`)})
 	}
 	return out
 }
@@ -82,7 +82,7 @@ type PageData struct {
 
 // NewPageData fills the layout's fields from cfg for a page in lang.
 func NewPageData(cfg *config.Config, lang, title string) PageData {
-	base := baseURL(cfg)
+	base := BaseURL(cfg)
 	if lang == "" {
 		lang = "vi"
 	}
@@ -151,34 +151,34 @@ const SummaryRunes = 320
 
 // EntryViews prepares entries for a page in lang.
 func EntryViews(cfg *config.Config, entries []Entry, lang string) []EntryView {
-	zone := indexZone(cfg)
+	zone := Zone(cfg)
 	l := LabelsFor(lang)
-	base := baseURL(cfg)
+	base := BaseURL(cfg)
 	out := make([]EntryView, 0, len(entries))
 	for _, e := range entries {
 		it := e.Item
-		pub := itemPublished(it)
-		v := EntryView{ID: it.ID, Title: entryTitle(it), Link: webURL(it.Link), Source: sourceName(it),
-			SourceLink: webURL(it.SourceSite), Date: indexDate(pub, zone), DateISO: pub.Format(time.RFC3339),
-			Summary: clip(htmlText(it.Summary), SummaryRunes), Image: webURL(it.ImageURL), Pinned: e.Pinned, L: l,
+		pub := Published(it)
+		v := EntryView{ID: it.ID, Title: EntryTitle(it), Link: WebURL(it.Link), Source: SourceName(it),
+			SourceLink: WebURL(it.SourceSite), Date: ShowTime(pub, zone), DateISO: pub.Format(time.RFC3339),
+			Summary: clip(HTMLText(it.Summary), SummaryRunes), Image: WebURL(it.ImageURL), Pinned: e.Pinned, L: l,
 			Item: it, Related: e.Related, PublishedAt: pub, SourceID: it.SourceID, EntryID: EntryID(base, it.SourceID, it.GUID)}
 		if v.Summary == "" {
-			v.Summary = clip(htmlText(it.Content), SummaryRunes)
+			v.Summary = clip(HTMLText(it.Content), SummaryRunes)
 		}
 		if v.Summary == v.Title {
 			v.Summary = ""
 		}
-		if el := cleanLang(it.Language); el != "" && !strings.EqualFold(strings.SplitN(el, "-", 2)[0], strings.SplitN(lang, "-", 2)[0]) {
+		if el := CleanLang(it.Language); el != "" && !strings.EqualFold(strings.SplitN(el, "-", 2)[0], strings.SplitN(lang, "-", 2)[0]) {
 			v.Lang = el
 		}
 		seen := map[string]bool{v.Source: true}
 		for _, r := range e.Related {
-			n := sourceName(r)
+			n := SourceName(r)
 			if seen[n] {
 				continue
 			}
 			seen[n] = true
-			v.Also = append(v.Also, AlsoView{Source: n, Link: webURL(r.Link), Title: entryTitle(r)})
+			v.Also = append(v.Also, AlsoView{Source: n, Link: WebURL(r.Link), Title: EntryTitle(r)})
 		}
 		out = append(out, v)
 	}
@@ -209,25 +209,22 @@ type feedPageBody struct {
 	Next, First string
 }
 
-// pagePath is the path of a topic's or tag's HTML page.
-func pagePath(kind, slug string) string {
-	if kind == kindTag {
-		return "/tags/" + url.PathEscape(slug)
-	}
-	return "/topics/" + url.PathEscape(slug)
+// PagePath is the path of a topic's or tag's HTML page.
+func PagePath(kind, slug string) string {
+	return Dir(kind) + url.PathEscape(slug)
 }
 
-// renderFeedPage renders page f of a topic or tag as HTML.
-func renderFeedPage(cfg *config.Config, kind, slug string, f *Feed) ([]byte, error) {
-	base := baseURL(cfg)
+// RenderFeedPage renders page f of a topic or tag as HTML.
+func RenderFeedPage(cfg *config.Config, kind, slug string, f *Feed) ([]byte, error) {
+	base := BaseURL(cfg)
 	lang := PageLang(f.Entries)
 	d := NewPageData(cfg, lang, f.Title)
-	d.Alternates = FeedLinks(base+pagePath(kind, slug), f.Title)
+	d.Alternates = FeedLinks(base+PagePath(kind, slug), f.Title)
 	body := feedPageBody{Links: d.Alternates, Entries: EntryViews(cfg, f.Entries, lang)}
 	if f.Description != f.Title {
 		body.Description = f.Description
 	}
-	page := base + pagePath(kind, slug)
+	page := base + PagePath(kind, slug)
 	if f.Next != "" {
 		body.Next = pageURL(page, f.Next)
 	}

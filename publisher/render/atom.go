@@ -1,4 +1,4 @@
-package publisher
+package render
 
 import (
 	"bytes"
@@ -80,14 +80,14 @@ type atomSource struct {
 // self, first and next (RFC 5005 paging) and the WebSub hubs.
 func (f *Feed) navLinks(format string) []atomLink {
 	var ls []atomLink
-	if self := f.selfURL(format); self != "" {
-		ls = append(ls, atomLink{Href: self, Rel: "self", Type: mimeType(format)})
+	if self := f.SelfURL(format); self != "" {
+		ls = append(ls, atomLink{Href: self, Rel: "self", Type: MimeType(format)})
 	}
 	if f.Cursor != "" && f.Self[format] != "" {
-		ls = append(ls, atomLink{Href: f.Self[format], Rel: "first", Type: mimeType(format)})
+		ls = append(ls, atomLink{Href: f.Self[format], Rel: "first", Type: MimeType(format)})
 	}
 	if next := f.nextURL(format); next != "" {
-		ls = append(ls, atomLink{Href: next, Rel: "next", Type: mimeType(format)})
+		ls = append(ls, atomLink{Href: next, Rel: "next", Type: MimeType(format)})
 	}
 	for _, h := range f.Hubs {
 		ls = append(ls, atomLink{Href: h, Rel: "hub"})
@@ -142,10 +142,10 @@ func renderAtom(f *Feed) ([]byte, error) {
 func atomEntryFrom(f *Feed, e Entry, ge *feeds.AtomEntry) *atomEntry {
 	it := e.Item
 	x := &atomEntry{
-		Lang:      cleanLang(it.Language),
+		Lang:      CleanLang(it.Language),
 		Title:     ge.Title,
 		ID:        ge.Id,
-		Published: atomTime(itemPublished(it)),
+		Published: atomTime(Published(it)),
 		Updated:   ge.Updated,
 		Summary:   ge.Summary,
 		Content:   ge.Content,
@@ -169,32 +169,32 @@ func atomEntryFrom(f *Feed, e Entry, ge *feeds.AtomEntry) *atomEntry {
 		}
 	}
 	for _, enc := range it.Enclosures {
-		href := webURL(enc.URL)
+		href := WebURL(enc.URL)
 		if href == "" {
 			continue
 		}
-		l := atomLink{Href: href, Rel: "enclosure", Type: enclosureType(enc)}
+		l := atomLink{Href: href, Rel: "enclosure", Type: EnclosureType(enc)}
 		if enc.Length > 0 {
 			l.Length = strconv.FormatInt(enc.Length, 10)
 		}
 		x.Links = append(x.Links, l)
 	}
 	for _, r := range e.Related {
-		if href := itemLink(r.Link); href != "" {
-			x.Links = append(x.Links, atomLink{Href: href, Rel: "related", Type: "text/html", Title: sourceName(r)})
+		if href := ItemLink(r.Link); href != "" {
+			x.Links = append(x.Links, atomLink{Href: href, Rel: "related", Type: "text/html", Title: SourceName(r)})
 		}
 	}
 	for _, p := range entryAuthors(it) {
 		x.Authors = append(x.Authors, &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: p.Name, Email: p.Email, Uri: p.URI}})
 	}
-	for _, t := range sortedTags(it) {
+	for _, t := range SortedTags(it) {
 		x.Categories = append(x.Categories, atomCategory{Term: t.Name, Scheme: tagScheme(f.BaseURL, t.Slug)})
 	}
-	src := &atomSource{ID: sourceFeedID(f.BaseURL, it.SourceID), Title: sourceName(it), Updated: x.Updated}
-	if href := webURL(it.SourceURL); href != "" {
+	src := &atomSource{ID: sourceFeedID(f.BaseURL, it.SourceID), Title: SourceName(it), Updated: x.Updated}
+	if href := WebURL(it.SourceURL); href != "" {
 		src.Links = append(src.Links, atomLink{Href: href, Rel: "self"})
 	}
-	if href := webURL(it.SourceSite); href != "" {
+	if href := WebURL(it.SourceSite); href != "" {
 		src.Links = append(src.Links, atomLink{Href: href, Rel: "alternate", Type: "text/html"})
 	}
 	x.Source = src

@@ -1,12 +1,11 @@
-// Package publisher republishes stored items as topic and tag feeds in RSS
-// 2.0, Atom 1.0 and JSON Feed 1.1, serves them over HTTP with caching and
-// paging, and renders the human index page and the OPML list.
-//
-// Rendering (Render) is pure: a Feed in, bytes out, the same bytes for the
-// same Feed. Composition (Compose) turns the stored members of a topic into
-// the entries to publish (curation, age, per-source cap, dedupe). The Server
-// ties both to the database.
-package publisher
+// Package render is the pure half of the publisher: it composes the
+// stored members of a topic into the entries to publish (Compose,
+// Composer: curation, age, per-source cap, dedupe, and each candidate's
+// Fate) and renders a page of a feed as RSS 2.0, Atom 1.0 or JSON Feed 1.1
+// (Render) or as an HTML page (RenderPage). Nothing here does I/O beyond
+// writing to the io.Writer it is given: no HTTP, no database, no cache.
+// The same Feed gives the same bytes.
+package render
 
 import (
 	"crypto/sha256"
@@ -54,8 +53,8 @@ func ContentType(format string) string {
 	return ""
 }
 
-// mimeType is ContentType without parameters (for link type attributes).
-func mimeType(format string) string {
+// MimeType is ContentType without parameters (for link type attributes).
+func MimeType(format string) string {
 	ct := ContentType(format)
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		return ct[:i]
@@ -157,14 +156,14 @@ func sourceFeedID(baseURL, sourceID string) string {
 // tag: base_url + "/tags/" + its slug. The category's text (Atom term) is
 // the tag's display name, which readers show; the slug is in the URL.
 func tagScheme(baseURL, slug string) string {
-	return strings.TrimRight(baseURL, "/") + "/tags/" + url.PathEscape(slug)
+	return strings.TrimRight(baseURL, "/") + Dir(KindTag) + url.PathEscape(slug)
 }
 
 var langTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
 
-// cleanLang turns an upstream language value into an RFC 5646-shaped tag
+// CleanLang turns an upstream language value into an RFC 5646-shaped tag
 // ("vi_VN " -> "vi-VN") or "" when it is not one.
-func cleanLang(s string) string {
+func CleanLang(s string) string {
 	s = strings.ReplaceAll(strings.TrimSpace(s), "_", "-")
 	if !langTag.MatchString(s) {
 		return ""
@@ -177,7 +176,7 @@ func cleanLang(s string) string {
 func primaryLang(entries []Entry) string {
 	counts := map[string]int{}
 	for _, e := range entries {
-		if l := strings.ToLower(cleanLang(e.Item.Language)); l != "" {
+		if l := strings.ToLower(CleanLang(e.Item.Language)); l != "" {
 			counts[l]++
 		}
 	}
@@ -191,7 +190,7 @@ func primaryLang(entries []Entry) string {
 }
 
 func (f *Feed) language() string {
-	if l := cleanLang(f.Language); l != "" {
+	if l := CleanLang(f.Language); l != "" {
 		return l
 	}
 	return primaryLang(f.Entries)
@@ -219,8 +218,8 @@ func (f *Feed) updated() time.Time {
 // bytes never change. The Unix epoch is what validators call implausible.
 var emptyUpdated = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// selfURL returns the URL of this page in format.
-func (f *Feed) selfURL(format string) string {
+// SelfURL returns the URL of this page in format.
+func (f *Feed) SelfURL(format string) string {
 	return pageURL(f.Self[format], f.Cursor)
 }
 
@@ -243,8 +242,8 @@ func pageURL(base, cursor string) string {
 	return base + sep + "before=" + url.QueryEscape(cursor)
 }
 
-// itemPublished and itemUpdated give the item's dates in UTC, to the second.
-func itemPublished(it db.Item) time.Time {
+// Published and itemUpdated give the item's dates in UTC, to the second.
+func Published(it db.Item) time.Time {
 	t := it.Published
 	if t.IsZero() {
 		t = it.FirstSeen
@@ -254,14 +253,14 @@ func itemPublished(it db.Item) time.Time {
 
 func itemUpdated(it db.Item) time.Time {
 	u := it.Updated.UTC().Truncate(time.Second)
-	if p := itemPublished(it); u.Before(p) {
+	if p := Published(it); u.Before(p) {
 		return p
 	}
 	return u
 }
 
-// sourceName is how an item's source is named to readers.
-func sourceName(it db.Item) string {
+// SourceName is how an item's source is named to readers.
+func SourceName(it db.Item) string {
 	if s := strings.TrimSpace(it.SourceTitle); s != "" {
 		return s
 	}
@@ -276,33 +275,33 @@ func isWebURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-// webURL returns s as a URI (iri.ToURI: non-ASCII and spaces
+// WebURL returns s as a URI (iri.ToURI: non-ASCII and spaces
 // percent-encoded, IDNA host) when it is an absolute http(s) URL, else "".
 // Every URL the feeds publish goes through it: items stored before links
 // were converted, and source site links taken from feeds as written, may
 // be IRIs, which no feed format allows.
-func webURL(s string) string {
+func WebURL(s string) string {
 	if u := iri.ToURI(s); isWebURL(u) {
 		return u
 	}
 	return ""
 }
 
-// itemLink is an item's link as published: webURL without tracking
+// ItemLink is an item's link as published: WebURL without tracking
 // parameters (utm_*, fbclid... tracking.Strip), whenever it was stored.
-func itemLink(s string) string { return webURL(tracking.Strip(s)) }
+func ItemLink(s string) string { return WebURL(tracking.Strip(s)) }
 
-// entryTitle is the item's title, or for an item stored without one (the
+// EntryTitle is the item's title, or for an item stored without one (the
 // normaliser names untitled items, older rows may lack a title) the start
 // of its text, else its source and date: feeds never publish an empty
 // title.
-func entryTitle(it db.Item) string {
+func EntryTitle(it db.Item) string {
 	if strings.TrimSpace(it.Title) != "" {
 		return it.Title
 	}
-	text := htmlText(it.Summary)
+	text := HTMLText(it.Summary)
 	if text == "" {
-		text = htmlText(it.Content)
+		text = HTMLText(it.Content)
 	}
 	if r := []rune(text); len(r) > 100 {
 		text = strings.TrimSpace(string(r[:100])) + "…"
@@ -310,8 +309,8 @@ func entryTitle(it db.Item) string {
 	if text != "" {
 		return text
 	}
-	date := itemPublished(it).Format("2006-01-02")
-	if name := sourceName(it); name != "" {
+	date := Published(it).Format("2006-01-02")
+	if name := SourceName(it); name != "" {
 		return name + " – " + date
 	}
 	return date
@@ -348,11 +347,11 @@ func entryAuthors(it db.Item) []person {
 			name = email
 		}
 		if name != "" {
-			out = append(out, person{Name: name, Email: email, URI: webURL(p.URI)})
+			out = append(out, person{Name: name, Email: email, URI: WebURL(p.URI)})
 		}
 	}
 	if len(out) == 0 {
-		out = append(out, person{Name: sourceName(it), URI: webURL(it.SourceSite)})
+		out = append(out, person{Name: SourceName(it), URI: WebURL(it.SourceSite)})
 	}
 	return out
 }
@@ -360,10 +359,10 @@ func entryAuthors(it db.Item) []person {
 // alsoReported returns the names of the related items' sources, in order,
 // each once, leaving out the entry's own source.
 func alsoReported(e Entry) []string {
-	seen := map[string]bool{sourceName(e.Item): true}
+	seen := map[string]bool{SourceName(e.Item): true}
 	var names []string
 	for _, r := range e.Related {
-		n := sourceName(r)
+		n := SourceName(r)
 		if !seen[n] {
 			seen[n] = true
 			names = append(names, n)
@@ -372,10 +371,10 @@ func alsoReported(e Entry) []string {
 	return names
 }
 
-// contentHTML is the entry's full HTML: content (else summary) plus, for
+// ContentHTML is the entry's full HTML: content (else summary) plus, for
 // folded duplicates, an "Also reported by" paragraph. It is well-formed
 // (publishedHTML).
-func contentHTML(e Entry) string {
+func ContentHTML(e Entry) string {
 	c := e.Item.Content
 	if strings.TrimSpace(c) == "" {
 		c = e.Item.Summary
@@ -393,7 +392,7 @@ func contentHTML(e Entry) string {
 // the item has no link. Repeating the title there made readers show it
 // twice; the host says where the text is, in no particular language.
 func linkLine(it db.Item) string {
-	link := itemLink(it.Link)
+	link := ItemLink(it.Link)
 	if link == "" {
 		return ""
 	}
@@ -414,12 +413,12 @@ func linkLine(it db.Item) string {
 // is already well-formed costs one scan.
 func publishedHTML(s string) string { return htmltext.Balance(s) }
 
-// enclosureType returns the enclosure's MIME type when it is one
+// EnclosureType returns the enclosure's MIME type when it is one
 // (type/subtype), else "application/octet-stream". The normaliser stores
 // valid types (guessed from the URL when upstream gives none); this keeps
 // older rows from making feeds invalid, and Render independent of the
 // system's MIME table.
-func enclosureType(e db.Enclosure) string {
+func EnclosureType(e db.Enclosure) string {
 	if t := strings.TrimSpace(e.Type); isMIMEType(t) {
 		return t
 	}
@@ -433,7 +432,7 @@ func isMIMEType(t string) bool {
 	return err == nil && strings.Contains(strings.Trim(mt, "/"), "/")
 }
 
-// sortedTags returns the item's tags ordered by slug, each slug once,
+// SortedTags returns the item's tags ordered by slug, each slug once,
 // each named as the item's own source wrote it: the item's first stored
 // category of that slug (Categories as written upstream). Only the slug
 // (Atom term, tag feed URL) is shared between sources: one source's "Đại
@@ -442,7 +441,7 @@ func isMIMEType(t string) bool {
 // from the config, a row stored without categories) keeps the stored
 // shared display name of its slug: the first spelling stored, which also
 // titles the tag's feed and names it on the index page and in the OPML.
-func sortedTags(it db.Item) []db.Tag {
+func SortedTags(it db.Item) []db.Tag {
 	own := map[string]string{}
 	for _, c := range it.Categories {
 		c = strings.Join(strings.Fields(c), " ")

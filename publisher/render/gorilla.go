@@ -1,4 +1,4 @@
-package publisher
+package render
 
 import (
 	"github.com/gorilla/feeds"
@@ -24,15 +24,15 @@ func gorillaFeed(f *Feed) *feeds.Feed {
 	for _, e := range f.Entries {
 		it := e.Item
 		gi := &feeds.Item{
-			Title:       entryTitle(it),
+			Title:       EntryTitle(it),
 			Description: publishedHTML(it.Summary),
 			Id:          EntryID(f.BaseURL, it.SourceID, it.GUID),
 			IsPermaLink: "false",
-			Created:     itemPublished(it),
+			Created:     Published(it),
 			Updated:     itemUpdated(it),
-			Content:     contentHTML(e),
+			Content:     ContentHTML(e),
 		}
-		if link := itemLink(it.Link); link != "" {
+		if link := ItemLink(it.Link); link != "" {
 			gi.Link = &feeds.Link{Href: link}
 		}
 		if len(it.Authors) > 0 {

@@ -1,4 +1,4 @@
-package publisher
+package render
 
 import (
 	"net/url"
@@ -90,8 +90,11 @@ type Composer struct {
 	// placed maps the itemKey of every placed candidate to the group it
 	// joined (merged groups point to their root), fates the others to
 	// what happened to them.
-	placed  map[string]*group
-	fates   map[string]FateKind
+	placed map[string]*group
+	fates  map[string]FateKind
+	// dropped holds the candidates given a fate in fates, in the order
+	// they came (a readmitted one stays listed; Fates skips it then).
+	dropped []db.Item
 	agedOut bool
 	// capped holds the candidates left out for max_per_source, in order,
 	// until their source is under its cap again (see readmit).
@@ -248,7 +251,8 @@ func (c *Composer) AddPinned(it db.Item) {
 		return
 	}
 	if c.IsHidden(it) {
-		c.seen[k], c.fates[k] = true, FateHidden
+		c.seen[k] = true
+		c.drop(it, k, FateHidden)
 		return
 	}
 	c.seen[k] = true
@@ -291,7 +295,8 @@ func (c *Composer) Add(it db.Item) bool {
 		return true
 	}
 	if c.IsHidden(it) {
-		c.seen[k], c.fates[k] = true, FateHidden
+		c.seen[k] = true
+		c.drop(it, k, FateHidden)
 		return true
 	}
 	if c.pinIDs[it.ID] || c.linkIn(it, c.pinLinks) {
@@ -302,7 +307,7 @@ func (c *Composer) Add(it db.Item) bool {
 	m := newMember(it)
 	if c.topic.MaxAge > 0 && m.published.Before(c.now.Add(-c.topic.MaxAge.D())) {
 		c.agedOut = true
-		c.fates[k] = FateTooOld
+		c.drop(it, k, FateTooOld)
 		return true
 	}
 	if g := c.join(m); g != nil {
@@ -312,11 +317,12 @@ func (c *Composer) Add(it db.Item) bool {
 		return true
 	}
 	if len(c.groups) >= c.limit {
-		c.fates[k] = FateFull
+		c.drop(it, k, FateFull)
 		return false
 	}
 	if c.topic.MaxPerSource > 0 && c.perSource[it.SourceID] >= c.topic.MaxPerSource {
-		c.seen[k], c.fates[k] = true, FatePerSource
+		c.seen[k] = true
+		c.drop(it, k, FatePerSource)
 		c.capped = append(c.capped, it)
 		return true
 	}
@@ -328,6 +334,30 @@ func (c *Composer) Add(it db.Item) bool {
 	c.placed[k] = g
 	c.index(m, g)
 	return true
+}
+
+// SourceRemoved records that the caller leaves it out because its source
+// is no longer in the config (FateNoSource; FateHidden when it is hidden
+// too), so that Fates accounts for it.
+func (c *Composer) SourceRemoved(it db.Item) {
+	k := itemKey(it)
+	if c.seen[k] {
+		return
+	}
+	c.seen[k] = true
+	if c.IsHidden(it) {
+		c.drop(it, k, FateHidden)
+		return
+	}
+	c.drop(it, k, FateNoSource)
+}
+
+// drop records the fate of a candidate that is not on the page.
+func (c *Composer) drop(it db.Item, k string, kind FateKind) {
+	if _, ok := c.fates[k]; !ok {
+		c.dropped = append(c.dropped, it)
+	}
+	c.fates[k] = kind
 }
 
 // readmit offers again, in their order, the candidates left out for
@@ -541,7 +571,7 @@ func (c *Composer) ordered() []*group {
 		gs := append([]*group(nil), part...)
 		sort.SliceStable(gs, func(i, j int) bool {
 			a, b := gs[i].entry.Item, gs[j].entry.Item
-			pa, pb := itemPublished(a), itemPublished(b)
+			pa, pb := Published(a), Published(b)
 			if !pa.Equal(pb) {
 				return pa.After(pb)
 			}
@@ -572,6 +602,9 @@ const (
 	FatePerSource FateKind = "max_per_source"
 	// FateFull: the page held its limit of entries when it came.
 	FateFull FateKind = "limit"
+	// FateNoSource: its source is no longer in the config (its items
+	// stay stored, published nowhere); see Composer.SourceRemoved.
+	FateNoSource FateKind = "source_removed"
 )
 
 // Fate is what became of one candidate.
@@ -586,8 +619,12 @@ type Fate struct {
 
 // Fate returns what became of it on the page built so far.
 func (c *Composer) Fate(it db.Item) Fate {
+	return c.fate(it, c.ordered())
+}
+
+// fate is Fate on the page whose groups, in order, are gs.
+func (c *Composer) fate(it db.Item, gs []*group) Fate {
 	k := itemKey(it)
-	gs := c.ordered()
 	at := func(g *group) Fate {
 		for i, x := range gs {
 			if x == g {
@@ -620,6 +657,40 @@ func (c *Composer) Fate(it db.Item) Fate {
 	return f
 }
 
+// Candidate is an item offered to a Composer and what became of it.
+type Candidate struct {
+	Item db.Item
+	Fate Fate
+}
+
+// Fates returns what became of every candidate offered so far, from the
+// composition itself (nothing is composed again): the page's entries in
+// order, each lead (FateEntry) followed by the reports folded into it
+// (FateFolded, oldest first), then the candidates left off the page
+// (hidden, max_age, max_per_source, limit, source removed) in the order
+// they came.
+func (c *Composer) Fates() []Candidate {
+	gs := c.ordered()
+	var out []Candidate
+	for i, g := range gs {
+		e := g.result()
+		out = append(out, Candidate{Item: e.Item, Fate: Fate{Kind: FateEntry, Entry: e, Index: i + 1}})
+		for _, r := range e.Related {
+			out = append(out, Candidate{Item: r, Fate: Fate{Kind: FateFolded, Entry: e, Index: i + 1}})
+		}
+	}
+	listed := map[string]bool{}
+	for _, it := range c.dropped {
+		k := itemKey(it)
+		if _, placed := c.placed[k]; placed || listed[k] {
+			continue
+		}
+		listed[k] = true
+		out = append(out, Candidate{Item: it, Fate: c.fate(it, gs)})
+	}
+	return out
+}
+
 // result is the group's entry with the other members as Related, oldest
 // first.
 func (g *group) result() Entry {
@@ -638,7 +709,7 @@ func (g *group) result() Entry {
 func itemKey(it db.Item) string { return it.SourceID + "\x00" + it.GUID }
 
 func earlier(a, b db.Item) bool {
-	pa, pb := itemPublished(a), itemPublished(b)
+	pa, pb := Published(a), Published(b)
 	if !pa.Equal(pb) {
 		return pa.Before(pb)
 	}
@@ -651,7 +722,7 @@ func newMember(it db.Item) *member {
 		link = it.Link
 	}
 	title := titleKey(it.Title)
-	return &member{item: it, published: itemPublished(it), canon: canonLink(link), title: title,
+	return &member{item: it, published: Published(it), canon: canonLink(link), title: title,
 		numbers: numbers(title), shingles: shingles(title)}
 }
 

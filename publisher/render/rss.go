@@ -1,4 +1,4 @@
-package publisher
+package render
 
 import (
 	"bytes"
@@ -187,7 +187,7 @@ func rssItemFrom(f *Feed, e Entry, gi *feeds.RssItem) *rssItem {
 		Description: gi.Description,
 		Content:     gi.Content,
 		GUID:        gi.Guid,
-		PubDate:     rssTime(itemPublished(it)),
+		PubDate:     rssTime(Published(it)),
 	}
 	if x.Description == "" && x.Content != nil {
 		// RSS readers without content:encoded still get the text.
@@ -204,19 +204,19 @@ func rssItemFrom(f *Feed, e Entry, gi *feeds.RssItem) *rssItem {
 		}
 	}
 	x.Creator = rssPlain(strings.Join(names, ", "))
-	for _, t := range sortedTags(it) {
+	for _, t := range SortedTags(it) {
 		x.Categories = append(x.Categories, rssCategory{Domain: tagScheme(f.BaseURL, t.Slug), Text: rssEscape(t.Name)})
 	}
 	// RSS allows one enclosure per item in practice (RSS Board profile);
 	// the first is published, Atom and JSON carry them all.
 	for _, enc := range it.Enclosures {
-		if u := webURL(enc.URL); u != "" {
-			x.Enclosure = &feeds.RssEnclosure{Url: u, Type: enclosureType(enc), Length: strconv.FormatInt(max(enc.Length, 0), 10)}
+		if u := WebURL(enc.URL); u != "" {
+			x.Enclosure = &feeds.RssEnclosure{Url: u, Type: EnclosureType(enc), Length: strconv.FormatInt(max(enc.Length, 0), 10)}
 			break
 		}
 	}
-	if u := webURL(it.SourceURL); u != "" {
-		x.Source = &rssSource{URL: u, Text: rssEscape(sourceName(it))}
+	if u := WebURL(it.SourceURL); u != "" {
+		x.Source = &rssSource{URL: u, Text: rssEscape(SourceName(it))}
 	}
 	return x
 }

@@ -1,4 +1,4 @@
-package publisher
+package render
 
 import (
 	"bytes"
@@ -95,11 +95,11 @@ func renderJSON(f *Feed) ([]byte, error) {
 func jsonItemFrom(e Entry, gi *feeds.JSONItem) *jsonItem {
 	it := e.Item
 	// Dates as RFC 3339 in UTC to the second, like the other formats.
-	pub, upd := itemPublished(it), itemUpdated(it)
+	pub, upd := Published(it), itemUpdated(it)
 	gi.PublishedDate, gi.ModifiedDate = &pub, &upd
 	gi.ExternalUrl = ""
-	gi.Summary = htmlText(it.Summary) // plain text in JSON Feed
-	gi.Image = webURL(it.ImageURL)
+	gi.Summary = HTMLText(it.Summary) // plain text in JSON Feed
+	gi.Image = WebURL(it.ImageURL)
 	var text *string
 	if strings.TrimSpace(gi.ContentHTML) == "" {
 		gi.ContentHTML, gi.ContentText = linkLine(it), ""
@@ -114,26 +114,26 @@ func jsonItemFrom(e Entry, gi *feeds.JSONItem) *jsonItem {
 	if len(gi.Authors) > 0 {
 		gi.Author = gi.Authors[0] // JSON Feed 1.0 readers
 	}
-	for _, t := range sortedTags(it) {
+	for _, t := range SortedTags(it) {
 		gi.Tags = append(gi.Tags, t.Name)
 	}
 	var atts []jsonAttachment
 	for _, enc := range it.Enclosures {
-		u := webURL(enc.URL)
+		u := WebURL(enc.URL)
 		if u == "" {
 			continue
 		}
-		gi.Attachments = append(gi.Attachments, feeds.JSONAttachment{Url: u, MIMEType: enclosureType(enc)})
-		atts = append(atts, jsonAttachment{URL: u, MIMEType: enclosureType(enc), Size: max(enc.Length, 0)})
+		gi.Attachments = append(gi.Attachments, feeds.JSONAttachment{Url: u, MIMEType: EnclosureType(enc)})
+		atts = append(atts, jsonAttachment{URL: u, MIMEType: EnclosureType(enc), Size: max(enc.Length, 0)})
 	}
-	x := &jsonItem{JSONItem: gi, ContentHTML: gi.ContentHTML, ContentText: text, Language: cleanLang(it.Language), Attachments: atts, Bantin: &jsonBantin{
+	x := &jsonItem{JSONItem: gi, ContentHTML: gi.ContentHTML, ContentText: text, Language: CleanLang(it.Language), Attachments: atts, Bantin: &jsonBantin{
 		SourceID:    it.SourceID,
 		SourceTitle: it.SourceTitle,
 		Pinned:      e.Pinned,
 	}}
-	x.Bantin.SourceURL = webURL(it.SourceURL)
+	x.Bantin.SourceURL = WebURL(it.SourceURL)
 	for _, r := range e.Related {
-		x.Bantin.AlsoReportedBy = append(x.Bantin.AlsoReportedBy, jsonRelated{Source: sourceName(r), Title: r.Title, URL: itemLink(r.Link)})
+		x.Bantin.AlsoReportedBy = append(x.Bantin.AlsoReportedBy, jsonRelated{Source: SourceName(r), Title: r.Title, URL: ItemLink(r.Link)})
 	}
 	return x
 }

@@ -1,4 +1,4 @@
-package publisher
+package render
 
 import (
 	"fmt"
@@ -373,6 +373,21 @@ func TestComposerFate(t *testing.T) {
 			f := comp.Fate(asked)
 			if f.Kind != c.kind || f.Entry.Item.ID != c.entry || f.Index != c.index {
 				t.Errorf("Fate(%d) = %s, entry %d at %d; want %s, entry %d at %d", c.item, f.Kind, f.Entry.Item.ID, f.Index, c.kind, c.entry, c.index)
+			}
+			// Fates, the composition's own account, agrees with Fate for
+			// every candidate and lists each one offered exactly once.
+			listed := map[int64]bool{}
+			for _, cand := range comp.Fates() {
+				if listed[cand.Item.ID] {
+					t.Errorf("Fates lists %d twice", cand.Item.ID)
+				}
+				listed[cand.Item.ID] = true
+				if g, w := cand.Fate, comp.Fate(cand.Item); g.Kind != w.Kind || g.Index != w.Index || g.Entry.Item.ID != w.Entry.Item.ID {
+					t.Errorf("Fates says %d: %s at %d, Fate says %s at %d", cand.Item.ID, g.Kind, g.Index, w.Kind, w.Index)
+				}
+			}
+			if listed[c.item] != (c.kind != FateUnseen) {
+				t.Errorf("Fates lists %d: %t, fate %s", c.item, listed[c.item], c.kind)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
--- The search index's words (migration 9) in one array per column
+-- The search index's words (migration 0009) in one array per column
 -- (title_words: the distinct words of title, and so on), each with a GIN
 -- index, instead of one array of every column's words prefixed by the
 -- column's number: a query of a common word reads the newest rows one by

@@ -1,4 +1,4 @@
-package publisher
+package render
 
 import (
 	"testing"
@@ -60,5 +60,29 @@ func TestMaxPerSourceCountsMergedLeads(t *testing.T) {
 	}
 	if f := c.Fate(a3); f.Kind != FateFolded || f.Entry.Item.ID != b1.ID {
 		t.Errorf("fate of the capped source's earlier report: %s into %d, want folded into %d", f.Kind, f.Entry.Item.ID, b1.ID)
+	}
+}
+
+// TestMaxPerSourceReadmitsAfterMerge: a report left out because its
+// source had its cap comes back when dedupe later moves that source's
+// entry under another source's lead (the cap no longer binds): the
+// source is not left with fewer entries than its cap while a report of
+// it was dropped.
+func TestMaxPerSourceReadmitsAfterMerge(t *testing.T) {
+	h := time.Hour
+	a1 := mkItem(1, "a", "https://a.vn/1", "Xăng RON 95 giảm hơn 500 đồng mỗi lít", 1*h)
+	a2 := mkItem(2, "a", "https://a.vn/2", "Giá vàng SJC tăng vọt phiên sáng", 2*h)      // over a's cap of 1, for now
+	b1 := mkItem(3, "b", "https://b.vn/1", "Xăng RON 95 giảm hơn 500 đồng mỗi lít", 3*h) // a1's story, earlier: leads it
+	b2 := mkItem(4, "b", "https://b.vn/2", "Bão số 5 suy yếu thành áp thấp", 6*h)
+	topic := config.Topic{MaxPerSource: 1}
+	if got, want := summary(Compose(topic, []db.Item{a1, a2, b1, b2}, nil, t0)), "2 3(1)"; got != want {
+		t.Errorf("got %s, want %s (a's entry is led by b: a2 comes back; b2 is over b's cap)", got, want)
+	}
+	c := NewComposer(topic, nil, t0, true)
+	for _, it := range []db.Item{a1, a2, b1, b2} {
+		c.Add(it)
+	}
+	if f := c.Fate(a2); f.Kind != FateEntry {
+		t.Errorf("explain's view of a2: %s, want an entry", f.Kind)
 	}
 }

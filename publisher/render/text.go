@@ -1,4 +1,4 @@
-package publisher
+package render
 
 import (
 	"strings"
@@ -6,11 +6,11 @@ import (
 	"bantin/htmltext"
 )
 
-// htmlText renders an HTML fragment as plain text (htmltext.Text: tags
+// HTMLText renders an HTML fragment as plain text (htmltext.Text: tags
 // dropped, script and style content left out, words separated at every
 // block-level and line-breaking element, entities decoded once), runs of
 // white space collapsed. JSON Feed's "summary" is plain text by the spec.
-func htmlText(s string) string {
+func HTMLText(s string) string {
 	if strings.ContainsAny(s, "<&") {
 		s = htmltext.Text(s)
 	}
