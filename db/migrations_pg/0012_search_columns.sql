@@ -11,6 +11,8 @@ ALTER TABLE item_search
 	ADD COLUMN tpairs_words TEXT[] NOT NULL DEFAULT '{}',
 	ADD COLUMN bpairs_words TEXT[] NOT NULL DEFAULT '{}',
 	ADD COLUMN epairs_words TEXT[] NOT NULL DEFAULT '{}';
+-- Before the rows are rewritten, so that the old index is not updated.
+DROP INDEX item_search_words;
 CREATE FUNCTION bantin_search_words(t TEXT) RETURNS TEXT[] LANGUAGE sql IMMUTABLE AS $$
 	SELECT coalesce(array_agg(DISTINCT w), '{}') FROM unnest(string_to_array(t, ' ')) w
 	WHERE w <> '' AND octet_length(w) <= 2000
@@ -20,7 +22,6 @@ UPDATE item_search SET title_words = bantin_search_words(title), body_words = ba
 	tpairs_words = bantin_search_words(tpairs), bpairs_words = bantin_search_words(bpairs),
 	epairs_words = bantin_search_words(epairs);
 DROP FUNCTION bantin_search_words(TEXT);
-DROP INDEX item_search_words;
 ALTER TABLE item_search DROP COLUMN words;
 CREATE INDEX item_search_title_words ON item_search USING gin (title_words);
 CREATE INDEX item_search_body_words ON item_search USING gin (body_words);
