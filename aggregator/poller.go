@@ -359,6 +359,21 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 	d.force = opts.Force
 	d.relax = p.endRelaxation
 	if p.Store.Postgres() {
+		// The claim checks the stored next_due: the stored schedule
+		// must end its relaxation too, or the source is not claimed
+		// until the subscriber's next Sync does it.
+		d.relax = func(st *db.Source, now time.Time) {
+			if st.NormalDue.IsZero() {
+				return
+			}
+			p.endRelaxation(st, now)
+			if !st.NormalDue.IsZero() {
+				return
+			}
+			if _, err := p.Store.EndSourceRelaxation(ctx, st.ID); err != nil && !isCanceled(ctx, err) {
+				p.Logger.Warn("end relaxed polling", slog.String("source", st.ID), slog.Any("error", err))
+			}
+		}
 		// Several pollers may share this database: a source is polled
 		// by the one that leases it.
 		d.rotate = true

@@ -61,14 +61,8 @@ func pollAll(t *testing.T, p *Poller, all bool) map[string]Result {
 	return res
 }
 
-func source(t *testing.T, store *db.DB, id string) db.Source {
-	t.Helper()
-	s, err := store.Source(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+// source returns the stored state of a source.
+var source = fixture.Source
 
 func TestRetryAfterIsRespectedPerSource(t *testing.T) {
 	var limited, other atomic.Int64

@@ -12,6 +12,8 @@ import (
 // database: is overridden).
 func TestOnPostgres(t *testing.T) {
 	pgtest.Again(t, db.EnvDatabase, map[string]func(*testing.T){
+		"retention":               TestRetentionPrunesAndTombstones,
+		"retention-removed":       TestRemovedSourceUnpublishedAndKeptForRetention,
 		"write-merges-subscriber": TestWriteMergesSubscriberState,
 	})
 }

@@ -2,10 +2,12 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -35,6 +37,10 @@ type LiveOptions struct {
 	// Pause is the longest pause of a reader between two requests (each
 	// pause is uniform in [0, Pause]); 0 for none.
 	Pause time.Duration
+	// Unpaused adds a third phase when Pause > 0: the same readers
+	// without pauses (32 connections pausing 20 ms on average cannot send
+	// more than 1,600 requests/s; without pauses they show the ceiling).
+	Unpaused bool
 	// Readers only: skip the daemon-alone phase (its figures are then 0).
 	SkipBaseline bool
 	Dir          string    // scratch directory (database, config)
@@ -54,6 +60,9 @@ type LiveReport struct {
 	Alone     LivePhase // the daemon alone
 	Loaded    LivePhase // the daemon with the readers
 	Readers   ReaderStats
+	// The daemon with the readers not pausing (Opts.Unpaused), else zero.
+	LoadedUnpaused  LivePhase
+	ReadersUnpaused ReaderStats
 }
 
 // LivePhase is what the daemon did in one measured phase.
@@ -65,6 +74,9 @@ type LivePhase struct {
 	MaxWAL      int64   // largest size of the -wal file seen, bytes
 	EndWAL      int64
 	PeakRSS     int64 // the daemon's resident memory high-water mark, bytes
+	// CPU is the daemon's CPU time (user + system) in the phase: other
+	// load on the machine does not inflate it as it does wall times.
+	CPU time.Duration
 }
 
 // ReaderStats sum up the readers' requests.
@@ -102,43 +114,56 @@ func (r LiveReport) Print(w io.Writer) {
 	if !o.SkipBaseline {
 		fmt.Fprintf(w, "daemon alone (%v):   %6.0f polls/min, %6.0f new items/min, WAL max %.1f MiB (end %.1f), peak RSS %.1f MiB\n",
 			o.Duration, r.Alone.Polls, r.Alone.ItemsPerMin, mib(r.Alone.MaxWAL), mib(r.Alone.EndWAL), mib(r.Alone.PeakRSS))
+		fmt.Fprintf(w, "daemon alone: CPU %.1f s (%.0f%% of a core)\n", r.Alone.CPU.Seconds(), 100*r.Alone.CPU.Seconds()/o.Duration.Seconds())
 	}
-	fmt.Fprintf(w, "daemon + readers (%v): %6.0f polls/min, %6.0f new items/min, WAL max %.1f MiB (end %.1f), peak RSS %.1f MiB\n",
-		o.Duration, r.Loaded.Polls, r.Loaded.ItemsPerMin, mib(r.Loaded.MaxWAL), mib(r.Loaded.EndWAL), mib(r.Loaded.PeakRSS))
+	r.printLoaded(w, "readers", o.Pause, r.Loaded, r.Readers)
+	if r.ReadersUnpaused.Requests > 0 {
+		r.printLoaded(w, "unpaused readers", 0, r.LoadedUnpaused, r.ReadersUnpaused)
+	}
+	fmt.Fprintf(w, "targets: readers >= 2000 req/s with p99 < 100 ms, polling >= 95%% of the daemon alone, WAL < 64 MiB\n")
+}
+
+// printLoaded writes the figures of one phase with readers pausing 0 to
+// pause between requests.
+func (r LiveReport) printLoaded(w io.Writer, name string, pause time.Duration, p LivePhase, rs ReaderStats) {
+	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
+	o := r.Opts
+	fmt.Fprintf(w, "daemon + %s (%v): %6.0f polls/min, %6.0f new items/min, WAL max %.1f MiB (end %.1f), peak RSS %.1f MiB\n",
+		name, o.Duration, p.Polls, p.ItemsPerMin, mib(p.MaxWAL), mib(p.EndWAL), mib(p.PeakRSS))
 	fmt.Fprintf(w, "renders: %.1f/s under load; %d requests got a changed feed's previous bytes while it re-rendered\n",
-		r.Loaded.Renders, r.Loaded.Stale)
-	if !o.SkipBaseline && r.Alone.Polls > 0 {
-		fmt.Fprintf(w, "polling under load: %.1f%% of the daemon alone (target >= 95%%)\n", 100*r.Loaded.Polls/r.Alone.Polls)
+		p.Renders, p.Stale)
+	fmt.Fprintf(w, "daemon + %s: CPU %.1f s (%.0f%% of a core)", name, p.CPU.Seconds(), 100*p.CPU.Seconds()/o.Duration.Seconds())
+	if !o.SkipBaseline && r.Alone.Polls > 0 && rs.Requests > 0 {
+		// What the readers cost: the CPU beyond the daemon alone's, per
+		// request (renders included).
+		extra := p.CPU - time.Duration(float64(r.Alone.CPU)*p.Polls/r.Alone.Polls)
+		fmt.Fprintf(w, "; beyond polling: %.0f µs per request", float64(extra.Microseconds())/float64(rs.Requests))
 	}
-	rs := r.Readers
-	codes := slices.Sorted(func(yield func(int) bool) {
-		for c := range rs.Status {
-			if !yield(c) {
-				return
-			}
-		}
-	})
+	fmt.Fprintln(w)
+	if !o.SkipBaseline && r.Alone.Polls > 0 {
+		fmt.Fprintf(w, "polling with %s: %.1f%% of the daemon alone (target >= 95%%)\n", name, 100*p.Polls/r.Alone.Polls)
+	}
+	codes := slices.Sorted(maps.Keys(rs.Status))
 	var sc []string
 	for _, c := range codes {
 		sc = append(sc, fmt.Sprintf("%d: %d", c, rs.Status[c]))
 	}
-	fmt.Fprintf(w, "readers: %d connections, pauses 0-%v: %d requests, %.0f req/s, %.1f MB/s; latency p50 %v, p90 %v, p99 %v, max %v\n",
-		o.Conns, o.Pause, rs.Requests, rs.RPS(), float64(rs.Bytes)/1e6/rs.Duration.Seconds(),
+	fmt.Fprintf(w, "%s: %d connections, pauses 0-%v: %d requests, %.0f req/s, %.1f MB/s; latency p50 %v, p90 %v, p99 %v, max %v\n",
+		name, o.Conns, pause, rs.Requests, rs.RPS(), float64(rs.Bytes)/1e6/rs.Duration.Seconds(),
 		rs.P50.Round(10*time.Microsecond), rs.P90.Round(10*time.Microsecond), rs.P99.Round(10*time.Microsecond), rs.PMax.Round(time.Millisecond))
-	fmt.Fprintf(w, "readers: status {%s}, %d errors, %d empty replies, %d timeouts (> %v)\n",
-		strings.Join(sc, ", "), rs.Errors, rs.EmptyReply, rs.Timeouts, readTimeout)
+	fmt.Fprintf(w, "%s: status {%s}, %d errors, %d empty replies, %d timeouts (> %v)\n",
+		name, strings.Join(sc, ", "), rs.Errors, rs.EmptyReply, rs.Timeouts, readTimeout)
 	var kinds []string
 	for _, k := range []string{"topic", "tag", "index", "opml"} {
 		if ks, ok := rs.ByKind[k]; ok {
 			kinds = append(kinds, fmt.Sprintf("%s %d req p50 %v p99 %v", k, ks.Requests, ks.P50.Round(10*time.Microsecond), ks.P99.Round(10*time.Microsecond)))
 		}
 	}
-	fmt.Fprintf(w, "readers by path: %s\n", strings.Join(kinds, "; "))
-	if o.Pause > 0 {
+	fmt.Fprintf(w, "%s by path: %s\n", name, strings.Join(kinds, "; "))
+	if pause > 0 {
 		fmt.Fprintf(w, "(with pauses averaging %v, %d connections can send at most %.0f req/s)\n",
-			o.Pause/2, o.Conns, float64(o.Conns)/(o.Pause/2).Seconds())
+			pause/2, o.Conns, float64(o.Conns)/(pause/2).Seconds())
 	}
-	fmt.Fprintf(w, "targets: readers >= 2000 req/s with p99 < 100 ms, polling >= 95%% of the daemon alone, WAL < 64 MiB\n")
 }
 
 // RunLive runs the live benchmark: the first pass, then the daemon alone
@@ -240,6 +265,13 @@ func RunLive(ctx context.Context, o LiveOptions) (LiveReport, error) {
 	fmt.Fprintf(o.Out, "live: daemon + %d readers over %d URLs for %v...\n", o.Conns, len(urls), o.Duration)
 	rep.Loaded, err = d.phase(ctx, o.Duration, func(ctx context.Context) {
 		rep.Readers = readLoad(ctx, addr, urls, o.Conns, o.Pause)
+	})
+	if err != nil || !o.Unpaused || o.Pause <= 0 {
+		return rep, err
+	}
+	fmt.Fprintf(o.Out, "live: daemon + %d readers without pauses for %v...\n", o.Conns, o.Duration)
+	rep.LoadedUnpaused, err = d.phase(ctx, o.Duration, func(ctx context.Context) {
+		rep.ReadersUnpaused = readLoad(ctx, addr, urls, o.Conns, 0)
 	})
 	return rep, err
 }
@@ -343,6 +375,7 @@ func (dp *daemonProbe) phase(ctx context.Context, d time.Duration, load func(con
 	if err != nil {
 		return p, err
 	}
+	cpu0 := procCPU(dp.pid)
 	t0 := time.Now()
 	pctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -366,6 +399,7 @@ func (dp *daemonProbe) phase(ctx context.Context, d time.Duration, load func(con
 		return p, err
 	}
 	mins := time.Since(t0).Minutes()
+	p.CPU = procCPU(dp.pid) - cpu0
 	p.Polls = (m1.polls - m0.polls) / mins
 	p.ItemsPerMin = (m1.items - m0.items) / mins
 	p.Renders = (m1.renders - m0.renders) / mins / 60
@@ -383,6 +417,27 @@ func fileSize(path string) int64 {
 	}
 	return fi.Size()
 }
+
+// procCPU returns the CPU time (user + system) process pid has used (0
+// if unknown).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (which may hold spaces), from
+	// the state (field 3): utime and stime are fields 14 and 15.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / clockTicks
+}
+
+// clockTicks is the unit of /proc's CPU times (USER_HZ, 100 on Linux).
+const clockTicks = 100
 
 // procHWM returns VmHWM of process pid, in bytes (0 if unknown).
 func procHWM(pid int) int64 {

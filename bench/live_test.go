@@ -96,3 +96,22 @@ func TestReadLoad(t *testing.T) {
 		t.Errorf("latencies %+v", st)
 	}
 }
+
+// TestProcCPU: the daemon's CPU time is read from /proc and grows with
+// the work it does (here this process's own).
+func TestProcCPU(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc")
+	}
+	start := procCPU(os.Getpid())
+	x := 0
+	for deadline := time.Now().Add(10 * time.Second); procCPU(os.Getpid())-start < 50*time.Millisecond; {
+		for i := range 1_000_000 {
+			x += i
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("procCPU stayed at %v after 10 s of work", procCPU(os.Getpid())-start)
+		}
+	}
+	_ = x
+}

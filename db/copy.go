@@ -43,6 +43,9 @@ func Copy(ctx context.Context, dst, src *DB) ([]CopyCount, error) {
 				return fmt.Errorf("%s: %w", table, err)
 			}
 		}
+		if err := copiedChanges(ctx, tx, dst.pg); err != nil {
+			return err
+		}
 		if dst.pg {
 			_, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('items', 'id'), coalesce(max(id), 0) + 1, false) FROM items`)
 			return err
@@ -86,7 +89,7 @@ func columns(ctx context.Context, q interface {
 }
 
 // copyTable copies the rows of table from src into tx on dst, the columns
-// both have (tags.count excepted: the item_tags triggers count).
+// both have (tags.count excepted: copiedChanges counts).
 func copyTable(ctx context.Context, tx *sql.Tx, src, dst *DB, table string) error {
 	from, err := columns(ctx, src.sql, table)
 	if err != nil {
@@ -130,10 +133,50 @@ func copyTable(ctx context.Context, tx *sql.Tx, src, dst *DB, table string) erro
 					vals[i] = fmt.Sprint(x)
 				}
 			}
+			if k, ok := vals[i].(string); ok && table == "feed_versions" && cols[i] == "key" {
+				// Announcement keys of older SQLite desks are separated
+				// by NUL bytes, which PostgreSQL refuses: tabs now.
+				vals[i] = strings.ReplaceAll(k, "\x00", "\t")
+			}
 		}
 		if _, err := ins.ExecContext(ctx, vals...); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// copiedChanges records, in tx on dst, what inserts record outside their
+// own rows (see txChanges): each tag's count, every feed as changed, and
+// on SQLite every item as to be indexed for search. The change sequence
+// stays the copied one.
+func copiedChanges(ctx context.Context, tx *sql.Tx, pg bool) error {
+	var ch txChanges
+	counts, err := countBy(ctx, tx, `SELECT tag_slug, count(*) FROM item_tags GROUP BY tag_slug`)
+	if err != nil {
+		return fmt.Errorf("count tags: %w", err)
+	}
+	for slug, n := range counts {
+		ch.tagAdded(slug)
+		ch.tags[slug] = n
+	}
+	st, err := tx.PrepareContext(ctx, `SELECT DISTINCT topic_slug FROM item_topics`)
+	if err != nil {
+		return fmt.Errorf("list topics: %w", err)
+	}
+	defer st.Close()
+	topics, err := queryStrings(ctx, st)
+	if err != nil {
+		return fmt.Errorf("list topics: %w", err)
+	}
+	for _, slug := range topics {
+		ch.topicAdded(slug)
+	}
+	if !pg {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO search_queue (item_id) SELECT id FROM items`); err != nil {
+			return fmt.Errorf("queue items for search: %w", err)
+		}
+	}
+	ch.dirty = false // the copy keeps the source's change sequence
+	return ch.flush(ctx, tx, pg)
 }

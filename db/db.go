@@ -306,22 +306,15 @@ func isBusy(err error) bool {
 	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
 }
 
-// bumpChangeSeq increments the change sequence inside tx. In an item
-// writer's transaction on PostgreSQL it is bumped once, when the
-// transaction ends (itemWriter.flushBump; see lockorder.go).
+// bumpChangeSeq increments the change sequence inside tx.
 func bumpChangeSeq(ctx context.Context, tx txRunner) error {
-	if w, ok := tx.(*itemWriter); ok && w.d.pg {
-		w.bump = true
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, bumpSQL); err != nil {
+	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('change_seq', 1)
+		ON CONFLICT (key) DO UPDATE SET value = CAST(meta.value AS BIGINT) + 1`)
+	if err != nil {
 		return fmt.Errorf("bump change sequence: %w", err)
 	}
 	return nil
 }
-
-const bumpSQL = `INSERT INTO meta (key, value) VALUES ('change_seq', 1)
-	ON CONFLICT (key) DO UPDATE SET value = CAST(meta.value AS BIGINT) + 1`
 
 // ChangeSeq returns the change sequence: a number that increases on every
 // write that changes what is published (items, tags, topic membership,

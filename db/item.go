@@ -45,15 +45,13 @@ func (d *DB) SaveFetch(ctx context.Context, s Source, items []Item) (SaveResult,
 	}
 	var res SaveResult
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		w, err := d.prepareItemWriter(ctx, tx)
-		if err != nil {
-			return err
-		}
+		w := d.newItemWriter(tx)
 		defer w.close()
+		var err error
 		if res, err = w.saveFetch(ctx, s, items, d.now()); err != nil {
 			return err
 		}
-		return w.flushBump(ctx)
+		return w.ch.flush(ctx, w, d.pg)
 	})
 	if err != nil {
 		return SaveResult{}, fmt.Errorf("db: save fetch of %q: %w", s.ID, err)
@@ -97,21 +95,13 @@ func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult
 	for left > 0 {
 		failed := -1
 		err = d.write(ctx, func(tx *sql.Tx) error {
-			var w *itemWriter
-			defer func() {
-				if w != nil {
-					w.close()
-				}
-			}()
-			var err error
-			if w, err = d.prepareItemWriter(ctx, tx); err != nil {
-				return err
-			}
+			w := d.newItemWriter(tx)
+			defer w.close()
 			// Only the leases still held are stored (PostgreSQL).
 			if err := holdLeases(ctx, w, fetches, errs); err != nil {
 				return err
 			}
-			// Rows other instances' writes share, locked in one order.
+			// The tags of the whole batch, locked in one order.
 			if err := lockShared(ctx, w, fetches, errs); err != nil {
 				return err
 			}
@@ -142,10 +132,10 @@ func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult
 					return err
 				}
 			}
-			if err := releaseFetched(ctx, w, fetches, errs, wrote); err != nil {
+			if err := w.ch.flush(ctx, w, d.pg); err != nil {
 				return err
 			}
-			return w.flushBump(ctx)
+			return releaseFetched(ctx, w, fetches, errs, wrote)
 		})
 		if failed < 0 {
 			break
@@ -193,6 +183,9 @@ func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, cloc
 	if err != nil {
 		return res, err
 	}
+	if err := w.prepareItems(ctx); err != nil {
+		return res, err
+	}
 	clear(w.known) // GUIDs are per source
 	if err := w.lookup(ctx, s.ID, items, clock); err != nil {
 		return res, err
@@ -230,7 +223,7 @@ func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, cloc
 		return res, fmt.Errorf("source state: %w", err)
 	}
 	if res.New+res.Updated > 0 {
-		return res, bumpChangeSeq(ctx, w)
+		w.ch.dirty = true // the change sequence is bumped as w.ch is flushed
 	}
 	return res, nil
 }
@@ -243,6 +236,23 @@ const (
 	saveNew
 	saveUpdated
 )
+
+// insertItemSQL inserts an item; insertItemTail completes it.
+const insertItemSQL = `INSERT INTO items (source_id, guid, link, canonical_link, title, summary, content,
+	authors, categories, enclosures, image_url, language, published, updated, first_seen, hash,
+	full_text, article_tries, article_next, article_error)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// insertItemTail is what insertItemSQL ends with: on PostgreSQL RETURNING
+// id; nothing on SQLite, where the id is the last insert rowid, because
+// SQLite runs RETURNING as a trigger, and a statement with a trigger keeps
+// a statement journal (a copy of each page it changes).
+func (d *DB) insertItemTail() string {
+	if d.pg {
+		return ` RETURNING id`
+	}
+	return ""
+}
 
 // lookupItemsSQL and lookupTombsSQL find which GUIDs of a fetch are stored
 // or tombstoned; the IN list is appended.
@@ -278,24 +288,33 @@ type itemWriter struct {
 	// known maps the GUIDs of the fetch to their stored state, kept up to
 	// date as items are written (a GUID may repeat within a fetch).
 	known map[string]stored
+	// ch collects what the inserts change (feeds, tag counts, search
+	// queue), written once per transaction by ch.flush.
+	ch txChanges
 	// locked holds the tag slugs whose rows this transaction has locked
-	// (PostgreSQL, see lockTags); bump says the change sequence is to be
-	// bumped once, at the end of the transaction (see lockorder.go).
+	// (PostgreSQL, see lockTags and lockShared).
 	locked map[string]bool
-	bump   bool
 }
 
-func (d *DB) prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, error) {
-	w := &itemWriter{d: d, tx: tx, tags: map[string]bool{}, known: map[string]stored{}, stmts: map[string]*sql.Stmt{},
-		locked: map[string]bool{}}
+// newItemWriter returns a writer for tx; the statements of items are
+// prepared by the first saveFetch (a transaction that only stores source
+// states, as re-polls of unchanged feeds do, needs none of them).
+func (d *DB) newItemWriter(tx *sql.Tx) *itemWriter {
+	return &itemWriter{d: d, tx: tx, stmts: map[string]*sql.Stmt{}, locked: map[string]bool{}}
+}
+
+// prepareItems prepares the statements of items, once.
+func (w *itemWriter) prepareItems(ctx context.Context) error {
+	if w.insert != nil {
+		return nil
+	}
+	w.tags, w.known = map[string]bool{}, map[string]stored{}
+	d := w.d
 	for _, p := range []struct {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&w.insert, `INSERT INTO items (source_id, guid, link, canonical_link, title, summary, content,
-			authors, categories, enclosures, image_url, language, published, updated, first_seen, hash,
-			full_text, article_tries, article_next, article_error)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+		{&w.insert, insertItemSQL + d.insertItemTail()},
 		{&w.update, `UPDATE items SET link = ?, canonical_link = ?, title = ?, summary = ?, content = ?,
 			authors = ?, categories = ?, enclosures = ?, image_url = ?, language = ?, published = ?,
 			updated = ?, hash = ?, full_text = ?, article_tries = ?, article_next = ?, article_error = ?
@@ -311,12 +330,11 @@ func (d *DB) prepareItemWriter(ctx context.Context, tx *sql.Tx) (*itemWriter, er
 	} {
 		st, err := w.stmt(ctx, p.sql)
 		if err != nil {
-			w.close()
-			return nil, fmt.Errorf("prepare: %w", err)
+			return fmt.Errorf("prepare: %w", err)
 		}
 		*p.dst = st
 	}
-	return w, nil
+	return nil
 }
 
 // stmt returns query prepared for w's transaction.
@@ -483,13 +501,23 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 	var outcome saveOutcome
 	switch {
 	case id == 0:
-		err := w.insert.QueryRowContext(ctx, it.SourceID, it.GUID, it.Link, it.CanonicalLink, it.Title,
+		args := []any{it.SourceID, it.GUID, it.Link, it.CanonicalLink, it.Title,
 			it.Summary, it.Content, authors, categories, enclosures, it.ImageURL, it.Language,
 			published, toNanos(it.Updated), toNanos(it.FirstSeen), it.Hash,
-			it.FullText, it.Article.Tries, toNanos(it.Article.Next), it.Article.Err).Scan(&id)
+			it.FullText, it.Article.Tries, toNanos(it.Article.Next), it.Article.Err}
+		var err error
+		if w.d.pg {
+			err = w.insert.QueryRowContext(ctx, args...).Scan(&id)
+		} else {
+			var r sql.Result
+			if r, err = w.insert.ExecContext(ctx, args...); err == nil {
+				id, err = r.LastInsertId()
+			}
+		}
 		if err != nil {
 			return 0, 0, fmt.Errorf("insert: %w", err)
 		}
+		w.ch.itemAdded(id)
 		outcome = saveNew
 	case k.hash == it.Hash:
 		// The state of a failed article fetch may change alone; the item,
@@ -541,8 +569,14 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 			}
 			w.tags[t.Slug] = true
 		}
-		if _, err := w.insTag.ExecContext(ctx, id, t.Slug, pos, published); err != nil {
+		r, err := w.insTag.ExecContext(ctx, id, t.Slug, pos, published)
+		if err != nil {
 			return 0, 0, fmt.Errorf("tag %q: %w", t.Slug, err)
+		}
+		if n, err := r.RowsAffected(); err != nil {
+			return 0, 0, fmt.Errorf("tag %q: %w", t.Slug, err)
+		} else if n > 0 { // 0 for a slug repeated in it.Tags
+			w.ch.tagAdded(t.Slug)
 		}
 	}
 	for pos, slug := range it.Topics {
@@ -552,6 +586,7 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 		if _, err := w.insTop.ExecContext(ctx, id, slug, pos, published); err != nil {
 			return 0, 0, fmt.Errorf("topic %q: %w", slug, err)
 		}
+		w.ch.topicAdded(slug)
 	}
 	return id, outcome, nil
 }
@@ -933,7 +968,7 @@ func (d *DB) ItemCount(ctx context.Context) (int, error) {
 // SourceCounts returns the number of stored items per source id (sources
 // without items are absent).
 func (d *DB) SourceCounts(ctx context.Context) (map[string]int, error) {
-	out, err := d.countBy(ctx, `SELECT source_id, count(*) FROM items GROUP BY source_id`)
+	out, err := countBy(ctx, d.sql, `SELECT source_id, count(*) FROM items GROUP BY source_id`)
 	if err != nil {
 		return nil, fmt.Errorf("db: count items per source: %w", err)
 	}
@@ -941,8 +976,10 @@ func (d *DB) SourceCounts(ctx context.Context) (map[string]int, error) {
 }
 
 // countBy runs query, which selects a key and a count per row, into a map.
-func (d *DB) countBy(ctx context.Context, query string) (map[string]int, error) {
-	rows, err := d.sql.QueryContext(ctx, query)
+func countBy(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string) (map[string]int, error) {
+	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}

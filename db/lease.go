@@ -176,7 +176,7 @@ func (d *DB) ClaimSources(ctx context.Context, owner string, cands []Candidate, 
 	defer rows.Close()
 	out := make([]Claimed, 0, len(cands))
 	// The candidates of a host this poller may not add to come without a
-	// row (see migrations_pg/0011): they fill the gaps.
+	// row (see migrations_pg/0014): they fill the gaps.
 	busy := func(upTo int) {
 		for len(out) < upTo {
 			out = append(out, Claimed{Source: Source{ID: cands[len(out)].ID}, Claim: Claim{HostBusy: true}})
@@ -423,7 +423,7 @@ func saveStates(ctx context.Context, w *itemWriter, fetches []Fetch, errs []erro
 		}
 	}
 	if bump {
-		return wrote, bumpChangeSeq(ctx, w)
+		w.ch.dirty = true // bumped as w.ch is flushed
 	}
 	return wrote, nil
 }

@@ -7,18 +7,18 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
-// Full-text search on PostgreSQL (migration 9 of migrations_pg): the same
-// index rows as SQLite's FTS5 table, the same query expressions (what
-// SearchMatch builds), the same results in the same order. A query
+// Full-text search on PostgreSQL (migrations 9 and 11 of migrations_pg):
+// the same index rows as SQLite's FTS5 table, the same query expressions
+// (what SearchMatch builds), the same results in the same order. A query
 // expression is parsed (parseMatch) and turned into SQL over item_search:
-// a phrase of one word is found by the GIN index of prefixed words, a
-// phrase of several words by its words there and its text in the column.
+// a phrase of one word is found in the columns' arrays of distinct words
+// (each with a GIN index), a phrase of several words by its words there
+// and its text in the column.
 // Ranking computes FTS5's bm25() in Go over the RankWindow newest matches.
 
 // searchCols are item_search's columns, in FTS5's order; searchWeights
@@ -28,8 +28,7 @@ var (
 	searchWeights = []float64{4, 1, 1, 1, 4, 1, 1}
 )
 
-// maxSearchWord is the longest word (in bytes, with its column prefix)
-// the PostgreSQL index holds; a GIN key must fit in a third of a page.
+// maxSearchWord is the longest word (in bytes) the PostgreSQL index holds; a GIN key must fit in a third of a page.
 // Longer words are in no query a reader can type (500 characters).
 const maxSearchWord = 2000
 
@@ -44,29 +43,44 @@ func ftsTokens(s string) []string {
 		case word && start < 0:
 			start = i
 		case !word && start >= 0:
-			out = append(out, strings.ToLower(s[start:i])) // ToLower: ASCII only in practice (see pgSearchRow)
+			out = append(out, asciiLower(s[start:i]))
 			start = -1
 		}
 	}
 	return out
 }
 
+// asciiLower lowercases the ASCII letters of s, as FTS5's ascii tokenizer
+// does (fold has lowercased the rest of what is indexed).
+func asciiLower(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return 'A' <= r && r <= 'Z' }) {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
 // pgSearchRow returns the item_search columns of it on PostgreSQL: the
 // seven texts (words separated by one space), their number of words and
-// the distinct prefixed words.
-func pgSearchRow(it *Item) (cols [7]string, ntok int, words []string) {
+// the distinct words of each.
+func pgSearchRow(it *Item) (cols [7]string, ntok int, words [7][]string) {
 	title, body, exact, joined, tpairs, bpairs, epairs := searchRow(it)
 	cols = [7]string{title, body, exact, joined, tpairs, bpairs, epairs}
-	seen := map[string]bool{}
 	for c := range cols {
 		toks := ftsTokens(cols[c])
 		cols[c] = strings.Join(toks, " ")
 		ntok += len(toks)
+		seen := map[string]bool{}
+		words[c] = []string{}
 		for _, t := range toks {
-			w := strconv.Itoa(c) + ":" + t
-			if len(w) <= maxSearchWord && !seen[w] {
-				seen[w] = true
-				words = append(words, w)
+			if len(t) <= maxSearchWord && !seen[t] {
+				seen[t] = true
+				words[c] = append(words[c], t)
 			}
 		}
 	}
@@ -118,23 +132,36 @@ func pgIndexBatch(ctx context.Context, tx *sql.Tx, batch int) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO item_search (item_id, title, body, exact, joined, tpairs, bpairs, epairs, ntok, words)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (item_id) DO UPDATE SET title = excluded.title, body = excluded.body, exact = excluded.exact,
-			joined = excluded.joined, tpairs = excluded.tpairs, bpairs = excluded.bpairs, epairs = excluded.epairs,
-			ntok = excluded.ntok, words = excluded.words`)
+	st, err := tx.PrepareContext(ctx, pgIndexSQL)
 	if err != nil {
 		return 0, err
 	}
 	defer st.Close()
 	for _, r := range list {
-		c, ntok, words := pgSearchRow(&r.it)
-		if _, err := st.ExecContext(ctx, r.id, c[0], c[1], c[2], c[3], c[4], c[5], c[6], ntok, words); err != nil {
+		c, ntok, w := pgSearchRow(&r.it)
+		if _, err := st.ExecContext(ctx, r.id, c[0], c[1], c[2], c[3], c[4], c[5], c[6], ntok,
+			w[0], w[1], w[2], w[3], w[4], w[5], w[6]); err != nil {
 			return 0, fmt.Errorf("item %d: search index: %w", r.id, err)
 		}
 	}
 	return len(ids), nil
 }
+
+// pgIndexSQL writes one row of item_search: its id, seven texts, number of
+// words and the seven columns' distinct words.
+var pgIndexSQL = func() string {
+	cols := slices.Clone(searchCols)
+	cols = append(cols, "ntok")
+	for _, c := range searchCols {
+		cols = append(cols, c+"_words")
+	}
+	set := make([]string, len(cols))
+	for i, c := range cols {
+		set[i] = c + " = excluded." + c
+	}
+	return `INSERT INTO item_search (item_id, ` + strings.Join(cols, ", ") + `) VALUES (?` + strings.Repeat(", ?", len(cols)) +
+		`) ON CONFLICT (item_id) DO UPDATE SET ` + strings.Join(set, ", ")
+}()
 
 // matchNode is a parsed query expression: an AND or OR of nodes, or a
 // phrase (its words, as FTS5's ascii tokenizer splits them) to be found
@@ -280,7 +307,7 @@ func (p *matchParser) primary() (*matchNode, error) {
 		if p.next() != ":" {
 			return nil, errors.New("missing : after {}")
 		}
-		return p.phrase(cols)
+		return phrase(p.next(), cols)
 	case t == "AND" || t == "OR" || t == "NOT" || t == "NEAR":
 		return nil, fmt.Errorf("unsupported %s", t)
 	case t != "" && bareByte(t[0]) && p.peek() == ":":
@@ -289,21 +316,19 @@ func (p *matchParser) primary() (*matchNode, error) {
 			return nil, fmt.Errorf("unknown column %q", t)
 		}
 		p.next()
-		return p.phrase([]int{c})
+		return phrase(p.next(), []int{c})
 	case t != "" && (t[0] == '"' || bareByte(t[0])):
-		p.pos -= len(t)
-		return p.phrase(nil)
+		return phrase(t, nil)
 	}
 	return nil, fmt.Errorf("unexpected %q", t)
 }
 
-// phrase reads a quoted string or a bare word, found in cols (all columns
-// when nil).
-func (p *matchParser) phrase(cols []int) (*matchNode, error) {
+// phrase is the phrase of token t (a quoted string or a bare word), found
+// in cols (all columns when nil).
+func phrase(t string, cols []int) (*matchNode, error) {
 	if cols == nil {
 		cols = []int{0, 1, 2, 3, 4, 5, 6}
 	}
-	t := p.next()
 	switch {
 	case len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"':
 		t = strings.ReplaceAll(t[1:len(t)-1], `""`, `"`)
@@ -376,31 +401,26 @@ func (n *matchNode) sql(args []any) (string, []any) {
 		}
 		return `(` + strings.Join(parts, ` `+n.op+` `) + `)`, args
 	}
-	// The words of the phrase in each column, prefixed as in s.words.
-	var one []string // phrases of one word: any of them
+	// The phrase's words in a column's words, and the phrase in its text
+	// when it has several.
 	var conds []string
-	var phraseArgs []any
+	fits := len(n.toks) > 0
+	for _, t := range n.toks {
+		fits = fits && len(t) <= maxSearchWord
+	}
 	for _, c := range n.cols {
-		words := make([]string, len(n.toks))
-		fits := len(n.toks) > 0
-		for i, t := range n.toks {
-			words[i] = strconv.Itoa(c) + ":" + t
-			fits = fits && len(words[i]) <= maxSearchWord
+		if !fits { // nothing to find, or no such word in the index
+			break
 		}
-		switch {
-		case !fits: // nothing to find, or no such word in the index
-		case len(words) == 1:
-			one = append(one, words[0])
-		default: // the words in the column, then the phrase in its text
-			conds = append(conds, `(s.words @> CAST(? AS text[]) AND strpos(' ' || s.`+searchCols[c]+` || ' ', ?) > 0)`)
-			phraseArgs = append(phraseArgs, words, ` `+strings.Join(n.toks, ` `)+` `)
+		col := searchCols[c]
+		if len(n.toks) == 1 {
+			conds = append(conds, `s.`+col+`_words @> CAST(? AS text[])`)
+			args = append(args, n.toks)
+			continue
 		}
+		conds = append(conds, `(s.`+col+`_words @> CAST(? AS text[]) AND strpos(' ' || s.`+col+` || ' ', ?) > 0)`)
+		args = append(args, n.toks, ` `+strings.Join(n.toks, ` `)+` `)
 	}
-	if len(one) > 0 {
-		conds = append([]string{`s.words && CAST(? AS text[])`}, conds...)
-		args = append(args, one)
-	}
-	args = append(args, phraseArgs...)
 	if len(conds) == 0 {
 		return `FALSE`, args
 	}

@@ -119,8 +119,8 @@ func TestSearchHostileQueries(t *testing.T) {
 
 // beforeSearch returns a database of the engine under test as bantin left
 // it before the search index existed (SQLite's migration 10, PostgreSQL's
-// search migration), its connection, and a function that applies the
-// search migration.
+// search migrations), its connection, and a function that applies the
+// search migrations.
 func beforeSearch(t *testing.T) (*DB, *sql.DB, func()) {
 	ctx := context.Background()
 	if testEngine == "postgres" {
@@ -132,13 +132,15 @@ func beforeSearch(t *testing.T) (*DB, *sql.DB, func()) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		i := slices.IndexFunc(ms, func(m migration) bool { return strings.HasSuffix(m.Name, "_search.sql") })
-		if i < 0 {
+		ms = slices.DeleteFunc(ms, func(m migration) bool { return !strings.Contains(m.Name, "_search") })
+		if len(ms) == 0 {
 			t.Fatal("no PostgreSQL search migration")
 		}
 		return d, d.sql, func() {
-			if _, err := d.sql.Exec(ms[i].SQL); err != nil {
-				t.Fatal(err)
+			for _, m := range ms {
+				if _, err := d.sql.Exec(m.SQL); err != nil {
+					t.Fatalf("%s: %v", m.Name, err)
+				}
 			}
 		}
 	}
@@ -250,5 +252,69 @@ func TestSearchSameOnBothEngines(t *testing.T) {
 	}
 	if checked < 5*RankWindow {
 		t.Errorf("only %d results compared", checked)
+	}
+}
+
+// TestParseMatch: the PostgreSQL side reads what SearchMatch writes, and
+// refuses what it does not write with an error, never a panic.
+func TestParseMatch(t *testing.T) {
+	for _, q := range []string{`ha noi`, `"giá vàng" "tăng"`, `TP.HCM mưa`, `Tp. HCM`, `vn-index`, `C++ C# .NET`, `東京`, "tiêu đề a"} {
+		m := SearchMatch(SearchPhrases(q))
+		n, err := parseMatch(m)
+		if err != nil {
+			t.Errorf("parseMatch(SearchMatch(%q) = %q): %v", q, m, err)
+			continue
+		}
+		if got, want := len(n.phrases()), strings.Count(m, `:"`); got != want {
+			t.Errorf("%q: %d phrases, want %d", m, got, want)
+		}
+	}
+	for _, m := range []string{`(`, `)`, `"open`, `a OR`, `AND a`, `NOT a`, `a NOT b`, `nope:"a"`, `{title nope}:"a"`, `{title`,
+		`title:`, `a:b:c`, `((a)`, `"a" +`, `NEAR(a b)`, "\x00"} {
+		if _, err := parseMatch(m); err == nil {
+			t.Errorf("parseMatch(%q): no error", m)
+		}
+	}
+	n, err := parseMatch(`bÃo AND (x OR title:"Y z")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := n.phrases(); len(p) != 3 || p[0].toks[0] != "bÃo" || len(p[0].cols) != 7 || !slices.Equal(p[2].toks, []string{"y", "z"}) || !slices.Equal(p[2].cols, []int{0}) {
+		t.Errorf("phrases: %+v %+v %+v", p[0], p[1], p[2])
+	}
+}
+
+// TestSearchColumnsMigration: PostgreSQL's migration 12 fills each
+// column's words from its text as IndexSearch writes them.
+func TestSearchColumnsMigration(t *testing.T) {
+	postgresOnly(t)
+	ctx := context.Background()
+	d, _ := openFresh(t)
+	mustSync(t, d, "s")
+	mustSave(t, d, "s", Item{GUID: "a", Title: "Đại hội Đảng tại TP.HCM, Hà Nội hà nội", Summary: "<p>Giá vàng tăng, VN-Index giảm; " +
+		strings.Repeat("x", 2100) + " C++ 東京</p>", Content: "<p>TP HCM mưa lớn</p>", Published: t0})
+	if _, err := d.IndexSearch(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations(pgMigrationFS, "migrations_pg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(ms, func(m migration) bool { return strings.HasSuffix(m.Name, "_search_columns.sql") })
+	if i < 0 {
+		t.Fatal("no search_columns migration")
+	}
+	// The migration's function, kept this time.
+	fn := ms[i].SQL[strings.Index(ms[i].SQL, "CREATE FUNCTION"):]
+	fn = fn[:strings.Index(fn, "$$;")+3]
+	if _, err := d.sql.Exec(fn); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range searchCols {
+		var same bool
+		if err := d.sql.QueryRow(`SELECT ` + c + `_words @> bantin_search_words(` + c + `) AND ` + c + `_words <@ bantin_search_words(` + c + `)
+			AND cardinality(` + c + `_words) = cardinality(bantin_search_words(` + c + `)) FROM item_search`).Scan(&same); err != nil || !same {
+			t.Errorf("column %s: the migration's words differ from IndexSearch's (%v)", c, err)
+		}
 	}
 }

@@ -38,14 +38,15 @@ func (d *DB) SetItemTags(ctx context.Context, m map[int64][]Tag) error {
 			return err
 		}
 		defer upsert.Close()
-		changed, err := replaceMembership(ctx, tx, "item_tags", "tag_slug", want, func(slug string) error {
+		var ch txChanges
+		err = replaceMembership(ctx, tx, "item_tags", "tag_slug", want, &ch, func(slug string) error {
 			_, err := upsert.ExecContext(ctx, slug, cmp.Or(names[slug], slug))
 			return err
 		})
-		if err == nil && changed {
-			err = bumpChangeSeq(ctx, tx)
+		if err != nil {
+			return err
 		}
-		return err
+		return ch.flush(ctx, tx, d.pg)
 	})
 	if err != nil {
 		return fmt.Errorf("db: set item tags: %w", err)

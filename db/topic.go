@@ -19,11 +19,11 @@ func (d *DB) SetItemTopics(ctx context.Context, m map[int64][]string) error {
 		want[id] = compactSlugs(slugs)
 	}
 	err := d.write(ctx, func(tx *sql.Tx) error {
-		changed, err := replaceMembership(ctx, tx, "item_topics", "topic_slug", want, nil)
-		if err == nil && changed {
-			err = bumpChangeSeq(ctx, tx)
+		var ch txChanges
+		if err := replaceMembership(ctx, tx, "item_topics", "topic_slug", want, &ch, nil); err != nil {
+			return err
 		}
-		return err
+		return ch.flush(ctx, tx, d.pg)
 	})
 	if err != nil {
 		return fmt.Errorf("db: set item topics: %w", err)
@@ -35,9 +35,10 @@ func (d *DB) SetItemTopics(ctx context.Context, m map[int64][]string) error {
 // item_tags, slugs in column col) of each item in want hold the item's
 // slugs in order, inside tx; each item whose rows already do is left as is.
 // Items that no longer exist are ignored. before, if not nil, runs before
-// a slug is inserted. It reports whether any item's rows changed.
+// a slug is inserted. What changed is recorded in ch (dirty when any
+// item's rows changed), for ch.flush.
 func replaceMembership(ctx context.Context, tx *sql.Tx, table, col string, want map[int64][]string,
-	before func(slug string) error) (bool, error) {
+	ch *txChanges, before func(slug string) error) error {
 	ids := make([]int64, 0, len(want))
 	for id := range want {
 		ids = append(ids, id)
@@ -56,12 +57,11 @@ func replaceMembership(ctx context.Context, tx *sql.Tx, table, col string, want 
 	} {
 		st, err := tx.PrepareContext(ctx, p.sql)
 		if err != nil {
-			return false, err
+			return err
 		}
 		defer st.Close()
 		*p.dst = st
 	}
-	changed := false
 	for _, id := range ids {
 		var published int64
 		err := pub.QueryRowContext(ctx, id).Scan(&published)
@@ -69,31 +69,39 @@ func replaceMembership(ctx context.Context, tx *sql.Tx, table, col string, want 
 			continue
 		}
 		if err != nil {
-			return false, err
+			return err
 		}
 		old, err := queryStrings(ctx, cur, id)
 		if err != nil {
-			return false, err
+			return err
 		}
 		if slices.Equal(old, want[id]) {
 			continue
 		}
-		changed = true
+		ch.dirty = true
 		if _, err := del.ExecContext(ctx, id); err != nil {
-			return false, err
+			return err
 		}
 		for pos, slug := range want[id] {
 			if before != nil {
 				if err := before(slug); err != nil {
-					return false, err
+					return err
 				}
 			}
-			if _, err := ins.ExecContext(ctx, id, slug, pos, published); err != nil {
-				return false, fmt.Errorf("%s %q: %w", col, slug, err)
+			r, err := ins.ExecContext(ctx, id, slug, pos, published)
+			if err != nil {
+				return fmt.Errorf("%s %q: %w", col, slug, err)
+			}
+			if n, err := r.RowsAffected(); err != nil {
+				return fmt.Errorf("%s %q: %w", col, slug, err)
+			} else if n > 0 && table == "item_tags" {
+				ch.tagAdded(slug)
+			} else if n > 0 {
+				ch.topicAdded(slug)
 			}
 		}
 	}
-	return changed, nil
+	return nil
 }
 
 // compactSlugs drops empty and repeated slugs, keeping the first order.
@@ -127,7 +135,7 @@ func queryStrings(ctx context.Context, st *sql.Stmt, args ...any) ([]string, err
 // TopicCounts returns the number of stored items that belong to each topic
 // (topics without items are absent).
 func (d *DB) TopicCounts(ctx context.Context) (map[string]int, error) {
-	out, err := d.countBy(ctx, `SELECT topic_slug, count(*) FROM item_topics GROUP BY topic_slug`)
+	out, err := countBy(ctx, d.sql, `SELECT topic_slug, count(*) FROM item_topics GROUP BY topic_slug`)
 	if err != nil {
 		return nil, fmt.Errorf("db: count topic items: %w", err)
 	}

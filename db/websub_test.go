@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -212,5 +213,107 @@ func TestMoveWebSubSubscriptions(t *testing.T) {
 	}
 	if got[1].Secret != "new" {
 		t.Errorf("subscriber of both URLs: %+v, want its subscription to the new URL", got[1])
+	}
+}
+
+// TestCopyCarriesWebSubState: migrate-db moves the WebSub subscriber's
+// subscriptions, and the announcement records of an older SQLite desk
+// (NUL-separated keys, which PostgreSQL refuses) arrive tab-separated.
+func TestCopyCarriesWebSubState(t *testing.T) {
+	postgresOnly(t)
+	ctx := context.Background()
+	lite, err := Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	mustSync(t, lite, "a")
+	up := UpstreamSubscription{SourceID: "a", Hub: "http://hub.test/", Topic: "http://a.test/feed", Secret: "cafe",
+		Verified: t0, LeaseEnd: t0.Add(time.Hour)}
+	if err := lite.SaveUpstreamSubscription(ctx, up); err != nil {
+		t.Fatal(err)
+	}
+	if err := lite.SetFeedVersion(ctx, "announce\x00http://hub.test/\x00topic/news", `"v1"`, t0); err != nil {
+		t.Fatal(err)
+	}
+	pg, _ := openFresh(t)
+	if counts, err := Copy(ctx, pg, lite); err != nil {
+		t.Fatalf("Copy to PostgreSQL: %v (%v)", err, counts)
+	}
+	if got, err := pg.UpstreamSubscriptions(ctx); err != nil || !reflect.DeepEqual(got["a"], up) {
+		t.Errorf("upstream subscriptions on PostgreSQL = %+v, %v; want %+v", got, err, up)
+	}
+	if etag, _, err := pg.FeedVersion(ctx, "announce\thttp://hub.test/\ttopic/news"); err != nil || etag != `"v1"` {
+		t.Errorf("announcement record on PostgreSQL = %q, %v; want \"v1\" under the tab-separated key", etag, err)
+	}
+}
+
+// TestWebSubRequestClaimedOnce: a subscription request is claimed by one
+// sender while open, its verification taken once and within its window;
+// a failed one is not claimed again before its retry time, an abandoned
+// one (its sender stopped) 10 minutes after its window.
+func TestWebSubRequestClaimedOnce(t *testing.T) {
+	ctx := context.Background()
+	d, _ := mustOpen(t)
+	mustSync(t, d, "a")
+	req := func(token string, since time.Time) WebSubRequest {
+		return WebSubRequest{SourceID: "a", Mode: "subscribe", Topic: "http://a/feed", Hub: "http://hub/", Secret: "s-" + token,
+			Lease: time.Hour, Since: since, Deadline: since.Add(5 * time.Minute), Token: token}
+	}
+	claim := func(name, token string, at time.Time, want bool) {
+		t.Helper()
+		if got, err := d.ClaimWebSubRequest(ctx, req(token, at), at); err != nil || got != want {
+			t.Errorf("%s: claimed %v, %v; want %v", name, got, err, want)
+		}
+	}
+	claim("first", "1", t0, true)
+	claim("while open", "2", t0.Add(time.Minute), false)
+	if s, err := d.WebSubSecrets(ctx, "a", t0); err != nil || len(s) != 1 || s[0] != "s-1" {
+		t.Errorf("secrets while pending = %q, %v; want the pending request's", s, err)
+	}
+	if _, ok, _ := d.TakeWebSubRequest(ctx, "a", "subscribe", "http://a/feed", t0.Add(6*time.Minute), time.Time{}); ok {
+		t.Error("verification after the window taken")
+	}
+	// Released by its sender after a failure: not before the retry time.
+	if err := d.ReleaseWebSubRequest(ctx, "a", "subscribe", "http://a/feed", "1", t0.Add(8*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	claim("before the retry time", "3", t0.Add(7*time.Minute), false)
+	claim("at the retry time", "4", t0.Add(8*time.Minute), true)
+	r, ok, err := d.TakeWebSubRequest(ctx, "a", "subscribe", "http://a/feed", t0.Add(9*time.Minute), t0.Add(50*time.Minute))
+	if err != nil || !ok || r.Secret != "s-4" || r.Lease != time.Hour || r.Token != "4" {
+		t.Fatalf("take = %+v, %v, %v; want request 4", r, ok, err)
+	}
+	if _, ok, _ := d.TakeWebSubRequest(ctx, "a", "subscribe", "http://a/feed", t0.Add(9*time.Minute), time.Time{}); ok {
+		t.Error("the same verification taken twice")
+	}
+	if err := d.ReleaseWebSubRequest(ctx, "a", "subscribe", "http://a/feed", "4", t0); err != nil {
+		t.Fatal(err)
+	}
+	claim("verified: before its renewal time (a late release changes nothing)", "5", t0.Add(49*time.Minute), false)
+	claim("renewal", "6", t0.Add(50*time.Minute), true)
+	claim("abandoned, 9 min after its window", "7", t0.Add(64*time.Minute), false)
+	claim("abandoned, 10 min after its window", "8", t0.Add(65*time.Minute), true)
+}
+
+// TestSwapFeedVersion: of two instances announcing one change, the one
+// that moves the recorded version first claims it.
+func TestSwapFeedVersion(t *testing.T) {
+	ctx := context.Background()
+	d, _ := mustOpen(t)
+	key := "announce\thttp://hub/\ttopic/news"
+	if err := d.SetFeedVersion(ctx, key, `"v1"`, t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, old, etag string
+		want            bool
+	}{{"first", `"v1"`, `"v2"`, true}, {"second, from the same version", `"v1"`, `"v2"`, false}, {"back (a hub refused)", `"v2"`, `"v1"`, true}} {
+		if got, err := d.SwapFeedVersion(ctx, key, c.old, c.etag, t0); err != nil || got != c.want {
+			t.Errorf("%s: %v, %v; want %v", c.name, got, err, c.want)
+		}
+	}
+	if etag, _, _ := d.FeedVersion(ctx, key); etag != `"v1"` {
+		t.Errorf("recorded %q, want \"v1\"", etag)
 	}
 }

@@ -270,31 +270,32 @@ func TestDeskRefusesWithoutSessionOrCSRF(t *testing.T) {
 
 // axeSource returns axe-core's script: $BANTIN_AXE, else the copy npm
 // installed in the user cache directory (installed there when missing;
-// the test skips when npm or the registry is unavailable).
+// the test skips, recorded for the package's SKIPPED line, when npm or
+// the registry is unavailable; CI fails instead).
 func axeSource(t *testing.T) string {
 	t.Helper()
 	path := os.Getenv("BANTIN_AXE")
 	if path == "" {
 		cache, err := os.UserCacheDir()
 		if err != nil {
-			t.Skipf("axe-core: no cache directory: %v", err)
+			testenv.Missing(t, "axe-core", fmt.Sprintf("axe-core: no cache directory: %v", err))
 		}
 		dir := filepath.Join(cache, "bantin", "axe-core")
 		path = filepath.Join(dir, "node_modules", "axe-core", "axe.min.js")
 		if _, err := os.Stat(path); err != nil {
 			npm, err := exec.LookPath("npm")
 			if err != nil {
-				t.Skip("axe-core not installed and npm missing (.ci/run installs it)")
+				testenv.Missing(t, "axe-core", "axe-core not installed and npm missing (.ci/run installs it)")
 			}
 			out, err := exec.Command(npm, "install", "--no-audit", "--no-fund", "--prefix", dir, "axe-core@"+axeVersion).CombinedOutput()
 			if err != nil {
-				t.Skipf("npm install axe-core: %v\n%s", err, out)
+				testenv.Missing(t, "axe-core", fmt.Sprintf("npm install axe-core: %v\n%s", err, out))
 			}
 		}
 	}
 	src, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("axe-core: %v", err)
+		testenv.Missing(t, "axe-core", fmt.Sprintf("axe-core: %v", err))
 	}
 	return string(src)
 }

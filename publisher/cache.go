@@ -42,7 +42,9 @@ type rendered struct {
 	expires      time.Time    // zero: until the next invalidation
 	// stale is the unix nanos since which a newer version is due (its
 	// feed changed), 0 while current.
-	stale      atomic.Int64
+	stale atomic.Int64
+	// served is the unix second it was last served (or rendered).
+	served     atomic.Int64
 	fastOnce   sync.Once
 	fast       *fastHeads // built by fastHeads
 	fastGzOnce sync.Once
@@ -66,6 +68,7 @@ var (
 )
 
 func newRendered(body []byte, contentType string, now time.Time, maxAge int) *rendered {
+	body = compact(body)
 	sum := sha256.Sum256(body)
 	tag := hex.EncodeToString(sum[:16])
 	r := &rendered{
@@ -87,7 +90,20 @@ func newRendered(body []byte, contentType string, now time.Time, maxAge int) *re
 	r.hdr.contentType = []string{contentType}
 	r.hdr.bodyLen = []string{r.bodyLen}
 	r.setLastModified(now)
+	r.served.Store(now.Unix())
 	return r
+}
+
+// touch records that r is served at now.
+func (r *rendered) touch(now time.Time) {
+	if sec := now.Unix(); r.served.Load() != sec {
+		r.served.Store(sec)
+	}
+}
+
+// idle reports whether r has not been served for idleRender at now.
+func (r *rendered) idle(now time.Time) bool {
+	return now.Unix()-r.served.Load() >= int64(idleRender/time.Second)
 }
 
 // gzipLevel is the compression level for a body of n bytes. Bodies are
@@ -105,21 +121,59 @@ func gzipLevel(n int) int {
 	return gzip.DefaultCompression
 }
 
+// compact returns b in an allocation of its own size when b's spare
+// capacity is more than an eighth of it: a body grown by appending
+// (bytes.Buffer doubles) holds up to twice its size for as long as it
+// is cached.
+func compact(b []byte) []byte {
+	if cap(b)-len(b) <= len(b)/8 {
+		return b
+	}
+	return bytes.Clone(b)
+}
+
+// gzipWriters pools gzip writers by level (index: level, 0 unused): a
+// writer's compressor state is hundreds of kilobytes at levels 2-9, and
+// every version of every feed is compressed once.
+var gzipWriters [gzip.BestCompression + 1]sync.Pool
+
+// gzipBufs pools the buffers bodies are compressed into (the result is
+// copied out at its exact size).
+var gzipBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// gzipBytes returns body compressed at level.
+func gzipBytes(body []byte, level int) []byte {
+	if level < gzip.BestSpeed || level > gzip.BestCompression {
+		level = 6 // gzip.DefaultCompression
+	}
+	buf := gzipBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	zw, _ := gzipWriters[level].Get().(*gzip.Writer)
+	if zw == nil {
+		zw, _ = gzip.NewWriterLevel(buf, level)
+	} else {
+		zw.Reset(buf)
+	}
+	zw.Write(body)
+	zw.Close()
+	gzipWriters[level].Put(zw)
+	out := bytes.Clone(buf.Bytes())
+	if buf.Cap() <= 4<<20 {
+		gzipBufs.Put(buf)
+	}
+	return out
+}
+
 // gzipped compresses r's body the first time it is called.
 func (r *rendered) gzipped() {
 	r.gzOnce.Do(func() {
-		var buf bytes.Buffer
-		buf.Grow(len(r.body)/4 + 64)
 		level := r.gzLevel
 		if level == 0 {
 			level = gzipLevel(len(r.body))
 		}
-		zw, _ := gzip.NewWriterLevel(&buf, level)
-		zw.Write(r.body)
-		zw.Close()
-		r.gz = buf.Bytes()
+		r.gz = gzipBytes(r.body, level)
 		r.gzSize.Store(int64(cap(r.gz)))
-		r.gzLen = strconv.Itoa(buf.Len())
+		r.gzLen = strconv.Itoa(len(r.gz))
 		r.hdr.gzLen = []string{r.gzLen}
 	})
 }

@@ -810,6 +810,7 @@ func (f *Front) lookup(path []byte, now time.Time) *rendered {
 	h := f.hot.Load()
 	if h != nil && h.gen == gen {
 		if res := h.m[string(path)]; res != nil && res.fresh(now) {
+			res.touch(now)
 			return res
 		}
 	}

@@ -18,8 +18,8 @@ import (
 // second run) is what the published feed contains: every FateEntry is the
 // feed's item at its index, every FateFolded is named in its entry's "also
 // reported by" and is no item of its own, every other fate is absent, and
-// the feed has no item preview does not list. Over topics that between
-// them give every fate.
+// the feed has no item preview does not list. Over configs that between
+// them give every fate (a source removed from the config included).
 func TestPreviewFatesArePublished(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -50,13 +50,18 @@ func TestPreviewFatesArePublished(t *testing.T) {
 			tp.Pin = []string{"https://d.example.vn/3"}
 		}},
 		{"max_age", func(tp *config.Topic) { tp.MaxAge = config.Duration(150 * m) }},
+		{"source removed", nil},
 	}
 	kinds := map[render.FateKind]bool{}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := *e.cfg
 			cfg.Topics = slices.Clone(e.cfg.Topics)
-			tc.topic(&cfg.Topics[0])
+			if tc.topic != nil {
+				tc.topic(&cfg.Topics[0])
+			} else {
+				cfg.Sources = slices.DeleteFunc(slices.Clone(cfg.Sources), func(s config.Source) bool { return s.ID == "c" })
+			}
 			e.srv.Reload(&cfg)
 			var feed struct {
 				Items []struct {
@@ -106,7 +111,7 @@ func TestPreviewFatesArePublished(t *testing.T) {
 			}
 		})
 	}
-	for _, k := range []render.FateKind{render.FateEntry, render.FateFolded, render.FateHidden, render.FatePerSource, render.FateFull, render.FateTooOld} {
+	for _, k := range []render.FateKind{render.FateEntry, render.FateFolded, render.FateHidden, render.FatePerSource, render.FateFull, render.FateTooOld, render.FateNoSource} {
 		if !kinds[k] {
 			t.Errorf("no candidate was %s: the test does not cover it", k)
 		}

@@ -66,9 +66,11 @@ func init() {
 		if r.Feed == "" {
 			continue
 		}
+		// The fast path answers GET and HEAD (which a GET pattern takes)
+		// of paths PREFIX + SLUG.FORMAT.
 		prefix, ok := strings.CutSuffix(patternPath(r.Pattern), "{file}")
-		if !ok || !strings.HasSuffix(prefix, "/") {
-			panic(fmt.Sprintf("publisher: feed route %q does not end in /{file}", r.Pattern))
+		if !ok || !strings.HasSuffix(prefix, "/") || !strings.HasPrefix(r.Pattern, "GET /") {
+			panic(fmt.Sprintf("publisher: feed route %q is not GET /.../{file}", r.Pattern))
 		}
 		feedRoutes = append(feedRoutes, feedRoute{prefix: []byte(prefix), kind: r.Feed})
 	}

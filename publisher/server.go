@@ -40,6 +40,11 @@ type changeLog interface {
 	FeedChanges(ctx context.Context, since int64) (int64, []string, error)
 }
 
+// changeWatcher calls changed as writes move the change sequence (*db.DB).
+type changeWatcher interface {
+	WatchChanges(ctx context.Context, retry time.Duration, changed func()) error
+}
+
 // versionBatcher records several feed versions in one write (*db.DB).
 type versionBatcher interface {
 	SetFeedVersions(ctx context.Context, vs []db.FeedVersionRecord) error
@@ -117,9 +122,23 @@ type Server struct {
 // MaxStale bounds how long, while Run runs, a changed feed is answered
 // with its previous bytes while its new version waits for the background
 // renderer (normally well under a second: one render after the change
-// sequence check); beyond it, which takes a renderer far behind, a
-// request renders the feed itself.
-const MaxStale = 30 * time.Second
+// sequence check; under a load of changes the renderer cannot keep up
+// with, each stale feed waits its turn, oldest first, for a few seconds);
+// beyond it, which takes a renderer that is stuck, a request renders the
+// feed itself. Requests do not render cached feeds before: when they did
+// (after 30 s), under load they rendered one format at a time, as often
+// as they liked, and took the CPU the renderer's rest leaves the poller.
+const MaxStale = 2 * time.Minute
+
+// idleRender is how long a cached response may go unrequested and still
+// be re-rendered in the background when its feed changes; after that it
+// is dropped at the change and rendered again when it is asked for.
+const idleRender = 10 * time.Minute
+
+// renderRest is how many times as long as a background render took the
+// renderer rests after it: 2 bounds it to a third of a core. (At 1, half
+// a core, the poller kept 90% of its pace under readers.)
+const renderRest = 2
 
 // versionFlushDelay is how long rendered feed versions gather before
 // they are recorded in one write.
@@ -238,8 +257,10 @@ func (s *Server) invalidateLocked(keys []string, now time.Time) {
 	}
 	for key, res := range s.entries {
 		if deps[depOf(key)] {
-			if key.cursor != "" {
-				delete(s.entries, key) // older pages are rendered on demand
+			if key.cursor != "" || res.idle(now) {
+				// Older pages, and responses nobody asked for lately (a
+				// format no reader uses), are rendered on demand.
+				delete(s.entries, key)
 				res.retire()
 				continue
 			}
@@ -269,14 +290,22 @@ func (s *Server) queue(key cacheKey) {
 // Run keeps the render cache current until ctx ends: it checks the
 // change sequence every SeqCheckInterval (at least every 100 ms), renders
 // changed feeds that are cached again in the background (one at a time,
-// resting after each render as long as it took, so that rendering takes
-// at most half a core from the poller). Serve runs it.
+// resting after each render twice as long as it took, so that rendering
+// takes at most a third of a core from the poller). Serve runs it.
 func (s *Server) Run(ctx context.Context) {
 	if s.store == nil {
 		return
 	}
 	s.running.Store(true)
 	defer s.running.Store(false)
+	if w, ok := s.store.(changeWatcher); ok {
+		// Changes by any instance, as they commit (PostgreSQL); the
+		// check below every SeqCheckInterval stays as the fallback.
+		go w.WatchChanges(ctx, 5*time.Second, func() {
+			s.seqNext.Store(0)
+			s.checkSeq(ctx, s.now())
+		})
+	}
 	tick := time.NewTicker(max(s.SeqCheckInterval, 100*time.Millisecond))
 	defer tick.Stop()
 	for {
@@ -292,12 +321,13 @@ func (s *Server) Run(ctx context.Context) {
 			if !s.renderPending(ctx) {
 				break
 			}
-			// Rest as long as the render took: background rendering
-			// takes at most half a core from the poller, and a feed that
-			// changes meanwhile is rendered once for all its changes.
+			// Rest renderRest times as long as the render took:
+			// background rendering takes at most a third of a core from
+			// the poller, and a feed that changes meanwhile is rendered
+			// once for all its changes.
 			select {
 			case <-ctx.Done():
-			case <-time.After(time.Since(start)):
+			case <-time.After(renderRest * time.Since(start)):
 			}
 			s.checkSeq(ctx, s.now()) // changes go on arriving while it renders
 		}
@@ -432,10 +462,10 @@ var (
 	ErrBadCursor = errors.New("publisher: bad cursor")
 )
 
-// Page returns one page of a topic (KindTopic) or tag (KindTag) feed as it
-// is published: composed (curation, dedupe, caps) and ready for Render.
-// cursor is "" for the first page, else a db.Cursor string. It is what
-// `bantin preview` prints; it does not use the response cache.
+// Page returns one page of a topic (render.KindTopic) or tag
+// (render.KindTag) feed as it is published: composed (curation, dedupe,
+// caps) and ready for render.Render. cursor is "" for the first page,
+// else a db.Cursor string. It does not use the response cache.
 func (s *Server) Page(ctx context.Context, kind, slug, cursor string) (*render.Feed, error) {
 	if s.store == nil {
 		return nil, fmt.Errorf("publisher: no database")
@@ -615,6 +645,7 @@ func (s *Server) get(ctx context.Context, key cacheKey) (*rendered, error) {
 	res := s.entries[key]
 	s.mu.RUnlock()
 	if res != nil {
+		res.touch(now)
 		if res.fresh(now) {
 			return res, nil
 		}
@@ -677,8 +708,11 @@ func (s *Server) keep(ctx context.Context, key cacheKey, res *rendered, gen, ver
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.entries[key]
-	if old != nil && res.rendered.Sub(old.rendered) < time.Minute {
-		// A feed that changes often is compressed faster.
+	if old != nil && old.isStale() && old.staleSince().Sub(old.rendered) < time.Minute {
+		// A feed that changed within a minute of its previous version
+		// is compressed faster: its bytes will not live long. (The time
+		// between the two renders says nothing when the renderer is
+		// behind.)
 		res.gzLevel = gzip.BestSpeed
 	}
 	if s.gen != gen {
@@ -1033,6 +1067,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 				return nil, "", err
 			}
 			if !fromConfigured(cfg, it) {
+				c.SourceRemoved(it)
 				continue
 			}
 			c.AddPinned(it)
@@ -1048,6 +1083,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 				return nil, "", err
 			}
 			if !fromConfigured(cfg, it) {
+				c.SourceRemoved(it)
 				continue
 			}
 			c.AddPinned(it)
@@ -1071,6 +1107,7 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 		}
 		for i := range items {
 			if !fromConfigured(cfg, items[i]) {
+				c.SourceRemoved(items[i])
 				continue
 			}
 			if !c.Add(items[i]) {

@@ -516,6 +516,8 @@ func TestHealthzDown(t *testing.T) {
 	}
 }
 
+// TestListenAndServeShutsDown: Serve answers with the daemon's http.Server
+// and returns nil once its context is cancelled.
 func TestListenAndServeShutsDown(t *testing.T) {
 	e := newEnv(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -532,6 +534,19 @@ func TestListenAndServeShutsDown(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("healthz: %d", resp.StatusCode)
+	}
+	// Its http.Server is the daemon's (NewHTTPServer): headers up to 64 KiB.
+	for _, c := range []struct{ size, status int }{{60 << 10, 200}, {80 << 10, http.StatusRequestHeaderFieldsTooLarge}} {
+		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/topics/"+topicSlug+".rss", nil)
+		req.Header.Set("Cookie", strings.Repeat("a", c.size))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("%d bytes of headers: %d, want %d", c.size, resp.StatusCode, c.status)
+		}
 	}
 	cancel()
 	select {

@@ -392,6 +392,8 @@ func fateReason(f render.Fate, t *config.Topic) string {
 		return "Ngoài giới hạn số bài (limit)"
 	case render.FateFolded:
 		return fmt.Sprintf("Gộp vào bài #%d (cùng câu chuyện)", f.Index)
+	case render.FateNoSource:
+		return "Nguồn không còn trong cấu hình (source removed)"
 	case render.FateUnseen:
 		return "Sau trang đầu (trang đã đủ)"
 	}
@@ -400,7 +402,7 @@ func fateReason(f render.Fate, t *config.Topic) string {
 
 func (w *Web) deskTopic(ctx context.Context, st *state, t *config.Topic, csrf string, now time.Time) (deskTopic, error) {
 	base := render.BaseURL(st.cfg)
-	dt := deskTopic{Slug: t.Slug, Title: firstNonEmpty(t.Title, t.Slug), Page: base + "/topics/" + url.PathEscape(t.Slug)}
+	dt := deskTopic{Slug: t.Slug, Title: firstNonEmpty(t.Title, t.Slug), Page: base + render.PagePath(render.KindTopic, t.Slug)}
 	p, members, err := w.preview(ctx, st, t, now)
 	if err != nil {
 		return dt, err

@@ -64,11 +64,12 @@ func legacyAnnounceKey(hub, name string) string {
 // recorded returns the version of ak recorded in the database, carrying a
 // record under the legacy key of a SQLite database over to ak.
 func (a *Announcer) recorded(ctx context.Context, ak, hub, name string) (string, error) {
-	last, since, err := a.store.FeedVersion(ctx, ak)
+	last, _, err := a.store.FeedVersion(ctx, ak)
 	if err != nil || last != "" || a.store.Postgres() {
 		return last, err
 	}
-	if last, since, err = a.store.FeedVersion(ctx, legacyAnnounceKey(hub, name)); err != nil || last == "" {
+	last, since, err := a.store.FeedVersion(ctx, legacyAnnounceKey(hub, name))
+	if err != nil || last == "" {
 		return last, err
 	}
 	return last, a.store.SetFeedVersion(ctx, ak, last, since)

@@ -149,3 +149,45 @@ func TestNotifyHubsRetriesAndSurvivesRestart(t *testing.T) {
 		t.Errorf("restart after a change: %d, %v; want 6", n, err)
 	}
 }
+
+// TestNotifyHubsReadsLegacyRecords: what a SQLite desk recorded under the
+// former NUL-separated keys still counts: the next change is announced,
+// not merely recorded.
+func TestNotifyHubsReadsLegacyRecords(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		mu.Lock()
+		got = append(got, r.Form.Get("hub.url"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer hub.Close()
+	e := newEnv(t)
+	if e.db.Postgres() {
+		t.Skip("legacy keys exist on SQLite only")
+	}
+	cfg := testConfig()
+	cfg.WebSub.Hubs = []string{hub.URL + "/"}
+	e.srv.Reload(cfg)
+	ctx := context.Background()
+	_, h, err := e.srv.FirstPage(ctx, "topic/"+topicSlug, "atom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SetFeedVersion(ctx, legacyAnnounceKey(hub.URL+"/", "topic/"+topicSlug), h.Get("ETag"), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.save("a", e.item("https://a.example.vn/sau-nang-cap", "Tin sau khi nâng cấp", time.Minute, topicSlug))
+	if _, err := NewAnnouncer(e.srv, e.db, nil).Notify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	sort.Strings(got)
+	want := []string{testBase + "/topics/dat-dai.atom", testBase + "/topics/dat-dai.json", testBase + "/topics/dat-dai.rss"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("announced %q, want the topic's three feeds (its record was under the legacy key)", got)
+	}
+}

@@ -107,10 +107,12 @@ func SubscribeEnabled(cfg *config.Config) bool {
 // While a subscription is active the Poller polls its source only every
 // max_interval (db.Source.NormalDue keeps the normal due time); once it
 // is denied, unsubscribed or its lease ends, the source is due on its
-// normal schedule again. The secret and lease end are stored in the source
-// (db.Source.HubSecret, HubLeaseEnd). Pending requests live in memory
-// only: a restart while a hub is verifying costs one refused verification
-// (the hub sees 404), and Sync subscribes again later.
+// normal schedule again. Subscriptions and the requests awaiting their
+// verification are stored in the database (db.UpstreamSubscription,
+// db.WebSubRequest; the source's HubSecret and HubLeaseEnd mirror the
+// subscription), so a restart loses nothing, and several instances on one
+// database share them: each request is sent by one, and its verification
+// and the pushes are taken by whichever the hub reaches.
 type Subscriber struct {
 	p     Poller
 	store *db.DB
@@ -512,19 +514,6 @@ func (ss *subState) hasPending(mode, topic string) bool {
 		}
 	}
 	return false
-}
-
-// takePending removes and returns the request of that mode and topic still
-// awaiting its verification at now, if there is one: a verification is
-// accepted once, and only within the request's window.
-func (ss *subState) takePending(mode, topic string, now time.Time) (pendingReq, bool) {
-	for i, r := range ss.pending {
-		if r.mode == mode && r.topic == topic && now.Before(r.deadline) {
-			ss.pending = append(ss.pending[:i:i], ss.pending[i+1:]...)
-			return r, true
-		}
-	}
-	return pendingReq{}, false
 }
 
 func (ss *subState) removePending(mode, topic string) {

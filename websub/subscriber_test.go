@@ -597,11 +597,5 @@ func pollAll(t *testing.T, p *aggregator.Poller, all bool) {
 	}
 }
 
-func source(t *testing.T, store *db.DB, id string) db.Source {
-	t.Helper()
-	s, err := store.Source(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+// source returns the stored state of a source.
+var source = fixture.Source

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"bantin/db"
+	"bantin/db/pgtest"
 )
 
 // verifyGET sends a verification of intent to callback as anyone could.
@@ -306,6 +308,9 @@ func TestWebSubPollingReturnsToNormalSchedule(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if db.IsPostgres(os.Getenv(db.EnvDatabase)) { // TestOnPostgres: a schema per case
+				t.Setenv(db.EnvDatabase, pgtest.URL(t))
+			}
 			e, relaxed := relaxedEnv(t)
 			c.end(t, e)
 			now := e.clk.Now()

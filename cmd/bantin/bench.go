@@ -34,6 +34,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	conns := fs.Int("conns", 32, "-live: reader connections")
 	pause := fs.Duration("pause", 40*time.Millisecond, "-live: longest pause of a reader between requests (uniform from 0; 0 for none)")
 	baseline := fs.Bool("baseline", true, "-live: measure the daemon alone first")
+	unpaused := fs.Bool("unpaused", true, "-live: when -pause is not 0, also measure the readers without pauses (a third phase)")
 	cpuprofile := fs.String("cpuprofile", "", "-live: write the daemon's CPU profile (whole run) to this file")
 	daemonBin := fs.String("daemon", "", "-live: the bantin binary to run as the daemon (default: this one), to compare versions")
 	if _, err := a.parse(fs, args, 0, 0); err != nil {
@@ -53,7 +54,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 		}
 		return benchLive(ctx, a, bench.LiveOptions{
 			Duration: *duration, Sources: *sources, Items: *items, Topics: *topics, Conns: *conns,
-			Pause: *pause, SkipBaseline: !*baseline, Dir: *dir,
+			Pause: *pause, Unpaused: *unpaused, SkipBaseline: !*baseline, Dir: *dir,
 		}, *cpuprofile, *daemonBin)
 	}
 	if *dates != "close" && *dates != "spread" {

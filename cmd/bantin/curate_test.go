@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,20 +76,8 @@ func TestCurationSurvivesRepollAndRuleChange(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "bantin.yaml")
 	writeCfg := func(keywords string) {
-		cfg := fmt.Sprintf(`base_url: http://bantin.test
-database: c.db
-defaults: {retention: 3650d}
-sources:
-  - {id: tin, url: '%s/feed.rss', title: Tin Hà Nội}
-topics:
-  - slug: ha-noi
-    title: Hà Nội
-    match: {any: [{keywords: [%s]}]}
-    hide: ["https://tin.example/4"]
-`, srv.URL, keywords)
-		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeConfig(t, dir, tinConfig(srv.URL, "", "",
+			fmt.Sprintf("    match: {any: [{keywords: [%s]}]}\n    hide: [\"https://tin.example/4\"]\n", keywords)))
 	}
 	writeCfg(`"ha noi", "gia vang"`)
 	mustRun(t, "poll", "-config", cfgPath)

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -349,9 +348,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// index existed) are indexed for search in the background.
 	bg.Go(func() { indexSearchLoop(ctx, d.log, d.store, searchIndexInterval) })
 	// The rendered feeds the publisher keeps are long-lived: the soft
-	// heap limit grows with them, so that they do not make the GC run
-	// without pause.
-	bg.Go(func() { followCacheSize(ctx, d.pub) })
+	// heap limit makes room for them (followLiveHeap), so that they do
+	// not make the GC run without pause.
+	cacheBytes := d.pub.CacheBytes
+	heldBytes.Store(&cacheBytes)
+	defer heldBytes.CompareAndSwap(&cacheBytes, nil)
 	// Keep the write-ahead log small while readers never stop reading.
 	bg.Go(func() {
 		d.store.KeepWALSmall(ctx, 5*time.Second, 16<<20, func(err error) {
@@ -491,33 +492,6 @@ func (d *Daemon) Reload(ctx context.Context, next *config.Config) error {
 	d.log.Info("config reloaded", slog.Int("sources", len(next.Sources)), slog.Int("topics", len(next.Topics)))
 	warnOrphanCurations(ctx, d.log, d.store, next)
 	return nil
-}
-
-// followCacheSize raises the soft heap limit (when GOMEMLIMIT is not set)
-// by twice the size of the publisher's render cache (the cache and the
-// responses being replaced), checked every 5 s.
-func followCacheSize(ctx context.Context, pub *publisher.Server) {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return
-	}
-	t := time.NewTicker(5 * time.Second)
-	defer t.Stop()
-	// A daemon run inside another program (tests) leaves its limit as it
-	// found it.
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
-	last := int64(-1)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		n := pub.CacheBytes()
-		if last < 0 || n > last+(4<<20) || n < last-(4<<20) {
-			debug.SetMemoryLimit(memoryLimit + 2*n)
-			last = n
-		}
-	}
 }
 
 // databaseCheckInterval is how often the daemon checks that its database

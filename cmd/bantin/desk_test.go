@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -36,21 +35,8 @@ func TestSourcesAndTimesInDefaultZone(t *testing.T) {
 	}))
 	defer srv.Close()
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "bantin.yaml")
-	cfg := fmt.Sprintf(`base_url: http://bantin.test
-database: c.db
-defaults: {retention: 3650d, timezone: Asia/Tokyo}
-sources:
-  - {id: tin, url: '%s/feed.rss', title: Tin Hà Nội}
-  - {id: empty, url: '%s/empty.rss'}
-topics:
-  - slug: ha-noi
-    title: Hà Nội
-    match: {keywords: [ha noi]}
-`, srv.URL, srv.URL)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath := writeConfig(t, dir, tinConfig(srv.URL, ", timezone: Asia/Tokyo",
+		fmt.Sprintf("  - {id: empty, url: '%s/empty.rss'}\n", srv.URL), "    match: {keywords: [ha noi]}\n"))
 	mustRun(t, "poll", "-config", cfgPath)
 	notModified.Store(true)
 	mustRun(t, "poll", "-all", "-config", cfgPath)

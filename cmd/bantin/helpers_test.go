@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -205,6 +207,25 @@ func mustLoad(t *testing.T, path string) *config.Config {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// writeConfig writes yaml to dir/bantin.yaml and returns its path.
+func writeConfig(t *testing.T, dir, yaml string) string {
+	t.Helper()
+	path := filepath.Join(dir, "bantin.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// tinConfig is the config of the curation tests: the source tin
+// (curationFeed at upURL/feed.rss) and moreSources, then the topic ha-noi
+// with the lines of haNoi (its rule, pins); defaults adds to defaults:.
+func tinConfig(upURL, defaults, moreSources, haNoi string) string {
+	return fmt.Sprintf("base_url: http://bantin.test\ndatabase: c.db\ndefaults: {retention: 3650d%s}\n"+
+		"sources:\n  - {id: tin, url: '%s/feed.rss', title: Tin Hà Nội}\n%stopics:\n  - slug: ha-noi\n    title: Hà Nội\n%s",
+		defaults, upURL, moreSources, haNoi)
 }
 
 // freeAddr returns a 127.0.0.1 address with a port free a moment ago.

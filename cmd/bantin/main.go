@@ -13,6 +13,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -64,9 +65,9 @@ func setMemoryLimit() {
 	}
 }
 
-// followLiveHeap sets the soft memory limit to twice the live heap (within
-// memoryFloor and memoryLimit) every interval, so that a live heap near
-// the floor never makes the GC run back to back.
+// followLiveHeap sets the soft memory limit every interval (memoryLimitFor
+// the live heap and heldBytes), so that a live heap near the floor never
+// makes the GC run back to back.
 func followLiveHeap(interval time.Duration) {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	for range time.Tick(interval) {
@@ -74,9 +75,28 @@ func followLiveHeap(interval time.Duration) {
 		if sample[0].Value.Kind() != metrics.KindUint64 {
 			return
 		}
-		live := int64(sample[0].Value.Uint64())
-		debug.SetMemoryLimit(min(max(2*live, memoryFloor), memoryLimit))
+		var held int64
+		if f := heldBytes.Load(); f != nil {
+			held = (*f)()
+		}
+		debug.SetMemoryLimit(memoryLimitFor(int64(sample[0].Value.Uint64()), held))
 	}
+}
+
+// heldBytes, when set (by the daemon: the size of the publisher's render
+// cache), returns how much of the live heap is kept on purpose.
+var heldBytes atomic.Pointer[func() int64]
+
+// memoryLimitFor is the soft memory limit for a live heap of live bytes,
+// held of which are kept on purpose (the render cache): twice the rest
+// (within memoryFloor and memoryLimit), plus the held bytes and a quarter
+// of them for the versions that replace them. A limit that did not make
+// room for the held bytes made the GC run back to back (30 cycles a
+// second under readers); one that doubled them doubled the resident
+// memory.
+func memoryLimitFor(live, held int64) int64 {
+	held = min(max(held, 0), live)
+	return min(max(2*(live-held), memoryFloor), memoryLimit) + held + held/4
 }
 
 // command is one subcommand.
@@ -166,7 +186,7 @@ var boolFlags = map[string]bool{
 	"h": true, "help": true, "log-json": true, "all": true, "json": true,
 	"write": true, "hostile": true, "upstream": true, "force": true, "allow-private": true,
 	"ingest-topics": true,
-	"live":          true, "baseline": true, "fast-path": true,
+	"live":          true, "baseline": true, "fast-path": true, "unpaused": true,
 }
 
 // commandIndex returns the index of the command in args when only flags

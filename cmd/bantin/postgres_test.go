@@ -12,8 +12,12 @@ import (
 // the same results on both engines.
 func TestOnPostgres(t *testing.T) {
 	pgtest.Again(t, db.EnvDatabase, map[string]func(*testing.T){
-		"curation":   TestCurationSurvivesRepollAndRuleChange,
-		"retention":  TestRetentionSkipsAreReportedAndRecoverable,
-		"poll-force": TestPollForce,
+		"curation":           TestCurationSurvivesRepollAndRuleChange,
+		"curation-link":      TestCurateCoversEveryItemOfALink,
+		"curation-removed":   TestCuratePinOfRemovedSourceSaysSo,
+		"curation-rename":    TestTopicRenameKeepsCurationsAndSubscribers,
+		"retention":          TestRetentionSkipsAreReportedAndRecoverable,
+		"poll-force":         TestPollForce,
+		"search-desk-daemon": TestDaemonServesPagesSearchAndDesk,
 	})
 }

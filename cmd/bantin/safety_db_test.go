@@ -67,6 +67,16 @@ func fastConfig(t *testing.T, dir, upURL string, n int) string {
 	return path
 }
 
+// runGrowing starts `bantin run` on n sources of a growingUpstream polled
+// every second (fastConfig, in dir).
+func runGrowing(t *testing.T, dir string, n int) (*growingUpstream, *child) {
+	t.Helper()
+	up := &growingUpstream{}
+	srv := httptest.NewServer(up)
+	t.Cleanup(srv.Close)
+	return up, serveChild(t, "run", fastConfig(t, dir, srv.URL, n), freeAddr(t))
+}
+
 // TestDaemonNoticesDeletedDatabase deletes the database files under a
 // running `bantin run` (rm bantin.db bantin.db-wal bantin.db-shm): within
 // seconds /healthz answers 503 naming the file, the log says so once, the
@@ -75,15 +85,10 @@ func fastConfig(t *testing.T, dir, upURL string, n int) string {
 // instead of creating an empty one.
 func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 	testenv.SkipShort(t, "a daemon run until it notices its database deleted (about 8 s)")
-	up := &growingUpstream{}
-	srv := httptest.NewServer(up)
-	defer srv.Close()
 	dir := t.TempDir()
-	cfgPath := fastConfig(t, dir, srv.URL, 4)
+	up, cmd := runGrowing(t, dir, 4)
+	cfgPath, base := filepath.Join(dir, "bantin.yaml"), cmd.base
 	dbPath := filepath.Join(dir, "data", "bantin.db")
-	addr := freeAddr(t)
-	base := "http://" + addr
-	cmd := serveChild(t, "run", cfgPath, addr)
 	logs := cmd.log
 	testenv.WaitFor(t, "a few polls", 10*time.Second, func() bool { return up.requests.Load() >= 8 })
 
@@ -173,14 +178,8 @@ func TestDaemonNoticesDeletedDatabase(t *testing.T) {
 // fetched meanwhile is stored after the recovery.
 func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 	testenv.SkipShort(t, "a daemon run until it reports its database unwritable (about 12 s)")
-	up := &growingUpstream{}
-	srv := httptest.NewServer(up)
-	defer srv.Close()
-	dir := t.TempDir()
-	cfgPath := fastConfig(t, dir, srv.URL, 20)
-	addr := freeAddr(t)
-	base := "http://" + addr
-	cmd := serveChild(t, "run", cfgPath, addr)
+	up, cmd := runGrowing(t, t.TempDir(), 20)
+	base := cmd.base
 	logs := cmd.log
 	testenv.WaitFor(t, "every source polled", 10*time.Second, func() bool { return up.requests.Load() >= 40 })
 	if v := metric(t, base, "bantin_database_healthy"); v != 1 {
@@ -252,13 +251,9 @@ func TestDaemonReportsUnwritableDatabase(t *testing.T) {
 // suggesting PostgreSQL; serve, sources and poll work beside it; after the
 // first is killed with SIGKILL, a new `run` starts (no stale lock).
 func TestSecondPollingDaemonRefused(t *testing.T) {
-	up := &growingUpstream{}
-	srv := httptest.NewServer(up)
-	defer srv.Close()
 	dir := t.TempDir()
-	cfgPath := fastConfig(t, dir, srv.URL, 2)
-	addr1 := freeAddr(t)
-	first := serveChild(t, "run", cfgPath, addr1)
+	_, first := runGrowing(t, dir, 2)
+	cfgPath, addr1 := filepath.Join(dir, "bantin.yaml"), first.addr
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

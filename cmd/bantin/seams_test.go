@@ -68,21 +68,8 @@ func TestPreviewNamesPinsNotPublished(t *testing.T) {
 	}))
 	defer srv.Close()
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "bantin.yaml")
-	cfg := fmt.Sprintf(`base_url: http://bantin.test
-database: c.db
-defaults: {retention: 3650d}
-sources:
-  - {id: tin, url: '%s/feed.rss', title: Tin Hà Nội}
-topics:
-  - slug: ha-noi
-    title: Hà Nội
-    match: {keywords: [ha noi]}
-    pin: ["https://tin.example/4?utm_source=zalo", "https://tin.example/chua-co"]
-`, srv.URL)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := tinConfig(srv.URL, "", "", "    match: {keywords: [ha noi]}\n    pin: [\"https://tin.example/4?utm_source=zalo\", \"https://tin.example/chua-co\"]\n")
+	cfgPath := writeConfig(t, dir, cfg)
 	mustRun(t, "poll", "-config", cfgPath)
 	out := mustRun(t, "preview", "ha-noi", "-config", cfgPath)
 	if !strings.Contains(out, "Giá vàng hôm nay đi ngang") {
@@ -96,9 +83,7 @@ topics:
 	}
 	// The source leaves the config: its pinned item shows nowhere.
 	cut := strings.Replace(cfg, "  - {id: tin, url: '"+srv.URL+"/feed.rss', title: Tin Hà Nội}\n", "", 1)
-	if err := os.WriteFile(cfgPath, []byte("allow_large_removal: true\n"+cut), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeConfig(t, dir, "allow_large_removal: true\n"+cut)
 	out = mustRun(t, "preview", "ha-noi", "-config", cfgPath)
 	if want := `pin https://tin.example/4?utm_source=zalo: not published: its source "tin" is not in the config`; !strings.Contains(out, want) {
 		t.Errorf("preview without the pinned item's source does not say %q:\n%s", want, out)

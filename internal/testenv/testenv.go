@@ -191,6 +191,15 @@ func record(tb testing.TB, what string) {
 	}
 }
 
+// Missing skips tb for want of what (a program, a package from a
+// registry; Shared and Tool call it for ../shared and programs), saying
+// msg, and records the skip for Main's summary; under
+// BANTIN_REQUIRE_SHARED=1 it fails the test instead.
+func Missing(tb testing.TB, what, msg string) {
+	tb.Helper()
+	missing(tb, what, msg)
+}
+
 // missing records what and skips tb, or fails it under
 // BANTIN_REQUIRE_SHARED=1.
 func missing(tb testing.TB, what, msg string) {

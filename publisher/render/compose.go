@@ -336,6 +336,22 @@ func (c *Composer) Add(it db.Item) bool {
 	return true
 }
 
+// SourceRemoved records that the caller leaves it out because its source
+// is no longer in the config (FateNoSource; FateHidden when it is hidden
+// too), so that Fates accounts for it.
+func (c *Composer) SourceRemoved(it db.Item) {
+	k := itemKey(it)
+	if c.seen[k] {
+		return
+	}
+	c.seen[k] = true
+	if c.IsHidden(it) {
+		c.drop(it, k, FateHidden)
+		return
+	}
+	c.drop(it, k, FateNoSource)
+}
+
 // drop records the fate of a candidate that is not on the page.
 func (c *Composer) drop(it db.Item, k string, kind FateKind) {
 	if _, ok := c.fates[k]; !ok {
@@ -586,6 +602,9 @@ const (
 	FatePerSource FateKind = "max_per_source"
 	// FateFull: the page held its limit of entries when it came.
 	FateFull FateKind = "limit"
+	// FateNoSource: its source is no longer in the config (its items
+	// stay stored, published nowhere); see Composer.SourceRemoved.
+	FateNoSource FateKind = "source_removed"
 )
 
 // Fate is what became of one candidate.
@@ -648,7 +667,8 @@ type Candidate struct {
 // composition itself (nothing is composed again): the page's entries in
 // order, each lead (FateEntry) followed by the reports folded into it
 // (FateFolded, oldest first), then the candidates left off the page
-// (hidden, max_age, max_per_source, limit) in the order they came.
+// (hidden, max_age, max_per_source, limit, source removed) in the order
+// they came.
 func (c *Composer) Fates() []Candidate {
 	gs := c.ordered()
 	var out []Candidate
