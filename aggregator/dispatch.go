@@ -45,6 +45,10 @@ type dispatcher struct {
 	inflight map[string]bool // dispatched (or claimed and held), not yet stored
 	held     []job           // claimed, waiting for a per_host slot of the process
 	busy     int             // dispatched, not yet stored
+	// skipped says that the last next dropped sources other pollers had
+	// polled meanwhile: the queue moved on, and the caller runs next
+	// again at once rather than at the next tick or completion.
+	skipped bool
 }
 
 // newDispatcher returns a dispatcher over states for workers fetch
@@ -93,6 +97,7 @@ func (d *dispatcher) fill(now time.Time) {
 func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.skipped = false
 	// Claimed sources waiting for a slot of the process go first.
 	held := d.held[:0]
 	for _, j := range d.held {
@@ -171,6 +176,7 @@ func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err er
 				capRetryAfter(&fresh, srcs[k])
 				d.states[c.ID] = &fresh
 				delete(d.pending, c.ID)
+				d.skipped = true
 				continue
 			}
 			capRetryAfter(&fresh, srcs[k])
@@ -189,6 +195,14 @@ func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err er
 	copy(d.queue[i-len(kept):i], kept)
 	d.queue = d.queue[i-len(kept):]
 	return jobs, hostFull, err
+}
+
+// skippedAny reports whether the last next dropped sources that other
+// pollers had polled (see skipped): more of the queue may be claimable now.
+func (d *dispatcher) skippedAny() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.skipped && len(d.queue) > 0
 }
 
 // dispatch marks st in flight and returns its job (d.mu held, the host

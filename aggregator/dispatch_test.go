@@ -208,6 +208,9 @@ func TestDispatchClaims(t *testing.T) {
 	if got := strings.Join(d.queue, " "); got != "d" {
 		t.Errorf("queue %q, want \"d\" (its host is full; a and b are done)", got)
 	}
+	if !d.skippedAny() {
+		t.Error("a and b, polled by other pollers, were skipped: the loop must look further at once, not wait for a tick")
+	}
 	if !d.states["a"].NextDue.Equal(dispatchNow.Add(10*time.Minute)) || !d.states["b"].NextDue.Equal(leasedUntil) {
 		t.Errorf("next due of a %v, b %v; want the stored one and the end of the other's lease", d.states["a"].NextDue, d.states["b"].NextDue)
 	}

@@ -423,6 +423,11 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 			for _, j := range js {
 				jobs <- j // never blocks: at most workers are dispatched
 			}
+			if d.skippedAny() {
+				// Sources other pollers had polled were skipped: look
+				// further at once (one claim skips a batch of them).
+				signal()
+			}
 			if hostFull {
 				// Other instances hold the host's per_host slots: try
 				// again shortly (they release them as their fetches are
