@@ -34,8 +34,8 @@ func tagCounts(t *testing.T, d *DB) map[string]int {
 	return out
 }
 
-// TestInsertsFireNoTrigger: storing a fetch's new items, tags and topics
-// runs no trigger (a trigger makes SQLite keep a statement journal for
+// TestInsertsFireNoTrigger: storing a fetch's new items, tags and topics,
+// and a source's state, runs no trigger (a trigger makes SQLite keep a statement journal for
 // every insert); what the triggers recorded is recorded once per
 // transaction instead (the tests below).
 func TestInsertsFireNoTrigger(t *testing.T) {
@@ -56,6 +56,15 @@ func TestInsertsFireNoTrigger(t *testing.T) {
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
+	}
+	// The state of a source, written at every poll, fires none either.
+	var n int
+	if err := d.sql.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'trigger'
+		AND tbl_name = 'sources' AND sql NOT LIKE '%UPDATE OF%'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n > 0 {
+		t.Errorf("%d triggers on sources fire on every source state a poll writes", n)
 	}
 }
 

@@ -200,23 +200,32 @@ func (d *DB) SaveSourceState(ctx context.Context, s Source) error {
 // sequence when a field that published feeds show (title, site, URL)
 // changed.
 func saveSourceState(ctx context.Context, tx txRunner, s Source) error {
-	var oldTitle, oldSite, oldURL string
-	err := tx.QueryRowContext(ctx, `SELECT title, site_url, url FROM sources WHERE id = ?`, s.ID).
-		Scan(&oldTitle, &oldSite, &oldURL)
+	var oldTitle, oldSite, oldURL, oldLang string
+	err := tx.QueryRowContext(ctx, `SELECT title, site_url, url, language FROM sources WHERE id = ?`, s.ID).
+		Scan(&oldTitle, &oldSite, &oldURL, &oldLang)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE sources SET url = ?, title = ?, site_url = ?, language = ?,
+	if oldTitle != s.Title || oldSite != s.SiteURL || oldURL != s.URL || oldLang != s.Language {
+		// What published feeds show of the source goes in its own
+		// statement: the state written at every poll (below) then runs no
+		// trigger on SQLite (migration 0012).
+		if _, err := tx.ExecContext(ctx, `UPDATE sources SET url = ?, title = ?, site_url = ?, language = ? WHERE id = ?`,
+			s.URL, s.Title, s.SiteURL, s.Language, s.ID); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE sources SET
 		disabled = ?, etag = ?, last_modified = ?, last_attempt = ?, last_success = ?, last_status = ?,
 		last_error = ?, last_new = ?, last_updated = ?, last_duration = ?, failures = ?, next_due = ?,
 		retry_after = ?, moved_to = ?, moved_count = ?, discovered_from = ?, hub_url = ?, hub_topic = ?,
 		hub_lease_end = ?, hub_secret = ?, feed_interval = ?, skip_hours = ?, skip_days = ?, normal_due = ?,
 		fed = ?, last_skipped = ?, last_skip_reason = ?
 		WHERE id = ?`,
-		s.URL, s.Title, s.SiteURL, s.Language, boolInt(s.Disabled), s.ETag, s.LastModified,
+		boolInt(s.Disabled), s.ETag, s.LastModified,
 		toNanos(s.LastAttempt), toNanos(s.LastSuccess), s.LastStatus, s.LastError, s.LastNew,
 		s.LastUpdated, int64(s.LastDuration), s.Failures, toNanos(s.NextDue), toNanos(s.RetryAfter),
 		s.MovedTo, s.MovedCount, s.DiscoveredFrom, s.HubURL, s.HubTopic, toNanos(s.HubLeaseEnd),
