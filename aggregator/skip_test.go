@@ -52,6 +52,10 @@ func TestRunLogsSkippedItems(t *testing.T) {
 		}
 	}
 	if got != 2 {
-		t.Errorf("bantin_items_skipped_total = %v, want 2", got)
+		// Say which: a second poll, or one poll that counted 4.
+		up.mu.Lock()
+		n := up.requests["/feed.rss"]
+		up.mu.Unlock()
+		t.Errorf("bantin_items_skipped_total = %v, want 2 (the feed was fetched %d times)\n%s", got, n, logs.String())
 	}
 }

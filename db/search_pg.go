@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Full-text search on PostgreSQL (migrations 9 and 11 of migrations_pg):
@@ -427,6 +429,13 @@ func (n *matchNode) sql(args []any) (string, []any) {
 	return `(` + strings.Join(conds, ` OR `) + `)`, args
 }
 
+// planEach, first among a query's arguments, makes PostgreSQL plan it for
+// the words asked rather than reuse a plan cached for any words (pgx's
+// default after a few runs): the generic plan does not know that a word is
+// common, and read every match of one (0.6 s for a query over 200,000
+// items that the planned one answers in 30 ms).
+const planEach = pgx.QueryExecModeExec
+
 // pgSearchIDs is Search on PostgreSQL: the ids of page (limit, offset) of
 // q's matches, ordered as on SQLite.
 func (d *DB) pgSearchIDs(ctx context.Context, q SearchQuery, limit, offset int) ([]int64, error) {
@@ -434,7 +443,7 @@ func (d *DB) pgSearchIDs(ctx context.Context, q SearchQuery, limit, offset int) 
 	if err != nil {
 		return nil, err
 	}
-	where, args := root.sql(nil)
+	where, args := root.sql([]any{planEach})
 	from := `item_search s`
 	if q.Source != "" || !q.From.IsZero() || !q.To.IsZero() {
 		from += ` JOIN items i ON i.id = s.item_id`
@@ -545,7 +554,7 @@ func (d *DB) pgRanked(ctx context.Context, root *matchNode, base string, args []
 		if len(phrases) == 1 {
 			break
 		}
-		cond, cargs := ph.sql(nil)
+		cond, cargs := ph.sql([]any{planEach})
 		var nHit int64
 		if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM item_search s WHERE `+cond, cargs...).Scan(&nHit); err != nil {
 			return nil, err

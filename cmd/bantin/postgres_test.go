@@ -19,5 +19,6 @@ func TestOnPostgres(t *testing.T) {
 		"retention":          TestRetentionSkipsAreReportedAndRecoverable,
 		"poll-force":         TestPollForce,
 		"search-desk-daemon": TestDaemonServesPagesSearchAndDesk,
+		"reload-rename-hub":  TestDaemonReloadRenamesTopicUnderHubAndFastPath,
 	})
 }
