@@ -63,11 +63,3 @@ func (h *hostLimiter) release(host string) {
 		h.onFree()
 	}
 }
-
-// undo gives back a slot tryAcquire took for a source that was not polled
-// after all (another instance polls it), without waking the dispatcher.
-func (h *hostLimiter) undo(host string) {
-	h.mu.Lock()
-	h.busy[host]--
-	h.mu.Unlock()
-}
