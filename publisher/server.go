@@ -387,6 +387,19 @@ func (s *Server) renderPending(ctx context.Context) bool {
 	if err != nil && ctx.Err() == nil {
 		s.log.Debug("background render", "kind", stale[0].kind, "slug", stale[0].slug, "err", err)
 	}
+	if errors.Is(err, ErrNotFound) {
+		// The feed is gone (its tag has no items left, its topic left the
+		// config): its previous bytes must not be served on, and requests
+		// must get the 404 instead of queueing it again.
+		s.mu.Lock()
+		for _, k := range stale {
+			if res := s.entries[k]; res != nil && res.isStale() {
+				delete(s.entries, k)
+				res.retire()
+			}
+		}
+		s.mu.Unlock()
+	}
 	return true
 }
 
