@@ -329,6 +329,14 @@ func hostOf(raw string) string {
 // loop runs a pass for Run (once=false) and PollOnce (once=true): it
 // drives a dispatcher, fetch workers and the single writer.
 func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report func(Result)) error {
+	// A reload before the loop started (New reloads once) is in the
+	// states read just below: its signal must not make the loop read them
+	// again, racing the first writes (states read before a write commits,
+	// put in after it, made a source due again at once: a second poll).
+	select {
+	case <-p.reloaded:
+	default:
+	}
 	cfg, _ := p.snapshot()
 	states, err := p.loadStates(ctx)
 	if err != nil {
