@@ -235,9 +235,17 @@ func (d *dispatcher) replace(fresh map[string]*db.Source) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for id, st := range fresh {
-		if !d.inflight[id] {
-			d.states[id] = st
+		if d.inflight[id] {
+			continue
 		}
+		if cur := d.states[id]; cur != nil && cur.LastAttempt.After(st.LastAttempt) && cur.ConfigURL == st.ConfigURL {
+			// Read before a write that done has applied since: the
+			// schedule that write stored is the newer one (else the
+			// source would be polled again at once).
+			st.LastAttempt, st.LastSuccess, st.Failures = cur.LastAttempt, cur.LastSuccess, cur.Failures
+			st.NextDue, st.RetryAfter, st.NormalDue = cur.NextDue, cur.RetryAfter, cur.NormalDue
+		}
+		d.states[id] = st
 	}
 	for id := range d.states {
 		if fresh[id] == nil && !d.inflight[id] {

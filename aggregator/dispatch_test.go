@@ -242,3 +242,32 @@ func TestDispatchReplaceKeepsInFlight(t *testing.T) {
 		t.Errorf("after the reload: jobs %q, want b", jobIDs(jobs))
 	}
 }
+
+// TestDispatchReplaceKeepsNewerSchedule: states a reload read before a
+// write was stored do not bring back the older schedule (the source would
+// be polled again at once); a source whose URL changed takes the fresh one.
+func TestDispatchReplaceKeepsNewerSchedule(t *testing.T) {
+	cfg := dispatchConfig(t)
+	d := newDispatcher(dispatchStates(cfg, map[string]time.Duration{"a": 0, "b": 0}), 4, 4, nil)
+	fresh := dispatchStates(cfg, map[string]time.Duration{"a": 0, "b": 0}) // read now, before the writes
+	d.fill(dispatchNow)
+	jobs, _, _ := d.next(cfg)
+	if jobIDs(jobs) != "a b" {
+		t.Fatalf("jobs %q, want a b", jobIDs(jobs))
+	}
+	for _, j := range jobs {
+		st := j.state
+		st.LastAttempt = dispatchNow
+		st.NextDue = dispatchNow.Add(time.Hour)
+		d.done(st)
+	}
+	fresh["b"].ConfigURL = "http://elsewhere.example/b.rss" // the reload moved b
+	d.replace(fresh)
+	if got := d.states["a"].NextDue; !got.Equal(dispatchNow.Add(time.Hour)) {
+		t.Errorf("a's next due after the reload: %v, want the stored schedule %v", got, dispatchNow.Add(time.Hour))
+	}
+	d.fill(dispatchNow.Add(time.Second))
+	if jobs, _, _ := d.next(cfg); jobIDs(jobs) != "b" {
+		t.Errorf("after the reload: jobs %q, want b only (its URL changed: due at once)", jobIDs(jobs))
+	}
+}
