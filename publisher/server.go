@@ -681,7 +681,15 @@ func (s *Server) current(ctx context.Context, key cacheKey) (*rendered, error) {
 	if res != nil && res.fresh(now) {
 		return res, nil
 	}
-	return s.renderNow(ctx, key)
+	res, err := s.renderNow(ctx, key)
+	if err == nil && !res.fresh(s.now()) {
+		// The render joined began before a change it does not show (keep
+		// kept it as stale): current means with every change stored
+		// before the call, so render once more (WebSub announcements
+		// compare these bytes across instances).
+		res, err = s.renderNow(ctx, key)
+	}
+	return res, err
 }
 
 // renderNow renders key (joining a render of it already under way) and
