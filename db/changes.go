@@ -57,6 +57,9 @@ func (c *txChanges) feed(key string) {
 // theirs). Keys and slugs are written in order, so that concurrent writers
 // on PostgreSQL take their row locks in one order.
 func (c *txChanges) flush(ctx context.Context, tx txRunner, pg bool) error {
+	if pg {
+		return c.flushPG(ctx, tx)
+	}
 	for _, slug := range slices.Sorted(maps.Keys(c.tags)) {
 		if n := c.tags[slug]; n != 0 {
 			if _, err := tx.ExecContext(ctx, `UPDATE tags SET count = count + ? WHERE slug = ?`, n, slug); err != nil {
@@ -69,7 +72,7 @@ func (c *txChanges) flush(ctx context.Context, tx txRunner, pg bool) error {
 			return fmt.Errorf("record feed change %q: %w", key, err)
 		}
 	}
-	if len(c.search) > 0 && !pg {
+	if len(c.search) > 0 {
 		// One statement for the whole list: the queue is a table of ids.
 		b := make([]byte, 0, 8*len(c.search)+2)
 		b = append(b, '[')
@@ -96,3 +99,27 @@ func (c *txChanges) flush(ctx context.Context, tx txRunner, pg bool) error {
 const feedChangedSQL = `INSERT INTO feed_changes (key, seq)
 	SELECT ?, CAST(value AS BIGINT) + 1 FROM meta WHERE key = 'change_seq'
 	ON CONFLICT (key) DO UPDATE SET seq = excluded.seq`
+
+// flushPG is flush on PostgreSQL: one call of bantin_write_changes
+// (migration 0016), which takes the shared rows in the same order as
+// flush's statements would (new items are queued for search by trigger).
+func (c *txChanges) flushPG(ctx context.Context, tx txRunner) error {
+	if len(c.tags) == 0 && len(c.feeds) == 0 && !c.dirty {
+		return nil
+	}
+	slugs := make([]string, 0, len(c.tags))
+	counts := make([]int32, 0, len(c.tags))
+	for slug, n := range c.tags {
+		slugs = append(slugs, slug)
+		counts = append(counts, int32(n))
+	}
+	keys := slices.Collect(maps.Keys(c.feeds))
+	if keys == nil {
+		keys = []string{}
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT bantin_write_changes(?::text[], ?::integer[], ?::text[], ?)`,
+		slugs, counts, keys, c.dirty); err != nil {
+		return fmt.Errorf("record changes: %w", err)
+	}
+	return nil
+}

@@ -1,7 +1,6 @@
 package db
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -9,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -190,17 +187,24 @@ func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, cloc
 	if err := w.lookup(ctx, s.ID, items, clock); err != nil {
 		return res, err
 	}
+	now := clock.UTC()
+	var news map[int]int64 // PostgreSQL: the new items, stored at once (item_pg.go)
 	if w.d.pg {
-		if err := lockTags(ctx, w.tx, items, w.locked); err != nil {
+		if err := w.prepareFetchPG(ctx, items); err != nil {
+			return res, err
+		}
+		if news, err = w.insertNewPG(ctx, s.ID, items, now); err != nil {
 			return res, err
 		}
 	}
-	now := clock.UTC()
 	counted := make(map[int64]bool, len(items))
 	for i := range items {
 		it := items[i] // a copy: defaults below must not leak into the caller's slice
 		it.SourceID = s.ID
-		id, outcome, err := w.save(ctx, &it, now)
+		id, outcome := news[i], saveNew
+		if id == 0 {
+			id, outcome, err = w.save(ctx, &it, now)
+		}
 		if err != nil {
 			return res, fmt.Errorf("item %q: %w", it.GUID, err)
 		}
@@ -291,16 +295,20 @@ type itemWriter struct {
 	// ch collects what the inserts change (feeds, tag counts, search
 	// queue), written once per transaction by ch.flush.
 	ch txChanges
-	// locked holds the tag slugs whose rows this transaction has locked
-	// (PostgreSQL, see lockTags and lockShared).
+	// locked holds the tag slugs whose rows this transaction has locked,
+	// and batch the items of its fetches (PostgreSQL, see lockShared).
 	locked map[string]bool
+	batch  []Item
+	// deferred: the sources trigger leaves the feeds to w.ch (PostgreSQL,
+	// see showSourcePG).
+	deferred bool
 }
 
 // newItemWriter returns a writer for tx; the statements of items are
 // prepared by the first saveFetch (a transaction that only stores source
 // states, as re-polls of unchanged feeds do, needs none of them).
 func (d *DB) newItemWriter(tx *sql.Tx) *itemWriter {
-	return &itemWriter{d: d, tx: tx, stmts: map[string]*sql.Stmt{}, locked: map[string]bool{}}
+	return &itemWriter{d: d, tx: tx, stmts: map[string]*sql.Stmt{}, locked: map[string]bool{}, tags: map[string]bool{}}
 }
 
 // prepareItems prepares the statements of items, once.
@@ -308,7 +316,7 @@ func (w *itemWriter) prepareItems(ctx context.Context) error {
 	if w.insert != nil {
 		return nil
 	}
-	w.tags, w.known = map[string]bool{}, map[string]stored{}
+	w.known = map[string]stored{}
 	d := w.d
 	for _, p := range []struct {
 		dst **sql.Stmt
@@ -589,58 +597,6 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 		w.ch.topicAdded(slug)
 	}
 	return id, outcome, nil
-}
-
-// lockTags creates the tags that items carry and takes their row locks in
-// slug order. On PostgreSQL the tag-count triggers update rows that fetches
-// of other instances update too: taken in one order, those locks make
-// concurrent fetches wait for each other instead of deadlocking.
-//
-// Slugs in locked are skipped (this transaction holds them already); the
-// slugs locked are added to it.
-func lockTags(ctx context.Context, tx *sql.Tx, items []Item, locked map[string]bool) error {
-	names := map[string]string{}
-	for _, it := range items {
-		for _, t := range it.Tags {
-			if _, ok := names[t.Slug]; t.Slug != "" && !ok && !locked[t.Slug] {
-				names[t.Slug] = cmp.Or(t.Name, t.Slug)
-			}
-		}
-	}
-	if len(names) == 0 {
-		return nil
-	}
-	slugs := slices.Sorted(maps.Keys(names))
-	for _, slug := range slugs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tags (slug, name) VALUES (?, ?) ON CONFLICT (slug) DO NOTHING`,
-			slug, names[slug]); err != nil {
-			return fmt.Errorf("tag %q: %w", slug, err)
-		}
-	}
-	for start := 0; start < len(slugs); start += batchSize {
-		chunk := slugs[start:min(start+batchSize, len(slugs))]
-		args := make([]any, len(chunk))
-		for i, s := range chunk {
-			args[i] = s
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT slug FROM tags WHERE slug IN (`+placeholders(len(chunk))+`)
-			ORDER BY slug FOR UPDATE`, args...)
-		if err != nil {
-			return fmt.Errorf("lock tags: %w", err)
-		}
-		for rows.Next() {
-		}
-		// A lock wait that ends in a deadlock fails here, not at Query.
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return fmt.Errorf("lock tags: %w", err)
-		}
-		for _, slug := range chunk {
-			locked[slug] = true
-		}
-	}
-	return nil
 }
 
 // contentHash is the fallback Hash for items that come without one.

@@ -13,8 +13,11 @@ import (
 // transaction takes them in one order instead: its sources (id order,
 // holdLeases), then every tag of the batch (sorted, lockShared).
 
-// lockShared locks, for the transaction, the tags of the fetches' items
-// in sorted order (nothing on SQLite, whose writer is alone).
+// lockShared creates the tags of the fetches' items in sorted order, and
+// keeps the items in w.batch: a fetch that updates a stored item locks
+// them all, in order, first (prepareFetchPG). A batch of new items only
+// locks no tag before its changes are flushed (nothing on SQLite, whose
+// writer is alone).
 func lockShared(ctx context.Context, w *itemWriter, fetches []Fetch, errs []error) error {
 	if !w.d.pg {
 		return nil
@@ -28,5 +31,6 @@ func lockShared(ctx context.Context, w *itemWriter, fetches []Fetch, errs []erro
 	if len(items) == 0 {
 		return nil
 	}
-	return lockTags(ctx, w.tx, items, w.locked)
+	w.batch = items
+	return w.upsertTagsPG(ctx, items)
 }

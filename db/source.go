@@ -213,8 +213,13 @@ func saveSourceState(ctx context.Context, tx txRunner, s Source) error {
 		// What published feeds show of the source goes in its own
 		// statement: the state written at every poll (below) then runs no
 		// trigger on SQLite (migration 0012).
-		if _, err := tx.ExecContext(ctx, `UPDATE sources SET url = ?, title = ?, site_url = ?, language = ? WHERE id = ?`,
-			s.URL, s.Title, s.SiteURL, s.Language, s.ID); err != nil {
+		if w, ok := tx.(*itemWriter); ok && w.d.pg {
+			err = w.showSourcePG(ctx, s)
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE sources SET url = ?, title = ?, site_url = ?, language = ? WHERE id = ?`,
+				s.URL, s.Title, s.SiteURL, s.Language, s.ID)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -235,6 +240,10 @@ func saveSourceState(ctx context.Context, tx txRunner, s Source) error {
 		return err
 	}
 	if oldTitle != s.Title || oldSite != s.SiteURL || oldURL != s.URL {
+		if w, ok := tx.(*itemWriter); ok && w.d.pg {
+			w.ch.dirty = true // bumped as the writer's changes are flushed, last
+			return nil
+		}
 		return bumpChangeSeq(ctx, tx)
 	}
 	return nil
