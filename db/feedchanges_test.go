@@ -61,6 +61,11 @@ func TestFeedChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	step("a source's new title", "topic/t1", "topic/t3", "tag/x")
+	s.Title = "Báo S mới"
+	if _, err := d.SaveFetch(ctx, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	step("a fetch that renames its source", "topic/t1", "topic/t3", "tag/x")
 	s.LastAttempt = t0.Add(2 * time.Hour)
 	if err := d.SaveSourceState(ctx, s); err != nil {
 		t.Fatal(err)

@@ -8,7 +8,8 @@ import (
 )
 
 // TestConcurrentBatchesDoNotDeadlock: two instances store batches whose
-// fetches carry the same tags and topics in opposite orders, at once;
+// fetches carry the same tags and topics in opposite orders, and the
+// sources' first titles (which change the feeds of their items), at once;
 // PostgreSQL records no deadlock (each would have cost a second and a
 // retry) and every item is stored.
 func TestConcurrentBatchesDoNotDeadlock(t *testing.T) {
@@ -44,6 +45,7 @@ func TestConcurrentBatchesDoNotDeadlock(t *testing.T) {
 			if err != nil {
 				return err
 			}
+			s.Title = "Báo " + id // the fetch names the source: its feeds change too
 			topic := map[string]string{"Xa": "t2", "Ab": "t1"}[tag]
 			fs = append(fs, Fetch{Source: s, Items: []Item{mkItem(id, "g", r, []string{tag}, topic)}})
 		}
