@@ -302,6 +302,8 @@ type itemWriter struct {
 	// deferred: the sources trigger leaves the feeds to w.ch (PostgreSQL,
 	// see showSourcePG).
 	deferred bool
+	// fresh: the ids of the items the current fetch inserted (PostgreSQL).
+	fresh []int64
 }
 
 // newItemWriter returns a writer for tx; the statements of items are

@@ -3,6 +3,8 @@ package db
 import (
 	"cmp"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -99,6 +101,7 @@ func (w *itemWriter) insertNewPG(ctx context.Context, source string, items []Ite
 		first[guid] = true
 		idx = append(idx, i)
 	}
+	w.fresh = w.fresh[:0]
 	if len(idx) == 0 {
 		return nil, nil
 	}
@@ -162,6 +165,7 @@ func (w *itemWriter) insertNewPG(ctx context.Context, source string, items []Ite
 			return nil, fmt.Errorf("item %q: insert returned no id", it.GUID)
 		}
 		ids[i] = id
+		w.fresh = append(w.fresh, id)
 		w.known[it.GUID] = stored{id: id, hash: it.Hash, article: it.Article}
 		w.ch.itemAdded(id)
 		for pos, t := range it.Tags {
@@ -187,7 +191,9 @@ func (w *itemWriter) insertNewPG(ctx context.Context, source string, items []Ite
 // upsertTagsPG creates the tags that items carry and are not in w.tags yet
 // (named as the first item naming them names them), in one statement in
 // slug order, and adds them to w.tags. A tag that exists is not touched,
-// and not locked.
+// and not waited for: ON CONFLICT alone would wait for the transaction
+// of another instance that has updated the tag's count and not committed
+// yet, as every writer does when it flushes.
 func (w *itemWriter) upsertTagsPG(ctx context.Context, items []Item) error {
 	if w.tags == nil {
 		w.tags = map[string]bool{}
@@ -209,7 +215,8 @@ func (w *itemWriter) upsertTagsPG(ctx context.Context, items []Item) error {
 		list[i] = names[s]
 	}
 	if _, err := w.ExecContext(ctx, `INSERT INTO tags (slug, name)
-		SELECT u.slug, u.name FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS u(slug, name, ord) ORDER BY u.ord
+		SELECT u.slug, u.name FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS u(slug, name, ord)
+		WHERE NOT EXISTS (SELECT 1 FROM tags t WHERE t.slug = u.slug) ORDER BY u.ord
 		ON CONFLICT (slug) DO NOTHING`, slugs, list); err != nil {
 		return fmt.Errorf("tags: %w", err)
 	}
@@ -302,6 +309,18 @@ func (w *itemWriter) showSourcePG(ctx context.Context, s Source) error {
 	}
 	if _, err := w.ExecContext(ctx, `UPDATE sources SET url = ?, title = ?, site_url = ?, language = ? WHERE id = ?`,
 		s.URL, s.Title, s.SiteURL, s.Language, s.ID); err != nil {
+		return err
+	}
+	// The feeds of the items this fetch inserted are recorded already: a
+	// source seen for the first time (the rule in a first ingest) has no
+	// other, and its feeds need no search.
+	var older int64
+	err := w.QueryRowContext(ctx, `SELECT id FROM items WHERE source_id = ? AND NOT (id = ANY (?::bigint[])) LIMIT 1`,
+		s.ID, append([]int64{}, w.fresh...)).Scan(&older)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
 	rows, err := w.queryContext(ctx, `SELECT DISTINCT 'topic/' || m.topic_slug FROM items i
