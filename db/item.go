@@ -129,10 +129,12 @@ func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult
 					return err
 				}
 			}
-			if err := w.ch.flush(ctx, w, d.pg); err != nil {
+			if err := releaseFetched(ctx, w, fetches, errs, wrote); err != nil {
 				return err
 			}
-			return releaseFetched(ctx, w, fetches, errs, wrote)
+			// Last: the rows the writers of every instance share stay
+			// locked from here to the commit only.
+			return w.ch.flush(ctx, w, d.pg)
 		})
 		if failed < 0 {
 			break
@@ -407,6 +409,9 @@ func inList(args []any, from int) (string, []any) {
 // two queries per batchSize GUIDs, and marks the tombstones among them as
 // seen upstream at now (PruneTombstones keeps those).
 func (w *itemWriter) lookup(ctx context.Context, sourceID string, items []Item, now time.Time) error {
+	if w.d.pg {
+		return w.lookupPG(ctx, sourceID, items, now)
+	}
 	guids := make([]any, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {

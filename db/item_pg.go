@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -293,29 +294,42 @@ func (w *itemWriter) prepareFetchPG(ctx context.Context, items []Item) error {
 	return w.lockTagsPG(ctx, items)
 }
 
-// showSourcePG stores what published feeds show of source s (URL, title,
-// site, language) in an item writer's transaction on PostgreSQL: the
-// feeds of its items are recorded in w.ch, to be written in order as the
-// transaction's changes are flushed, instead of by the trigger of sources
-// in the middle of the transaction (where two instances' writes would take
-// the same feed_changes rows in different orders). The trigger skips the
-// transactions that set bantin.deferred_changes (migration 0016).
-func (w *itemWriter) showSourcePG(ctx context.Context, s Source) error {
+// saveSourceStatePG is saveSourceState in an item writer's transaction on
+// PostgreSQL: one statement writes the state and returns what published
+// feeds showed of the source (URL, title, site, language). When that
+// changed, the feeds of its items are recorded in w.ch, to be written in
+// order as the transaction's changes are flushed, instead of by the
+// trigger of sources in the middle of the transaction (where two
+// instances' writes would take the same feed_changes rows in different
+// orders): the trigger skips the transactions that set
+// bantin.deferred_changes (migration 0016).
+func (w *itemWriter) saveSourceStatePG(ctx context.Context, s Source) error {
 	if !w.deferred {
 		if _, err := w.ExecContext(ctx, `SELECT set_config('bantin.deferred_changes', 'on', true)`); err != nil {
 			return err
 		}
 		w.deferred = true
 	}
-	if _, err := w.ExecContext(ctx, `UPDATE sources SET url = ?, title = ?, site_url = ?, language = ? WHERE id = ?`,
-		s.URL, s.Title, s.SiteURL, s.Language, s.ID); err != nil {
+	var was Source
+	err := w.QueryRowContext(ctx, saveStatePGSQL, append([]any{s.ID}, stateArgs(&s)...)...).
+		Scan(&was.Title, &was.SiteURL, &was.URL, &was.Language)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
 		return err
+	}
+	if was.Title == s.Title && was.SiteURL == s.SiteURL && was.URL == s.URL && was.Language == s.Language {
+		return nil
+	}
+	if was.Title != s.Title || was.SiteURL != s.SiteURL || was.URL != s.URL {
+		w.ch.dirty = true // the change sequence moves, as saveSourceState bumps it
 	}
 	// The feeds of the items this fetch inserted are recorded already: a
 	// source seen for the first time (the rule in a first ingest) has no
 	// other, and its feeds need no search.
 	var older int64
-	err := w.QueryRowContext(ctx, `SELECT id FROM items WHERE source_id = ? AND NOT (id = ANY (?::bigint[])) LIMIT 1`,
+	err = w.QueryRowContext(ctx, `SELECT id FROM items WHERE source_id = ? AND NOT (id = ANY (?::bigint[])) LIMIT 1`,
 		s.ID, append([]int64{}, w.fresh...)).Scan(&older)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
@@ -339,4 +353,70 @@ func (w *itemWriter) showSourcePG(ctx context.Context, s Source) error {
 		w.ch.feed(key)
 	}
 	return rows.Err()
+}
+
+// saveStatePGSQL writes the state of source ?1 (stateCols, from ?2 on)
+// and returns its URL, title, site and language as they were.
+var saveStatePGSQL = func() string {
+	var b strings.Builder
+	b.WriteString("UPDATE sources s SET ")
+	for i, c := range stateCols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s = ?%d", c.name, i+2)
+	}
+	b.WriteString(` FROM (SELECT id, title, site_url, url, language FROM sources WHERE id = ?1 FOR UPDATE) o
+		WHERE s.id = o.id RETURNING o.title, o.site_url, o.url, o.language`)
+	return b.String()
+}()
+
+// lookupPG is itemWriter.lookup on PostgreSQL: the stored items and the
+// tombstones of the fetch's GUIDs in one query.
+func (w *itemWriter) lookupPG(ctx context.Context, sourceID string, items []Item, now time.Time) error {
+	guids := make([]string, 0, len(items))
+	for _, it := range items {
+		if _, ok := w.known[it.GUID]; !ok {
+			w.known[it.GUID] = stored{}
+			guids = append(guids, it.GUID)
+		}
+	}
+	clear(w.known)
+	rows, err := w.queryContext(ctx, `SELECT guid, id, hash, article_tries, article_next, article_error, false
+			FROM items WHERE source_id = ?1 AND guid = ANY (?2::text[])
+		UNION ALL SELECT guid, 0, '', 0, 0, '', true FROM tombstones WHERE source_id = ?1 AND guid = ANY (?2::text[])`,
+		sourceID, guids)
+	if err != nil {
+		return fmt.Errorf("look up items: %w", err)
+	}
+	var tombs []string
+	for rows.Next() {
+		var guid string
+		var row stored
+		var next int64
+		if err := rows.Scan(&guid, &row.id, &row.hash, &row.article.Tries, &next, &row.article.Err, &row.tomb); err != nil {
+			rows.Close()
+			return fmt.Errorf("look up items: %w", err)
+		}
+		k := w.known[guid]
+		if row.tomb {
+			k.tomb = true
+			tombs = append(tombs, guid)
+		} else {
+			row.article.Next = fromNanos(next)
+			k.id, k.hash, k.article = row.id, row.hash, row.article
+		}
+		w.known[guid] = k
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("look up items: %w", err)
+	}
+	if len(tombs) > 0 {
+		if _, err := w.ExecContext(ctx, `UPDATE tombstones SET pruned_at = ? WHERE source_id = ? AND guid = ANY (?::text[])`,
+			toNanos(now), sourceID, tombs); err != nil {
+			return fmt.Errorf("touch tombstones: %w", err)
+		}
+	}
+	return nil
 }

@@ -200,6 +200,9 @@ func (d *DB) SaveSourceState(ctx context.Context, s Source) error {
 // sequence when a field that published feeds show (title, site, URL)
 // changed.
 func saveSourceState(ctx context.Context, tx txRunner, s Source) error {
+	if w, ok := tx.(*itemWriter); ok && w.d.pg {
+		return w.saveSourceStatePG(ctx, s) // in fewer round trips (item_pg.go)
+	}
 	var oldTitle, oldSite, oldURL, oldLang string
 	err := tx.QueryRowContext(ctx, `SELECT title, site_url, url, language FROM sources WHERE id = ?`, s.ID).
 		Scan(&oldTitle, &oldSite, &oldURL, &oldLang)
@@ -213,13 +216,8 @@ func saveSourceState(ctx context.Context, tx txRunner, s Source) error {
 		// What published feeds show of the source goes in its own
 		// statement: the state written at every poll (below) then runs no
 		// trigger on SQLite (migration 0012).
-		if w, ok := tx.(*itemWriter); ok && w.d.pg {
-			err = w.showSourcePG(ctx, s)
-		} else {
-			_, err = tx.ExecContext(ctx, `UPDATE sources SET url = ?, title = ?, site_url = ?, language = ? WHERE id = ?`,
-				s.URL, s.Title, s.SiteURL, s.Language, s.ID)
-		}
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE sources SET url = ?, title = ?, site_url = ?, language = ? WHERE id = ?`,
+			s.URL, s.Title, s.SiteURL, s.Language, s.ID); err != nil {
 			return err
 		}
 	}
@@ -240,10 +238,6 @@ func saveSourceState(ctx context.Context, tx txRunner, s Source) error {
 		return err
 	}
 	if oldTitle != s.Title || oldSite != s.SiteURL || oldURL != s.URL {
-		if w, ok := tx.(*itemWriter); ok && w.d.pg {
-			w.ch.dirty = true // bumped as the writer's changes are flushed, last
-			return nil
-		}
 		return bumpChangeSeq(ctx, tx)
 	}
 	return nil
