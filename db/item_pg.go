@@ -420,3 +420,16 @@ func (w *itemWriter) lookupPG(ctx context.Context, sourceID string, items []Item
 	}
 	return nil
 }
+
+// analyzeSources gathers the planner's statistics of sources on
+// PostgreSQL, after SyncSources added some. Without them (a new desk, a
+// large import, until autovacuum's next round) the planner takes a
+// claim's lookup of one source by id for a range scan of the due
+// sources (sources_due), which reads every due source for each candidate
+// of each claim.
+func analyzeSources(ctx context.Context, d *DB) error {
+	if _, err := d.sql.ExecContext(ctx, `ANALYZE sources`); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
+}

@@ -41,10 +41,12 @@ func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 		}
 		seen[sp.ID] = true
 	}
+	added := 0
 	err := d.write(ctx, func(tx *sql.Tx) error {
+		added = 0
 		type row struct {
 			configURL, displayTitle, settings string
-			removed                           bool
+			removed, present                  bool
 		}
 		stored := map[string]row{}
 		rows, err := tx.QueryContext(ctx, `SELECT id, config_url, display_title, settings, removed FROM sources`)
@@ -53,7 +55,7 @@ func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 		}
 		for rows.Next() {
 			var id string
-			var r row
+			r := row{present: true}
 			if err := rows.Scan(&id, &r.configURL, &r.displayTitle, &r.settings, &r.removed); err != nil {
 				rows.Close()
 				return err
@@ -67,6 +69,7 @@ func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 
 		changed := false
 		for _, sp := range specs {
+			added += boolInt(!stored[sp.ID].present)
 			old, ok := stored[sp.ID]
 			switch {
 			case !ok:
@@ -109,6 +112,9 @@ func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 		}
 		return nil
 	})
+	if err == nil && added > 0 && d.pg {
+		err = analyzeSources(ctx, d)
+	}
 	if err != nil {
 		return fmt.Errorf("db: sync sources: %w", err)
 	}
