@@ -50,9 +50,11 @@ type Options struct {
 	NoTopics bool
 	// CPUProfile, when set, is where the ingest phase's CPU profile goes;
 	// RepollProfile the re-poll phase's.
-	CPUProfile, RepollProfile string
-	Dir                       string    // scratch directory for the databases
-	Out                       io.Writer // progress and figures
+	// PGProfile, when set, is the prefix of the PostgreSQL first ingests'
+	// profiles (PREFIX.1p, PREFIX.3p).
+	CPUProfile, RepollProfile, PGProfile string
+	Dir                                  string    // scratch directory for the databases
+	Out                                  io.Writer // progress and figures
 	// Database, a postgres:// URL, adds the PostgreSQL phases (ingest and
 	// re-poll with 1 and 3 pollers), each in a fresh schema of it.
 	Database string

@@ -24,6 +24,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	ingestTopics := fs.Bool("ingest-topics", true, "classify the ingested items into five keyword topics that take most of them")
 	ingestProfile := fs.String("ingest-profile", "", "write the CPU profile of the first-ingest phase to this file")
 	repollProfile := fs.String("repoll-profile", "", "write the CPU profile of the re-poll phase to this file")
+	pgProfile := fs.String("pg-profile", "", "write the CPU profiles of the PostgreSQL first ingests to `PREFIX`.1p and PREFIX.3p (pollers)")
 	dir := fs.String("dir", "", "scratch directory (default: a temporary one, removed after)")
 	database := fs.String("database", "", "also measure PostgreSQL at this postgres:// `URL` (ingest and re-poll with 1 and 3 pollers, each in a fresh schema), beside SQLite")
 	upstream := fs.Bool("upstream", false, "internal: serve the synthetic upstream and print its URL")
@@ -76,6 +77,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 		Feeds: *feeds, Items: *items, Sources: *sources, PerHost: *perHost, Workers: *workers,
 		SkipHostile: !*hostile, Dir: *dir, Out: a.stderr, Database: *database,
 		Spread: *dates == "spread", NoTopics: !*ingestTopics, CPUProfile: *ingestProfile, RepollProfile: *repollProfile,
+		PGProfile:   *pgProfile,
 		UpstreamCmd: exec.CommandContext(ctx, self, "bench", "-upstream"),
 	})
 	if err != nil {
