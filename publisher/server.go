@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -75,7 +76,7 @@ type Server struct {
 	render singleflight.Group
 
 	// SeqCheckInterval bounds how often a request reads the change
-	// sequence; 0 means on every request. New sets 1s.
+	// sequence; 0 means on every request. New sets 200ms.
 	SeqCheckInterval time.Duration
 	// HealthDetail, when set, returns a line /healthz adds after "ok"
 	// (something an operator should know that does not make the instance
@@ -102,8 +103,8 @@ type Server struct {
 	// render again, and a wake-up for the loop.
 	running   atomic.Bool
 	pendingMu sync.Mutex
-	pending   map[cacheKey]bool
-	pendingQ  []cacheKey // pending keys, oldest first
+	pending   map[cacheKey]bool // true: asked for while pending
+	pendingQ  []cacheKey        // pending keys, oldest first
 	wake      chan struct{}
 
 	// Feed versions waiting to be recorded (one write per flush).
@@ -136,13 +137,38 @@ const MaxStale = 2 * time.Minute
 const idleRender = 10 * time.Minute
 
 // renderRest is how many times as long as a background render took the
-// renderer rests after it: 2 bounds it to a third of a core. (At 1, half
-// a core, the poller kept 90% of its pace under readers.)
-const renderRest = 2
+// renderer rests after it while it keeps up: 2 bounds it to a third of a
+// core. (At 1, half a core, the poller kept 90% of its pace under
+// readers.) The rest shrinks as the oldest change waiting to be rendered
+// ages from restFull to restNone, and the renderer does not rest at all
+// beyond: a change reaches the published feed within about a second
+// while the renderer can keep up at all.
+const (
+	renderRest = 2
+	restFull   = 250 * time.Millisecond
+	restNone   = 750 * time.Millisecond
+)
+
+// restFor is how long the renderer rests after a render that took took,
+// when the oldest change waiting to be rendered is age old.
+func restFor(took, age time.Duration) time.Duration {
+	switch {
+	case age <= restFull:
+		return renderRest * took
+	case age >= restNone:
+		return 0
+	}
+	return time.Duration(float64(renderRest*took) * float64(restNone-age) / float64(restNone-restFull))
+}
 
 // versionFlushDelay is how long rendered feed versions gather before
 // they are recorded in one write.
 const versionFlushDelay = time.Second
+
+// seqCheck is how often New's Server reads the change sequence (a read
+// of one row, and of the feeds changed when it moved): the most a change
+// waits before the renderer hears of it.
+const seqCheck = 200 * time.Millisecond
 
 // maxCached bounds the cached responses; beyond it (many distinct paging
 // cursors) responses are rendered per request.
@@ -161,7 +187,7 @@ func newServer(cfg *config.Config, st store, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: st, log: logger, now: time.Now, SeqCheckInterval: time.Second, seq: -1,
+	s := &Server{store: st, log: logger, now: time.Now, SeqCheckInterval: seqCheck, seq: -1,
 		changed: map[string]uint64{}, pending: map[cacheKey]bool{}, wake: make(chan struct{}, 1)}
 	s.cfg.Store(cfg)
 	s.resetLocked()
@@ -265,20 +291,23 @@ func (s *Server) invalidateLocked(keys []string, now time.Time) {
 				continue
 			}
 			res.markStale(now)
-			s.queue(key)
+			s.queue(key, false)
 		}
 	}
 }
 
-// queue asks the Run loop to render key again (no-op without Run).
-func (s *Server) queue(key cacheKey) {
+// queue asks the Run loop to render key again (no-op without Run);
+// wanted says a request asked for it meanwhile (those go first).
+func (s *Server) queue(key cacheKey, wanted bool) {
 	if !s.running.Load() {
 		return
 	}
 	s.pendingMu.Lock()
-	if !s.pending[key] {
-		s.pending[key] = true
+	if was, ok := s.pending[key]; !ok {
+		s.pending[key] = wanted
 		s.pendingQ = append(s.pendingQ, key)
+	} else if wanted && !was {
+		s.pending[key] = true
 	}
 	s.pendingMu.Unlock()
 	select {
@@ -321,38 +350,88 @@ func (s *Server) Run(ctx context.Context) {
 			if !s.renderPending(ctx) {
 				break
 			}
-			// Rest renderRest times as long as the render took:
-			// background rendering takes at most a third of a core from
-			// the poller, and a feed that changes meanwhile is rendered
-			// once for all its changes.
-			select {
-			case <-ctx.Done():
-			case <-time.After(renderRest * time.Since(start)):
+			// Rest (restFor): while the renderer keeps up, background
+			// rendering takes at most a third of a core from the
+			// poller, and a feed that changes meanwhile is rendered
+			// once for all its changes; when changes wait longer, it
+			// rests less, and not at all when they wait restNone.
+			if rest := restFor(time.Since(start), s.backlogAge(s.now())); rest > 0 {
+				select {
+				case <-ctx.Done():
+				case <-time.After(rest):
+				}
 			}
 			s.checkSeq(ctx, s.now()) // changes go on arriving while it renders
 		}
 	}
 }
 
-// renderPending renders the oldest pending key again, with the other
-// formats of the same feed that are pending (composed once for all); it
-// reports whether there was one.
+// backlogAge is how long the oldest change waiting for the background
+// renderer has waited at now (0 when none waits).
+func (s *Server) backlogAge(now time.Time) time.Duration {
+	// The first few pending keys (oldest first): s.mu is taken after
+	// pendingMu is released (invalidateLocked queues under s.mu).
+	var first [8]cacheKey
+	s.pendingMu.Lock()
+	n := 0
+	for _, k := range s.pendingQ {
+		if _, ok := s.pending[k]; ok {
+			first[n] = k
+			if n++; n == len(first) {
+				break
+			}
+		}
+	}
+	s.pendingMu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var age time.Duration
+	for _, k := range first[:n] {
+		if res := s.entries[k]; res != nil && res.isStale() {
+			age = max(age, now.Sub(res.staleSince()))
+		}
+	}
+	return age
+}
+
+// renderPending renders the oldest pending key that a request asked for
+// while it waited (else the oldest) again, with the other formats of the
+// same feed that are pending (composed once for all); it reports whether
+// there was one.
 func (s *Server) renderPending(ctx context.Context) bool {
 	s.pendingMu.Lock()
 	var keys []cacheKey
 	for len(s.pendingQ) > 0 && keys == nil {
-		key := s.pendingQ[0]
-		s.pendingQ = s.pendingQ[1:]
-		if !s.pending[key] {
-			continue // rendered with a sibling
+		// Skip the keys rendered with a sibling; take the first wanted.
+		at, live := -1, 0
+		for _, k := range s.pendingQ {
+			wanted, ok := s.pending[k]
+			if !ok {
+				continue
+			}
+			s.pendingQ[live] = k
+			if at < 0 && wanted {
+				at = live
+			}
+			live++
 		}
+		clear(s.pendingQ[live:])
+		s.pendingQ = s.pendingQ[:live]
+		if live == 0 {
+			break
+		}
+		if at < 0 {
+			at = 0
+		}
+		key := s.pendingQ[at]
+		s.pendingQ = slices.Delete(s.pendingQ, at, at+1)
 		delete(s.pending, key)
 		keys = append(keys, key)
 		if key.kind == kindTopic || key.kind == kindTag {
 			for _, f := range render.Formats {
 				k := key
 				k.format = f
-				if k != key && s.pending[k] {
+				if _, ok := s.pending[k]; ok && k != key {
 					delete(s.pending, k)
 					keys = append(keys, k)
 				}
@@ -663,7 +742,7 @@ func (s *Server) get(ctx context.Context, key cacheKey) (*rendered, error) {
 			return res, nil
 		}
 		if s.running.Load() && res.isStale() && now.Sub(res.staleSince()) < MaxStale {
-			s.queue(key)
+			s.queue(key, true)
 			s.stale.Add(1)
 			return res, nil
 		}
@@ -741,7 +820,7 @@ func (s *Server) keep(ctx context.Context, key cacheKey, res *rendered, gen, ver
 	}
 	if s.changed[depOf(key)] > ver {
 		res.markStale(s.now())
-		s.queue(key)
+		s.queue(key, false)
 	}
 	if len(s.entries) < maxCached || key.cursor == "" || old != nil {
 		s.entries[key] = res
