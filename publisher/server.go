@@ -95,6 +95,9 @@ type Server struct {
 	// overlapped a change of its feed is not kept as current.
 	inval   uint64
 	changed map[string]uint64
+	// indexTopics: each topic's first entries as the index last showed
+	// them (indexEntries).
+	indexTopics map[string]indexEntries
 
 	seqMu   sync.Mutex
 	seqNext atomic.Int64 // unix nanos of the next change sequence check
@@ -215,6 +218,7 @@ func (s *Server) resetLocked() {
 		r.retire() // kept in prev for its validators only
 	}
 	s.entries = map[cacheKey]*rendered{}
+	s.indexTopics = map[string]indexEntries{}
 	s.tags = nil
 	s.gen++
 	s.genA.Store(s.gen)
