@@ -107,7 +107,7 @@ type Server struct {
 	running   atomic.Bool
 	pendingMu sync.Mutex
 	pending   map[cacheKey]bool // true: asked for while pending
-	pendingQ  []cacheKey        // pending keys, oldest first
+	pendingQ  []cacheKey        // the keys of pending, each once, oldest first
 	wake      chan struct{}
 
 	// Feed versions waiting to be recorded (one write per flush).
@@ -379,11 +379,9 @@ func (s *Server) backlogAge(now time.Time) time.Duration {
 	s.pendingMu.Lock()
 	n := 0
 	for _, k := range s.pendingQ {
-		if _, ok := s.pending[k]; ok {
-			first[n] = k
-			if n++; n == len(first) {
-				break
-			}
+		first[n] = k
+		if n++; n == len(first) {
+			break
 		}
 	}
 	s.pendingMu.Unlock()
@@ -405,42 +403,28 @@ func (s *Server) backlogAge(now time.Time) time.Duration {
 func (s *Server) renderPending(ctx context.Context) bool {
 	s.pendingMu.Lock()
 	var keys []cacheKey
-	for len(s.pendingQ) > 0 && keys == nil {
-		// Skip the keys rendered with a sibling; take the first wanted.
-		at, live := -1, 0
-		for _, k := range s.pendingQ {
-			wanted, ok := s.pending[k]
-			if !ok {
-				continue
-			}
-			s.pendingQ[live] = k
-			if at < 0 && wanted {
-				at = live
-			}
-			live++
-		}
-		clear(s.pendingQ[live:])
-		s.pendingQ = s.pendingQ[:live]
-		if live == 0 {
-			break
-		}
-		if at < 0 {
-			at = 0
-		}
+	if len(s.pendingQ) > 0 {
+		at := max(0, slices.IndexFunc(s.pendingQ, func(k cacheKey) bool { return s.pending[k] }))
 		key := s.pendingQ[at]
-		s.pendingQ = slices.Delete(s.pendingQ, at, at+1)
-		delete(s.pending, key)
 		keys = append(keys, key)
 		if key.kind == kindTopic || key.kind == kindTag {
 			for _, f := range render.Formats {
 				k := key
 				k.format = f
 				if _, ok := s.pending[k]; ok && k != key {
-					delete(s.pending, k)
 					keys = append(keys, k)
 				}
 			}
 		}
+		for _, k := range keys {
+			delete(s.pending, k)
+		}
+		// pendingQ holds each pending key once: a key taken with a
+		// sibling and queued again later takes its new place.
+		s.pendingQ = slices.DeleteFunc(s.pendingQ, func(k cacheKey) bool {
+			_, ok := s.pending[k]
+			return !ok
+		})
 	}
 	if len(s.pendingQ) == 0 {
 		s.pendingQ = nil
