@@ -106,8 +106,8 @@ type Server struct {
 	// render again, and a wake-up for the loop.
 	running   atomic.Bool
 	pendingMu sync.Mutex
-	pending   map[cacheKey]bool // true: asked for while pending
-	pendingQ  []cacheKey        // the keys of pending, each once, oldest first
+	pending   map[cacheKey]pendingKey
+	pendingQ  []cacheKey // the keys of pending, each once, oldest first
 	wake      chan struct{}
 
 	// Feed versions waiting to be recorded (one write per flush).
@@ -191,7 +191,7 @@ func newServer(cfg *config.Config, st store, logger *slog.Logger) *Server {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{store: st, log: logger, now: time.Now, SeqCheckInterval: seqCheck, seq: -1,
-		changed: map[string]uint64{}, pending: map[cacheKey]bool{}, wake: make(chan struct{}, 1)}
+		changed: map[string]uint64{}, pending: map[cacheKey]pendingKey{}, wake: make(chan struct{}, 1)}
 	s.cfg.Store(cfg)
 	s.resetLocked()
 	return s
@@ -300,6 +300,12 @@ func (s *Server) invalidateLocked(keys []string, now time.Time) {
 	}
 }
 
+// pendingKey is a key waiting for the background renderer.
+type pendingKey struct {
+	wanted bool      // a request asked for it while it waited
+	since  time.Time // when it was queued (wall clock)
+}
+
 // queue asks the Run loop to render key again (no-op without Run);
 // wanted says a request asked for it meanwhile (those go first).
 func (s *Server) queue(key cacheKey, wanted bool) {
@@ -307,11 +313,12 @@ func (s *Server) queue(key cacheKey, wanted bool) {
 		return
 	}
 	s.pendingMu.Lock()
-	if was, ok := s.pending[key]; !ok {
-		s.pending[key] = wanted
+	if p, ok := s.pending[key]; !ok {
+		s.pending[key] = pendingKey{wanted: wanted, since: time.Now()}
 		s.pendingQ = append(s.pendingQ, key)
-	} else if wanted && !was {
-		s.pending[key] = true
+	} else if wanted && !p.wanted {
+		p.wanted = true
+		s.pending[key] = p
 	}
 	s.pendingMu.Unlock()
 	select {
@@ -322,9 +329,11 @@ func (s *Server) queue(key cacheKey, wanted bool) {
 
 // Run keeps the render cache current until ctx ends: it checks the
 // change sequence every SeqCheckInterval (at least every 100 ms), renders
-// changed feeds that are cached again in the background (one at a time,
-// resting after each render twice as long as it took, so that rendering
-// takes at most a third of a core from the poller). Serve runs it.
+// changed feeds that are cached again in the background (one at a time
+// while it keeps up, resting after each render twice as long as it took,
+// so that rendering takes at most a third of a core from the poller;
+// resting less as changes wait longer, and with a second renderer once
+// they wait restNone: see restFor and helpRender). Serve runs it.
 func (s *Server) Run(ctx context.Context) {
 	if s.store == nil {
 		return
@@ -339,6 +348,9 @@ func (s *Server) Run(ctx context.Context) {
 			s.checkSeq(ctx, s.now())
 		})
 	}
+	var help sync.WaitGroup
+	defer help.Wait()
+	help.Go(func() { s.helpRender(ctx) })
 	tick := time.NewTicker(max(s.SeqCheckInterval, 100*time.Millisecond))
 	defer tick.Stop()
 	for {
@@ -359,7 +371,7 @@ func (s *Server) Run(ctx context.Context) {
 			// poller, and a feed that changes meanwhile is rendered
 			// once for all its changes; when changes wait longer, it
 			// rests less, and not at all when they wait restNone.
-			if rest := restFor(time.Since(start), s.backlogAge(s.now())); rest > 0 {
+			if rest := restFor(time.Since(start), s.backlogAge()); rest > 0 {
 				select {
 				case <-ctx.Done():
 				case <-time.After(rest):
@@ -370,30 +382,33 @@ func (s *Server) Run(ctx context.Context) {
 	}
 }
 
-// backlogAge is how long the oldest change waiting for the background
-// renderer has waited at now (0 when none waits).
-func (s *Server) backlogAge(now time.Time) time.Duration {
-	// The first few pending keys (oldest first): s.mu is taken after
-	// pendingMu is released (invalidateLocked queues under s.mu).
-	var first [8]cacheKey
+// helpRender renders pending keys beside the Run loop while the oldest
+// has waited restNone (the Run loop then does not rest either): when
+// changes come faster than one renderer can render them, two do, so
+// that a change still reaches the feeds within about a second.
+func (s *Server) helpRender(ctx context.Context) {
+	tick := time.NewTicker(restNone / 8)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for ctx.Err() == nil && s.backlogAge() >= restNone && s.renderPending(ctx) {
+		}
+	}
+}
+
+// backlogAge is how long the oldest key waiting for the background
+// renderer has waited (wall clock; 0 when none waits).
+func (s *Server) backlogAge() time.Duration {
 	s.pendingMu.Lock()
-	n := 0
-	for _, k := range s.pendingQ {
-		first[n] = k
-		if n++; n == len(first) {
-			break
-		}
+	defer s.pendingMu.Unlock()
+	if len(s.pendingQ) == 0 {
+		return 0
 	}
-	s.pendingMu.Unlock()
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	var age time.Duration
-	for _, k := range first[:n] {
-		if res := s.entries[k]; res != nil && res.isStale() {
-			age = max(age, now.Sub(res.staleSince()))
-		}
-	}
-	return age
+	return time.Since(s.pending[s.pendingQ[0]].since)
 }
 
 // renderPending renders the oldest pending key that a request asked for
@@ -404,7 +419,7 @@ func (s *Server) renderPending(ctx context.Context) bool {
 	s.pendingMu.Lock()
 	var keys []cacheKey
 	if len(s.pendingQ) > 0 {
-		at := max(0, slices.IndexFunc(s.pendingQ, func(k cacheKey) bool { return s.pending[k] }))
+		at := max(0, slices.IndexFunc(s.pendingQ, func(k cacheKey) bool { return s.pending[k].wanted }))
 		key := s.pendingQ[at]
 		keys = append(keys, key)
 		if key.kind == kindTopic || key.kind == kindTag {
