@@ -148,8 +148,8 @@ const idleRender = 10 * time.Minute
 // while the renderer can keep up at all.
 const (
 	renderRest = 2
-	restFull   = 250 * time.Millisecond
-	restNone   = 750 * time.Millisecond
+	restFull   = 200 * time.Millisecond
+	restNone   = 600 * time.Millisecond
 )
 
 // restFor is how long the renderer rests after a render that took took,
@@ -1255,12 +1255,9 @@ func fromConfigured(cfg *config.Config, it db.Item) bool {
 func maxAgeFor(cfg *config.Config, entries []render.Entry) int {
 	shortest := time.Duration(0)
 	consider := func(id string) {
-		for i := range cfg.Sources {
-			if cfg.Sources[i].ID == id {
-				if d := cfg.Sources[i].Interval.D(); d > 0 && (shortest == 0 || d < shortest) {
-					shortest = d
-				}
-				return
+		if src, ok := cfg.Source(id); ok {
+			if d := src.Interval.D(); d > 0 && (shortest == 0 || d < shortest) {
+				shortest = d
 			}
 		}
 	}
