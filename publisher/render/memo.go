@@ -1,7 +1,9 @@
 package render
 
 import (
+	"encoding/xml"
 	"hash/maphash"
+	"strings"
 	"sync"
 
 	"bantin/htmltext"
@@ -66,7 +68,18 @@ const memoLimit = 4096
 var (
 	balanced = textMemo{limit: memoLimit} // htmltext.Balance
 	plain    = textMemo{limit: memoLimit} // HTMLText
+	escaped  = textMemo{limit: memoLimit} // escapedXML
 )
+
+// escapedXML is s as encoding/xml writes character data (xml.EscapeText).
+func escapedXML(s string) string {
+	return escaped.do(s, func(s string) string {
+		var b strings.Builder
+		b.Grow(len(s) + len(s)/8)
+		xml.EscapeText(&b, []byte(s)) // a strings.Builder never fails
+		return b.String()
+	})
+}
 
 // publishedHTML is stored HTML as published: balanced (htmltext.Balance),
 // so that every tag parses as written. The normaliser stores balanced
