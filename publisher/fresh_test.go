@@ -31,7 +31,9 @@ func (s slowTags) TagItems(ctx context.Context, slug string, q db.ItemQuery) ([]
 // TestChangedFeedFreshUnderLoad: while readers hammer 12 other tag feeds
 // that change all the time (so that the background renderer always has
 // a backlog: each of their compositions takes 40 ms more), a change to
-// one more feed is served within 2 s of being stored. Before, the
+// one more feed is served soon after it is stored: within 2 s on a quiet
+// machine (the bench -live target), within 4 s here so that a loaded CI
+// machine running the race detector has room. Before, the
 // renderer rested twice as long as each render took however old the
 // backlog, and a format rendered with its siblings and queued again
 // came back to its old place in the queue (ahead of the changed feed):
@@ -112,7 +114,7 @@ func TestChangedFeedFreshUnderLoad(t *testing.T) {
 	news.Tags = []db.Tag{tag(others)}
 	e.save("c", news)
 	stored := time.Now()
-	testenv.WaitFor(t, "the changed feed to be served with its new item within 2 s", 2*time.Second, func() bool {
+	testenv.WaitFor(t, "the changed feed to be served with its new item within 4 s", 4*time.Second, func() bool {
 		return strings.Contains(fetch(target), "Tin mới của thẻ")
 	})
 	t.Logf("served changed %v after it was stored; %d renders", time.Since(stored).Round(time.Millisecond), e.srv.Renders()-renders)
