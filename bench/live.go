@@ -77,6 +77,9 @@ type LivePhase struct {
 	// CPU is the daemon's CPU time (user + system) in the phase: other
 	// load on the machine does not inflate it as it does wall times.
 	CPU time.Duration
+	// Fresh: how long new items took from their commit to the feeds
+	// (measureFreshness).
+	Fresh FreshStats
 }
 
 // ReaderStats sum up the readers' requests.
@@ -115,12 +118,13 @@ func (r LiveReport) Print(w io.Writer) {
 		fmt.Fprintf(w, "daemon alone (%v):   %6.0f polls/min, %6.0f new items/min, WAL max %.1f MiB (end %.1f), peak RSS %.1f MiB\n",
 			o.Duration, r.Alone.Polls, r.Alone.ItemsPerMin, mib(r.Alone.MaxWAL), mib(r.Alone.EndWAL), mib(r.Alone.PeakRSS))
 		fmt.Fprintf(w, "daemon alone: CPU %.1f s (%.0f%% of a core)\n", r.Alone.CPU.Seconds(), 100*r.Alone.CPU.Seconds()/o.Duration.Seconds())
+		printFresh(w, "daemon alone", r.Alone.Fresh)
 	}
 	r.printLoaded(w, "readers", o.Pause, r.Loaded, r.Readers)
 	if r.ReadersUnpaused.Requests > 0 {
 		r.printLoaded(w, "unpaused readers", 0, r.LoadedUnpaused, r.ReadersUnpaused)
 	}
-	fmt.Fprintf(w, "targets: readers >= 2000 req/s with p99 < 100 ms, polling >= 95%% of the daemon alone, WAL < 64 MiB\n")
+	fmt.Fprintf(w, "targets: readers >= 2000 req/s with p99 < 100 ms, polling >= 95%% of the daemon alone, WAL < 64 MiB; changes shown within 2 s (p99)\n")
 }
 
 // printLoaded writes the figures of one phase with readers pausing 0 to
@@ -160,6 +164,7 @@ func (r LiveReport) printLoaded(w io.Writer, name string, pause time.Duration, p
 		}
 	}
 	fmt.Fprintf(w, "%s by path: %s\n", name, strings.Join(kinds, "; "))
+	printFresh(w, name, p.Fresh)
 	if pause > 0 {
 		fmt.Fprintf(w, "(with pauses averaging %v, %d connections can send at most %.0f req/s)\n",
 			pause/2, o.Conns, float64(o.Conns)/(pause/2).Seconds())
@@ -206,7 +211,7 @@ func RunLive(ctx context.Context, o LiveOptions) (LiveReport, error) {
 			<-done
 		}
 	}()
-	d := &daemonProbe{pid: cmd.Process.Pid, url: "http://" + addr, wal: filepath.Join(o.Dir, "live.db-wal")}
+	d := &daemonProbe{pid: cmd.Process.Pid, addr: addr, url: "http://" + addr, db: filepath.Join(o.Dir, "live.db"), wal: filepath.Join(o.Dir, "live.db-wal")}
 	if err := d.waitUp(ctx); err != nil {
 		return rep, err
 	}
@@ -313,8 +318,8 @@ func freePort() (int, error) {
 
 // daemonProbe watches the daemon process from outside.
 type daemonProbe struct {
-	pid      int
-	url, wal string
+	pid                int
+	addr, url, db, wal string
 }
 
 func (d *daemonProbe) waitUp(ctx context.Context) error {
@@ -384,6 +389,9 @@ func (dp *daemonProbe) phase(ctx context.Context, d time.Duration, load func(con
 		wg.Add(1)
 		go func() { defer wg.Done(); load(pctx) }()
 	}
+	var freshErr error
+	wg.Add(1)
+	go func() { defer wg.Done(); p.Fresh, freshErr = measureFreshness(pctx, dp.db, dp.addr) }()
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for pctx.Err() == nil {
@@ -394,6 +402,9 @@ func (dp *daemonProbe) phase(ctx context.Context, d time.Duration, load func(con
 		}
 	}
 	wg.Wait()
+	if freshErr != nil {
+		return p, freshErr
+	}
 	m1, err := dp.metrics()
 	if err != nil {
 		return p, err
@@ -651,6 +662,19 @@ func pathKind(p string) string {
 // readResponse reads one HTTP/1.1 response (Content-Length or chunked
 // body, discarded) and returns its status, ETag and body size.
 func readResponse(br *bufio.Reader) (status int, etag string, n int64, err error) {
+	return readResponseBody(br, nil)
+}
+
+// readResponseBody is readResponse keeping the body in dst (nil: discard).
+func readResponseBody(br *bufio.Reader, dst *bytes.Buffer) (status int, etag string, n int64, err error) {
+	skip := func(n int) error {
+		if dst == nil {
+			_, err := br.Discard(n)
+			return err
+		}
+		_, err := io.CopyN(dst, br, int64(n))
+		return err
+	}
 	line, err := br.ReadSlice('\n')
 	if err != nil {
 		return 0, "", 0, err
@@ -693,7 +717,10 @@ func readResponse(br *bufio.Reader) (status int, etag string, n int64, err error
 			if err != nil {
 				return 0, "", 0, fmt.Errorf("bench: bad chunk size %q", line)
 			}
-			if _, err := br.Discard(int(size) + 2); err != nil {
+			if err := skip(int(size)); err != nil {
+				return 0, "", 0, err
+			}
+			if _, err := br.Discard(2); err != nil {
 				return 0, "", 0, err
 			}
 			n += size
@@ -702,8 +729,7 @@ func readResponse(br *bufio.Reader) (status int, etag string, n int64, err error
 			}
 		}
 	case length >= 0:
-		_, err := br.Discard(int(length))
-		return status, etag, length, err
+		return status, etag, length, skip(int(length))
 	}
 	return 0, "", 0, errors.New("bench: response without a length")
 }

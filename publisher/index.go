@@ -88,16 +88,10 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 	var updated time.Time
 	vi, total := 0, 0
 	for _, t := range cfg.Topics {
-		// Only the first entries are shown: compose just those (the
-		// same as the feed's first entries), not the whole page, so the
-		// page stays quick with hundreds of topics.
-		short := t
-		short.Limit = indexItems
-		c, _, err := s.composeTopic(ctx, short, nil)
+		entries, err := s.indexEntries(ctx, cfg, t)
 		if err != nil {
 			return nil, err
 		}
-		entries := c.Entries()
 		title := t.Title
 		if title == "" {
 			title = t.Slug
@@ -207,4 +201,46 @@ func (s *Server) renderOPML(ctx context.Context, cfg *config.Config, tags bool) 
 	}
 	buf.WriteByte('\n')
 	return buf.Bytes(), nil
+}
+
+// indexEntries is the composition of a topic's first entries that an index
+// render made, kept for the next while the topic does not change.
+type indexEntries struct {
+	cfg      *config.Config
+	gen, ver uint64 // Server.gen and Server.inval before it was composed
+	entries  []render.Entry
+}
+
+// indexEntries returns the first entries of topic t (the same as its
+// feed's first entries) for the index: composed again only when the
+// topic changed since the last index render composed them (the index is
+// rendered again at any change of any topic, and one topic changes at a
+// time). Topics with max_age, whose entries age out by themselves, are
+// composed every time.
+func (s *Server) indexEntries(ctx context.Context, cfg *config.Config, t config.Topic) ([]render.Entry, error) {
+	s.mu.RLock()
+	c, ok := s.indexTopics[t.Slug]
+	if ok && c.cfg == cfg && c.gen == s.gen && s.changed[kindTopic+"/"+t.Slug] <= c.ver && t.MaxAge == 0 {
+		s.mu.RUnlock()
+		return c.entries, nil
+	}
+	gen, ver := s.gen, s.inval
+	s.mu.RUnlock()
+	// Only the first entries are shown: compose just those, not the
+	// whole page, so the page stays quick with hundreds of topics.
+	short := t
+	short.Limit = indexItems
+	comp, _, err := s.composeTopic(ctx, short, nil)
+	if err != nil {
+		return nil, err
+	}
+	entries := comp.Entries()
+	if t.MaxAge == 0 {
+		s.mu.Lock()
+		if s.gen == gen {
+			s.indexTopics[t.Slug] = indexEntries{cfg: cfg, gen: gen, ver: ver, entries: entries}
+		}
+		s.mu.Unlock()
+	}
+	return entries, nil
 }

@@ -2,11 +2,16 @@ package publisher
 
 import (
 	"bytes"
+	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"bantin/db"
 )
 
 // TestIndexTimesInDefaultZone: the index page shows item times in the
@@ -51,5 +56,54 @@ func TestIndexTimesInDefaultZone(t *testing.T) {
 				t.Errorf("datetime = %q, want [%q]", datetime, want)
 			}
 		})
+	}
+}
+
+// topicReads counts the topic reads of a *db.DB by topic.
+type topicReads struct {
+	*db.DB
+	mu    sync.Mutex
+	reads map[string]int
+}
+
+func (c *topicReads) TopicItems(ctx context.Context, slug string, q db.ItemQuery) ([]db.Item, error) {
+	c.mu.Lock()
+	c.reads[slug]++
+	c.mu.Unlock()
+	return c.DB.TopicItems(ctx, slug, q)
+}
+
+func (c *topicReads) take() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.reads
+	c.reads = map[string]int{}
+	return out
+}
+
+// TestIndexComposesChangedTopicsOnly: the index, rendered again at every
+// change of any topic, composes again only the topics that changed, and
+// shows their new items; a reload composes every topic again.
+func TestIndexComposesChangedTopicsOnly(t *testing.T) {
+	e := newEnv(t)
+	reads := &topicReads{DB: e.db, reads: map[string]int{}}
+	e.srv.store = reads
+	e.save("a", e.item("https://a.example.vn/1", "Giá nhà tăng", time.Hour, topicSlug))
+	e.save("c", e.item("https://c.example.vn/3", "Chuyện khác", time.Hour, "khac"))
+	e.get("/")
+	if got := reads.take(); got[topicSlug] == 0 || got["khac"] == 0 {
+		t.Fatalf("the first index render read the topics %v, want both", got)
+	}
+	e.save("b", e.item("https://b.example.vn/2", "Thị trường bất động sản", time.Minute, topicSlug))
+	if body := string(e.get("/").body); !strings.Contains(body, "Thị trường bất động sản") {
+		t.Errorf("the index lacks the new item of %s:\n%s", topicSlug, body)
+	}
+	if got := reads.take(); got[topicSlug] == 0 || got["khac"] != 0 {
+		t.Errorf("after a change of %s the index read the topics %v, want %s only", topicSlug, got, topicSlug)
+	}
+	e.srv.Reload(e.cfg)
+	e.get("/")
+	if got := reads.take(); got[topicSlug] == 0 || got["khac"] == 0 {
+		t.Errorf("after a reload the index read the topics %v, want both", got)
 	}
 }

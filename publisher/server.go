@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -75,7 +76,7 @@ type Server struct {
 	render singleflight.Group
 
 	// SeqCheckInterval bounds how often a request reads the change
-	// sequence; 0 means on every request. New sets 1s.
+	// sequence; 0 means on every request. New sets 200ms.
 	SeqCheckInterval time.Duration
 	// HealthDetail, when set, returns a line /healthz adds after "ok"
 	// (something an operator should know that does not make the instance
@@ -94,6 +95,9 @@ type Server struct {
 	// overlapped a change of its feed is not kept as current.
 	inval   uint64
 	changed map[string]uint64
+	// indexTopics: each topic's first entries as the index last showed
+	// them (indexEntries).
+	indexTopics map[string]indexEntries
 
 	seqMu   sync.Mutex
 	seqNext atomic.Int64 // unix nanos of the next change sequence check
@@ -102,8 +106,8 @@ type Server struct {
 	// render again, and a wake-up for the loop.
 	running   atomic.Bool
 	pendingMu sync.Mutex
-	pending   map[cacheKey]bool
-	pendingQ  []cacheKey // pending keys, oldest first
+	pending   map[cacheKey]pendingKey
+	pendingQ  []cacheKey // the keys of pending, each once, oldest first
 	wake      chan struct{}
 
 	// Feed versions waiting to be recorded (one write per flush).
@@ -136,13 +140,38 @@ const MaxStale = 2 * time.Minute
 const idleRender = 10 * time.Minute
 
 // renderRest is how many times as long as a background render took the
-// renderer rests after it: 2 bounds it to a third of a core. (At 1, half
-// a core, the poller kept 90% of its pace under readers.)
-const renderRest = 2
+// renderer rests after it while it keeps up: 2 bounds it to a third of a
+// core. (At 1, half a core, the poller kept 90% of its pace under
+// readers.) The rest shrinks as the oldest change waiting to be rendered
+// ages from restFull to restNone, and the renderer does not rest at all
+// beyond: a change reaches the published feed within about a second
+// while the renderer can keep up at all.
+const (
+	renderRest = 2
+	restFull   = 200 * time.Millisecond
+	restNone   = 600 * time.Millisecond
+)
+
+// restFor is how long the renderer rests after a render that took took,
+// when the oldest change waiting to be rendered is age old.
+func restFor(took, age time.Duration) time.Duration {
+	switch {
+	case age <= restFull:
+		return renderRest * took
+	case age >= restNone:
+		return 0
+	}
+	return time.Duration(float64(renderRest*took) * float64(restNone-age) / float64(restNone-restFull))
+}
 
 // versionFlushDelay is how long rendered feed versions gather before
 // they are recorded in one write.
 const versionFlushDelay = time.Second
+
+// seqCheck is how often New's Server reads the change sequence (a read
+// of one row, and of the feeds changed when it moved): the most a change
+// waits before the renderer hears of it.
+const seqCheck = 200 * time.Millisecond
 
 // maxCached bounds the cached responses; beyond it (many distinct paging
 // cursors) responses are rendered per request.
@@ -161,8 +190,8 @@ func newServer(cfg *config.Config, st store, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: st, log: logger, now: time.Now, SeqCheckInterval: time.Second, seq: -1,
-		changed: map[string]uint64{}, pending: map[cacheKey]bool{}, wake: make(chan struct{}, 1)}
+	s := &Server{store: st, log: logger, now: time.Now, SeqCheckInterval: seqCheck, seq: -1,
+		changed: map[string]uint64{}, pending: map[cacheKey]pendingKey{}, wake: make(chan struct{}, 1)}
 	s.cfg.Store(cfg)
 	s.resetLocked()
 	return s
@@ -189,6 +218,7 @@ func (s *Server) resetLocked() {
 		r.retire() // kept in prev for its validators only
 	}
 	s.entries = map[cacheKey]*rendered{}
+	s.indexTopics = map[string]indexEntries{}
 	s.tags = nil
 	s.gen++
 	s.genA.Store(s.gen)
@@ -265,20 +295,30 @@ func (s *Server) invalidateLocked(keys []string, now time.Time) {
 				continue
 			}
 			res.markStale(now)
-			s.queue(key)
+			s.queue(key, false)
 		}
 	}
 }
 
-// queue asks the Run loop to render key again (no-op without Run).
-func (s *Server) queue(key cacheKey) {
+// pendingKey is a key waiting for the background renderer.
+type pendingKey struct {
+	wanted bool      // a request asked for it while it waited
+	since  time.Time // when it was queued (wall clock)
+}
+
+// queue asks the Run loop to render key again (no-op without Run);
+// wanted says a request asked for it meanwhile (those go first).
+func (s *Server) queue(key cacheKey, wanted bool) {
 	if !s.running.Load() {
 		return
 	}
 	s.pendingMu.Lock()
-	if !s.pending[key] {
-		s.pending[key] = true
+	if p, ok := s.pending[key]; !ok {
+		s.pending[key] = pendingKey{wanted: wanted, since: time.Now()}
 		s.pendingQ = append(s.pendingQ, key)
+	} else if wanted && !p.wanted {
+		p.wanted = true
+		s.pending[key] = p
 	}
 	s.pendingMu.Unlock()
 	select {
@@ -289,9 +329,11 @@ func (s *Server) queue(key cacheKey) {
 
 // Run keeps the render cache current until ctx ends: it checks the
 // change sequence every SeqCheckInterval (at least every 100 ms), renders
-// changed feeds that are cached again in the background (one at a time,
-// resting after each render twice as long as it took, so that rendering
-// takes at most a third of a core from the poller). Serve runs it.
+// changed feeds that are cached again in the background (one at a time
+// while it keeps up, resting after each render twice as long as it took,
+// so that rendering takes at most a third of a core from the poller;
+// resting less as changes wait longer, and with a second renderer once
+// they wait restNone: see restFor and helpRender). Serve runs it.
 func (s *Server) Run(ctx context.Context) {
 	if s.store == nil {
 		return
@@ -306,6 +348,9 @@ func (s *Server) Run(ctx context.Context) {
 			s.checkSeq(ctx, s.now())
 		})
 	}
+	var help sync.WaitGroup
+	defer help.Wait()
+	help.Go(func() { s.helpRender(ctx) })
 	tick := time.NewTicker(max(s.SeqCheckInterval, 100*time.Millisecond))
 	defer tick.Stop()
 	for {
@@ -321,43 +366,80 @@ func (s *Server) Run(ctx context.Context) {
 			if !s.renderPending(ctx) {
 				break
 			}
-			// Rest renderRest times as long as the render took:
-			// background rendering takes at most a third of a core from
-			// the poller, and a feed that changes meanwhile is rendered
-			// once for all its changes.
-			select {
-			case <-ctx.Done():
-			case <-time.After(renderRest * time.Since(start)):
+			// Rest (restFor): while the renderer keeps up, background
+			// rendering takes at most a third of a core from the
+			// poller, and a feed that changes meanwhile is rendered
+			// once for all its changes; when changes wait longer, it
+			// rests less, and not at all when they wait restNone.
+			if rest := restFor(time.Since(start), s.backlogAge()); rest > 0 {
+				select {
+				case <-ctx.Done():
+				case <-time.After(rest):
+				}
 			}
 			s.checkSeq(ctx, s.now()) // changes go on arriving while it renders
 		}
 	}
 }
 
-// renderPending renders the oldest pending key again, with the other
-// formats of the same feed that are pending (composed once for all); it
-// reports whether there was one.
+// helpRender renders pending keys beside the Run loop while the oldest
+// has waited restNone (the Run loop then does not rest either): when
+// changes come faster than one renderer can render them, two do, so
+// that a change still reaches the feeds within about a second.
+func (s *Server) helpRender(ctx context.Context) {
+	tick := time.NewTicker(restNone / 8)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for ctx.Err() == nil && s.backlogAge() >= restNone && s.renderPending(ctx) {
+		}
+	}
+}
+
+// backlogAge is how long the oldest key waiting for the background
+// renderer has waited (wall clock; 0 when none waits).
+func (s *Server) backlogAge() time.Duration {
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	if len(s.pendingQ) == 0 {
+		return 0
+	}
+	return time.Since(s.pending[s.pendingQ[0]].since)
+}
+
+// renderPending renders the oldest pending key that a request asked for
+// while it waited (else the oldest) again, with the other formats of the
+// same feed that are pending (composed once for all); it reports whether
+// there was one.
 func (s *Server) renderPending(ctx context.Context) bool {
 	s.pendingMu.Lock()
 	var keys []cacheKey
-	for len(s.pendingQ) > 0 && keys == nil {
-		key := s.pendingQ[0]
-		s.pendingQ = s.pendingQ[1:]
-		if !s.pending[key] {
-			continue // rendered with a sibling
-		}
-		delete(s.pending, key)
+	if len(s.pendingQ) > 0 {
+		at := max(0, slices.IndexFunc(s.pendingQ, func(k cacheKey) bool { return s.pending[k].wanted }))
+		key := s.pendingQ[at]
 		keys = append(keys, key)
 		if key.kind == kindTopic || key.kind == kindTag {
 			for _, f := range render.Formats {
 				k := key
 				k.format = f
-				if k != key && s.pending[k] {
-					delete(s.pending, k)
+				if _, ok := s.pending[k]; ok && k != key {
 					keys = append(keys, k)
 				}
 			}
 		}
+		for _, k := range keys {
+			delete(s.pending, k)
+		}
+		// pendingQ holds each pending key once: a key taken with a
+		// sibling and queued again later takes its new place.
+		s.pendingQ = slices.DeleteFunc(s.pendingQ, func(k cacheKey) bool {
+			_, ok := s.pending[k]
+			return !ok
+		})
 	}
 	if len(s.pendingQ) == 0 {
 		s.pendingQ = nil
@@ -663,7 +745,7 @@ func (s *Server) get(ctx context.Context, key cacheKey) (*rendered, error) {
 			return res, nil
 		}
 		if s.running.Load() && res.isStale() && now.Sub(res.staleSince()) < MaxStale {
-			s.queue(key)
+			s.queue(key, true)
 			s.stale.Add(1)
 			return res, nil
 		}
@@ -741,7 +823,7 @@ func (s *Server) keep(ctx context.Context, key cacheKey, res *rendered, gen, ver
 	}
 	if s.changed[depOf(key)] > ver {
 		res.markStale(s.now())
-		s.queue(key)
+		s.queue(key, false)
 	}
 	if len(s.entries) < maxCached || key.cursor == "" || old != nil {
 		s.entries[key] = res
@@ -1173,12 +1255,9 @@ func fromConfigured(cfg *config.Config, it db.Item) bool {
 func maxAgeFor(cfg *config.Config, entries []render.Entry) int {
 	shortest := time.Duration(0)
 	consider := func(id string) {
-		for i := range cfg.Sources {
-			if cfg.Sources[i].ID == id {
-				if d := cfg.Sources[i].Interval.D(); d > 0 && (shortest == 0 || d < shortest) {
-					shortest = d
-				}
-				return
+		if src, ok := cfg.Source(id); ok {
+			if d := src.Interval.D(); d > 0 && (shortest == 0 || d < shortest) {
+				shortest = d
 			}
 		}
 	}

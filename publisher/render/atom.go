@@ -60,9 +60,17 @@ type atomEntry struct {
 	Authors    []*feeds.AtomAuthor `xml:"author"`
 	Categories []atomCategory      `xml:"category"`
 	Links      []atomLink          `xml:"link"`
-	Summary    *feeds.AtomSummary  `xml:"summary"`
-	Content    *feeds.AtomContent  `xml:"content"`
+	Summary    *atomText           `xml:"summary"`
+	Content    *atomText           `xml:"content"`
 	Source     *atomSource         `xml:"source"`
+}
+
+// atomText is an Atom text construct (summary, content) as gorilla's
+// AtomSummary and AtomContent write it, with the text escaped once per
+// text (escapedXML) instead of at every render of every feed showing it.
+type atomText struct {
+	Type string `xml:"type,attr"`
+	Text string `xml:",innerxml"` // escaped
 }
 
 // atomSource is the entry's source feed (RFC 4287 4.2.11: id, title and
@@ -147,8 +155,12 @@ func atomEntryFrom(f *Feed, e Entry, ge *feeds.AtomEntry) *atomEntry {
 		ID:        ge.Id,
 		Published: atomTime(Published(it)),
 		Updated:   ge.Updated,
-		Summary:   ge.Summary,
-		Content:   ge.Content,
+	}
+	if ge.Summary != nil {
+		x.Summary = &atomText{Type: ge.Summary.Type, Text: escapedXML(ge.Summary.Content)}
+	}
+	if ge.Content != nil {
+		x.Content = &atomText{Type: ge.Content.Type, Text: escapedXML(ge.Content.Content)}
 	}
 	for _, l := range ge.Links {
 		if l.Href != "" && l.Rel == "alternate" {
@@ -159,13 +171,13 @@ func atomEntryFrom(f *Feed, e Entry, ge *feeds.AtomEntry) *atomEntry {
 		// RFC 4287 4.1.1: an entry without an alternate link needs
 		// content; an empty one would show readers nothing, the title
 		// at least names the entry.
-		x.Content = &feeds.AtomContent{Type: "text", Content: x.Title}
+		x.Content = &atomText{Type: "text", Text: escapedXML(x.Title)}
 	}
 	if x.Content == nil && x.Summary == nil {
 		// No body upstream: where readers and validators look for
 		// text, a link to the story (linkLine), not the title again.
 		if l := linkLine(it); l != "" {
-			x.Content = &feeds.AtomContent{Type: "html", Content: l}
+			x.Content = &atomText{Type: "html", Text: escapedXML(l)}
 		}
 	}
 	for _, enc := range it.Enclosures {

@@ -22,7 +22,6 @@ import (
 
 	"bantin/db"
 	"bantin/fold"
-	"bantin/htmltext"
 	"bantin/iri"
 	"bantin/tracking"
 
@@ -406,12 +405,6 @@ func linkLine(it db.Item) string {
 	}
 	return `<p><a href="` + html.EscapeString(link) + `">` + html.EscapeString(host) + `</a></p>`
 }
-
-// publishedHTML is stored HTML as published: balanced (htmltext.Balance),
-// so that every tag parses as written. The normaliser stores balanced
-// HTML; rows stored before it did are balanced here, and a fragment that
-// is already well-formed costs one scan.
-func publishedHTML(s string) string { return htmltext.Balance(s) }
 
 // EnclosureType returns the enclosure's MIME type when it is one
 // (type/subtype), else "application/octet-stream". The normaliser stores

@@ -10,7 +10,9 @@ import (
 // dropped, script and style content left out, words separated at every
 // block-level and line-breaking element, entities decoded once), runs of
 // white space collapsed. JSON Feed's "summary" is plain text by the spec.
-func HTMLText(s string) string {
+func HTMLText(s string) string { return plain.do(s, htmlText) }
+
+func htmlText(s string) string {
 	if strings.ContainsAny(s, "<&") {
 		s = htmltext.Text(s)
 	}
