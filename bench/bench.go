@@ -20,6 +20,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -53,8 +54,12 @@ type Options struct {
 	// PGProfile, when set, is the prefix of the PostgreSQL first ingests'
 	// profiles (PREFIX.1p, PREFIX.3p).
 	CPUProfile, RepollProfile, PGProfile string
-	Dir                                  string    // scratch directory for the databases
-	Out                                  io.Writer // progress and figures
+	// Trace, when set, is where the ingest phase's execution trace goes
+	// (go tool trace): what each goroutine waited for, and when the
+	// process left a core idle.
+	Trace string
+	Dir   string    // scratch directory for the databases
+	Out   io.Writer // progress and figures
 	// Database, a postgres:// URL, adds the PostgreSQL phases (ingest and
 	// re-poll with 1 and 3 pollers), each in a fresh schema of it.
 	Database string
@@ -70,6 +75,11 @@ type Report struct {
 	IngestTime    time.Duration
 	IngestCPU     time.Duration // user + system time of the process
 	IngestPeakRSS int64         // bytes
+	// UpstreamCPU is the CPU time the synthetic upstream (a separate
+	// process, not in IngestCPU) used during the ingest; MachineBusy the
+	// share of all the machine's cores busy meanwhile (every process's).
+	UpstreamCPU time.Duration
+	MachineBusy float64
 	// Stages is the CPU time of each stage (aggregator.Stage) in the
 	// ingest, measured on the threads that ran it; the rest of IngestCPU
 	// is fetching, scheduling and the garbage collector's own workers.
@@ -106,6 +116,8 @@ func (r Report) Print(w io.Writer) {
 	per := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(max(r.IngestItems, 1)) }
 	fmt.Fprintf(w, "  CPU %.2f s = %.3f s per 1,000 items (%.0f%% of %d cores over the wall time)\n",
 		r.IngestCPU.Seconds(), per(r.IngestCPU), 100*r.IngestCPU.Seconds()/r.IngestTime.Seconds()/float64(runtime.GOMAXPROCS(0)), runtime.GOMAXPROCS(0))
+	fmt.Fprintf(w, "  upstream (its own process, not counted above): CPU %.2f s (%.0f%% of %d cores); all processes kept %.0f%% of the machine's cores busy\n",
+		r.UpstreamCPU.Seconds(), 100*r.UpstreamCPU.Seconds()/r.IngestTime.Seconds()/float64(runtime.GOMAXPROCS(0)), runtime.GOMAXPROCS(0), 100*r.MachineBusy)
 	rest := r.IngestCPU
 	for s, d := range r.Stages {
 		fmt.Fprintf(w, "  %-19s %6.3f s per 1,000 items, %3.0f%% of CPU\n", aggregator.Stage(s).String()+":", per(d), 100*d.Seconds()/r.IngestCPU.Seconds())
@@ -166,13 +178,26 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		store.Close()
 		return rep, err
 	}
+	stopTrace, err := startTrace(o.Trace)
+	if err != nil {
+		stopProfile()
+		store.Close()
+		return rep, err
+	}
 	resetPeakRSS()
+	up0 := procCPU(o.UpstreamCmd.Process.Pid)
+	busy0, total0 := machineCPU()
 	cpu0, _ := cpuclock.Process()
 	start := time.Now()
 	sum, err := p.PollOnce(ctx, true, nil)
 	rep.IngestTime = time.Since(start)
 	cpu1, _ := cpuclock.Process()
+	rep.UpstreamCPU = procCPU(o.UpstreamCmd.Process.Pid) - up0
+	if busy1, total1 := machineCPU(); total1 > total0 {
+		rep.MachineBusy = (busy1 - busy0) / (total1 - total0)
+	}
 	rep.IngestPeakRSS = peakRSS()
+	stopTrace()
 	stopProfile()
 	rep.IngestCPU = cpu1 - cpu0
 	for s := range stageCPU {
@@ -341,6 +366,31 @@ func startUpstream(cmd *exec.Cmd) (string, func(), error) {
 	return strings.TrimSpace(line), stop, nil
 }
 
+// machineCPU returns the busy and total CPU time of all the machine's
+// cores so far, in clock ticks (/proc/stat's first line; 0, 0 if unknown).
+func machineCPU() (busy, total float64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0, 0
+	}
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseFloat(v, 64)
+		if i == 8 || i == 9 { // guest time is in user time already
+			continue
+		}
+		total += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, total
+}
+
 // resetPeakRSS resets the kernel's high-water mark of resident memory
 // (Linux: writing 5 to /proc/self/clear_refs), so each phase is measured alone.
 func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
@@ -363,19 +413,31 @@ func peakRSS() int64 {
 	return 0
 }
 
+// startTrace starts an execution trace into path ("" for none) and
+// returns what stops it.
+func startTrace(path string) (func(), error) {
+	return startRecording(path, "trace", trace.Start, trace.Stop)
+}
+
 // startProfile starts a CPU profile into path ("" for none) and returns
 // what stops it.
 func startProfile(path string) (func(), error) {
+	return startRecording(path, "cpu profile", pprof.StartCPUProfile, pprof.StopCPUProfile)
+}
+
+// startRecording starts a recording (what) into the file at path with
+// start ("" for none) and returns what stops it and closes the file.
+func startRecording(path, what string, start func(io.Writer) error, stop func()) (func(), error) {
 	if path == "" {
 		return func() {}, nil
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("bench: cpu profile: %w", err)
+		return nil, fmt.Errorf("bench: %s: %w", what, err)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if err := start(f); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("bench: cpu profile: %w", err)
+		return nil, fmt.Errorf("bench: %s: %w", what, err)
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	return func() { stop(); f.Close() }, nil
 }

@@ -23,6 +23,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	dates := fs.String("dates", "close", "dates of the ingested items: close (all within 90 minutes, two weeks ago, as a morning's news) or spread (16 hours between feeds)")
 	ingestTopics := fs.Bool("ingest-topics", true, "classify the ingested items into five keyword topics that take most of them")
 	ingestProfile := fs.String("ingest-profile", "", "write the CPU profile of the first-ingest phase to this file")
+	ingestTrace := fs.String("ingest-trace", "", "write the execution trace of the first-ingest phase to this file (go tool trace)")
 	repollProfile := fs.String("repoll-profile", "", "write the CPU profile of the re-poll phase to this file")
 	pgProfile := fs.String("pg-profile", "", "write the CPU profiles of the PostgreSQL first ingests to `PREFIX`.1p and PREFIX.3p (pollers)")
 	dir := fs.String("dir", "", "scratch directory (default: a temporary one, removed after)")
@@ -76,7 +77,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	rep, err := bench.Run(ctx, bench.Options{
 		Feeds: *feeds, Items: *items, Sources: *sources, PerHost: *perHost, Workers: *workers,
 		SkipHostile: !*hostile, Dir: *dir, Out: a.stderr, Database: *database,
-		Spread: *dates == "spread", NoTopics: !*ingestTopics, CPUProfile: *ingestProfile, RepollProfile: *repollProfile,
+		Spread: *dates == "spread", NoTopics: !*ingestTopics, CPUProfile: *ingestProfile, Trace: *ingestTrace, RepollProfile: *repollProfile,
 		PGProfile:   *pgProfile,
 		UpstreamCmd: exec.CommandContext(ctx, self, "bench", "-upstream"),
 	})
