@@ -66,6 +66,11 @@ type Options struct {
 	// UpstreamCmd starts the upstream process; it must print its base URL
 	// on the first line of stdout and serve until killed.
 	UpstreamCmd *exec.Cmd
+	// PollerCmd, when set, returns the command of one poller process of
+	// the PostgreSQL phases (see RunPoller) for the config at cfgPath,
+	// writing its CPU profile to profile when not ""; without it the
+	// pollers run in this process.
+	PollerCmd func(cfgPath, profile string) *exec.Cmd
 }
 
 // Report holds the measured figures.

@@ -165,7 +165,15 @@ func pgPhase(ctx context.Context, o Options, sources string, n int, again bool) 
 		if _, err := stores[0].SQL().ExecContext(ctx, `UPDATE sources SET next_due = 0`); err != nil {
 			return 0, nil, 0, err
 		}
-	} else if o.PGProfile != "" {
+	}
+	if o.PollerCmd != nil {
+		profile := ""
+		if !again && o.PGProfile != "" {
+			profile = fmt.Sprintf("%s.%dp", o.PGProfile, n)
+		}
+		return pollerProcs(o, path, n, profile)
+	}
+	if !again && o.PGProfile != "" {
 		stop, err := startProfile(fmt.Sprintf("%s.%dp", o.PGProfile, n))
 		if err != nil {
 			return 0, nil, 0, err

@@ -29,6 +29,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	dir := fs.String("dir", "", "scratch directory (default: a temporary one, removed after)")
 	database := fs.String("database", "", "also measure PostgreSQL at this postgres:// `URL` (ingest and re-poll with 1 and 3 pollers, each in a fresh schema), beside SQLite")
 	upstream := fs.Bool("upstream", false, "internal: serve the synthetic upstream and print its URL")
+	pgPoller := fs.String("pg-poller", "", "internal: be one poller process of a PostgreSQL phase, polling the sources of this `config` once (with -pg-profile: its CPU profile's file)")
 	live := fs.Bool("live", false, "the live benchmark instead: bantin run polling changing sources (-sources, default 1950, -items, default 20) "+
 		"into -topics topics, alone and then with -conns readers, each phase for -duration")
 	duration := fs.Duration("duration", time.Minute, "-live: length of each measured phase")
@@ -44,6 +45,9 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	}
 	if *upstream {
 		return bench.Serve(func(u string) { fmt.Fprintln(a.stdout, u) })
+	}
+	if *pgPoller != "" {
+		return bench.RunPoller(ctx, *pgPoller, *pgProfile, os.Stdin, a.stdout)
 	}
 	if *live {
 		set := map[string]bool{}
@@ -80,6 +84,9 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 		Spread: *dates == "spread", NoTopics: !*ingestTopics, CPUProfile: *ingestProfile, Trace: *ingestTrace, RepollProfile: *repollProfile,
 		PGProfile:   *pgProfile,
 		UpstreamCmd: exec.CommandContext(ctx, self, "bench", "-upstream"),
+		PollerCmd: func(cfgPath, profile string) *exec.Cmd {
+			return exec.CommandContext(ctx, self, "bench", "-pg-poller", cfgPath, "-pg-profile", profile)
+		},
 	})
 	if err != nil {
 		return err
