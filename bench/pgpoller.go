@@ -127,9 +127,16 @@ func pollerProcs(o Options, path string, n int, profile string) (time.Duration, 
 		})
 	}
 	wg.Wait()
+	return passResult(start, share, items, errs)
+}
+
+// passResult is the outcome of a pass of pollers begun at start: its
+// time, the sources each polled and the items stored, or the first
+// poller's error.
+func passResult(start time.Time, share, items []int, errs []error) (time.Duration, []int, int, error) {
 	d := time.Since(start)
 	total := 0
-	for i := range n {
+	for i := range errs {
 		if errs[i] != nil {
 			return 0, nil, 0, errs[i]
 		}

@@ -148,15 +148,7 @@ func pgPhase(ctx context.Context, o Options, sources string, n int, again bool) 
 			}()
 		}
 		wg.Wait()
-		d := time.Since(start)
-		items := 0
-		for i := range n {
-			if errs[i] != nil {
-				return 0, nil, 0, errs[i]
-			}
-			items += newItems[i]
-		}
-		return d, share, items, nil
+		return passResult(start, share, newItems, errs)
 	}
 	if again {
 		if _, _, _, err := pass(); err != nil {
