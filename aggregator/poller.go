@@ -474,6 +474,12 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 	wg.Wait()
 	close(outcomes)
 	<-writerDone
+	if p.Store.Postgres() {
+		// The other pollers take this one's share of per_host now.
+		if err := p.Store.RetirePoller(context.WithoutCancel(ctx), p.Owner); err != nil {
+			p.Logger.Warn("retire poller", slog.Any("error", err))
+		}
+	}
 	if once {
 		if gone != nil {
 			return fmt.Errorf("aggregator: poll stopped: %w", gone)

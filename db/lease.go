@@ -255,6 +255,20 @@ func (e scanExtra) Scan(dst ...any) error {
 	return e.sc.Scan(append(append(e.before[:len(e.before):len(e.before)], dst...), e.extra...)...)
 }
 
+// RetirePoller ends owner's part in sharing per_host (nothing on SQLite):
+// a poller that stops polling says so, so that the others take its share
+// of each host's slots at once instead of after pollerLive. Its leases
+// are released as their writes are stored; those still held run out.
+func (d *DB) RetirePoller(ctx context.Context, owner string) error {
+	if !d.pg {
+		return nil
+	}
+	if _, err := d.sql.ExecContext(ctx, `DELETE FROM pollers WHERE owner = ?`, owner); err != nil {
+		return fmt.Errorf("db: retire poller %q: %w", owner, err)
+	}
+	return nil
+}
+
 // ReleaseSource ends owner's lease of source id (nothing on SQLite).
 func (d *DB) ReleaseSource(ctx context.Context, id, owner string) error {
 	if !d.pg {

@@ -149,3 +149,47 @@ func TestClaimSourcesInOneBatch(t *testing.T) {
 		t.Errorf("B claims s6 of h after A's release: %+v, %v", got, err)
 	}
 }
+
+// TestRetiredPollerLeavesItsShare: two live pollers share a host's
+// per_host slots (2 each of 4); once one retires (it stopped polling),
+// the other may claim all 4 at once, not after pollerLive.
+func TestRetiredPollerLeavesItsShare(t *testing.T) {
+	postgresOnly(t)
+	ctx := context.Background()
+	a, _ := openFresh(t)
+	mustSync(t, a, "s1", "s2", "s3", "s4", "s5", "s6")
+	now := time.Now()
+	until := now.Add(time.Minute)
+	claim := func(owner string, ids ...string) int {
+		var cands []Candidate
+		for _, id := range ids {
+			cands = append(cands, Candidate{id, "h"})
+		}
+		got, err := a.ClaimSources(ctx, owner, cands, 4, len(cands), now, until, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range got {
+			if c.OK {
+				n++
+			}
+		}
+		return n
+	}
+	if n := claim("B", "s1"); n != 1 {
+		t.Fatalf("B claimed %d of 1", n)
+	}
+	if n := claim("A", "s2", "s3", "s4"); n != 2 {
+		t.Fatalf("A claimed %d beside live B, want its share 2 of per_host 4", n)
+	}
+	if err := a.ReleaseSource(ctx, "s1", "B"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RetirePoller(ctx, "B"); err != nil {
+		t.Fatal(err)
+	}
+	if n := claim("A", "s4", "s5", "s6"); n != 2 {
+		t.Errorf("A claimed %d more after B retired, want 2 (all 4 of per_host)", n)
+	}
+}
