@@ -68,9 +68,8 @@ type feedView struct {
 // asks the feeds they changed on a keep-alive connection of its own until
 // a response shows them.
 type prober struct {
-	db     *sql.DB
-	addr   string
-	topics int
+	db   *sql.DB
+	addr string
 
 	mu      sync.Mutex
 	ids     map[string]int64 // item link -> id, for items stored since the start
