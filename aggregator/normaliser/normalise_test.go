@@ -603,3 +603,48 @@ func TestSanitiseBalances(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONFeedControlCharactersDropped: a JSON Feed may escape characters
+// that XML forbids (a NUL in an id, a title, a tag, the feed's title):
+// they are dropped as repair drops them from XML, so that every field
+// stored can be published as XML and stored in PostgreSQL's text, while an
+// escaped backslash before "u0000" stays literal text and surrogate pairs
+// stay characters.
+func TestJSONFeedControlCharactersDropped(t *testing.T) {
+	feed := `{"version":"https://jsonfeed.org/version/1.1","title":"Ngu\u0000ồn \u001ftin",
+"items":[{"id":"a\u0000b","url":"https://x.example/1\u0007","title":"Tin\u0000 nóng \\u0000 😀 \ud83d\ude00",
+"content_html":"<p>Nội\u0000 dung\u000b</p>","date_published":"2026-12-01T10:00:00Z","tags":["Thời\u0000 sự"],
+"authors":[{"name":"Tác\u0008 giả"}]}]}`
+	p := MustParse(t, []byte(feed), "application/feed+json", "https://x.example/feed.json")
+	if p.Feed.Title != "Nguồn tin" {
+		t.Errorf("feed title %q, want %q", p.Feed.Title, "Nguồn tin")
+	}
+	items := Normalise(p, Options{Now: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)})
+	if len(items) != 1 {
+		t.Fatalf("got %d items, want 1", len(items))
+	}
+	it := items[0]
+	if it.GUID != "ab" || it.Title != `Tin nóng \u0000 😀 😀` || it.Link != "https://x.example/1" {
+		t.Errorf("GUID %q, title %q, link %q", it.GUID, it.Title, it.Link)
+	}
+	if want := []db.Tag{{Slug: "thoi-su", Name: "Thời sự"}}; !slices.Equal(it.Tags, want) {
+		t.Errorf("Tags = %+v, want %+v", it.Tags, want)
+	}
+	fields := []string{it.GUID, it.Title, it.Summary, it.Content, it.Link}
+	for _, a := range it.Authors {
+		fields = append(fields, a.Name)
+	}
+	if len(it.Authors) != 1 || it.Authors[0].Name != "Tác giả" {
+		t.Errorf("Authors = %+v, want Tác giả", it.Authors)
+	}
+	for _, f := range fields {
+		if strings.ContainsFunc(f, func(r rune) bool { return !isXMLChar(r) }) {
+			t.Errorf("a character XML forbids is left in %q", f)
+		}
+	}
+	// Without such escapes the document is not copied.
+	plain := []byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"\u00e0"}]}`)
+	if got := dropJSONControls(plain); &got[0] != &plain[0] {
+		t.Error("a JSON document without escapes to drop was copied")
+	}
+}

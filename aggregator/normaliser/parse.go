@@ -157,6 +157,7 @@ func Parse(body []byte, contentType, baseURL string) (*Parsed, error) {
 	// references can only be resolved there, and one pass is enough.
 	text := demoronize(rewriteDecl(dec.text))
 	text = absoluteXMLBase(text, baseURL)
+	text = dropJSONControls(text)
 
 	feed, err := parseFeed(text)
 	repaired := false
@@ -441,6 +442,41 @@ func closeTruncated(b []byte) ([]byte, []xml.Name) {
 		out = append(out, '>')
 	}
 	return out, stack
+}
+
+// dropJSONControls removes from a JSON document the escapes of characters
+// that XML forbids (\u0000 to \u001F but tab, line feed and carriage
+// return; \uFFFE, \uFFFF), as repair drops them from XML: every field of
+// a JSON Feed may carry them (a NUL in an id or a title), and neither the
+// feeds bantin publishes (XML) nor PostgreSQL's text can hold them. Other
+// input (XML, or JSON without such an escape) is returned as it is.
+func dropJSONControls(text []byte) []byte {
+	t := bytes.TrimLeft(text, " \t\r\n\ufeff")
+	if len(t) == 0 || t[0] != '{' || !bytes.Contains(text, []byte(`\u`)) {
+		return text
+	}
+	var out []byte // nil until something is dropped
+	last := 0
+	for i := 0; i < len(text); i++ {
+		if text[i] != '\\' {
+			continue
+		}
+		if i+1 >= len(text) || text[i+1] != 'u' || i+6 > len(text) {
+			i++ // an escape of one character (an escaped backslash, too)
+			continue
+		}
+		n, err := strconv.ParseUint(string(text[i+2:i+6]), 16, 32)
+		r := rune(n)
+		if err == nil && (r < 0xD800 || r > 0xDFFF) && !isXMLChar(r) {
+			out = append(out, text[last:i]...)
+			last = i + 6
+		}
+		i += 5
+	}
+	if out == nil {
+		return text
+	}
+	return append(out, text[last:]...)
 }
 
 func isXMLChar(r rune) bool {
