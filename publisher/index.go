@@ -192,15 +192,7 @@ func (s *Server) renderOPML(ctx context.Context, cfg *config.Config, tags bool) 
 				XMLURL: render.FeedURL(base, kindTopic, t.Slug, render.FormatRSS), HTMLURL: base + "/", Version: "RSS2"})
 		}
 	}
-	var buf bytes.Buffer
-	buf.WriteString(xml.Header)
-	enc := xml.NewEncoder(&buf)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("publisher: render opml: %w", err)
-	}
-	buf.WriteByte('\n')
-	return buf.Bytes(), nil
+	return render.XMLDocument(doc, "opml")
 }
 
 // indexEntries is the composition of a topic's first entries that an index

@@ -1,9 +1,7 @@
 package render
 
 import (
-	"bytes"
 	"encoding/xml"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -135,15 +133,7 @@ func renderAtom(f *Feed) ([]byte, error) {
 		out.Entries = append(out.Entries, atomEntryFrom(f, f.Entries[i], ge))
 	}
 
-	var buf bytes.Buffer
-	buf.WriteString(xml.Header)
-	enc := xml.NewEncoder(&buf)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return nil, fmt.Errorf("publisher: render atom: %w", err)
-	}
-	buf.WriteByte('\n')
-	return buf.Bytes(), nil
+	return XMLDocument(out, "atom")
 }
 
 // atomEntryFrom extends gorilla's entry ge for e.

@@ -166,16 +166,7 @@ func renderRSS(f *Feed) ([]byte, error) {
 		ch.Items = append(ch.Items, rssItemFrom(f, f.Entries[i], gi))
 	}
 
-	var buf bytes.Buffer
-	buf.WriteString(xml.Header)
-	enc := xml.NewEncoder(&buf)
-	enc.Indent("", "  ")
-	doc := &rssDoc{Version: "2.0", XmlnsAtom: nsAtom, XmlnsCont: nsContent, XmlnsDC: nsDC, Channel: ch}
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("publisher: render rss: %w", err)
-	}
-	buf.WriteByte('\n')
-	return buf.Bytes(), nil
+	return XMLDocument(&rssDoc{Version: "2.0", XmlnsAtom: nsAtom, XmlnsCont: nsContent, XmlnsDC: nsDC, Channel: ch}, "rss")
 }
 
 // rssItemFrom extends gorilla's item gi for e.
@@ -219,4 +210,19 @@ func rssItemFrom(f *Feed, e Entry, gi *feeds.RssItem) *rssItem {
 		x.Source = &rssSource{URL: u, Text: rssEscape(SourceName(it))}
 	}
 	return x
+}
+
+// XMLDocument is v encoded as an XML document: the XML declaration, v
+// indented by two spaces, a final newline. what names the document in
+// the error.
+func XMLDocument(v any, what string) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("publisher: render %s: %w", what, err)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
 }
