@@ -814,7 +814,7 @@ func (d *DB) Items(ctx context.Context, ids []int64) ([]Item, error) {
 }
 
 const itemByLinkSQL = `SELECT ` + itemCols + ` FROM items i JOIN sources s ON s.id = i.source_id
-	WHERE i.id IN (SELECT id FROM items WHERE link = ?1 UNION SELECT id FROM items WHERE canonical_link = ?1)
+	WHERE i.id IN (SELECT id FROM items WHERE link = ?1 UNION SELECT id FROM items WHERE canonical_link = ?1 AND canonical_link <> link)
 	ORDER BY i.published DESC, i.id DESC LIMIT 1`
 
 // ItemByLink returns the newest item (by Published, then ID) whose Link or
@@ -850,7 +850,7 @@ func (d *DB) ItemsByLink(ctx context.Context, links ...string) ([]Item, error) {
 	args = append(args, args...)
 	items, err := d.queryItems(ctx, `SELECT `+itemCols+` FROM items i JOIN sources s ON s.id = i.source_id
 		WHERE i.id IN (SELECT id FROM items WHERE link IN (`+in+`)
-			UNION SELECT id FROM items WHERE canonical_link IN (`+in+`))
+			UNION SELECT id FROM items WHERE canonical_link IN (`+in+`) AND canonical_link <> link)
 		ORDER BY i.published DESC, i.id DESC`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: find items by link: %w", err)

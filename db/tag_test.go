@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -108,6 +109,27 @@ func TestLookupsByLinkAndGUID(t *testing.T) {
 		{"guid in two sources", func() ([]Item, error) { return d.ItemsByGUID(ctx, "dup") }, []int64{sdup, udup}},
 		{"unique guid", func() ([]Item, error) { return d.ItemsByGUID(ctx, "b") }, []int64{ub}},
 		{"guids of a source", func() ([]Item, error) { return d.GUIDs(ctx, "s") }, []int64{sa, sdup}},
+	}
+	// The index of canonical links holds only those that differ from the
+	// link (migration 0013); lookups still use it, not a scan of items.
+	if !d.Postgres() {
+		rows, err := d.SQL().QueryContext(ctx, "EXPLAIN QUERY PLAN "+itemByLinkSQL, "https://news.example/s/a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if p := strings.Join(plan, "; "); !strings.Contains(p, "INDEX items_canonical_link") || !strings.Contains(p, "INDEX items_link") {
+			t.Errorf("ItemByLink's plan does not use both link indexes: %s", p)
+		}
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -352,6 +352,9 @@ func decodeWith(body []byte, bomLen int, name string, enc encoding.Encoding) (de
 	rest := body[bomLen:]
 	switch name {
 	case encUTF8:
+		if utf8.Valid(rest) { // the rule: checked once
+			return decoded{text: rest, encoding: encUTF8}, true
+		}
 		if notUTF8(rest) {
 			return decoded{}, false
 		}

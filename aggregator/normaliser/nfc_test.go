@@ -41,6 +41,12 @@ func TestNFCFastPath(t *testing.T) {
 		"cjk":         "東京",
 		"invalid":     "a\xffb",
 		"hangul jamo": "\u1100\u1161",
+		// the byte-level shortcut must not pass broken sequences
+		"cut 2-byte":        "Hà N\xc3",
+		"lead then ascii":   "\xc3A",
+		"cut 3-byte":        "Nộ\xe1\xbb",
+		"3-byte bad tail":   "\xe1\xbbA",
+		"outside the range": "\xe1\xbc\x80\u0301",
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {

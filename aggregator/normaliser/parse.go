@@ -537,6 +537,17 @@ func nfc(s string) string {
 			i++
 			continue
 		}
+		// The common safe sequences, read without decoding: U+0080-U+02FF
+		// (lead bytes C2-CB) and U+1E00-U+1EFF (E1 B8-BB), which hold
+		// nearly every letter of Vietnamese and Western text.
+		if c >= 0xC2 && c <= 0xCB && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			i += 2
+			continue
+		}
+		if c == 0xE1 && i+2 < len(s) && s[i+1] >= 0xB8 && s[i+1] <= 0xBB && s[i+2]&0xC0 == 0x80 {
+			i += 3
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError || !nfcSafe(r) {
 			if !utf8.ValidString(s) {
