@@ -51,23 +51,19 @@ type DB struct {
 	dsn string
 	// searchTot caches the PostgreSQL search index's totals (search_pg.go).
 	searchTot indexTotals
-	// ckpt runs the checkpoints of the write-ahead log (wal.go).
-	ckpt checkpointer
 }
 
 // dsnParams are applied by the driver to every new connection.
 // cache_spill lets a write transaction keep up to 16 MiB of changed pages
 // in memory before it writes them to the WAL (the default, the 2 MiB
-// cache_size, made a poller's group commit write many pages twice). A
-// write that leaves the WAL over 16 MiB starts a checkpoint beside the
-// writer (see checkpointer): a page that many transactions change (an
-// index of recent items) is copied once per checkpoint.
-// wal_autocheckpoint, SQLite's own checkpoint inside a commit, is the
-// backstop at 10,000 pages (40 MiB).
+// cache_size, made a poller's group commit write many pages twice), and
+// wal_autocheckpoint lets the WAL grow to 4,000 pages (16 MiB) before
+// SQLite copies it into the database: a page that many transactions
+// change (an index of recent items) is copied once per checkpoint.
 // journal_size_limit truncates the WAL file back to 16 MiB whenever a
 // checkpoint lets SQLite start it over (see CheckpointWAL).
 const dsnParams = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(NORMAL)&_pragma=cache_spill(4096)&_pragma=wal_autocheckpoint(10000)" +
+	"&_pragma=synchronous(NORMAL)&_pragma=cache_spill(4096)&_pragma=wal_autocheckpoint(4000)" +
 	"&_pragma=journal_size_limit(16777216)&_txlock=immediate"
 
 // DSN returns the driver data source name Open uses for path: a file: URI
@@ -210,7 +206,6 @@ func (d *DB) Optimize(ctx context.Context) error {
 // last one would make SQLite checkpoint and delete the -wal at a path that
 // may belong to another database by now.
 func (d *DB) Close() error {
-	d.ckpt.wg.Wait()
 	if d.files.check() != nil {
 		return nil
 	}
@@ -255,9 +250,6 @@ func (d *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if ctx.Err() == nil {
 		d.files.wrote(err, d.now())
-	}
-	if err == nil {
-		d.afterCommit()
 	}
 	return err
 }

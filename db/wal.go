@@ -2,11 +2,8 @@ package db
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"os"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -92,66 +89,4 @@ func fileSize(path string) int64 {
 		return 0
 	}
 	return fi.Size()
-}
-
-// walCheckpointFrames is how many pages the write-ahead log holds beyond
-// the last checkpoint when a write starts one in the background (see
-// checkpointer): 4,000 pages, 16 MiB. SQLite's own automatic checkpoint
-// (wal_autocheckpoint, in dsnParams) stays as a backstop at a larger size.
-const walCheckpointFrames = 4000
-
-// checkpointer copies the write-ahead log into the database on a
-// connection of its own, beside the writer: a PASSIVE checkpoint takes no
-// write lock, so the transaction that filled the log commits at once
-// instead of copying (and fsyncing) 16 MiB of pages itself. SQLite's
-// automatic checkpoint did that inside the commit of every 4,000th page,
-// on the poller's single writer, which the whole ingest waits for.
-type checkpointer struct {
-	running atomic.Bool
-	wg      sync.WaitGroup
-}
-
-// afterCommit starts a background checkpoint when the log has grown past
-// walCheckpointBytes and none is running.
-func (d *DB) afterCommit() {
-	if d.pg || d.files == nil || walBacklog(d.files.path+"-shm") < walCheckpointFrames {
-		return
-	}
-	if !d.ckpt.running.CompareAndSwap(false, true) {
-		return
-	}
-	d.ckpt.wg.Add(1)
-	go func() {
-		defer d.ckpt.wg.Done()
-		defer d.ckpt.running.Store(false)
-		if d.files.check() != nil {
-			return // gone: nothing to copy into
-		}
-		// Best effort: busy readers or a closing pool leave the log to the
-		// next checkpoint (or to SQLite's automatic one).
-		_, _ = d.sql.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
-	}()
-}
-
-// walBacklog returns how many frames of the write-ahead log are not yet
-// checkpointed, read from the wal-index header in the -shm file (SQLite's
-// WAL format: mxFrame at byte 16 of the header, nBackfill at byte 96, both
-// in the machine's byte order); 0 when it cannot tell. The read takes no
-// lock: a torn value only moves one checkpoint.
-func walBacklog(shm string) uint32 {
-	f, err := os.Open(shm)
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	var b [100]byte
-	if n, _ := f.ReadAt(b[:], 0); n < len(b) {
-		return 0
-	}
-	mxFrame := binary.NativeEndian.Uint32(b[16:])
-	backfill := binary.NativeEndian.Uint32(b[96:])
-	if backfill > mxFrame {
-		return 0
-	}
-	return mxFrame - backfill
 }
