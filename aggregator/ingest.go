@@ -102,7 +102,7 @@ func (p *Poller) Ingest(ctx context.Context, id string, body []byte, contentType
 		return db.SaveResult{}, fmt.Errorf("aggregator: ingest %s: %w: %w", id, normaliser.ErrNotAFeed, err)
 	}
 	items, skipped := p.storable(parsed, src, base, start)
-	st.LastSkipped, st.LastSkipReason = skipped, skipReason(src, skipped)
+	st.LastSkipped, st.LastSkipReason = skipped.record(src)
 	if src.WantsArticle() {
 		// The pushed items get their article pages as polled ones do (a
 		// push that dropped the stored full text would make it fetched

@@ -246,7 +246,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 	st.HubURL, st.HubTopic = parsed.HubURL, parsed.SelfURL
 
 	var items []db.Item
-	var skipped int
+	var skipped skips
 	if j.src.WantsArticle() {
 		p.onCPU(func() { items, skipped = p.normalised(parsed, j.src, resp.URL, start) })
 		var entries map[string]scrape.Entry
@@ -267,7 +267,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		p.onCPU(func() { items, skipped = p.storable(parsed, j.src, resp.URL, start) })
 	}
 	o.items = items
-	st.LastSkipped, st.LastSkipReason = skipped, skipReason(j.src, skipped)
+	st.LastSkipped, st.LastSkipReason = skipped.record(j.src)
 	if parsed.Repaired {
 		p.noteRepair(&o, resp)
 	}
@@ -414,15 +414,15 @@ func (p *Poller) trackMove(st *db.Source, fetched, permanent string) {
 // relative links resolve against base) into the items to store:
 // normalised, without those beyond the retention window (skipped counts
 // them), classified under the current topics; never nil.
-func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) (items []db.Item, skipped int) {
+func (p *Poller) storable(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) (items []db.Item, skipped skips) {
 	p.stage(StageNormalise, func() { items, skipped = p.normalised(parsed, src, base, start) })
 	p.stage(StageClassify, func() { p.classify(items, start) })
 	return items, skipped
 }
 
 // normalised is storable without the classification.
-func (p *Poller) normalised(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) ([]db.Item, int) {
-	items := normaliser.Normalise(parsed, normaliser.Options{
+func (p *Poller) normalised(parsed *normaliser.Parsed, src *config.Source, base string, start time.Time) ([]db.Item, skips) {
+	items, placeholders := normaliser.NormaliseCounting(parsed, normaliser.Options{
 		SourceID:   src.ID,
 		SourceTags: src.Tags,
 		Location:   src.Location,
@@ -435,7 +435,7 @@ func (p *Poller) normalised(parsed *normaliser.Parsed, src *config.Source, base 
 	if items == nil {
 		items = []db.Item{}
 	}
-	return items, n - len(items)
+	return items, skips{expired: n - len(items), placeholders: placeholders}
 }
 
 // classify sets the topics of items under the current topics.

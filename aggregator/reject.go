@@ -102,12 +102,27 @@ func notFollowed(links []string) string {
 	return fmt.Sprintf("; its feed link %s is not followed: the source has given a feed before, and only a source that never has is searched for one", links[0])
 }
 
-// skipReason says why skipped items of a fetch of src were not stored.
-func skipReason(src *config.Source, skipped int) string {
-	if skipped == 0 {
-		return ""
+// skips counts the items of a fetched feed that were not stored, by why.
+type skips struct {
+	expired      int // published before the retention window
+	placeholders int // without title, link or enclosure among named items
+}
+
+// record returns the count and the reason a source's state keeps (see
+// SkipNote): "older than retention 90d", "without a title, link or
+// enclosure (the feed's other items have one)", or both with their counts.
+func (s skips) record(src *config.Source) (int, string) {
+	expired := "older than retention " + src.Retention.String()
+	const placeholder = "without a title, link or enclosure (the feed's other items have one)"
+	switch {
+	case s.expired > 0 && s.placeholders > 0:
+		return s.expired + s.placeholders, fmt.Sprintf("%s (%d), %s (%d)", expired, s.expired, placeholder, s.placeholders)
+	case s.expired > 0:
+		return s.expired, expired
+	case s.placeholders > 0:
+		return s.placeholders, placeholder
 	}
-	return "older than retention " + src.Retention.String()
+	return 0, ""
 }
 
 // SkipNote is how skipped items are reported: "5 older than retention

@@ -59,3 +59,33 @@ func TestRunLogsSkippedItems(t *testing.T) {
 		t.Errorf("bantin_items_skipped_total = %v, want 2 (the feed was fetched %d times)\n%s", got, n, logs.String())
 	}
 }
+
+// TestPlaceholderItemsAreReported: an item with neither title, link nor
+// enclosure among named items is left out as a placeholder (Normalise),
+// and the poll says so beside the items older than retention, instead
+// of dropping it without a word: an RSS item with only a description is
+// valid, and an editor must be able to see that it was not stored.
+func TestPlaceholderItemsAreReported(t *testing.T) {
+	feed := strings.Replace(healthyFeed, "</channel>", `<item><description>Chỉ có mô tả: không tiêu đề, không liên kết.</description>
+<pubDate>Mon, 02 Nov 2026 12:00:00 +0700</pubDate></item>
+<item><title>Tin cũ</title><link>https://thoisu.example.vn/old</link><pubDate>Thu, 01 Jan 1970 00:00:00 +0000</pubDate></item>
+</channel>`, 1)
+	up := newUpstream(t, answer{contentType: "application/rss+xml", body: feed})
+	p, store := testPoller(t, up.URL, "  - {id: ph, url: '{{URL}}/feed.rss', retention: 90d}\n")
+	p.Now = func() time.Time { return time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC) }
+	var results []Result
+	sum, err := p.PollOnce(context.Background(), true, func(r Result) { results = append(results, r) })
+	if err != nil || sum.New != 2 {
+		t.Fatalf("poll: %+v, %v; want the 2 named items stored", sum, err)
+	}
+	const want = "older than retention 90d (1), without a title, link or enclosure (the feed's other items have one) (1)"
+	if len(results) != 1 || results[0].Skipped != 2 || results[0].SkipReason != want {
+		t.Fatalf("results %+v; want 2 skipped: %s", results, want)
+	}
+	if note := SkipNote(results[0].Skipped, results[0].SkipReason); note != "2 "+want {
+		t.Errorf("SkipNote = %q", note)
+	}
+	if st := source(t, store, "ph"); st.LastSkipped != 2 || st.LastSkipReason != want {
+		t.Errorf("source records %d skipped for %q", st.LastSkipped, st.LastSkipReason)
+	}
+}

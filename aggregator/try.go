@@ -20,6 +20,9 @@ type Trial struct {
 	// Items are the items as they would be stored (not classified, and
 	// without their article pages).
 	Items []db.Item
+	// Placeholders counts the items left out for having neither title,
+	// link nor enclosure while others have one (see Normalise).
+	Placeholders int
 	// Entries are, for a type: html source, what the selectors read for
 	// each item (same order as Items); nil for a feed.
 	Entries []scrape.Entry
@@ -65,7 +68,7 @@ func Try(ctx context.Context, f *fetcher.Fetcher, src *config.Source, now time.T
 		return nil, fmt.Errorf("aggregator: parse %s: %w", resp.URL, err)
 	}
 	t.Encoding = parsed.Encoding
-	t.Items = normaliser.Normalise(parsed, normaliser.Options{
+	t.Items, t.Placeholders = normaliser.NormaliseCounting(parsed, normaliser.Options{
 		SourceID: src.ID, SourceTags: src.Tags, Location: src.Location, Language: src.Language,
 		Now: now.UTC(), BaseURL: resp.URL,
 	})

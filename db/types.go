@@ -62,7 +62,8 @@ type Source struct {
 	SkipDays     []time.Weekday
 
 	// LastSkipped items of the last parsed feed were not stored, for
-	// LastSkipReason ("older than retention 90d"); 0 and "" when none.
+	// LastSkipReason ("older than retention 90d", "without a title, link
+	// or enclosure ...", or both with counts); 0 and "" when none.
 	LastSkipped    int
 	LastSkipReason string
 }

@@ -95,8 +95,17 @@ const futureSlack = 24 * time.Hour
 //     categories, enclosures, image and the upstream dates (never o.Now), so
 //     an unchanged upstream item hashes the same on every fetch.
 func Normalise(p *Parsed, o Options) []db.Item {
+	items, _ := NormaliseCounting(p, o)
+	return items
+}
+
+// NormaliseCounting is Normalise, and also reports how many unnamed items
+// it dropped as placeholders among named ones (see Normalise), so that
+// the poller can say so: such an item may be real content (an RSS item
+// with only a description is valid) that a reader would miss.
+func NormaliseCounting(p *Parsed, o Options) (items []db.Item, placeholders int) {
 	if p == nil || p.Feed == nil {
-		return nil
+		return nil, 0
 	}
 	f := p.Feed
 	feedURL := o.BaseURL
@@ -133,12 +142,14 @@ func Normalise(p *Parsed, o Options) []db.Item {
 		parsed = append(parsed, parsedItem{it: it, item: item, link: identityLink(it, iriBase), unnamed: !ok})
 	}
 	if named {
+		n := len(parsed)
 		parsed = slices.DeleteFunc(parsed, func(x parsedItem) bool { return x.unnamed })
+		placeholders = n - len(parsed)
 	}
 	assignIdentities(parsed)
 
 	seen := map[string]bool{}
-	items := make([]db.Item, 0, len(parsed))
+	items = make([]db.Item, 0, len(parsed))
 	for _, x := range parsed {
 		if x.drop || seen[x.item.GUID] {
 			continue
@@ -147,7 +158,7 @@ func Normalise(p *Parsed, o Options) []db.Item {
 		x.item.Recovered = p.Repaired
 		items = append(items, x.item)
 	}
-	return items
+	return items, placeholders
 }
 
 // parsedItem is an upstream item on its way to an identity.

@@ -153,6 +153,9 @@ func printTrial(w io.Writer, src *config.Source, t *aggregator.Trial) {
 		kind = "listing page"
 	}
 	fmt.Fprintf(w, "%s %s (%s, %s): %d items would be stored; nothing was written\n", src.ID, t.URL, kind, t.Encoding, len(t.Items))
+	if t.Placeholders > 0 {
+		fmt.Fprintf(w, "left out: %d without a title, link or enclosure (the feed's other items have one)\n", t.Placeholders)
+	}
 	for i, it := range t.Items {
 		var e scrape.Entry
 		from := func(f scrape.Field) string {

@@ -105,3 +105,24 @@ topics:
 		}
 	}
 }
+
+// TestTryNamesLeftOutPlaceholders: `bantin try` says how many items it
+// left out as placeholders (no title, link or enclosure among named
+// items), as poll and sources do, instead of listing fewer items silently.
+func TestTryNamesLeftOutPlaceholders(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "f.rss"), `<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>T</title><link>https://x.example/</link><description>d</description>
+<item><title>Bài một</title><link>https://x.example/1</link></item>
+<item><description>Chỉ có mô tả</description></item>
+</channel></rss>`)
+	cfg := filepath.Join(dir, "bantin.yaml")
+	writeFile(t, cfg, "database: t.db\nsources:\n  - {id: x, url: ./f.rss}\n")
+	out := mustRun(t, "try", "x", "-config", cfg)
+	if !strings.Contains(out, "1 items would be stored") || !strings.Contains(out, "left out: 1 without a title, link or enclosure") {
+		t.Errorf("try does not say it left the placeholder out:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "t.db")); err == nil {
+		t.Error("try created the database")
+	}
+}
