@@ -5,19 +5,44 @@ package db
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
 )
 
+// fsizeChildEnv marks the child process that runs under RLIMIT_FSIZE.
+const fsizeChildEnv = "BANTIN_TEST_FSIZE_CHILD"
+
 // TestFailedWritesMakeHealthFailUntilOneSucceeds makes every file write of
 // this process fail (RLIMIT_FSIZE 1 byte, what a full disk does to
 // SQLite's appends), then gives the space back: Health reports the
 // failure with its cause, a refused item (a data error) does not count,
 // and Probe brings Health back by itself.
+//
+// The limit holds for the whole process, so the test runs in a child
+// process of its own: in the parent, whatever else writes a file in that
+// moment (go test's own log of the files a test opens, which made the
+// package fail with "file too large") would fail too.
 func TestFailedWritesMakeHealthFailUntilOneSucceeds(t *testing.T) {
 	sqliteOnly(t) // the SQLite file and its storage
+	if os.Getenv(fsizeChildEnv) == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestFailedWritesMakeHealthFailUntilOneSucceeds$", "-test.count=1", "-test.v")
+		// SQLite only: the child leaves out the PostgreSQL round.
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "BANTIN_TEST_POSTGRES=") {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		cmd.Env = append(cmd.Env, fsizeChildEnv+"=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestFailedWritesMakeHealthFailUntilOneSucceeds") {
+			t.Fatalf("child process: %v\n%s", err, out)
+		}
+		return
+	}
 	ctx := context.Background()
 	d, _ := mustOpen(t)
 	mustSync(t, d, "s")
