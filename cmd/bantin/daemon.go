@@ -41,11 +41,13 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 
 // daemon is `bantin run` (polling) and `bantin serve`: it reads the flags
 // and the config, builds a Daemon and runs it until ctx ends (SIGINT,
-// SIGTERM); SIGHUP reloads the config file.
+// SIGTERM); SIGHUP reloads the config file, and so does a change of the
+// file (unless -watch-config=false).
 func daemon(ctx context.Context, a *app, name string, args []string, polling bool) error {
 	fs := a.flags(name, "")
 	listen := fs.String("listen", "", "address to serve on (overrides the config's listen)")
 	fastPath := fs.Bool("fast-path", true, "answer plain feed GETs on the HTTP/1.1 fast path; -fast-path=false: net/http answers everything (overrides the config's fast_path)")
+	watch := fs.Bool("watch-config", true, "reload the config file when it changes (checked every 2 s), as SIGHUP does")
 	var lease *time.Duration
 	if polling {
 		lease = fs.Duration("lease", aggregator.DefaultLeaseTimeout,
@@ -79,6 +81,13 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	reloads := make(chan struct{})
+	w := watchConfig(a.configPath)
+	var tick <-chan time.Time
+	if *watch {
+		t := time.NewTicker(configWatchInterval)
+		defer t.Stop()
+		tick = t.C
+	}
 	go func() {
 		defer close(reloads)
 		for {
@@ -86,7 +95,13 @@ func daemon(ctx context.Context, a *app, name string, args []string, polling boo
 			case <-ctx.Done():
 				return
 			case <-hup:
+				w.loaded()
 				d.ReloadFile(ctx, a.configPath)
+			case <-tick:
+				if w.changed() {
+					d.log.Info("config file changed; reloading", slog.String("config", a.configPath))
+					d.ReloadFile(ctx, a.configPath)
+				}
 			}
 		}
 	}()

@@ -22,13 +22,7 @@ import (
 func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 	hang := make(chan struct{})
 	defer close(hang)
-	mux := http.NewServeMux()
-	mux.HandleFunc("/a.rss", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `<rss version="2.0"><channel><title>A</title><item><title>Tin Hà Nội</title><link>https://a.example/1</link><guid>a1</guid></item></channel></rss>`)
-	})
-	mux.HandleFunc("/b.rss", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `<rss version="2.0"><channel><title>B</title><item><title>Giá vàng hôm nay</title><link>https://b.example/1</link><guid>b1</guid><category>Kinh tế</category></item></channel></rss>`)
-	})
+	mux := twoFeeds()
 	mux.HandleFunc("/slow.rss", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-hang:
@@ -38,15 +32,8 @@ func TestDaemonReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	dir := t.TempDir()
 	addr := freeAddr(t)
-	cfgPath := filepath.Join(dir, "bantin.yaml")
-	head := fmt.Sprintf("base_url: http://%s\ndatabase: d.db\ndefaults:\n  retention: 3650d\n  timeout: 60s\n", addr)
-	write := func(body string) {
-		if err := os.WriteFile(cfgPath, []byte(head+body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cfgPath, write := configWriter(t, addr, "  timeout: 60s\n")
 	write(fmt.Sprintf("sources:\n  - {id: a, url: '%s/a.rss'}\ntopics:\n  - {slug: ha-noi, title: Hà Nội, match: {keywords: [ha noi]}}\n", srv.URL))
 	cmd := serveChild(t, "run", cfgPath, addr)
 	base := "http://" + addr
@@ -154,5 +141,32 @@ func TestServeFastPathSwitch(t *testing.T) {
 		}
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
+	}
+}
+
+// twoFeeds serves /a.rss (an item about Hà Nội) and /b.rss (one tagged
+// Kinh tế), for the reload tests.
+func twoFeeds() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/a.rss", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `<rss version="2.0"><channel><title>A</title><item><title>Tin Hà Nội</title><link>https://a.example/1</link><guid>a1</guid></item></channel></rss>`)
+	})
+	mux.HandleFunc("/b.rss", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `<rss version="2.0"><channel><title>B</title><item><title>Giá vàng hôm nay</title><link>https://b.example/1</link><guid>b1</guid><category>Kinh tế</category></item></channel></rss>`)
+	})
+	return mux
+}
+
+// configWriter returns the path of a config in a new directory and a
+// function that writes it: a daemon on addr, its database beside it, and
+// body after the defaults (more defaults lines first).
+func configWriter(t *testing.T, addr, defaults string) (string, func(body string)) {
+	cfgPath := filepath.Join(t.TempDir(), "bantin.yaml")
+	head := fmt.Sprintf("base_url: http://%s\ndatabase: d.db\ndefaults:\n  retention: 3650d\n%s", addr, defaults)
+	return cfgPath, func(body string) {
+		t.Helper()
+		if err := os.WriteFile(cfgPath, []byte(head+body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -186,7 +186,7 @@ var boolFlags = map[string]bool{
 	"h": true, "help": true, "log-json": true, "all": true, "json": true,
 	"write": true, "hostile": true, "upstream": true, "force": true, "allow-private": true,
 	"ingest-topics": true,
-	"live":          true, "baseline": true, "fast-path": true, "unpaused": true,
+	"live":          true, "baseline": true, "fast-path": true, "unpaused": true, "watch-config": true,
 }
 
 // commandIndex returns the index of the command in args when only flags
