@@ -115,7 +115,13 @@ func readBody(resp *http.Response, max int64, grow func(int64) error) (body []by
 		hint = resp.ContentLength
 	}
 	body, err = readCappedGrow(r, max, hint, grow)
-	return body, "", err
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) && hint > 0 {
+			err = fmt.Errorf("the connection closed after %d of the %d bytes its Content-Length announced: %w", len(body), hint, err)
+		}
+		return nil, "", err
+	}
+	return body, "", nil
 }
 
 // undeclaredGzip names the cause of a read error in a gzip body that no
@@ -250,7 +256,7 @@ func readCappedGrow(r io.Reader, max, sizeHint int64, grow func(int64) error) ([
 			return b, nil
 		}
 		if err != nil {
-			return nil, err
+			return b, err // what arrived, for the error's message
 		}
 	}
 }

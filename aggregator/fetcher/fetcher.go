@@ -9,6 +9,7 @@ package fetcher
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -306,6 +307,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		// Connect and response-header timeouts of the transport.
 		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
 			return fmt.Errorf("fetcher: GET %s: %w: %w", where(u), ErrTimeout, err)
+		}
+		if _, ok := errors.AsType[tls.RecordHeaderError](err); ok && u.Scheme == "https" {
+			return fmt.Errorf("fetcher: GET %s: %w (the server does not speak TLS on this port: is the URL http://?)", where(u), err)
 		}
 		return fmt.Errorf("fetcher: GET %s: %w", where(u), err)
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -520,4 +521,49 @@ func TestCacheHints(t *testing.T) {
 			t.Errorf("MaxAge %v Expires in %v, want 30m and ~1h", resp.MaxAge, time.Until(resp.Expires))
 		}
 	})
+}
+
+// TestFetchBrokenTransferMessages: a body cut short of its Content-Length
+// and an https:// URL on a plain-HTTP port are reported in words an
+// editor can act on, with the URL.
+func TestFetchBrokenTransferMessages(t *testing.T) {
+	cut := mustServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "5000")
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write([]byte(`<rss version="2.0"><channel><title>Tin</title>`)) // 46 bytes, then the handler ends
+	}))
+	_, err := New(testUA).Fetch(context.Background(), Request{URL: cut.URL + "/feed"})
+	if err == nil {
+		t.Fatal("a body cut short was accepted")
+	}
+	checkErrPrefix(t, err, cut.URL+"/feed")
+	if !strings.Contains(err.Error(), "the connection closed after 46 of the 5000 bytes its Content-Length announced") {
+		t.Errorf("cut body: %v", err)
+	}
+
+	// A port that answers in something other than TLS (an SSH banner).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n"))
+			c.Close()
+		}
+	}()
+	u := "https://" + ln.Addr().String() + "/feed"
+	_, err = New(testUA).Fetch(context.Background(), Request{URL: u, AllowPrivate: true})
+	if err == nil {
+		t.Fatal("TLS to a plain HTTP server succeeded")
+	}
+	checkErrPrefix(t, err, u)
+	if !strings.Contains(err.Error(), "the server does not speak TLS on this port: is the URL http://?") {
+		t.Errorf("TLS to plain HTTP: %v", err)
+	}
 }
