@@ -185,7 +185,11 @@ func isCantOpen(err error) bool {
 
 // Optimize lets SQLite refresh the query planner's statistics where they
 // are stale (PRAGMA optimize); cheap when nothing changed, but it may wait
-// for another process's write lock. The daemon runs it hourly.
+// for another process's write lock. The daemon runs it hourly. It holds
+// the write lock: the statistics it writes commit like any write, and a
+// commit may checkpoint the WAL, which must not run beside the writer of
+// this process (modernc's SQLite failed commits with SQLITE_IOERR_IN_PAGE
+// when a checkpoint on another connection of the process ran beside them).
 func (d *DB) Optimize(ctx context.Context) error {
 	// PostgreSQL's autovacuum keeps its statistics fresh.
 	if d.pg {
@@ -194,6 +198,12 @@ func (d *DB) Optimize(ctx context.Context) error {
 	if err := d.files.check(); err != nil {
 		return err
 	}
+	select {
+	case d.wlock <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-d.wlock }()
 	if _, err := d.sql.ExecContext(ctx, "PRAGMA optimize"); err != nil {
 		return fmt.Errorf("db: optimize: %w", err)
 	}

@@ -884,4 +884,18 @@ func TestOptimize(t *testing.T) {
 	if err := d.Optimize(context.Background()); err != nil {
 		t.Errorf("Optimize: %v", err)
 	}
+	// It waits for this process's writer (its commit may checkpoint the
+	// WAL, which must not run beside a write): while a write holds the
+	// lock, Optimize gives up with its context.
+	if d.Postgres() {
+		return
+	}
+	d.wlock <- struct{}{}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err := d.Optimize(ctx)
+	<-d.wlock
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Optimize beside a write: %v, want it to wait for the write lock", err)
+	}
 }
