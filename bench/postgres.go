@@ -118,7 +118,13 @@ func pgPhase(ctx context.Context, o Options, sources string, n int, again bool) 
 			s.Close()
 		}
 	}()
-	for range n {
+	// In-process pollers poll the priming pass of a re-poll, and every
+	// pass when no poller processes are asked for (o.PollerCmd).
+	inProcess := n
+	if !again && o.PollerCmd != nil {
+		inProcess = 0
+	}
+	for range inProcess {
 		store, err := db.Open(ctx, cfg.Database)
 		if err != nil {
 			return 0, nil, 0, err

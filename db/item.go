@@ -492,11 +492,9 @@ func (w *itemWriter) close() {
 	}
 }
 
-func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, saveOutcome, error) {
-	k := w.known[it.GUID]
-	if k.tomb {
-		return 0, saveSkipped, nil
-	}
+// fillDefaults sets what SaveFetch derives for an item that lacks it: the
+// hash of its content, FirstSeen now, Published its FirstSeen.
+func (it *Item) fillDefaults(now time.Time) {
 	if it.Hash == "" {
 		it.Hash = contentHash(it)
 	}
@@ -506,6 +504,14 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 	if it.Published.IsZero() {
 		it.Published = it.FirstSeen
 	}
+}
+
+func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, saveOutcome, error) {
+	k := w.known[it.GUID]
+	if k.tomb {
+		return 0, saveSkipped, nil
+	}
+	it.fillDefaults(now)
 	authors, categories, enclosures, err := itemJSON(it)
 	if err != nil {
 		return 0, 0, err

@@ -73,15 +73,7 @@ func (m *members) insert(ctx context.Context, w *itemWriter, table, col string, 
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var slug string
-		if err := rows.Scan(&slug); err != nil {
-			return err
-		}
-		added(slug)
-	}
-	return rows.Err()
+	return eachRow(rows, added)
 }
 
 // insertNewPG inserts the items of the fetch of source that are new, with
@@ -116,15 +108,7 @@ func (w *itemWriter) insertNewPG(ctx context.Context, source string, items []Ite
 	saved := make([]Item, n)
 	for j, i := range idx {
 		it := items[i] // a copy: defaults below must not leak into the caller's slice
-		if it.Hash == "" {
-			it.Hash = contentHash(&it)
-		}
-		if it.FirstSeen.IsZero() {
-			it.FirstSeen = now
-		}
-		if it.Published.IsZero() {
-			it.Published = it.FirstSeen
-		}
+		it.fillDefaults(now)
 		authors, categories, enclosures, err := itemJSON(&it)
 		if err != nil {
 			return nil, fmt.Errorf("item %q: %w", it.GUID, err)
@@ -344,15 +328,7 @@ func (w *itemWriter) saveSourceStatePG(ctx context.Context, s Source) error {
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var key string
-		if err := rows.Scan(&key); err != nil {
-			return err
-		}
-		w.ch.feed(key)
-	}
-	return rows.Err()
+	return eachRow(rows, w.ch.feed)
 }
 
 // saveStatePGSQL writes the state of source ?1 (stateCols, from ?2 on)

@@ -299,6 +299,19 @@ func (d *DB) searchIDs(ctx context.Context, query string, args ...any) ([]int64,
 	return scanIDs(rows)
 }
 
+// eachRow calls f with the one column of each row of rows and closes rows.
+func eachRow[T any](rows *sql.Rows, f func(T)) error {
+	defer rows.Close()
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return err
+		}
+		f(v)
+	}
+	return rows.Err()
+}
+
 // scanIDs reads rows of one id and closes rows.
 func scanIDs(rows *sql.Rows) ([]int64, error) {
 	defer rows.Close()

@@ -46,7 +46,7 @@ func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 		added = 0
 		type row struct {
 			configURL, displayTitle, settings string
-			removed, present                  bool
+			removed                           bool
 		}
 		stored := map[string]row{}
 		rows, err := tx.QueryContext(ctx, `SELECT id, config_url, display_title, settings, removed FROM sources`)
@@ -55,7 +55,7 @@ func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 		}
 		for rows.Next() {
 			var id string
-			r := row{present: true}
+			var r row
 			if err := rows.Scan(&id, &r.configURL, &r.displayTitle, &r.settings, &r.removed); err != nil {
 				rows.Close()
 				return err
@@ -69,8 +69,8 @@ func (d *DB) SyncSources(ctx context.Context, specs []SourceSpec) error {
 
 		changed := false
 		for _, sp := range specs {
-			added += boolInt(!stored[sp.ID].present)
 			old, ok := stored[sp.ID]
+			added += boolInt(!ok)
 			switch {
 			case !ok:
 				_, err = tx.ExecContext(ctx, `INSERT INTO sources (id, config_url, url, display_title, settings)
