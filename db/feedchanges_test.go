@@ -66,6 +66,11 @@ func TestFeedChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	step("a fetch that renames its source", "topic/t1", "topic/t3", "tag/x")
+	s.Title = "Báo S 3"
+	if _, err := d.SaveFetch(ctx, s, []Item{mkItem("s", "d", 4, []string{"z"}, "t4")}); err != nil {
+		t.Fatal(err)
+	}
+	step("a fetch with a new item that renames its source", "topic/t1", "topic/t3", "tag/x", "topic/t4", "tag/z", "tags")
 	s.LastAttempt = t0.Add(2 * time.Hour)
 	if err := d.SaveSourceState(ctx, s); err != nil {
 		t.Fatal(err)

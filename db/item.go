@@ -174,13 +174,22 @@ func checkFetch(s Source, items []Item) error {
 // saveFetch is SaveFetch inside w's transaction (checkFetch done).
 func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, clock time.Time) (SaveResult, error) {
 	var res SaveResult
-	var one int
-	err := w.QueryRowContext(ctx, `SELECT 1 FROM sources WHERE id = ?`, s.ID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
+	var bump bool // SQLite: the change sequence moves (saveSourceShown)
+	var err error
+	if w.d.pg {
+		var one int
+		err = w.QueryRowContext(ctx, `SELECT 1 FROM sources WHERE id = ?`, s.ID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = ErrNotFound
+		}
+	} else {
+		bump, err = saveSourceShown(ctx, w, s)
+	}
+	if errors.Is(err, ErrNotFound) {
 		return res, fmt.Errorf("source %q: %w", s.ID, ErrNotFound)
 	}
 	if err != nil {
-		return res, err
+		return res, fmt.Errorf("source state: %w", err)
 	}
 	if err := w.prepareItems(ctx); err != nil {
 		return res, err
@@ -222,7 +231,12 @@ func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, cloc
 		}
 	}
 	s.LastNew, s.LastUpdated = res.New, res.Updated
-	if err := saveSourceState(ctx, w, s); err != nil {
+	if w.d.pg {
+		err = w.saveSourceStatePG(ctx, s)
+	} else {
+		err = saveSourcePoll(ctx, w, s, bump)
+	}
+	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return res, fmt.Errorf("source %q: %w", s.ID, ErrNotFound)
 		}

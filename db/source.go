@@ -209,25 +209,44 @@ func saveSourceState(ctx context.Context, tx txRunner, s Source) error {
 	if w, ok := tx.(*itemWriter); ok && w.d.pg {
 		return w.saveSourceStatePG(ctx, s) // in fewer round trips (item_pg.go)
 	}
+	bump, err := saveSourceShown(ctx, tx, s)
+	if err != nil {
+		return err
+	}
+	return saveSourcePoll(ctx, tx, s, bump)
+}
+
+// saveSourceShown writes what published feeds show of the source (URL,
+// title, site, language) when it differs from what is stored, in its own
+// statement: the state written at every poll (saveSourcePoll) then runs no
+// trigger on SQLite (migration 0012). It reports whether the change
+// sequence must move (title, site or URL changed), and ErrNotFound for an
+// unknown source. SaveFetch calls it before it inserts the fetch's items:
+// the trigger then looks for the feeds of the source's older items only
+// (none in a first fetch), the new ones being recorded as they go in.
+func saveSourceShown(ctx context.Context, tx txRunner, s Source) (bool, error) {
 	var oldTitle, oldSite, oldURL, oldLang string
 	err := tx.QueryRowContext(ctx, `SELECT title, site_url, url, language FROM sources WHERE id = ?`, s.ID).
 		Scan(&oldTitle, &oldSite, &oldURL, &oldLang)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
+		return false, ErrNotFound
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	if oldTitle != s.Title || oldSite != s.SiteURL || oldURL != s.URL || oldLang != s.Language {
-		// What published feeds show of the source goes in its own
-		// statement: the state written at every poll (below) then runs no
-		// trigger on SQLite (migration 0012).
 		if _, err := tx.ExecContext(ctx, `UPDATE sources SET url = ?, title = ?, site_url = ?, language = ? WHERE id = ?`,
 			s.URL, s.Title, s.SiteURL, s.Language, s.ID); err != nil {
-			return err
+			return false, err
 		}
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE sources SET
+	return oldTitle != s.Title || oldSite != s.SiteURL || oldURL != s.URL, nil
+}
+
+// saveSourcePoll writes the poll state of s (saveSourceShown wrote the
+// rest) and bumps the change sequence when bump is set.
+func saveSourcePoll(ctx context.Context, tx txRunner, s Source, bump bool) error {
+	_, err := tx.ExecContext(ctx, `UPDATE sources SET
 		disabled = ?, etag = ?, last_modified = ?, last_attempt = ?, last_success = ?, last_status = ?,
 		last_error = ?, last_new = ?, last_updated = ?, last_duration = ?, failures = ?, next_due = ?,
 		retry_after = ?, moved_to = ?, moved_count = ?, discovered_from = ?, hub_url = ?, hub_topic = ?,
@@ -243,7 +262,7 @@ func saveSourceState(ctx context.Context, tx txRunner, s Source) error {
 	if err != nil {
 		return err
 	}
-	if oldTitle != s.Title || oldSite != s.SiteURL || oldURL != s.URL {
+	if bump {
 		return bumpChangeSeq(ctx, tx)
 	}
 	return nil
