@@ -39,6 +39,7 @@ import (
 type Options struct {
 	Feeds   int // feeds in the ingest phase (2000)
 	Items   int // items per feed in the ingest phase (50)
+	Words   int // words of text per ingested item (0: synth.Words, about 1.1 KB of XML an item)
 	Sources int // sources in the re-poll phase (10000)
 	PerHost int // per_host limit (the upstream is one host)
 	Workers int
@@ -105,6 +106,14 @@ type Report struct {
 	Postgres        *PGReport // with Options.Database
 }
 
+// words is Words with its default.
+func (o Options) words() int {
+	if o.Words <= 0 {
+		return synth.Words
+	}
+	return o.Words
+}
+
 // Ratio is the ingest time over gofeed's parse time.
 func (r Report) Ratio() float64 { return r.IngestTime.Seconds() / r.GofeedTime.Seconds() }
 
@@ -118,6 +127,8 @@ func (r Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "first ingest: %d items (%.1f MB of XML; dates %s; %d topics, %d memberships) in %v = %.0f items/s (target >= 10,000), peak RSS %.1f MiB (target <= 80)\n",
 		r.IngestItems, float64(r.IngestBytes)/1e6, dates, r.Topics, r.Memberships, r.IngestTime.Round(time.Millisecond),
 		float64(r.IngestItems)/r.IngestTime.Seconds(), mib(r.IngestPeakRSS))
+	fmt.Fprintf(w, "  %.0f bytes of XML per item, %.1f MB/s\n", float64(r.IngestBytes)/float64(max(r.IngestItems, 1)),
+		float64(r.IngestBytes)/1e6/r.IngestTime.Seconds())
 	per := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(max(r.IngestItems, 1)) }
 	fmt.Fprintf(w, "  CPU %.2f s = %.3f s per 1,000 items (%.0f%% of %d cores over the wall time)\n",
 		r.IngestCPU.Seconds(), per(r.IngestCPU), 100*r.IngestCPU.Seconds()/r.IngestTime.Seconds()/float64(runtime.GOMAXPROCS(0)), runtime.GOMAXPROCS(0))
@@ -155,8 +166,12 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// Phase 1: first ingest.
 	dates := synth.Dates{Spread: o.Spread, Anchor: time.Now().Add(-14 * 24 * time.Hour).Truncate(time.Minute).UTC()}
 	var b strings.Builder
+	wordsQuery := ""
+	if o.words() != synth.Words {
+		wordsQuery = fmt.Sprintf("?words=%d", o.words())
+	}
 	for i := range o.Feeds {
-		fmt.Fprintf(&b, "  - {id: s%05d, url: '%s/news/%s/%d/%d.xml'}\n", i, base, datesPath(dates), i, o.Items)
+		fmt.Fprintf(&b, "  - {id: s%05d, url: '%s/news/%s/%d/%d.xml%s'}\n", i, base, datesPath(dates), i, o.Items, wordsQuery)
 	}
 	if !o.NoTopics {
 		b.WriteString("topics:\n" + synth.TopicsYAML())
@@ -224,7 +239,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// The baseline: gofeed parsing the same bytes, one after another.
 	parser := gofeed.NewParser()
 	for i := range o.Feeds {
-		b := synth.Feed(i, o.Items, dates)
+		b := synth.FeedWords(i, o.Items, o.words(), dates)
 		rep.IngestBytes += int64(len(b))
 		t := time.Now()
 		if _, err := parser.Parse(bytes.NewReader(b)); err != nil {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"fmt"
 	"net"
@@ -124,17 +125,19 @@ func Serve(printURL func(string)) error {
 		}
 		w.Write(body.([]byte))
 	})
-	// The ingest phase's news feeds (synth.Feed): dates is "spread" or
-	// the unix time of the anchor of close-together dates.
+	// The ingest phase's news feeds (synth.FeedWords): dates is "spread" or
+	// the unix time of the anchor of close-together dates; ?words= the
+	// length of each item's text (synth.Words when absent).
 	mux.HandleFunc("GET /news/{dates}/{i}/{n}", func(w http.ResponseWriter, r *http.Request) {
 		d, ok := parseDates(r.PathValue("dates"))
 		i, err1 := strconv.Atoi(r.PathValue("i"))
 		n, err2 := strconv.Atoi(strings.TrimSuffix(r.PathValue("n"), ".xml"))
-		if !ok || err1 != nil || err2 != nil || n > 20000 {
+		words, err3 := strconv.Atoi(cmp.Or(r.URL.Query().Get("words"), strconv.Itoa(synth.Words)))
+		if !ok || err1 != nil || err2 != nil || err3 != nil || n > 20000 || words < 1 || words > 100000 {
 			http.NotFound(w, r)
 			return
 		}
-		serveCached(w, r, &cache, r.URL.Path, func() []byte { return synth.Feed(i, n, d) })
+		serveCached(w, r, &cache, r.URL.RequestURI(), func() []byte { return synth.FeedWords(i, n, words, d) })
 	})
 	mux.HandleFunc("GET /live/{i}/{n}", func(w http.ResponseWriter, r *http.Request) {
 		i, err1 := strconv.Atoi(r.PathValue("i"))

@@ -108,13 +108,22 @@ func (r *rng) pick(list []string) string { return list[r.next()%uint32(len(list)
 // sources carry each one, under the same title.
 const stories = 600
 
+// Words is the length of an item's text in Feed: about 1.1 KB of XML per
+// item in all.
+const Words = 100
+
 // Feed returns synthetic feed number i with n items, published at d.
 // Each item reports one of the stories of the day: its title is the
 // story's, its text the source's own (about 1 KB), mostly of the story's
 // theme with a mention of another theme, and it has two categories.
-func Feed(i, n int, d Dates) []byte {
+func Feed(i, n int, d Dates) []byte { return FeedWords(i, n, Words, d) }
+
+// FeedWords is Feed with items of words words of text (at least 1): about
+// 10 bytes of XML a word, and 300 for the rest of the item.
+func FeedWords(i, n, words int, d Dates) []byte {
+	words = max(words, 1)
 	var b bytes.Buffer
-	b.Grow(n*1200 + 300)
+	b.Grow(n*(words*10+300) + 300)
 	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Báo số %d</title><link>https://bao%d.example/</link><description>Synthetic news feed</description><language>vi</language>
 `, i, i)
@@ -148,11 +157,11 @@ func Feed(i, n int, d Dates) []byte {
 			story, i, story, j, i, j)
 		fmt.Fprintf(&b, "<pubDate>%s</pubDate><category>%s</category><category>%s</category><description><![CDATA[<p>",
 			pub.Format(time.RFC1123Z), th.words[0], item.pick(common))
-		for k := range 100 {
+		for k := range words {
 			switch {
 			case k%4 == 1:
 				b.WriteString(item.pick(th.words))
-			case k == 60 || k == 90:
+			case k == words*6/10 || k == words*9/10:
 				b.WriteString(item.pick(other.words))
 			default:
 				b.WriteString(item.pick(common))

@@ -16,6 +16,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("bench", "")
 	feeds := fs.Int("feeds", 2000, "feeds in the first-ingest phase")
 	items := fs.Int("items", 50, "items per feed in the first-ingest phase")
+	words := fs.Int("item-words", 100, "words of text per item in the first-ingest phase on SQLite (100: about 1.1 KB of XML an item, 10 bytes a word)")
 	sources := fs.Int("sources", 10000, "sources in the re-poll phase")
 	perHost := fs.Int("per-host", 16, "per_host limit (the synthetic upstream is a single host)")
 	workers := fs.Int("workers", 16, "fetch workers")
@@ -63,6 +64,9 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 			Pause: *pause, Unpaused: *unpaused, SkipBaseline: !*baseline, Dir: *dir,
 		}, *cpuprofile, *daemonBin)
 	}
+	if *words < 1 {
+		return &usageError{fmt.Sprintf("bench: -item-words must be at least 1, not %d", *words)}
+	}
 	if *dates != "close" && *dates != "spread" {
 		return &usageError{fmt.Sprintf("bench: -dates must be close or spread, not %q", *dates)}
 	}
@@ -79,7 +83,7 @@ func cmdBench(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	rep, err := bench.Run(ctx, bench.Options{
-		Feeds: *feeds, Items: *items, Sources: *sources, PerHost: *perHost, Workers: *workers,
+		Feeds: *feeds, Items: *items, Words: *words, Sources: *sources, PerHost: *perHost, Workers: *workers,
 		SkipHostile: !*hostile, Dir: *dir, Out: a.stderr, Database: *database,
 		Spread: *dates == "spread", NoTopics: !*ingestTopics, CPUProfile: *ingestProfile, Trace: *ingestTrace, RepollProfile: *repollProfile,
 		PGProfile:   *pgProfile,
