@@ -52,11 +52,9 @@ func SearchTokens(s string) []SearchToken {
 				i += n
 			}
 		}
+		t := searchWord(s[start:i])
+		t.Start, t.End = start, i
 		word := s[start:i]
-		t := SearchToken{Folded: Fold(IY(word)), Start: start, End: i}
-		if HasDiacritics(word) {
-			t.Exact = lower(IY(Tones(word)))
-		}
 		if prevEnd >= 0 {
 			t.Soft = softSep(s[prevEnd:start], prevWord, word)
 		}
@@ -64,6 +62,22 @@ func SearchTokens(s string) []SearchToken {
 		prevEnd, prevWord = i, word
 	}
 	return out
+}
+
+// searchWord is the token of one word (NFC): Folded = Fold(IY(word)),
+// and, when HasDiacritics(word), Exact = lower(IY(Tones(word))), with
+// each form computed once (an i/y spelling changes no diacritic, and
+// Tones changes only the words ToneMovable finds).
+func searchWord(word string) SearchToken {
+	iy := IY(word)
+	t := SearchToken{Folded: Fold(iy)}
+	if low := lower(iy); t.Folded != low {
+		t.Exact = low
+		if ToneMovable(word) {
+			t.Exact = lower(IY(Tones(word)))
+		}
+	}
+	return t
 }
 
 // ExactOrFolded is the word's Exact form, Folded when it has none.
