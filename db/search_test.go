@@ -318,3 +318,63 @@ func TestSearchColumnsMigration(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchIndexRereadsWhatChanged: IndexSearch folds the queued items
+// without the write lock, then writes them in short transactions (here one
+// item each); an item updated meanwhile is not indexed with its old text
+// but stays queued for the next run, and one deleted meanwhile leaves no
+// row in the index.
+func TestSearchIndexRereadsWhatChanged(t *testing.T) {
+	sqliteOnly(t)
+	ctx := context.Background()
+	d, _ := mustOpen(t)
+	mustSync(t, d, "s")
+	a, b, c := mkItem("s", "a", 1, nil), mkItem("s", "b", 2, nil), mkItem("s", "c", 3, nil)
+	a.Title, b.Title, c.Title = "Bão số 4 đổ bộ", "Giá vàng tăng", "Mưa lớn ở Huế"
+	mustSave(t, d, "s", a, b, c)
+	slice, after := searchWriteSlice, searchAfterRead
+	t.Cleanup(func() { searchWriteSlice, searchAfterRead = slice, after })
+	searchWriteSlice = 0
+	searchAfterRead = func() {
+		a.Title, a.Hash = "Bão số 5 suy yếu", "h-a2"
+		mustSave(t, d, "s", a)
+		if _, err := d.sql.ExecContext(ctx, `DELETE FROM items WHERE guid = 'b'`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := d.IndexSearch(ctx, 0); err != nil || n != 1 {
+		t.Fatalf("IndexSearch = %d, %v; want 1 (only the unchanged item)", n, err)
+	}
+	searchAfterRead = func() {}
+	titles := func(q string) []string {
+		t.Helper()
+		items, err := d.Search(ctx, SearchQuery{Match: SearchMatch(SearchPhrases(q))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, it := range items {
+			out = append(out, it.Title)
+		}
+		return out
+	}
+	if got := titles("bao so 4"); len(got) != 0 {
+		t.Errorf("the old title of the updated item is in the index: %q", got)
+	}
+	if got := titles("mua lon"); len(got) != 1 {
+		t.Errorf("the unchanged item: %q", got)
+	}
+	var rows, queued int
+	if err := d.sql.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM item_search), (SELECT count(*) FROM search_queue)`).Scan(&rows, &queued); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 1 || queued != 1 {
+		t.Errorf("index rows %d, queued %d; want 1 and 1 (the deleted item has neither, the updated one waits)", rows, queued)
+	}
+	if n, err := d.IndexSearch(ctx, 0); err != nil || n != 1 {
+		t.Fatalf("second IndexSearch = %d, %v; want 1", n, err)
+	}
+	if got := titles("bao so 5"); len(got) != 1 || got[0] != "Bão số 5 suy yếu" {
+		t.Errorf("the updated item's new title: %q", got)
+	}
+}
