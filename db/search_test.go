@@ -12,6 +12,21 @@ import (
 	"time"
 )
 
+// searchTitles returns the titles of the items a search for what a reader
+// typed (q) finds.
+func searchTitles(t *testing.T, d *DB, q string) []string {
+	t.Helper()
+	items, err := d.Search(context.Background(), SearchQuery{Match: SearchMatch(SearchPhrases(q))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, it := range items {
+		out = append(out, it.Title)
+	}
+	return out
+}
+
 // TestSearchIndexBackfill: items stored before migration 10 are indexed by
 // IndexSearch; items saved after are indexed as they are written; deleted
 // (pruned) items leave the index.
@@ -30,18 +45,7 @@ func TestSearchIndexBackfill(t *testing.T) {
 		}
 	}
 	finish()
-	search := func(q string) []string {
-		t.Helper()
-		items, err := d.Search(ctx, SearchQuery{Match: SearchMatch(SearchPhrases(q))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, it := range items {
-			out = append(out, it.Title)
-		}
-		return out
-	}
+	search := func(q string) []string { t.Helper(); return searchTitles(t, d, q) }
 	if got := search("dang"); len(got) != 0 {
 		t.Errorf("before backfill: %q", got)
 	}
@@ -346,18 +350,7 @@ func TestSearchIndexRereadsWhatChanged(t *testing.T) {
 		t.Fatalf("IndexSearch = %d, %v; want 1 (only the unchanged item)", n, err)
 	}
 	searchAfterRead = func() {}
-	titles := func(q string) []string {
-		t.Helper()
-		items, err := d.Search(ctx, SearchQuery{Match: SearchMatch(SearchPhrases(q))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, it := range items {
-			out = append(out, it.Title)
-		}
-		return out
-	}
+	titles := func(q string) []string { t.Helper(); return searchTitles(t, d, q) }
 	if got := titles("bao so 4"); len(got) != 0 {
 		t.Errorf("the old title of the updated item is in the index: %q", got)
 	}
