@@ -294,9 +294,9 @@ func withFullText(it *db.Item, src *config.Source) {
 
 // fillFromArticle takes the date, author, categories and image of an
 // item of a type: html listing from its article page where the listing
-// lacked them.
+// lacked them (or gave a date that does not read as one).
 func fillFromArticle(it *db.Item, e scrape.Entry, a scrape.Article, src *config.Source, now time.Time) {
-	if e.Date.Value == "" && a.Date.Value != "" {
+	if !listingDated(e, src) && a.Date.Value != "" {
 		if t, ok := normaliser.ParseDate(a.Date.Value, src.Location); ok && !t.After(now.Add(24*time.Hour)) {
 			it.Published = t.Truncate(time.Second)
 			it.Updated = it.Published
@@ -320,6 +320,14 @@ func fillFromArticle(it *db.Item, e scrape.Entry, a scrape.Article, src *config.
 	}
 }
 
+// listingDated reports whether the listing gave e a date the date parser
+// reads: text it cannot read ("2 giờ trước") is no date, and the article
+// page's is taken.
+func listingDated(e scrape.Entry, src *config.Source) bool {
+	_, ok := normaliser.ParseDate(e.Date.Value, src.Location)
+	return ok
+}
+
 // fillFromStored keeps what an item of a type: html listing took from its
 // article page when it was fetched: the listing still lacks it.
 func fillFromStored(it *db.Item, a db.StoredArticle, entries map[string]scrape.Entry, src *config.Source) {
@@ -327,7 +335,7 @@ func fillFromStored(it *db.Item, a db.StoredArticle, entries map[string]scrape.E
 	if !ok || !src.PublishesArticle() {
 		return
 	}
-	if e.Date.Value == "" && !a.Published.IsZero() {
+	if !listingDated(e, src) && !a.Published.IsZero() {
 		it.Published, it.Updated = a.Published, a.Updated
 	}
 	if e.Author.Value == "" && len(a.Authors) > 0 {

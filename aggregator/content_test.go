@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -193,6 +194,45 @@ func TestHTMLSourceFollow(t *testing.T) {
 	}
 	if n := site.ArticleHits(); n != 4 {
 		t.Errorf("article pages fetched %d times, want 4", n)
+	}
+}
+
+// TestHTMLSourceFollowUnreadListingDate: a listing date the date parser
+// cannot read ("2 giờ trước") is no date: follow: true takes the article
+// page's, as for a listing without dates, and a re-poll changes nothing.
+func TestHTMLSourceFollowUnreadListingDate(t *testing.T) {
+	const meta = `<meta charset="utf-8">`
+	relative := regexp.MustCompile(`<span class="time">[^<]*</span>`)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/thoi-su", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, relative.ReplaceAllString(sitetest.ListingPage(2, "/tin/", true, meta), `<span class="time">2 giờ trước</span>`))
+	})
+	mux.HandleFunc("/tin/{n}", func(w http.ResponseWriter, r *http.Request) {
+		i, _ := strconv.Atoi(strings.TrimSuffix(r.PathValue("n"), ".html"))
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, sitetest.Article(i, meta))
+	})
+	up := httptest.NewServer(mux)
+	defer up.Close()
+	p, store := testPoller(t, up.URL, `  - id: kdt
+    type: html
+    url: '{{URL}}/thoi-su'
+    allow_private: true
+    items: {each: "ul.list-news > li", title: "h3 a", link: "h3 a @href", date: ".time"}
+    follow: true
+    article: {content: ".detail-content", date: ".date-time"}
+`)
+	if r := pollAll(t, p, true)["kdt"]; r.Err != nil || r.New != 2 {
+		t.Fatalf("poll: %+v", r)
+	}
+	for _, it := range itemsOf(t, store, "kdt") {
+		if !it.Published.Equal(sitetest.BylineTime) {
+			t.Errorf("%s: published %v, want the article page's %v", it.Link, it.Published, sitetest.BylineTime)
+		}
+	}
+	if r := pollAll(t, p, true)["kdt"]; r.Err != nil || r.New+r.Updated != 0 {
+		t.Errorf("re-poll: %+v, want nothing new or updated", r)
 	}
 }
 
