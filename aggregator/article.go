@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
+	"mime"
+	"net/http"
 	"strings"
 	"time"
 
@@ -83,6 +85,18 @@ func ReadListing(body []byte, contentType, pageURL string, src *config.Source) (
 	}
 	l.Parsed = &normaliser.Parsed{Feed: f, Encoding: enc, BaseURL: pageURL}
 	return l, nil
+}
+
+// webPage reports whether a body of content type contentType can be an
+// article page: HTML, XML or other text, by its Content-Type, or by its
+// bytes when that says nothing (none, application/octet-stream). A PDF or
+// an image read as HTML would publish its bytes as text.
+func webPage(body []byte, contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt == "" || mt == "application/octet-stream" {
+		mt, _, _ = mime.ParseMediaType(http.DetectContentType(body))
+	}
+	return strings.HasPrefix(mt, "text/") || strings.Contains(mt, "html") || strings.Contains(mt, "xml")
 }
 
 // Article is an article page read for its full text.
@@ -170,6 +184,9 @@ func fetchArticle(ctx context.Context, f *fetcher.Fetcher, src *config.Source, o
 	}
 	if len(resp.Body) == 0 {
 		return nil, fmt.Errorf("aggregator: article %s: empty page", link)
+	}
+	if !webPage(resp.Body, resp.ContentType) {
+		return nil, fmt.Errorf("aggregator: article %s is not a web page (%s)", link, received(resp))
 	}
 	var a *Article
 	onCPU(func() { a, err = ReadArticle(resp.Body, resp.ContentType, resp.URL, src) })

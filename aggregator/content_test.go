@@ -266,6 +266,39 @@ func TestHTMLSourceWithoutItems(t *testing.T) {
 	}
 }
 
+// TestArticleNotAWebPage: an item whose link is a PDF or an image (no
+// web page) keeps the feed's body under full_text: publish, and its
+// failure names what was received: the bytes are never read as HTML and
+// published.
+func TestArticleNotAWebPage(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/doc.pdf", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/pdf")
+		fmt.Fprint(w, "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n")
+	})
+	mux.HandleFunc("/photo", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9")) // no Content-Type
+	})
+	up := httptest.NewServer(mux)
+	defer up.Close()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>t</title>
+<item><title>Báo cáo</title><link>%[1]s/doc.pdf</link><description>%[2]s</description></item>
+<item><title>Ảnh</title><link>%[1]s/photo</link><description>%[2]s</description></item>
+</channel></rss>`, up.URL, sitetest.Summary)
+	})
+	p, store := testPoller(t, up.URL, "  - {id: s, url: '{{URL}}/', full_text: publish}\n")
+	if r := pollAll(t, p, true)["s"]; r.Err != nil || r.New != 2 {
+		t.Fatalf("poll: %+v", r)
+	}
+	for _, it := range itemsOf(t, store, "s") {
+		if it.FullText != "" || it.Content != "" || it.Summary != sitetest.Summary || it.Article.Tries != 1 ||
+			!strings.Contains(it.Article.Err, "not a web page") {
+			t.Errorf("%s: content %q, full text %q, summary %q, article state %+v", it.Link, it.Content, it.FullText, it.Summary, it.Article)
+		}
+	}
+}
+
 // TestArticleFailureKeepsFeedBody: an article page that never ends fails
 // at the source's timeout; the item is stored with the feed's body, its
 // page is not fetched again before the backoff is over, and then is.
