@@ -40,6 +40,9 @@ type Listing struct {
 	Entries map[string]scrape.Entry
 	// Order lists the links in page order.
 	Order []string
+	// Linkless counts the elements items.each matches that were left out
+	// for having no link.
+	Linkless int
 }
 
 // ReadListing reads the items of a type: html source's listing page
@@ -56,12 +59,12 @@ func ReadListing(body []byte, contentType, pageURL string, src *config.Source) (
 	if err != nil {
 		return nil, err
 	}
-	entries, err := page.Items(src.Items)
+	entries, linkless, err := page.ItemsCounting(src.Items)
 	if err != nil {
 		return nil, err
 	}
 	f := &gofeed.Feed{Title: nfc(page.Title()), Link: pageURL, Language: page.Lang()}
-	l := &Listing{Entries: make(map[string]scrape.Entry, len(entries))}
+	l := &Listing{Entries: make(map[string]scrape.Entry, len(entries)), Linkless: linkless}
 	for _, e := range entries {
 		it := &gofeed.Item{
 			GUID:        e.Link.Value,

@@ -236,6 +236,36 @@ func TestHTMLSourceFollowUnreadListingDate(t *testing.T) {
 	}
 }
 
+// TestHTMLSourceLinklessItemsReported: elements items.each matches that
+// have no link (an ad, a teaser without a page) are not stored, and the
+// poll says how many and why, as for items older than retention.
+func TestHTMLSourceLinklessItemsReported(t *testing.T) {
+	page := `<!doctype html><html><head><meta charset="utf-8"><title>Thời sự</title></head><body><ul class="list-news">
+<li><h3><a href="/tin/1.html">Tin một</a></h3></li>
+<li><h3>Quảng cáo: không có liên kết</h3></li>
+<li><h3><a href="/tin/2.html">Tin hai</a></h3></li>
+<li><h3><a href="javascript:void(0)">Tin ba, liên kết hỏng</a></h3></li>
+</ul></body></html>`
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	}))
+	defer up.Close()
+	p, store := testPoller(t, up.URL, `  - {id: kdt, type: html, url: '{{URL}}/thoi-su', items: {each: "ul.list-news > li", title: "h3", link: "h3 a @href"}}
+`)
+	r := pollAll(t, p, true)["kdt"]
+	if r.Err != nil || r.New != 2 {
+		t.Fatalf("poll: %+v", r)
+	}
+	const why = `without a link (items.link "h3 a @href" finds none)`
+	if r.Skipped != 2 || r.SkipReason != why {
+		t.Errorf("skipped %d %q, want 2 %q", r.Skipped, r.SkipReason, why)
+	}
+	if st := source(t, store, "kdt"); st.LastSkipped != 2 || st.LastSkipReason != why {
+		t.Errorf("source records %d skipped for %q", st.LastSkipped, st.LastSkipReason)
+	}
+}
+
 // TestHTMLSourceWithoutItems: a page where items.each matches nothing is
 // an error naming the selector, not an empty source; what was stored
 // stays.
