@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
+	"mime"
+	"net/http"
 	"strings"
 	"time"
 
@@ -38,6 +40,9 @@ type Listing struct {
 	Entries map[string]scrape.Entry
 	// Order lists the links in page order.
 	Order []string
+	// Linkless counts the elements items.each matches that were left out
+	// for having no link.
+	Linkless int
 }
 
 // ReadListing reads the items of a type: html source's listing page
@@ -54,12 +59,12 @@ func ReadListing(body []byte, contentType, pageURL string, src *config.Source) (
 	if err != nil {
 		return nil, err
 	}
-	entries, err := page.Items(src.Items)
+	entries, linkless, err := page.ItemsCounting(src.Items)
 	if err != nil {
 		return nil, err
 	}
 	f := &gofeed.Feed{Title: nfc(page.Title()), Link: pageURL, Language: page.Lang()}
-	l := &Listing{Entries: make(map[string]scrape.Entry, len(entries))}
+	l := &Listing{Entries: make(map[string]scrape.Entry, len(entries)), Linkless: linkless}
 	for _, e := range entries {
 		it := &gofeed.Item{
 			GUID:        e.Link.Value,
@@ -83,6 +88,18 @@ func ReadListing(body []byte, contentType, pageURL string, src *config.Source) (
 	}
 	l.Parsed = &normaliser.Parsed{Feed: f, Encoding: enc, BaseURL: pageURL}
 	return l, nil
+}
+
+// webPage reports whether a body of content type contentType can be an
+// article page: HTML, XML or other text, by its Content-Type, or by its
+// bytes when that says nothing (none, application/octet-stream). A PDF or
+// an image read as HTML would publish its bytes as text.
+func webPage(body []byte, contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt == "" || mt == "application/octet-stream" {
+		mt, _, _ = mime.ParseMediaType(http.DetectContentType(body))
+	}
+	return strings.HasPrefix(mt, "text/") || strings.Contains(mt, "html") || strings.Contains(mt, "xml")
 }
 
 // Article is an article page read for its full text.
@@ -170,6 +187,9 @@ func fetchArticle(ctx context.Context, f *fetcher.Fetcher, src *config.Source, o
 	}
 	if len(resp.Body) == 0 {
 		return nil, fmt.Errorf("aggregator: article %s: empty page", link)
+	}
+	if !webPage(resp.Body, resp.ContentType) {
+		return nil, fmt.Errorf("aggregator: article %s is not a web page (%s)", link, received(resp))
 	}
 	var a *Article
 	onCPU(func() { a, err = ReadArticle(resp.Body, resp.ContentType, resp.URL, src) })
@@ -294,9 +314,9 @@ func withFullText(it *db.Item, src *config.Source) {
 
 // fillFromArticle takes the date, author, categories and image of an
 // item of a type: html listing from its article page where the listing
-// lacked them.
+// lacked them (or gave a date that does not read as one).
 func fillFromArticle(it *db.Item, e scrape.Entry, a scrape.Article, src *config.Source, now time.Time) {
-	if e.Date.Value == "" && a.Date.Value != "" {
+	if !listingDated(e, src) && a.Date.Value != "" {
 		if t, ok := normaliser.ParseDate(a.Date.Value, src.Location); ok && !t.After(now.Add(24*time.Hour)) {
 			it.Published = t.Truncate(time.Second)
 			it.Updated = it.Published
@@ -320,6 +340,14 @@ func fillFromArticle(it *db.Item, e scrape.Entry, a scrape.Article, src *config.
 	}
 }
 
+// listingDated reports whether the listing gave e a date the date parser
+// reads: text it cannot read ("2 giờ trước") is no date, and the article
+// page's is taken.
+func listingDated(e scrape.Entry, src *config.Source) bool {
+	_, ok := normaliser.ParseDate(e.Date.Value, src.Location)
+	return ok
+}
+
 // fillFromStored keeps what an item of a type: html listing took from its
 // article page when it was fetched: the listing still lacks it.
 func fillFromStored(it *db.Item, a db.StoredArticle, entries map[string]scrape.Entry, src *config.Source) {
@@ -327,7 +355,7 @@ func fillFromStored(it *db.Item, a db.StoredArticle, entries map[string]scrape.E
 	if !ok || !src.PublishesArticle() {
 		return
 	}
-	if e.Date.Value == "" && !a.Published.IsZero() {
+	if !listingDated(e, src) && !a.Published.IsZero() {
 		it.Published, it.Updated = a.Published, a.Updated
 	}
 	if e.Author.Value == "" && len(a.Authors) > 0 {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -196,6 +197,75 @@ func TestHTMLSourceFollow(t *testing.T) {
 	}
 }
 
+// TestHTMLSourceFollowUnreadListingDate: a listing date the date parser
+// cannot read ("2 giờ trước") is no date: follow: true takes the article
+// page's, as for a listing without dates, and a re-poll changes nothing.
+func TestHTMLSourceFollowUnreadListingDate(t *testing.T) {
+	const meta = `<meta charset="utf-8">`
+	relative := regexp.MustCompile(`<span class="time">[^<]*</span>`)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/thoi-su", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, relative.ReplaceAllString(sitetest.ListingPage(2, "/tin/", true, meta), `<span class="time">2 giờ trước</span>`))
+	})
+	mux.HandleFunc("/tin/{n}", func(w http.ResponseWriter, r *http.Request) {
+		i, _ := strconv.Atoi(strings.TrimSuffix(r.PathValue("n"), ".html"))
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, sitetest.Article(i, meta))
+	})
+	up := httptest.NewServer(mux)
+	defer up.Close()
+	p, store := testPoller(t, up.URL, `  - id: kdt
+    type: html
+    url: '{{URL}}/thoi-su'
+    allow_private: true
+    items: {each: "ul.list-news > li", title: "h3 a", link: "h3 a @href", date: ".time"}
+    follow: true
+    article: {content: ".detail-content", date: ".date-time"}
+`)
+	if r := pollAll(t, p, true)["kdt"]; r.Err != nil || r.New != 2 {
+		t.Fatalf("poll: %+v", r)
+	}
+	for _, it := range itemsOf(t, store, "kdt") {
+		if !it.Published.Equal(sitetest.BylineTime) {
+			t.Errorf("%s: published %v, want the article page's %v", it.Link, it.Published, sitetest.BylineTime)
+		}
+	}
+	if r := pollAll(t, p, true)["kdt"]; r.Err != nil || r.New+r.Updated != 0 {
+		t.Errorf("re-poll: %+v, want nothing new or updated", r)
+	}
+}
+
+// TestHTMLSourceLinklessItemsReported: elements items.each matches that
+// have no link (an ad, a teaser without a page) are not stored, and the
+// poll says how many and why, as for items older than retention.
+func TestHTMLSourceLinklessItemsReported(t *testing.T) {
+	page := `<!doctype html><html><head><meta charset="utf-8"><title>Thời sự</title></head><body><ul class="list-news">
+<li><h3><a href="/tin/1.html">Tin một</a></h3></li>
+<li><h3>Quảng cáo: không có liên kết</h3></li>
+<li><h3><a href="/tin/2.html">Tin hai</a></h3></li>
+<li><h3><a href="javascript:void(0)">Tin ba, liên kết hỏng</a></h3></li>
+</ul></body></html>`
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	}))
+	defer up.Close()
+	p, store := testPoller(t, up.URL, `  - {id: kdt, type: html, url: '{{URL}}/thoi-su', items: {each: "ul.list-news > li", title: "h3", link: "h3 a @href"}}
+`)
+	r := pollAll(t, p, true)["kdt"]
+	if r.Err != nil || r.New != 2 {
+		t.Fatalf("poll: %+v", r)
+	}
+	const why = `without a link (items.link "h3 a @href" finds none)`
+	if r.Skipped != 2 || r.SkipReason != why {
+		t.Errorf("skipped %d %q, want 2 %q", r.Skipped, r.SkipReason, why)
+	}
+	if st := source(t, store, "kdt"); st.LastSkipped != 2 || st.LastSkipReason != why {
+		t.Errorf("source records %d skipped for %q", st.LastSkipped, st.LastSkipReason)
+	}
+}
+
 // TestHTMLSourceWithoutItems: a page where items.each matches nothing is
 // an error naming the selector, not an empty source; what was stored
 // stays.
@@ -223,6 +293,39 @@ func TestHTMLSourceWithoutItems(t *testing.T) {
 	}
 	if n := len(itemsOf(t, store, "kdt")); n != 2 {
 		t.Errorf("%d items left, want the 2 stored", n)
+	}
+}
+
+// TestArticleNotAWebPage: an item whose link is a PDF or an image (no
+// web page) keeps the feed's body under full_text: publish, and its
+// failure names what was received: the bytes are never read as HTML and
+// published.
+func TestArticleNotAWebPage(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/doc.pdf", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/pdf")
+		fmt.Fprint(w, "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n")
+	})
+	mux.HandleFunc("/photo", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9")) // no Content-Type
+	})
+	up := httptest.NewServer(mux)
+	defer up.Close()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>t</title>
+<item><title>Báo cáo</title><link>%[1]s/doc.pdf</link><description>%[2]s</description></item>
+<item><title>Ảnh</title><link>%[1]s/photo</link><description>%[2]s</description></item>
+</channel></rss>`, up.URL, sitetest.Summary)
+	})
+	p, store := testPoller(t, up.URL, "  - {id: s, url: '{{URL}}/', full_text: publish}\n")
+	if r := pollAll(t, p, true)["s"]; r.Err != nil || r.New != 2 {
+		t.Fatalf("poll: %+v", r)
+	}
+	for _, it := range itemsOf(t, store, "s") {
+		if it.FullText != "" || it.Content != "" || it.Summary != sitetest.Summary || it.Article.Tries != 1 ||
+			!strings.Contains(it.Article.Err, "not a web page") {
+			t.Errorf("%s: content %q, full text %q, summary %q, article state %+v", it.Link, it.Content, it.FullText, it.Summary, it.Article)
+		}
 	}
 }
 

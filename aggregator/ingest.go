@@ -120,6 +120,8 @@ func (p *Poller) Ingest(ctx context.Context, id string, body []byte, contentType
 	if m := p.Metrics; m != nil {
 		m.items.WithLabelValues("new").Add(float64(res.New))
 		m.items.WithLabelValues("updated").Add(float64(res.Updated))
+		m.skipped.Add(float64(st.LastSkipped))
 	}
+	p.logSkipped(Result{SourceID: id, Skipped: st.LastSkipped, SkipReason: st.LastSkipReason})
 	return res, nil
 }

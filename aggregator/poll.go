@@ -267,6 +267,9 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		p.onCPU(func() { items, skipped = p.storable(parsed, j.src, resp.URL, start) })
 	}
 	o.items = items
+	if listing != nil {
+		skipped.linkless = listing.Linkless
+	}
 	st.LastSkipped, st.LastSkipReason = skipped.record(j.src)
 	if parsed.Repaired {
 		p.noteRepair(&o, resp)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"bantin/aggregator/fetcher"
@@ -106,23 +107,43 @@ func notFollowed(links []string) string {
 type skips struct {
 	expired      int // published before the retention window
 	placeholders int // without title, link or enclosure among named items
+	linkless     int // elements of a listing page (type: html) without a link
 }
 
 // record returns the count and the reason a source's state keeps (see
 // SkipNote): "older than retention 90d", "without a title, link or
-// enclosure (the feed's other items have one)", or both with their counts.
+// enclosure (the feed's other items have one)", "without a link
+// (items.link ... finds none)", or several with their counts.
 func (s skips) record(src *config.Source) (int, string) {
-	expired := "older than retention " + src.Retention.String()
-	const placeholder = "without a title, link or enclosure (the feed's other items have one)"
-	switch {
-	case s.expired > 0 && s.placeholders > 0:
-		return s.expired + s.placeholders, fmt.Sprintf("%s (%d), %s (%d)", expired, s.expired, placeholder, s.placeholders)
-	case s.expired > 0:
-		return s.expired, expired
-	case s.placeholders > 0:
-		return s.placeholders, placeholder
+	type reason struct {
+		n   int
+		why string
 	}
-	return 0, ""
+	all := []reason{
+		{s.expired, "older than retention " + src.Retention.String()},
+		{s.placeholders, "without a title, link or enclosure (the feed's other items have one)"},
+		{s.linkless, linklessWhy(src)},
+	}
+	total, whys, only := 0, []string{}, ""
+	for _, r := range all {
+		if r.n > 0 {
+			total += r.n
+			only = r.why
+			whys = append(whys, fmt.Sprintf("%s (%d)", r.why, r.n))
+		}
+	}
+	if len(whys) == 1 {
+		return total, only // the count says it
+	}
+	return total, strings.Join(whys, ", ")
+}
+
+// linklessWhy says why elements of src's listing page were left out.
+func linklessWhy(src *config.Source) string {
+	if src.Items == nil || src.Items.Link.Raw == "" {
+		return "without a link"
+	}
+	return fmt.Sprintf("without a link (items.link %q finds none)", src.Items.Link.Raw)
 }
 
 // SkipNote is how skipped items are reported: "5 older than retention

@@ -44,13 +44,7 @@ func TestRunLogsSkippedItems(t *testing.T) {
 	if st := source(t, store, "cu"); st.LastSkipped != 2 || st.LastSkipReason != "older than retention 90d" {
 		t.Errorf("source records %d skipped for %q", st.LastSkipped, st.LastSkipReason)
 	}
-	mfs, _ := reg.Gather()
-	var got float64
-	for _, mf := range mfs {
-		if mf.GetName() == "bantin_items_skipped_total" {
-			got = mf.GetMetric()[0].GetCounter().GetValue()
-		}
-	}
+	got := skippedTotal(reg)
 	if got != 2 {
 		// Say which: a second poll, or one poll that counted 4.
 		up.mu.Lock()
@@ -88,4 +82,40 @@ func TestPlaceholderItemsAreReported(t *testing.T) {
 	if st := source(t, store, "ph"); st.LastSkipped != 2 || st.LastSkipReason != want {
 		t.Errorf("source records %d skipped for %q", st.LastSkipped, st.LastSkipReason)
 	}
+}
+
+// TestIngestLogsSkippedItems: items of a WebSub push older than retention
+// are reported as a poll's are: the source records them, the log says so
+// and bantin_items_skipped_total counts them.
+func TestIngestLogsSkippedItems(t *testing.T) {
+	epoch := strings.ReplaceAll(healthyFeed, "Mon, 02 Nov 2026", "Thu, 01 Jan 1970")
+	p, store := testPoller(t, "http://127.0.0.1:9", "  - {id: cu, url: '{{URL}}/feed.rss', retention: 90d}\n")
+	var logs testenv.Buffer
+	p.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	reg := prometheus.NewRegistry()
+	p.Metrics = NewMetrics(reg, store)
+	if _, err := p.Ingest(context.Background(), "cu", []byte(epoch), "application/rss+xml"); err != nil {
+		t.Fatal(err)
+	}
+	if st := source(t, store, "cu"); st.LastSkipped != 2 || st.LastSkipReason != "older than retention 90d" {
+		t.Errorf("source records %d skipped for %q", st.LastSkipped, st.LastSkipReason)
+	}
+	if out := logs.String(); !strings.Contains(out, "source=cu skipped=2") || !strings.Contains(out, `reason="older than retention 90d"`) {
+		t.Errorf("log does not say that 2 pushed items older than retention 90d were skipped:\n%s", out)
+	}
+	got := skippedTotal(reg)
+	if got != 2 {
+		t.Errorf("bantin_items_skipped_total = %v, want 2", got)
+	}
+}
+
+// skippedTotal reads bantin_items_skipped_total from reg.
+func skippedTotal(reg *prometheus.Registry) float64 {
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == "bantin_items_skipped_total" {
+			return mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	return 0
 }

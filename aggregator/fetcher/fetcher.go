@@ -242,7 +242,8 @@ func (f *Fetcher) maxRedirects() int {
 }
 
 // Fetch downloads req.URL. It returns a Response for 2xx and 304 (with
-// NotModified and no body). Errors start with "fetcher:", name the URL and
+// NotModified and no body; a 304 to a request without validators is an
+// error). Errors start with "fetcher:", name the URL and
 // wrap one of: *StatusError (4xx/5xx, with Retry-After), ErrTooLarge,
 // ErrTooManyRedirects, ErrRedirectLoop, ErrPrivateAddress, ErrTimeout, the
 // context's error when ctx ends, or the network/file error.
@@ -375,6 +376,10 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 
 	switch code := resp.StatusCode; {
 	case code == http.StatusNotModified:
+		if req.ETag == "" && req.LastModified == "" {
+			// Nothing was asked to be compared: no feed to keep reading.
+			return nil, fmt.Errorf("fetcher: GET %s: %s to a request without If-None-Match or If-Modified-Since: no body to read", where(u), resp.Status)
+		}
 		out.NotModified = true
 		if out.ETag == "" {
 			out.ETag = req.ETag

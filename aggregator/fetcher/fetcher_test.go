@@ -100,6 +100,23 @@ func TestFetchConditional(t *testing.T) {
 	}
 }
 
+// TestFetchNotModifiedUnasked: a 304 to a request that sent no validators
+// (a first fetch, poll -force) has nothing to be "not modified" from: it
+// is an error naming the URL, never an empty success.
+func TestFetchNotModifiedUnasked(t *testing.T) {
+	s := mustServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNotModified)
+	}))
+	resp, err := New(testUA).Fetch(context.Background(), Request{URL: s.URL + "/feed"})
+	if err == nil {
+		t.Fatalf("Fetch = status %d NotModified %v, want an error", resp.Status, resp.NotModified)
+	}
+	checkErrPrefix(t, err, s.URL+"/feed")
+	if !strings.Contains(err.Error(), "304") {
+		t.Errorf("error %q does not name the 304", err)
+	}
+}
+
 func TestFetchRequestHeaders(t *testing.T) {
 	var got http.Header
 	s := mustServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

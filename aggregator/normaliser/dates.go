@@ -144,7 +144,9 @@ func parseDateAny(raw string, fallback *time.Time, loc *time.Location) (time.Tim
 	if loc == nil {
 		loc = time.UTC
 	}
-	s := strings.Join(strings.Fields(raw), " ")
+	// NFC: a day name written with combining tone marks (windows-1258,
+	// NFD text) is still one the weekday prefix knows.
+	s := strings.Join(strings.Fields(nfc(raw)), " ")
 	if s == "" {
 		if fallback != nil && !fallback.IsZero() {
 			return fallback.UTC(), true

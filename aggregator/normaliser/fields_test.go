@@ -472,3 +472,52 @@ func TestNormaliseAuthorsNotFromContacts(t *testing.T) {
 		})
 	}
 }
+
+// TestNormaliseCollidingIdentities: items that share no guid but arrive at
+// the same identity (guid-less items with one link; a guid that is
+// another item's link) are distinct items, each stored under its own
+// identity, the first keeping the one it had alone; an edit keeps them.
+func TestNormaliseCollidingIdentities(t *testing.T) {
+	feed := func(items string) []byte {
+		return []byte(`<rss version="2.0"><channel><title>c</title><link>https://c.example/</link>` + items + `</channel></rss>`)
+	}
+	const (
+		a       = `<item><title>A</title><link>https://c.example/live</link><pubDate>Mon, 03 Nov 2025 10:00:00 +0700</pubDate></item>`
+		aEdited = `<item><title>A edited</title><link>https://c.example/live</link><pubDate>Mon, 03 Nov 2025 10:00:00 +0700</pubDate></item>`
+		b       = `<item><title>B</title><link>https://c.example/live</link><pubDate>Mon, 03 Nov 2025 11:00:00 +0700</pubDate></item>`
+		bEdited = `<item><title>B edited</title><link>https://c.example/live</link><pubDate>Mon, 03 Nov 2025 11:00:00 +0700</pubDate></item>`
+		n1      = `<item><title>N1</title><link>https://c.example/n</link></item>`
+		n2      = `<item><title>N2</title><link>https://c.example/n</link></item>`
+		g       = `<item><title>G</title><guid>https://c.example/x</guid><link>https://c.example/y</link></item>`
+		l       = `<item><title>L</title><link>https://c.example/x</link></item>`
+	)
+	tests := []struct {
+		name          string
+		before, after string
+		first         string // the first item's identity, as if it were alone
+	}{
+		{"guid-less, one link, told apart by date", a + b, aEdited + bEdited, "https://c.example/live"},
+		{"guid-less, one link, no date", n1 + n2, n1 + n2, "https://c.example/n"},
+		{"a guid that is another item's link", g + l, g + l, "https://c.example/x"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := Normalise(MustParse(t, feed(tc.before), "", ""), Options{Now: testNow})
+			after := Normalise(MustParse(t, feed(tc.after), "", ""), Options{Now: testNow})
+			if len(before) != 2 || len(after) != 2 {
+				t.Fatalf("items before/after = %d/%d, want 2/2 (upstream lists 2)", len(before), len(after))
+			}
+			if before[0].GUID != tc.first {
+				t.Errorf("first GUID = %q, want %q", before[0].GUID, tc.first)
+			}
+			if before[0].GUID == before[1].GUID {
+				t.Errorf("both items have GUID %q", before[0].GUID)
+			}
+			for i := range before {
+				if before[i].GUID != after[i].GUID {
+					t.Errorf("item %d: GUID %q -> %q after an edit, want it kept", i, before[i].GUID, after[i].GUID)
+				}
+			}
+		})
+	}
+}

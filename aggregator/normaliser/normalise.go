@@ -148,17 +148,46 @@ func NormaliseCounting(p *Parsed, o Options) (items []db.Item, placeholders int)
 	}
 	assignIdentities(parsed)
 
-	seen := map[string]bool{}
+	seen := map[string]string{} // identity -> hash of the item holding it
 	items = make([]db.Item, 0, len(parsed))
 	for _, x := range parsed {
-		if x.drop || seen[x.item.GUID] {
+		if x.drop {
 			continue
 		}
-		seen[x.item.GUID] = true
+		if h, ok := seen[x.item.GUID]; ok {
+			if h == x.item.Hash {
+				continue // listed twice
+			}
+			x.item.GUID = disambiguate(x.item.GUID, strings.TrimSpace(x.it.Published), seen)
+		}
+		seen[x.item.GUID] = x.item.Hash
 		x.item.Recovered = p.Repaired
 		items = append(items, x.item)
 	}
 	return items, placeholders
+}
+
+// disambiguate gives an item whose identity id an earlier, different item
+// of the feed already holds (guid-less items sharing a link, a guid that
+// is another item's link) an identity of its own: id#hash(date), else
+// numbered in feed order, as for repeated guids. The earlier item keeps
+// id, the identity it has when listed alone.
+func disambiguate(id, date string, seen map[string]string) string {
+	if date != "" {
+		if g := id + "#" + shortHash(date); !taken(seen, g) {
+			return g
+		}
+	}
+	for n := 0; ; n++ {
+		if g := id + "#" + shortHash(date+"\x00"+strconv.Itoa(n)); !taken(seen, g) {
+			return g
+		}
+	}
+}
+
+func taken(seen map[string]string, id string) bool {
+	_, ok := seen[id]
+	return ok
 }
 
 // parsedItem is an upstream item on its way to an identity.

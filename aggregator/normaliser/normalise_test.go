@@ -95,6 +95,10 @@ func TestParseDate(t *testing.T) {
 		"ICT abbreviation":   {"Sun, 26 Apr 2020 10:11:00 ICT", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
 		"negative offset":    {"Sat, 25 Apr 2020 22:11:00 -0500", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
 		"colon offset rfc22": {"Sun, 26 Apr 2020 10:11:00 +07:00", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		// windows-1258 writes tone marks as combining characters (and so
+		// do NFD texts): the day name is still a day name.
+		"decomposed Chủ nhật": {"Chu\u0309 nhâ\u0323t, 26/4/2020, 11:11 (GMT+7)", time.Date(2020, 4, 26, 4, 11, 0, 0, time.UTC), true},
+		"decomposed Thứ bảy":  {"Thư\u0301 ba\u0309y, 25/4/2020, 11:11", time.Date(2020, 4, 25, 4, 11, 0, 0, time.UTC), true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

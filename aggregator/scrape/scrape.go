@@ -68,11 +68,18 @@ func Parse(text, pageURL string) (*Page, error) {
 // nothing is ErrNoItems, naming the selector; items without a link (their
 // identity) are left out, and a page where none has one is an error too.
 func (p *Page) Items(sel *config.ItemSelectors) ([]Entry, error) {
+	out, _, err := p.ItemsCounting(sel)
+	return out, err
+}
+
+// ItemsCounting is Items, and also reports how many of the elements the
+// each selector matches were left out for having no link, so that the
+// poller can say so.
+func (p *Page) ItemsCounting(sel *config.ItemSelectors) (out []Entry, linkless int, err error) {
 	nodes := p.doc.Find(sel.Each.CSS)
 	if nodes.Length() == 0 {
-		return nil, fmt.Errorf("%w: items.each %q matches nothing on %s", ErrNoItems, sel.Each.Raw, p.URL)
+		return nil, 0, fmt.Errorf("%w: items.each %q matches nothing on %s", ErrNoItems, sel.Each.Raw, p.URL)
 	}
-	var out []Entry
 	seen := map[string]bool{}
 	nodes.Each(func(_ int, s *goquery.Selection) {
 		e := Entry{
@@ -84,17 +91,21 @@ func (p *Page) Items(sel *config.ItemSelectors) ([]Entry, error) {
 			Author:  p.text(s, sel.Author),
 		}
 		e.Categories, e.CategoriesFrom = p.texts(s, sel.Category)
-		if e.Link.Value == "" || seen[e.Link.Value] {
+		if e.Link.Value == "" {
+			linkless++
 			return
+		}
+		if seen[e.Link.Value] {
+			return // the same item listed twice
 		}
 		seen[e.Link.Value] = true
 		out = append(out, e)
 	})
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: items.link %q finds no link in any of the %d elements items.each %q matches on %s",
+		return nil, 0, fmt.Errorf("%w: items.link %q finds no link in any of the %d elements items.each %q matches on %s",
 			ErrNoItems, sel.Link.Raw, nodes.Length(), sel.Each.Raw, p.URL)
 	}
-	return out, nil
+	return out, linkless, nil
 }
 
 // Article is what an article page holds. Content is the main content as
