@@ -2,10 +2,12 @@ package normaliser
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"bantin/db"
 
@@ -476,7 +478,9 @@ func TestNormaliseAuthorsNotFromContacts(t *testing.T) {
 // TestNormaliseCollidingIdentities: items that share no guid but arrive at
 // the same identity (guid-less items with one link; a guid that is
 // another item's link) are distinct items, each stored under its own
-// identity, the first keeping the one it had alone; an edit keeps them.
+// identity, the newest keeping the one it had alone; an edit keeps them,
+// and an older item leaving the feed changes no other item's identity
+// (its stored row is never taken over by another item).
 func TestNormaliseCollidingIdentities(t *testing.T) {
 	feed := func(items string) []byte {
 		return []byte(`<rss version="2.0"><channel><title>c</title><link>https://c.example/</link>` + items + `</channel></rss>`)
@@ -486,38 +490,53 @@ func TestNormaliseCollidingIdentities(t *testing.T) {
 		aEdited = `<item><title>A edited</title><link>https://c.example/live</link><pubDate>Mon, 03 Nov 2025 10:00:00 +0700</pubDate></item>`
 		b       = `<item><title>B</title><link>https://c.example/live</link><pubDate>Mon, 03 Nov 2025 11:00:00 +0700</pubDate></item>`
 		bEdited = `<item><title>B edited</title><link>https://c.example/live</link><pubDate>Mon, 03 Nov 2025 11:00:00 +0700</pubDate></item>`
+		c       = `<item><title>C</title><link>https://c.example/live</link><pubDate>Mon, 03 Nov 2025 09:00:00 +0700</pubDate></item>`
 		n1      = `<item><title>N1</title><link>https://c.example/n</link></item>`
 		n2      = `<item><title>N2</title><link>https://c.example/n</link></item>`
 		g       = `<item><title>G</title><guid>https://c.example/x</guid><link>https://c.example/y</link></item>`
 		l       = `<item><title>L</title><link>https://c.example/x</link></item>`
 	)
+	later := time.Date(2025, 11, 4, 0, 0, 0, 0, time.UTC) // after the items' dates
+	ids := func(items []db.Item) map[string]string {
+		m := map[string]string{}
+		for _, it := range items {
+			m[strings.TrimSuffix(it.Title, " edited")] = it.GUID
+		}
+		return m
+	}
 	tests := []struct {
 		name          string
 		before, after string
-		first         string // the first item's identity, as if it were alone
+		holder, bare  string // the item that keeps the bare identity, and it
 	}{
-		{"guid-less, one link, told apart by date", a + b, aEdited + bEdited, "https://c.example/live"},
-		{"guid-less, one link, no date", n1 + n2, n1 + n2, "https://c.example/n"},
-		{"a guid that is another item's link", g + l, g + l, "https://c.example/x"},
+		{"guid-less, one link, told apart by date (oldest first)", c + a + b, aEdited + bEdited, "B", "https://c.example/live"},
+		{"guid-less, one link, told apart by date (newest first)", b + a + c, bEdited + aEdited, "B", "https://c.example/live"},
+		{"guid-less, one link, no date", n1 + n2, n1 + n2, "N1", "https://c.example/n"},
+		{"a guid that is another item's link", g + l, g + l, "G", "https://c.example/x"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			before := Normalise(MustParse(t, feed(tc.before), "", ""), Options{Now: testNow})
-			after := Normalise(MustParse(t, feed(tc.after), "", ""), Options{Now: testNow})
-			if len(before) != 2 || len(after) != 2 {
-				t.Fatalf("items before/after = %d/%d, want 2/2 (upstream lists 2)", len(before), len(after))
+			before := Normalise(MustParse(t, feed(tc.before), "", ""), Options{Now: later})
+			after := Normalise(MustParse(t, feed(tc.after), "", ""), Options{Now: later})
+			if want := strings.Count(tc.before, "<item>"); len(before) != want {
+				t.Fatalf("items = %d, want %d (upstream lists %d)", len(before), want, want)
 			}
-			if before[0].GUID != tc.first {
-				t.Errorf("first GUID = %q, want %q", before[0].GUID, tc.first)
+			b, a := ids(before), ids(after)
+			if b[tc.holder] != tc.bare {
+				t.Errorf("%s's GUID = %q, want %q", tc.holder, b[tc.holder], tc.bare)
 			}
-			if before[0].GUID == before[1].GUID {
-				t.Errorf("both items have GUID %q", before[0].GUID)
+			if len(slices.Compact(slices.Sorted(maps.Values(b)))) != len(b) {
+				t.Errorf("two items share a GUID: %v", b)
 			}
-			for i := range before {
-				if before[i].GUID != after[i].GUID {
-					t.Errorf("item %d: GUID %q -> %q after an edit, want it kept", i, before[i].GUID, after[i].GUID)
+			for title, id := range a {
+				if b[title] != id {
+					t.Errorf("%s: GUID %q -> %q after an edit or an older item left, want it kept", title, b[title], id)
 				}
 			}
 		})
+	}
+	// The same item listed twice is stored once, beside the newest.
+	if got := Normalise(MustParse(t, feed(b+a+a), "", ""), Options{Now: later}); len(got) != 2 {
+		t.Errorf("an item listed twice beside another of its link: %d items, want 2", len(got))
 	}
 }

@@ -148,46 +148,63 @@ func NormaliseCounting(p *Parsed, o Options) (items []db.Item, placeholders int)
 	}
 	assignIdentities(parsed)
 
-	seen := map[string]string{} // identity -> hash of the item holding it
-	items = make([]db.Item, 0, len(parsed))
-	for _, x := range parsed {
+	// Items of the feed that share an identity without being the same
+	// item (guid-less items with one link, a guid that is another item's
+	// link) are told apart: the newest keeps the identity, the others get
+	// one of their own (disambiguate). The newest, because feeds drop
+	// their oldest items: an item that leaves the feed then never hands
+	// its identity, and so its stored row, to another; a newer item that
+	// arrives takes it and the former holder is stored anew (nothing is
+	// overwritten but by a newer item of the same identity, as before).
+	holder := map[string]int{} // identity -> index in parsed of its holder
+	for i, x := range parsed {
 		if x.drop {
 			continue
 		}
-		if h, ok := seen[x.item.GUID]; ok {
-			if h == x.item.Hash {
-				continue // listed twice
-			}
-			x.item.GUID = disambiguate(x.item.GUID, strings.TrimSpace(x.it.Published), seen)
+		if j, ok := holder[x.item.GUID]; !ok || x.item.Published.After(parsed[j].item.Published) {
+			holder[x.item.GUID] = i
 		}
-		seen[x.item.GUID] = x.item.Hash
+	}
+	seen := make(map[string]bool, len(parsed)) // identities given
+	for id := range holder {
+		seen[id] = true
+	}
+	hashes := map[string][]string{} // identity -> hashes of the items given it or one derived from it
+	items = make([]db.Item, 0, len(parsed))
+	for i, x := range parsed {
+		if x.drop {
+			continue
+		}
+		id := x.item.GUID
+		if holder[id] != i {
+			if slices.Contains(hashes[id], x.item.Hash) || x.item.Hash == parsed[holder[id]].item.Hash {
+				continue // the same item listed twice
+			}
+			x.item.GUID = disambiguate(id, strings.TrimSpace(x.it.Published), seen)
+			seen[x.item.GUID] = true
+		}
+		hashes[id] = append(hashes[id], x.item.Hash)
 		x.item.Recovered = p.Repaired
 		items = append(items, x.item)
 	}
 	return items, placeholders
 }
 
-// disambiguate gives an item whose identity id an earlier, different item
-// of the feed already holds (guid-less items sharing a link, a guid that
-// is another item's link) an identity of its own: id#hash(date), else
-// numbered in feed order, as for repeated guids. The earlier item keeps
-// id, the identity it has when listed alone.
-func disambiguate(id, date string, seen map[string]string) string {
+// disambiguate gives an item whose identity id a different item of the
+// feed holds (see NormaliseCounting) an identity of its own among those
+// not in seen: id#hash(date), else numbered in feed order, as for repeated
+// guids.
+func disambiguate(id, date string, seen map[string]bool) string {
 	if date != "" {
-		if g := id + "#" + shortHash(date); !taken(seen, g) {
+		if g := id + "#" + shortHash(date); !seen[g] {
 			return g
 		}
 	}
 	for n := 0; ; n++ {
-		if g := id + "#" + shortHash(date+"\x00"+strconv.Itoa(n)); !taken(seen, g) {
+		if g := id + "#" + shortHash(date+"\x00"+strconv.Itoa(n)); !seen[g] {
 			return g
 		}
 	}
-}
-
-func taken(seen map[string]string, id string) bool {
-	_, ok := seen[id]
-	return ok
 }
 
 // parsedItem is an upstream item on its way to an identity.
