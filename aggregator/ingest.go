@@ -113,9 +113,17 @@ func (p *Poller) Ingest(ctx context.Context, id string, body []byte, contentType
 		p.classify(items, start)
 	}
 	p.merge(&st)
-	res, err := p.Store.SaveFetch(ctx, st, items)
+	withTombstoned := skipped.withTombstoned(src)
+	all, errs, err := p.Store.SaveFetches(ctx, []db.Fetch{{Source: st, Items: items, Skips: withTombstoned}})
+	if err == nil {
+		err = errs[0]
+	}
 	if err != nil {
-		return res, fmt.Errorf("aggregator: ingest %s: %w", id, err)
+		return db.SaveResult{}, fmt.Errorf("aggregator: ingest %s: %w", id, err)
+	}
+	res := all[0]
+	if res.Tombstoned > 0 {
+		st.LastSkipped, st.LastSkipReason = withTombstoned(res.Tombstoned)
 	}
 	if m := p.Metrics; m != nil {
 		m.items.WithLabelValues("new").Add(float64(res.New))

@@ -271,6 +271,7 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		skipped.linkless = listing.Linkless
 	}
 	st.LastSkipped, st.LastSkipReason = skipped.record(j.src)
+	o.skips = skipped
 	if parsed.Repaired {
 		p.noteRepair(&o, resp)
 	}

@@ -315,6 +315,7 @@ type outcome struct {
 	canceled bool   // the poll was cut short by shutdown: nothing to record
 	dur      time.Duration
 	release  func() // returns the memory budget taken for items, if any
+	skips    skips  // the feed's items not stored, by why (stored with the state)
 }
 
 // hostOf is the per_host limit key of a source URL; local files are not limited.
@@ -607,7 +608,7 @@ func (p *Poller) writeBatch(ctx context.Context, batch []outcome) ([]Result, []d
 		r, st, write := p.prepareWrite(o)
 		results[i], states[i] = r, st
 		if write {
-			fetches = append(fetches, db.Fetch{Source: st, Items: o.items, Lease: lease})
+			fetches = append(fetches, db.Fetch{Source: st, Items: o.items, Lease: lease, Skips: o.skips.withTombstoned(o.src)})
 			at = append(at, i)
 		}
 	}
@@ -692,6 +693,10 @@ func (p *Poller) finishWrite(ctx context.Context, o outcome, r *Result, st *db.S
 		// SaveFetches stored these counts with the source state.
 		r.New, r.Updated = res.New, res.Updated
 		st.LastNew, st.LastUpdated = res.New, res.Updated
+		if res.Tombstoned > 0 {
+			r.Skipped, r.SkipReason = o.skips.withTombstoned(o.src)(res.Tombstoned)
+			st.LastSkipped, st.LastSkipReason = r.Skipped, r.SkipReason
+		}
 	}
 	p.Metrics.observe(*r)
 }

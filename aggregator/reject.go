@@ -108,6 +108,7 @@ type skips struct {
 	expired      int // published before the retention window
 	placeholders int // without title, link or enclosure among named items
 	linkless     int // elements of a listing page (type: html) without a link
+	tombstoned   int // pruned before and still listed upstream (counted as stored)
 }
 
 // record returns the count and the reason a source's state keeps (see
@@ -123,6 +124,7 @@ func (s skips) record(src *config.Source) (int, string) {
 		{s.expired, "older than retention " + src.Retention.String()},
 		{s.placeholders, "without a title, link or enclosure (the feed's other items have one)"},
 		{s.linkless, linklessWhy(src)},
+		{s.tombstoned, "pruned earlier and still listed upstream (not stored again)"},
 	}
 	total, whys, only := 0, []string{}, ""
 	for _, r := range all {
@@ -136,6 +138,15 @@ func (s skips) record(src *config.Source) (int, string) {
 		return total, only // the count says it
 	}
 	return total, strings.Join(whys, ", ")
+}
+
+// withTombstoned returns record for src with n tombstoned items, as
+// db.Fetch.Skips wants it.
+func (s skips) withTombstoned(src *config.Source) func(n int) (int, string) {
+	return func(n int) (int, string) {
+		s.tombstoned = n
+		return s.record(src)
+	}
 }
 
 // linklessWhy says why elements of src's listing page were left out.

@@ -119,3 +119,45 @@ func skippedTotal(reg *prometheus.Registry) float64 {
 	}
 	return 0
 }
+
+// TestPrunedItemsStillListedAreReported: items pruned by retention that
+// the feed still lists (a dated one within a raised retention, an undated
+// one that takes the fetch time again) are kept out by their tombstones,
+// and a poll and a WebSub push say so, with the other skipped items,
+// instead of storing nothing without a word.
+func TestPrunedItemsStillListedAreReported(t *testing.T) {
+	feed := strings.Replace(healthyFeed, "</channel>", `<item><title>Tin không ngày</title><link>https://thoisu.example.vn/3</link><guid>g3</guid></item>
+<item><title>Tin cũ</title><link>https://thoisu.example.vn/old</link><pubDate>Thu, 01 Jan 1970 00:00:00 +0000</pubDate></item>
+</channel>`, 1)
+	up := newUpstream(t, answer{contentType: "application/rss+xml", body: feed})
+	p, store := testPoller(t, up.URL, "  - {id: pr, url: '{{URL}}/feed.rss', retention: 90d}\n")
+	now := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	p.Now = func() time.Time { return now }
+	ctx := context.Background()
+	if sum, err := p.PollOnce(ctx, true, nil); err != nil || sum.New != 3 {
+		t.Fatalf("first poll: %+v, %v; want 3 new", sum, err)
+	}
+	if n, err := store.Prune(ctx, "pr", now.Add(time.Hour), 0); err != nil || n != 3 {
+		t.Fatalf("Prune = %d, %v; want 3", n, err)
+	}
+	now = now.Add(24 * time.Hour)
+	var results []Result
+	sum, err := p.PollOnce(ctx, true, func(r Result) { results = append(results, r) })
+	if err != nil || sum.New != 0 {
+		t.Fatalf("second poll: %+v, %v; want nothing new", sum, err)
+	}
+	const want = "older than retention 90d (1), pruned earlier and still listed upstream (not stored again) (3)"
+	if len(results) != 1 || results[0].Skipped != 4 || results[0].SkipReason != want {
+		t.Fatalf("results %+v; want 4 skipped: %s", results, want)
+	}
+	if st := source(t, store, "pr"); st.LastSkipped != 4 || st.LastSkipReason != want {
+		t.Errorf("source records %d skipped for %q", st.LastSkipped, st.LastSkipReason)
+	}
+	// A push of the same feed says the same.
+	if _, err := p.Ingest(ctx, "pr", []byte(feed), "application/rss+xml"); err != nil {
+		t.Fatal(err)
+	}
+	if st := source(t, store, "pr"); st.LastSkipped != 4 || st.LastSkipReason != want {
+		t.Errorf("after a push the source records %d skipped for %q", st.LastSkipped, st.LastSkipReason)
+	}
+}

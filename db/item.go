@@ -17,6 +17,10 @@ import (
 type SaveResult struct {
 	New, Updated int
 	IDs          []int64 // IDs of the new and updated items, in input order
+	// Tombstoned counts the items left out because they were pruned
+	// before (a tombstone keeps an identity still listed upstream from
+	// being stored again).
+	Tombstoned int
 }
 
 // SaveFetch stores the outcome of one successful fetch of source s in ONE
@@ -45,7 +49,7 @@ func (d *DB) SaveFetch(ctx context.Context, s Source, items []Item) (SaveResult,
 		w := d.newItemWriter(tx)
 		defer w.close()
 		var err error
-		if res, err = w.saveFetch(ctx, s, items, d.now()); err != nil {
+		if res, err = w.saveFetch(ctx, s, items, d.now(), nil); err != nil {
 			return err
 		}
 		return w.ch.flush(ctx, w, d.pg)
@@ -66,6 +70,11 @@ type Fetch struct {
 	// Lease, when not "", is the poller whose lease of the source ends
 	// with this write, in its transaction (PostgreSQL; see ClaimSources).
 	Lease string
+	// Skips, when set, gives the source's LastSkipped and LastSkipReason
+	// to store when SaveFetches leaves tombstoned items out (called with
+	// their number, only when there are some), so that the state counts
+	// them with the items the caller left out.
+	Skips func(tombstoned int) (skipped int, reason string)
 }
 
 // SaveFetches stores several fetches in one transaction (group commit):
@@ -116,7 +125,7 @@ func (d *DB) SaveFetches(ctx context.Context, fetches []Fetch) (res []SaveResult
 				if f.Items == nil {
 					err = saveSourceState(ctx, w, f.Source)
 				} else {
-					res[i], err = w.saveFetch(ctx, f.Source, f.Items, d.now())
+					res[i], err = w.saveFetch(ctx, f.Source, f.Items, d.now(), f.Skips)
 				}
 				if err != nil {
 					if d.pg && pgRetryable(err) {
@@ -172,7 +181,7 @@ func checkFetch(s Source, items []Item) error {
 }
 
 // saveFetch is SaveFetch inside w's transaction (checkFetch done).
-func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, clock time.Time) (SaveResult, error) {
+func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, clock time.Time, skips func(int) (int, string)) (SaveResult, error) {
 	var res SaveResult
 	var bump bool // SQLite: the change sequence moves (saveSourceShown)
 	var err error
@@ -219,6 +228,9 @@ func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, cloc
 		if err != nil {
 			return res, fmt.Errorf("item %q: %w", it.GUID, err)
 		}
+		if outcome == saveSkipped {
+			res.Tombstoned++
+		}
 		if outcome != saveNew && outcome != saveUpdated || counted[id] {
 			continue // a GUID repeated in one fetch counts once
 		}
@@ -231,6 +243,9 @@ func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, cloc
 		}
 	}
 	s.LastNew, s.LastUpdated = res.New, res.Updated
+	if res.Tombstoned > 0 && skips != nil {
+		s.LastSkipped, s.LastSkipReason = skips(res.Tombstoned)
+	}
 	if w.d.pg {
 		err = w.saveSourceStatePG(ctx, s)
 	} else {
