@@ -336,7 +336,7 @@ func (w *Web) handleSearchFeed(format string) http.HandlerFunc {
 		f := &render.Feed{
 			Title:       render.SiteTitle(st.cfg) + " · Tìm kiếm: " + q.Q,
 			Description: "Kết quả tìm kiếm “" + q.Q + "”",
-			ID:          render.FeedID(base, "search", qs),
+			ID:          render.SearchFeedID(base, qs),
 			BaseURL:     base,
 			SiteLink:    base + "/search?" + qs,
 			Self:        map[string]string{},

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"bantin/db"
+	"bantin/publisher/render"
 )
 
 // searchFixture is the Vietnamese search suite's corpus.
@@ -186,6 +188,22 @@ func TestSearchPagesAndFeeds(t *testing.T) {
 	}
 	if r := e.do(nil, "GET", "/search.atom", nil); r.status != 400 || !strings.Contains(r.body, "needs a query") {
 		t.Errorf("/search.atom without q: %d %s", r.status, r.body)
+	}
+}
+
+// TestSearchFeedIDEscapedOnce: a search feed's id carries its query as the
+// URL does, escaped once (the W3C validator warned "not in canonical form"
+// about the %2522 of a query in quotes or with diacritics).
+func TestSearchFeedIDEscapedOnce(t *testing.T) {
+	e := newEnv(t, false, searchFixture...)
+	const q = "q=%22gi%C3%A1+v%C3%A0ng%22"
+	r := e.do(nil, "GET", "/search.atom?"+q, nil)
+	m := regexp.MustCompile(`<id>(tag:[^<]*:search/[^<]*)</id>`).FindStringSubmatch(r.body)
+	if r.status != 200 || m == nil {
+		t.Fatalf("/search.atom: %d, no feed id\n%s", r.status, r.body)
+	}
+	if want := render.SearchFeedID(render.BaseURL(e.cfg), q); m[1] != want || !strings.HasSuffix(m[1], ":search/"+q) {
+		t.Errorf("feed id %q, want %q", m[1], want)
 	}
 }
 
