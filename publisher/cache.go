@@ -272,6 +272,15 @@ func (r *rendered) write(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
+// ServeFeedBytes answers req with body, a feed rendered for this request
+// that no cache holds (a search feed), as cached feeds are answered: ETag
+// (and the gzip copy's), Last-Modified now, Cache-Control max-age, 304
+// and 412 for the request's validators, gzip when accepted, no body for
+// HEAD.
+func ServeFeedBytes(w http.ResponseWriter, req *http.Request, body []byte, contentType string, maxAge int, now time.Time) {
+	newRendered(body, contentType, now, maxAge).write(w, req)
+}
+
 // headerList is the value of a list header sent as one line or several
 // (RFC 9110 5.3: the lines are one comma-separated list).
 func headerList(h http.Header, name string) string {
