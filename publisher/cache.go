@@ -40,6 +40,9 @@ type rendered struct {
 	rendered     time.Time    // when it was rendered
 	link         string       // Link header: rel="self" and rel="hub" (WebSub discovery); "" for none
 	expires      time.Time    // zero: until the next invalidation
+	// sameSecond: Last-Modified is that of the version r replaced (both
+	// in one second), so If-Modified-Since cannot show the reader has r.
+	sameSecond bool
 	// stale is the unix nanos since which a newer version is due (its
 	// feed changed), 0 while current.
 	stale atomic.Int64
@@ -321,7 +324,7 @@ func (r *rendered) notModified(req *http.Request) bool {
 	}
 	if ims := req.Header.Get("If-Modified-Since"); ims != "" {
 		t, err := http.ParseTime(ims)
-		return err == nil && !r.lastMod.After(t)
+		return err == nil && !r.lastMod.After(t) && !r.sameSecond
 	}
 	return false
 }
