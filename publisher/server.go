@@ -1079,8 +1079,12 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 		SiteLink: base + render.PagePath(kind, slug),
 		ID:       render.FeedID(base, kind, slug),
 		Cursor:   cursor,
-		Hubs:     feedHubs(cfg),
 		Self:     map[string]string{},
+	}
+	if cursor == "" {
+		// Hubs take subscriptions to first pages only: an older page,
+		// its own self, names none (nor a Link header).
+		f.Hubs = feedHubs(cfg)
 	}
 	for _, format := range render.Formats {
 		f.Self[format] = render.FeedURL(base, kind, slug, format)
