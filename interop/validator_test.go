@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ type validated struct {
 
 // TestW3CFeedValidator runs the W3C feed validator over every published
 // RSS and Atom feed of the fixture (topics and tags, the empty topic, the
-// older pages that rel="next" leads to), in one run of the validator
+// older pages that rel="next" leads to) and both OPML lists, in one run of the validator
 // (about half a second), and fails on any error or warning bantin causes.
 // (The validator has no JSON Feed support: TestJSONFeedSchema covers
 // JSON.) One warning is the upstream's doing and is tolerated where, and
@@ -75,6 +76,10 @@ func TestW3CFeedValidator(t *testing.T) {
 	}
 	if paged == 0 {
 		t.Fatal("fixture: no feed has a second page; paging is not validated")
+	}
+	for name, path := range map[string]string{"topics.opml": "/opml.xml", "tags.opml": "/opml.xml?tags=1"} {
+		body, _ := s.Fetch(t, path)
+		save(name, s.Base+path, body)
 	}
 	control := filepath.Join(dir, "control.atom")
 	if err := os.WriteFile(control, []byte(w3cControlAtom), 0o644); err != nil {
@@ -123,6 +128,10 @@ func TestW3CFeedValidator(t *testing.T) {
 					t.Logf("tolerated (items their feeds left undated): %s", line)
 					continue
 				}
+				if strings.HasSuffix(line, ": Invalid HTML") && plainOutlineText(body, line) {
+					t.Logf("tolerated (a title with < written as readers show it): %s", line)
+					continue
+				}
 				bad = append(bad, line)
 			}
 			if !strings.Contains(r, "errors=") {
@@ -133,6 +142,24 @@ func TestW3CFeedValidator(t *testing.T) {
 			}
 		})
 	}
+}
+
+// plainOutlineText reports whether the validator's report line is about
+// an OPML outline whose text has a "<". OPML 2.0 lets text hold encoded
+// HTML, which the validator then checks, but feed readers show it as
+// plain text, and so bantin writes a title ("Technology <Tech>") as they
+// show it.
+func plainOutlineText(body []byte, report string) bool {
+	var n int
+	if _, err := fmt.Sscanf(report, "line %d,", &n); err != nil || n < 1 {
+		return false
+	}
+	lines := strings.Split(string(body), "\n")
+	if n > len(lines) {
+		return false
+	}
+	l := lines[n-1]
+	return strings.Contains(l, "<outline ") && regexp.MustCompile(`text="[^"]*&lt;`).MatchString(l)
 }
 
 // duplicatesUndated reports whether every atom:updated date that more

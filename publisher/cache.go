@@ -40,6 +40,9 @@ type rendered struct {
 	rendered     time.Time    // when it was rendered
 	link         string       // Link header: rel="self" and rel="hub" (WebSub discovery); "" for none
 	expires      time.Time    // zero: until the next invalidation
+	// sameSecond: Last-Modified is that of the version r replaced (both
+	// in one second), so If-Modified-Since cannot show the reader has r.
+	sameSecond bool
 	// stale is the unix nanos since which a newer version is due (its
 	// feed changed), 0 while current.
 	stale atomic.Int64
@@ -272,6 +275,15 @@ func (r *rendered) write(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
+// ServeFeedBytes answers req with body, a feed rendered for this request
+// that no cache holds (a search feed), as cached feeds are answered: ETag
+// (and the gzip copy's), Last-Modified now, Cache-Control max-age, 304
+// and 412 for the request's validators, gzip when accepted, no body for
+// HEAD.
+func ServeFeedBytes(w http.ResponseWriter, req *http.Request, body []byte, contentType string, maxAge int, now time.Time) {
+	newRendered(body, contentType, now, maxAge).write(w, req)
+}
+
 // headerList is the value of a list header sent as one line or several
 // (RFC 9110 5.3: the lines are one comma-separated list).
 func headerList(h http.Header, name string) string {
@@ -312,7 +324,7 @@ func (r *rendered) notModified(req *http.Request) bool {
 	}
 	if ims := req.Header.Get("If-Modified-Since"); ims != "" {
 		t, err := http.ParseTime(ims)
-		return err == nil && !r.lastMod.After(t)
+		return err == nil && !r.lastMod.After(t) && !r.sameSecond
 	}
 	return false
 }

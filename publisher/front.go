@@ -439,7 +439,7 @@ func (c *fastConn) respond(res *rendered, req *fastRequest) bool {
 			etagMatch(string(req.ifNoneMatch), res.etag)
 	} else if req.ifModifiedSince != nil {
 		t, err := http.ParseTime(string(req.ifModifiedSince))
-		status304 = err == nil && !res.lastMod.After(t)
+		status304 = err == nil && !res.lastMod.After(t) && !res.sameSecond
 	}
 	f := res.fastHeads()
 	var h fastHead

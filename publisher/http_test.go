@@ -1,12 +1,14 @@
 package publisher
 
 import (
+	"encoding/xml"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"bantin/config"
+	"bantin/publisher/render"
 )
 
 // TestHandleAddsRoutes: routes added with Handle (the daemon's /metrics,
@@ -66,5 +68,41 @@ func TestHandleAddsRoutes(t *testing.T) {
 			}()
 			other.srv.Handler()
 		}()
+	}
+}
+
+// TestOPMLOutlinesLinkFeedPages: each outline of /opml.xml (topics) and
+// /opml.xml?tags=1 links its feed's own page as htmlUrl, the page the
+// feed names as its alternate link, not the index; and the head has only
+// elements the W3C feed validator knows (it reports <docs> as an error).
+func TestOPMLOutlinesLinkFeedPages(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	base := render.BaseURL(e.cfg)
+	for _, c := range []struct{ path, kind string }{{"/opml.xml", kindTopic}, {"/opml.xml?tags=1", kindTag}} {
+		r := e.do("GET", c.path, nil)
+		var doc struct {
+			Head struct {
+				Elems []struct{ XMLName xml.Name } `xml:",any"`
+			} `xml:"head"`
+			Outlines []struct {
+				XMLURL  string `xml:"xmlUrl,attr"`
+				HTMLURL string `xml:"htmlUrl,attr"`
+			} `xml:"body>outline"`
+		}
+		if err := xml.Unmarshal(r.body, &doc); err != nil || r.status != 200 || len(doc.Outlines) == 0 {
+			t.Fatalf("%s: %d, %v, %d outlines\n%s", c.path, r.status, err, len(doc.Outlines), r.body)
+		}
+		for _, el := range doc.Head.Elems {
+			if el.XMLName.Local == "docs" {
+				t.Errorf("%s: head has <docs>", c.path)
+			}
+		}
+		for _, o := range doc.Outlines {
+			slug := strings.TrimSuffix(strings.TrimPrefix(o.XMLURL, base+render.Dir(c.kind)), ".rss")
+			if want := base + render.PagePath(c.kind, slug); o.HTMLURL != want {
+				t.Errorf("%s: outline %s has htmlUrl %q, want %q", c.path, o.XMLURL, o.HTMLURL, want)
+			}
+		}
 	}
 }

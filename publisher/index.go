@@ -147,13 +147,13 @@ func (s *Server) renderIndex(ctx context.Context, cfg *config.Config) ([]byte, e
 	return buf.Bytes(), nil
 }
 
-// OPML 2.0 document.
+// OPML 2.0 document. The head has no <docs>, which OPML 2.0 allows but
+// the W3C feed validator reports as an error.
 type opmlDoc struct {
 	XMLName xml.Name    `xml:"opml"`
 	Version string      `xml:"version,attr"`
 	Title   string      `xml:"head>title"`
 	Owner   string      `xml:"head>ownerId,omitempty"`
-	Docs    string      `xml:"head>docs"`
 	Body    []opmlEntry `xml:"body>outline"`
 }
 
@@ -171,7 +171,7 @@ type opmlEntry struct {
 // renderOPML lists every topic feed (RSS) or, with tags, every tag feed.
 func (s *Server) renderOPML(ctx context.Context, cfg *config.Config, tags bool) ([]byte, error) {
 	base := render.BaseURL(cfg)
-	doc := opmlDoc{Version: "2.0", Title: "bantin topics", Owner: base + "/", Docs: "http://opml.org/spec2.opml"}
+	doc := opmlDoc{Version: "2.0", Title: "bantin topics", Owner: base + "/"}
 	if tags {
 		doc.Title = "bantin tags"
 		list, err := s.tagList(ctx)
@@ -180,7 +180,7 @@ func (s *Server) renderOPML(ctx context.Context, cfg *config.Config, tags bool) 
 		}
 		for _, t := range list {
 			doc.Body = append(doc.Body, opmlEntry{Type: "rss", Text: t.Name, Title: t.Name,
-				XMLURL: render.FeedURL(base, kindTag, t.Slug, render.FormatRSS), HTMLURL: base + "/", Version: "RSS2"})
+				XMLURL: render.FeedURL(base, kindTag, t.Slug, render.FormatRSS), HTMLURL: base + render.PagePath(kindTag, t.Slug), Version: "RSS2"})
 		}
 	} else {
 		for _, t := range cfg.Topics {
@@ -189,7 +189,7 @@ func (s *Server) renderOPML(ctx context.Context, cfg *config.Config, tags bool) 
 				title = t.Slug
 			}
 			doc.Body = append(doc.Body, opmlEntry{Type: "rss", Text: title, Title: title, Description: t.Description,
-				XMLURL: render.FeedURL(base, kindTopic, t.Slug, render.FormatRSS), HTMLURL: base + "/", Version: "RSS2"})
+				XMLURL: render.FeedURL(base, kindTopic, t.Slug, render.FormatRSS), HTMLURL: base + render.PagePath(kindTopic, t.Slug), Version: "RSS2"})
 		}
 	}
 	return render.XMLDocument(doc, "opml")

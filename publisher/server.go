@@ -856,6 +856,9 @@ func (s *Server) keepLastModified(ctx context.Context, key cacheKey, res *render
 		res.setLastModified(p.lastMod)
 		return
 	}
+	// New bytes in the second of the version they replace share its
+	// Last-Modified: a reader's If-Modified-Since cannot tell them apart.
+	res.sameSecond = p != nil && !res.lastMod.After(p.lastMod)
 	name := key.kind + "/" + key.slug + "." + key.format
 	if p == nil {
 		etag, since, err := s.store.FeedVersion(ctx, name)
@@ -867,6 +870,7 @@ func (s *Server) keepLastModified(ctx context.Context, key cacheKey, res *render
 			res.setLastModified(since)
 			return
 		}
+		res.sameSecond = etag != "" && !res.lastMod.After(since)
 	}
 	// Replicas sharing one database (PostgreSQL) agree on the first
 	// recorded time of these bytes, so that Last-Modified is the same
@@ -1075,8 +1079,12 @@ func (s *Server) page(ctx context.Context, cfg *config.Config, kind, slug, curso
 		SiteLink: base + render.PagePath(kind, slug),
 		ID:       render.FeedID(base, kind, slug),
 		Cursor:   cursor,
-		Hubs:     feedHubs(cfg),
 		Self:     map[string]string{},
+	}
+	if cursor == "" {
+		// Hubs take subscriptions to first pages only: an older page,
+		// its own self, names none (nor a Link header).
+		f.Hubs = feedHubs(cfg)
 	}
 	for _, format := range render.Formats {
 		f.Self[format] = render.FeedURL(base, kind, slug, format)

@@ -733,3 +733,43 @@ func TestIndexShowsTheFeedsFirstEntries(t *testing.T) {
 		t.Errorf("first feed entry %q, want the pinned one", feed.Items[0].Title)
 	}
 }
+
+// TestIfModifiedSinceNewVersionSameSecond: a feed that changes within the
+// second of the version a reader has carries the same Last-Modified (HTTP
+// dates have seconds), so a reader that revalidates with
+// If-Modified-Since alone gets the new version (200), not a 304 that
+// would hide it until the next change; on the fast path and net/http.
+func TestIfModifiedSinceNewVersionSameSecond(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	addr, front := startFront(t, e, nil)
+	path := "/topics/" + topicSlug + ".atom"
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	get := func(base, ims string) (int, string, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if ims != "" {
+			req.Header.Set("If-Modified-Since", ims)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Last-Modified"), string(b)
+	}
+	for i, base := range []string{e.ts.URL, "http://" + addr} {
+		_, lastMod, _ := get(base, "")
+		title := fmt.Sprintf("Tin mới trong cùng giây %d", i)
+		e.save("a", e.item(fmt.Sprintf("https://a.example.vn/cung-giay-%d", i), title, time.Minute, topicSlug))
+		e.get(path) // the new version, rendered in the same second (e.now)
+		status, newMod, body := get(base, lastMod)
+		if status != http.StatusOK || !strings.Contains(body, title) {
+			t.Errorf("%s If-Modified-Since %s (new version, Last-Modified %s): status %d, want 200 with the new item", base, lastMod, newMod, status)
+		}
+	}
+	if front.Stats().FastResponses == 0 {
+		t.Error("the fast path answered nothing")
+	}
+}

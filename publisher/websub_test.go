@@ -3,9 +3,12 @@ package publisher
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"bantin/config"
 	"bantin/publisher/render"
@@ -43,6 +46,34 @@ func TestHubAdvertised(t *testing.T) {
 		resp.Body.Close()
 		if got := resp.Header.Get("Link"); got != want {
 			t.Errorf("%s through the fast path: Link %q, want %q", format, got, want)
+		}
+	}
+}
+
+// TestOlderPagesAdvertiseNoHub: a hub takes subscriptions to a feed (its
+// first page) only, so an older page (?before=), whose self link is its
+// own URL, names no hub in its body or Link header: a WebSub subscriber
+// discovering from it would ask the hub for a topic it refuses.
+func TestOlderPagesAdvertiseNoHub(t *testing.T) {
+	e := newEnv(t)
+	cfg := testConfig()
+	cfg.WebSub.Builtin = true
+	e.srv.Reload(cfg)
+	for i := range 3 {
+		e.save("c", e.item(fmt.Sprintf("https://c.example.vn/khac-%d", i), fmt.Sprintf("Chuyện khác %d", i), time.Duration(i+1)*time.Hour, "khac"))
+	}
+	for _, format := range render.Formats {
+		first := e.get("/topics/khac." + format)
+		m := regexp.MustCompile(`(?:href="|"next_url": ")` + regexp.QuoteMeta(cfg.BaseURL) + `(/topics/khac\.` + format + `\?before=[^"]+)"`).FindSubmatch(first.body)
+		if m == nil {
+			t.Fatalf("%s: first page has no next page:\n%s", format, first.body)
+		}
+		older := e.get(strings.ReplaceAll(string(m[1]), "&amp;", "&"))
+		if strings.Contains(string(older.body), config.BuiltinHubPath) || strings.Contains(older.header.Get("Link"), `rel="hub"`) {
+			t.Errorf("%s older page advertises a hub: Link %q\n%s", format, older.header.Get("Link"), older.body)
+		}
+		if !strings.Contains(string(first.body), config.BuiltinHubPath) {
+			t.Errorf("%s first page does not advertise the hub", format)
 		}
 	}
 }

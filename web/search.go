@@ -16,6 +16,7 @@ import (
 	"bantin/aggregator/classifier"
 	"bantin/config"
 	"bantin/db"
+	"bantin/publisher"
 	"bantin/publisher/render"
 )
 
@@ -336,7 +337,7 @@ func (w *Web) handleSearchFeed(format string) http.HandlerFunc {
 		f := &render.Feed{
 			Title:       render.SiteTitle(st.cfg) + " · Tìm kiếm: " + q.Q,
 			Description: "Kết quả tìm kiếm “" + q.Q + "”",
-			ID:          render.FeedID(base, "search", qs),
+			ID:          render.SearchFeedID(base, qs),
 			BaseURL:     base,
 			SiteLink:    base + "/search?" + qs,
 			Self:        map[string]string{},
@@ -353,9 +354,7 @@ func (w *Web) handleSearchFeed(format string) http.HandlerFunc {
 			http.Error(rw, "web: internal error", http.StatusInternalServerError)
 			return
 		}
-		rw.Header().Set("Content-Type", render.ContentType(format))
-		rw.Header().Set("Cache-Control", "public, max-age=300")
-		rw.Write(body)
+		publisher.ServeFeedBytes(rw, r, body, render.ContentType(format), 300, now)
 	}
 }
 

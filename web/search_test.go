@@ -3,12 +3,16 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"bantin/db"
+	"bantin/publisher/render"
 )
 
 // searchFixture is the Vietnamese search suite's corpus.
@@ -186,6 +190,69 @@ func TestSearchPagesAndFeeds(t *testing.T) {
 	}
 	if r := e.do(nil, "GET", "/search.atom", nil); r.status != 400 || !strings.Contains(r.body, "needs a query") {
 		t.Errorf("/search.atom without q: %d %s", r.status, r.body)
+	}
+}
+
+// TestSearchFeedIDEscapedOnce: a search feed's id carries its query as the
+// URL does, escaped once (the W3C validator warned "not in canonical form"
+// about the %2522 of a query in quotes or with diacritics).
+func TestSearchFeedIDEscapedOnce(t *testing.T) {
+	e := newEnv(t, false, searchFixture...)
+	const q = "q=%22gi%C3%A1+v%C3%A0ng%22"
+	r := e.do(nil, "GET", "/search.atom?"+q, nil)
+	m := regexp.MustCompile(`<id>(tag:[^<]*:search/[^<]*)</id>`).FindStringSubmatch(r.body)
+	if r.status != 200 || m == nil {
+		t.Fatalf("/search.atom: %d, no feed id\n%s", r.status, r.body)
+	}
+	if want := render.SearchFeedID(render.BaseURL(e.cfg), q); m[1] != want || !strings.HasSuffix(m[1], ":search/"+q) {
+		t.Errorf("feed id %q, want %q", m[1], want)
+	}
+}
+
+// TestSearchFeedConditionalGzip: a reader subscribed to a search feed
+// revalidates it as it does a topic feed: ETag, 304 for If-None-Match
+// (either representation's tag), gzip when accepted, HEAD like GET.
+func TestSearchFeedConditionalGzip(t *testing.T) {
+	e := newEnv(t, false, searchFixture...)
+	tr := &http.Transport{DisableCompression: true} // Accept-Encoding as the test sets it
+	defer tr.CloseIdleConnections()
+	for _, f := range render.Formats {
+		path := "/search." + f + "?q=TPHCM"
+		get := func(method string, h ...string) *http.Response {
+			t.Helper()
+			req, err := http.NewRequest(method, e.ts.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i+1 < len(h); i += 2 {
+				req.Header.Set(h[i], h[i+1])
+			}
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp
+		}
+		plain := get("GET")
+		etag := plain.Header.Get("ETag")
+		if plain.StatusCode != 200 || etag == "" || plain.Header.Get("Last-Modified") == "" || plain.Header.Get("Vary") != "Accept-Encoding" {
+			t.Errorf("%s: %d, headers %v; want 200 with ETag, Last-Modified, Vary", path, plain.StatusCode, plain.Header)
+			continue
+		}
+		gz := get("GET", "Accept-Encoding", "gzip")
+		if gz.Header.Get("Content-Encoding") != "gzip" || gz.Header.Get("ETag") == etag {
+			t.Errorf("%s gzip: Content-Encoding %q, ETag %q; want gzip with a tag of its own", path, gz.Header.Get("Content-Encoding"), gz.Header.Get("ETag"))
+		}
+		for _, tag := range []string{etag, gz.Header.Get("ETag")} {
+			if r := get("GET", "If-None-Match", tag, "Accept-Encoding", "gzip"); r.StatusCode != http.StatusNotModified {
+				t.Errorf("%s If-None-Match %s: %d, want 304", path, tag, r.StatusCode)
+			}
+		}
+		if h := get("HEAD"); h.StatusCode != 200 || h.Header.Get("ETag") != etag || h.Header.Get("Content-Length") != plain.Header.Get("Content-Length") {
+			t.Errorf("%s HEAD: %d %v, want GET's headers %v", path, h.StatusCode, h.Header, plain.Header)
+		}
 	}
 }
 

@@ -40,10 +40,11 @@ const (
 
 // Limits on subscription requests.
 const (
-	maxSecretLen   = 199 // "MUST be less than 200 bytes"
-	maxCallbackLen = 2048
-	maxVerifying   = 16 // verifications of intent in flight at once
-	maxDelivering  = 16 // content distribution POSTs in flight at once
+	maxSecretLen         = 199 // "MUST be less than 200 bytes"
+	maxCallbackLen       = 2048
+	maxVerifying         = 16 // verifications of intent in flight at once
+	maxDelivering        = 16 // content distribution POSTs in flight at once
+	maxDeliveringPerHost = 4  // of them to one callback host (host:port)
 )
 
 // errPrivateCallback refuses a callback on a loopback, private or
@@ -71,7 +72,9 @@ var errPrivateCallback = errors.New("websub: callback on a private address")
 //     Link: <hub>; rel="hub", <topic>; rel="self", and, when a secret was
 //     given, X-Hub-Signature: sha256=HEX(HMAC-SHA256(secret, body)).
 //     Failed deliveries are retried after each of Retries; a 410 Gone
-//     answer ends the subscription. Expired leases are dropped.
+//     answer ends the subscription. Expired leases are dropped. At most
+//     maxDelivering POSTs are in flight, maxDeliveringPerHost of them to
+//     one callback host, so slow or failing subscribers hold up no other.
 //
 // Server-side request forgery: callbacks on loopback, private, link-local
 // or otherwise non-public addresses are refused (400 for literal
@@ -103,6 +106,8 @@ type Hub struct {
 	lastPrune  time.Time
 	verifying  chan struct{}
 	delivering chan struct{}
+	hostMu     sync.Mutex
+	hosts      map[string]*hostSlots // callback host -> its delivery slots
 	wake       chan struct{}
 	wg         sync.WaitGroup
 	life       context.Context // cancelled when Run returns: ends verifications
@@ -125,6 +130,7 @@ func NewHub(feeds Feeds, store *db.DB, logger *slog.Logger) *Hub {
 		sent:       map[string]string{},
 		verifying:  make(chan struct{}, maxVerifying),
 		delivering: make(chan struct{}, maxDelivering),
+		hosts:      map[string]*hostSlots{},
 		wake:       make(chan struct{}, 1),
 	}
 	h.life, h.stop = context.WithCancel(context.Background())
@@ -498,12 +504,10 @@ func Signature(secret string, body []byte) string {
 // and records the version it received.
 func (h *Hub) deliver(ctx context.Context, hub string, sub db.WebSubSubscription, res *page) {
 	body, contentType := res.body, res.contentType
-	select {
-	case h.delivering <- struct{}{}:
-	case <-ctx.Done():
-		return
+	host := sub.Callback
+	if u, err := url.Parse(sub.Callback); err == nil {
+		host = u.Host
 	}
-	defer func() { <-h.delivering }()
 	log := h.log.With("topic", sub.Topic, "callback", sub.Callback)
 	// A newer version started its own delivery: this one stops, so a
 	// retry never sends the subscriber back to older content.
@@ -513,11 +517,17 @@ func (h *Hub) deliver(ctx context.Context, hub string, sub db.WebSubSubscription
 		return h.sent[subKey(sub.Topic, sub.Callback)] == res.etag
 	}
 	for attempt := 0; ; attempt++ {
+		release, err := h.slot(ctx, host)
+		if err != nil {
+			return
+		}
 		if !current() {
+			release()
 			log.Info("websub: delivery superseded by a newer version")
 			return
 		}
 		status, err := h.post(ctx, hub, sub, body, contentType)
+		release()
 		if err == nil {
 			if !current() {
 				return
@@ -546,6 +556,53 @@ func (h *Hub) deliver(ctx context.Context, hub string, sub db.WebSubSubscription
 		case <-t.C:
 		}
 	}
+}
+
+// hostSlots are the delivery slots of one callback host and the
+// deliveries holding or waiting for one.
+type hostSlots struct {
+	ch    chan struct{}
+	users int
+}
+
+// slot waits for a delivery slot, one of maxDelivering in all and of
+// maxDeliveringPerHost to host, so that subscribers on one host that hang
+// or fail never take every slot; the slot is held for one POST, not
+// through the pause before a retry. release gives it back.
+func (h *Hub) slot(ctx context.Context, host string) (release func(), err error) {
+	h.hostMu.Lock()
+	hs := h.hosts[host]
+	if hs == nil {
+		hs = &hostSlots{ch: make(chan struct{}, maxDeliveringPerHost)}
+		h.hosts[host] = hs
+	}
+	hs.users++
+	h.hostMu.Unlock()
+	leave := func() {
+		h.hostMu.Lock()
+		if hs.users--; hs.users == 0 {
+			delete(h.hosts, host)
+		}
+		h.hostMu.Unlock()
+	}
+	select {
+	case hs.ch <- struct{}{}:
+	case <-ctx.Done():
+		leave()
+		return nil, ctx.Err()
+	}
+	select {
+	case h.delivering <- struct{}{}:
+	case <-ctx.Done():
+		<-hs.ch
+		leave()
+		return nil, ctx.Err()
+	}
+	return func() {
+		<-h.delivering
+		<-hs.ch
+		leave()
+	}, nil
 }
 
 func (h *Hub) post(ctx context.Context, hub string, sub db.WebSubSubscription, body []byte, contentType string) (int, error) {

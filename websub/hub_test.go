@@ -3,6 +3,7 @@ package websub
 import (
 	"context"
 	"crypto/hmac"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 
 	"bantin/config"
 	"bantin/db"
+	"bantin/internal/testenv"
 	"bantin/publisher/render"
 )
 
@@ -558,4 +560,65 @@ func TestHubFollowsTopicRename(t *testing.T) {
 	if got := stored(); len(got) != 0 {
 		t.Errorf("stored subscriptions after unsubscribing the old URL: %q", got)
 	}
+}
+
+// TestHubSlowOrFailingSubscribersHoldUpNoOther: subscribers on one host
+// that hang or answer 500 (and so wait for their retries) never take every
+// delivery slot: a change still reaches a healthy subscriber at once.
+func TestHubSlowOrFailingSubscribersHoldUpNoOther(t *testing.T) {
+	e, h, cfg := newHubEnv(t)
+	h.Retries = []time.Duration{time.Hour}
+	ctx, cancel := context.WithCancel(context.Background())
+	release := make(chan struct{})
+	var mu sync.Mutex
+	posts := 0
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		posts++
+		mu.Unlock()
+		if r.URL.Query().Get("slow") == "1" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	t.Cleanup(func() {
+		cancel()
+		close(release)
+		h.Wait()
+		bad.Close()
+	})
+	topic := cfg.BaseURL + "/topics/" + topicSlug + ".atom"
+	subscribe := func(callback string) {
+		t.Helper()
+		now := time.Now()
+		if err := e.db.SaveWebSubSubscription(ctx, db.WebSubSubscription{Topic: topic, Callback: callback,
+			LeaseEnd: now.Add(time.Hour), Created: now, SentETag: `"an older version"`}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 2 * maxDelivering {
+		subscribe(fmt.Sprintf("%s/cb?n=%d&slow=%d", bad.URL, i, i%2))
+	}
+	if _, err := h.Distribute(ctx); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, "the first POSTs to the bad subscribers", 5*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return posts >= maxDeliveringPerHost
+	})
+	good := newTestSubscriber(t, "", false)
+	subscribe(good.callback())
+	e.save("a", e.item("https://a.example.vn/moi", "Tin mới", time.Minute, topicSlug))
+	if _, err := h.Distribute(ctx); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, "the push to the healthy subscriber", 10*time.Second, func() bool {
+		good.mu.Lock()
+		defer good.mu.Unlock()
+		return len(good.pushes) == 1
+	})
 }

@@ -146,6 +146,12 @@ func FeedID(baseURL, kind, slug string) string {
 	return "tag:" + tagAuthority(baseURL) + "," + idYear + ":" + kind + "/" + url.PathEscape(slug)
 }
 
+// SearchFeedID returns the id of the search feed of query, its URL query
+// escaped as url.Values.Encode does, which the id carries as it is.
+func SearchFeedID(baseURL, query string) string {
+	return "tag:" + tagAuthority(baseURL) + "," + idYear + ":search/" + query
+}
+
 // sourceFeedID is the id of an upstream source in Atom <source>.
 func sourceFeedID(baseURL, sourceID string) string {
 	return "tag:" + tagAuthority(baseURL) + "," + idYear + ":source/" + url.PathEscape(sourceID)
