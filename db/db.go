@@ -57,18 +57,17 @@ type DB struct {
 // cache_spill lets a write transaction keep up to 16 MiB of changed pages
 // in memory before it writes them to the WAL (the default, the 2 MiB
 // cache_size, made a poller's group commit write many pages twice), and
-// wal_autocheckpoint lets the WAL grow to 12,000 pages (47 MiB) before
+// wal_autocheckpoint lets the WAL grow to 4,000 pages (16 MiB) before
 // SQLite copies it into the database: a page that many transactions
-// change (an index of recent items) is copied once per checkpoint, and
-// the writer waits for the checkpoint's two fsyncs less often (at 4,000
-// pages they were 11% of a first ingest's wall time, every fetch in
-// flight waiting for the writer; bantin bench: 5-7% more items/s). The
-// daemon checkpoints every 5 s from 16 MiB anyway (KeepWALSmall), so a
-// WAL that large lives only through a burst of writes.
+// change (an index of recent items) is copied once per checkpoint. (At
+// 12,000 pages a first ingest ran 5-7% faster, the writer waiting for the
+// checkpoint's fsyncs a third as often, but under the live load's readers
+// the WAL then grows to the autocheckpoint's size, 47 MiB, near the
+// 64 MiB allowed, and 8,000 pages left changes slower to reach readers.)
 // journal_size_limit truncates the WAL file back to 16 MiB whenever a
 // checkpoint lets SQLite start it over (see CheckpointWAL).
 const dsnParams = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(NORMAL)&_pragma=cache_spill(4096)&_pragma=wal_autocheckpoint(12000)" +
+	"&_pragma=synchronous(NORMAL)&_pragma=cache_spill(4096)&_pragma=wal_autocheckpoint(4000)" +
 	"&_pragma=journal_size_limit(16777216)&_txlock=immediate"
 
 // DSN returns the driver data source name Open uses for path: a file: URI

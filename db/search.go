@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -57,17 +56,19 @@ func joinNonEmpty(a, b string) string {
 
 const indexSearchSQL = `INSERT OR REPLACE INTO item_search (rowid, title, body, exact, joined, tpairs, bpairs, epairs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
+func indexItem(ctx context.Context, st *sql.Stmt, id int64, it *Item) error {
+	title, body, exact, joined, tpairs, bpairs, epairs := searchRow(it)
+	if _, err := st.ExecContext(ctx, id, title, body, exact, joined, tpairs, bpairs, epairs); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	return nil
+}
+
 // IndexSearch indexes the items queued since it last ran (every item
 // written: new, updated, or stored before the index existed), newest
-// first, and reports how many it indexed. Search finds an item once it is
-// indexed. It returns at once, without taking the write lock, when nothing
-// is queued.
-//
-// On SQLite it reads up to batch queued items (<= 0: 500) and folds their
-// words without the write lock, then writes them in transactions of at
-// most searchWriteSlice each, so that a poll's write waits for one such
-// slice at most; an item changed or deleted since it was read is left
-// queued (or gone) and read again.
+// first, in batches of batch items (one transaction each), and reports how
+// many it indexed. Search finds an item once it is indexed. It returns at
+// once, without taking the write lock, when nothing is queued.
 func (d *DB) IndexSearch(ctx context.Context, batch int) (int, error) {
 	if batch <= 0 {
 		batch = 500
@@ -81,18 +82,68 @@ func (d *DB) IndexSearch(ctx context.Context, batch int) (int, error) {
 		if !queued {
 			return total, nil
 		}
-		var n, read int
-		var err error
-		if d.pg {
-			err = d.write(ctx, func(tx *sql.Tx) error {
+		n := 0
+		err := d.write(ctx, func(tx *sql.Tx) error {
+			n = 0
+			if d.pg {
 				var err error
 				n, err = pgIndexBatch(ctx, tx, batch)
 				return err
-			})
-			read = n
-		} else {
-			n, read, err = d.indexSearchBatch(ctx, batch)
-		}
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT q.item_id, coalesce(i.title, ''), coalesce(i.summary, ''), coalesce(i.content, ''), coalesce(i.full_text, ''), i.id IS NOT NULL
+				FROM search_queue q LEFT JOIN items i ON i.id = q.item_id ORDER BY q.item_id DESC LIMIT ?`, batch)
+			if err != nil {
+				return err
+			}
+			type row struct {
+				id     int64
+				it     Item
+				exists bool
+			}
+			var list []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.id, &r.it.Title, &r.it.Summary, &r.it.Content, &r.it.FullText, &r.exists); err != nil {
+					rows.Close()
+					return err
+				}
+				list = append(list, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			// The newest items are read first, so that a backlog is
+			// searchable from its newest end, but written in ascending
+			// order: FTS5 flushes what it holds in memory to a new
+			// segment whenever a row id is not above the last one it
+			// took, so newest-first inserts made a segment of every item
+			// and FTS5 spent most of its time merging them (20,000 items
+			// of 1 KB: 17 s newest first, 10 s ascending).
+			slices.Reverse(list)
+			st, err := tx.PrepareContext(ctx, indexSearchSQL)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			del, err := tx.PrepareContext(ctx, `DELETE FROM search_queue WHERE item_id = ?`)
+			if err != nil {
+				return err
+			}
+			defer del.Close()
+			for _, r := range list {
+				if r.exists {
+					if err := indexItem(ctx, st, r.id, &r.it); err != nil {
+						return fmt.Errorf("item %d: %w", r.id, err)
+					}
+				}
+				if _, err := del.ExecContext(ctx, r.id); err != nil {
+					return err
+				}
+			}
+			n = len(list)
+			return nil
+		})
 		if err != nil {
 			return total, fmt.Errorf("db: index items for search: %w", err)
 		}
@@ -100,120 +151,10 @@ func (d *DB) IndexSearch(ctx context.Context, batch int) (int, error) {
 		if n > 0 {
 			d.searchTot.reset()
 		}
-		if read < batch {
+		if n < batch {
 			return total, nil
 		}
 	}
-}
-
-// searchWriteSlice bounds how long one transaction of IndexSearch holds
-// the write lock on SQLite (an item takes about a millisecond: FTS5's
-// inserts and merges). A variable for tests, as is searchAfterRead, which
-// runs between the read and the writes.
-var (
-	searchWriteSlice = 100 * time.Millisecond
-	searchAfterRead  = func() {}
-)
-
-// queuedItem is an item of the search queue as IndexSearch read it, and
-// its index row.
-type queuedItem struct {
-	id     int64
-	it     Item // title, summary, content and full text as read
-	exists bool
-	row    [7]string
-}
-
-// indexSearchBatch is IndexSearch's step on SQLite: it reads up to batch
-// queued items, folds them, and writes them in slices of the write lock.
-// It returns how many it indexed and how many it read.
-func (d *DB) indexSearchBatch(ctx context.Context, batch int) (indexed, read int, err error) {
-	rows, err := d.sql.QueryContext(ctx, `SELECT q.item_id, coalesce(i.title, ''), coalesce(i.summary, ''), coalesce(i.content, ''), coalesce(i.full_text, ''), i.id IS NOT NULL
-		FROM search_queue q LEFT JOIN items i ON i.id = q.item_id ORDER BY q.item_id DESC LIMIT ?`, batch)
-	if err != nil {
-		return 0, 0, err
-	}
-	var list []queuedItem
-	for rows.Next() {
-		var q queuedItem
-		if err := rows.Scan(&q.id, &q.it.Title, &q.it.Summary, &q.it.Content, &q.it.FullText, &q.exists); err != nil {
-			rows.Close()
-			return 0, 0, err
-		}
-		list = append(list, q)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, 0, err
-	}
-	for i := range list {
-		if list[i].exists {
-			r := &list[i].row
-			r[0], r[1], r[2], r[3], r[4], r[5], r[6] = searchRow(&list[i].it)
-		}
-	}
-	searchAfterRead()
-	for done := 0; done < len(list); {
-		err := d.write(ctx, func(tx *sql.Tx) error {
-			k, n, err := writeQueued(ctx, tx, list[done:])
-			done, indexed = done+k, indexed+n
-			return err
-		})
-		if err != nil {
-			return indexed, len(list), err
-		}
-	}
-	return indexed, len(list), nil
-}
-
-// writeQueued writes the index rows of list, in order, for at most
-// searchWriteSlice (at least one item), and dequeues them. An item whose
-// text is no longer what was read stays queued (its update queued it
-// anyway); a deleted one was dequeued and unindexed by its trigger. It
-// returns how many items of list it went through and how many it indexed.
-// Within tx nothing else writes, so what it checks holds until the commit.
-func writeQueued(ctx context.Context, tx *sql.Tx, list []queuedItem) (k, indexed int, err error) {
-	st, err := tx.PrepareContext(ctx, indexSearchSQL)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer st.Close()
-	del, err := tx.PrepareContext(ctx, `DELETE FROM search_queue WHERE item_id = ?`)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer del.Close()
-	now, err := tx.PrepareContext(ctx, `SELECT title, summary, content, full_text FROM items WHERE id = ?`)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer now.Close()
-	deadline := time.Now().Add(searchWriteSlice)
-	for ; k < len(list) && (k == 0 || time.Now().Before(deadline)); k++ {
-		q := &list[k]
-		if q.exists {
-			var it Item
-			err := now.QueryRowContext(ctx, q.id).Scan(&it.Title, &it.Summary, &it.Content, &it.FullText)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue // deleted since it was read
-			}
-			if err != nil {
-				return k, indexed, err
-			}
-			if it.Title != q.it.Title || it.Summary != q.it.Summary || it.Content != q.it.Content || it.FullText != q.it.FullText {
-				continue // changed since: still queued, read again
-			}
-			r := &q.row
-			if _, err := st.ExecContext(ctx, q.id, r[0], r[1], r[2], r[3], r[4], r[5], r[6]); err != nil {
-				return k, indexed, fmt.Errorf("item %d: search index: %w", q.id, err)
-			}
-			indexed++
-		}
-		if _, err := del.ExecContext(ctx, q.id); err != nil {
-			return k, indexed, err
-		}
-	}
-	return k, indexed, nil
 }
 
 // SearchQuery is one search: Match is an FTS5 expression (SearchMatch
