@@ -322,4 +322,3 @@ func TestSearchColumnsMigration(t *testing.T) {
 		}
 	}
 }
-
