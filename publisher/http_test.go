@@ -73,16 +73,20 @@ func TestHandleAddsRoutes(t *testing.T) {
 
 // TestOPMLOutlinesLinkFeedPages: each outline of /opml.xml (topics) and
 // /opml.xml?tags=1 links its feed's own page as htmlUrl, the page the
-// feed names as its alternate link, not the index; and the head has only
+// feed names as its alternate link, not the index; the title names the desk
+// (site: title); and the head has only
 // elements the W3C feed validator knows (it reports <docs> as an error).
 func TestOPMLOutlinesLinkFeedPages(t *testing.T) {
 	e := newEnv(t)
 	e.seed()
 	base := render.BaseURL(e.cfg)
-	for _, c := range []struct{ path, kind string }{{"/opml.xml", kindTopic}, {"/opml.xml?tags=1", kindTag}} {
+	e.cfg.Site.Title = "Bản tin Thủ đô"
+	for _, c := range []struct{ path, kind, title string }{{"/opml.xml", kindTopic, "Bản tin Thủ đô topics"},
+		{"/opml.xml?tags=1", kindTag, "Bản tin Thủ đô tags"}} {
 		r := e.do("GET", c.path, nil)
 		var doc struct {
 			Head struct {
+				Title string                       `xml:"title"`
 				Elems []struct{ XMLName xml.Name } `xml:",any"`
 			} `xml:"head"`
 			Outlines []struct {
@@ -92,6 +96,9 @@ func TestOPMLOutlinesLinkFeedPages(t *testing.T) {
 		}
 		if err := xml.Unmarshal(r.body, &doc); err != nil || r.status != 200 || len(doc.Outlines) == 0 {
 			t.Fatalf("%s: %d, %v, %d outlines\n%s", c.path, r.status, err, len(doc.Outlines), r.body)
+		}
+		if doc.Head.Title != c.title {
+			t.Errorf("%s: title %q, want %q (the desk's site: title)", c.path, doc.Head.Title, c.title)
 		}
 		for _, el := range doc.Head.Elems {
 			if el.XMLName.Local == "docs" {

@@ -171,9 +171,11 @@ type opmlEntry struct {
 // renderOPML lists every topic feed (RSS) or, with tags, every tag feed.
 func (s *Server) renderOPML(ctx context.Context, cfg *config.Config, tags bool) ([]byte, error) {
 	base := render.BaseURL(cfg)
-	doc := opmlDoc{Version: "2.0", Title: "bantin topics", Owner: base + "/"}
+	// Named after the desk (site: title), as its pages are: "bantin
+	// topics" without one.
+	doc := opmlDoc{Version: "2.0", Title: render.SiteTitle(cfg) + " topics", Owner: base + "/"}
 	if tags {
-		doc.Title = "bantin tags"
+		doc.Title = render.SiteTitle(cfg) + " tags"
 		list, err := s.tagList(ctx)
 		if err != nil {
 			return nil, err
