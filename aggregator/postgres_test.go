@@ -15,5 +15,6 @@ func TestOnPostgres(t *testing.T) {
 		"retention":               TestRetentionPrunesAndTombstones,
 		"retention-removed":       TestRemovedSourceUnpublishedAndKeptForRetention,
 		"write-merges-subscriber": TestWriteMergesSubscriberState,
+		"tombstoned-reported":     TestPrunedItemsStillListedAreReported,
 	})
 }
