@@ -183,17 +183,7 @@ func checkFetch(s Source, items []Item) error {
 // saveFetch is SaveFetch inside w's transaction (checkFetch done).
 func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, clock time.Time, skips func(int) (int, string)) (SaveResult, error) {
 	var res SaveResult
-	var bump bool // SQLite: the change sequence moves (saveSourceShown)
-	var err error
-	if w.d.pg {
-		var one int
-		err = w.QueryRowContext(ctx, `SELECT 1 FROM sources WHERE id = ?`, s.ID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			err = ErrNotFound
-		}
-	} else {
-		bump, err = saveSourceShown(ctx, w, s)
-	}
+	bump, err := w.sourceBefore(ctx, s)
 	if errors.Is(err, ErrNotFound) {
 		return res, fmt.Errorf("source %q: %w", s.ID, ErrNotFound)
 	}
@@ -246,12 +236,7 @@ func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, cloc
 	if res.Tombstoned > 0 && skips != nil {
 		s.LastSkipped, s.LastSkipReason = skips(res.Tombstoned)
 	}
-	if w.d.pg {
-		err = w.saveSourceStatePG(ctx, s)
-	} else {
-		err = saveSourcePoll(ctx, w, s, bump)
-	}
-	if err != nil {
+	if err := w.sourceAfter(ctx, s, bump); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return res, fmt.Errorf("source %q: %w", s.ID, ErrNotFound)
 		}
@@ -261,6 +246,30 @@ func (w *itemWriter) saveFetch(ctx context.Context, s Source, items []Item, cloc
 		w.ch.dirty = true // the change sequence is bumped as w.ch is flushed
 	}
 	return res, nil
+}
+
+// sourceBefore is saveFetch's step before the items: it checks that the
+// source exists and, on SQLite, writes what feeds show of it
+// (saveSourceShown), reporting whether the change sequence must move;
+// sourceAfter writes the rest of the state once the items are in (on
+// PostgreSQL all of it, in one statement: saveSourceStatePG).
+func (w *itemWriter) sourceBefore(ctx context.Context, s Source) (bool, error) {
+	if !w.d.pg {
+		return saveSourceShown(ctx, w, s)
+	}
+	var one int
+	err := w.QueryRowContext(ctx, `SELECT 1 FROM sources WHERE id = ?`, s.ID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, ErrNotFound
+	}
+	return false, err
+}
+
+func (w *itemWriter) sourceAfter(ctx context.Context, s Source, bump bool) error {
+	if w.d.pg {
+		return w.saveSourceStatePG(ctx, s)
+	}
+	return saveSourcePoll(ctx, w, s, bump)
 }
 
 type saveOutcome int

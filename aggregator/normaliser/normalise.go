@@ -165,25 +165,26 @@ func NormaliseCounting(p *Parsed, o Options) (items []db.Item, placeholders int)
 			holder[x.item.GUID] = i
 		}
 	}
-	seen := make(map[string]bool, len(parsed)) // identities given
-	for id := range holder {
+	seen := make(map[string]bool, len(parsed))    // identities given
+	kept := make(map[[2]string]bool, len(parsed)) // (identity, hash) of the items kept
+	for id, i := range holder {
 		seen[id] = true
+		kept[[2]string{id, parsed[i].item.Hash}] = true
 	}
-	hashes := map[string][]string{} // identity -> hashes of the items given it or one derived from it
 	items = make([]db.Item, 0, len(parsed))
 	for i, x := range parsed {
 		if x.drop {
 			continue
 		}
-		id := x.item.GUID
-		if holder[id] != i {
-			if slices.Contains(hashes[id], x.item.Hash) || x.item.Hash == parsed[holder[id]].item.Hash {
+		if id := x.item.GUID; holder[id] != i {
+			k := [2]string{id, x.item.Hash}
+			if kept[k] {
 				continue // the same item listed twice
 			}
+			kept[k] = true
 			x.item.GUID = disambiguate(id, strings.TrimSpace(x.it.Published), seen)
 			seen[x.item.GUID] = true
 		}
-		hashes[id] = append(hashes[id], x.item.Hash)
 		x.item.Recovered = p.Repaired
 		items = append(items, x.item)
 	}
