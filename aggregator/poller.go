@@ -608,7 +608,11 @@ func (p *Poller) writeBatch(ctx context.Context, batch []outcome) ([]Result, []d
 		r, st, write := p.prepareWrite(o)
 		results[i], states[i] = r, st
 		if write {
-			fetches = append(fetches, db.Fetch{Source: st, Items: o.items, Lease: lease, Skips: o.skips.withTombstoned(o.src)})
+			f := db.Fetch{Source: st, Items: o.items, Lease: lease}
+			if o.items != nil {
+				f.Skips = o.skips.withTombstoned(o.src) // a state alone (a 304) has none
+			}
+			fetches = append(fetches, f)
 			at = append(at, i)
 		}
 	}
