@@ -884,9 +884,8 @@ func TestOptimize(t *testing.T) {
 	if err := d.Optimize(context.Background()); err != nil {
 		t.Errorf("Optimize: %v", err)
 	}
-	// It waits for this process's writer (its commit may checkpoint the
-	// WAL, which must not run beside a write): while a write holds the
-	// lock, Optimize gives up with its context.
+	// It waits for this process's writer (it writes like any write):
+	// while a write holds the lock, Optimize gives up with its context.
 	if d.Postgres() {
 		return
 	}
