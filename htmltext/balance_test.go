@@ -121,3 +121,77 @@ print("\n".join(bad))
 		t.Fatalf("html5lib accepted unbalanced HTML in strict mode: %s", out)
 	}
 }
+
+// plainCases are fragments for wellFormedPlain: written as sanitisers
+// write them, and near misses.
+var plainCases = []string{
+	`<p>Hà Nội &amp; TP.HCM</p>`, `<p class="a" title="b">x</p>`, `<a href="https://x.vn/?a=1&amp;b=2">x</a>`,
+	`<p title="a=">x</p>`, `<p title="a" title="b">x</p>`, `<p>a &amp b</p>`, `<p>&#x1F600; &#128512; &#12345678;</p>`,
+	`<p>a</p><hr><p>b</p>`, `<p><hr></p>`, `<ul><li>a</li><li>b</li></ul>`, `<ul><li>a<li>b</li></ul>`,
+	`<p>x</br>`, `<br/>`, `<p >x</p>`, `<P>x</P>`, `<p CLASS="x">y</p>`, `<p class=x>y</p>`, `<p disabled>y</p>`,
+	`<p>a < b</p>`, `<p>x</p >`, `<!-- c --><p>x</p>`, `<script>x</script>`, `<p title="a>b">c</p>`,
+	`<img src="a.png" alt=""><br>`, `<p>x`, `x</p>`, `<a href="a"><a href="b">x</a></a>`, `<h1><h2>x</h2></h1>`,
+	`<dl><dt>a</dt><dd>b</dd></dl>`, `<p><div>x</div></p>`, `<p a="1" b="2" c="3" d="4" e="5" f="6" g="7" h="8" i="9">x</p>`,
+	`<p title="&quot;x&quot;">y</p>`, `<p title="&x;">y</p>`, `text only`, ``, `<`, `<p`, `<p title="x`, `</>`, `<>`,
+}
+
+// TestWellFormedPlain: WellFormed reads fragments written the usual way
+// without a tokenizer, and gives the tokenizer's answer.
+func TestWellFormedPlain(t *testing.T) {
+	cases := append([]string{}, plainCases...)
+	for _, c := range balanceCases {
+		cases = append(cases, c.in)
+	}
+	sureOf := 0
+	for _, s := range cases {
+		ok, sure := wellFormedPlain(s)
+		if !sure {
+			continue
+		}
+		sureOf++
+		if want := wellFormedTokens(s); ok != want {
+			t.Errorf("wellFormedPlain(%q) = %v, the tokenizer says %v", s, ok, want)
+		}
+	}
+	// Sanitised HTML is read without the tokenizer.
+	for _, s := range []string{`<p>Hà Nội &amp; TP.HCM</p>`, `<p class="a" title="b">x</p><ul><li>a</li></ul><img src="a.png" alt="">`} {
+		if ok, sure := wellFormedPlain(s); !ok || !sure {
+			t.Errorf("wellFormedPlain(%q) = %v, %v; want true, sure", s, ok, sure)
+		}
+	}
+	if sureOf < len(cases)/2 {
+		t.Errorf("sure of only %d of %d cases", sureOf, len(cases))
+	}
+}
+
+func BenchmarkWellFormed(b *testing.B) {
+	s := strings.Repeat(`<p>Theo <a href="https://vnexpress.net/x?a=1&amp;b=2" title="Tin">VnExpress</a>, sáng nay Hà Nội có mưa &amp; gió.</p>`, 8)
+	b.Run("plain", func(b *testing.B) {
+		for b.Loop() {
+			wellFormedPlain(s)
+		}
+	})
+	b.Run("tokens", func(b *testing.B) {
+		for b.Loop() {
+			wellFormedTokens(s)
+		}
+	})
+}
+
+// TestIsCharRef: the character references WellFormed accepts in text are
+// those of the HTML standard's simple forms, no more.
+func TestIsCharRef(t *testing.T) {
+	for s, want := range map[string]bool{
+		"&amp;": true, "&lt;x": true, "&nbsp;": true, "&apos;": true, "&#1;": true, "&#1234567;": true,
+		"&#12345678;": false, "&#x1F600;": true, "&#X1f600;": true, "&#x123456;": true, "&#x1234567;": false,
+		"&#;": false, "&#x;": false, "&#12a;": false, "&#xG;": false, "&amp": false, "&copy;": false,
+		"&": false, "&#": false, "&#1": false, "& amp;": false, "&AMP;": false,
+	} {
+		if got := isCharRef(s); got != want {
+			t.Errorf("isCharRef(%q) = %v, want %v", s, got, want)
+		}
+		if got := isCharRef([]byte(s)); got != want {
+			t.Errorf("isCharRef([]byte(%q)) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -12,7 +12,8 @@ import (
 // FuzzWellFormed checks the fast path of Balance: a fragment WellFormed
 // accepts must parse as written, so parsing and rendering it gives the
 // same elements, attributes and text in the same order. And whatever the
-// input, Balance's output is a fixed point.
+// input, Balance's output is a fixed point, and WellFormed's reading
+// without a tokenizer, where it is sure, is the tokenizer's.
 func FuzzWellFormed(f *testing.F) {
 	for _, c := range balanceCases {
 		f.Add(c.in)
@@ -21,7 +22,15 @@ func FuzzWellFormed(f *testing.F) {
 		`<b><p>x</p></b>`, `<h1><h2>x</h2></h1>`, `<dl><dt>a<dd>b</dl>`, `<p>&amp;&lt;&#39;&#x41;</p>`, `<img src="a" alt=""><br>`} {
 		f.Add(s)
 	}
+	for _, s := range plainCases {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
+		if !strings.ContainsAny(s, "\r\x00") {
+			if ok, sure := wellFormedPlain(s); sure && ok != wellFormedTokens(s) {
+				t.Fatalf("wellFormedPlain(%q) = %v, the tokenizer's reading %v", s, ok, !ok)
+			}
+		}
 		b := Balance(s)
 		if again := Balance(b); again != b {
 			t.Fatalf("Balance not a fixed point:\n in %q\nout %q\nagain %q", s, b, again)
