@@ -20,12 +20,60 @@ import (
 //
 // A fragment that WellFormed already accepts (most sanitised HTML) is
 // returned unchanged, without the cost of parsing and rendering it.
+//
+// A fragment nesting elements more than maxDepth deep is kept as its text
+// (escaped): the parser's handling of some start tags (<div>, <blockquote>,
+// <p>) looks through every open element, so its time grows with the
+// square of the depth (40,000 nested <div>s took half a second; a 10 MB
+// item of them would take hours), and no article nests that deep.
 func Balance(s string) string {
 	if WellFormed(s) {
 		return s
 	}
+	if DeeperThan(s, maxDepth) {
+		return html.EscapeString(strings.TrimSpace(Text(s)))
+	}
 	return reserialise(s)
 }
+
+// maxDepth is the deepest nesting of elements Balance parses.
+const maxDepth = 512
+
+// DeeperThan reports whether the HTML s nests elements more than limit
+// deep, counted from its tags: void elements, "/>" and the elements whose
+// end tag may be left out (p, li, dt, dd, tr, td, th, option...: the next
+// one closes them) open none, an end tag closes one. It reads s once;
+// x/net/html's parser takes time growing with the square of the depth
+// (some start tags look through every open element), so a document past
+// the limit is not worth parsing.
+func DeeperThan(s string, limit int) bool {
+	z := html.NewTokenizer(strings.NewReader(s))
+	depth := 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return false
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			if a := atom.Lookup(name); !void[a] && !optionalEnd[a] {
+				if depth++; depth > limit {
+					return true
+				}
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			if a := atom.Lookup(name); !optionalEnd[a] {
+				depth = max(depth-1, 0)
+			}
+		}
+	}
+}
+
+// optionalEnd are the elements whose end tag may be omitted, and void
+// elements outside void's list (DeeperThan).
+var optionalEnd = set(atom.P, atom.Li, atom.Dt, atom.Dd, atom.Option, atom.Optgroup, atom.Tr, atom.Td,
+	atom.Th, atom.Thead, atom.Tbody, atom.Tfoot, atom.Colgroup, atom.Caption, atom.Rb, atom.Rt, atom.Rtc,
+	atom.Rp, atom.Html, atom.Head, atom.Body, atom.Col, atom.Input, atom.Link, atom.Meta, atom.Param, atom.Base)
 
 // reserialise parses s as the content of a <body> and renders it.
 func reserialise(s string) string {
@@ -102,7 +150,8 @@ var headings = set(atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6)
 // written: only simple elements, every non-void element closed by its own
 // end tag in order, no end tag without its start tag, no start tag that
 // would close an open element by itself (a <div> inside a <p>, an <li> in
-// an <li>, a link in a link, a heading in a heading), no duplicate
+// an <li>, a link in a link, a heading in a heading), no nesting deeper
+// than maxDepth, no duplicate
 // attribute, no comment, no '<' or ambiguous '&' in text. It errs on the
 // side of false: a fragment it rejects may still be fine.
 func WellFormed(s string) bool {
@@ -137,6 +186,8 @@ func wellFormedTokens(s string) bool {
 				}
 			} else if tt == html.SelfClosingTagToken || !simple[a] || !fits(stack, a) {
 				return false
+			} else if len(stack) == maxDepth {
+				return false // Balance keeps only its text (and open would take long)
 			} else {
 				stack = append(stack, a)
 			}
@@ -212,7 +263,7 @@ func wellFormedPlain(s string) (ok, sure bool) {
 			if a == atom.Hr && open(stack, atom.P) {
 				return false, true
 			}
-		} else if !simple[a] || !fits(stack, a) {
+		} else if !simple[a] || !fits(stack, a) || len(stack) == maxDepth {
 			return false, true
 		} else {
 			stack = append(stack, a)

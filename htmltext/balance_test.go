@@ -195,3 +195,42 @@ func TestIsCharRef(t *testing.T) {
 		}
 	}
 }
+
+// TestBalanceDeepNesting: a fragment nesting elements far deeper than any
+// article (a hostile feed's) is kept as its text, escaped, instead of
+// going to the parser, whose time grows with the square of the depth.
+func TestBalanceDeepNesting(t *testing.T) {
+	deep := strings.Repeat("<div>", 100000) + "Hà Nội <b>&amp;</b> \"x\" " + strings.Repeat("</p>", 3)
+	got := Balance(deep)
+	if want := "Hà Nội &amp; &#34;x&#34;"; got != want {
+		t.Errorf("Balance(100,000 nested <div>s) = %.80q, want %q", got, want)
+	}
+	if Balance(got) != got {
+		t.Errorf("not a fixed point: %q", got)
+	}
+	// Nesting within the bound is parsed as before.
+	ok := strings.Repeat("<div>", maxDepth-1) + "x"
+	if got := Balance(ok); got != strings.Repeat("<div>", maxDepth-1)+"x"+strings.Repeat("</div>", maxDepth-1) {
+		t.Errorf("Balance(%d nested <div>s) = %.60q...", maxDepth-1, got)
+	}
+	// Void elements, closed elements and those whose end tag may be left
+	// out (the next one closes them) do not count.
+	flat := strings.Repeat("<p>a<br>b</p>", 2000) + "<p>x"
+	if got := Balance(flat); !strings.HasSuffix(got, "<p>x</p>") || strings.Count(got, "<br>") != 2000 {
+		t.Errorf("Balance of 2,000 closed paragraphs and an open one lost its markup: ...%q", got[len(got)-40:])
+	}
+	sloppy := strings.Repeat("<p>đoạn", 2000) + "<ul>" + strings.Repeat("<li>mục", 2000) + "</ul>"
+	if got := Balance(sloppy); strings.Count(got, "</p>") != 2000 || strings.Count(got, "</li>") != 2000 {
+		t.Errorf("Balance of 2,000 unclosed paragraphs and list items lost its markup: %.80q", got)
+	}
+	if !DeeperThan(strings.Repeat("<div><p>", 600), 512) || DeeperThan(strings.Repeat("<div></div><p><li><br>", 600), 512) {
+		t.Error("DeeperThan counts the wrong elements")
+	}
+}
+
+func BenchmarkBalanceDeep(b *testing.B) {
+	deep := strings.Repeat("<div>", 100000) + "x"
+	for b.Loop() {
+		Balance(deep)
+	}
+}

@@ -652,3 +652,22 @@ func TestJSONFeedControlCharactersDropped(t *testing.T) {
 		t.Error("a JSON document without escapes to drop was copied")
 	}
 }
+
+// TestDeeplyNestedItem: an item nesting 100,000 elements (a hostile feed;
+// the HTML parser's time grows with the square of the depth, 3 s here and
+// hours at the 10 MB body limit) is stored with its text.
+func TestDeeplyNestedItem(t *testing.T) {
+	for _, tag := range []string{"div", "blockquote", "ul"} {
+		body := strings.Repeat("<"+tag+">", 100000) + "Hà Nội &amp; TP.HCM"
+		feed := `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title><link>https://x.vn/</link>` +
+			`<item><title>a</title><link>https://x.vn/a</link><description><![CDATA[` + body + `]]></description></item></channel></rss>`
+		p, err := Parse([]byte(feed), "application/rss+xml", "https://x.vn/feed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		items := Normalise(p, Options{SourceID: "s"})
+		if len(items) != 1 || items[0].Summary != "Hà Nội &amp; TP.HCM" {
+			t.Errorf("<%s> x 100,000: %d items, summary %.80q", tag, len(items), items[0].Summary)
+		}
+	}
+}

@@ -79,3 +79,18 @@ func TestArticleContentSelector(t *testing.T) {
 		t.Errorf("content selector matching nothing: %v", err)
 	}
 }
+
+// TestParseRefusesDeepNesting: a page nesting elements thousands deep (a
+// hostile server's; the HTML parser's time grows with the square of the
+// depth) is refused with an error naming it; ordinary nesting parses.
+func TestParseRefusesDeepNesting(t *testing.T) {
+	deep := "<html><body>" + strings.Repeat("<div>", 100000) + "x</body></html>"
+	if _, err := Parse(deep, "https://bao.example/bai/1.html"); err == nil ||
+		!strings.Contains(err.Error(), "https://bao.example/bai/1.html") || !strings.Contains(err.Error(), "512 deep") {
+		t.Errorf("Parse(100,000 nested divs) = %v, want an error naming the page and the limit", err)
+	}
+	ok := "<html><body>" + strings.Repeat("<div>", 100) + "<p>x<p>y<ul><li>a<li>b</ul>" + strings.Repeat("</div>", 100) + "</body></html>"
+	if _, err := Parse(ok, "https://bao.example/bai/2.html"); err != nil {
+		t.Errorf("Parse(100 nested divs): %v", err)
+	}
+}
