@@ -320,6 +320,7 @@ func fillFromArticle(it *db.Item, e scrape.Entry, a scrape.Article, src *config.
 		if t, ok := normaliser.ParseDate(a.Date.Value, src.Location); ok && !t.After(now.Add(24*time.Hour)) {
 			it.Published = t.Truncate(time.Second)
 			it.Updated = it.Published
+			it.Undated = false
 		}
 	}
 	if e.Author.Value == "" && a.Author.Value != "" {
@@ -357,6 +358,7 @@ func fillFromStored(it *db.Item, a db.StoredArticle, entries map[string]scrape.E
 	}
 	if !listingDated(e, src) && !a.Published.IsZero() {
 		it.Published, it.Updated = a.Published, a.Updated
+		it.Undated = false
 	}
 	if e.Author.Value == "" && len(a.Authors) > 0 {
 		it.Authors = a.Authors
