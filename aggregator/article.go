@@ -312,7 +312,7 @@ func withFullText(it *db.Item, src *config.Source) {
 	it.Hash = hex.EncodeToString(sum[:16])
 }
 
-// fillFromArticle takes the date, author, categories and image of an
+// fillFromArticle takes the title, date, author, categories and image of an
 // item of a type: html listing from its article page where the listing
 // lacked them (or gave a date that does not read as one).
 func fillFromArticle(it *db.Item, e scrape.Entry, a scrape.Article, src *config.Source, now time.Time) {
@@ -336,9 +336,18 @@ func fillFromArticle(it *db.Item, e scrape.Entry, a scrape.Article, src *config.
 	if it.ImageURL == "" && a.Image.Value != "" {
 		it.ImageURL = a.Image.Value
 	}
-	if it.Title == "" && a.Title.Value != "" {
-		it.Title = nfc(a.Title.Value)
+	if !listingTitled(e) {
+		if t := strings.Join(strings.Fields(nfc(a.Title.Value)), " "); t != "" {
+			it.Title = t // not the title made up from the link
+		}
 	}
+}
+
+// listingTitled reports whether the listing gave e a title; without one
+// the normaliser made one up from the link ("2.html"), which the article
+// page's title replaces.
+func listingTitled(e scrape.Entry) bool {
+	return strings.TrimSpace(e.Title.Value) != ""
 }
 
 // listingDated reports whether the listing gave e a date the date parser
@@ -355,6 +364,9 @@ func fillFromStored(it *db.Item, a db.StoredArticle, entries map[string]scrape.E
 	e, ok := entries[it.GUID]
 	if !ok || !src.PublishesArticle() {
 		return
+	}
+	if !listingTitled(e) && a.Title != "" {
+		it.Title = a.Title
 	}
 	if !listingDated(e, src) && !a.Published.IsZero() {
 		it.Published, it.Updated = a.Published, a.Updated
