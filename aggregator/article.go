@@ -402,7 +402,9 @@ func firstImageURL(s string) string {
 	}
 	v := tag[j+6:]
 	if k := strings.IndexByte(v, '"'); k >= 0 {
-		return html.UnescapeString(v[:k])
+		if u := html.UnescapeString(v[:k]); strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
+			return u // not a data: URI, a placeholder more often than not
+		}
 	}
 	return ""
 }

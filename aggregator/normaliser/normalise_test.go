@@ -546,6 +546,43 @@ func TestSanitiseURLs(t *testing.T) {
 	}
 }
 
+// TestLazyImagesKeepTheirPicture: an image a lazy-loading script would
+// fill in (data-src, data-original, data-lazy-src, data-srcset; src a
+// placeholder or missing), as Vietnamese article pages and some feeds
+// write them, is stored with that address as its src: the sanitiser drops
+// data-* attributes, and readers of the republished HTML run no script.
+// It is the item's image too, not the placeholder.
+func TestLazyImagesKeepTheirPicture(t *testing.T) {
+	const base = "https://site.example/news/item.html"
+	const gif = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+	tests := map[string]struct{ in, want string }{
+		"data-src over a data: GIF": {`<img src="` + gif + `" data-src="/img/a.jpg" alt="Ảnh">`, `<img src="https://site.example/img/a.jpg" alt="Ảnh">`},
+		"data-original, no src":     {`<img class="lazy" data-original="https://cdn.example/b.jpg">`, `<img src="https://cdn.example/b.jpg">`},
+		"data-lazy-src over a gif":  {`<img src="/blank.gif" data-lazy-src="c.jpg">`, `<img src="https://site.example/news/c.jpg">`},
+		"data-srcset, first":        {`<IMG DATA-SRCSET="/d.jpg 1x, /d2.jpg 2x">`, `<img src="https://site.example/d.jpg">`},
+		"data: lazy value ignored":  {`<img src="/e.jpg" data-src="` + gif + `">`, `<img src="https://site.example/e.jpg">`},
+		"plain image untouched":     {`<p>x &amp; y</p><img src="/f.jpg" data-id="7">`, `<p>x &amp; y</p><img src="https://site.example/f.jpg">`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := CleanHTML(tc.in, base); got != tc.want {
+				t.Errorf("CleanHTML(%q) =\n  %q\nwant\n  %q", tc.in, got, tc.want)
+			}
+		})
+	}
+	body := `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://e.example/</link>
+<item><title>A</title><link>https://e.example/a</link><description><![CDATA[<p>x</p><img src="` + gif + `" data-src="/img/a.jpg">]]></description></item>
+</channel></rss>`
+	p, err := Parse([]byte(body), "application/rss+xml", "https://e.example/feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := Normalise(p, Options{SourceID: "s", Now: time.Now(), Location: time.UTC})
+	if len(items) != 1 || items[0].ImageURL != "https://e.example/img/a.jpg" || !strings.Contains(items[0].Summary, `src="https://e.example/img/a.jpg"`) {
+		t.Errorf("items %+v: want the lazy image in the description and as ImageURL", items)
+	}
+}
+
 func TestFirstImageOfContent(t *testing.T) {
 	body := `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://e.example/</link>
 <item><title>A</title><link>https://e.example/a</link><description><![CDATA[<p>x</p><img src="/img/a.jpg?w=1&amp;h=2" alt="a"><img src="/img/b.jpg">]]></description></item>
