@@ -673,3 +673,19 @@ func TestArticlePagesKeepPerHost(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstImageURLSkipsDataURIs: the first image of an article page's
+// text becomes the item's image only when it has a web address; a data:
+// URI (a lazy-loading placeholder the page named no address for) does not.
+func TestFirstImageURLSkipsDataURIs(t *testing.T) {
+	for in, want := range map[string]string{
+		`<p>x</p><img src="https://e.example/a.jpg" alt="a">`:    "https://e.example/a.jpg",
+		`<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">`: "",
+		`<img alt="no src">`:                              "",
+		`<img src="https://e.example/a.jpg?w=1&amp;h=2">`: "https://e.example/a.jpg?w=1&h=2",
+	} {
+		if got := firstImageURL(in); got != want {
+			t.Errorf("firstImageURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
