@@ -11,7 +11,7 @@ import (
 // address from, in the order they are tried; the src of such an image is
 // a placeholder (a 1x1 data: GIF, "blank.gif") or missing until the
 // script runs, which a reader of the republished HTML never does.
-var lazyAttrs = []string{"data-src", "data-original", "data-lazy-src", "data-lazyload", "data-url", "data-srcset", "data-lazy-srcset"}
+var lazyAttrs = []string{"data-src", "data-original", "data-lazy-src", "data-lazyload", "data-srcset", "data-lazy-srcset"}
 
 // promoteLazyImages gives every <img> of fragment that names its address
 // in a lazy-loading attribute (lazyAttrs) that address as its src, so the

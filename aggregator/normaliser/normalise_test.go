@@ -562,6 +562,7 @@ func TestLazyImagesKeepTheirPicture(t *testing.T) {
 		"data-srcset, first":        {`<IMG DATA-SRCSET="/d.jpg 1x, /d2.jpg 2x">`, `<img src="https://site.example/d.jpg">`},
 		"data: lazy value ignored":  {`<img src="/e.jpg" data-src="` + gif + `">`, `<img src="https://site.example/e.jpg">`},
 		"plain image untouched":     {`<p>x &amp; y</p><img src="/f.jpg" data-id="7">`, `<p>x &amp; y</p><img src="https://site.example/f.jpg">`},
+		"data-url is no image":      {`<img src="/g.jpg" data-url="/tin/g.html">`, `<img src="https://site.example/g.jpg">`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
