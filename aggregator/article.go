@@ -312,7 +312,7 @@ func withFullText(it *db.Item, src *config.Source) {
 	it.Hash = hex.EncodeToString(sum[:16])
 }
 
-// fillFromArticle takes the date, author, categories and image of an
+// fillFromArticle takes the title, date, author, categories and image of an
 // item of a type: html listing from its article page where the listing
 // lacked them (or gave a date that does not read as one).
 func fillFromArticle(it *db.Item, e scrape.Entry, a scrape.Article, src *config.Source, now time.Time) {
@@ -320,6 +320,7 @@ func fillFromArticle(it *db.Item, e scrape.Entry, a scrape.Article, src *config.
 		if t, ok := normaliser.ParseDate(a.Date.Value, src.Location); ok && !t.After(now.Add(24*time.Hour)) {
 			it.Published = t.Truncate(time.Second)
 			it.Updated = it.Published
+			it.Undated = false
 		}
 	}
 	if e.Author.Value == "" && a.Author.Value != "" {
@@ -335,9 +336,18 @@ func fillFromArticle(it *db.Item, e scrape.Entry, a scrape.Article, src *config.
 	if it.ImageURL == "" && a.Image.Value != "" {
 		it.ImageURL = a.Image.Value
 	}
-	if it.Title == "" && a.Title.Value != "" {
-		it.Title = nfc(a.Title.Value)
+	if !listingTitled(e) {
+		if t := strings.Join(strings.Fields(nfc(a.Title.Value)), " "); t != "" {
+			it.Title = t // not the title made up from the link
+		}
 	}
+}
+
+// listingTitled reports whether the listing gave e a title; without one
+// the normaliser made one up from the link ("2.html"), which the article
+// page's title replaces.
+func listingTitled(e scrape.Entry) bool {
+	return strings.TrimSpace(e.Title.Value) != ""
 }
 
 // listingDated reports whether the listing gave e a date the date parser
@@ -355,8 +365,12 @@ func fillFromStored(it *db.Item, a db.StoredArticle, entries map[string]scrape.E
 	if !ok || !src.PublishesArticle() {
 		return
 	}
+	if !listingTitled(e) && a.Title != "" {
+		it.Title = a.Title
+	}
 	if !listingDated(e, src) && !a.Published.IsZero() {
 		it.Published, it.Updated = a.Published, a.Updated
+		it.Undated = false
 	}
 	if e.Author.Value == "" && len(a.Authors) > 0 {
 		it.Authors = a.Authors
@@ -388,7 +402,9 @@ func firstImageURL(s string) string {
 	}
 	v := tag[j+6:]
 	if k := strings.IndexByte(v, '"'); k >= 0 {
-		return html.UnescapeString(v[:k])
+		if u := html.UnescapeString(v[:k]); strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
+			return u // not a data: URI, a placeholder more often than not
+		}
 	}
 	return ""
 }

@@ -236,6 +236,61 @@ func TestHTMLSourceFollowUnreadListingDate(t *testing.T) {
 	}
 }
 
+// TestHTMLSourceFollowTakesArticleTitle: a listing item without a title
+// (a linked photo) gets the one article.title selects on its page, not a
+// name made up from its link ("2.html"), and keeps it on re-polls and
+// when the listing changes the item.
+func TestHTMLSourceFollowTakesArticleTitle(t *testing.T) {
+	var mu sync.Mutex
+	sapo := "Tóm tắt"
+	mux := http.NewServeMux()
+	mux.HandleFunc("/anh", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<ul><li><a href="/tin/1.html"><img src="/1.jpg"></a><p>%s 1</p></li>
+<li><a href="/tin/2.html">Tiêu đề trên trang danh sách</a><p>%s 2</p></li></ul>`, sapo, sapo)
+	})
+	mux.HandleFunc("/tin/{n}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<h1>  Bài viết
+ số %s  </h1><div class="body"><p>Nội dung.</p></div>`, strings.TrimSuffix(r.PathValue("n"), ".html"))
+	})
+	up := httptest.NewServer(mux)
+	defer up.Close()
+	p, store := testPoller(t, up.URL, `  - id: anh
+    type: html
+    url: '{{URL}}/anh'
+    allow_private: true
+    items: {each: "li", link: "a @href", title: "a", summary: "p"}
+    follow: true
+    article: {content: ".body", title: "h1"}
+`)
+	want := map[string]string{up.URL + "/tin/1.html": "Bài viết số 1", up.URL + "/tin/2.html": "Tiêu đề trên trang danh sách"}
+	check := func(when string) {
+		t.Helper()
+		for _, it := range itemsOf(t, store, "anh") {
+			if it.Title != want[it.Link] {
+				t.Errorf("%s: %s: title %q, want %q", when, it.Link, it.Title, want[it.Link])
+			}
+		}
+	}
+	if r := pollAll(t, p, true)["anh"]; r.Err != nil || r.New != 2 {
+		t.Fatalf("poll: %+v", r)
+	}
+	check("first poll")
+	if r := pollAll(t, p, true)["anh"]; r.Err != nil || r.New+r.Updated != 0 {
+		t.Errorf("re-poll: %+v, want nothing new or updated", r)
+	}
+	mu.Lock()
+	sapo = "Tóm tắt mới"
+	mu.Unlock()
+	if r := pollAll(t, p, true)["anh"]; r.Err != nil || r.Updated != 2 {
+		t.Errorf("poll of the changed listing: %+v, want 2 updated", r)
+	}
+	check("after the listing changed")
+}
+
 // TestHTMLSourceLinklessItemsReported: elements items.each matches that
 // have no link (an ad, a teaser without a page) are not stored, and the
 // poll says how many and why, as for items older than retention.
@@ -615,6 +670,22 @@ func TestArticlePagesKeepPerHost(t *testing.T) {
 	for _, it := range itemsOf(t, store, "b3") {
 		if !strings.Contains(it.FullText, sitetest.BodyOnly) {
 			t.Errorf("%s: no full text (%+v)", it.Link, it.Article)
+		}
+	}
+}
+
+// TestFirstImageURLSkipsDataURIs: the first image of an article page's
+// text becomes the item's image only when it has a web address; a data:
+// URI (a lazy-loading placeholder the page named no address for) does not.
+func TestFirstImageURLSkipsDataURIs(t *testing.T) {
+	for in, want := range map[string]string{
+		`<p>x</p><img src="https://e.example/a.jpg" alt="a">`:    "https://e.example/a.jpg",
+		`<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">`: "",
+		`<img alt="no src">`:                              "",
+		`<img src="https://e.example/a.jpg?w=1&amp;h=2">`: "https://e.example/a.jpg?w=1&h=2",
+	} {
+		if got := firstImageURL(in); got != want {
+			t.Errorf("firstImageURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -380,6 +380,62 @@ func TestRepeatedGUIDsAndFutureDates(t *testing.T) {
 	}
 }
 
+// TestEditedUndatedItemKeepsItsDate: an item its feed leaves undated
+// (or dates in the future) is published under the time it was first
+// seen; when its text is edited upstream it keeps that date, with the
+// edit as its updated time, instead of being re-dated to the later fetch
+// and jumping to the top of every feed that holds it.
+func TestEditedUndatedItemKeepsItsDate(t *testing.T) {
+	var mu sync.Mutex
+	body := "first"
+	feed := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return `<rss version="2.0"><channel><title>U</title>
+<item><title>Undated</title><link>https://u.example/undated</link><guid>undated</guid><description>` + body + `</description></item>
+<item><title>Future</title><link>https://u.example/future</link><guid>future</guid><pubDate>Fri, 01 Jan 2100 00:00:00 +0000</pubDate><description>` + body + `</description></item>
+<item><title>Dated</title><link>https://u.example/dated</link><guid>dated</guid><pubDate>Thu, 26 Nov 2026 07:30:00 +0700</pubDate><description>` + body + `</description></item>
+</channel></rss>`
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, feed()) }))
+	defer srv.Close()
+	p, store := testPoller(t, srv.URL, "  - {id: u, url: '{{URL}}/', retention: 0}\n")
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	clk := testenv.NewClock(t0)
+	p.Now = clk.Now
+	if r := pollAll(t, p, true)["u"]; r.New != 3 {
+		t.Fatalf("first poll: %+v, want 3 new", r)
+	}
+	mu.Lock()
+	body = "edited"
+	mu.Unlock()
+	t1 := t0.Add(time.Hour)
+	clk.Set(t1)
+	if r := pollAll(t, p, true)["u"]; r.Updated != 3 {
+		t.Fatalf("poll after the edit: %+v, want 3 updated", r)
+	}
+	dated := time.Date(2026, 11, 26, 0, 30, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		link               string
+		published, updated time.Time
+	}{
+		{"undated", t0, t1},
+		{"future", t0, t1},
+		{"dated", dated, dated},
+	} {
+		it, err := store.ItemByLink(context.Background(), "https://u.example/"+tc.link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it.Summary != "edited" {
+			t.Errorf("%s: summary %q, want the edit", tc.link, it.Summary)
+		}
+		if !it.Published.Equal(tc.published) || !it.Updated.Equal(tc.updated) {
+			t.Errorf("%s: published %v, updated %v; want %v, %v", tc.link, it.Published, it.Updated, tc.published, tc.updated)
+		}
+	}
+}
+
 // TestRetentionPrunesAndTombstones: items published before the source's
 // retention window are not stored at all; stored items that age past it
 // are pruned (unless pinned); a pruned item still listed upstream (an

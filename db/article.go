@@ -12,6 +12,7 @@ type StoredArticle struct {
 	FullText string
 	State    ArticleState
 	// What the item holds that its article page may have given it.
+	Title              string
 	Published, Updated time.Time
 	Authors            []Person
 	Categories         []string
@@ -48,7 +49,7 @@ func (d *DB) Articles(ctx context.Context, sourceID string, guids []string) (map
 			args = append(args, g)
 		}
 		rows, err := d.sql.QueryContext(ctx, `SELECT guid, full_text, article_tries, article_next, article_error,
-			published, updated, authors, categories, image_url
+			title, published, updated, authors, categories, image_url
 			FROM items WHERE source_id = ? AND guid IN (`+placeholders(len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("db: read articles of %q: %w", sourceID, err)
@@ -59,7 +60,7 @@ func (d *DB) Articles(ctx context.Context, sourceID string, guids []string) (map
 			var next, published, updated int64
 			var authors, categories string
 			if err := rows.Scan(&guid, &a.FullText, &a.State.Tries, &next, &a.State.Err,
-				&published, &updated, &authors, &categories, &a.ImageURL); err != nil {
+				&a.Title, &published, &updated, &authors, &categories, &a.ImageURL); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("db: read articles of %q: %w", sourceID, err)
 			}

@@ -37,7 +37,7 @@ func TestArticleState(t *testing.T) {
 	if a := got["a"]; a.FullText != "" || a.State.Tries != 2 || !a.State.Next.Equal(t0.Add(3*time.Hour)) || a.State.Err != "status 500" {
 		t.Errorf("a: %+v", a)
 	}
-	if b := got["b"]; b.FullText != full.FullText || b.State.Tries != 0 || !b.Published.Equal(full.Published) {
+	if b := got["b"]; b.FullText != full.FullText || b.State.Tries != 0 || !b.Published.Equal(full.Published) || b.Title != full.Title {
 		t.Errorf("b: %+v", b)
 	}
 	if _, ok := got["c"]; ok {
@@ -54,5 +54,49 @@ func TestArticleState(t *testing.T) {
 		if it.FullText != "" {
 			t.Errorf("a published page carries the full text of %s", it.GUID)
 		}
+	}
+}
+
+// TestUndatedUpdateKeepsPublished: an Undated item (its Published the
+// fetch time) that updates a stored one keeps the stored Published, in the
+// item and in the tag and topic orderings, and takes the fetch time as
+// Updated; a dated update stores its own dates.
+func TestUndatedUpdateKeepsPublished(t *testing.T) {
+	ctx := context.Background()
+	d, _ := mustOpen(t)
+	mustSync(t, d, "s")
+	first := mkItem("s", "u", 0, []string{"tag"}, "topic")
+	first.Undated = true
+	other := mkItem("s", "o", 30, nil, "topic")
+	mustSave(t, d, "s", first, other)
+
+	later := t0.Add(time.Hour)
+	edit := mkItem("s", "u", 60, []string{"tag"}, "topic") // Published, Updated: the fetch time
+	edit.Undated, edit.Hash, edit.Summary = true, "h-u-2", "<p>edited</p>"
+	if res := mustSave(t, d, "s", edit); res.Updated != 1 {
+		t.Fatalf("SaveFetch of the edit: %+v, want 1 updated", res)
+	}
+	it, err := d.ItemByLink(ctx, first.Link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !it.Published.Equal(t0) || !it.Updated.Equal(later) || it.Summary != "<p>edited</p>" {
+		t.Errorf("undated edit: published %v, updated %v, summary %q; want %v, %v, the edit", it.Published, it.Updated, it.Summary, t0, later)
+	}
+	for name, query := range map[string]func() ([]Item, error){
+		"topic": func() ([]Item, error) { return d.TopicItems(ctx, "topic", ItemQuery{}) },
+		"tag":   func() ([]Item, error) { return d.TagItems(ctx, "tag", ItemQuery{}) },
+	} {
+		page, err := query()
+		if err != nil || len(page) == 0 || page[len(page)-1].GUID != "u" {
+			t.Errorf("%s page: %v, %v; want the undated item last, under its first date", name, page, err)
+		}
+	}
+
+	dated := mkItem("s", "u", 90, []string{"tag"}, "topic")
+	dated.Hash = "h-u-3"
+	mustSave(t, d, "s", dated)
+	if it, err := d.ItemByLink(ctx, first.Link); err != nil || !it.Published.Equal(dated.Published) {
+		t.Errorf("dated update: published %v, %v; want %v", it.Published, err, dated.Published)
 	}
 }

@@ -524,6 +524,24 @@ func (w *itemWriter) wouldShorten(ctx context.Context, id int64, it *Item) (bool
 		utf8.RuneCountInString(it.Content) < content, nil
 }
 
+// keepPublished gives it, an undated item updating the stored item id,
+// the stored Published (its first-seen time, or the date it had) and
+// makes the fetch time, its Published until now, its Updated; it returns
+// the Published to store.
+func (w *itemWriter) keepPublished(ctx context.Context, id int64, it *Item) (int64, error) {
+	var stored int64
+	if err := w.tx.QueryRowContext(ctx, `SELECT published FROM items WHERE id = ?`, id).Scan(&stored); err != nil {
+		return 0, fmt.Errorf("stored date: %w", err)
+	}
+	if kept := fromNanos(stored); !kept.IsZero() && kept.Before(it.Published) {
+		if it.Updated.Before(it.Published) {
+			it.Updated = it.Published
+		}
+		it.Published = kept
+	}
+	return toNanos(it.Published), nil
+}
+
 func (w *itemWriter) close() {
 	for _, st := range w.stmts {
 		st.Close()
@@ -549,6 +567,7 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 	if k.tomb {
 		return 0, saveSkipped, nil
 	}
+	undated := it.Undated || it.Published.IsZero()
 	it.fillDefaults(now)
 	authors, categories, enclosures, err := itemJSON(it)
 	if err != nil {
@@ -599,6 +618,11 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 		}
 		fallthrough
 	default:
+		if undated {
+			if published, err = w.keepPublished(ctx, id, it); err != nil {
+				return 0, 0, err
+			}
+		}
 		_, err := w.update.ExecContext(ctx, it.Link, it.CanonicalLink, it.Title, it.Summary, it.Content,
 			authors, categories, enclosures, it.ImageURL, it.Language, published,
 			toNanos(it.Updated), it.Hash, it.FullText, it.Article.Tries, toNanos(it.Article.Next), it.Article.Err, id)

@@ -126,6 +126,13 @@ type Item struct {
 	// repair: SaveFetch never lets it replace a stored item whose title,
 	// summary or content is longer. Not stored.
 	Recovered bool
+	// Undated marks an item whose upstream gave no usable date (none, or
+	// one in the future): its Published is the time of this fetch. When
+	// it updates a stored item, the stored Published stays (the item
+	// does not move to the top of feeds on each edit) and Updated is the
+	// fetch time. An item with a zero Published is undated too. Not
+	// stored.
+	Undated bool
 
 	// Source fields for publishing (filled by queries that join sources).
 	SourceTitle string // the config's title of the source, else the feed's own

@@ -18,7 +18,14 @@ var (
 	shortOffset = regexp.MustCompile(`([+-])(\d{2})$`)
 	// dmyRe matches numeric dates: "26/04/2020 10:11", "26-04-2020 10:11:12",
 	// "9/14/2026 6:44:00 PM", "26/04/2020", with an optional zone after.
-	dmyRe = regexp.MustCompile(`(?i)^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\s*(?:-|,)?\s*(\d{1,2})[:h](\d{2})(?::(\d{2}))?\s*(am|pm|sa|ch)?)?\s*(.*)$`)
+	dmyRe = regexp.MustCompile(`(?i)^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\s*(?:-|,|\|)?\s*(\d{1,2})[:h](\d{2})(?::(\d{2}))?\s*(am|pm|sa|ch)?)?\s*(.*)$`)
+	// dateLabel matches a label before a date on a page: "Cập nhật: ",
+	// "Ngày đăng: ", "Published: ", "Ngày " (group 1 is the date's first
+	// digit).
+	dateLabel = regexp.MustCompile(`(?i)^(?:\p{L}[\p{L} ]{0,24}:|ngày)\s*(\d)`)
+	// vnLongDate matches the Vietnamese long form "20 tháng 11 năm 2026"
+	// (also "20 tháng 11, 2026"), rewritten as "20/11/2026".
+	vnLongDate = regexp.MustCompile(`(?i)\b(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s*,\s*|\s+năm\s+)(\d{4})\b`)
 	// timeFirstRe matches "10:11 - 26/04/2020" and "10:11 ngày 26/04/2020",
 	// which are rewritten date first.
 	timeFirstRe = regexp.MustCompile(`^(\d{1,2}[:h]\d{2}(?::\d{2})?(?:\s*(?i:am|pm|sa|ch)\b)?)\s*[-,|]?\s*(?:(?i:ngày)\s+)?(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})(.*)$`)
@@ -179,6 +186,10 @@ func parseDateString(s string, loc *time.Location) (time.Time, bool) {
 	s = weekdayPrefix.ReplaceAllString(s, "")
 	s = bareWeekday.ReplaceAllString(s, "")
 	s = strings.TrimSpace(stripZoneComment(s))
+	if strings.Contains(s, "háng") || strings.Contains(s, "HÁNG") {
+		s = vnLongDate.ReplaceAllString(s, "$1/$2/$3")
+	}
+	s = dateLabel.ReplaceAllString(s, "$1")
 	if m := unixDate.FindStringSubmatch(s); m != nil {
 		// "Nov 26 08:30:00 ICT 2026" -> "26 Nov 2026 08:30:00 ICT"
 		s = m[2] + " " + m[1] + " " + m[5] + " " + m[3] + m[4]

@@ -44,7 +44,7 @@ func sanitise(fragment, base string) string {
 	if !strings.ContainsAny(fragment, "<>&\"'") {
 		return nfc(fragment) // plain text: nothing to sanitise or escape
 	}
-	out := absolutise(policy.Sanitize(keepWordsApart(fragment)), base)
+	out := absolutise(policy.Sanitize(keepWordsApart(promoteLazyImages(fragment))), base)
 	// The policy passes unbalanced tags through ("</br>", the "</p>" of a
 	// <p> inside a removed <noscript>): republished HTML must parse as
 	// written.

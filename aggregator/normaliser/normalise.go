@@ -88,8 +88,9 @@ const futureSlack = 24 * time.Hour
 //     extension names (mediaType), else "application/octet-stream".
 //   - Published/Updated: UTC; zone-less upstream dates read in o.Location;
 //     Published falls back to Updated, then o.Now; a Published more than 24h
-//     after o.Now becomes o.Now; Updated defaults to Published and is clamped
-//     the same way. Both are truncated to whole seconds (all output
+//     after o.Now becomes o.Now (either way the item is Undated, so an
+//     update keeps the stored date); Updated defaults to Published and is
+//     clamped the same way. Both are truncated to whole seconds (all output
 //     formats carry seconds; the publisher orders by stored time).
 //   - Hash: SHA-256 over title, summary, content, link, authors,
 //     categories, enclosures, image and the upstream dates (never o.Now), so
@@ -346,9 +347,11 @@ func normaliseItem(it *gofeed.Item, k textKinds, meta bool, base string, loc *ti
 		item.Published = upd
 	default:
 		item.Published = now
+		item.Undated = true
 	}
 	if item.Published.After(now.Add(futureSlack)) {
 		item.Published = now
+		item.Undated = true
 	}
 	item.Updated = item.Published
 	if hasUpd && !upd.After(now.Add(futureSlack)) && upd.After(item.Published) {

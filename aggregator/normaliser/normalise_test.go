@@ -74,27 +74,36 @@ func TestParseDate(t *testing.T) {
 		want time.Time
 		ok   bool
 	}{
-		"rfc3339 fraction":   {"2020-04-26T03:11:00.123Z", time.Date(2020, 4, 26, 3, 11, 0, 123e6, time.UTC), true},
-		"vn sa (morning)":    {"26/04/2020 10:11 SA", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
-		"vn ch (afternoon)":  {"26/04/2020 02:11 CH", time.Date(2020, 4, 26, 7, 11, 0, 0, time.UTC), true},
-		"vn 14h30":           {"26/04/2020 14h30", time.Date(2020, 4, 26, 7, 30, 0, 0, time.UTC), true},
-		"vn dash separator":  {"26/04/2020 - 10:11", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
-		"vn GMT+07:00":       {"Thứ Hai, 27/04/2020, 10:11 (GMT+07:00)", time.Date(2020, 4, 27, 3, 11, 0, 0, time.UTC), true},
-		"day-first date":     {"13/01/2021", time.Date(2021, 1, 12, 17, 0, 0, 0, time.UTC), true},
-		"impossible date":    {"31/02/2021 10:00", time.Time{}, false},
-		"no weekday rfc822":  {"26 Apr 2020 10:11:00 +0700", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
-		"long month":         {"April 26, 2020", time.Date(2020, 4, 25, 17, 0, 0, 0, time.UTC), true},
-		"UTC name":           {"2020-04-26 03:11:00 UTC", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
-		"empty":              {"   ", time.Time{}, false},
-		"time first":         {"10:11 - 26/04/2020", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
-		"time first ngày":    {"Thứ hai, 10:11 ngày 27/04/2020 (GMT+7)", time.Date(2020, 4, 27, 3, 11, 0, 0, time.UTC), true},
-		"time first pm":      {"02:11 PM, 26-04-2020", time.Date(2020, 4, 26, 7, 11, 0, 0, time.UTC), true},
-		"words":              {"yesterday", time.Time{}, false},
-		"zero placeholder":   {"0001-01-01T00:00:00Z", time.Time{}, false},
-		"year 1899":          {"1899-12-31T00:00:00Z", time.Time{}, false},
-		"ICT abbreviation":   {"Sun, 26 Apr 2020 10:11:00 ICT", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
-		"negative offset":    {"Sat, 25 Apr 2020 22:11:00 -0500", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
-		"colon offset rfc22": {"Sun, 26 Apr 2020 10:11:00 +07:00", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"rfc3339 fraction":  {"2020-04-26T03:11:00.123Z", time.Date(2020, 4, 26, 3, 11, 0, 123e6, time.UTC), true},
+		"vn sa (morning)":   {"26/04/2020 10:11 SA", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"vn ch (afternoon)": {"26/04/2020 02:11 CH", time.Date(2020, 4, 26, 7, 11, 0, 0, time.UTC), true},
+		"vn 14h30":          {"26/04/2020 14h30", time.Date(2020, 4, 26, 7, 30, 0, 0, time.UTC), true},
+		"vn dash separator": {"26/04/2020 - 10:11", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"vn GMT+07:00":      {"Thứ Hai, 27/04/2020, 10:11 (GMT+07:00)", time.Date(2020, 4, 27, 3, 11, 0, 0, time.UTC), true},
+		"day-first date":    {"13/01/2021", time.Date(2021, 1, 12, 17, 0, 0, 0, time.UTC), true},
+		"impossible date":   {"31/02/2021 10:00", time.Time{}, false},
+		"no weekday rfc822": {"26 Apr 2020 10:11:00 +0700", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"long month":        {"April 26, 2020", time.Date(2020, 4, 25, 17, 0, 0, 0, time.UTC), true},
+		"UTC name":          {"2020-04-26 03:11:00 UTC", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"empty":             {"   ", time.Time{}, false},
+		"time first":        {"10:11 - 26/04/2020", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"time first ngày":   {"Thứ hai, 10:11 ngày 27/04/2020 (GMT+7)", time.Date(2020, 4, 27, 3, 11, 0, 0, time.UTC), true},
+		"time first pm":     {"02:11 PM, 26-04-2020", time.Date(2020, 4, 26, 7, 11, 0, 0, time.UTC), true},
+		// As Vietnamese pages write them: a bar between date and time, a
+		// label or "Ngày" before the date, the long form with "tháng".
+		"vn bar separator":    {"Thứ Hai, 27/04/2020 | 10:11 GMT+7", time.Date(2020, 4, 27, 3, 11, 0, 0, time.UTC), true},
+		"vn label":            {"Cập nhật: 27/04/2020 10:11", time.Date(2020, 4, 27, 3, 11, 0, 0, time.UTC), true},
+		"vn Ngày before date": {"Ngày 27/04/2020 10:11", time.Date(2020, 4, 27, 3, 11, 0, 0, time.UTC), true},
+		"vn long form":        {"Thứ hai, ngày 27 tháng 4 năm 2020", time.Date(2020, 4, 26, 17, 0, 0, 0, time.UTC), true},
+		"vn long form, time":  {"10:11 ngày 27 tháng 04 năm 2020", time.Date(2020, 4, 27, 3, 11, 0, 0, time.UTC), true},
+		"vn long form, comma": {"27 Tháng 4, 2020", time.Date(2020, 4, 26, 17, 0, 0, 0, time.UTC), true},
+		"label without date":  {"Cập nhật: hôm qua", time.Time{}, false},
+		"words":               {"yesterday", time.Time{}, false},
+		"zero placeholder":    {"0001-01-01T00:00:00Z", time.Time{}, false},
+		"year 1899":           {"1899-12-31T00:00:00Z", time.Time{}, false},
+		"ICT abbreviation":    {"Sun, 26 Apr 2020 10:11:00 ICT", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"negative offset":     {"Sat, 25 Apr 2020 22:11:00 -0500", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
+		"colon offset rfc22":  {"Sun, 26 Apr 2020 10:11:00 +07:00", time.Date(2020, 4, 26, 3, 11, 0, 0, time.UTC), true},
 		// windows-1258 writes tone marks as combining characters (and so
 		// do NFD texts): the day name is still a day name.
 		"decomposed Chủ nhật": {"Chu\u0309 nhâ\u0323t, 26/4/2020, 11:11 (GMT+7)", time.Date(2020, 4, 26, 4, 11, 0, 0, time.UTC), true},
@@ -534,6 +543,44 @@ func TestSanitiseURLs(t *testing.T) {
 		if strings.Contains(strings.ToLower(got), hostile[:5]) {
 			t.Errorf("sanitise with base %q = %q", hostile, got)
 		}
+	}
+}
+
+// TestLazyImagesKeepTheirPicture: an image a lazy-loading script would
+// fill in (data-src, data-original, data-lazy-src, data-srcset; src a
+// placeholder or missing), as Vietnamese article pages and some feeds
+// write them, is stored with that address as its src: the sanitiser drops
+// data-* attributes, and readers of the republished HTML run no script.
+// It is the item's image too, not the placeholder.
+func TestLazyImagesKeepTheirPicture(t *testing.T) {
+	const base = "https://site.example/news/item.html"
+	const gif = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+	tests := map[string]struct{ in, want string }{
+		"data-src over a data: GIF": {`<img src="` + gif + `" data-src="/img/a.jpg" alt="Ảnh">`, `<img src="https://site.example/img/a.jpg" alt="Ảnh">`},
+		"data-original, no src":     {`<img class="lazy" data-original="https://cdn.example/b.jpg">`, `<img src="https://cdn.example/b.jpg">`},
+		"data-lazy-src over a gif":  {`<img src="/blank.gif" data-lazy-src="c.jpg">`, `<img src="https://site.example/news/c.jpg">`},
+		"data-srcset, first":        {`<IMG DATA-SRCSET="/d.jpg 1x, /d2.jpg 2x">`, `<img src="https://site.example/d.jpg">`},
+		"data: lazy value ignored":  {`<img src="/e.jpg" data-src="` + gif + `">`, `<img src="https://site.example/e.jpg">`},
+		"plain image untouched":     {`<p>x &amp; y</p><img src="/f.jpg" data-id="7">`, `<p>x &amp; y</p><img src="https://site.example/f.jpg">`},
+		"data-url is no image":      {`<img src="/g.jpg" data-url="/tin/g.html">`, `<img src="https://site.example/g.jpg">`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := CleanHTML(tc.in, base); got != tc.want {
+				t.Errorf("CleanHTML(%q) =\n  %q\nwant\n  %q", tc.in, got, tc.want)
+			}
+		})
+	}
+	body := `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://e.example/</link>
+<item><title>A</title><link>https://e.example/a</link><description><![CDATA[<p>x</p><img src="` + gif + `" data-src="/img/a.jpg">]]></description></item>
+</channel></rss>`
+	p, err := Parse([]byte(body), "application/rss+xml", "https://e.example/feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := Normalise(p, Options{SourceID: "s", Now: time.Now(), Location: time.UTC})
+	if len(items) != 1 || items[0].ImageURL != "https://e.example/img/a.jpg" || !strings.Contains(items[0].Summary, `src="https://e.example/img/a.jpg"`) {
+		t.Errorf("items %+v: want the lazy image in the description and as ImageURL", items)
 	}
 }
 

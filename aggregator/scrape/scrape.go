@@ -252,7 +252,9 @@ func (p *Page) html(s *goquery.Selection, sel config.Selector) Field {
 }
 
 // link reads a URL: the selector's attribute, else href (a), src (img) or
-// the first of data-src/srcset, else the text; made absolute.
+// the first of data-src/srcset, else the text; made absolute. "@src" of a
+// lazy-loaded image whose src is a data: placeholder (or missing) reads
+// its data-src, data-original, data-lazy-src or data-srcset.
 func (p *Page) link(s *goquery.Selection, sel config.Selector) Field {
 	if sel.IsZero() {
 		return Field{}
@@ -276,6 +278,19 @@ func (p *Page) link(s *goquery.Selection, sel config.Selector) Field {
 		}
 		if u := p.abs(v); u != "" {
 			return Field{Value: u, From: sel.Raw}
+		}
+		if sel.Attr == "src" {
+			// A lazy-loaded image: src is a data: placeholder (or
+			// missing) until a script copies the address in.
+			for _, a := range []string{"data-src", "data-original", "data-lazy-src", "data-srcset"} {
+				v := strings.TrimSpace(n.AttrOr(a, ""))
+				if a == "data-srcset" {
+					v = firstSrcset(v)
+				}
+				if u := p.abs(v); u != "" {
+					return Field{Value: u, From: sel.Raw}
+				}
+			}
 		}
 	}
 	return Field{}

@@ -61,6 +61,34 @@ func TestItems(t *testing.T) {
 	}
 }
 
+// TestItemsLazyImage: "img @src" of a lazy-loaded image (src a data:
+// placeholder or missing) reads the address the lazy-loading attribute
+// holds; a real src wins.
+func TestItemsLazyImage(t *testing.T) {
+	page, err := Parse(`<ul>
+<li><a href="/1">Một</a><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="/i/1.jpg"></li>
+<li><a href="/2">Hai</a><img class="lazy" data-original="https://cdn.example/2.jpg"></li>
+<li><a href="/3">Ba</a><img src="/i/3.jpg" data-src="/i/3-big.jpg"></li>
+<li><a href="/4">Bốn</a><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></li>
+</ul>`, "https://news.example/list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := page.Items(&config.ItemSelectors{Each: sel(t, "li"), Title: sel(t, "a"), Link: sel(t, "a @href"), Image: sel(t, "img @src")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"https://news.example/i/1.jpg", "https://cdn.example/2.jpg", "https://news.example/i/3.jpg", ""}
+	if len(items) != len(want) {
+		t.Fatalf("%d items, want %d", len(items), len(want))
+	}
+	for i, it := range items {
+		if it.Image.Value != want[i] {
+			t.Errorf("%s: image %q, want %q", it.Title.Value, it.Image.Value, want[i])
+		}
+	}
+}
+
 // TestArticleContentSelector: the content selector's matches, with the
 // excluded parts removed; a selector that matches nothing is
 // ErrNoContent naming it.
