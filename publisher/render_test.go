@@ -301,3 +301,39 @@ func TestCrossFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedLanguageOfFewEntries: the feed declares a language (Atom
+// xml:lang, RSS <language>, JSON Feed language) only when at least half
+// of its entries carry it: the entries that name none inherit it, so one
+// Vietnamese entry among several of unknown language leaves it out.
+func TestFeedLanguageOfFewEntries(t *testing.T) {
+	f := fixtureFeed(t) // two of four entries "vi"
+	if b, _ := render.Render(f, render.FormatRSS); !strings.Contains(string(b), "<language>vi</language>") {
+		t.Errorf("half of the entries vi: no <language>vi</language> in\n%.400s", b)
+	}
+	for i := range f.Entries {
+		if i > 0 {
+			f.Entries[i].Item.Language = ""
+		}
+	}
+	f.Entries = append(f.Entries, f.Entries[1], f.Entries[2]) // one vi among six
+	for format, lang := range map[string]string{render.FormatRSS: "<language>", render.FormatAtom: `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang=`, render.FormatJSON: `"language":`} {
+		b, err := render.Render(f, format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if format == render.FormatJSON {
+			var top map[string]json.RawMessage
+			if err := json.Unmarshal(b, &top); err != nil {
+				t.Fatal(err)
+			}
+			b = top["language"]
+		}
+		if strings.Contains(string(b), lang) || format == render.FormatJSON && b != nil {
+			t.Errorf("%s: one entry of six in vi, yet the feed declares a language (%s)", format, lang)
+		}
+		if format == render.FormatAtom && !strings.Contains(string(b), `<entry xml:lang="vi">`) {
+			t.Errorf("atom: the vi entry lost its own xml:lang")
+		}
+	}
+}

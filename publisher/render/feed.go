@@ -85,7 +85,7 @@ type Feed struct {
 	// Next is the cursor of the next (older) page, "" when there is none.
 	Next string
 	// Language is the feed's primary language (RFC 5646); when empty the
-	// most common entry language is used.
+	// most common entry language is used if at least half carry it.
 	Language string
 	// Updated is the feed's last change; zero means the newest entry's
 	// Updated (or the Unix epoch for an empty feed), so output stays
@@ -177,7 +177,10 @@ func CleanLang(s string) string {
 }
 
 // primaryLang returns the language most entries carry (ties broken by the
-// tag's order), or "" when none carries one.
+// tag's order) if at least half of them carry it, or "": a feed's language
+// is inherited by every entry that names none (Atom's xml:lang, RSS's and
+// JSON Feed's feed-level language), so one Vietnamese entry among thirteen
+// of unknown language must not make the feed Vietnamese.
 func primaryLang(entries []Entry) string {
 	counts := map[string]int{}
 	for _, e := range entries {
@@ -190,6 +193,9 @@ func primaryLang(entries []Entry) string {
 		if c > n || (c == n && l < best) {
 			best, n = l, c
 		}
+	}
+	if 2*n < len(entries) {
+		return ""
 	}
 	return best
 }
