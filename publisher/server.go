@@ -1246,6 +1246,12 @@ func (s *Server) composeTopic(ctx context.Context, t config.Topic, before *db.Cu
 	if stopped && last != nil {
 		next = db.CursorOf(*last).String()
 	}
+	if it, ok := c.NewestCapped(); ok {
+		// The next page (the archive: no cap) starts at the newest item
+		// the cap left out, repeating this page's entries older than it,
+		// rather than leaving the capped items out of every page.
+		next = db.Cursor{Published: it.Published, ID: it.ID + 1}.String()
+	}
 	return c, next, nil
 }
 

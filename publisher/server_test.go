@@ -355,6 +355,25 @@ type jsonPage struct {
 	} `json:"items"`
 }
 
+// pages follows the next links of a JSON Feed from path to the last page
+// (at most most pages).
+func (e *testEnv) pages(path string, most int) []jsonPage {
+	e.t.Helper()
+	var out []jsonPage
+	for path != "" {
+		if len(out) == most {
+			e.t.Fatal("paging does not end")
+		}
+		var p jsonPage
+		if err := json.Unmarshal(e.get(path).body, &p); err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, p)
+		path = strings.TrimPrefix(p.NextURL, testBase)
+	}
+	return out
+}
+
 func TestHandlerPaging(t *testing.T) {
 	e := newEnv(t)
 	var all []string
@@ -364,15 +383,7 @@ func TestHandlerPaging(t *testing.T) {
 		all = append(all, title)
 	}
 	var got []string
-	path := "/topics/khac.json"
-	for pages := 0; path != ""; pages++ {
-		if pages > 5 {
-			t.Fatal("paging does not end")
-		}
-		var p jsonPage
-		if err := json.Unmarshal(e.get(path).body, &p); err != nil {
-			t.Fatal(err)
-		}
+	for pages, p := range e.pages("/topics/khac.json", 6) {
 		if len(p.Items) > 2 {
 			t.Fatalf("page %d has %d items, limit 2", pages, len(p.Items))
 		}
@@ -382,7 +393,6 @@ func TestHandlerPaging(t *testing.T) {
 		for _, it := range p.Items {
 			got = append(got, it.Title)
 		}
-		path = strings.TrimPrefix(p.NextURL, testBase)
 	}
 	if strings.Join(got, "|") != strings.Join(all, "|") {
 		t.Errorf("paged titles = %q, want %q", got, all)
@@ -393,6 +403,50 @@ func TestHandlerPaging(t *testing.T) {
 	for name, body := range map[string]string{"atom": atom, "rss": rss} {
 		if !strings.Contains(body, `rel="next"`) || !strings.Contains(body, "khac."+name+"?before=") {
 			t.Errorf("%s first page lacks rel=next to khac.%s?before=...:\n%s", name, name, body)
+		}
+	}
+}
+
+// TestPagingWithMaxPerSource: max_per_source keeps the first page varied
+// but leaves no item of the topic out of every page: the first page's
+// next link starts at the newest item the cap left out, and the older
+// pages (the archive) are not capped. (Before, the next link started
+// after the first page's last entry, and 9 of these 11 items were on no
+// page.)
+func TestPagingWithMaxPerSource(t *testing.T) {
+	e := newEnv(t)
+	cfg := testConfig()
+	cfg.Topics[1].Limit, cfg.Topics[1].MaxPerSource = 3, 1
+	e.srv.Reload(cfg)
+	want := map[string]bool{}
+	for i := range 9 {
+		title := fmt.Sprintf("Tin A %d", i)
+		e.save("a", e.item(fmt.Sprintf("https://a.example.vn/p%d", i), title, time.Duration(i+1)*time.Hour, "khac"))
+		want[title] = true
+	}
+	for i := range 2 {
+		title := fmt.Sprintf("Tin B %d", i)
+		e.save("b", e.item(fmt.Sprintf("https://b.example.vn/p%d", i), title, time.Duration(2*i+2)*time.Hour+30*time.Minute, "khac"))
+		want[title] = true
+	}
+	seen := map[string]bool{}
+	for pages, p := range e.pages("/topics/khac.json", 11) {
+		if pages == 0 {
+			perSource := map[string]int{}
+			for _, it := range p.Items {
+				perSource[it.Title[:5]]++
+			}
+			if perSource["Tin A"] != 1 || perSource["Tin B"] != 1 {
+				t.Errorf("first page %v: want one item of each source (max_per_source 1)", p.Items)
+			}
+		}
+		for _, it := range p.Items {
+			seen[it.Title] = true
+		}
+	}
+	for title := range want {
+		if !seen[title] {
+			t.Errorf("%q is on no page", title)
 		}
 	}
 }

@@ -142,8 +142,15 @@ type member struct {
 
 // NewComposer returns a Composer for one page of topic t. firstPage is
 // false for older pages (?before=...): pinned items are then left out
-// (they were published at the top of the first page).
+// (they were published at the top of the first page), and so is
+// max_per_source: it keeps the first page, the one readers subscribe to,
+// varied, while the older pages are the topic's archive, every item in
+// order (the first page's next link starts at the newest item it left
+// out for the cap: see NewestCapped).
 func NewComposer(t config.Topic, curations []db.Curation, now time.Time, firstPage bool) *Composer {
+	if !firstPage {
+		t.MaxPerSource = 0
+	}
 	c := &Composer{
 		topic: t, now: now, limit: t.Limit, firstPage: firstPage,
 		hideIDs: map[int64]bool{}, pinIDs: map[int64]bool{},
@@ -841,3 +848,13 @@ func canonLink(raw string) string {
 // curation (see LinkMatches): scheme and host lowercased, default port,
 // fragment and tracking parameters dropped, query parameters sorted.
 func LinkKey(raw string) string { return canonLink(raw) }
+
+// NewestCapped returns the newest candidate that max_per_source leaves
+// out of the page (false when none is): the page's next link starts
+// there, so that no item of the topic is out of every page.
+func (c *Composer) NewestCapped() (db.Item, bool) {
+	if len(c.capped) == 0 {
+		return db.Item{}, false
+	}
+	return c.capped[0], true
+}
