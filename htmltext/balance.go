@@ -210,8 +210,9 @@ func wellFormedTokens(s string) bool {
 // wellFormedPlain is WellFormed for fragments written the way sanitisers
 // and renderers write them (bluemonday's output, the common case): tags
 // of lower-case names whose attributes are each ` name="value"`, and text
-// free of '<'. It reads s without a tokenizer (four times faster than
-// wellFormedTokens, whose tokenizer is allocated for every fragment) and
+// free of '<'. It reads s without a tokenizer (BenchmarkWellFormed: 1.9
+// against 14.6 us for 1 KB, and no allocation: wellFormedTokens allocates
+// a tokenizer for every fragment) and
 // returns WellFormed's answer with sure set; on anything written another
 // way (upper case, other spacing, an unquoted or bare attribute, a
 // comment, a '<' that starts no tag) it returns sure unset, and the
