@@ -180,16 +180,9 @@ func wellFormedTokens(s string) bool {
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
 			a := atom.Lookup(name)
-			if void[a] {
-				if a == atom.Hr && open(stack, atom.P) {
-					return false
-				}
-			} else if tt == html.SelfClosingTagToken || !simple[a] || !fits(stack, a) {
+			var ok bool
+			if stack, ok = startTag(stack, a); !ok || tt == html.SelfClosingTagToken && !void[a] {
 				return false
-			} else if len(stack) == maxDepth {
-				return false // Balance keeps only its text (and open would take long)
-			} else {
-				stack = append(stack, a)
 			}
 			if hasAttr && !cleanAttrs(z) {
 				return false
@@ -260,14 +253,8 @@ func wellFormedPlain(s string) (ok, sure bool) {
 			return false, false
 		}
 		i = tagEnd
-		if void[a] {
-			if a == atom.Hr && open(stack, atom.P) {
-				return false, true
-			}
-		} else if !simple[a] || !fits(stack, a) || len(stack) == maxDepth {
+		if stack, ok = startTag(stack, a); !ok {
 			return false, true
-		} else {
-			stack = append(stack, a)
 		}
 		if !attrsOK {
 			return false, true
@@ -375,6 +362,20 @@ func isCharRef[T ~string | ~[]byte](s T) bool {
 		n++
 	}
 	return n >= 1 && n <= max && n < len(digits) && digits[n] == ';'
+}
+
+// startTag is WellFormed's reading of a start tag a: the stack of open
+// elements after it, and whether the parser takes it as written (a void
+// element, or a simple one that fits, no deeper than maxDepth: Balance
+// keeps a deeper fragment's text, and open and fits would take long).
+func startTag(stack []atom.Atom, a atom.Atom) ([]atom.Atom, bool) {
+	switch {
+	case void[a]:
+		return stack, a != atom.Hr || !open(stack, atom.P)
+	case !simple[a] || !fits(stack, a) || len(stack) == maxDepth:
+		return stack, false
+	}
+	return append(stack, a), true
 }
 
 // fits reports whether a start tag a opens inside stack without the

@@ -5,16 +5,12 @@ import (
 	"strings"
 
 	"golang.org/x/net/html"
+
+	"bantin/htmltext"
 )
 
-// lazyAttrs are the attributes lazy-loading scripts read an image's
-// address from, in the order they are tried; the src of such an image is
-// a placeholder (a 1x1 data: GIF, "blank.gif") or missing until the
-// script runs, which a reader of the republished HTML never does.
-var lazyAttrs = []string{"data-src", "data-original", "data-lazy-src", "data-lazyload", "data-srcset", "data-lazy-srcset"}
-
 // promoteLazyImages gives every <img> of fragment that names its address
-// in a lazy-loading attribute (lazyAttrs) that address as its src, so the
+// in a lazy-loading attribute (htmltext.LazyImageAttrs) that address as its src, so the
 // sanitiser, which drops data-* attributes, keeps the picture rather than
 // the placeholder. Fragments without such an attribute are returned as
 // they are, at the cost of one scan.
@@ -71,7 +67,7 @@ func mayHaveLazyImage(s string) bool {
 			return false
 		}
 		rest := s[i+j:]
-		for _, a := range lazyAttrs {
+		for _, a := range htmltext.LazyImageAttrs {
 			if len(rest) >= len(a) && strings.EqualFold(rest[:len(a)], a) {
 				return true
 			}
@@ -80,30 +76,17 @@ func mayHaveLazyImage(s string) bool {
 	}
 }
 
-// lazySrc is the address the first lazy-loading attribute of attrs names
-// ("" when none does; a srcset gives its first candidate). A data: URI is
-// no address: it is a placeholder too.
+// lazySrc is the address the lazy-loading attributes of attrs name (see
+// htmltext.LazyImageURL), "" when none does.
 func lazySrc(attrs []html.Attribute) string {
-	for _, name := range lazyAttrs {
+	return htmltext.LazyImageURL(func(name string) (string, bool) {
 		for _, a := range attrs {
-			if a.Namespace != "" || !strings.EqualFold(a.Key, name) {
-				continue
-			}
-			v := strings.TrimSpace(a.Val)
-			if strings.HasSuffix(name, "srcset") {
-				first, _, _ := strings.Cut(v, ",")
-				if f := strings.Fields(first); len(f) > 0 {
-					v = f[0]
-				} else {
-					v = ""
-				}
-			}
-			if v != "" && !strings.HasPrefix(strings.ToLower(v), "data:") {
-				return v
+			if a.Namespace == "" && strings.EqualFold(a.Key, name) {
+				return a.Val, true
 			}
 		}
-	}
-	return ""
+		return "", false
+	})
 }
 
 // withSrc returns attrs with src set to src (replaced, or added).

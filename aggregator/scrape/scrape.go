@@ -264,7 +264,7 @@ func (p *Page) link(s *goquery.Selection, sel config.Selector) Field {
 		if sel.Attr != "" {
 			v = strings.TrimSpace(n.AttrOr(sel.Attr, ""))
 			if sel.Attr == "srcset" {
-				v = firstSrcset(v)
+				v = htmltext.FirstSrcset(v)
 			}
 		} else {
 			for _, a := range []string{"href", "src", "data-src", "data-original"} {
@@ -282,14 +282,8 @@ func (p *Page) link(s *goquery.Selection, sel config.Selector) Field {
 		if sel.Attr == "src" {
 			// A lazy-loaded image: src is a data: placeholder (or
 			// missing) until a script copies the address in.
-			for _, a := range []string{"data-src", "data-original", "data-lazy-src", "data-srcset"} {
-				v := strings.TrimSpace(n.AttrOr(a, ""))
-				if a == "data-srcset" {
-					v = firstSrcset(v)
-				}
-				if u := p.abs(v); u != "" {
-					return Field{Value: u, From: sel.Raw}
-				}
+			if u := p.abs(htmltext.LazyImageURL(n.Attr)); u != "" {
+				return Field{Value: u, From: sel.Raw}
 			}
 		}
 	}
@@ -315,15 +309,6 @@ func value(n *goquery.Selection, sel config.Selector) string {
 		return collapse(n.AttrOr(sel.Attr, ""))
 	}
 	return collapse(n.Text())
-}
-
-func firstSrcset(v string) string {
-	first, _, _ := strings.Cut(v, ",")
-	f := strings.Fields(first)
-	if len(f) == 0 {
-		return ""
-	}
-	return f[0]
 }
 
 // collapse trims s and turns runs of white space into one space.
