@@ -56,12 +56,60 @@ func joinNonEmpty(a, b string) string {
 
 const indexSearchSQL = `INSERT OR REPLACE INTO item_search (rowid, title, body, exact, joined, tpairs, bpairs, epairs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
-func indexItem(ctx context.Context, st *sql.Stmt, id int64, it *Item) error {
-	title, body, exact, joined, tpairs, bpairs, epairs := searchRow(it)
-	if _, err := st.ExecContext(ctx, id, title, body, exact, joined, tpairs, bpairs, epairs); err != nil {
-		return fmt.Errorf("search index: %w", err)
+// sqliteIndexBatch indexes up to batch queued items in tx (SQLite) and
+// returns how many it took from the queue. The newest are read first, so
+// that a backlog is searchable from its newest end, but written in
+// ascending order: FTS5 flushes what it holds in memory to a new segment
+// whenever a row id is not above the last one it took, so newest-first
+// inserts made a segment of every item and FTS5 spent most of its time
+// merging them (20,000 items of 1 KB: 17 s newest first, 10 s ascending).
+func sqliteIndexBatch(ctx context.Context, tx *sql.Tx, batch int) (int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT q.item_id, coalesce(i.title, ''), coalesce(i.summary, ''), coalesce(i.content, ''), coalesce(i.full_text, ''), i.id IS NOT NULL
+		FROM search_queue q LEFT JOIN items i ON i.id = q.item_id ORDER BY q.item_id DESC LIMIT ?`, batch)
+	if err != nil {
+		return 0, err
 	}
-	return nil
+	type row struct {
+		id     int64
+		it     Item
+		exists bool
+	}
+	var list []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.it.Title, &r.it.Summary, &r.it.Content, &r.it.FullText, &r.exists); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		list = append(list, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	slices.Reverse(list)
+	st, err := tx.PrepareContext(ctx, indexSearchSQL)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	del, err := tx.PrepareContext(ctx, `DELETE FROM search_queue WHERE item_id = ?`)
+	if err != nil {
+		return 0, err
+	}
+	defer del.Close()
+	for _, r := range list {
+		if r.exists {
+			title, body, exact, joined, tpairs, bpairs, epairs := searchRow(&r.it)
+			if _, err := st.ExecContext(ctx, r.id, title, body, exact, joined, tpairs, bpairs, epairs); err != nil {
+				return 0, fmt.Errorf("item %d: search index: %w", r.id, err)
+			}
+		}
+		if _, err := del.ExecContext(ctx, r.id); err != nil {
+			return 0, err
+		}
+	}
+	return len(list), nil
 }
 
 // IndexSearch indexes the items queued since it last ran (every item
@@ -84,65 +132,13 @@ func (d *DB) IndexSearch(ctx context.Context, batch int) (int, error) {
 		}
 		n := 0
 		err := d.write(ctx, func(tx *sql.Tx) error {
-			n = 0
+			var err error
 			if d.pg {
-				var err error
 				n, err = pgIndexBatch(ctx, tx, batch)
-				return err
+			} else {
+				n, err = sqliteIndexBatch(ctx, tx, batch)
 			}
-			rows, err := tx.QueryContext(ctx, `SELECT q.item_id, coalesce(i.title, ''), coalesce(i.summary, ''), coalesce(i.content, ''), coalesce(i.full_text, ''), i.id IS NOT NULL
-				FROM search_queue q LEFT JOIN items i ON i.id = q.item_id ORDER BY q.item_id DESC LIMIT ?`, batch)
-			if err != nil {
-				return err
-			}
-			type row struct {
-				id     int64
-				it     Item
-				exists bool
-			}
-			var list []row
-			for rows.Next() {
-				var r row
-				if err := rows.Scan(&r.id, &r.it.Title, &r.it.Summary, &r.it.Content, &r.it.FullText, &r.exists); err != nil {
-					rows.Close()
-					return err
-				}
-				list = append(list, r)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			// The newest items are read first, so that a backlog is
-			// searchable from its newest end, but written in ascending
-			// order: FTS5 flushes what it holds in memory to a new
-			// segment whenever a row id is not above the last one it
-			// took, so newest-first inserts made a segment of every item
-			// and FTS5 spent most of its time merging them (20,000 items
-			// of 1 KB: 17 s newest first, 10 s ascending).
-			slices.Reverse(list)
-			st, err := tx.PrepareContext(ctx, indexSearchSQL)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			del, err := tx.PrepareContext(ctx, `DELETE FROM search_queue WHERE item_id = ?`)
-			if err != nil {
-				return err
-			}
-			defer del.Close()
-			for _, r := range list {
-				if r.exists {
-					if err := indexItem(ctx, st, r.id, &r.it); err != nil {
-						return fmt.Errorf("item %d: %w", r.id, err)
-					}
-				}
-				if _, err := del.ExecContext(ctx, r.id); err != nil {
-					return err
-				}
-			}
-			n = len(list)
-			return nil
+			return err
 		})
 		if err != nil {
 			return total, fmt.Errorf("db: index items for search: %w", err)
