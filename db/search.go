@@ -56,6 +56,32 @@ func joinNonEmpty(a, b string) string {
 
 const indexSearchSQL = `INSERT OR REPLACE INTO item_search (rowid, title, body, exact, joined, tpairs, bpairs, epairs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
+// queuedItem is an item of the search queue as the indexer reads it.
+type queuedItem struct {
+	id     int64
+	it     Item // title, summary, content and full text
+	exists bool // false: deleted since it was queued
+}
+
+// scanQueued reads rows of (id, title, summary, content, full_text, and
+// with withExists whether the item exists; else it does) and closes them.
+func scanQueued(rows *sql.Rows, withExists bool) ([]queuedItem, error) {
+	defer rows.Close()
+	var list []queuedItem
+	for rows.Next() {
+		r := queuedItem{exists: true}
+		dest := []any{&r.id, &r.it.Title, &r.it.Summary, &r.it.Content, &r.it.FullText}
+		if withExists {
+			dest = append(dest, &r.exists)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		list = append(list, r)
+	}
+	return list, rows.Err()
+}
+
 // sqliteIndexBatch indexes up to batch queued items in tx (SQLite) and
 // returns how many it took from the queue. The newest are read first, so
 // that a backlog is searchable from its newest end, but written in
@@ -69,22 +95,8 @@ func sqliteIndexBatch(ctx context.Context, tx *sql.Tx, batch int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	type row struct {
-		id     int64
-		it     Item
-		exists bool
-	}
-	var list []row
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.id, &r.it.Title, &r.it.Summary, &r.it.Content, &r.it.FullText, &r.exists); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		list = append(list, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	list, err := scanQueued(rows, true)
+	if err != nil {
 		return 0, err
 	}
 	slices.Reverse(list)

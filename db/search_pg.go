@@ -117,21 +117,8 @@ func pgIndexBatch(ctx context.Context, tx *sql.Tx, batch int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	type row struct {
-		id int64
-		it Item
-	}
-	var list []row
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.id, &r.it.Title, &r.it.Summary, &r.it.Content, &r.it.FullText); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		list = append(list, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	list, err := scanQueued(rows, false)
+	if err != nil {
 		return 0, err
 	}
 	st, err := tx.PrepareContext(ctx, pgIndexSQL)
