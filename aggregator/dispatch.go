@@ -20,7 +20,9 @@ type dispatcher struct {
 	// window bounds the sources in flight, those polled and waiting for
 	// the writer included (at least workers). A window above workers
 	// keeps the workers busy while the writer is held up (a checkpoint's
-	// fsyncs) and lets it store more fetches per transaction.
+	// fsyncs) and lets it store more fetches per transaction; it is used
+	// only while the outcomes waiting hold less than windowBytes of
+	// items, so that big feeds do not pile up in memory.
 	workers, window int
 	// all makes every source due (poll -all, -force, named sources);
 	// force asks for reads without conditional headers.
@@ -51,6 +53,10 @@ type dispatcher struct {
 	held     []job           // claimed, waiting for a per_host slot of the process
 	busy     int             // dispatched, not yet stored
 	running  map[string]bool // dispatched, poll not over (see handed)
+	// waitBytes is the size of the items of the outcomes waiting for the
+	// writer, sizes each one's (see handed).
+	waitBytes int64
+	sizes     map[string]int64
 	// waiting holds, per host, the queued sources (still pending) that
 	// next reached while the host's per_host slots were taken, in due
 	// order; waitHosts lists those hosts in the order they filled. They
@@ -76,6 +82,7 @@ func newDispatcher(states map[string]*db.Source, workers, perHost int, onFree fu
 		workers:  max(workers, 1),
 		window:   max(workers, 1),
 		running:  map[string]bool{},
+		sizes:    map[string]int64{},
 		states:   states,
 		pending:  map[string]bool{},
 		inflight: map[string]bool{},
@@ -292,20 +299,33 @@ func (d *dispatcher) done(st db.Source) {
 	}
 	delete(d.inflight, st.ID)
 	delete(d.running, st.ID)
+	d.waitBytes -= d.sizes[st.ID]
+	delete(d.sizes, st.ID)
 	d.busy--
 }
 
-// handed records that the poll of source id is over, its outcome on its
-// way to the writer: another poll may start if the window allows.
-func (d *dispatcher) handed(id string) {
+// handed records that the poll of source id is over, its outcome (size
+// bytes of items) on its way to the writer: another poll may start if
+// the window allows.
+func (d *dispatcher) handed(id string, size int64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	delete(d.running, id)
+	d.sizes[id] = size
+	d.waitBytes += size
 }
+
+// windowBytes is how much the outcomes waiting for the writer may hold
+// before no more sources than workers are in flight.
+const windowBytes = 8 << 20
 
 // free is how many more sources may be dispatched now (d.mu held).
 func (d *dispatcher) free() int {
-	return min(d.workers-len(d.running), d.window-d.busy)
+	window := d.window
+	if d.waitBytes >= windowBytes {
+		window = d.workers
+	}
+	return min(d.workers-len(d.running), window-d.busy)
 }
 
 // replace switches to the states read after a config reload: the sources

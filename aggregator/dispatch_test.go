@@ -188,24 +188,36 @@ func TestDispatchWindow(t *testing.T) {
 	if more, _, _ := d.next(cfg); len(more) != 0 {
 		t.Fatalf("jobs %q while both workers poll, want none", jobIDs(more))
 	}
-	d.handed("s00000") // its outcome waits for the writer
+	d.handed("s00000", 1000) // its outcome waits for the writer
 	more, _, _ := d.next(cfg)
 	if got := jobIDs(more); got != "s00002" {
 		t.Fatalf("jobs %q once a poll is over, want s00002", got)
 	}
-	d.handed("s00001")
-	d.handed("s00002")
+	d.handed("s00001", 1000)
+	d.handed("s00002", 1000)
 	more, _, _ = d.next(cfg)
 	if got := jobIDs(more); got != "s00003" {
 		t.Fatalf("jobs %q with 3 of window 4 in flight, want s00003 only", got)
 	}
-	d.handed("s00003")
+	d.handed("s00003", 1000)
 	if more, _, _ := d.next(cfg); len(more) != 0 || d.idle() {
 		t.Fatalf("jobs %q with the window full (4 waiting for the writer), want none", jobIDs(more))
 	}
 	stored(d, jobs[0], time.Hour)
-	if more, _, _ := d.next(cfg); jobIDs(more) != "s00004" {
+	more, _, _ = d.next(cfg)
+	if jobIDs(more) != "s00004" {
 		t.Fatalf("jobs %q once one is stored, want s00004", jobIDs(more))
+	}
+	// A big feed's outcome waiting: no more in flight than workers
+	// until it is stored.
+	d.handed("s00004", windowBytes)
+	stored(d, jobs[1], time.Hour)
+	if none, _, _ := d.next(cfg); len(none) != 0 {
+		t.Fatalf("jobs %q with %d bytes waiting for the writer, want none beyond the workers", jobIDs(none), d.waitBytes)
+	}
+	stored(d, more[0], time.Hour)
+	if more, _, _ := d.next(cfg); jobIDs(more) != "s00005 s00006" {
+		t.Fatalf("jobs %q once the big outcome is stored, want s00005 s00006", jobIDs(more))
 	}
 }
 

@@ -318,6 +318,16 @@ type outcome struct {
 	skips    skips  // the feed's items not stored, by why (stored with the state)
 }
 
+// size is about how much memory o's items take: their text.
+func (o *outcome) size() int64 {
+	var n int
+	for i := range o.items {
+		it := &o.items[i]
+		n += len(it.Title) + len(it.Summary) + len(it.Content) + len(it.FullText) + len(it.Link) + len(it.GUID)
+	}
+	return int64(n)
+}
+
 // hostOf is the per_host limit key of a source URL; local files are not limited.
 func hostOf(raw string) string {
 	u, err := url.Parse(raw)
@@ -408,7 +418,7 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 			defer wg.Done()
 			for j := range jobs {
 				o := p.poll(ctx, j, func() { j.hosts.release(j.host) })
-				d.handed(j.state.ID)
+				d.handed(j.state.ID, o.size())
 				signal() // this worker is free for the next source
 				outcomes <- o
 			}
