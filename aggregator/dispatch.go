@@ -13,7 +13,8 @@ import (
 // state of every source of a pass, the queue of the due ones in due
 // order, the sources in flight and the per_host slots of the process.
 // Poller.loop drives it (fill when the clock ticks, next whenever a
-// worker or a slot frees, done for each stored outcome); it does no I/O
+// worker or a slot frees, handed for each poll over, done for each stored
+// outcome); it does no I/O
 // of its own but claim, and is safe for concurrent use.
 type dispatcher struct {
 	// workers bounds the polls running at once (fetching, parsing);
@@ -207,14 +208,17 @@ func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err er
 			capRetryAfter(&fresh, srcs[k])
 			d.states[c.ID] = &fresh
 			if d.free() > 0 && d.hosts.tryAcquire(c.Host) {
-				jobs = append(jobs, d.dispatch(&fresh, srcs[k], c.Host))
+				j := d.dispatch(&fresh, srcs[k], c.Host)
+				j.lease = claimed[k].Until
+				jobs = append(jobs, j)
 				continue
 			}
 			// Leased, but this process's slots of the host are taken
 			// (by article pages): it waits, leased, for one.
 			delete(d.pending, c.ID)
 			d.inflight[c.ID] = true
-			d.held = append(d.held, job{state: fresh, src: srcs[k], host: c.Host, hosts: d.hosts, force: d.force})
+			d.held = append(d.held, job{state: fresh, src: srcs[k], host: c.Host, hosts: d.hosts, force: d.force,
+				lease: claimed[k].Until})
 		}
 	}
 	copy(d.queue[i-len(kept):i], kept)

@@ -47,6 +47,10 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 		o.job.state = st
 	}()
 
+	if !p.leaseHeld(ctx, j) {
+		o.canceled = true // another poller has the source now
+		return o
+	}
 	fetchURL := st.URL
 	if fetchURL == "" {
 		fetchURL = st.ConfigURL
@@ -288,6 +292,28 @@ func fetched(requested, final string) string {
 		return requested
 	}
 	return requested + " (redirected to " + final + ")"
+}
+
+// leaseHeld reports whether j's source may be fetched: on PostgreSQL a
+// job that waited (a loaded machine, a full host) until less than half
+// its lease is left renews the lease first, and is not fetched if
+// another poller has claimed the source since the lease ended (two
+// instances fetching one source within moments).
+func (p *Poller) leaseHeld(ctx context.Context, j job) bool {
+	if j.lease.IsZero() {
+		return true
+	}
+	now := p.Now()
+	if j.lease.Sub(now) > p.leaseTimeout()/2 {
+		return true
+	}
+	ok, err := p.Store.RenewLease(ctx, j.state.ID, p.Owner, now.Add(p.leaseTimeout()))
+	if err != nil || !ok {
+		p.Logger.Warn("poll skipped: the source's lease ended before its fetch (the poller is overloaded?)",
+			slog.String("source", j.state.ID), slog.Duration("waited", now.Sub(j.lease.Add(-p.leaseTimeout()))), slog.Any("error", err))
+		return false
+	}
+	return true
 }
 
 // noteRecovery records and logs how the fetcher recovered a malformed

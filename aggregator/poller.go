@@ -301,6 +301,10 @@ type job struct {
 	host  string
 	hosts *hostLimiter // the per_host slots of the pass
 	force bool         // no conditional headers
+	// lease is when this poller's lease of the source ends (PostgreSQL;
+	// zero on SQLite): a job that waited until most of it passed renews
+	// it before fetching (see poll).
+	lease time.Time
 }
 
 // outcome is what a worker hands to the writer.

@@ -256,6 +256,60 @@ func TestPerHostLimitIsNeverExceeded(t *testing.T) {
 	}
 }
 
+// TestManySourcesOfOneHost: many feeds of one site, more workers than
+// per_host: every source is fetched once in a pass, never more than
+// per_host at a time, and every item is stored (the sources past a busy
+// host wait aside, polls hand their outcomes to the writer and go on).
+func TestManySourcesOfOneHost(t *testing.T) {
+	const n = 60
+	var cur, peak atomic.Int64
+	var mu sync.Mutex
+	hits := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := cur.Add(1)
+		defer cur.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>%[1]s</title><link>https://example.com/</link>
+<item><title>Tin %[1]s một</title><link>https://example.com%[1]s/1</link><pubDate>Mon, 02 Nov 2026 10:00:00 +0700</pubDate></item>
+<item><title>Tin %[1]s hai</title><link>https://example.com%[1]s/2</link><pubDate>Mon, 02 Nov 2026 11:00:00 +0700</pubDate></item>
+</channel></rss>`, r.URL.Path)
+	}))
+	defer srv.Close()
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "  - {id: s%02d, url: '{{URL}}/f%d'}\n", i, i)
+	}
+	p, store := testPoller(t, srv.URL, b.String(), "  per_host: 2\n  workers: 8\n")
+	res := pollAll(t, p, true)
+	if len(res) != n {
+		t.Fatalf("polled %d sources, want %d", len(res), n)
+	}
+	for id, r := range res {
+		if r.Err != nil || r.New != 2 {
+			t.Errorf("%s: new %d, error %v; want 2 new items", id, r.New, r.Err)
+		}
+	}
+	for path, k := range hits {
+		if k != 1 {
+			t.Errorf("%s fetched %d times in one pass", path, k)
+		}
+	}
+	if len(hits) != n {
+		t.Errorf("%d feeds fetched, want %d", len(hits), n)
+	}
+	if got := peak.Load(); got > 2 {
+		t.Errorf("peak concurrent requests to one host: %d, want at most per_host=2", got)
+	}
+	if got, err := store.ItemCount(context.Background()); err != nil || got != 2*n {
+		t.Errorf("%d items stored (%v), want %d", got, err, 2*n)
+	}
+}
+
 func TestHostileUpstreamsAreCutOff(t *testing.T) {
 	// 64 MiB of zeros gzipped to about 64 KiB, compressed once up front
 	// (the fetcher tests stream a 1 GiB bomb; under the race detector

@@ -53,6 +53,19 @@ func openFresh(tb testing.TB) (*DB, string) {
 	return d, dsn
 }
 
+// openTwo opens an empty database and a second instance on it, as two
+// bantin processes sharing one PostgreSQL database do.
+func openTwo(tb testing.TB) (a, b *DB) {
+	tb.Helper()
+	a, dsn := openFresh(tb)
+	b, err := Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatalf("Open(%q) again: %v", Redact(dsn), err)
+	}
+	tb.Cleanup(func() { b.Close() })
+	return a, b
+}
+
 // sqliteOnly skips a test of SQLite's own machinery (PRAGMAs, the file)
 // on the PostgreSQL run.
 func sqliteOnly(tb testing.TB) {

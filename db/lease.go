@@ -24,9 +24,11 @@ const pollerLive = 10 * time.Second
 
 // Claim is the outcome of ClaimSource.
 type Claim struct {
-	OK       bool      // the source is leased to the caller
-	HostBusy bool      // per_host sources of its host are leased already
-	Until    time.Time // when not OK and leased by another instance: its lease's end
+	OK       bool // the source is leased to the caller
+	HostBusy bool // per_host sources of its host are leased already
+	// Until is the lease's end: the caller's when OK (ClaimSources), else
+	// another instance's when it holds one.
+	Until time.Time
 }
 
 // ClaimSource leases source id to owner until until when, at now, it is
@@ -200,6 +202,7 @@ func (d *DB) ClaimSources(ctx context.Context, owner string, cands []Candidate, 
 		switch status {
 		case 1:
 			c.OK = true
+			c.Until = until
 			claimed++
 		default:
 			if leaseOwner != owner && leaseUntil > n {
@@ -267,6 +270,25 @@ func (d *DB) RetirePoller(ctx context.Context, owner string) error {
 		return fmt.Errorf("db: retire poller %q: %w", owner, err)
 	}
 	return nil
+}
+
+// RenewLease moves owner's lease of source id to end at until and
+// reports whether owner still held it (always on SQLite). A lease that
+// ended is still owner's until another instance claims the source.
+func (d *DB) RenewLease(ctx context.Context, id, owner string, until time.Time) (bool, error) {
+	if !d.pg {
+		return true, nil
+	}
+	res, err := d.sql.ExecContext(ctx, `UPDATE sources SET lease_until = ? WHERE id = ? AND lease_owner = ?`,
+		toNanos(until), id, owner)
+	if err != nil {
+		return false, fmt.Errorf("db: renew lease of %q: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("db: renew lease of %q: %w", id, err)
+	}
+	return n == 1, nil
 }
 
 // ReleaseSource ends owner's lease of source id (nothing on SQLite).

@@ -11,12 +11,7 @@ import (
 func TestLeasesSplitSourcesAndPerHostAcrossInstances(t *testing.T) {
 	postgresOnly(t)
 	ctx := context.Background()
-	a, dsn := openFresh(t)
-	b, err := Open(ctx, dsn) // a second instance on the same database
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := openTwo(t)
 	mustSync(t, a, "s1", "s2", "s3")
 	now := time.Now()
 	until := now.Add(time.Minute)
@@ -67,12 +62,7 @@ func TestLeasesSplitSourcesAndPerHostAcrossInstances(t *testing.T) {
 func TestClaimSourcesInOneBatch(t *testing.T) {
 	postgresOnly(t)
 	ctx := context.Background()
-	a, dsn := openFresh(t)
-	b, err := Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := openTwo(t)
 	mustSync(t, a, "s1", "s2", "s3", "s4", "s5", "s6")
 	now := time.Now()
 	until := now.Add(time.Minute)
@@ -191,5 +181,35 @@ func TestRetiredPollerLeavesItsShare(t *testing.T) {
 	}
 	if n := claim("A", "s4", "s5", "s6"); n != 2 {
 		t.Errorf("A claimed %d more after B retired, want 2 (all 4 of per_host)", n)
+	}
+}
+
+// TestRenewLease: a poller renews a lease it holds, also once it has
+// ended while no other instance claimed the source; not once another
+// instance has claimed it. A batch claim gives the lease's end.
+func TestRenewLease(t *testing.T) {
+	postgresOnly(t)
+	ctx := context.Background()
+	a, b := openTwo(t)
+	mustSync(t, a, "s1")
+	now := time.Now()
+	until := now.Add(time.Second)
+	got, err := a.ClaimSources(ctx, "A", []Candidate{{ID: "s1", Host: "h"}}, 2, 1, now, until, false)
+	if err != nil || len(got) != 1 || !got[0].OK || !got[0].Until.Equal(until) {
+		t.Fatalf("A claims s1: %+v, %v; want OK until %v", got, err, until)
+	}
+	if ok, err := a.RenewLease(ctx, "s1", "A", now.Add(time.Minute)); err != nil || !ok {
+		t.Errorf("A renews its lease: %v, %v; want true", ok, err)
+	}
+	if _, c, _ := b.ClaimSource(ctx, "s1", "B", "h", 2, until.Add(time.Second), until.Add(time.Minute), false); c.OK {
+		t.Errorf("B claims s1 within A's renewed lease: %+v, want refused", c)
+	}
+	// A's lease ends; B claims the source: A's renewal fails.
+	later := now.Add(2 * time.Minute)
+	if _, c, _ := b.ClaimSource(ctx, "s1", "B", "h", 2, later, later.Add(time.Minute), false); !c.OK {
+		t.Fatalf("B claims s1 after A's lease ended: %+v, want OK", c)
+	}
+	if ok, err := a.RenewLease(ctx, "s1", "A", later.Add(time.Minute)); err != nil || ok {
+		t.Errorf("A renews a lease B took over: %v, %v; want false", ok, err)
 	}
 }

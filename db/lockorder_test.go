@@ -15,12 +15,7 @@ import (
 func TestConcurrentBatchesDoNotDeadlock(t *testing.T) {
 	postgresOnly(t)
 	ctx := context.Background()
-	a, dsn := openFresh(t)
-	b, err := Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := openTwo(t)
 	const rounds = 15
 	var ids []string
 	for i := range 4 * rounds {
