@@ -2,6 +2,7 @@ package aggregator
 
 import (
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -65,7 +66,11 @@ type dispatcher struct {
 	// walks them again meanwhile: sources of a busy host (many feeds of
 	// one site, every source of the benchmark) were walked at every
 	// completion, a quadratic pass (10,000 sources of one host re-polled
-	// with workers above per_host: 56% of the CPU in next).
+	// with workers above per_host: 56% of the CPU in next). With claim,
+	// a host's sources beyond per_host in one pass, and those of a host
+	// other pollers fill, wait there too (probed per_host at a time, see
+	// probeWaiting): they were retried from the queue's front, and a
+	// host other instances filled starved every source behind it.
 	waiting   map[string][]string
 	waitHosts []string
 	nWaiting  int
@@ -142,7 +147,7 @@ func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err er
 		jobs = d.nextWaiting(cfg, jobs)
 	}
 	free := d.free() - len(d.held)
-	if free <= 0 || len(d.queue) == 0 {
+	if free <= 0 || (len(d.queue) == 0 && (d.claim == nil || d.nWaiting == 0)) {
 		return jobs, false, nil
 	}
 	want := free
@@ -155,6 +160,22 @@ func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err er
 	var kept []string
 	var cands []db.Candidate
 	var srcs []*config.Source
+	// With claim, the hosts set aside are probed first: per_host of each
+	// lead the candidates. Then at most per_host of a host are asked for
+	// in one claim (no more can be leased); the rest of a host's sources,
+	// and those of a host set aside, wait aside in its list (aside).
+	var probed map[string]int
+	var aside []candAside
+	busy := map[string][]string{} // candidates that wait aside, in order
+	perCall, nAside := map[string]int{}, map[string]int{}
+	if d.claim != nil {
+		cands, srcs, probed = d.probeWaiting(cfg)
+		for _, c := range cands {
+			perCall[c.Host]++
+		}
+		want += len(cands)
+	}
+	nProbes := len(cands)
 	i := 0
 	for ; i < len(d.queue) && len(cands) < want && d.free() > 0; i++ {
 		id := d.queue[i]
@@ -166,6 +187,12 @@ func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err er
 		}
 		h := hostOf(sourceURL(st))
 		if d.claim != nil {
+			if h != "" && (len(d.waiting[h]) > 0 || perCall[h] >= d.hosts.limit) {
+				aside = append(aside, candAside{h, id})
+				nAside[h]++
+				continue
+			}
+			perCall[h]++
 			cands = append(cands, db.Candidate{ID: id, Host: h})
 			srcs = append(srcs, src)
 			continue
@@ -182,8 +209,18 @@ func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err er
 			claimed, err = nil, cerr
 		}
 		for k, c := range cands {
-			if k >= len(claimed) { // not examined: stays queued
-				kept = append(kept, c.ID)
+			// A candidate not leased stays ahead of its host's other
+			// sources: first in the queue, or in the host's list if
+			// some wait aside.
+			stay := func() {
+				if k < nProbes || nAside[c.Host] > 0 {
+					busy[c.Host] = append(busy[c.Host], c.ID)
+				} else {
+					kept = append(kept, c.ID)
+				}
+			}
+			if k >= len(claimed) { // not examined
+				stay()
 				continue
 			}
 			fresh := claimed[k].Source
@@ -191,7 +228,7 @@ func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err er
 			case claimed[k].HostBusy:
 				// Other pollers hold the host's per_host slots.
 				hostFull = true
-				kept = append(kept, c.ID)
+				stay()
 				continue
 			case !claimed[k].OK:
 				// Polled meanwhile by another poller (or leased by
@@ -221,6 +258,9 @@ func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err er
 				lease: claimed[k].Until})
 		}
 	}
+	if d.claim != nil {
+		d.setAside(probed, busy, aside)
+	}
 	copy(d.queue[i-len(kept):i], kept)
 	d.queue = d.queue[i-len(kept):]
 	return jobs, hostFull, err
@@ -235,9 +275,79 @@ func (d *dispatcher) wait(h, id string) {
 	d.nWaiting++
 }
 
+// candAside is a queued source set aside, waiting for its host.
+type candAside struct{ host, id string }
+
+// probeWaiting returns, with claim, the first per_host sources of each
+// host set aside as candidates (and their configs), and how many of each
+// host's list they are (d.mu held). Sources gone from the config, or
+// moved to another host, leave the lists (the next fill queues them
+// again if still due).
+func (d *dispatcher) probeWaiting(cfg *config.Config) (cands []db.Candidate, srcs []*config.Source, probed map[string]int) {
+	probed = map[string]int{}
+	for _, h := range d.waitHosts {
+		ids := d.waiting[h]
+		// Only the head of the list is read (each pass: the rest waits).
+		for j := 0; j < len(ids) && probed[h] < d.hosts.limit; {
+			id := ids[j]
+			st := d.states[id]
+			src, ok := cfg.Source(id)
+			if st == nil || !ok || hostOf(sourceURL(st)) != h {
+				ids = slices.Delete(ids, j, j+1)
+				d.nWaiting--
+				delete(d.pending, id)
+				continue
+			}
+			probed[h]++
+			cands = append(cands, db.Candidate{ID: id, Host: h})
+			srcs = append(srcs, src)
+			j++
+		}
+		d.waiting[h] = ids
+	}
+	return cands, srcs, probed
+}
+
+// setAside rebuilds, with claim, the lists of the hosts set aside after
+// a claim: per host, the candidates not leased (busy), then the rest of
+// its list beyond the probed ones, then the sources of the queue set
+// aside in this pass, in due order (d.mu held).
+func (d *dispatcher) setAside(probed map[string]int, busy map[string][]string, aside []candAside) {
+	for h, n := range probed {
+		ids := d.waiting[h]
+		d.nWaiting -= len(ids)
+		d.waiting[h] = append(busy[h], ids[n:]...)
+		d.nWaiting += len(d.waiting[h])
+	}
+	for _, a := range aside {
+		if ids, ok := busy[a.host]; ok && probed[a.host] == 0 {
+			// Candidates of the queue not leased go first.
+			for _, id := range ids {
+				d.wait(a.host, id)
+			}
+			delete(busy, a.host)
+		}
+		d.wait(a.host, a.id)
+	}
+	// A probed host whose list emptied and refilled is listed twice.
+	hosts := d.waitHosts[:0]
+	listed := map[string]bool{}
+	for _, h := range d.waitHosts {
+		switch {
+		case len(d.waiting[h]) == 0:
+			delete(d.waiting, h)
+		case !listed[h]:
+			listed[h] = true
+			hosts = append(hosts, h)
+		}
+	}
+	clear(d.waitHosts[len(hosts):])
+	d.waitHosts = hosts
+}
+
 // nextWaiting appends to jobs the waiting sources whose host has a free
 // slot, as many as free workers allow, hosts in the order they filled
-// (d.mu held; not with claim, whose candidates stay in the queue).
+// (d.mu held; not with claim, which probes them, see probeWaiting).
 func (d *dispatcher) nextWaiting(cfg *config.Config, jobs []job) []job {
 	hosts := d.waitHosts[:0]
 	for _, h := range d.waitHosts {
@@ -278,7 +388,7 @@ func (d *dispatcher) nextWaiting(cfg *config.Config, jobs []job) []job {
 func (d *dispatcher) skippedAny() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.skipped && len(d.queue) > 0
+	return d.skipped && (len(d.queue) > 0 || d.nWaiting > 0)
 }
 
 // dispatch marks st in flight and returns its job (d.mu held, the host

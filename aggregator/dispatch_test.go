@@ -349,6 +349,91 @@ func TestDispatchClaims(t *testing.T) {
 	}
 }
 
+// TestDispatchClaimsBusyHost: where pollers share the database and
+// other pollers fill a host that has many sources due, a source of
+// another host queued behind them all is claimed at once, each claim asks
+// for no more of the busy host than per_host (not its every source at
+// every retry), and once the host frees its sources are claimed in due
+// order, each once.
+func TestDispatchClaimsBusyHost(t *testing.T) {
+	const n = 300
+	cfg, states := oneHost(t, n, "  - {id: other, url: 'http://small.test/feed.xml'}\n")
+	d := newDispatcher(states, 4, 2, nil)
+	d.lookahead = 16
+	bigBusy := true
+	var bigAsked []int // per claim, the candidates of big.test
+	d.claim = func(cands []db.Candidate, max int) ([]db.Claimed, error) {
+		var out []db.Claimed
+		big, leased := 0, 0
+		for _, c := range cands {
+			if leased == max {
+				break
+			}
+			st := *states[c.ID]
+			switch {
+			case c.Host == "big.test" && bigBusy:
+				big++
+				out = append(out, db.Claimed{Source: st, Claim: db.Claim{HostBusy: true}})
+			default:
+				if c.Host == "big.test" {
+					big++
+				}
+				leased++
+				out = append(out, db.Claimed{Source: st, Claim: db.Claim{OK: true}})
+			}
+		}
+		bigAsked = append(bigAsked, big)
+		return out, nil
+	}
+	d.fill(dispatchNow)
+	jobs, hostFull, err := d.next(cfg)
+	if err != nil || jobIDs(jobs) != "other" || !hostFull {
+		t.Fatalf("first jobs %q, host full %v, err %v; want \"other\" at once, host full", jobIDs(jobs), hostFull, err)
+	}
+	for range 5 { // the poller's retries while big.test stays full
+		if jobs, _, _ := d.next(cfg); len(jobs) != 0 {
+			t.Fatalf("jobs %q while big.test is full", jobIDs(jobs))
+		}
+	}
+	for i, k := range bigAsked {
+		if k > 2 {
+			t.Fatalf("claim %d asked for %d sources of big.test, want at most per_host 2", i, k)
+		}
+	}
+	if d.idle() {
+		t.Fatal("idle with 300 sources waiting for their host")
+	}
+	bigBusy = false
+	var order []string
+	var inflight []job
+	for len(order) < n {
+		if len(inflight) > 0 {
+			stored(d, inflight[0], time.Hour)
+			inflight = inflight[1:]
+		}
+		next, _, err := d.next(cfg)
+		if err != nil || (len(next) == 0 && len(inflight) == 0) {
+			t.Fatalf("after %d of big.test: jobs %q, err %v", len(order), jobIDs(next), err)
+		}
+		for _, j := range next {
+			order = append(order, j.state.ID)
+		}
+		inflight = append(inflight, next...)
+	}
+	for i, id := range order {
+		if want := fmt.Sprintf("s%05d", i); id != want {
+			t.Fatalf("claim %d was %s, want %s (due order, each once)", i, id, want)
+		}
+	}
+	for _, j := range inflight {
+		stored(d, j, time.Hour)
+	}
+	stored(d, jobs[0], time.Hour)
+	if !d.idle() {
+		t.Errorf("not idle once every source is stored: queue %d, waiting %d", len(d.queue), d.nWaiting)
+	}
+}
+
 // TestDispatchReplaceKeepsInFlight: a reload's fresh states replace the
 // others, but a source in flight keeps its own until its outcome is stored.
 func TestDispatchReplaceKeepsInFlight(t *testing.T) {

@@ -2,9 +2,12 @@ package aggregator
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -65,5 +68,56 @@ func TestLateJobRenewsOrSkips(t *testing.T) {
 	// Its lease was renewed: B cannot claim it now.
 	if _, c, _ := store.ClaimSource(ctx, "mine", "B", host, 4, time.Now(), time.Now().Add(time.Minute), true); c.OK {
 		t.Errorf("B claims a source whose lease A renewed: %+v, want refused", c)
+	}
+}
+
+// TestBusyHostDoesNotStarveOthers: on PostgreSQL, while another instance
+// fills a host (per_host 1) whose due sources outnumber what one claim
+// examines, a source of another host is polled at once rather than after
+// the busy host frees; the busy host's sources are then each polled once.
+func TestBusyHostDoesNotStarveOthers(t *testing.T) {
+	t.Setenv(db.EnvDatabase, pgtest.URL(t))
+	start := time.Now()
+	var mu sync.Mutex
+	first := map[string]time.Duration{}
+	hits := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if hits[r.URL.Path]++; hits[r.URL.Path] == 1 {
+			first[r.URL.Path] = time.Since(start)
+		}
+		mu.Unlock()
+		io.WriteString(w, okFeed)
+	}))
+	defer srv.Close()
+	const big = 40
+	var src strings.Builder
+	for i := range big {
+		fmt.Fprintf(&src, "  - {id: big%02d, url: '{{URL}}/big/%d'}\n", i, i)
+	}
+	other := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	fmt.Fprintf(&src, "  - {id: small, url: '%s/small'}\n", other)
+	p, store := testPoller(t, srv.URL, src.String(), "  per_host: 1\n  workers: 2\n")
+	p.Owner = "A"
+	// Another instance holds 127.0.0.1's one slot for 1.5 s.
+	ctx := context.Background()
+	blocked := 1500 * time.Millisecond
+	if _, c, err := store.ClaimSource(ctx, "big00", "B", "127.0.0.1", 1, time.Now(), time.Now().Add(blocked), true); err != nil || !c.OK {
+		t.Fatalf("B claims big00: %+v, %v", c, err)
+	}
+	start = time.Now()
+	res := pollAll(t, p, true)
+	mu.Lock()
+	defer mu.Unlock()
+	if at, ok := first["/small"]; !ok || at > blocked/2 {
+		t.Errorf("small (another host) first fetched after %v, want at once (127.0.0.1 was full for %v)", at, blocked)
+	}
+	for i := range big {
+		if n := hits[fmt.Sprintf("/big/%d", i)]; n != 1 {
+			t.Errorf("big%02d fetched %d times, want once", i, n)
+		}
+	}
+	if len(res) != big+1 {
+		t.Errorf("%d results, want %d", len(res), big+1)
 	}
 }
