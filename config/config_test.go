@@ -929,3 +929,27 @@ sources:
 		t.Errorf("bad defaults.language:\n got %v\nwant %s", err, want)
 	}
 }
+
+// TestInvisibleTitles: a title or description of nothing visible (spaces,
+// a zero-width space, a byte-order mark, a soft hyphen) counts as none,
+// so the default applies (a topic's slug, the feed's own title) rather
+// than a feed whose title readers show blank; a visible title is kept
+// whole, bidi marks inside it included.
+func TestInvisibleTitles(t *testing.T) {
+	c := mustParse(t, "site:\n  title: \"\\u200b\"\n"+
+		"sources:\n  - {id: a, url: 'https://a.example/feed', title: \"\\u200b\\u00a0\\ufeff\"}\n"+
+		"  - {id: b, url: 'https://b.example/feed', title: \"\\u200fمرحبا\\u200f\"}\n"+
+		"topics:\n  - {slug: tin, title: \"\\u200b\", description: \" \\u00ad \", match: {keywords: [x]}}\n", "t.yaml")
+	if c.Site.Title != "" {
+		t.Errorf("site title %q, want none (the default)", c.Site.Title)
+	}
+	if got := c.Sources[0].Title; got != "" {
+		t.Errorf("source title %q, want none (the feed's own)", got)
+	}
+	if got := c.Sources[1].Title; got != "\u200fمرحبا\u200f" {
+		t.Errorf("source title %q, want kept whole", got)
+	}
+	if tp := c.Topics[0]; tp.Title != "tin" || tp.Description != "" {
+		t.Errorf("topic title %q, description %q; want the slug and none", tp.Title, tp.Description)
+	}
+}

@@ -28,11 +28,11 @@ func (d *decoder) site(n *yaml.Node, s *Site) {
 		switch p.key {
 		case "title":
 			if v, ok := d.str(p.v, p.key); ok {
-				s.Title = strings.TrimSpace(v)
+				s.Title = shownText(v)
 			}
 		case "description":
 			if v, ok := d.str(p.v, p.key); ok {
-				s.Description = strings.TrimSpace(v)
+				s.Description = shownText(v)
 			}
 		}
 	}

@@ -302,7 +302,7 @@ func (d *decoder) sources(n *yaml.Node, c *Config) {
 				}
 			case "title":
 				if t, ok := d.str(p.v, p.key); ok {
-					s.Title = strings.TrimSpace(t)
+					s.Title = shownText(t)
 				}
 			case "tags":
 				s.Tags, _ = d.strs(p.v, p.key)
@@ -525,11 +525,11 @@ func (d *decoder) topics(n *yaml.Node, c *Config) {
 				}
 			case "title":
 				if s, ok := d.str(p.v, p.key); ok {
-					t.Title = strings.TrimSpace(s)
+					t.Title = shownText(s)
 				}
 			case "description":
 				if s, ok := d.str(p.v, p.key); ok {
-					t.Description = strings.TrimSpace(s)
+					t.Description = shownText(s)
 				}
 			case "limit":
 				if l, ok := d.integer(p.v, p.key, 0); ok {
@@ -746,4 +746,18 @@ func (d *decoder) ruleList(n *yaml.Node, key string, depth int) []*Rule {
 		}
 	}
 	return out
+}
+
+// shownText is a title or description as the config gives it, trimmed:
+// "" when it has nothing visible (only spaces, zero-width or other
+// format characters, controls), so that the default applies rather than
+// a feed whose title readers show blank.
+func shownText(s string) string {
+	s = strings.TrimSpace(s)
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) && !unicode.IsControl(r) {
+			return s
+		}
+	}
+	return ""
 }
