@@ -164,11 +164,11 @@ func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err er
 	// lead the candidates. Then at most per_host of a host are asked for
 	// in one claim (no more can be leased); the rest of a host's sources,
 	// and those of a host set aside, wait aside in its list (aside).
-	var probed map[string]int
+	var probed, perCall, nAside map[string]int
 	var aside []candAside
-	busy := map[string][]string{} // candidates that wait aside, in order
-	perCall, nAside := map[string]int{}, map[string]int{}
+	var busy map[string][]string // candidates that wait aside, in order
 	if d.claim != nil {
+		perCall, nAside, busy = map[string]int{}, map[string]int{}, map[string][]string{}
 		cands, srcs, probed = d.probeWaiting(cfg)
 		for _, c := range cands {
 			perCall[c.Host]++
