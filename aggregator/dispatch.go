@@ -150,51 +150,17 @@ func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err er
 	if free <= 0 || (len(d.queue) == 0 && (d.claim == nil || d.nWaiting == 0)) {
 		return jobs, false, nil
 	}
-	want := free
 	if d.claim != nil {
-		want += d.lookahead
+		return d.nextClaimed(cfg, jobs, free)
 	}
-	// queue[:i] is walked; kept are the ids of it that stay queued, in
-	// order. The queue is compacted in place, never copied whole (a pass
+	// queue[:i] is walked: each source dispatched, set aside for its
+	// host, or dropped. The queue is resliced, never copied whole (a pass
 	// runs at every completion: copying would cost O(n²)).
-	var kept []string
-	var cands []db.Candidate
-	var srcs []*config.Source
-	// With claim, the hosts set aside are probed first: per_host of each
-	// lead the candidates. Then at most per_host of a host are asked for
-	// in one claim (no more can be leased); the rest of a host's sources,
-	// and those of a host set aside, wait aside in its list (aside).
-	var probed, perCall, nAside map[string]int
-	var aside []candAside
-	var busy map[string][]string // candidates that wait aside, in order
-	if d.claim != nil {
-		perCall, nAside, busy = map[string]int{}, map[string]int{}, map[string][]string{}
-		cands, srcs, probed = d.probeWaiting(cfg)
-		for _, c := range cands {
-			perCall[c.Host]++
-		}
-		want += len(cands)
-	}
-	nProbes := len(cands)
 	i := 0
-	for ; i < len(d.queue) && len(cands) < want && d.free() > 0; i++ {
+	for ; i < len(d.queue) && d.free() > 0; i++ {
 		id := d.queue[i]
-		st := d.states[id]
-		src, ok := cfg.Source(id)
-		if st == nil || !ok {
-			delete(d.pending, id)
-			continue
-		}
-		h := hostOf(sourceURL(st))
-		if d.claim != nil {
-			if h != "" && (len(d.waiting[h]) > 0 || perCall[h] >= d.hosts.limit) {
-				aside = append(aside, candAside{h, id})
-				nAside[h]++
-				continue
-			}
-			perCall[h]++
-			cands = append(cands, db.Candidate{ID: id, Host: h})
-			srcs = append(srcs, src)
+		st, src, h, ok := d.lookup(cfg, id)
+		if !ok {
 			continue
 		}
 		if !d.hosts.tryAcquire(h) {
@@ -203,64 +169,117 @@ func (d *dispatcher) next(cfg *config.Config) (jobs []job, hostFull bool, err er
 		}
 		jobs = append(jobs, d.dispatch(st, src, h))
 	}
-	if len(cands) > 0 {
-		claimed, cerr := d.claim(cands, free)
-		if cerr != nil {
-			claimed, err = nil, cerr
+	d.queue = d.queue[i:]
+	return jobs, false, nil
+}
+
+// lookup returns the state, config and host of queued source id; not ok
+// (and no longer pending) when it left the config or has no state.
+func (d *dispatcher) lookup(cfg *config.Config, id string) (*db.Source, *config.Source, string, bool) {
+	st := d.states[id]
+	src, ok := cfg.Source(id)
+	if st == nil || !ok {
+		delete(d.pending, id)
+		return nil, nil, "", false
+	}
+	return st, src, hostOf(sourceURL(st)), true
+}
+
+// nextClaimed is next with claim (d.mu held; free > 0 workers): the
+// hosts set aside are probed first, per_host of each leading the
+// candidates; then the queue is walked for up to free + lookahead more,
+// at most per_host of a host in one claim (no more can be leased); the
+// rest of a host's sources, and those of a host set aside, wait aside in
+// its list. The candidates are claimed at once, and those leased are
+// dispatched.
+func (d *dispatcher) nextClaimed(cfg *config.Config, jobs []job, free int) ([]job, bool, error) {
+	cands, srcs, probed := d.probeWaiting(cfg)
+	nProbes := len(cands)
+	perCall, nAside := map[string]int{}, map[string]int{}
+	for _, c := range cands {
+		perCall[c.Host]++
+	}
+	want := free + d.lookahead + nProbes
+	// queue[:i] is walked; kept are the ids of it that stay queued, in
+	// order (compacted in place).
+	var kept []string
+	var aside []candAside
+	i := 0
+	for ; i < len(d.queue) && len(cands) < want; i++ {
+		id := d.queue[i]
+		_, src, h, ok := d.lookup(cfg, id)
+		if !ok {
+			continue
 		}
-		for k, c := range cands {
-			// A candidate not leased stays ahead of its host's other
-			// sources: first in the queue, or in the host's list if
-			// some wait aside.
-			stay := func() {
-				if k < nProbes || nAside[c.Host] > 0 {
-					busy[c.Host] = append(busy[c.Host], c.ID)
-				} else {
-					kept = append(kept, c.ID)
-				}
+		if h != "" && (len(d.waiting[h]) > 0 || perCall[h] >= d.hosts.limit) {
+			aside = append(aside, candAside{h, id})
+			nAside[h]++
+			continue
+		}
+		perCall[h]++
+		cands = append(cands, db.Candidate{ID: id, Host: h})
+		srcs = append(srcs, src)
+	}
+	var claimed []db.Claimed
+	var err error
+	hostFull := false
+	if len(cands) > 0 {
+		claimed, err = d.claim(cands, free)
+		if err != nil {
+			claimed = nil
+		}
+	}
+	busy := map[string][]string{} // candidates that wait aside, in order
+	for k, c := range cands {
+		// A candidate not leased stays ahead of its host's other
+		// sources: first in the queue, or in the host's list if some
+		// wait aside.
+		stay := func() {
+			if k < nProbes || nAside[c.Host] > 0 {
+				busy[c.Host] = append(busy[c.Host], c.ID)
+			} else {
+				kept = append(kept, c.ID)
 			}
-			if k >= len(claimed) { // not examined
-				stay()
-				continue
-			}
-			fresh := claimed[k].Source
-			switch {
-			case claimed[k].HostBusy:
-				// Other pollers hold the host's per_host slots.
-				hostFull = true
-				stay()
-				continue
-			case !claimed[k].OK:
-				// Polled meanwhile by another poller (or leased by
-				// one): the stored state says when it is due next.
-				if fresh.NextDue.Before(claimed[k].Until) {
-					fresh.NextDue = claimed[k].Until
-				}
-				capRetryAfter(&fresh, srcs[k])
-				d.states[c.ID] = &fresh
-				delete(d.pending, c.ID)
-				d.skipped = true
-				continue
+		}
+		if k >= len(claimed) { // not examined
+			stay()
+			continue
+		}
+		fresh := claimed[k].Source
+		switch {
+		case claimed[k].HostBusy:
+			// Other pollers hold the host's per_host slots.
+			hostFull = true
+			stay()
+			continue
+		case !claimed[k].OK:
+			// Polled meanwhile by another poller (or leased by one):
+			// the stored state says when it is due next.
+			if fresh.NextDue.Before(claimed[k].Until) {
+				fresh.NextDue = claimed[k].Until
 			}
 			capRetryAfter(&fresh, srcs[k])
 			d.states[c.ID] = &fresh
-			if d.free() > 0 && d.hosts.tryAcquire(c.Host) {
-				j := d.dispatch(&fresh, srcs[k], c.Host)
-				j.lease = claimed[k].Until
-				jobs = append(jobs, j)
-				continue
-			}
-			// Leased, but this process's slots of the host are taken
-			// (by article pages): it waits, leased, for one.
 			delete(d.pending, c.ID)
-			d.inflight[c.ID] = true
-			d.held = append(d.held, job{state: fresh, src: srcs[k], host: c.Host, hosts: d.hosts, force: d.force,
-				lease: claimed[k].Until})
+			d.skipped = true
+			continue
 		}
+		capRetryAfter(&fresh, srcs[k])
+		d.states[c.ID] = &fresh
+		if d.free() > 0 && d.hosts.tryAcquire(c.Host) {
+			j := d.dispatch(&fresh, srcs[k], c.Host)
+			j.lease = claimed[k].Until
+			jobs = append(jobs, j)
+			continue
+		}
+		// Leased, but this process's slots of the host are taken (by
+		// article pages): it waits, leased, for one.
+		delete(d.pending, c.ID)
+		d.inflight[c.ID] = true
+		d.held = append(d.held, job{state: fresh, src: srcs[k], host: c.Host, hosts: d.hosts, force: d.force,
+			lease: claimed[k].Until})
 	}
-	if d.claim != nil {
-		d.setAside(probed, busy, aside)
-	}
+	d.setAside(probed, busy, aside)
 	copy(d.queue[i-len(kept):i], kept)
 	d.queue = d.queue[i-len(kept):]
 	return jobs, hostFull, err
