@@ -1,0 +1,82 @@
+package normaliser
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"bantin/db"
+)
+
+// TestHashItemIsMarshalHash: the streamed hash is the hash of
+// json.Marshal, as stored by earlier versions, so an upgrade does not
+// mark every stored item as changed at its next poll.
+func TestHashItemIsMarshalHash(t *testing.T) {
+	pub := time.Date(2026, 12, 6, 7, 30, 0, 123, time.FixedZone("ICT", 7*3600))
+	items := []db.Item{
+		{},
+		{Title: "Hà Nội <b>&</b> \"quotes\"", Summary: "line\nbreak\ttab \u2028 \u2029 \x00", Content: "<p>x</p>\n",
+			Link: "https://example.com/a?b=1&c=2", ImageURL: "https://example.com/i.png"},
+		{Title: "invalid \xff\xfe utf-8", Categories: []string{"Thời sự", ""}, Authors: []db.Person{{Name: "Đặng", Email: "d@example.com"}},
+			Enclosures: []db.Enclosure{{URL: "https://example.com/a.mp3", Type: "audio/mpeg", Length: 42}}},
+		{Title: strings.Repeat("dài ", 5000), Categories: []string{}},
+	}
+	for i := range items {
+		it := &items[i]
+		for _, hasPub := range []bool{false, true} {
+			got := hashItem(it, pub, hasPub, pub.Add(time.Hour), !hasPub)
+			var pubS, updS string
+			if hasPub {
+				pubS = pub.UTC().Format(time.RFC3339Nano)
+			} else {
+				updS = pub.Add(time.Hour).UTC().Format(time.RFC3339Nano)
+			}
+			b, err := json.Marshal(struct {
+				Title, Summary, Content, Link, Image string
+				Authors                              []db.Person
+				Categories                           []string
+				Enclosures                           []db.Enclosure
+				Published, Updated                   string
+			}{it.Title, it.Summary, it.Content, it.Link, it.ImageURL, it.Authors, it.Categories, it.Enclosures, pubS, updS})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(b)
+			if want := hex.EncodeToString(sum[:]); got != want {
+				t.Errorf("item %d (published %v): hash %s, want %s (the hash of json.Marshal)", i, hasPub, got, want)
+			}
+		}
+	}
+}
+
+// TestSanitiseHTMLIsSanitize: the pooled buffer gives what
+// policy.Sanitize gives, fragment after fragment and from many goroutines
+// at once (a buffer reused while another fragment is still being read
+// from it would mix their output).
+func TestSanitiseHTMLIsSanitize(t *testing.T) {
+	fragments := []string{
+		`<p>Tòa soạn <b>báo</b> <script>alert(1)</script><a href="https://example.com/x" onclick="x()">link</a></p>`,
+		`<img src="https://example.com/a.png" srcset="a 1x"><iframe src="https://evil.test/"></iframe>after`,
+		strings.Repeat(`<div><p>đoạn văn dài &amp; <em>nhấn</em></p></div>`, 3000), // bigger than the pooled size
+		`<<<>>> & "' < unclosed <p`,
+		"<p>\x00 nul and \xff invalid</p>",
+		`<table><tr><td>1</td></tr></table><!-- comment --><style>p{}</style>`,
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for round := range 50 {
+				f := fragments[(g+round)%len(fragments)]
+				if got, want := sanitiseHTML(f), policy.Sanitize(f); got != want {
+					t.Errorf("fragment %d: sanitiseHTML gives %.80q, policy.Sanitize %.80q", (g+round)%len(fragments), got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
