@@ -75,17 +75,23 @@ func unmojibake(s string) (string, bool) {
 	if !high {
 		return s, false
 	}
+	// Text holding a character that maps back to no byte (real
+	// Vietnamese, CJK: most non-ASCII text) is told apart before any
+	// buffer is made for it.
+	for _, r := range s {
+		if r >= 0x100 {
+			if _, ok := cp1252Byte[r]; !ok {
+				return s, false
+			}
+		}
+	}
 	buf := make([]byte, 0, len(s))
 	for _, r := range s {
 		switch {
 		case r < 0x100:
 			buf = append(buf, byte(r))
 		default:
-			b, ok := cp1252Byte[r]
-			if !ok {
-				return s, false
-			}
-			buf = append(buf, b)
+			buf = append(buf, cp1252Byte[r])
 		}
 	}
 	if !utf8.Valid(buf) {
