@@ -118,6 +118,9 @@ func (p *Poller) poll(ctx context.Context, j job, release func()) (o outcome) {
 			resp, err = p.Fetcher.Fetch(ctx, req)
 		}
 	}
+	// The body's buffer serves the next fetch once this poll is over:
+	// what the outcome keeps (items, notes, errors) is copied out of it.
+	defer func() { resp.Release() }()
 	// The host's slot is freed as soon as the network part is over, so
 	// parsing never holds back other fetches to the same host. (The rare
 	// second fetch of a feed discovered on an HTML page goes without one.)

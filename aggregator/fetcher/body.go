@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // gzipMagic starts every gzip member (RFC 1952: ID1, ID2, CM = deflate).
@@ -40,7 +41,7 @@ var errUndeclaredGzip = errors.New("body is gzip-compressed but Content-Encoding
 // body the label does not mention (no Content-Encoding, or compressed
 // twice) is decompressed under the same cap; zero padding or junk after
 // the gzip data is ignored; concatenated gzip members are all read.
-func readBody(resp *http.Response, max int64, grow func(int64) error) (body []byte, note string, err error) {
+func readBody(resp *http.Response, max int64, grow func(int64) error) (body []byte, pooled *[]byte, note string, err error) {
 	var encs []string
 	for _, v := range resp.Header.Values("Content-Encoding") {
 		for _, e := range strings.Split(v, ",") {
@@ -50,7 +51,7 @@ func readBody(resp *http.Response, max int64, grow func(int64) error) (body []by
 		}
 	}
 	if len(encs) == 0 && resp.ContentLength > max {
-		return nil, "", ErrTooLarge
+		return nil, nil, "", ErrTooLarge
 	}
 	var notes []string
 	addNote := func(s string) {
@@ -74,7 +75,7 @@ func readBody(resp *http.Response, max int64, grow func(int64) error) (body []by
 			switch {
 			case len(head) == 0:
 				// An empty body labelled as compressed.
-				return []byte{}, "", nil
+				return []byte{}, nil, "", nil
 			case !bytes.HasPrefix(gzipMagic, head) || len(head) < 2:
 				addNote(noteNotGzip)
 				r = br
@@ -84,14 +85,14 @@ func readBody(resp *http.Response, max int64, grow func(int64) error) (body []by
 		case "deflate":
 			r, err = deflateReader(r)
 		default:
-			return nil, "", fmt.Errorf("unsupported Content-Encoding %q", encs[i])
+			return nil, nil, "", fmt.Errorf("unsupported Content-Encoding %q", encs[i])
 		}
 		if err != nil {
 			if err == io.EOF {
 				// An empty body labelled as compressed.
-				return []byte{}, "", nil
+				return []byte{}, nil, "", nil
 			}
-			return nil, "", fmt.Errorf("decode %s: %w", encs[i], err)
+			return nil, nil, "", fmt.Errorf("decode %s: %w", encs[i], err)
 		}
 	}
 	// A gzip body the labels do not account for (a .gz file served as
@@ -101,7 +102,7 @@ func readBody(resp *http.Response, max int64, grow func(int64) error) (body []by
 	if head, _ := br.Peek(len(gzipMagic)); bytes.Equal(head, gzipMagic) {
 		zr, err := newGzipStream(br, addNote)
 		if err != nil {
-			return nil, "", fmt.Errorf("%w, and it does not decompress: %w", errUndeclaredGzip, err)
+			return nil, nil, "", fmt.Errorf("%w, and it does not decompress: %w", errUndeclaredGzip, err)
 		}
 		r = undeclaredGzip{zr}
 		if len(encs) == 0 {
@@ -114,14 +115,14 @@ func readBody(resp *http.Response, max int64, grow func(int64) error) (body []by
 	if len(encs) == 0 && r == br {
 		hint = resp.ContentLength
 	}
-	body, err = readCappedGrow(r, max, hint, grow)
+	body, pooled, err = readCappedGrow(r, max, hint, grow)
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) && hint > 0 {
 			err = fmt.Errorf("the connection closed after %d of the %d bytes its Content-Length announced: %w", len(body), hint, err)
 		}
-		return nil, "", err
+		return nil, nil, "", err
 	}
-	return body, "", nil
+	return body, pooled, "", nil
 }
 
 // undeclaredGzip names the cause of a read error in a gzip body that no
@@ -215,12 +216,15 @@ func (g *gzipStream) zeroTrailer() bool {
 // ErrTooLarge. sizeHint > 0 (a trustworthy Content-Length) sizes the buffer
 // at once.
 func readCapped(r io.Reader, max, sizeHint int64) ([]byte, error) {
-	return readCappedGrow(r, max, sizeHint, nil)
+	b, _, err := readCappedGrow(r, max, sizeHint, nil)
+	return b, err
 }
 
 // readCappedGrow is readCapped that asks grow (if not nil) before every
-// allocation of the buffer.
-func readCappedGrow(r io.Reader, max, sizeHint int64, grow func(int64) error) ([]byte, error) {
+// allocation of the buffer. Its buffers come from bodyBufs: the one it
+// returns with the body (nil when not pooled) may go back there once
+// nothing refers to the body any more (Response.Release).
+func readCappedGrow(r io.Reader, max, sizeHint int64, grow func(int64) error) ([]byte, *[]byte, error) {
 	size := int64(32 << 10)
 	if sizeHint > 0 {
 		size = sizeHint + 1 // +1: room to see EOF without growing
@@ -228,37 +232,84 @@ func readCappedGrow(r io.Reader, max, sizeHint int64, grow func(int64) error) ([
 	size = min(size, max+1)
 	if grow != nil {
 		if err := grow(size); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	b := make([]byte, 0, size)
+	pooled, b := getBodyBuf(size)
 	for {
 		if len(b) == cap(b) {
 			if int64(len(b)) > max {
-				return nil, ErrTooLarge
+				putBodyBuf(pooled)
+				return nil, nil, ErrTooLarge
 			}
 			next := min(int64(2*cap(b)), max+1)
 			if grow != nil {
 				if err := grow(next); err != nil {
-					return nil, err
+					putBodyBuf(pooled)
+					return nil, nil, err
 				}
 			}
-			nb := make([]byte, len(b), next)
+			np, nb := getBodyBuf(next)
+			nb = nb[:len(b)]
 			copy(nb, b)
-			b = nb
+			putBodyBuf(pooled)
+			pooled, b = np, nb
 		}
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
 		if err == io.EOF {
 			if int64(len(b)) > max {
-				return nil, ErrTooLarge
+				putBodyBuf(pooled)
+				return nil, nil, ErrTooLarge
 			}
-			return b, nil
+			return b, pooled, nil
 		}
 		if err != nil {
-			return b, err // what arrived, for the error's message
+			return b, nil, err // what arrived, for the error's message (not pooled: the message may keep it)
 		}
 	}
+}
+
+// bodyBufs pools the buffers of bodies up to maxPooledBody, by size class:
+// bodyBufs[k] holds buffers of minPooledBody<<k bytes. A first ingest
+// read every body into a fresh buffer, doubling from 32 KiB: 6% of all it
+// allocated, zeroed first.
+var bodyBufs [bodyClasses]sync.Pool
+
+const (
+	minPooledBody = 32 << 10
+	bodyClasses   = 6 // up to 1 MiB
+	maxPooledBody = minPooledBody << (bodyClasses - 1)
+)
+
+// getBodyBuf returns an empty slice of capacity size, and the pooled
+// buffer it is part of (nil when size is beyond the pooled sizes).
+func getBodyBuf(size int64) (*[]byte, []byte) {
+	if size > maxPooledBody {
+		return nil, make([]byte, 0, size)
+	}
+	k := 0
+	for int64(minPooledBody)<<k < size {
+		k++
+	}
+	p, _ := bodyBufs[k].Get().(*[]byte)
+	if p == nil {
+		b := make([]byte, minPooledBody<<k)
+		p = &b
+	}
+	return p, (*p)[:0:size]
+}
+
+// putBodyBuf returns a buffer of getBodyBuf to its pool (nil: nothing).
+func putBodyBuf(p *[]byte) {
+	if p == nil {
+		return
+	}
+	k := 0
+	for minPooledBody<<k < cap(*p) {
+		k++
+	}
+	bodyBufs[k].Put(p)
 }
 
 // deflateReader decodes HTTP "deflate", which should be zlib-wrapped

@@ -204,7 +204,20 @@ type Response struct {
 	// a body labelled gzip that is not, a gzip body that no
 	// Content-Encoding announced, bytes after the end of gzip data. The
 	// poller logs it; the body is usable either way.
-	Note string
+	Note   string
+	pooled *[]byte // Body's buffer, for Release
+}
+
+// Release hands Body's buffer back for the next fetch to read into: the
+// caller must be done with Body, and with everything that refers to its
+// bytes (nothing a parser made of it: Go strings are copies). Body is nil
+// after. Optional: a Response never released is garbage like any other.
+func (r *Response) Release() {
+	if r == nil {
+		return
+	}
+	putBodyBuf(r.pooled)
+	r.pooled, r.Body = nil, nil
 }
 
 // maxBytesLimit keeps max+1 arithmetic safe for absurd settings.
@@ -397,14 +410,14 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		return nil, fmt.Errorf("fetcher: GET %s: unexpected status %s", where(u), resp.Status)
 	}
 
-	body, note, err := readBody(resp, f.maxBytes(req), req.Grow)
+	body, pooled, note, err := readBody(resp, f.maxBytes(req), req.Grow)
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
 			return nil, fmt.Errorf("fetcher: GET %s: %w (limit %d bytes)", where(u), err, f.maxBytes(req))
 		}
 		return nil, wrap(u, fmt.Errorf("read body: %w", err))
 	}
-	out.Body = body
+	out.Body, out.pooled = body, pooled
 	out.Note = note
 	return out, nil
 }
