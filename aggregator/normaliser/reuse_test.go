@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +24,24 @@ func TestHashItemIsMarshalHash(t *testing.T) {
 			Link: "https://example.com/a?b=1&c=2", ImageURL: "https://example.com/i.png"},
 		{Title: "invalid \xff\xfe utf-8", Categories: []string{"Thời sự", ""}, Authors: []db.Person{{Name: "Đặng", Email: "d@example.com"}},
 			Enclosures: []db.Enclosure{{URL: "https://example.com/a.mp3", Type: "audio/mpeg", Length: 42}}},
-		{Title: strings.Repeat("dài ", 5000), Categories: []string{}},
+		{Title: strings.Repeat("dài ", 5000), Categories: []string{}, Authors: []db.Person{}, Enclosures: []db.Enclosure{}},
+		{Authors: []db.Person{{}, {URI: "https://example.com/u"}}, Enclosures: []db.Enclosure{{}, {URL: "x", Length: -1}}},
+	}
+	// And random text of every troublesome kind.
+	pieces := []string{"a", "Đ", "ệ", "<", ">", "&", "\"", "\\", "/", "\x00", "\x01", "\x1f", "\x7f", "\b", "\f", "\n", "\r", "\t",
+		"\u2028", "\u2029", "\u2027", "\xff", "\xc3", "\xe2\x80", "\xed\xa0\x80", "\U0001F600", "\ufffd", "\u00a0", " "}
+	r := rand.New(rand.NewPCG(3, 4))
+	text := func() string {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	for range 2000 {
+		items = append(items, db.Item{Title: text(), Summary: text(), Content: text(), Link: text(), ImageURL: text(),
+			Authors: []db.Person{{Name: text(), Email: text(), URI: text()}}, Categories: []string{text(), text()},
+			Enclosures: []db.Enclosure{{URL: text(), Type: text(), Length: r.Int64N(3) - 1}}})
 	}
 	for i := range items {
 		it := &items[i]
