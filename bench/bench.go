@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"runtime/trace"
 	"strconv"
@@ -81,6 +82,8 @@ type Report struct {
 	IngestTime    time.Duration
 	IngestCPU     time.Duration // user + system time of the process
 	IngestPeakRSS int64         // bytes
+	IngestFileRSS int64         // bytes of the RSS mapped from files (the binary), after the phase
+	IngestGCs     uint64        // garbage collections during the phase
 	// UpstreamCPU is the CPU time the synthetic upstream (a separate
 	// process, not in IngestCPU) used during the ingest; MachineBusy the
 	// share of all the machine's cores busy meanwhile (every process's).
@@ -98,6 +101,8 @@ type Report struct {
 	RepollTime      time.Duration
 	RepollCPU       time.Duration
 	RepollPeakRSS   int64
+	RepollFileRSS   int64
+	RepollGCs       uint64
 	RepollNotMod    int
 	RepollItemWrite int
 	HostileSources  int
@@ -129,6 +134,8 @@ func (r Report) Print(w io.Writer) {
 		float64(r.IngestItems)/r.IngestTime.Seconds(), mib(r.IngestPeakRSS))
 	fmt.Fprintf(w, "  %.0f bytes of XML per item, %.1f MB/s\n", float64(r.IngestBytes)/float64(max(r.IngestItems, 1)),
 		float64(r.IngestBytes)/1e6/r.IngestTime.Seconds())
+	fmt.Fprintf(w, "  memory: %.1f MiB of the RSS mapped from files (the binary's pages); %d garbage collections, one per %.0f items\n",
+		mib(r.IngestFileRSS), r.IngestGCs, float64(r.IngestItems)/float64(max(r.IngestGCs, 1)))
 	per := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(max(r.IngestItems, 1)) }
 	fmt.Fprintf(w, "  CPU %.2f s = %.3f s per 1,000 items (%.0f%% of %d cores over the wall time)\n",
 		r.IngestCPU.Seconds(), per(r.IngestCPU), 100*r.IngestCPU.Seconds()/r.IngestTime.Seconds()/float64(runtime.GOMAXPROCS(0)), runtime.GOMAXPROCS(0))
@@ -144,6 +151,7 @@ func (r Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "ratio bantin/gofeed: %.2fx (target <= 2x)\n", r.Ratio())
 	fmt.Fprintf(w, "re-poll of %d unchanged sources: %v (CPU %.2f s), %d not modified, %d items written, peak RSS %.1f MiB (targets: < 3 s, all 304, 0 writes, < 64 MiB)\n",
 		r.RepollSources, r.RepollTime.Round(time.Millisecond), r.RepollCPU.Seconds(), r.RepollNotMod, r.RepollItemWrite, mib(r.RepollPeakRSS))
+	fmt.Fprintf(w, "  memory: %.1f MiB of the RSS mapped from files (the binary's pages); %d garbage collections\n", mib(r.RepollFileRSS), r.RepollGCs)
 	if r.Postgres != nil {
 		r.Postgres.Print(w, r)
 	}
@@ -208,6 +216,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	up0 := procCPU(o.UpstreamCmd.Process.Pid)
 	busy0, total0 := machineCPU()
 	cpu0, _ := cpuclock.Process()
+	gc0 := gcCycles()
 	start := time.Now()
 	sum, err := p.PollOnce(ctx, true, nil)
 	rep.IngestTime = time.Since(start)
@@ -217,6 +226,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		rep.MachineBusy = (busy1 - busy0) / (total1 - total0)
 	}
 	rep.IngestPeakRSS = peakRSS()
+	rep.IngestFileRSS, rep.IngestGCs = fileRSS(), gcCycles()-gc0
 	stopTrace()
 	stopProfile()
 	rep.IngestCPU = cpu1 - cpu0
@@ -266,6 +276,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	resetPeakRSS()
 	cpu0, _ = cpuclock.Process()
+	gc0 = gcCycles()
 	start = time.Now()
 	sum, err = p.PollOnce(ctx, true, nil)
 	rep.RepollTime = time.Since(start)
@@ -273,6 +284,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	stopProfile()
 	rep.RepollCPU = cpu1 - cpu0
 	rep.RepollPeakRSS = peakRSS()
+	rep.RepollFileRSS, rep.RepollGCs = fileRSS(), gcCycles()-gc0
 	if err != nil {
 		return rep, err
 	}
@@ -416,13 +428,31 @@ func machineCPU() (busy, total float64) {
 func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
 // peakRSS returns VmHWM from /proc/self/status, in bytes (0 if unknown).
-func peakRSS() int64 {
+func peakRSS() int64 { return procStatus("VmHWM:") }
+
+// fileRSS returns RssFile from /proc/self/status: the resident pages
+// mapped from files (the binary's code and data), in bytes.
+func fileRSS() int64 { return procStatus("RssFile:") }
+
+// gcCycles returns how many garbage collections have completed.
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
+
+// procStatus returns the figure of the /proc/self/status line starting
+// with key, in bytes (0 if unknown).
+func procStatus(key string) int64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
+		if strings.HasPrefix(line, key) {
 			f := strings.Fields(line)
 			if len(f) >= 2 {
 				kb, _ := strconv.ParseInt(f[1], 10, 64)
