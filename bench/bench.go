@@ -84,6 +84,7 @@ type Report struct {
 	IngestPeakRSS int64         // bytes
 	IngestFileRSS int64         // bytes of the RSS mapped from files (the binary), after the phase
 	IngestGCs     uint64        // garbage collections during the phase
+	IngestGCCPU   float64       // seconds of CPU the GC took during the phase (the runtime's estimate)
 	// UpstreamCPU is the CPU time the synthetic upstream (a separate
 	// process, not in IngestCPU) used during the ingest; MachineBusy the
 	// share of all the machine's cores busy meanwhile (every process's).
@@ -134,8 +135,8 @@ func (r Report) Print(w io.Writer) {
 		float64(r.IngestItems)/r.IngestTime.Seconds(), mib(r.IngestPeakRSS))
 	fmt.Fprintf(w, "  %.0f bytes of XML per item, %.1f MB/s\n", float64(r.IngestBytes)/float64(max(r.IngestItems, 1)),
 		float64(r.IngestBytes)/1e6/r.IngestTime.Seconds())
-	fmt.Fprintf(w, "  memory: %.1f MiB of the RSS mapped from files (the binary's pages); %d garbage collections, one per %.0f items\n",
-		mib(r.IngestFileRSS), r.IngestGCs, float64(r.IngestItems)/float64(max(r.IngestGCs, 1)))
+	fmt.Fprintf(w, "  memory: %.1f MiB of the RSS mapped from files (the binary's pages); %d garbage collections, one per %.0f items, %.2f s of CPU (%.0f%%)\n",
+		mib(r.IngestFileRSS), r.IngestGCs, float64(r.IngestItems)/float64(max(r.IngestGCs, 1)), r.IngestGCCPU, 100*r.IngestGCCPU/max(r.IngestCPU.Seconds(), 1e-9))
 	per := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(max(r.IngestItems, 1)) }
 	fmt.Fprintf(w, "  CPU %.2f s = %.3f s per 1,000 items (%.0f%% of %d cores over the wall time)\n",
 		r.IngestCPU.Seconds(), per(r.IngestCPU), 100*r.IngestCPU.Seconds()/r.IngestTime.Seconds()/float64(runtime.GOMAXPROCS(0)), runtime.GOMAXPROCS(0))
@@ -216,7 +217,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	up0 := procCPU(o.UpstreamCmd.Process.Pid)
 	busy0, total0 := machineCPU()
 	cpu0, _ := cpuclock.Process()
-	gc0 := gcCycles()
+	gc0, gcCPU0 := gcCycles(), gcCPU()
 	start := time.Now()
 	sum, err := p.PollOnce(ctx, true, nil)
 	rep.IngestTime = time.Since(start)
@@ -226,7 +227,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		rep.MachineBusy = (busy1 - busy0) / (total1 - total0)
 	}
 	rep.IngestPeakRSS = peakRSS()
-	rep.IngestFileRSS, rep.IngestGCs = fileRSS(), gcCycles()-gc0
+	rep.IngestFileRSS, rep.IngestGCs, rep.IngestGCCPU = fileRSS(), gcCycles()-gc0, gcCPU()-gcCPU0
 	stopTrace()
 	stopProfile()
 	rep.IngestCPU = cpu1 - cpu0
@@ -442,6 +443,17 @@ func gcCycles() uint64 {
 		return 0
 	}
 	return s[0].Value.Uint64()
+}
+
+// gcCPU returns the runtime's estimate of the CPU seconds the GC has
+// taken (its workers and the allocating goroutines' assists).
+func gcCPU() float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 {
+		return 0
+	}
+	return s[0].Value.Float64()
 }
 
 // procStatus returns the figure of the /proc/self/status line starting
