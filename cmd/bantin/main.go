@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
@@ -59,6 +60,7 @@ func setMemoryLimit() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryFloor)
 		go followLiveHeap(time.Second / 2)
+		afterEachGC(updateMemoryLimit)
 	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
@@ -67,21 +69,52 @@ func setMemoryLimit() {
 
 // followLiveHeap sets the soft memory limit every interval (memoryLimitFor
 // the live heap and heldBytes), so that a live heap near the floor never
-// makes the GC run back to back.
+// makes the GC run back to back; the limit is also set after every
+// collection (afterEachGC), when the live heap is measured: with only the
+// interval, a limit made for the last moment's live heap held for up to
+// half a second after it had dropped (a re-poll of 10,000 sources
+// started under the limit its priming pass had left: 2-3 MiB more at
+// its peak).
 func followLiveHeap(interval time.Duration) {
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	for range time.Tick(interval) {
-		metrics.Read(sample)
-		if sample[0].Value.Kind() != metrics.KindUint64 {
+		if !updateMemoryLimit() {
 			return
 		}
-		var held int64
-		if f := heldBytes.Load(); f != nil {
-			held = (*f)()
-		}
-		debug.SetMemoryLimit(memoryLimitFor(int64(sample[0].Value.Uint64()), held))
 	}
 }
+
+// updateMemoryLimit sets the soft memory limit for the live heap the last
+// collection measured; false if the runtime does not report it.
+func updateMemoryLimit() bool {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return false
+	}
+	var held int64
+	if f := heldBytes.Load(); f != nil {
+		held = (*f)()
+	}
+	debug.SetMemoryLimit(memoryLimitFor(int64(sample[0].Value.Uint64()), held))
+	return true
+}
+
+// afterEachGC runs f after every garbage collection until f returns
+// false, on the runtime's finalizer goroutine (so f must be quick): a
+// sentinel object's finalizer runs once a collection finds it
+// unreachable, and makes the next one.
+func afterEachGC(f func() bool) {
+	s := &gcSentinel{}
+	runtime.SetFinalizer(s, func(*gcSentinel) {
+		if f() {
+			afterEachGC(f)
+		}
+	})
+}
+
+// gcSentinel holds a pointer so that it is not one of the tiny objects
+// allocated together, whose finalizers may not run.
+type gcSentinel struct{ _ *byte }
 
 // heldBytes, when set (by the daemon: the size of the publisher's render
 // cache), returns how much of the live heap is kept on purpose.

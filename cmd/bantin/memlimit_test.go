@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+)
 
 // TestMemoryLimitMakesRoomForTheCache: the soft memory limit leaves room
 // above a live heap that is mostly the render cache (a limit at or under
@@ -24,6 +29,38 @@ func TestMemoryLimitMakesRoomForTheCache(t *testing.T) {
 		}
 		if c.held > 0 && got < c.live+c.held/8 {
 			t.Errorf("memoryLimitFor(%d MiB, %d MiB) = %.1f MiB leaves the GC no room above the live heap", c.live/mib, c.held/mib, float64(got)/mib)
+		}
+	}
+}
+
+// TestAfterEachGC: the hook that sets the soft memory limit runs after
+// every collection (not only every half second), and stops when told.
+func TestAfterEachGC(t *testing.T) {
+	var n atomic.Int32
+	done := make(chan struct{})
+	afterEachGC(func() bool {
+		if n.Add(1) == 3 {
+			close(done)
+			return false
+		}
+		return true
+	})
+	deadline := time.After(10 * time.Second)
+	for collections := 1; ; collections++ {
+		runtime.GC()
+		select {
+		case <-done:
+			for range 3 {
+				runtime.GC()
+			}
+			time.Sleep(50 * time.Millisecond)
+			if got := n.Load(); got != 3 {
+				t.Errorf("the hook ran %d times, want 3: it did not stop when it returned false", got)
+			}
+			return
+		case <-deadline:
+			t.Fatalf("the hook ran %d times after %d collections, want 3", n.Load(), collections)
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
