@@ -105,6 +105,11 @@ func benchLive(ctx context.Context, a *app, o bench.LiveOptions, cpuprofile, dae
 	if o.Sources < 1 || o.Topics < 1 || o.Conns < 1 || o.Items < 1 || o.Duration <= 0 {
 		return fmt.Errorf("bench: -sources, -topics, -conns, -items and -duration must be positive")
 	}
+	if o.Duration%time.Minute != 0 {
+		// The first pass polls every source at once and each is due a
+		// minute later: the polls come in rounds a minute apart.
+		fmt.Fprintf(a.stderr, "bench: warning: -duration %v is not a whole number of minutes: the sources are polled in rounds a minute apart, so a phase may hold one round more or less than another, and \"polling with readers\" compares rounds, not the readers' effect\n", o.Duration)
+	}
 	if o.Dir == "" {
 		d, err := os.MkdirTemp("", "bantin-live-")
 		if err != nil {
