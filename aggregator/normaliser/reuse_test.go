@@ -98,3 +98,27 @@ func TestSanitiseHTMLIsSanitize(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestSanitiseTextIsSanitize: for text without a "<", the quick path gives
+// exactly what the sanitiser does (character references named, numeric,
+// legacy without ";", invalid; quotes; ">"; CR and CRLF; NUL; invalid
+// UTF-8), so items stored before it keep their hash.
+func TestSanitiseTextIsSanitize(t *testing.T) {
+	pieces := []string{"a", "Đ", " ", "&", "&amp;", "&lt;", "&gt;", "&quot;", "&#39;", "&#x27;", "&nbsp;", "&copy", "&notit;",
+		"&#0;", "&#128;", "&#xD800;", "&#1114112;", "\"", "'", ">", "\r", "\n", "\r\n", "\x00", "\xff", "\t", "&amp", "&#", "&#x",
+		"&;", "&AMP;", "&AElig", "x=y", "é", "&#10;", "&#13;", "\u00a0", "/>", "-->", "]]>"}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 100000 {
+		var b strings.Builder
+		for range 1 + r.IntN(10) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := strings.TrimSpace(b.String()) // as sanitise has it
+		if s == "" {
+			continue
+		}
+		if got, want := sanitiseText(s), sanitiseHTML(keepWordsApart(promoteLazyImages(s))); got != want {
+			t.Fatalf("%q: sanitiseText gives %q, the sanitiser %q", s, got, want)
+		}
+	}
+}
