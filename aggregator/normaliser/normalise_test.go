@@ -584,6 +584,26 @@ func TestLazyImagesKeepTheirPicture(t *testing.T) {
 	}
 }
 
+// TestLazyImagePlaceholderAttrs: a lazy-loading attribute holding a
+// placeholder rather than an address ("about:blank", "javascript:void(0)",
+// "#") leaves the next attribute to give the picture.
+func TestLazyImagePlaceholderAttrs(t *testing.T) {
+	const base = "https://site.example/news/item.html"
+	tests := map[string]struct{ in, want string }{
+		"about:blank first":         {`<img src="/blank.gif" data-src="about:blank" data-original="/img/a.jpg">`, `<img src="https://site.example/img/a.jpg">`},
+		"javascript: first":         {`<img data-src="javascript:void(0)" data-lazy-src="https://cdn.example/b.jpg">`, `<img src="https://cdn.example/b.jpg">`},
+		"fragment first":            {`<img data-src="#" data-srcset="/c.jpg 1x, /c2.jpg 2x">`, `<img src="https://site.example/c.jpg">`},
+		"nothing but a placeholder": {`<img src="/d.jpg" data-src="about:blank">`, `<img src="https://site.example/d.jpg">`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := CleanHTML(tc.in, base); got != tc.want {
+				t.Errorf("CleanHTML(%q) =\n  %q\nwant\n  %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestFirstImageOfContent(t *testing.T) {
 	body := `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://e.example/</link>
 <item><title>A</title><link>https://e.example/a</link><description><![CDATA[<p>x</p><img src="/img/a.jpg?w=1&amp;h=2" alt="a"><img src="/img/b.jpg">]]></description></item>

@@ -122,3 +122,25 @@ func TestParseRefusesDeepNesting(t *testing.T) {
 		t.Errorf("Parse(100 nested divs): %v", err)
 	}
 }
+
+// TestItemsLazyImagePlaceholders: a lazy-loading attribute that holds a
+// placeholder rather than an address ("about:blank", "javascript:void(0)",
+// "#") leaves the next one to try.
+func TestItemsLazyImagePlaceholders(t *testing.T) {
+	want := map[string]string{
+		`data-src="about:blank" data-original="/i/1.jpg"`:                   "https://news.example/i/1.jpg",
+		`data-src="javascript:void(0)" data-lazy-src="//cdn.example/2.jpg"`: "https://cdn.example/2.jpg",
+		`data-src="#" data-srcset="/i/3.jpg 1x, /i/3@2x.jpg 2x"`:            "https://news.example/i/3.jpg",
+		`data-src="about:blank"`:                                            "",
+	}
+	for attrs, image := range want {
+		page, err := Parse(`<div><a href="/x">X</a><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" `+attrs+`></div>`, "https://news.example/list")
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, err := page.Items(&config.ItemSelectors{Each: sel(t, "div"), Link: sel(t, "a @href"), Image: sel(t, "img @src")})
+		if err != nil || len(items) != 1 || items[0].Image.Value != image {
+			t.Errorf("<img %s>: items %+v (%v), want the image %q", attrs, items, err, image)
+		}
+	}
+}
