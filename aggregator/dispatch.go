@@ -488,6 +488,17 @@ func (d *dispatcher) replace(fresh map[string]*db.Source) {
 }
 
 // idle reports whether nothing is queued, held or in flight.
+// inflightIDs lists the sources dispatched or claimed and not yet stored.
+func (d *dispatcher) inflightIDs() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ids := make([]string, 0, len(d.inflight))
+	for id := range d.inflight {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 func (d *dispatcher) idle() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()

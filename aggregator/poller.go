@@ -413,6 +413,13 @@ func (p *Poller) loop(ctx context.Context, once bool, opts PollOptions, report f
 		}
 	}
 
+	if p.Store.Postgres() {
+		// The leases of the sources in flight are kept alive until their
+		// outcome is stored (see keepLeases).
+		hbCtx, stopHB := context.WithCancel(ctx)
+		defer stopHB()
+		go p.keepLeases(hbCtx, d)
+	}
 	jobs := make(chan job, workers)
 	outcomes := make(chan outcome, d.window)
 	var wg sync.WaitGroup
@@ -555,6 +562,28 @@ func (p *Poller) writer(ctx context.Context, outcomes <-chan outcome, d *dispatc
 			batch[i] = outcome{} // the items may go
 		}
 		d.hosts.onFree()
+	}
+}
+
+// keepLeases renews, every third of the lease timeout until ctx ends, the
+// leases of the sources d has in flight. A lease taken at the claim used
+// to last only its timeout: a fetch begun with half of it left, then
+// parsed and queued for the writer on a loaded machine, could be stored
+// after it ended, and another instance that claimed the source meanwhile
+// fetched it again (TestClusterPollersOnPostgres, rarely). A poller that
+// dies stops renewing: its leases end a timeout later, as before.
+func (p *Poller) keepLeases(ctx context.Context, d *dispatcher) {
+	t := time.NewTicker(p.leaseTimeout() / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := p.Store.RenewLeases(ctx, p.Owner, d.inflightIDs(), p.Now().Add(p.leaseTimeout())); err != nil && ctx.Err() == nil {
+			p.Logger.Warn("renew leases", slog.Any("error", err))
+		}
 	}
 }
 

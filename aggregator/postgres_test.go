@@ -14,6 +14,7 @@ import (
 
 	"bantin/db"
 	"bantin/db/pgtest"
+	"bantin/internal/testenv"
 )
 
 // TestOnPostgres runs tests written for SQLite once more with
@@ -119,5 +120,44 @@ func TestBusyHostDoesNotStarveOthers(t *testing.T) {
 	}
 	if len(res) != big+1 {
 		t.Errorf("%d results, want %d", len(res), big+1)
+	}
+}
+
+// TestLeaseLastsWhileInFlight: on PostgreSQL, a source whose fetch takes
+// longer than the lease timeout stays leased to its poller until the
+// outcome is stored: another instance cannot claim it (and fetch it again)
+// meanwhile.
+func TestLeaseLastsWhileInFlight(t *testing.T) {
+	t.Setenv(db.EnvDatabase, pgtest.URL(t))
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		time.Sleep(1600 * time.Millisecond) // under the fetch timeout of 2 s
+		io.WriteString(w, okFeed)
+	}))
+	defer srv.Close()
+	p, store := testPoller(t, srv.URL, "  - {id: slow, url: '{{URL}}/a'}\n")
+	p.Owner, p.LeaseTimeout = "A", 500*time.Millisecond
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		sum, err := p.PollOnce(ctx, true, nil)
+		if err == nil && (sum.Failed > 0 || sum.New != 2) {
+			err = fmt.Errorf("poll: %+v", sum)
+		}
+		done <- err
+	}()
+	testenv.WaitFor(t, "A fetching", 10*time.Second, func() bool { return hits.Load() == 1 })
+	// Twice the lease timeout after A's claim, the fetch still going.
+	time.Sleep(time.Second)
+	now := time.Now()
+	if _, c, err := store.ClaimSource(ctx, "slow", "B", hostOf(srv.URL), 4, now, now.Add(time.Minute), true); err != nil || c.OK {
+		t.Errorf("B claims the source A is still fetching: %+v, %v; want refused", c, err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("%d fetches, want 1", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -289,6 +290,35 @@ func (d *DB) RenewLease(ctx context.Context, id, owner string, until time.Time) 
 		return false, fmt.Errorf("db: renew lease of %q: %w", id, err)
 	}
 	return n == 1, nil
+}
+
+// RenewLeases moves to until the leases owner still holds of the sources
+// ids (nothing on SQLite): a poller keeps the leases of the sources it
+// has in flight alive while they are fetched, parsed and waiting to be
+// stored, so that none ends before its outcome is stored and another
+// instance polls the source again meanwhile. It returns how many it
+// renewed.
+func (d *DB) RenewLeases(ctx context.Context, owner string, ids []string, until time.Time) (int64, error) {
+	if !d.pg || len(ids) == 0 {
+		return 0, nil
+	}
+	var n int64
+	for chunk := range slices.Chunk(ids, 500) {
+		args := []any{toNanos(until), owner}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		res, err := d.sql.ExecContext(ctx, `UPDATE sources SET lease_until = ? WHERE lease_owner = ? AND id IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return n, fmt.Errorf("db: renew leases of %s: %w", owner, err)
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return n, fmt.Errorf("db: renew leases of %s: %w", owner, err)
+		}
+		n += k
+	}
+	return n, nil
 }
 
 // ReleaseSource ends owner's lease of source id (nothing on SQLite).
