@@ -217,7 +217,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	up0 := procCPU(o.UpstreamCmd.Process.Pid)
 	busy0, total0 := machineCPU()
 	cpu0, _ := cpuclock.Process()
-	gc0, gcCPU0 := gcCycles(), gcCPU()
+	gc0, gcCPU0 := gcStats()
 	start := time.Now()
 	sum, err := p.PollOnce(ctx, true, nil)
 	rep.IngestTime = time.Since(start)
@@ -227,7 +227,8 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		rep.MachineBusy = (busy1 - busy0) / (total1 - total0)
 	}
 	rep.IngestPeakRSS = peakRSS()
-	rep.IngestFileRSS, rep.IngestGCs, rep.IngestGCCPU = fileRSS(), gcCycles()-gc0, gcCPU()-gcCPU0
+	gc1, gcCPU1 := gcStats()
+	rep.IngestFileRSS, rep.IngestGCs, rep.IngestGCCPU = fileRSS(), gc1-gc0, gcCPU1-gcCPU0
 	stopTrace()
 	stopProfile()
 	rep.IngestCPU = cpu1 - cpu0
@@ -277,7 +278,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	resetPeakRSS()
 	cpu0, _ = cpuclock.Process()
-	gc0 = gcCycles()
+	gc0, _ = gcStats()
 	start = time.Now()
 	sum, err = p.PollOnce(ctx, true, nil)
 	rep.RepollTime = time.Since(start)
@@ -285,7 +286,8 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	stopProfile()
 	rep.RepollCPU = cpu1 - cpu0
 	rep.RepollPeakRSS = peakRSS()
-	rep.RepollFileRSS, rep.RepollGCs = fileRSS(), gcCycles()-gc0
+	gc1, _ = gcStats()
+	rep.RepollFileRSS, rep.RepollGCs = fileRSS(), gc1-gc0
 	if err != nil {
 		return rep, err
 	}
@@ -435,25 +437,19 @@ func peakRSS() int64 { return procStatus("VmHWM:") }
 // mapped from files (the binary's code and data), in bytes.
 func fileRSS() int64 { return procStatus("RssFile:") }
 
-// gcCycles returns how many garbage collections have completed.
-func gcCycles() uint64 {
-	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+// gcStats returns how many garbage collections have completed and the
+// runtime's estimate of the CPU seconds they took (the GC's workers and
+// the allocating goroutines' assists).
+func gcStats() (cycles uint64, cpu float64) {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/cpu/classes/gc/total:cpu-seconds"}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		cycles = s[0].Value.Uint64()
 	}
-	return s[0].Value.Uint64()
-}
-
-// gcCPU returns the runtime's estimate of the CPU seconds the GC has
-// taken (its workers and the allocating goroutines' assists).
-func gcCPU() float64 {
-	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindFloat64 {
-		return 0
+	if s[1].Value.Kind() == metrics.KindFloat64 {
+		cpu = s[1].Value.Float64()
 	}
-	return s[0].Value.Float64()
+	return cycles, cpu
 }
 
 // procStatus returns the figure of the /proc/self/status line starting

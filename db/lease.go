@@ -280,16 +280,8 @@ func (d *DB) RenewLease(ctx context.Context, id, owner string, until time.Time) 
 	if !d.pg {
 		return true, nil
 	}
-	res, err := d.sql.ExecContext(ctx, `UPDATE sources SET lease_until = ? WHERE id = ? AND lease_owner = ?`,
-		toNanos(until), id, owner)
-	if err != nil {
-		return false, fmt.Errorf("db: renew lease of %q: %w", id, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("db: renew lease of %q: %w", id, err)
-	}
-	return n == 1, nil
+	n, err := d.RenewLeases(ctx, owner, []string{id}, until)
+	return n == 1, err
 }
 
 // RenewLeases moves to until the leases owner still holds of the sources

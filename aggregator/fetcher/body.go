@@ -288,10 +288,7 @@ func getBodyBuf(size int64) (*[]byte, []byte) {
 	if size > maxPooledBody {
 		return nil, make([]byte, 0, size)
 	}
-	k := 0
-	for int64(minPooledBody)<<k < size {
-		k++
-	}
+	k := bodyClass(size)
 	p, _ := bodyBufs[k].Get().(*[]byte)
 	if p == nil {
 		b := make([]byte, minPooledBody<<k)
@@ -305,11 +302,16 @@ func putBodyBuf(p *[]byte) {
 	if p == nil {
 		return
 	}
+	bodyBufs[bodyClass(int64(cap(*p)))].Put(p)
+}
+
+// bodyClass is the size class of bodyBufs that holds size bytes.
+func bodyClass(size int64) int {
 	k := 0
-	for minPooledBody<<k < cap(*p) {
+	for int64(minPooledBody)<<k < size {
 		k++
 	}
-	bodyBufs[k].Put(p)
+	return k
 }
 
 // deflateReader decodes HTTP "deflate", which should be zlib-wrapped
