@@ -2,7 +2,11 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 )
 
 // TestSyncSourcesSettingsDropValidators: a change of the settings that
@@ -58,8 +62,24 @@ func TestSyncSourcesSettingsDropValidators(t *testing.T) {
 // healthy sources to autodiscovery again.
 func TestMigrationMarksFedSources(t *testing.T) {
 	ctx := context.Background()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(ms, func(m migration) bool { return m.Name == "0007_source_safety.sql" })
+	if i < 0 {
+		t.Fatal("no migration 0007_source_safety.sql")
+	}
 	// A database at the schema before the migration.
-	old, ms := dbBefore(t, "0007_source_safety.sql")
+	sdb, err := sql.Open("sqlite", DSN(filepath.Join(t.TempDir(), "old.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &DB{sql: sdb, wlock: make(chan struct{}, 1), now: time.Now}
+	t.Cleanup(func() { old.Close() })
+	if err := old.applyMigrations(ctx, ms[:i]); err != nil {
+		t.Fatal(err)
+	}
 	for _, q := range []string{
 		`INSERT INTO sources (id, config_url, url, last_success) VALUES ('ok', 'http://a/', 'http://a/', 5)`,
 		`INSERT INTO sources (id, config_url, url, last_success) VALUES ('never', 'http://b/', 'http://b/', 0)`,
