@@ -99,8 +99,12 @@ func Parse(data []byte, file string) (*Config, error) {
 
 // includes reads the files matched by c.Include, in pattern order and
 // sorted within a pattern; each file is read once and the main file never.
+// A pattern too wide (a typo such as "/*/*") stops at maxIncludeFiles
+// files or maxIncludeTotal bytes, before reading them.
 func (d *decoder) includes(c *Config, mainName string) {
 	seen := map[string]bool{c.Path: true}
+	var files int
+	var total int64
 	for i, pattern := range c.Include {
 		at := d.inclPos[i]
 		glob := pattern
@@ -114,10 +118,16 @@ func (d *decoder) includes(c *Config, mainName string) {
 		}
 		sort.Strings(matches)
 		found := false
+		type file struct {
+			path string
+			size int64
+		}
+		var read []file // the pattern's files, counted before any is read
 		for _, m := range matches {
 			// Only regular files: a glob reaching /dev or a FIFO must not
 			// block or read forever.
-			if st, err := os.Stat(m); err != nil || !st.Mode().IsRegular() {
+			st, err := os.Stat(m)
+			if err != nil || !st.Mode().IsRegular() {
 				continue
 			}
 			found = true
@@ -125,13 +135,26 @@ func (d *decoder) includes(c *Config, mainName string) {
 				continue
 			}
 			seen[m] = true
-			shown := m
+			files++
+			total += st.Size()
+			read = append(read, file{m, st.Size()})
+			if files > maxIncludeFiles {
+				break
+			}
+		}
+		if files > maxIncludeFiles || total > maxIncludeTotal {
+			d.errorAt(at, "include %q: more than %d files or %d MiB included (is the pattern too wide?)",
+				pattern, maxIncludeFiles, maxIncludeTotal>>20)
+			return
+		}
+		for _, f := range read {
+			shown := f.path
 			if !filepath.IsAbs(pattern) {
-				if rel, err := filepath.Rel(c.Dir, m); err == nil {
+				if rel, err := filepath.Rel(c.Dir, f.path); err == nil {
 					shown = filepath.Join(filepath.Dir(mainName), rel)
 				}
 			}
-			d.includeFile(c, m, shown, at)
+			d.includeFile(c, f.path, shown, at, f.size)
 		}
 		if !found {
 			d.errorAt(at, "include %q matches no file", pattern)
@@ -139,8 +162,24 @@ func (d *decoder) includes(c *Config, mainName string) {
 	}
 }
 
-func (d *decoder) includeFile(c *Config, path, shown string, at Pos) {
-	data, err := readLimited(path, maxIncludeSize)
+// includeFile reads the included file path (of size bytes), shown in
+// errors as shown. A file whose size is 0 is not read: an empty file has
+// nothing to read, and the pseudo-files of /proc, which report 0, may
+// block (/proc/kmsg waits for the kernel's next message).
+func (d *decoder) includeFile(c *Config, path, shown string, at Pos, size int64) {
+	var data []byte
+	if size > maxIncludeSize {
+		d.errorAt(at, "include: %s is larger than %d MiB", path, maxIncludeSize>>20)
+		return
+	}
+	var err error
+	if size > 0 {
+		data, err = readLimited(path, maxIncludeSize)
+	} else if f, oerr := os.Open(path); oerr != nil {
+		err = oerr // unreadable, if empty
+	} else {
+		f.Close()
+	}
 	if err != nil {
 		d.errorAt(at, "include: %v", err)
 		return
@@ -160,6 +199,13 @@ func (d *decoder) includeFile(c *Config, path, shown string, at Pos) {
 // maxIncludeSize bounds an included file; configs are small, a file this
 // large was matched by mistake.
 const maxIncludeSize = 16 << 20
+
+// maxIncludeFiles and maxIncludeTotal bound what the includes of a config
+// read altogether.
+const (
+	maxIncludeFiles = 1000
+	maxIncludeTotal = 64 << 20
+)
 
 func readLimited(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -225,4 +226,92 @@ func TestIncludeRelativeDisplay(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("error:\n got %v\nwant %s", err, want)
 	}
+}
+
+// TestIncludeBounds: a pattern too wide (a typo such as "/*/*") stops at
+// 1,000 files or 64 MiB before reading them; a file over 16 MiB is refused
+// unread; a file of size 0 is not read (the pseudo-files of /proc report
+// 0 and may block), an empty file is fine and an unreadable one an error.
+func TestIncludeBounds(t *testing.T) {
+	const src = "sources:\n  - id: m\n    url: http://m/\n"
+	sparse := func(t *testing.T, path string, size int64) {
+		t.Helper()
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := f.Truncate(size); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load := func(t *testing.T, dir string) []string {
+		t.Helper()
+		_, err := Load(filepath.Join(dir, "main.yaml"))
+		if err == nil {
+			return nil
+		}
+		return strings.Split(strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "DIR/"), "\n")
+	}
+	t.Run("too many files", func(t *testing.T) {
+		files := map[string]string{"main.yaml": "include: [many/*.yaml]\n" + src}
+		for i := range 1001 {
+			files[fmt.Sprintf("many/%04d.yaml", i)] = ""
+		}
+		got := load(t, writeFiles(t, files))
+		want := []string{`DIR/main.yaml:1:11: include "many/*.yaml": more than 1000 files or 64 MiB included (is the pattern too wide?)`}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("errors:\n got %q\nwant %q", got, want)
+		}
+	})
+	t.Run("too many bytes, unread", func(t *testing.T) {
+		dir := writeFiles(t, map[string]string{"main.yaml": "include: [a.yaml, big/*.yaml]\n" + src, "a.yaml": "sources: []\n"})
+		if err := os.Mkdir(filepath.Join(dir, "big"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			sparse(t, filepath.Join(dir, "big", fmt.Sprintf("%d.yaml", i)), 15<<20)
+		}
+		got := load(t, dir)
+		want := []string{`DIR/main.yaml:1:19: include "big/*.yaml": more than 1000 files or 64 MiB included (is the pattern too wide?)`}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("errors:\n got %q\nwant %q", got, want)
+		}
+	})
+	t.Run("one file too large, unread", func(t *testing.T) {
+		dir := writeFiles(t, map[string]string{"main.yaml": "include: [big.yaml]\n" + src})
+		sparse(t, filepath.Join(dir, "big.yaml"), 17<<20)
+		got := load(t, dir)
+		want := []string{`DIR/main.yaml:1:11: include: DIR/big.yaml is larger than 16 MiB`}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("errors:\n got %q\nwant %q", got, want)
+		}
+	})
+	t.Run("empty file", func(t *testing.T) {
+		if got := load(t, writeFiles(t, map[string]string{"main.yaml": "include: [e.yaml]\n" + src, "e.yaml": ""})); got != nil {
+			t.Errorf("errors %q, want none", got)
+		}
+	})
+	t.Run("unreadable empty file", func(t *testing.T) {
+		if os.Geteuid() == 0 {
+			t.Skip("root reads any file")
+		}
+		dir := writeFiles(t, map[string]string{"main.yaml": "include: [e.yaml]\n" + src, "e.yaml": ""})
+		if err := os.Chmod(filepath.Join(dir, "e.yaml"), 0); err != nil {
+			t.Fatal(err)
+		}
+		got := load(t, dir)
+		if len(got) != 1 || !strings.Contains(got[0], "permission denied") {
+			t.Errorf("errors %q, want permission denied", got)
+		}
+	})
+	t.Run("pseudo-file of size 0", func(t *testing.T) {
+		const proc = "/proc/self/status" // not empty, but its size reads 0
+		if st, err := os.Stat(proc); err != nil || st.Size() != 0 {
+			t.Skip("no /proc/self/status of size 0")
+		}
+		if got := load(t, writeFiles(t, map[string]string{"main.yaml": "include: ['" + proc + "']\n" + src})); got != nil {
+			t.Errorf("errors %q, want none (not read)", got)
+		}
+	})
 }
