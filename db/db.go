@@ -51,6 +51,8 @@ type DB struct {
 	dsn string
 	// searchTot caches the PostgreSQL search index's totals (search_pg.go).
 	searchTot indexTotals
+	// upgrade: what Open's migrations did (see Upgraded).
+	upgrade upgrade
 }
 
 // dsnParams are applied by the driver to every new connection.

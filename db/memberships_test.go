@@ -204,6 +204,17 @@ func TestDeferredMembershipsMigration(t *testing.T) {
 	if err := old.applyMigrations(ctx, ms); err != nil {
 		t.Fatal(err)
 	}
+	if from, to, took := old.Upgraded(); from != 13 || to != ms[len(ms)-1].Version || took <= 0 {
+		t.Errorf("Upgraded() = %d, %d, %v; want 13, %d and the time taken", from, to, took, ms[len(ms)-1].Version)
+	}
+	fresh, err := Open(ctx, filepath.Join(t.TempDir(), "fresh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if from, _, _ := fresh.Upgraded(); from != 0 {
+		t.Errorf("a new database reports an upgrade from %d, want none", from)
+	}
 	if got := rowsOf(tagsQ); !slices.Equal(got, tagsBefore) {
 		t.Errorf("item_tags after the migration = %q, want %q", got, tagsBefore)
 	}

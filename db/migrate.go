@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed migrations/*.sql
@@ -95,6 +96,10 @@ func (d *DB) applyMigrations(ctx context.Context, ms []migration) error {
 	if cur > known {
 		return fmt.Errorf("db: database schema version %d is newer than this bantin knows (%d): use a newer bantin or another database file", cur, known)
 	}
+	if cur > 0 && cur < known {
+		start := time.Now()
+		defer func() { d.upgrade = upgrade{from: cur, to: known, took: time.Since(start)} }()
+	}
 	for _, m := range ms {
 		if m.Version <= cur {
 			continue
@@ -119,6 +124,19 @@ func (d *DB) applyMigrations(ctx context.Context, ms []migration) error {
 		}
 	}
 	return nil
+}
+
+// upgrade is what Open's migrations did to an existing database.
+type upgrade struct {
+	from, to int
+	took     time.Duration
+}
+
+// Upgraded reports the schema versions Open migrated an existing SQLite
+// database from and to, and how long that took; from is 0 when Open found
+// the schema current (or created the file).
+func (d *DB) Upgraded() (from, to int, took time.Duration) {
+	return d.upgrade.from, d.upgrade.to, d.upgrade.took
 }
 
 type queryer interface {

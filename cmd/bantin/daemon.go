@@ -203,6 +203,10 @@ func NewDaemon(ctx context.Context, cfg *config.Config, opts DaemonOptions) (_ *
 	if d.store, err = db.Open(ctx, cfg.Database); err != nil {
 		return nil, err
 	}
+	if from, to, took := d.store.Upgraded(); from > 0 {
+		d.log.Info("database schema upgraded", slog.Int("from", from), slog.Int("to", to),
+			slog.Duration("took", took.Round(time.Millisecond)))
+	}
 	warnStoredRemoval(ctx, d.log, d.store, cfg)
 	if err := d.build(ctx, cfg, opts); err != nil {
 		return nil, err
