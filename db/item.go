@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"bantin/internal/dedupe"
 )
 
 // SaveResult tells what one SaveFetch changed.
@@ -659,6 +661,7 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 		outcome = saveUpdated
 	}
 	w.known[it.GUID] = stored{id: id, hash: it.Hash, article: it.Article}
+	var tagSeen, topicSeen dedupe.Seen[string] // a slug repeated in it goes once
 	for pos, t := range it.Tags {
 		if t.Slug == "" {
 			continue
@@ -674,7 +677,7 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 			w.tags[t.Slug] = true
 		}
 		if !w.d.pg {
-			if !repeated(it.Tags, pos, func(t Tag) string { return t.Slug }) {
+			if tagSeen.Add(t.Slug) {
 				w.tagRows = append(w.tagRows, membership{id, t.Slug, pos, published})
 			}
 			continue
@@ -694,7 +697,7 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 			continue
 		}
 		if !w.d.pg {
-			if !repeated(it.Topics, pos, func(s string) string { return s }) {
+			if topicSeen.Add(slug) {
 				w.topicRows = append(w.topicRows, membership{id, slug, pos, published})
 			}
 			continue
@@ -705,19 +708,6 @@ func (w *itemWriter) save(ctx context.Context, it *Item, now time.Time) (int64, 
 		w.ch.topicAdded(slug)
 	}
 	return id, outcome, nil
-}
-
-// repeated reports whether the slug of list[i] is that of an earlier
-// element. (An item's tags and topics are few; a feed with thousands of
-// categories for an item costs a few milliseconds.)
-func repeated[T any](list []T, i int, slug func(T) string) bool {
-	s := slug(list[i])
-	for _, x := range list[:i] {
-		if slug(x) == s {
-			return true
-		}
-	}
-	return false
 }
 
 // maxMembershipRows is the most rows one INSERT of memberships holds.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"bantin/internal/dedupe"
+
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -159,12 +161,13 @@ func Discover(body []byte, baseURL string) []string {
 	}
 	slices.SortStableFunc(links, func(x, y found) int { return x.rank - y.rank })
 	var out []string
+	var seen dedupe.Seen[string]
 	for _, l := range links {
 		u := resolve(base, l.href)
 		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https" && pu.Scheme != "file") {
 			continue
 		}
-		if !slices.Contains(out, u) {
+		if seen.Add(u) {
 			out = append(out, u)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"bantin/db"
 	"bantin/fold"
+	"bantin/internal/dedupe"
 	"bantin/iri"
 
 	"github.com/mmcdole/gofeed"
@@ -462,12 +463,13 @@ func shortHash(s string) string {
 // else rendered from HTML), e-mail addresses checked (email).
 func people(ps []*gofeed.Person, plain bool) []db.Person {
 	var out []db.Person
+	var seen dedupe.Seen[db.Person]
 	for _, p := range ps {
 		if p == nil {
 			continue
 		}
 		q := db.Person{Name: metaText(p.Name, plain), Email: email(p.Email)}
-		if q.Name == "" && q.Email == "" || slices.Contains(out, q) {
+		if q.Name == "" && q.Email == "" || !seen.Add(q) {
 			continue
 		}
 		out = append(out, q)
@@ -541,9 +543,10 @@ func email(s string) string {
 
 func categories(cs []string, plain bool) []string {
 	var out []string
+	var seen dedupe.Seen[string]
 	for _, c := range cs {
 		c = metaText(c, plain)
-		if c != "" && !slices.Contains(out, c) {
+		if c != "" && seen.Add(c) {
 			out = append(out, c)
 		}
 	}
@@ -569,12 +572,13 @@ func tags(cats, sourceTags []string) []db.Tag {
 
 func enclosures(es []*gofeed.Enclosure, base string) []db.Enclosure {
 	var out []db.Enclosure
+	var seen dedupe.Seen[string]
 	for _, e := range es {
 		if e == nil {
 			continue
 		}
 		u := webURL(base, e.URL)
-		if u == "" || slices.ContainsFunc(out, func(x db.Enclosure) bool { return x.URL == u }) {
+		if u == "" || !seen.Add(u) {
 			continue
 		}
 		n, err := strconv.ParseInt(strings.TrimSpace(e.Length), 10, 64)
