@@ -2,8 +2,9 @@
 //
 // Feeds repeat categories, authors and enclosures, and a hostile feed may
 // give one item 100,000 of them: a list searched for each new value made
-// that quadratic (10.8 s to normalise one such item, and as long again in
-// the database writer, which holds every other write meanwhile).
+// that quadratic (10.8 s to normalise one such item; the database writer,
+// which holds every other write meanwhile, must not do the same with its
+// tag rows).
 package dedupe
 
 // small is how many values Seen keeps in an array, searched, before it
