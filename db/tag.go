@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+
+	"bantin/internal/dedupe"
 )
 
 // SetItemTags replaces the tags of the items in m (item id -> tags, in
@@ -21,8 +23,9 @@ func (d *DB) SetItemTags(ctx context.Context, m map[int64][]Tag) error {
 	names := map[string]string{} // a new slug is named as the lowest item id names it
 	for _, id := range slices.Sorted(maps.Keys(m)) {
 		slugs := []string{}
+		var seen dedupe.Seen[string]
 		for _, t := range m[id] {
-			if t.Slug == "" || slices.Contains(slugs, t.Slug) {
+			if t.Slug == "" || !seen.Add(t.Slug) {
 				continue
 			}
 			slugs = append(slugs, t.Slug)

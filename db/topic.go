@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"bantin/internal/dedupe"
 )
 
 // SetItemTopics replaces the topic membership of the items in m (item id ->
@@ -107,8 +109,9 @@ func replaceMembership(ctx context.Context, tx *sql.Tx, table, col string, want 
 // compactSlugs drops empty and repeated slugs, keeping the first order.
 func compactSlugs(in []string) []string {
 	out := make([]string, 0, len(in))
+	var seen dedupe.Seen[string]
 	for _, s := range in {
-		if s != "" && !slices.Contains(out, s) {
+		if s != "" && seen.Add(s) {
 			out = append(out, s)
 		}
 	}
