@@ -487,7 +487,6 @@ func (d *dispatcher) replace(fresh map[string]*db.Source) {
 	}
 }
 
-// idle reports whether nothing is queued, held or in flight.
 // inflightIDs lists the sources dispatched or claimed and not yet stored.
 func (d *dispatcher) inflightIDs() []string {
 	d.mu.Lock()
@@ -499,6 +498,7 @@ func (d *dispatcher) inflightIDs() []string {
 	return ids
 }
 
+// idle reports whether nothing is queued, held or in flight.
 func (d *dispatcher) idle() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()

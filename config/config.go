@@ -118,11 +118,7 @@ func (d *decoder) includes(c *Config, mainName string) {
 		}
 		sort.Strings(matches)
 		found := false
-		type file struct {
-			path string
-			size int64
-		}
-		var read []file // the pattern's files, counted before any is read
+		var read []string // the pattern's files, counted before any is read
 		for _, m := range matches {
 			// Only regular files: a glob reaching /dev or a FIFO must not
 			// block or read forever.
@@ -137,7 +133,7 @@ func (d *decoder) includes(c *Config, mainName string) {
 			seen[m] = true
 			files++
 			total += st.Size()
-			read = append(read, file{m, st.Size()})
+			read = append(read, m)
 			if files > maxIncludeFiles {
 				break
 			}
@@ -147,14 +143,14 @@ func (d *decoder) includes(c *Config, mainName string) {
 				pattern, maxIncludeFiles, maxIncludeTotal>>20)
 			return
 		}
-		for _, f := range read {
-			shown := f.path
+		for _, m := range read {
+			shown := m
 			if !filepath.IsAbs(pattern) {
-				if rel, err := filepath.Rel(c.Dir, f.path); err == nil {
+				if rel, err := filepath.Rel(c.Dir, m); err == nil {
 					shown = filepath.Join(filepath.Dir(mainName), rel)
 				}
 			}
-			d.includeFile(c, f.path, shown, at, f.size)
+			d.includeFile(c, m, shown, at)
 		}
 		if !found {
 			d.errorAt(at, "include %q matches no file", pattern)
@@ -162,24 +158,9 @@ func (d *decoder) includes(c *Config, mainName string) {
 	}
 }
 
-// includeFile reads the included file path (of size bytes), shown in
-// errors as shown. A file whose size is 0 is not read: an empty file has
-// nothing to read, and the pseudo-files of /proc, which report 0, may
-// block (/proc/kmsg waits for the kernel's next message).
-func (d *decoder) includeFile(c *Config, path, shown string, at Pos, size int64) {
-	var data []byte
-	if size > maxIncludeSize {
-		d.errorAt(at, "include: %s is larger than %d MiB", path, maxIncludeSize>>20)
-		return
-	}
-	var err error
-	if size > 0 {
-		data, err = readLimited(path, maxIncludeSize)
-	} else if f, oerr := os.Open(path); oerr != nil {
-		err = oerr // unreadable, if empty
-	} else {
-		f.Close()
-	}
+// includeFile reads the included file path, shown in errors as shown.
+func (d *decoder) includeFile(c *Config, path, shown string, at Pos) {
+	data, err := readLimited(path, maxIncludeSize)
 	if err != nil {
 		d.errorAt(at, "include: %v", err)
 		return
@@ -207,12 +188,24 @@ const (
 	maxIncludeTotal = 64 << 20
 )
 
+// readLimited reads the file at path, of at most limit bytes. A regular
+// file whose size is 0 is not read: an empty file has nothing to read, and
+// the pseudo-files of /proc, which report 0, may block (/proc/kmsg waits
+// for the kernel's next message). A larger one is refused unread.
 func readLimited(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if st.Size() == 0 {
+			return nil, nil
+		}
+		if st.Size() > limit {
+			return nil, fmt.Errorf("%s is larger than %d MiB", path, limit>>20)
+		}
+	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
